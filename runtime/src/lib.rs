@@ -1,0 +1,7 @@
+//! Indigo: WCF-style service contracts, sessions and reliable messaging for Rust.
+#![cfg_attr(not(test), warn(clippy::unwrap_used))]
+#![warn(missing_docs)]
+
+pub mod encoding;
+pub mod message;
+pub mod serialization;

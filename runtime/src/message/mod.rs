@@ -1,0 +1,205 @@
+//! The SOAP message model: one [`Message`] type flows through every layer.
+//!
+//! A message is an envelope version, the WS-Addressing headers Indigo understands, any other
+//! headers kept verbatim, and a body. Bodies are kept as raw XML ([`XmlFragment`]) so the
+//! dispatcher can hand them straight to serde without a second tree model; faults are parsed
+//! eagerly because every layer needs to look at them.
+
+mod body;
+mod envelope;
+mod fault;
+mod names;
+
+pub use body::{BodyReader, BodyWriter};
+pub use envelope::{read_envelope, write_envelope};
+pub use fault::{FaultCode, FaultCodeValue, MessageFault};
+pub use names::{ns, QualifiedName};
+
+use bytes::Bytes;
+
+/// Which SOAP envelope a message uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EnvelopeVersion {
+    /// SOAP 1.1 (`http://schemas.xmlsoap.org/soap/envelope/`), as BasicHttpBinding sends.
+    Soap11,
+    /// SOAP 1.2 (`http://www.w3.org/2003/05/soap-envelope`), as NetTcp and WsHttp send.
+    Soap12,
+}
+
+/// Which WS-Addressing version the headers use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AddressingVersion {
+    /// No addressing headers: the action travels in the transport (HTTP `SOAPAction`).
+    None,
+    /// WS-Addressing 1.0 (`http://www.w3.org/2005/08/addressing`).
+    WsAddressing10,
+}
+
+/// The envelope and addressing pair of a binding, as WCF's `MessageVersion`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct MessageVersion {
+    /// The SOAP envelope version.
+    pub envelope: EnvelopeVersion,
+    /// The WS-Addressing version.
+    pub addressing: AddressingVersion,
+}
+
+impl MessageVersion {
+    /// SOAP 1.2 with WS-Addressing 1.0: NetTcpBinding and WsHttpBinding.
+    pub const SOAP12_WSA10: MessageVersion = MessageVersion {
+        envelope: EnvelopeVersion::Soap12,
+        addressing: AddressingVersion::WsAddressing10,
+    };
+    /// SOAP 1.1 without addressing: BasicHttpBinding.
+    pub const SOAP11: MessageVersion = MessageVersion {
+        envelope: EnvelopeVersion::Soap11,
+        addressing: AddressingVersion::None,
+    };
+}
+
+/// A header Indigo does not interpret, kept as the raw XML of the header element.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawHeader {
+    /// The header element's name.
+    pub name: QualifiedName,
+    /// Whether the header carried `mustUnderstand="true"` (or `"1"`).
+    pub must_understand: bool,
+    /// The whole header element, self-contained (every prefix it uses is declared on it).
+    pub xml: XmlFragment,
+}
+
+/// The addressing headers of a message, plus any others verbatim.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Headers {
+    /// `wsa:Action` (or, for SOAP 1.1 without addressing, the transport's SOAPAction).
+    pub action: Option<String>,
+    /// `wsa:MessageID`: set on every request that expects a reply.
+    pub message_id: Option<String>,
+    /// `wsa:To`.
+    pub to: Option<String>,
+    /// The address inside `wsa:ReplyTo/wsa:Address`.
+    pub reply_to: Option<String>,
+    /// `wsa:RelatesTo`: on a reply, the request's MessageID.
+    pub relates_to: Option<String>,
+    /// Headers not listed above, in the order received.
+    pub other: Vec<RawHeader>,
+}
+
+/// What the SOAP Body holds.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Body {
+    /// An empty body.
+    Empty,
+    /// The body's content as raw XML (for operation messages, the wrapper element).
+    Payload(XmlFragment),
+    /// A SOAP fault.
+    Fault(MessageFault),
+}
+
+/// A piece of XML kept as bytes, together with the namespace declarations that were in scope
+/// where it was cut out, so it can be parsed or re-emitted on its own.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct XmlFragment {
+    /// UTF-8 XML: one or more complete elements (or character data), no XML declaration.
+    pub xml: Bytes,
+    /// `(prefix, namespace URI)` pairs in scope at the fragment's position that the fragment
+    /// may rely on; the empty prefix is the default namespace.
+    pub inherited_namespaces: Vec<(String, String)>,
+}
+
+impl XmlFragment {
+    /// A fragment that declares every namespace it uses itself.
+    pub fn new(xml: impl Into<Bytes>) -> Self {
+        XmlFragment {
+            xml: xml.into(),
+            inherited_namespaces: Vec::new(),
+        }
+    }
+}
+
+/// A SOAP message.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Message {
+    /// Envelope and addressing versions.
+    pub version: MessageVersion,
+    /// Headers.
+    pub headers: Headers,
+    /// Body.
+    pub body: Body,
+}
+
+impl Message {
+    /// A message with the given action and payload and no other headers.
+    pub fn new(version: MessageVersion, action: impl Into<String>, body: Body) -> Self {
+        Message {
+            version,
+            headers: Headers {
+                action: Some(action.into()),
+                ..Headers::default()
+            },
+            body,
+        }
+    }
+
+    /// The action, or the empty string when there is none.
+    pub fn action(&self) -> &str {
+        self.headers.action.as_deref().unwrap_or("")
+    }
+
+    /// Whether the body is a fault.
+    pub fn is_fault(&self) -> bool {
+        matches!(self.body, Body::Fault(_))
+    }
+}
+
+/// Limits on what a reader accepts from a peer, as WCF's `XmlDictionaryReaderQuotas`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReaderQuotas {
+    /// Deepest element nesting in a whole envelope. Default 32.
+    pub max_depth: usize,
+    /// Longest text or attribute value, in characters. Default 8,192.
+    pub max_string_content_length: usize,
+    /// Most items in one array (sequence) and most bytes in one base64 value. Default 16,384.
+    pub max_array_length: usize,
+    /// Most characters across all distinct element, attribute and prefix names. Default 16,384.
+    pub max_name_table_char_count: usize,
+}
+
+impl Default for ReaderQuotas {
+    fn default() -> Self {
+        ReaderQuotas {
+            max_depth: 32,
+            max_string_content_length: 8192,
+            max_array_length: 16384,
+            max_name_table_char_count: 16384,
+        }
+    }
+}
+
+/// What went wrong turning XML into a message or a value, or back.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum XmlError {
+    /// The bytes are not well-formed XML (or not UTF-8).
+    #[error("malformed XML: {0}")]
+    Malformed(String),
+    /// Well-formed XML that is not a SOAP envelope of the expected shape.
+    #[error("not a SOAP envelope: {0}")]
+    NotSoap(String),
+    /// A SOAP envelope of another version than the binding's.
+    #[error("SOAP envelope version mismatch: expected {expected}, found {found}")]
+    EnvelopeVersionMismatch {
+        /// The envelope namespace the binding expects.
+        expected: &'static str,
+        /// The envelope namespace that arrived.
+        found: String,
+    },
+    /// A reader quota was exceeded.
+    #[error("reader quota exceeded: {0}")]
+    QuotaExceeded(String),
+    /// A value could not be written as XML.
+    #[error("cannot serialize: {0}")]
+    Serialize(String),
+    /// The XML does not hold a value of the expected type.
+    #[error("cannot deserialize: {0}")]
+    Deserialize(String),
+}
