@@ -3,5 +3,9 @@
 #![warn(missing_docs)]
 
 pub mod encoding;
+mod fault;
 pub mod message;
 pub mod serialization;
+
+pub use fault::Fault;
+pub use indigo_macros::{operation, service_contract};

@@ -1,0 +1,7 @@
+//! The contract rules.
+use crate::model::Contract;
+
+pub fn contract(contract: &Contract) -> syn::Result<()> {
+    let _ = contract;
+    Ok(())
+}

@@ -1,0 +1,128 @@
+//! The contract model the macros reason about: what `parse` builds from the user's trait, what
+//! `check` validates and what `expand` turns into code. Every value a rule can reject keeps the
+//! span of the tokens that set it, so errors point at the user's own attribute.
+
+use proc_macro2::Span;
+use syn::{Attribute, Ident, Type, Visibility};
+
+/// A value together with the span of the tokens that produced it (the key, or the item it
+/// defaults from when the user wrote nothing).
+#[derive(Debug, Clone)]
+pub struct Spanned<T> {
+    pub value: T,
+    pub span: Span,
+    /// Whether the user wrote the key explicitly (false for defaults).
+    pub explicit: bool,
+}
+
+impl<T> Spanned<T> {
+    pub fn explicit(value: T, span: Span) -> Self {
+        Spanned {
+            value,
+            span,
+            explicit: true,
+        }
+    }
+
+    pub fn default_at(value: T, span: Span) -> Self {
+        Spanned {
+            value,
+            span,
+            explicit: false,
+        }
+    }
+}
+
+/// WCF's `SessionMode`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionMode {
+    Allowed,
+    Required,
+    NotAllowed,
+}
+
+/// A whole `#[service_contract]` trait.
+#[derive(Debug, Clone)]
+pub struct Contract {
+    /// Attributes on the trait other than ours (docs, cfgs), forwarded to the emitted trait.
+    pub attrs: Vec<Attribute>,
+    pub vis: Visibility,
+    /// The trait's identifier.
+    pub ident: Ident,
+    /// Wire name of the contract (default: the trait name).
+    pub name: Spanned<String>,
+    /// Contract namespace (default `http://tempuri.org/`).
+    pub namespace: Spanned<String>,
+    /// Namespace of user struct members in bodies (default
+    /// `http://schemas.datacontract.org/2004/07/`).
+    pub data_namespace: Spanned<String>,
+    pub session: Spanned<SessionMode>,
+    pub operations: Vec<Operation>,
+}
+
+/// How an operation borrows its service instance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Receiver {
+    /// `&self`: calls on one instance may run concurrently (ConcurrencyMode.Multiple).
+    Shared,
+    /// `&mut self`: calls on one instance are serialised (ConcurrencyMode.Single).
+    Exclusive,
+}
+
+/// What an operation returns.
+#[derive(Debug, Clone)]
+pub enum Output {
+    /// No return type, or `()`.
+    Unit,
+    /// A plain value type.
+    Value(Type),
+    /// `Result<T, Fault<D>>`: `ok` is `None` when `T` is `()`.
+    Fallible {
+        ok: Option<Type>,
+        /// The detail type `D`.
+        detail: Type,
+        /// The last path segment of `D` (WCF's fault action uses the detail type's name).
+        detail_name: String,
+    },
+}
+
+/// A parameter of an operation.
+#[derive(Debug, Clone)]
+pub struct Param {
+    pub ident: Ident,
+    pub ty: Type,
+    /// Wire name (default: camelCase of the identifier).
+    pub wire_name: Spanned<String>,
+}
+
+/// One `#[operation]` method.
+#[derive(Debug, Clone)]
+pub struct Operation {
+    /// Attributes on the method other than ours (docs, cfgs), forwarded.
+    pub attrs: Vec<Attribute>,
+    pub ident: Ident,
+    /// Wire name (default: PascalCase of the method name).
+    pub name: Spanned<String>,
+    /// Request action (default `{ns}{Contract}/{Name}`, with a `/` inserted when the namespace
+    /// does not end with one).
+    pub action: Spanned<String>,
+    /// Reply action (default: action + `Response`). Meaningless for one-way operations.
+    pub reply_action: Spanned<String>,
+    pub one_way: Spanned<bool>,
+    pub initiating: Spanned<bool>,
+    pub terminating: Spanned<bool>,
+    pub receiver: Receiver,
+    pub params: Vec<Param>,
+    pub output: Output,
+    /// Span of the return type (or of the signature when there is none), for output errors.
+    pub output_span: Span,
+    /// Span of the whole signature, for errors about the operation as a whole.
+    pub span: Span,
+}
+
+impl Operation {
+    /// Whether the operation returns anything but `()` or may fail with a typed fault.
+    pub fn has_reply_content(&self) -> bool {
+        !matches!(self.output, Output::Unit)
+    }
+}

@@ -1,0 +1,2 @@
+//! Name conversions (PascalCase operations, camelCase parameters, WCF action URIs) and
+//! "did you mean" suggestions.
