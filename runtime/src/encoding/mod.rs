@@ -15,6 +15,8 @@ pub trait MessageEncoder: Debug + Send + Sync + 'static {
     fn encode(&self, message: &Message, out: &mut Vec<u8>) -> Result<(), XmlError>;
     /// Decodes one whole message.
     fn decode(&self, bytes: Bytes) -> Result<Message, XmlError>;
+    /// The limits applied when reading (also to bodies the dispatcher deserializes).
+    fn reader_quotas(&self) -> ReaderQuotas;
 }
 
 /// SOAP as UTF-8 text XML, WCF's `TextMessageEncodingBindingElement`.
@@ -63,5 +65,9 @@ impl MessageEncoder for TextMessageEncoder {
 
     fn decode(&self, bytes: Bytes) -> Result<Message, XmlError> {
         read_envelope(bytes, self.version, &self.quotas)
+    }
+
+    fn reader_quotas(&self) -> ReaderQuotas {
+        self.quotas
     }
 }

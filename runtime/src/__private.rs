@@ -1,0 +1,21 @@
+//! Paths generated code uses. Not public API: it changes with the macros.
+
+pub use crate::binding::{Binding, CarriedBy, DatagramBinding, SessionfulBinding};
+pub use crate::client::{Active, ClientRuntime, Idle};
+pub use crate::contract::{
+    Contract, ContractDescription, InstanceAccess, OperationDescription, SessionMode,
+};
+pub use crate::error::{CallError, Error};
+pub use crate::fault::Fault;
+pub use crate::message::{Body, BodyReader, BodyWriter, Message, MessageFault, ReaderQuotas};
+pub use crate::service::{
+    Dispatch, ExclusiveCell, InstanceCell, InstanceGuard, Reply, Service, SharedCell,
+};
+pub use futures::future::BoxFuture;
+pub use serde::{de::DeserializeOwned, Serialize};
+pub use std::boxed::Box;
+pub use std::future::Future;
+pub use std::marker::{PhantomData, Send, Sized, Sync};
+pub use std::option::Option;
+pub use std::result::Result;
+pub use std::string::String;

@@ -1,0 +1,171 @@
+//! Bindings: how a contract's messages travel (transport, encoder, session capability), and the
+//! compile-time rules that match a contract's session mode to a binding.
+
+use crate::encoding::{MessageEncoder, TextMessageEncoder};
+use crate::message::MessageVersion;
+use crate::transport::{memory, Connection, Listener, TransportError};
+use futures::future::BoxFuture;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The session capability of a binding, known at compile time.
+pub trait SessionCapability: Send + Sync + 'static {
+    /// Whether every channel of the binding is a session.
+    const HAS_SESSION: bool;
+}
+
+/// Marker: every channel of the binding is a session (net.tcp, reliable sessions, in-process).
+#[derive(Debug, Clone, Copy)]
+pub struct Sessionful;
+/// Marker: the binding's channels carry independent messages (plain HTTP).
+#[derive(Debug, Clone, Copy)]
+pub struct Sessionless;
+
+impl SessionCapability for Sessionful {
+    const HAS_SESSION: bool = true;
+}
+impl SessionCapability for Sessionless {
+    const HAS_SESSION: bool = false;
+}
+
+/// WCF's default timeouts: open, close and send one minute, receive ten minutes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timeouts {
+    /// How long opening a channel or host may take.
+    pub open: Duration,
+    /// How long a graceful close may take before it becomes an abort.
+    pub close: Duration,
+    /// How long a send, or a request and its reply, may take.
+    pub send: Duration,
+    /// How long a service session may stay idle before it is closed.
+    pub receive: Duration,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Timeouts {
+            open: Duration::from_secs(60),
+            close: Duration::from_secs(60),
+            send: Duration::from_secs(60),
+            receive: Duration::from_secs(600),
+        }
+    }
+}
+
+/// A binding: transport, encoder and session capability.
+pub trait Binding: Clone + Send + Sync + 'static {
+    /// Whether the binding's channels are sessions.
+    type Session: SessionCapability;
+
+    /// A short name for logs and errors.
+    fn name(&self) -> &'static str;
+
+    /// The encoder messages go through.
+    fn encoder(&self) -> Arc<dyn MessageEncoder>;
+
+    /// The binding's timeouts.
+    fn timeouts(&self) -> Timeouts;
+
+    /// Opens a connection to `address`.
+    #[doc(hidden)]
+    fn connect(&self, address: &str) -> BoxFuture<'static, Result<Connection, TransportError>>;
+
+    /// Starts listening at `address`.
+    #[doc(hidden)]
+    fn listen(&self, address: &str) -> BoxFuture<'static, Result<Box<dyn Listener>, TransportError>>;
+}
+
+/// A binding whose channels are sessions: required by `session = Required` contracts.
+#[diagnostic::on_unimplemented(
+    message = "binding `{Self}` has no session, so it cannot carry a contract declared with `session = Required`",
+    label = "this binding is sessionless",
+    note = "use a sessionful binding (for example `MemoryBinding`), or declare the contract with `session = Allowed`"
+)]
+pub trait SessionfulBinding: Binding {}
+
+/// A binding that can run without a session: required by `session = NotAllowed` contracts.
+#[diagnostic::on_unimplemented(
+    message = "binding `{Self}` always has a session, so it cannot carry a contract declared with `session = NotAllowed`",
+    label = "this binding always has a session",
+    note = "use a sessionless binding (for example `MemoryDatagramBinding`), or declare the contract with `session = Allowed`"
+)]
+pub trait DatagramBinding: Binding {}
+
+impl<B: Binding<Session = Sessionful>> SessionfulBinding for B {}
+impl<B: Binding<Session = Sessionless>> DatagramBinding for B {}
+
+/// Implemented (by `#[service_contract]`) for every binding a contract's session mode accepts;
+/// hosts and clients require it, which turns a session mismatch into a compile error.
+pub trait CarriedBy<B: Binding> {}
+
+macro_rules! builder_setters {
+    () => {
+        /// Sets all four timeouts.
+        pub fn with_timeouts(mut self, timeouts: Timeouts) -> Self {
+            self.timeouts = timeouts;
+            self
+        }
+    };
+}
+
+/// The in-process binding: sessionful, SOAP 1.2 + WS-Addressing 1.0 text, addresses
+/// `memory://name`. For tests and examples.
+#[derive(Debug, Clone, Default)]
+pub struct MemoryBinding {
+    timeouts: Timeouts,
+}
+
+impl MemoryBinding {
+    /// A binding with WCF's default timeouts.
+    pub fn new() -> Self {
+        Self::default()
+    }
+    builder_setters!();
+}
+
+/// The in-process binding without sessions: every message stands alone, as over plain HTTP.
+#[derive(Debug, Clone, Default)]
+pub struct MemoryDatagramBinding {
+    timeouts: Timeouts,
+}
+
+impl MemoryDatagramBinding {
+    /// A binding with WCF's default timeouts.
+    pub fn new() -> Self {
+        Self::default()
+    }
+    builder_setters!();
+}
+
+macro_rules! memory_binding {
+    ($ty:ty, $session:ty, $name:literal) => {
+        impl Binding for $ty {
+            type Session = $session;
+
+            fn name(&self) -> &'static str {
+                $name
+            }
+
+            fn encoder(&self) -> Arc<dyn MessageEncoder> {
+                Arc::new(TextMessageEncoder::new(MessageVersion::SOAP12_WSA10))
+            }
+
+            fn timeouts(&self) -> Timeouts {
+                self.timeouts
+            }
+
+            fn connect(&self, address: &str) -> BoxFuture<'static, Result<Connection, TransportError>> {
+                let address = address.to_owned();
+                Box::pin(async move { memory::connect(&address).await })
+            }
+
+            fn listen(&self, address: &str) -> BoxFuture<'static, Result<Box<dyn Listener>, TransportError>> {
+                let listener = memory::listen(address);
+                Box::pin(async move { Ok(Box::new(listener?) as Box<dyn Listener>) })
+            }
+        }
+    };
+}
+
+memory_binding!(MemoryBinding, Sessionful, "MemoryBinding");
+memory_binding!(MemoryDatagramBinding, Sessionless, "MemoryDatagramBinding");

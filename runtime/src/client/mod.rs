@@ -1,0 +1,164 @@
+//! What generated clients are built on: a [`ClientRuntime`] per client session, and the
+//! typestate markers of `session = Required` clients.
+
+mod channel;
+
+use crate::binding::Binding;
+use crate::contract::{ContractDescription, OperationDescription};
+use crate::error::{CallError, Error};
+use crate::message::{Body, BodyReader, BodyWriter, Message, XmlFragment};
+use crate::serialization::from_fragment;
+use crate::{CommunicationState, Fault};
+use channel::ClientChannel;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use std::fmt::Debug;
+
+/// Typestate of a `session = Required` client before its first (initiating) call: only
+/// initiating operations can be called, and each returns the client in the [`Active`] state.
+#[derive(Debug, Clone, Copy)]
+pub enum Idle {}
+
+/// Typestate of a `session = Required` client whose session has started: every operation can be
+/// called; a terminating operation consumes the client.
+#[derive(Debug, Clone, Copy)]
+pub enum Active {}
+
+/// One client session: the channel plus the contract it speaks. Generated clients wrap one.
+#[derive(Debug)]
+pub struct ClientRuntime {
+    contract: &'static ContractDescription,
+    channel: ClientChannel,
+}
+
+impl ClientRuntime {
+    /// Connects to `address` over `binding`, within the binding's open timeout.
+    pub async fn connect<B: Binding>(
+        contract: &'static ContractDescription,
+        binding: &B,
+        address: &str,
+    ) -> Result<Self, Error> {
+        let timeouts = binding.timeouts();
+        let connection = tokio::time::timeout(timeouts.open, binding.connect(address))
+            .await
+            .map_err(|_| Error::Timeout(timeouts.open))??;
+        Ok(ClientRuntime {
+            contract,
+            channel: ClientChannel::new(connection, address.to_owned(), binding.encoder(), timeouts),
+        })
+    }
+
+    /// The channel's lifecycle state.
+    pub fn state(&self) -> CommunicationState {
+        self.channel.state()
+    }
+
+    /// The contract this client speaks.
+    pub fn contract(&self) -> &'static ContractDescription {
+        self.contract
+    }
+
+    /// Starts a request body for `op`.
+    pub fn body(&self, op: &OperationDescription) -> BodyWriter {
+        BodyWriter::new(op.name, self.contract.namespace, self.contract.data_namespace)
+    }
+
+    fn message(&self, op: &OperationDescription, body: XmlFragment) -> Message {
+        Message::new(
+            self.channel.encoder().message_version(),
+            op.action,
+            Body::Payload(body),
+        )
+    }
+
+    /// Sends a one-way operation.
+    pub async fn send(&self, op: &OperationDescription, body: XmlFragment) -> Result<(), Error> {
+        self.channel.send(self.message(op, body)).await
+    }
+
+    /// Sends a request-reply operation and returns the reply message (which may be a fault).
+    pub async fn request(
+        &self,
+        op: &OperationDescription,
+        body: XmlFragment,
+    ) -> Result<Message, Error> {
+        self.channel.request(self.message(op, body)).await
+    }
+
+    /// Reads the result of a reply `{Op}Response/{Op}Result`; `None` for an operation that
+    /// returns nothing. An untyped fault becomes [`Error::Fault`].
+    pub fn read_result<T: DeserializeOwned>(
+        &self,
+        op: &OperationDescription,
+        reply: Message,
+        result_name: Option<&str>,
+    ) -> Result<Option<T>, Error> {
+        if let Some(action) = reply.headers.action.as_deref() {
+            if !matches!(reply.body, Body::Fault(_)) && action != op.reply_action {
+                return Err(Error::Protocol(format!(
+                    "expected reply action {}, got {action}",
+                    op.reply_action
+                )));
+            }
+        }
+        let payload = match reply.body {
+            Body::Fault(fault) => return Err(Error::Fault(fault)),
+            Body::Payload(payload) => payload,
+            Body::Empty => {
+                return Err(Error::Protocol(format!(
+                    "the reply to {} has an empty body",
+                    op.name
+                )))
+            }
+        };
+        let wrapper = format!("{}Response", op.name);
+        let quotas = self.channel.encoder().reader_quotas();
+        let mut reader = BodyReader::open(&payload, &wrapper, self.contract.namespace, &quotas)?;
+        match result_name {
+            Some(name) => Ok(Some(reader.part(name)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Like [`read_result`](Self::read_result) for an operation declared with a typed fault:
+    /// a fault whose detail reads as `D` becomes [`CallError::Fault`].
+    pub fn read_fallible_result<T: DeserializeOwned, D: DeserializeOwned + Debug>(
+        &self,
+        op: &OperationDescription,
+        reply: Message,
+        result_name: Option<&str>,
+    ) -> Result<Option<T>, CallError<D>> {
+        if let Body::Fault(fault) = &reply.body {
+            if let Some(detail) = &fault.detail {
+                let quotas = self.channel.encoder().reader_quotas();
+                if let Ok(detail) = from_fragment::<D>(detail, &quotas) {
+                    return Err(CallError::Fault(Fault {
+                        code: fault.code.clone(),
+                        reason: fault.reason.clone(),
+                        detail,
+                    }));
+                }
+            }
+        }
+        Ok(self.read_result(op, reply, result_name)?)
+    }
+
+    /// Closes the session gracefully.
+    pub async fn close(mut self) -> Result<(), Error> {
+        self.channel.close().await
+    }
+
+    /// Drops the session without a handshake.
+    pub fn abort(self) {
+        self.channel.abort();
+    }
+}
+
+/// Serializes one part into `body`; a helper so generated code stays one line per parameter.
+pub fn write_part<T: Serialize + ?Sized>(
+    body: &mut BodyWriter,
+    name: &str,
+    value: &T,
+) -> Result<(), Error> {
+    body.part(name, value).map_err(Error::from)
+}

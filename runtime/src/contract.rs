@@ -1,0 +1,77 @@
+//! Contract descriptions: what `#[service_contract]` emits for every contract, and what the
+//! service and client runtimes read to name, route and order messages.
+
+/// WCF's `SessionMode`: whether a contract needs, allows or forbids a session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SessionMode {
+    /// Works with or without a session (WCF's default).
+    Allowed,
+    /// Needs a sessionful binding; operations may be non-initiating or terminating.
+    Required,
+    /// Needs a binding that can run without a session.
+    NotAllowed,
+}
+
+/// How an operation uses its service instance, from the method's receiver.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum InstanceAccess {
+    /// `&self`: calls may overlap on one instance (WCF `ConcurrencyMode.Multiple`).
+    Shared,
+    /// `&mut self`: calls on one instance run one at a time (WCF `ConcurrencyMode.Single`).
+    Exclusive,
+}
+
+/// One operation of a contract.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OperationDescription {
+    /// The Rust method name.
+    pub method: &'static str,
+    /// The wire name (wrapper element of the request body).
+    pub name: &'static str,
+    /// The request action.
+    pub action: &'static str,
+    /// The reply action (unused for one-way operations).
+    pub reply_action: &'static str,
+    /// Whether the operation has no reply.
+    pub is_one_way: bool,
+    /// Whether the operation may start a session.
+    pub is_initiating: bool,
+    /// Whether the operation ends the session.
+    pub is_terminating: bool,
+    /// How the operation borrows the instance.
+    pub access: InstanceAccess,
+    /// Wire names of the parameters, in order.
+    pub parameters: &'static [&'static str],
+}
+
+/// A whole contract.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContractDescription {
+    /// The wire name of the contract.
+    pub name: &'static str,
+    /// The contract namespace.
+    pub namespace: &'static str,
+    /// The namespace of user struct members in bodies.
+    pub data_namespace: &'static str,
+    /// The session mode.
+    pub session_mode: SessionMode,
+    /// The operations, in declaration order.
+    pub operations: &'static [OperationDescription],
+}
+
+impl ContractDescription {
+    /// The operation whose request action is `action`, with its index.
+    pub fn operation_by_action(&self, action: &str) -> Option<(usize, &OperationDescription)> {
+        self.operations
+            .iter()
+            .enumerate()
+            .find(|(_, op)| op.action == action)
+    }
+}
+
+/// Implemented by the marker type `#[service_contract]` generates for each contract
+/// (`{Trait}Contract`).
+pub trait Contract: Send + Sync + 'static {
+    /// The static description.
+    const DESCRIPTION: &'static ContractDescription;
+}

@@ -1,0 +1,52 @@
+//! The errors clients and hosts report.
+
+use crate::message::{MessageFault, XmlError};
+use crate::transport::TransportError;
+use crate::CommunicationState;
+use std::time::Duration;
+
+/// An error from a client call or a host operation.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The service answered with a SOAP fault that the operation does not declare (or the
+    /// dispatcher refused the message: unknown action, terminated session...).
+    #[error("the service returned a fault: {0}")]
+    Fault(MessageFault),
+    /// The operation did not complete within its timeout.
+    #[error("the operation did not complete within {0:?}")]
+    Timeout(Duration),
+    /// The transport failed or the peer went away.
+    #[error(transparent)]
+    Transport(#[from] TransportError),
+    /// A message could not be written or read.
+    #[error(transparent)]
+    Xml(#[from] XmlError),
+    /// The object is not in a state that allows the operation (for example, used after close).
+    #[error("cannot {operation}: the {object} is {state:?}")]
+    InvalidState {
+        /// What was attempted.
+        operation: &'static str,
+        /// What it was attempted on.
+        object: &'static str,
+        /// The state it was in.
+        state: CommunicationState,
+    },
+    /// The peer broke the protocol (an unexpected reply, a reply without correlation...).
+    #[error("protocol violation: {0}")]
+    Protocol(String),
+    /// The binding or address was rejected.
+    #[error("invalid configuration: {0}")]
+    Configuration(String),
+}
+
+/// The error of an operation declared `-> Result<T, Fault<D>>`: either the declared fault, or
+/// anything else that can go wrong with a call.
+#[derive(Debug, thiserror::Error)]
+pub enum CallError<D: std::fmt::Debug> {
+    /// The service returned the operation's declared fault.
+    #[error("{0}")]
+    Fault(crate::Fault<D>),
+    /// Any other failure.
+    #[error(transparent)]
+    Other(#[from] Error),
+}

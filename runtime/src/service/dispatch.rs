@@ -1,0 +1,46 @@
+//! The seam between the service runtime and generated dispatchers.
+
+use super::instance::InstanceCell;
+use crate::contract::Contract;
+use crate::message::{Message, MessageFault, ReaderQuotas, XmlFragment};
+use futures::future::BoxFuture;
+
+/// What an operation produced.
+#[derive(Debug)]
+pub enum Reply {
+    /// Nothing to send (one-way operations).
+    None,
+    /// A reply body with its action.
+    Body {
+        /// The reply action.
+        action: &'static str,
+        /// The `{Op}Response` element.
+        body: XmlFragment,
+    },
+    /// A fault with its action.
+    Fault {
+        /// The fault action.
+        action: String,
+        /// The fault.
+        fault: MessageFault,
+    },
+}
+
+/// Implemented by `#[service_contract]` for its contract marker and every type implementing
+/// the contract's trait: turns request messages into calls on an instance and results into
+/// replies.
+pub trait Dispatch<S: Send + 'static>: Contract {
+    /// How instances are held: shared if any operation takes `&self`.
+    type Cell: InstanceCell<S>;
+    /// A decoded request: which operation, with its arguments.
+    type Call: Send + 'static;
+
+    /// Reads the arguments of operation `index` from `request`'s body.
+    fn decode(index: usize, request: &Message, quotas: &ReaderQuotas) -> Result<Self::Call, MessageFault>;
+
+    /// Runs the call on the instance behind `guard`.
+    fn invoke(
+        call: Self::Call,
+        guard: <Self::Cell as InstanceCell<S>>::Guard,
+    ) -> BoxFuture<'static, Reply>;
+}

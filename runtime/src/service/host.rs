@@ -1,0 +1,262 @@
+//! The service host: one service (contract + instancing) on one or more endpoints, opened and
+//! closed as one object.
+
+use super::dispatch::Dispatch;
+use super::instance::{InstanceCell, InstanceContextMode};
+use super::session::{run_connection, EndpointShared, InstanceSource};
+use crate::binding::{Binding, CarriedBy, SessionCapability, Timeouts};
+use crate::channel::{CommunicationState, StateCell};
+use crate::error::Error;
+use crate::transport::Listener;
+use futures::future::BoxFuture;
+use std::marker::PhantomData;
+use std::sync::Arc;
+use tokio::sync::watch;
+use tokio::task::{JoinHandle, JoinSet};
+use tracing::{info, warn, Instrument};
+
+/// A service implementation with its instancing mode, ready to be hosted. Generated contract
+/// markers offer shortcuts: `CalculatorContract::per_session(MyCalculator::default)`.
+pub struct Service<C: Dispatch<S>, S: Send + 'static> {
+    instances: InstanceSource<C, S>,
+    _contract: PhantomData<fn() -> C>,
+}
+
+impl<C: Dispatch<S>, S: Send + 'static> std::fmt::Debug for Service<C, S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Service")
+            .field("contract", &C::DESCRIPTION.name)
+            .field("instancing", &self.instances.mode())
+            .finish()
+    }
+}
+
+impl<C: Dispatch<S>, S: Send + 'static> Service<C, S> {
+    /// One instance per client session, made by `factory` at the session's first call.
+    pub fn per_session(factory: impl Fn() -> S + Send + Sync + 'static) -> Self {
+        Self::from_source(InstanceSource::PerSession(Arc::new(factory)))
+    }
+
+    /// A new instance, made by `factory`, for every call.
+    pub fn per_call(factory: impl Fn() -> S + Send + Sync + 'static) -> Self {
+        Self::from_source(InstanceSource::PerCall(Arc::new(factory)))
+    }
+
+    /// One instance for every call of every session.
+    pub fn single(instance: S) -> Self {
+        Self::from_source(InstanceSource::Single(C::Cell::new(instance)))
+    }
+
+    fn from_source(instances: InstanceSource<C, S>) -> Self {
+        Service {
+            instances,
+            _contract: PhantomData,
+        }
+    }
+
+    /// The instancing mode.
+    pub fn instance_context_mode(&self) -> InstanceContextMode {
+        self.instances.mode()
+    }
+}
+
+type ListenFuture = BoxFuture<'static, Result<Box<dyn Listener>, crate::transport::TransportError>>;
+
+struct EndpointConfig {
+    address: String,
+    binding: &'static str,
+    listen: ListenFuture,
+    shared_parts: (Arc<dyn crate::encoding::MessageEncoder>, Timeouts, bool),
+}
+
+/// Collects endpoints, then opens them together.
+pub struct ServiceHostBuilder<C: Dispatch<S>, S: Send + 'static> {
+    service: Service<C, S>,
+    endpoints: Vec<EndpointConfig>,
+}
+
+impl<C: Dispatch<S>, S: Send + 'static> std::fmt::Debug for ServiceHostBuilder<C, S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServiceHostBuilder")
+            .field("service", &self.service)
+            .field(
+                "endpoints",
+                &self.endpoints.iter().map(|e| (&e.address, e.binding)).collect::<Vec<_>>(),
+            )
+            .finish()
+    }
+}
+
+impl<C: Dispatch<S>, S: Send + 'static> ServiceHostBuilder<C, S> {
+    /// Adds an endpoint: the contract over `binding` at `address`. A binding whose session
+    /// capability does not fit the contract's session mode does not compile.
+    pub fn endpoint<B>(mut self, binding: B, address: impl Into<String>) -> Self
+    where
+        B: Binding,
+        C: CarriedBy<B>,
+    {
+        let address = address.into();
+        let listen = binding.listen(&address);
+        self.endpoints.push(EndpointConfig {
+            address,
+            binding: binding.name(),
+            listen,
+            shared_parts: (binding.encoder(), binding.timeouts(), B::Session::HAS_SESSION),
+        });
+        self
+    }
+
+    /// Starts listening on every endpoint. If one fails, none stays open.
+    pub async fn open(self) -> Result<ServiceHost, Error> {
+        if self.endpoints.is_empty() {
+            return Err(Error::Configuration(format!(
+                "service host for {} has no endpoints",
+                C::DESCRIPTION.name
+            )));
+        }
+        let (shutdown_tx, shutdown_rx) = watch::channel(false);
+        let mut listeners = Vec::with_capacity(self.endpoints.len());
+        let mut close_timeout = Timeouts::default().close;
+        for config in self.endpoints {
+            let (encoder, timeouts, has_session) = config.shared_parts;
+            let listener = tokio::time::timeout(timeouts.open, config.listen)
+                .await
+                .map_err(|_| Error::Timeout(timeouts.open))??;
+            close_timeout = close_timeout.max(timeouts.close);
+            let shared = Arc::new(EndpointShared::<C, S> {
+                instances: self.service.instances.clone(),
+                encoder,
+                timeouts,
+                has_session,
+            });
+            listeners.push((listener, shared, config.binding));
+        }
+        let mut endpoints = Vec::with_capacity(listeners.len());
+        for (listener, shared, binding) in listeners {
+            let address = listener.local_address();
+            info!(%address, binding, contract = C::DESCRIPTION.name, "listening");
+            let task = tokio::spawn(
+                accept_loop(listener, shared, shutdown_rx.clone())
+                    .instrument(tracing::info_span!("endpoint", %address)),
+            );
+            endpoints.push(RunningEndpoint { address, task });
+        }
+        Ok(ServiceHost {
+            state: StateCell::new(CommunicationState::Opened),
+            shutdown: shutdown_tx,
+            endpoints,
+            close_timeout,
+        })
+    }
+}
+
+async fn accept_loop<C, S>(
+    mut listener: Box<dyn Listener>,
+    shared: Arc<EndpointShared<C, S>>,
+    mut shutdown: watch::Receiver<bool>,
+) where
+    C: Dispatch<S>,
+    S: Send + 'static,
+{
+    let mut sessions = JoinSet::new();
+    loop {
+        while sessions.try_join_next().is_some() {}
+        let accepted = tokio::select! {
+            biased;
+            _ = shutdown.changed() => break,
+            accepted = listener.accept() => accepted,
+        };
+        match accepted {
+            Ok(connection) => {
+                sessions.spawn(run_connection(connection, shared.clone(), shutdown.clone()));
+            }
+            Err(e) => {
+                warn!(error = %e, "listener failed");
+                break;
+            }
+        }
+    }
+    // Stop accepting before draining, so no new session starts during close.
+    drop(listener);
+    while sessions.join_next().await.is_some() {}
+}
+
+struct RunningEndpoint {
+    address: String,
+    task: JoinHandle<()>,
+}
+
+/// A running service host. Dropping it aborts it.
+pub struct ServiceHost {
+    state: StateCell,
+    shutdown: watch::Sender<bool>,
+    endpoints: Vec<RunningEndpoint>,
+    close_timeout: std::time::Duration,
+}
+
+impl std::fmt::Debug for ServiceHost {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServiceHost")
+            .field("state", &self.state.get())
+            .field("addresses", &self.addresses())
+            .finish()
+    }
+}
+
+impl ServiceHost {
+    /// Starts describing a host for `service`.
+    pub fn builder<C: Dispatch<S>, S: Send + 'static>(service: Service<C, S>) -> ServiceHostBuilder<C, S> {
+        ServiceHostBuilder {
+            service,
+            endpoints: Vec::new(),
+        }
+    }
+
+    /// The addresses the endpoints listen at, in the order they were added (with real ports
+    /// where port 0 was asked for).
+    pub fn addresses(&self) -> Vec<String> {
+        self.endpoints.iter().map(|e| e.address.clone()).collect()
+    }
+
+    /// The host's lifecycle state.
+    pub fn state(&self) -> CommunicationState {
+        self.state.get()
+    }
+
+    /// Stops accepting, lets sessions finish the calls they are running, and closes them,
+    /// all within the close timeout; what is left then is aborted.
+    pub async fn close(mut self) -> Result<(), Error> {
+        self.state.set(CommunicationState::Closing);
+        let _ = self.shutdown.send(true);
+        let tasks = std::mem::take(&mut self.endpoints);
+        let aborts: Vec<_> = tasks.iter().map(|e| e.task.abort_handle()).collect();
+        let drain = futures::future::join_all(tasks.into_iter().map(|e| e.task));
+        let result = match tokio::time::timeout(self.close_timeout, drain).await {
+            Ok(_) => Ok(()),
+            Err(_) => {
+                aborts.iter().for_each(|a| a.abort());
+                Err(Error::Timeout(self.close_timeout))
+            }
+        };
+        self.state.set(CommunicationState::Closed);
+        result
+    }
+
+    /// Stops everything at once.
+    pub fn abort(mut self) {
+        self.abort_all();
+    }
+
+    fn abort_all(&mut self) {
+        for endpoint in self.endpoints.drain(..) {
+            endpoint.task.abort();
+        }
+        self.state.set(CommunicationState::Closed);
+    }
+}
+
+impl Drop for ServiceHost {
+    fn drop(&mut self) {
+        self.abort_all();
+    }
+}

@@ -1,0 +1,13 @@
+//! The service side: hosts, instancing and dispatch.
+
+mod dispatch;
+mod host;
+mod instance;
+mod session;
+
+pub use dispatch::{Dispatch, Reply};
+pub use host::{Service, ServiceHost, ServiceHostBuilder};
+pub use instance::{
+    ExclusiveCell, ExclusiveGuard, InstanceCell, InstanceContextMode, InstanceGuard, SharedCell,
+    SharedGuard,
+};

@@ -1,0 +1,320 @@
+//! One inbound connection: reads messages in order, enforces WCF's session rules
+//! (initiating first, nothing after a terminating operation), picks the instance and runs
+//! each call, and sends replies.
+
+use super::dispatch::{Dispatch, Reply};
+use super::instance::{InstanceCell, InstanceContextMode};
+use crate::binding::Timeouts;
+use crate::contract::{InstanceAccess, OperationDescription};
+use crate::encoding::MessageEncoder;
+use crate::message::{Body, Message, MessageFault, XmlError};
+use crate::transport::{Connection, FrameSink};
+use futures::FutureExt;
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+use tracing::{debug, error, warn, Instrument};
+
+/// How an endpoint makes instances.
+pub(crate) enum InstanceSource<C: Dispatch<S>, S: Send + 'static> {
+    /// A new instance per session (per call when the binding has no session).
+    PerSession(Arc<dyn Fn() -> S + Send + Sync>),
+    /// A new instance per call.
+    PerCall(Arc<dyn Fn() -> S + Send + Sync>),
+    /// One instance for everything.
+    Single(C::Cell),
+}
+
+impl<C: Dispatch<S>, S: Send + 'static> Clone for InstanceSource<C, S> {
+    fn clone(&self) -> Self {
+        match self {
+            InstanceSource::PerSession(f) => InstanceSource::PerSession(f.clone()),
+            InstanceSource::PerCall(f) => InstanceSource::PerCall(f.clone()),
+            InstanceSource::Single(cell) => InstanceSource::Single(cell.clone()),
+        }
+    }
+}
+
+impl<C: Dispatch<S>, S: Send + 'static> InstanceSource<C, S> {
+    pub(crate) fn mode(&self) -> InstanceContextMode {
+        match self {
+            InstanceSource::PerSession(_) => InstanceContextMode::PerSession,
+            InstanceSource::PerCall(_) => InstanceContextMode::PerCall,
+            InstanceSource::Single(_) => InstanceContextMode::Single,
+        }
+    }
+}
+
+/// What every connection of one endpoint shares.
+pub(crate) struct EndpointShared<C: Dispatch<S>, S: Send + 'static> {
+    pub(crate) instances: InstanceSource<C, S>,
+    pub(crate) encoder: Arc<dyn MessageEncoder>,
+    pub(crate) timeouts: Timeouts,
+    pub(crate) has_session: bool,
+}
+
+/// Per-connection session state.
+struct SessionState<Cell> {
+    /// Whether an initiating operation has been accepted.
+    started: bool,
+    /// Whether a terminating operation has completed.
+    terminated: bool,
+    /// The session's instance (PerSession on a sessionful binding only).
+    instance: Option<Cell>,
+}
+
+enum Flow {
+    Continue,
+    End,
+}
+
+/// Sends replies on the connection; shared with calls that run concurrently.
+struct Replier {
+    sink: tokio::sync::Mutex<Box<dyn FrameSink>>,
+    encoder: Arc<dyn MessageEncoder>,
+    timeouts: Timeouts,
+}
+
+impl Replier {
+    async fn send(&self, request_id: Option<&str>, reply: Reply) {
+        let (action, body) = match reply {
+            Reply::None => return,
+            Reply::Body { action, body } => (action.to_owned(), Body::Payload(body)),
+            Reply::Fault { action, fault } => (action, Body::Fault(fault)),
+        };
+        let mut message = Message::new(self.encoder.message_version(), action, body);
+        message.headers.relates_to = request_id.map(str::to_owned);
+        let mut frame = Vec::with_capacity(512);
+        if let Err(e) = self.encoder.encode(&message, &mut frame) {
+            error!(error = %e, "cannot encode a reply");
+            return;
+        }
+        let mut sink = self.sink.lock().await;
+        match tokio::time::timeout(self.timeouts.send, sink.send(frame.into())).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => debug!(error = %e, "reply not delivered: the client went away"),
+            Err(_) => warn!(timeout = ?self.timeouts.send, "reply not delivered within the send timeout"),
+        }
+    }
+
+    async fn fault(&self, request: &Message, fault: MessageFault) {
+        let action = fault.default_action().to_owned();
+        self.send(request.headers.message_id.as_deref(), Reply::Fault { action, fault })
+            .await;
+    }
+}
+
+/// The fault WCF answers an unreadable message with.
+fn fault_for_unreadable(error: &XmlError) -> MessageFault {
+    match error {
+        XmlError::QuotaExceeded(_) => MessageFault::new(
+            crate::message::FaultCode::sender(crate::message::QualifiedName::new(
+                crate::message::ns::WCF_DISPATCHER,
+                "QuotaExceeded",
+            )),
+            format!("The message exceeds a reader quota: {error}"),
+        ),
+        _ => MessageFault::deserialization_failed(format!("The message could not be read: {error}")),
+    }
+}
+
+/// Serves one connection until the peer closes it, it idles past the receive timeout, a
+/// terminated session sees another message, or the host shuts down.
+pub(crate) async fn run_connection<C, S>(
+    connection: Connection,
+    endpoint: Arc<EndpointShared<C, S>>,
+    mut shutdown: watch::Receiver<bool>,
+) where
+    C: Dispatch<S>,
+    S: Send + 'static,
+{
+    let Connection {
+        sink,
+        mut stream,
+        peer,
+    } = connection;
+    let span = tracing::info_span!("session", %peer, contract = C::DESCRIPTION.name);
+    async move {
+        let replier = Arc::new(Replier {
+            sink: tokio::sync::Mutex::new(sink),
+            encoder: endpoint.encoder.clone(),
+            timeouts: endpoint.timeouts,
+        });
+        let mut state = SessionState {
+            started: false,
+            terminated: false,
+            instance: None,
+        };
+        let mut in_flight = JoinSet::new();
+        loop {
+            while in_flight.try_join_next().is_some() {}
+            // After a terminating operation WCF gives the client the close timeout to go away.
+            let idle_limit = if state.terminated {
+                endpoint.timeouts.close
+            } else {
+                endpoint.timeouts.receive
+            };
+            let received = tokio::select! {
+                biased;
+                _ = shutdown.changed() => break,
+                received = tokio::time::timeout(idle_limit, stream.receive()) => received,
+            };
+            let frame = match received {
+                Err(_) => {
+                    debug!(?idle_limit, "closing an idle session");
+                    break;
+                }
+                Ok(Ok(Some(frame))) => frame,
+                Ok(Ok(None)) => break,
+                Ok(Err(e)) => {
+                    debug!(error = %e, "connection failed");
+                    break;
+                }
+            };
+            let request = match endpoint.encoder.decode(frame) {
+                Ok(request) => request,
+                Err(e) => {
+                    warn!(error = %e, "unreadable message; ending the session");
+                    replier
+                        .send(
+                            None,
+                            Reply::Fault {
+                                action: crate::message::ns::WCF_DISPATCHER_FAULT_ACTION.to_owned(),
+                                fault: fault_for_unreadable(&e),
+                            },
+                        )
+                        .await;
+                    break;
+                }
+            };
+            match handle::<C, S>(&endpoint, &mut state, request, &replier, &mut in_flight).await {
+                Flow::Continue => {}
+                Flow::End => break,
+            }
+        }
+        let drain = async { while in_flight.join_next().await.is_some() {} };
+        if tokio::time::timeout(endpoint.timeouts.close, drain).await.is_err() {
+            warn!("calls still running at the close timeout were aborted");
+        }
+        drop(state.instance.take());
+        let _ = replier.sink.lock().await.close().await;
+    }
+    .instrument(span)
+    .await
+}
+
+async fn handle<C, S>(
+    endpoint: &EndpointShared<C, S>,
+    state: &mut SessionState<C::Cell>,
+    request: Message,
+    replier: &Arc<Replier>,
+    in_flight: &mut JoinSet<()>,
+) -> Flow
+where
+    C: Dispatch<S>,
+    S: Send + 'static,
+{
+    if state.terminated {
+        debug!(action = request.action(), "message after a terminating operation");
+        replier.fault(&request, MessageFault::session_terminated()).await;
+        return Flow::End;
+    }
+    let contract = C::DESCRIPTION;
+    let Some((index, op)) = contract.operation_by_action(request.action()) else {
+        warn!(action = request.action(), "no operation has this action");
+        replier
+            .fault(&request, MessageFault::action_not_supported(request.action()))
+            .await;
+        return Flow::Continue;
+    };
+    if endpoint.has_session && !state.started && !op.is_initiating {
+        // WCF's contract filter for a new session matches initiating actions only.
+        warn!(operation = op.name, "a non-initiating operation cannot start a session");
+        replier
+            .fault(&request, MessageFault::action_not_supported(request.action()))
+            .await;
+        return Flow::Continue;
+    }
+    let call = match C::decode(index, &request, &endpoint.encoder.reader_quotas()) {
+        Ok(call) => call,
+        Err(fault) => {
+            warn!(operation = op.name, reason = %fault.reason, "cannot read the request");
+            if !op.is_one_way {
+                replier.fault(&request, fault).await;
+            }
+            return Flow::Continue;
+        }
+    };
+    state.started = true;
+    let cell = instance_for_call(endpoint, state);
+    // Taking the guard here, before the next message is read, is what keeps calls of one
+    // session in order: exclusive calls queue on the lock in arrival order.
+    let guard = cell.lock(op.access).await;
+    let invocation = run_call::<C, S>(call, guard, op);
+    let request_id = request.headers.message_id;
+    let concurrent = !endpoint.has_session || (op.access == InstanceAccess::Shared && !op.is_terminating);
+    if concurrent {
+        let replier = replier.clone();
+        in_flight.spawn(
+            async move {
+                let reply = invocation.await;
+                replier.send(request_id.as_deref(), reply).await;
+            }
+            .in_current_span(),
+        );
+    } else {
+        let reply = invocation.await;
+        replier.send(request_id.as_deref(), reply).await;
+    }
+    if op.is_terminating && endpoint.has_session {
+        debug!(operation = op.name, "terminating operation completed; session ends");
+        state.terminated = true;
+        state.instance = None;
+    }
+    Flow::Continue
+}
+
+fn instance_for_call<C, S>(endpoint: &EndpointShared<C, S>, state: &mut SessionState<C::Cell>) -> C::Cell
+where
+    C: Dispatch<S>,
+    S: Send + 'static,
+{
+    match &endpoint.instances {
+        InstanceSource::Single(cell) => cell.clone(),
+        InstanceSource::PerCall(make) => C::Cell::new(make()),
+        InstanceSource::PerSession(make) if endpoint.has_session => state
+            .instance
+            .get_or_insert_with(|| C::Cell::new(make()))
+            .clone(),
+        InstanceSource::PerSession(make) => C::Cell::new(make()),
+    }
+}
+
+/// Runs one call, turning a panic in the service into WCF's InternalServiceFault.
+async fn run_call<C, S>(
+    call: C::Call,
+    guard: <C::Cell as InstanceCell<S>>::Guard,
+    op: &'static OperationDescription,
+) -> Reply
+where
+    C: Dispatch<S>,
+    S: Send + 'static,
+{
+    match AssertUnwindSafe(C::invoke(call, guard)).catch_unwind().await {
+        Ok(Reply::Fault { .. } | Reply::Body { .. }) if op.is_one_way => Reply::None,
+        Ok(reply) => reply,
+        Err(_) => {
+            error!(operation = op.name, "the service panicked");
+            if op.is_one_way {
+                Reply::None
+            } else {
+                let fault = MessageFault::internal_service_fault();
+                Reply::Fault {
+                    action: fault.default_action().to_owned(),
+                    fault,
+                }
+            }
+        }
+    }
+}
