@@ -11,6 +11,10 @@ pub use crate::message::{Body, BodyReader, BodyWriter, Message, MessageFault, Re
 pub use crate::service::{
     Dispatch, ExclusiveCell, InstanceCell, InstanceGuard, Reply, Service, SharedCell,
 };
+pub use crate::service::codec::{
+    access_violation, open_request, read_param, reply_fault, reply_unit, reply_value,
+};
+pub use crate::client::write_part;
 pub use futures::future::BoxFuture;
 pub use serde::{de::DeserializeOwned, Serialize};
 pub use std::boxed::Box;

@@ -85,24 +85,16 @@ impl ClientRuntime {
         self.channel.request(self.message(op, body)).await
     }
 
-    /// Reads the result of a reply `{Op}Response/{Op}Result`; `None` for an operation that
-    /// returns nothing. An untyped fault becomes [`Error::Fault`].
-    pub fn read_result<T: DeserializeOwned>(
+    /// Checks a reply to `op` and opens its `{Op}Response` wrapper. An untyped fault becomes
+    /// [`Error::Fault`].
+    fn open_reply<'a>(
         &self,
         op: &OperationDescription,
-        reply: Message,
-        result_name: Option<&str>,
-    ) -> Result<Option<T>, Error> {
-        if let Some(action) = reply.headers.action.as_deref() {
-            if !matches!(reply.body, Body::Fault(_)) && action != op.reply_action {
-                return Err(Error::Protocol(format!(
-                    "expected reply action {}, got {action}",
-                    op.reply_action
-                )));
-            }
-        }
-        let payload = match reply.body {
-            Body::Fault(fault) => return Err(Error::Fault(fault)),
+        reply: &'a Message,
+        quotas: &'a crate::message::ReaderQuotas,
+    ) -> Result<BodyReader<'a>, Error> {
+        let payload = match &reply.body {
+            Body::Fault(fault) => return Err(Error::Fault(fault.clone())),
             Body::Payload(payload) => payload,
             Body::Empty => {
                 return Err(Error::Protocol(format!(
@@ -111,36 +103,77 @@ impl ClientRuntime {
                 )))
             }
         };
-        let wrapper = format!("{}Response", op.name);
-        let quotas = self.channel.encoder().reader_quotas();
-        let mut reader = BodyReader::open(&payload, &wrapper, self.contract.namespace, &quotas)?;
-        match result_name {
-            Some(name) => Ok(Some(reader.part(name)?)),
-            None => Ok(None),
+        if let Some(action) = reply.headers.action.as_deref() {
+            if action != op.reply_action {
+                return Err(Error::Protocol(format!(
+                    "expected reply action {}, got {action}",
+                    op.reply_action
+                )));
+            }
         }
+        let wrapper = format!("{}Response", op.name);
+        Ok(BodyReader::open(
+            payload,
+            &wrapper,
+            self.contract.namespace,
+            quotas,
+        )?)
     }
 
-    /// Like [`read_result`](Self::read_result) for an operation declared with a typed fault:
-    /// a fault whose detail reads as `D` becomes [`CallError::Fault`].
+    /// Reads `{Op}Response/{result_name}` from a reply.
+    pub fn read_result<T: DeserializeOwned>(
+        &self,
+        op: &OperationDescription,
+        reply: Message,
+        result_name: &str,
+    ) -> Result<T, Error> {
+        let quotas = self.channel.encoder().reader_quotas();
+        Ok(self.open_reply(op, &reply, &quotas)?.part(result_name)?)
+    }
+
+    /// Checks the reply of an operation that returns nothing.
+    pub fn read_unit(&self, op: &OperationDescription, reply: Message) -> Result<(), Error> {
+        let quotas = self.channel.encoder().reader_quotas();
+        self.open_reply(op, &reply, &quotas).map(drop)
+    }
+
+    /// The declared fault carried by `reply`, if it is a fault whose detail reads as `D`.
+    fn typed_fault<D: DeserializeOwned + Debug>(&self, reply: &Message) -> Option<Fault<D>> {
+        let Body::Fault(fault) = &reply.body else {
+            return None;
+        };
+        let quotas = self.channel.encoder().reader_quotas();
+        let detail = from_fragment::<D>(fault.detail.as_ref()?, &quotas).ok()?;
+        Some(Fault {
+            code: fault.code.clone(),
+            reason: fault.reason.clone(),
+            detail,
+        })
+    }
+
+    /// [`read_result`](Self::read_result) for an operation declared with a typed fault.
     pub fn read_fallible_result<T: DeserializeOwned, D: DeserializeOwned + Debug>(
         &self,
         op: &OperationDescription,
         reply: Message,
-        result_name: Option<&str>,
-    ) -> Result<Option<T>, CallError<D>> {
-        if let Body::Fault(fault) = &reply.body {
-            if let Some(detail) = &fault.detail {
-                let quotas = self.channel.encoder().reader_quotas();
-                if let Ok(detail) = from_fragment::<D>(detail, &quotas) {
-                    return Err(CallError::Fault(Fault {
-                        code: fault.code.clone(),
-                        reason: fault.reason.clone(),
-                        detail,
-                    }));
-                }
-            }
+        result_name: &str,
+    ) -> Result<T, CallError<D>> {
+        match self.typed_fault(&reply) {
+            Some(fault) => Err(CallError::Fault(fault)),
+            None => Ok(self.read_result(op, reply, result_name)?),
         }
-        Ok(self.read_result(op, reply, result_name)?)
+    }
+
+    /// [`read_unit`](Self::read_unit) for an operation declared with a typed fault.
+    pub fn read_fallible_unit<D: DeserializeOwned + Debug>(
+        &self,
+        op: &OperationDescription,
+        reply: Message,
+    ) -> Result<(), CallError<D>> {
+        match self.typed_fault(&reply) {
+            Some(fault) => Err(CallError::Fault(fault)),
+            None => Ok(self.read_unit(op, reply)?),
+        }
     }
 
     /// Closes the session gracefully.

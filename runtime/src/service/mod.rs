@@ -1,5 +1,7 @@
 //! The service side: hosts, instancing and dispatch.
 
+#[doc(hidden)]
+pub mod codec;
 mod dispatch;
 mod host;
 mod instance;

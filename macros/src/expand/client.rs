@@ -1,0 +1,329 @@
+//! The typed client. For `session = Required` contracts it is a typestate: `Client<Idle>` offers
+//! only initiating operations, each of which returns `Client<Active>`; terminating operations
+//! take the client by value, so calling anything after one is a use-after-move. Other contracts
+//! get a plain client whose operations all take `&self`.
+
+use super::{ok_type, op_description, result_name, Names};
+use crate::model::{Contract, Operation, Output, SessionMode};
+use proc_macro2::TokenStream;
+use quote::quote;
+
+pub fn expand(contract: &Contract, names: &Names) -> TokenStream {
+    if contract.session.value == SessionMode::Required {
+        typestate_client(contract, names)
+    } else {
+        plain_client(contract, names)
+    }
+}
+
+/// The client's error type for an operation.
+fn error_type(op: &Operation) -> TokenStream {
+    match &op.output {
+        Output::Fallible { detail, .. } => quote!(::indigo::__private::CallError<#detail>),
+        _ => quote!(::indigo::__private::Error),
+    }
+}
+
+/// Parameters as the client method takes them.
+fn params(op: &Operation) -> TokenStream {
+    let params = op.params.iter().map(|p| {
+        let (ident, ty) = (&p.ident, &p.ty);
+        quote!(#ident: #ty)
+    });
+    quote!(#(#params),*)
+}
+
+/// Statements that send the request and bind its result to `value` (of `ok_type(op)`), with
+/// errors returned through `?`.
+fn call_body(names: &Names, index: usize, op: &Operation) -> TokenStream {
+    let op_ref = op_description(names, index);
+    let writes = op.params.iter().map(|p| {
+        let (ident, wire) = (&p.ident, &p.wire_name.value);
+        quote! {
+            ::indigo::__private::write_part(&mut body, #wire, &#ident)?;
+        }
+    });
+    let send = if op.one_way.value {
+        quote! {
+            self.runtime.send(op, body.finish()).await?;
+            let value = ();
+        }
+    } else {
+        let read = match &op.output {
+            Output::Unit => quote!(self.runtime.read_unit(op, reply)?),
+            Output::Value(_) => {
+                let result = result_name(op);
+                quote!(self.runtime.read_result(op, reply, #result)?)
+            }
+            Output::Fallible { ok: None, detail, .. } => {
+                quote!(self.runtime.read_fallible_unit::<#detail>(op, reply)?)
+            }
+            Output::Fallible {
+                ok: Some(_),
+                detail,
+                ..
+            } => {
+                let result = result_name(op);
+                quote!(self.runtime.read_fallible_result::<_, #detail>(op, reply, #result)?)
+            }
+        };
+        quote! {
+            let reply = self.runtime.request(op, body.finish()).await?;
+            let value = #read;
+        }
+    };
+    quote! {
+        let op = #op_ref;
+        #[allow(unused_mut)]
+        let mut body = self.runtime.body(op);
+        #(#writes)*
+        #send
+    }
+}
+
+fn docs(op: &Operation) -> TokenStream {
+    let attrs = op.attrs.iter().filter(|a| a.path().is_ident("doc"));
+    let wire = format!(
+        "\n\nOperation `{}` (action `{}`){}{}{}.",
+        op.name.value,
+        op.action.value,
+        if op.one_way.value { ", one-way" } else { "" },
+        if op.initiating.value { "" } else { ", non-initiating" },
+        if op.terminating.value { ", terminating: ends the session" } else { "" },
+    );
+    quote!(#(#attrs)* #[doc = #wire])
+}
+
+fn connect_fn(contract: &Contract, names: &Names) -> TokenStream {
+    let marker = &names.marker;
+    let doc = format!(
+        "Opens a session with the `{}` service at `address` over `binding`.",
+        contract.name.value
+    );
+    quote! {
+        #[doc = #doc]
+        pub async fn connect<B>(
+            binding: &B,
+            address: &str,
+        ) -> ::core::result::Result<Self, ::indigo::__private::Error>
+        where
+            B: ::indigo::__private::Binding,
+            #marker: ::indigo::__private::CarriedBy<B>,
+        {
+            let runtime = ::indigo::__private::ClientRuntime::connect(
+                <#marker as ::indigo::__private::Contract>::DESCRIPTION,
+                binding,
+                address,
+            )
+            .await?;
+            ::core::result::Result::Ok(Self::from_runtime(runtime))
+        }
+    }
+}
+
+fn lifecycle_fns() -> TokenStream {
+    quote! {
+        /// The session's lifecycle state.
+        pub fn state(&self) -> ::indigo::CommunicationState {
+            self.runtime.state()
+        }
+
+        /// Ends the session gracefully.
+        pub async fn close(self) -> ::core::result::Result<(), ::indigo::__private::Error> {
+            self.runtime.close().await
+        }
+
+        /// Drops the session without a handshake. Dropping the client does the same.
+        pub fn abort(self) {
+            self.runtime.abort()
+        }
+    }
+}
+
+fn plain_client(contract: &Contract, names: &Names) -> TokenStream {
+    let vis = &contract.vis;
+    let client = &names.client;
+    let connect = connect_fn(contract, names);
+    let lifecycle = lifecycle_fns();
+    let doc = format!("A client of the `{}` contract.", contract.name.value);
+    let methods = contract.operations.iter().enumerate().map(|(index, op)| {
+        let ident = &op.ident;
+        let (params, ok, err, docs) = (params(op), ok_type(op), error_type(op), docs(op));
+        let body = call_body(names, index, op);
+        quote! {
+            #docs
+            pub async fn #ident(&self, #params) -> ::core::result::Result<#ok, #err> {
+                #body
+                ::core::result::Result::Ok(value)
+            }
+        }
+    });
+    quote! {
+        #[doc = #doc]
+        #vis struct #client {
+            runtime: ::indigo::__private::ClientRuntime,
+        }
+
+        impl ::core::fmt::Debug for #client {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                f.debug_struct(::core::stringify!(#client)).field("runtime", &self.runtime).finish()
+            }
+        }
+
+        impl #client {
+            #connect
+
+            fn from_runtime(runtime: ::indigo::__private::ClientRuntime) -> Self {
+                #client { runtime }
+            }
+
+            #lifecycle
+
+            #(#methods)*
+        }
+    }
+}
+
+fn typestate_client(contract: &Contract, names: &Names) -> TokenStream {
+    let vis = &contract.vis;
+    let client = &names.client;
+    let connect = connect_fn(contract, names);
+    let lifecycle = lifecycle_fns();
+    let doc = format!(
+        "A client session of the `{}` contract. It starts `Idle`, where only initiating \
+         operations can be called; the first one moves it to `Active`. A terminating operation \
+         consumes it and closes the session.",
+        contract.name.value
+    );
+    let idle_methods = contract
+        .operations
+        .iter()
+        .enumerate()
+        .filter(|(_, op)| op.initiating.value)
+        .map(|(index, op)| idle_method(names, index, op));
+    let active_methods = contract
+        .operations
+        .iter()
+        .enumerate()
+        .map(|(index, op)| active_method(names, index, op));
+    quote! {
+        #[doc = #doc]
+        #vis struct #client<State = ::indigo::__private::Idle> {
+            runtime: ::indigo::__private::ClientRuntime,
+            _state: ::core::marker::PhantomData<fn() -> State>,
+        }
+
+        impl<State> ::core::fmt::Debug for #client<State> {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                f.debug_struct(::core::stringify!(#client))
+                    .field("state", &::core::any::type_name::<State>())
+                    .field("runtime", &self.runtime)
+                    .finish()
+            }
+        }
+
+        impl #client<::indigo::__private::Idle> {
+            #connect
+
+            #(#idle_methods)*
+        }
+
+        impl #client<::indigo::__private::Active> {
+            #(#active_methods)*
+        }
+
+        impl<State> #client<State> {
+            fn from_runtime(runtime: ::indigo::__private::ClientRuntime) -> Self {
+                #client { runtime, _state: ::core::marker::PhantomData }
+            }
+
+            #lifecycle
+        }
+    }
+}
+
+/// An initiating operation on an idle client: consumes it and returns the active client (with
+/// the operation's value, if it has one). An initiating and terminating operation just returns
+/// the value.
+fn idle_method(names: &Names, index: usize, op: &Operation) -> TokenStream {
+    let client = &names.client;
+    let ident = &op.ident;
+    let (params, ok, err, docs) = (params(op), ok_type(op), error_type(op), docs(op));
+    let body = call_body(names, index, op);
+    if op.terminating.value {
+        return terminating_method(&params, &ok, &err, &docs, ident, &body);
+    }
+    let returns_value = !matches!(
+        op.output,
+        Output::Unit | Output::Fallible { ok: None, .. }
+    );
+    let (ret, value) = if returns_value {
+        (
+            quote!((#client<::indigo::__private::Active>, #ok)),
+            quote!((#client::from_runtime(self.runtime), value)),
+        )
+    } else {
+        (
+            quote!(#client<::indigo::__private::Active>),
+            quote!({
+                let () = value;
+                #client::from_runtime(self.runtime)
+            }),
+        )
+    };
+    quote! {
+        #docs
+        pub async fn #ident(self, #params) -> ::core::result::Result<#ret, #err> {
+            #body
+            ::core::result::Result::Ok(#value)
+        }
+    }
+}
+
+fn active_method(names: &Names, index: usize, op: &Operation) -> TokenStream {
+    let ident = &op.ident;
+    let (params, ok, err, docs) = (params(op), ok_type(op), error_type(op), docs(op));
+    let body = call_body(names, index, op);
+    if op.terminating.value {
+        return terminating_method(&params, &ok, &err, &docs, ident, &body);
+    }
+    quote! {
+        #docs
+        pub async fn #ident(&self, #params) -> ::core::result::Result<#ok, #err> {
+            #body
+            ::core::result::Result::Ok(value)
+        }
+    }
+}
+
+/// A terminating operation: takes the client, and closes the session once the call is done
+/// (as WCF closes the channel after a terminating operation).
+fn terminating_method(
+    params: &TokenStream,
+    ok: &TokenStream,
+    err: &TokenStream,
+    docs: &TokenStream,
+    ident: &syn::Ident,
+    body: &TokenStream,
+) -> TokenStream {
+    quote! {
+        #docs
+        pub async fn #ident(self, #params) -> ::core::result::Result<#ok, #err> {
+            let outcome: ::core::result::Result<#ok, #err> = async {
+                #body
+                ::core::result::Result::Ok(value)
+            }
+            .await;
+            match outcome {
+                ::core::result::Result::Ok(value) => {
+                    self.runtime.close().await?;
+                    ::core::result::Result::Ok(value)
+                }
+                ::core::result::Result::Err(error) => {
+                    self.runtime.abort();
+                    ::core::result::Result::Err(error)
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,99 @@
+//! The contract marker: its static description, the bindings it may travel over, and the
+//! shortcuts for hosting an implementation.
+
+use super::Names;
+use crate::model::{Contract, Receiver, SessionMode};
+use proc_macro2::TokenStream;
+use quote::quote;
+
+pub fn expand(contract: &Contract, names: &Names) -> TokenStream {
+    let vis = &contract.vis;
+    let ident = &contract.ident;
+    let marker = &names.marker;
+    let name = &contract.name.value;
+    let namespace = &contract.namespace.value;
+    let data_namespace = &contract.data_namespace.value;
+    let session = match contract.session.value {
+        SessionMode::Allowed => quote!(Allowed),
+        SessionMode::Required => quote!(Required),
+        SessionMode::NotAllowed => quote!(NotAllowed),
+    };
+    let operations = contract.operations.iter().map(|op| {
+        let method = op.ident.to_string();
+        let op_name = &op.name.value;
+        let action = &op.action.value;
+        let reply_action = &op.reply_action.value;
+        let (one_way, initiating, terminating) =
+            (op.one_way.value, op.initiating.value, op.terminating.value);
+        let access = match op.receiver {
+            Receiver::Shared => quote!(Shared),
+            Receiver::Exclusive => quote!(Exclusive),
+        };
+        let params = op.params.iter().map(|p| &p.wire_name.value);
+        quote! {
+            ::indigo::__private::OperationDescription {
+                method: #method,
+                name: #op_name,
+                action: #action,
+                reply_action: #reply_action,
+                is_one_way: #one_way,
+                is_initiating: #initiating,
+                is_terminating: #terminating,
+                access: ::indigo::__private::InstanceAccess::#access,
+                parameters: &[#(#params),*],
+            }
+        }
+    });
+    let binding_bound = match contract.session.value {
+        SessionMode::Required => quote!(::indigo::__private::SessionfulBinding),
+        SessionMode::NotAllowed => quote!(::indigo::__private::DatagramBinding),
+        SessionMode::Allowed => quote!(::indigo::__private::Binding),
+    };
+    let doc = format!(
+        "The `{ident}` contract (`{name}` in `{namespace}`): its description, the bindings that \
+         can carry it, and constructors for hosting an implementation."
+    );
+    quote! {
+        #[doc = #doc]
+        #[derive(::core::fmt::Debug, ::core::clone::Clone, ::core::marker::Copy)]
+        #vis struct #marker;
+
+        impl ::indigo::__private::Contract for #marker {
+            const DESCRIPTION: &'static ::indigo::__private::ContractDescription =
+                &::indigo::__private::ContractDescription {
+                    name: #name,
+                    namespace: #namespace,
+                    data_namespace: #data_namespace,
+                    session_mode: ::indigo::__private::SessionMode::#session,
+                    operations: &[#(#operations),*],
+                };
+        }
+
+        impl<B: #binding_bound> ::indigo::__private::CarriedBy<B> for #marker {}
+
+        impl #marker {
+            /// Hosts `S` with one instance per client session, made by `factory`.
+            #vis fn per_session<S, F>(factory: F) -> ::indigo::__private::Service<Self, S>
+            where
+                S: #ident,
+                F: ::core::ops::Fn() -> S + ::core::marker::Send + ::core::marker::Sync + 'static,
+            {
+                ::indigo::__private::Service::per_session(factory)
+            }
+
+            /// Hosts `S` with a new instance, made by `factory`, for every call.
+            #vis fn per_call<S, F>(factory: F) -> ::indigo::__private::Service<Self, S>
+            where
+                S: #ident,
+                F: ::core::ops::Fn() -> S + ::core::marker::Send + ::core::marker::Sync + 'static,
+            {
+                ::indigo::__private::Service::per_call(factory)
+            }
+
+            /// Hosts one instance for every call of every session.
+            #vis fn single<S: #ident>(instance: S) -> ::indigo::__private::Service<Self, S> {
+                ::indigo::__private::Service::single(instance)
+            }
+        }
+    }
+}

@@ -1,0 +1,324 @@
+//! Finds the data contract name of a value before it is written, because DataContractSerializer
+//! names collection items after the item's contract (`<int>`, `<Line>`, `<ArrayOfint>`) and the
+//! name must be known when the item's start tag is written.
+//!
+//! The sniffer is a serde serializer that stops at the first call telling it the contract (for
+//! a struct that is `serialize_struct`, before any field), so sniffing costs one dispatch.
+
+use serde::ser::{self, Impossible, Serialize};
+use std::borrow::Cow;
+use std::fmt;
+
+/// Which namespace a contract's collection items go in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ContractNs {
+    /// XML Schema and serialization primitives: collections of them use the Arrays namespace.
+    Arrays,
+    /// User types: the data namespace.
+    Data,
+}
+
+/// A data contract name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Contract {
+    pub(crate) name: Cow<'static, str>,
+    pub(crate) ns: ContractNs,
+}
+
+impl Contract {
+    const fn primitive(name: &'static str) -> Self {
+        Contract {
+            name: Cow::Borrowed(name),
+            ns: ContractNs::Arrays,
+        }
+    }
+
+    const fn data(name: &'static str) -> Self {
+        Contract {
+            name: Cow::Borrowed(name),
+            ns: ContractNs::Data,
+        }
+    }
+
+    /// What DataContractSerializer calls a value it knows nothing about.
+    pub(crate) const ANY: Contract = Contract::primitive("anyType");
+
+    /// A collection of `item`s: `ArrayOf{item}` in the item's namespace.
+    fn array_of(item: &Contract) -> Self {
+        Contract {
+            name: Cow::Owned(format!("ArrayOf{}", item.name)),
+            ns: item.ns,
+        }
+    }
+}
+
+/// The contract of `value`, or `None` when it is a `None` (no type to learn from).
+pub(crate) fn contract_of<T: Serialize + ?Sized>(value: &T) -> Option<Contract> {
+    match value.serialize(Sniffer) {
+        Ok(found) | Err(Stop::Found(found)) => found,
+        Err(Stop::Custom) => Some(Contract::ANY),
+    }
+}
+
+/// The item name of a dictionary entry: `KeyValueOf{K}{V}`. WCF appends a namespace hash when
+/// K or V is a user type; Indigo does not, which only matters to a peer matching item names.
+pub(crate) fn key_value_name(key: Option<&Contract>, value: Option<&Contract>) -> String {
+    let name = |c: Option<&Contract>| c.map_or(Contract::ANY.name, |c| c.name.clone());
+    format!("KeyValueOf{}{}", name(key), name(value))
+}
+
+#[derive(Debug)]
+enum Stop {
+    Found(Option<Contract>),
+    Custom,
+}
+
+impl fmt::Display for Stop {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("contract sniffing stopped")
+    }
+}
+
+impl std::error::Error for Stop {}
+
+impl ser::Error for Stop {
+    fn custom<M: fmt::Display>(_: M) -> Self {
+        Stop::Custom
+    }
+}
+
+type Found = Result<Option<Contract>, Stop>;
+
+fn found(contract: Contract) -> Found {
+    Ok(Some(contract))
+}
+
+struct Sniffer;
+
+impl ser::Serializer for Sniffer {
+    type Ok = Option<Contract>;
+    type Error = Stop;
+    type SerializeSeq = SniffSeq;
+    type SerializeTuple = SniffSeq;
+    type SerializeTupleStruct = SniffSeq;
+    type SerializeTupleVariant = Impossible<Self::Ok, Stop>;
+    type SerializeMap = SniffMap;
+    type SerializeStruct = Impossible<Self::Ok, Stop>;
+    type SerializeStructVariant = Impossible<Self::Ok, Stop>;
+
+    fn serialize_bool(self, _: bool) -> Found {
+        found(Contract::primitive("boolean"))
+    }
+    fn serialize_i8(self, _: i8) -> Found {
+        found(Contract::primitive("byte"))
+    }
+    fn serialize_i16(self, _: i16) -> Found {
+        found(Contract::primitive("short"))
+    }
+    fn serialize_i32(self, _: i32) -> Found {
+        found(Contract::primitive("int"))
+    }
+    fn serialize_i64(self, _: i64) -> Found {
+        found(Contract::primitive("long"))
+    }
+    fn serialize_i128(self, _: i128) -> Found {
+        found(Contract::primitive("decimal"))
+    }
+    fn serialize_u8(self, _: u8) -> Found {
+        found(Contract::primitive("unsignedByte"))
+    }
+    fn serialize_u16(self, _: u16) -> Found {
+        found(Contract::primitive("unsignedShort"))
+    }
+    fn serialize_u32(self, _: u32) -> Found {
+        found(Contract::primitive("unsignedInt"))
+    }
+    fn serialize_u64(self, _: u64) -> Found {
+        found(Contract::primitive("unsignedLong"))
+    }
+    fn serialize_u128(self, _: u128) -> Found {
+        found(Contract::primitive("decimal"))
+    }
+    fn serialize_f32(self, _: f32) -> Found {
+        found(Contract::primitive("float"))
+    }
+    fn serialize_f64(self, _: f64) -> Found {
+        found(Contract::primitive("double"))
+    }
+    fn serialize_char(self, _: char) -> Found {
+        found(Contract::primitive("char"))
+    }
+    fn serialize_str(self, _: &str) -> Found {
+        found(Contract::primitive("string"))
+    }
+    fn serialize_bytes(self, _: &[u8]) -> Found {
+        found(Contract::primitive("base64Binary"))
+    }
+    fn serialize_none(self) -> Found {
+        Ok(None)
+    }
+    fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Found {
+        value.serialize(self)
+    }
+    fn serialize_unit(self) -> Found {
+        found(Contract::ANY)
+    }
+    fn serialize_unit_struct(self, name: &'static str) -> Found {
+        found(Contract::data(name))
+    }
+    fn serialize_unit_variant(self, name: &'static str, _: u32, _: &'static str) -> Found {
+        found(Contract::data(name))
+    }
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(self, _: &'static str, value: &T) -> Found {
+        value.serialize(self)
+    }
+    fn serialize_newtype_variant<T: Serialize + ?Sized>(
+        self,
+        name: &'static str,
+        _: u32,
+        _: &'static str,
+        _: &T,
+    ) -> Found {
+        found(Contract::data(name))
+    }
+    fn serialize_seq(self, _: Option<usize>) -> Result<SniffSeq, Stop> {
+        Ok(SniffSeq)
+    }
+    fn serialize_tuple(self, _: usize) -> Result<SniffSeq, Stop> {
+        Ok(SniffSeq)
+    }
+    fn serialize_tuple_struct(self, _: &'static str, _: usize) -> Result<SniffSeq, Stop> {
+        Ok(SniffSeq)
+    }
+    fn serialize_tuple_variant(
+        self,
+        name: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeTupleVariant, Stop> {
+        Err(Stop::Found(Some(Contract::data(name))))
+    }
+    fn serialize_map(self, _: Option<usize>) -> Result<SniffMap, Stop> {
+        Ok(SniffMap { key: None })
+    }
+    fn serialize_struct(self, name: &'static str, _: usize) -> Result<Self::SerializeStruct, Stop> {
+        Err(Stop::Found(Some(Contract::data(name))))
+    }
+    fn serialize_struct_variant(
+        self,
+        name: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeStructVariant, Stop> {
+        Err(Stop::Found(Some(Contract::data(name))))
+    }
+}
+
+/// A collection is named after its first item; an empty one after `anyType`.
+struct SniffSeq;
+
+impl SniffSeq {
+    fn item<T: Serialize + ?Sized>(value: &T) -> Result<(), Stop> {
+        let item = contract_of(value).unwrap_or(Contract::ANY);
+        Err(Stop::Found(Some(Contract::array_of(&item))))
+    }
+
+    fn empty() -> Found {
+        found(Contract::array_of(&Contract::ANY))
+    }
+}
+
+impl ser::SerializeSeq for SniffSeq {
+    type Ok = Option<Contract>;
+    type Error = Stop;
+    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Stop> {
+        SniffSeq::item(value)
+    }
+    fn end(self) -> Found {
+        SniffSeq::empty()
+    }
+}
+
+impl ser::SerializeTuple for SniffSeq {
+    type Ok = Option<Contract>;
+    type Error = Stop;
+    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Stop> {
+        SniffSeq::item(value)
+    }
+    fn end(self) -> Found {
+        SniffSeq::empty()
+    }
+}
+
+impl ser::SerializeTupleStruct for SniffSeq {
+    type Ok = Option<Contract>;
+    type Error = Stop;
+    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Stop> {
+        SniffSeq::item(value)
+    }
+    fn end(self) -> Found {
+        SniffSeq::empty()
+    }
+}
+
+/// A dictionary is `ArrayOfKeyValueOf{K}{V}` after its first entry.
+struct SniffMap {
+    key: Option<Contract>,
+}
+
+impl SniffMap {
+    fn stop(key: Option<&Contract>, value: Option<&Contract>) -> Stop {
+        Stop::Found(Some(Contract {
+            name: Cow::Owned(format!("ArrayOf{}", key_value_name(key, value))),
+            ns: ContractNs::Arrays,
+        }))
+    }
+}
+
+impl ser::SerializeMap for SniffMap {
+    type Ok = Option<Contract>;
+    type Error = Stop;
+    fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<(), Stop> {
+        self.key = contract_of(key);
+        Ok(())
+    }
+    fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Stop> {
+        Err(SniffMap::stop(self.key.as_ref(), contract_of(value).as_ref()))
+    }
+    fn end(self) -> Found {
+        Err(SniffMap::stop(None, None))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    #[derive(serde::Serialize)]
+    struct Line {
+        qty: i32,
+    }
+
+    fn name<T: Serialize>(v: &T) -> Option<String> {
+        contract_of(v).map(|c| c.name.into_owned())
+    }
+
+    #[test]
+    fn names_follow_data_contract_serializer() {
+        assert_eq!(name(&5i32).as_deref(), Some("int"));
+        assert_eq!(name(&5u8).as_deref(), Some("unsignedByte"));
+        assert_eq!(name(&-5i8).as_deref(), Some("byte"));
+        assert_eq!(name(&"x").as_deref(), Some("string"));
+        assert_eq!(name(&Some(1.5f64)).as_deref(), Some("double"));
+        assert_eq!(name(&None::<i32>), None);
+        assert_eq!(name(&Line { qty: 1 }).as_deref(), Some("Line"));
+        assert_eq!(name(&vec![vec![1i32]]).as_deref(), Some("ArrayOfArrayOfint"));
+        assert_eq!(name(&Vec::<i32>::new()).as_deref(), Some("ArrayOfanyType"));
+        let map: BTreeMap<String, i32> = [("k".to_owned(), 1)].into();
+        assert_eq!(name(&map).as_deref(), Some("ArrayOfKeyValueOfstringint"));
+        assert_eq!(contract_of(&Line { qty: 1 }).map(|c| c.ns), Some(ContractNs::Data));
+    }
+}

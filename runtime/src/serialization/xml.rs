@@ -1,0 +1,487 @@
+//! Low-level XML pieces shared by the serializer, the body codec and the envelope codec:
+//! WCF-compatible escaping, reference resolution, error mapping and a forward-only element
+//! reader over a fragment.
+
+use crate::message::{ReaderQuotas, XmlError, XmlFragment};
+use quick_xml::events::{BytesRef, BytesStart, Event};
+use quick_xml::name::{Namespace, PrefixDeclaration, QName, ResolveResult};
+use quick_xml::NsReader;
+use std::borrow::Cow;
+
+/// The UTF-8 byte order mark, which peers may put in front of a document.
+pub(crate) const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// Appends `text` escaped for element content the way WCF's text writer does: `&`, `<`, `>`
+/// always, CR and the other C0 controls (but TAB and LF) as character references so they
+/// survive a round trip, and the non-characters U+FFFE/U+FFFF likewise.
+pub(crate) fn write_text(out: &mut Vec<u8>, text: &str) {
+    write_escaped(out, text, false);
+}
+
+/// Appends `value` escaped for a double-quoted attribute value; unlike text, `"`, TAB and LF
+/// must be references too or attribute-value normalisation would change them.
+pub(crate) fn write_attr(out: &mut Vec<u8>, value: &str) {
+    write_escaped(out, value, true);
+}
+
+fn write_escaped(out: &mut Vec<u8>, text: &str, attr: bool) {
+    let bytes = text.as_bytes();
+    let mut run = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        let Some(escape) = escape_at(bytes, i, attr) else {
+            i += 1;
+            continue;
+        };
+        out.extend_from_slice(&bytes[run..i]);
+        match escape {
+            Escape::Entity(entity) => {
+                out.extend_from_slice(entity);
+                i += 1;
+            }
+            Escape::CharRef(code, width) => {
+                write_char_ref(out, code);
+                i += width;
+            }
+        }
+        run = i;
+    }
+    out.extend_from_slice(&bytes[run..]);
+}
+
+enum Escape {
+    Entity(&'static [u8]),
+    /// Code point and its UTF-8 width.
+    CharRef(u32, usize),
+}
+
+fn escape_at(bytes: &[u8], i: usize, attr: bool) -> Option<Escape> {
+    match bytes[i] {
+        b'&' => Some(Escape::Entity(b"&amp;")),
+        b'<' => Some(Escape::Entity(b"&lt;")),
+        b'>' => Some(Escape::Entity(b"&gt;")),
+        b'"' if attr => Some(Escape::Entity(b"&quot;")),
+        b'\t' | b'\n' if !attr => None,
+        b @ 0..=0x1F => Some(Escape::CharRef(u32::from(b), 1)),
+        // U+FFFE / U+FFFF encode as EF BF BE / EF BF BF.
+        0xEF if bytes.get(i + 1) == Some(&0xBF) => match bytes.get(i + 2) {
+            Some(0xBE) => Some(Escape::CharRef(0xFFFE, 3)),
+            Some(0xBF) => Some(Escape::CharRef(0xFFFF, 3)),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+fn write_char_ref(out: &mut Vec<u8>, code: u32) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    out.extend_from_slice(b"&#x");
+    let mut started = false;
+    for shift in (0..8).rev() {
+        let nibble = (code >> (shift * 4)) & 0xF;
+        if nibble != 0 || started || shift == 0 {
+            started = true;
+            out.push(HEX[nibble as usize]);
+        }
+    }
+    out.push(b';');
+}
+
+/// Appends ` xmlns="ns"` or ` xmlns:prefix="ns"`.
+pub(crate) fn write_ns_decl(out: &mut Vec<u8>, prefix: &str, ns: &str) {
+    if prefix.is_empty() {
+        out.extend_from_slice(b" xmlns=\"");
+    } else {
+        out.extend_from_slice(b" xmlns:");
+        out.extend_from_slice(prefix.as_bytes());
+        out.extend_from_slice(b"=\"");
+    }
+    write_attr(out, ns);
+    out.push(b'"');
+}
+
+/// Whether `s` is nothing but XML whitespace.
+pub(crate) fn is_whitespace(s: &str) -> bool {
+    s.bytes().all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
+}
+
+/// Trims XML whitespace (not Unicode whitespace: XML Schema's `collapse` knows only these four).
+pub(crate) fn trim(s: &str) -> &str {
+    s.trim_matches(|c| matches!(c, ' ' | '\t' | '\r' | '\n'))
+}
+
+/// Resolves `&name;` or `&#N;`. Character references are decoded leniently, without XML 1.0's
+/// legal-character check, because WCF writes `&#x1;` and friends and reads them back.
+pub(crate) fn resolve_ref(r: &BytesRef<'_>) -> Result<Cow<'static, str>, XmlError> {
+    let name: &str = r;
+    let text = match name {
+        "lt" => "<",
+        "gt" => ">",
+        "amp" => "&",
+        "apos" => "'",
+        "quot" => "\"",
+        _ => return resolve_char_ref(name).map(|c| Cow::Owned(c.to_string())),
+    };
+    Ok(Cow::Borrowed(text))
+}
+
+fn resolve_char_ref(name: &str) -> Result<char, XmlError> {
+    let bad = || XmlError::Malformed(format!("undefined entity or bad character reference `&{name};`"));
+    let digits = name.strip_prefix('#').ok_or_else(bad)?;
+    let code = match digits.strip_prefix('x') {
+        Some(hex) => u32::from_str_radix(hex, 16),
+        None => digits.parse::<u32>(),
+    }
+    .map_err(|_| bad())?;
+    // from_str_radix accepts a sign; a reference does not.
+    if digits.contains(['+', '-']) {
+        return Err(bad());
+    }
+    char::from_u32(code).ok_or_else(bad)
+}
+
+/// Maps a quick-xml error to Indigo's, with the byte offset where the reader stopped.
+pub(crate) fn map_error(err: quick_xml::Error, position: u64) -> XmlError {
+    use quick_xml::name::NamespaceError;
+    match err {
+        quick_xml::Error::Namespace(NamespaceError::TooManyBindings(n)) => XmlError::QuotaExceeded(
+            format!("more than {n} namespace declarations in scope (at byte {position})"),
+        ),
+        quick_xml::Error::Namespace(NamespaceError::TooDeeplyNested(n)) => {
+            XmlError::QuotaExceeded(format!("elements nested deeper than {n}"))
+        }
+        other => XmlError::Malformed(format!("{other} (at byte {position})")),
+    }
+}
+
+/// Checks every attribute of `start` parses (quick-xml parses them lazily) and that every
+/// prefix used by the element or its attributes is declared.
+pub(crate) fn check_start<R>(
+    reader: &NsReader<R>,
+    start: &BytesStart<'_>,
+    position: u64,
+) -> Result<(), XmlError> {
+    if let (ResolveResult::Unknown(p), _) = reader.resolver().resolve_element(start.name()) {
+        return Err(undeclared(&p, position));
+    }
+    for attr in start.attributes() {
+        let attr = attr.map_err(|e| XmlError::Malformed(format!("{e} (at byte {position})")))?;
+        if attr.key.as_namespace_binding().is_some() {
+            continue;
+        }
+        if let (ResolveResult::Unknown(p), _) = reader.resolver().resolve_attribute(attr.key) {
+            return Err(undeclared(&p, position));
+        }
+    }
+    Ok(())
+}
+
+fn undeclared(prefix: &str, position: u64) -> XmlError {
+    XmlError::Malformed(format!(
+        "namespace prefix `{prefix}` is not declared (at byte {position})"
+    ))
+}
+
+/// Whether `start` carries `nil="true"` (or `"1"`) in the XML Schema instance namespace,
+/// under whatever prefix.
+pub(crate) fn has_nil<R>(reader: &NsReader<R>, start: &BytesStart<'_>) -> Result<bool, XmlError> {
+    for attr in start.attributes() {
+        let attr = attr.map_err(|e| XmlError::Malformed(e.to_string()))?;
+        if attr.key.local_name().into_inner() != "nil" || attr.key.prefix().is_none() {
+            continue;
+        }
+        let (ns, _) = reader.resolver().resolve_attribute(attr.key);
+        if ns == ResolveResult::Bound(Namespace(crate::message::ns::XSI)) {
+            return Ok(matches!(trim(&attr.value), "true" | "1"));
+        }
+    }
+    Ok(false)
+}
+
+/// The namespace URI an element name resolves to ("" when it has none).
+pub(crate) fn element_ns<'r, R>(
+    reader: &'r NsReader<R>,
+    name: QName<'_>,
+    position: u64,
+) -> Result<&'r str, XmlError> {
+    match reader.resolver().resolve_element(name) {
+        (ResolveResult::Bound(Namespace(ns)), _) => Ok(ns),
+        (ResolveResult::Unbound, _) => Ok(""),
+        (ResolveResult::Unknown(p), _) => Err(undeclared(&p, position)),
+    }
+}
+
+/// The in-scope namespace declarations, as `XmlFragment::inherited_namespaces` wants them.
+pub(crate) fn in_scope_namespaces<R>(reader: &NsReader<R>) -> Vec<(String, String)> {
+    reader
+        .resolver()
+        .bindings()
+        .map(|(prefix, ns)| {
+            let prefix = match prefix {
+                PrefixDeclaration::Default => "",
+                PrefixDeclaration::Named(p) => p,
+            };
+            (prefix.to_owned(), ns.into_inner().to_owned())
+        })
+        .collect()
+}
+
+/// Counts characters only when the byte length could exceed the quota, so ASCII stays cheap.
+pub(crate) fn check_string_quota(
+    text: &str,
+    quotas: &ReaderQuotas,
+    element: &str,
+) -> Result<(), XmlError> {
+    let max = quotas.max_string_content_length;
+    if text.len() > max && text.chars().count() > max {
+        return Err(XmlError::QuotaExceeded(format!(
+            "text of <{element}> is longer than max_string_content_length ({max})"
+        )));
+    }
+    Ok(())
+}
+
+/// One reader step, reduced to what element-level consumers care about.
+#[derive(Debug)]
+pub(crate) enum Node<'de> {
+    /// A start tag (or an empty-element tag, then `empty` is set).
+    Start(Element<'de>),
+    /// The end of the element whose content is being read.
+    End,
+    /// A piece of character data (text, CDATA or one resolved reference).
+    Text(Cow<'de, str>),
+    /// End of input.
+    Eof,
+}
+
+/// A start tag together with what had to be looked up while its namespace scope was current.
+#[derive(Debug)]
+pub(crate) struct Element<'de> {
+    pub(crate) start: BytesStart<'de>,
+    pub(crate) empty: bool,
+    pub(crate) nil: bool,
+}
+
+impl Element<'_> {
+    /// The local name, for matching and for error messages.
+    pub(crate) fn local(&self) -> &str {
+        self.start.local_name().into_inner()
+    }
+}
+
+/// A forward-only reader over one fragment that tracks depth against the reader quotas.
+#[derive(Debug)]
+pub(crate) struct FragmentReader<'de> {
+    reader: NsReader<&'de [u8]>,
+    pub(crate) quotas: ReaderQuotas,
+    depth: usize,
+    peeked: Option<Node<'de>>,
+}
+
+impl<'de> FragmentReader<'de> {
+    /// A reader over `fragment` with its inherited namespaces in scope.
+    pub(crate) fn new(fragment: &'de XmlFragment, quotas: &ReaderQuotas) -> Result<Self, XmlError> {
+        let mut reader = NsReader::from_reader(&fragment.xml[..]);
+        for (prefix, ns) in &fragment.inherited_namespaces {
+            let decl = if prefix.is_empty() {
+                PrefixDeclaration::Default
+            } else {
+                PrefixDeclaration::Named(prefix)
+            };
+            reader
+                .resolver_mut()
+                .add(decl, Namespace(ns))
+                .map_err(|e| map_error(e.into(), 0))?;
+        }
+        Ok(FragmentReader {
+            reader,
+            quotas: *quotas,
+            depth: 0,
+            peeked: None,
+        })
+    }
+
+    /// The next node, skipping comments, processing instructions and declarations.
+    pub(crate) fn next(&mut self) -> Result<Node<'de>, XmlError> {
+        if let Some(node) = self.peeked.take() {
+            return Ok(node);
+        }
+        loop {
+            let position = self.reader.buffer_position();
+            let event = self
+                .reader
+                .read_event()
+                .map_err(|e| map_error(e, position))?;
+            return Ok(match event {
+                Event::Start(start) => Node::Start(self.element(start, false, position)?),
+                Event::Empty(start) => Node::Start(self.element(start, true, position)?),
+                Event::End(_) => {
+                    self.depth = self.depth.saturating_sub(1);
+                    Node::End
+                }
+                Event::Text(text) => Node::Text(text.xml10_content()),
+                Event::CData(data) => Node::Text(data.into_inner()),
+                Event::GeneralRef(r) => Node::Text(resolve_ref(&r)?),
+                Event::Eof => Node::Eof,
+                Event::Comment(_) | Event::PI(_) | Event::Decl(_) | Event::DocType(_) => continue,
+            });
+        }
+    }
+
+    /// Looks at the next node without consuming it.
+    pub(crate) fn peek(&mut self) -> Result<&Node<'de>, XmlError> {
+        if self.peeked.is_none() {
+            let node = self.next()?;
+            self.peeked = Some(node);
+        }
+        match &self.peeked {
+            Some(node) => Ok(node),
+            None => Err(XmlError::Malformed("reader lost its place".into())),
+        }
+    }
+
+    fn element(
+        &mut self,
+        start: BytesStart<'de>,
+        empty: bool,
+        position: u64,
+    ) -> Result<Element<'de>, XmlError> {
+        let depth = self.depth + 1;
+        if depth > self.quotas.max_depth {
+            return Err(XmlError::QuotaExceeded(format!(
+                "element <{}> is nested deeper than max_depth ({})",
+                start.local_name().into_inner(),
+                self.quotas.max_depth
+            )));
+        }
+        if !empty {
+            self.depth = depth;
+        }
+        check_start(&self.reader, &start, position)?;
+        let nil = has_nil(&self.reader, &start)?;
+        Ok(Element { start, empty, nil })
+    }
+
+    /// The namespace of an element just returned by [`next`](Self::next) (before the next
+    /// call, while its declarations are still in scope).
+    pub(crate) fn namespace_of(&self, element: &Element<'_>) -> Result<&str, XmlError> {
+        element_ns(&self.reader, element.start.name(), self.reader.buffer_position())
+    }
+
+    /// Reads the character content of `element` up to its end tag; child elements are an
+    /// error. Empty elements give "".
+    pub(crate) fn read_text(&mut self, element: &Element<'_>) -> Result<Cow<'de, str>, XmlError> {
+        if element.empty {
+            return Ok(Cow::Borrowed(""));
+        }
+        let mut text: Cow<'de, str> = Cow::Borrowed("");
+        loop {
+            match self.next()? {
+                Node::Text(piece) => {
+                    if text.is_empty() {
+                        text = piece;
+                    } else {
+                        text.to_mut().push_str(&piece);
+                    }
+                    check_string_quota(&text, &self.quotas, element.local())?;
+                }
+                Node::End => return Ok(text),
+                Node::Start(child) => {
+                    return Err(XmlError::Deserialize(format!(
+                        "expected text in <{}>, found element <{}>",
+                        element.local(),
+                        child.local()
+                    )))
+                }
+                Node::Eof => return Err(unexpected_eof(element.local())),
+            }
+        }
+    }
+
+    /// Skips the rest of `element` (whose start tag was just read).
+    pub(crate) fn skip(&mut self, element: &Element<'_>) -> Result<(), XmlError> {
+        if element.empty {
+            return Ok(());
+        }
+        let mut open = 1usize;
+        while open > 0 {
+            match self.next()? {
+                Node::Start(child) if !child.empty => open += 1,
+                Node::End => open -= 1,
+                Node::Eof => return Err(unexpected_eof(element.local())),
+                Node::Start(_) | Node::Text(_) => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// The next child element of the element being read, or `None` at its end tag. Whitespace
+    /// between children is skipped; other text is an error.
+    pub(crate) fn next_child(&mut self, parent: &str) -> Result<Option<Element<'de>>, XmlError> {
+        loop {
+            match self.next()? {
+                Node::Start(child) => return Ok(Some(child)),
+                Node::End => return Ok(None),
+                Node::Text(text) if is_whitespace(&text) => {}
+                Node::Text(text) => {
+                    return Err(XmlError::Deserialize(format!(
+                        "unexpected text `{}` in <{parent}>",
+                        truncate_for_message(&text)
+                    )))
+                }
+                Node::Eof => return Err(unexpected_eof(parent)),
+            }
+        }
+    }
+}
+
+pub(crate) fn unexpected_eof(element: &str) -> XmlError {
+    XmlError::Malformed(format!("the XML ends inside <{element}>"))
+}
+
+/// Keeps error messages short when the peer sent something huge.
+pub(crate) fn truncate_for_message(text: &str) -> &str {
+    const MAX: usize = 64;
+    if text.len() <= MAX {
+        return text;
+    }
+    let mut end = MAX;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(s: &str) -> String {
+        let mut out = Vec::new();
+        write_text(&mut out, s);
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn escapes_like_wcf() {
+        assert_eq!(
+            text("a<b>&\"'\r\n\t\u{1}\u{FFFE}"),
+            "a&lt;b&gt;&amp;\"'&#xD;\n\t&#x1;&#xFFFE;"
+        );
+        assert_eq!(text("\u{0}é\u{FFFF}"), "&#x0;é&#xFFFF;");
+        let mut out = Vec::new();
+        write_attr(&mut out, "a\"b\t\n");
+        assert_eq!(out, b"a&quot;b&#x9;&#xA;");
+    }
+
+    #[test]
+    fn resolves_references_leniently() {
+        assert_eq!(resolve_ref(&BytesRef::new("amp")).unwrap(), "&");
+        assert_eq!(resolve_ref(&BytesRef::new("#xD")).unwrap(), "\r");
+        assert_eq!(resolve_ref(&BytesRef::new("#x0")).unwrap(), "\0");
+        assert_eq!(resolve_ref(&BytesRef::new("#65")).unwrap(), "A");
+        assert!(resolve_ref(&BytesRef::new("nbsp")).is_err());
+        assert!(resolve_ref(&BytesRef::new("#xD800")).is_err());
+        assert!(resolve_ref(&BytesRef::new("#x+1")).is_err());
+    }
+}
