@@ -116,13 +116,4 @@ pub struct Operation {
     pub output: Output,
     /// Span of the return type (or of the signature when there is none), for output errors.
     pub output_span: Span,
-    /// Span of the whole signature, for errors about the operation as a whole.
-    pub span: Span,
-}
-
-impl Operation {
-    /// Whether the operation returns anything but `()` or may fail with a typed fault.
-    pub fn has_reply_content(&self) -> bool {
-        !matches!(self.output, Output::Unit)
-    }
 }

@@ -76,6 +76,9 @@ pub trait Binding: Clone + Send + Sync + 'static {
 }
 
 /// A binding whose channels are sessions: required by `session = Required` contracts.
+///
+/// Implemented by each sessionful binding type itself rather than derived from
+/// [`Binding::Session`], so a mismatch reports this trait's message instead of a type mismatch.
 #[diagnostic::on_unimplemented(
     message = "binding `{Self}` has no session, so it cannot carry a contract declared with `session = Required`",
     label = "this binding is sessionless",
@@ -91,8 +94,6 @@ pub trait SessionfulBinding: Binding {}
 )]
 pub trait DatagramBinding: Binding {}
 
-impl<B: Binding<Session = Sessionful>> SessionfulBinding for B {}
-impl<B: Binding<Session = Sessionless>> DatagramBinding for B {}
 
 /// Implemented (by `#[service_contract]`) for every binding a contract's session mode accepts;
 /// hosts and clients require it, which turns a session mismatch into a compile error.
@@ -169,3 +170,5 @@ macro_rules! memory_binding {
 
 memory_binding!(MemoryBinding, Sessionful, "MemoryBinding");
 memory_binding!(MemoryDatagramBinding, Sessionless, "MemoryDatagramBinding");
+impl SessionfulBinding for MemoryBinding {}
+impl DatagramBinding for MemoryDatagramBinding {}

@@ -36,27 +36,31 @@ fn params(op: &Operation) -> TokenStream {
 /// Statements that send the request and bind its result to `value` (of `ok_type(op)`), with
 /// errors returned through `?`.
 fn call_body(names: &Names, index: usize, op: &Operation) -> TokenStream {
+    let l_body = super::local("body");
+    let l_op = super::local("op");
+    let l_reply = super::local("reply");
+    let l_value = super::local("value");
     let op_ref = op_description(names, index);
     let writes = op.params.iter().map(|p| {
         let (ident, wire) = (&p.ident, &p.wire_name.value);
         quote! {
-            ::indigo::__private::write_part(&mut body, #wire, &#ident)?;
+            ::indigo::__private::write_part(&mut #l_body, #wire, &#ident)?;
         }
     });
     let send = if op.one_way.value {
         quote! {
-            self.runtime.send(op, body.finish()).await?;
-            let value = ();
+            self.runtime.send(#l_op, #l_body.finish()).await?;
+            let #l_value = ();
         }
     } else {
         let read = match &op.output {
-            Output::Unit => quote!(self.runtime.read_unit(op, reply)?),
+            Output::Unit => quote!(self.runtime.read_unit(#l_op, #l_reply)?),
             Output::Value(_) => {
                 let result = result_name(op);
-                quote!(self.runtime.read_result(op, reply, #result)?)
+                quote!(self.runtime.read_result(#l_op, #l_reply, #result)?)
             }
             Output::Fallible { ok: None, detail, .. } => {
-                quote!(self.runtime.read_fallible_unit::<#detail>(op, reply)?)
+                quote!(self.runtime.read_fallible_unit::<#detail>(#l_op, #l_reply)?)
             }
             Output::Fallible {
                 ok: Some(_),
@@ -64,18 +68,18 @@ fn call_body(names: &Names, index: usize, op: &Operation) -> TokenStream {
                 ..
             } => {
                 let result = result_name(op);
-                quote!(self.runtime.read_fallible_result::<_, #detail>(op, reply, #result)?)
+                quote!(self.runtime.read_fallible_result::<_, #detail>(#l_op, #l_reply, #result)?)
             }
         };
         quote! {
-            let reply = self.runtime.request(op, body.finish()).await?;
-            let value = #read;
+            let #l_reply = self.runtime.request(#l_op, #l_body.finish()).await?;
+            let #l_value = #read;
         }
     };
     quote! {
-        let op = #op_ref;
+        let #l_op = #op_ref;
         #[allow(unused_mut)]
-        let mut body = self.runtime.body(op);
+        let mut #l_body = self.runtime.body(#l_op);
         #(#writes)*
         #send
     }
@@ -102,21 +106,31 @@ fn connect_fn(contract: &Contract, names: &Names) -> TokenStream {
     );
     quote! {
         #[doc = #doc]
-        pub async fn connect<B>(
+        ///
+        /// The future does not borrow its arguments; it is boxed so that a binding that cannot
+        /// carry this contract is reported once, at this call.
+        pub fn connect<B>(
             binding: &B,
             address: &str,
-        ) -> ::core::result::Result<Self, ::indigo::__private::Error>
+        ) -> ::indigo::__private::BoxFuture<
+            'static,
+            ::core::result::Result<Self, ::indigo::__private::Error>,
+        >
         where
             B: ::indigo::__private::Binding,
             #marker: ::indigo::__private::CarriedBy<B>,
         {
-            let runtime = ::indigo::__private::ClientRuntime::connect(
-                <#marker as ::indigo::__private::Contract>::DESCRIPTION,
-                binding,
-                address,
-            )
-            .await?;
-            ::core::result::Result::Ok(Self::from_runtime(runtime))
+            let binding = ::core::clone::Clone::clone(binding);
+            let address: ::indigo::__private::String = ::core::convert::From::from(address);
+            ::indigo::__private::Box::pin(async move {
+                let runtime = ::indigo::__private::ClientRuntime::connect(
+                    <#marker as ::indigo::__private::Contract>::DESCRIPTION,
+                    &binding,
+                    &address,
+                )
+                .await?;
+                ::core::result::Result::Ok(Self::from_runtime(runtime))
+            })
         }
     }
 }
@@ -141,6 +155,7 @@ fn lifecycle_fns() -> TokenStream {
 }
 
 fn plain_client(contract: &Contract, names: &Names) -> TokenStream {
+    let l_value = super::local("value");
     let vis = &contract.vis;
     let client = &names.client;
     let connect = connect_fn(contract, names);
@@ -154,7 +169,7 @@ fn plain_client(contract: &Contract, names: &Names) -> TokenStream {
             #docs
             pub async fn #ident(&self, #params) -> ::core::result::Result<#ok, #err> {
                 #body
-                ::core::result::Result::Ok(value)
+                ::core::result::Result::Ok(#l_value)
             }
         }
     });
@@ -246,6 +261,7 @@ fn typestate_client(contract: &Contract, names: &Names) -> TokenStream {
 /// the operation's value, if it has one). An initiating and terminating operation just returns
 /// the value.
 fn idle_method(names: &Names, index: usize, op: &Operation) -> TokenStream {
+    let l_value = super::local("value");
     let client = &names.client;
     let ident = &op.ident;
     let (params, ok, err, docs) = (params(op), ok_type(op), error_type(op), docs(op));
@@ -260,13 +276,13 @@ fn idle_method(names: &Names, index: usize, op: &Operation) -> TokenStream {
     let (ret, value) = if returns_value {
         (
             quote!((#client<::indigo::__private::Active>, #ok)),
-            quote!((#client::from_runtime(self.runtime), value)),
+            quote!((#client::from_runtime(self.runtime), #l_value)),
         )
     } else {
         (
             quote!(#client<::indigo::__private::Active>),
             quote!({
-                let () = value;
+                let () = #l_value;
                 #client::from_runtime(self.runtime)
             }),
         )
@@ -281,6 +297,7 @@ fn idle_method(names: &Names, index: usize, op: &Operation) -> TokenStream {
 }
 
 fn active_method(names: &Names, index: usize, op: &Operation) -> TokenStream {
+    let l_value = super::local("value");
     let ident = &op.ident;
     let (params, ok, err, docs) = (params(op), ok_type(op), error_type(op), docs(op));
     let body = call_body(names, index, op);
@@ -291,7 +308,7 @@ fn active_method(names: &Names, index: usize, op: &Operation) -> TokenStream {
         #docs
         pub async fn #ident(&self, #params) -> ::core::result::Result<#ok, #err> {
             #body
-            ::core::result::Result::Ok(value)
+            ::core::result::Result::Ok(#l_value)
         }
     }
 }
@@ -306,22 +323,25 @@ fn terminating_method(
     ident: &syn::Ident,
     body: &TokenStream,
 ) -> TokenStream {
+    let l_error = super::local("error");
+    let l_outcome = super::local("outcome");
+    let l_value = super::local("value");
     quote! {
         #docs
         pub async fn #ident(self, #params) -> ::core::result::Result<#ok, #err> {
-            let outcome: ::core::result::Result<#ok, #err> = async {
+            let #l_outcome: ::core::result::Result<#ok, #err> = async {
                 #body
-                ::core::result::Result::Ok(value)
+                ::core::result::Result::Ok(#l_value)
             }
             .await;
-            match outcome {
-                ::core::result::Result::Ok(value) => {
+            match #l_outcome {
+                ::core::result::Result::Ok(#l_value) => {
                     self.runtime.close().await?;
-                    ::core::result::Result::Ok(value)
+                    ::core::result::Result::Ok(#l_value)
                 }
-                ::core::result::Result::Err(error) => {
+                ::core::result::Result::Err(#l_error) => {
                     self.runtime.abort();
-                    ::core::result::Result::Err(error)
+                    ::core::result::Result::Err(#l_error)
                 }
             }
         }

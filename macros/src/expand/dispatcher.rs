@@ -7,6 +7,12 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 pub fn expand(contract: &Contract, names: &Names) -> TokenStream {
+    let l_call = super::local("call");
+    let l_contract = super::local("contract");
+    let l_guard = super::local("guard");
+    let l_index = super::local("index");
+    let l_quotas = super::local("quotas");
+    let l_request = super::local("request");
     let vis = &contract.vis;
     let trait_ident = &contract.ident;
     let (marker, call) = (&names.marker, &names.call);
@@ -49,28 +55,28 @@ pub fn expand(contract: &Contract, names: &Names) -> TokenStream {
             type Call = #call;
 
             fn decode(
-                index: usize,
-                request: &::indigo::__private::Message,
-                quotas: &::indigo::__private::ReaderQuotas,
+                #l_index: usize,
+                #l_request: &::indigo::__private::Message,
+                #l_quotas: &::indigo::__private::ReaderQuotas,
             ) -> ::core::result::Result<#call, ::indigo::__private::MessageFault> {
-                let contract = <#marker as ::indigo::__private::Contract>::DESCRIPTION;
-                match index {
+                let #l_contract = <#marker as ::indigo::__private::Contract>::DESCRIPTION;
+                match #l_index {
                     #(#decode_arms)*
                     _ => ::core::result::Result::Err(
-                        ::indigo::__private::MessageFault::action_not_supported(request.action()),
+                        ::indigo::__private::MessageFault::action_not_supported(#l_request.action()),
                     ),
                 }
             }
 
             fn invoke(
-                call: #call,
-                guard: <Self::Cell as ::indigo::__private::InstanceCell<S>>::Guard,
+                #l_call: #call,
+                #l_guard: <Self::Cell as ::indigo::__private::InstanceCell<S>>::Guard,
             ) -> ::indigo::__private::BoxFuture<'static, ::indigo::__private::Reply> {
-                let contract = <#marker as ::indigo::__private::Contract>::DESCRIPTION;
+                let #l_contract = <#marker as ::indigo::__private::Contract>::DESCRIPTION;
                 ::indigo::__private::Box::pin(async move {
                     #[allow(unused_mut)]
-                    let mut guard = guard;
-                    match call {
+                    let mut #l_guard = #l_guard;
+                    match #l_call {
                         #(#invoke_arms)*
                     }
                 })
@@ -80,21 +86,26 @@ pub fn expand(contract: &Contract, names: &Names) -> TokenStream {
 }
 
 fn decode_arm(names: &Names, index: usize, op: &Operation) -> TokenStream {
+    let l_contract = super::local("contract");
+    let l_op = super::local("op");
+    let l_quotas = super::local("quotas");
+    let l_reader = super::local("reader");
+    let l_request = super::local("request");
     let call = &names.call;
     let variant = variant(op);
     let op_ref = op_description(names, index);
     let reads = op.params.iter().map(|p| {
         let (ident, wire) = (&p.ident, &p.wire_name.value);
         quote! {
-            let #ident = ::indigo::__private::read_param(op, &mut reader, #wire)?;
+            let #ident = ::indigo::__private::read_param(#l_op, &mut #l_reader, #wire)?;
         }
     });
     let fields = op.params.iter().map(|p| &p.ident);
     quote! {
         #index => {
-            let op = #op_ref;
+            let #l_op = #op_ref;
             #[allow(unused_mut, unused_variables)]
-            let mut reader = ::indigo::__private::open_request(contract, op, request, quotas)?;
+            let mut #l_reader = ::indigo::__private::open_request(#l_contract, #l_op, #l_request, #l_quotas)?;
             #(#reads)*
             ::core::result::Result::Ok(#call::#variant { #(#fields),* })
         }
@@ -102,6 +113,12 @@ fn decode_arm(names: &Names, index: usize, op: &Operation) -> TokenStream {
 }
 
 fn invoke_arm(contract: &Contract, names: &Names, index: usize, op: &Operation) -> TokenStream {
+    let l_contract = super::local("contract");
+    let l_fault = super::local("fault");
+    let l_guard = super::local("guard");
+    let l_instance = super::local("instance");
+    let l_op = super::local("op");
+    let l_value = super::local("value");
     let trait_ident = &contract.ident;
     let call = &names.call;
     let variant = variant(op);
@@ -109,26 +126,26 @@ fn invoke_arm(contract: &Contract, names: &Names, index: usize, op: &Operation) 
     let op_ref = op_description(names, index);
     let fields: Vec<_> = op.params.iter().map(|p| &p.ident).collect();
     let instance = match op.receiver {
-        Receiver::Shared => quote!(let instance: &S = &guard;),
+        Receiver::Shared => quote!(let #l_instance: &S = &#l_guard;),
         Receiver::Exclusive => quote! {
-            let ::core::option::Option::Some(instance) =
-                ::indigo::__private::InstanceGuard::exclusive(&mut guard)
+            let ::core::option::Option::Some(#l_instance) =
+                ::indigo::__private::InstanceGuard::exclusive(&mut #l_guard)
             else {
-                return ::indigo::__private::access_violation(op);
+                return ::indigo::__private::access_violation(#l_op);
             };
         },
     };
-    let invocation = quote!(<S as #trait_ident>::#method(instance, #(#fields),*).await);
+    let invocation = quote!(<S as #trait_ident>::#method(#l_instance, #(#fields),*).await);
     let reply = match &op.output {
         Output::Unit => quote! {
             #invocation;
-            ::indigo::__private::reply_unit(contract, op)
+            ::indigo::__private::reply_unit(#l_contract, #l_op)
         },
         Output::Value(_) => {
             let result = result_name(op);
             quote! {
-                let value = #invocation;
-                ::indigo::__private::reply_value(contract, op, #result, &value)
+                let #l_value = #invocation;
+                ::indigo::__private::reply_value(#l_contract, #l_op, #result, &#l_value)
             }
         }
         Output::Fallible {
@@ -142,18 +159,18 @@ fn invoke_arm(contract: &Contract, names: &Names, index: usize, op: &Operation) 
             let on_ok = match ok {
                 Some(_) => {
                     let result = result_name(op);
-                    quote!(::indigo::__private::reply_value(contract, op, #result, &value))
+                    quote!(::indigo::__private::reply_value(#l_contract, #l_op, #result, &#l_value))
                 }
                 None => quote!({
-                    let () = value;
-                    ::indigo::__private::reply_unit(contract, op)
+                    let () = #l_value;
+                    ::indigo::__private::reply_unit(#l_contract, #l_op)
                 }),
             };
             quote! {
                 match #invocation {
-                    ::core::result::Result::Ok(value) => #on_ok,
-                    ::core::result::Result::Err(fault) => ::indigo::__private::reply_fault(
-                        contract, op, fault, #fault_action, #detail_name,
+                    ::core::result::Result::Ok(#l_value) => #on_ok,
+                    ::core::result::Result::Err(#l_fault) => ::indigo::__private::reply_fault(
+                        #l_contract, #l_op, #l_fault, #fault_action, #detail_name,
                     ),
                 }
             }
@@ -161,7 +178,7 @@ fn invoke_arm(contract: &Contract, names: &Names, index: usize, op: &Operation) 
     };
     quote! {
         #call::#variant { #(#fields),* } => {
-            let op = #op_ref;
+            let #l_op = #op_ref;
             #instance
             #reply
         }

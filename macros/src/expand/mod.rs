@@ -9,7 +9,7 @@ mod service_trait;
 mod tests;
 
 use crate::model::{Contract, Operation, Output};
-use proc_macro2::{Ident, TokenStream};
+use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote};
 use syn::ItemTrait;
 
@@ -32,6 +32,12 @@ impl Names {
             call: format_ident!("__{}Call", ident),
         }
     }
+}
+
+/// A local variable (or parameter) of generated code. Mixed-site hygiene keeps it apart from
+/// the user's parameter names, so a parameter called `body` or `guard` cannot shadow it.
+pub(crate) fn local(name: &str) -> Ident {
+    Ident::new(name, Span::mixed_site())
 }
 
 /// The `Call` enum variant of an operation.

@@ -1,0 +1,6 @@
+use indigo::service_contract;
+
+#[service_contract]
+trait Empty {}
+
+fn main() {}
