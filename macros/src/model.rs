@@ -75,12 +75,12 @@ pub enum Output {
     /// No return type, or `()`.
     Unit,
     /// A plain value type.
-    Value(Type),
+    Value(Box<Type>),
     /// `Result<T, Fault<D>>`: `ok` is `None` when `T` is `()`.
     Fallible {
-        ok: Option<Type>,
+        ok: Option<Box<Type>>,
         /// The detail type `D`.
-        detail: Type,
+        detail: Box<Type>,
         /// The last path segment of `D` (WCF's fault action uses the detail type's name).
         detail_name: String,
     },

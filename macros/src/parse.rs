@@ -843,6 +843,15 @@ fn params(sig: &Signature, errors: &mut Errors) -> Vec<Param> {
             );
         }
 
+        if let Some(span) = find_borrow(typed.ty.to_token_stream()) {
+            errors.at(
+                span,
+                "operation parameters must be owned types: each call's arguments are \
+                 deserialised from its message and handed to a task, so nothing can borrow from \
+                 them; write `String` for `&str`, `Vec<T>` for `&[T]`, or `T` for `&T`",
+            );
+        }
+
         if let Some(ident) = ident {
             let wire_name = wire_name.unwrap_or_else(|| {
                 Spanned::default_at(naming::camel_case(&ident.unraw().to_string()), ident.span())
@@ -862,6 +871,17 @@ fn find_impl(tokens: TokenStream) -> Option<Span> {
     tokens.into_iter().find_map(|tree| match tree {
         TokenTree::Ident(ident) if ident == "impl" => Some(ident.span()),
         TokenTree::Group(group) => find_impl(group.stream()),
+        _ => None,
+    })
+}
+
+/// The span of the first borrow (`&` or a lifetime) in a type, if any.
+fn find_borrow(tokens: TokenStream) -> Option<Span> {
+    tokens.into_iter().find_map(|tree| match tree {
+        TokenTree::Punct(punct) if punct.as_char() == '&' || punct.as_char() == '\'' => {
+            Some(punct.span())
+        }
+        TokenTree::Group(group) => find_borrow(group.stream()),
         _ => None,
     })
 }
@@ -917,6 +937,13 @@ fn output(sig: &Signature, errors: &mut Errors) -> (Output, Span) {
              already `async`)",
         );
     }
+    if let Some(borrow_span) = find_borrow(ty.to_token_stream()) {
+        errors.at(
+            borrow_span,
+            "an operation must return an owned type: the result is serialised into a reply \
+             after the call returns; write `String` for `&str`, `Vec<T>` for `&[T]`, or `T` for `&T`",
+        );
+    }
     if is_unit(ty) {
         return (Output::Unit, span);
     }
@@ -927,7 +954,7 @@ fn output(sig: &Signature, errors: &mut Errors) -> (Output, Span) {
             Some((args[0], fault[0]))
         });
     let Some((ok, detail)) = fallible else {
-        return (Output::Value(ty.clone()), span);
+        return (Output::Value(Box::new(ty.clone())), span);
     };
     let detail_name = match peel_type(detail) {
         Type::Path(path) if path.qself.is_none() => path
@@ -948,11 +975,15 @@ fn output(sig: &Signature, errors: &mut Errors) -> (Output, Span) {
             String::new()
         }
     };
-    let ok = if is_unit(ok) { None } else { Some(ok.clone()) };
+    let ok = if is_unit(ok) {
+        None
+    } else {
+        Some(Box::new(ok.clone()))
+    };
     (
         Output::Fallible {
             ok,
-            detail: detail.clone(),
+            detail: Box::new(detail.clone()),
             detail_name,
         },
         span,

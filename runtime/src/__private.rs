@@ -1,6 +1,7 @@
 //! Paths generated code uses. Not public API: it changes with the macros.
 
 pub use crate::binding::{Binding, CarriedBy, DatagramBinding, SessionfulBinding};
+pub use crate::client::write_part;
 pub use crate::client::{Active, ClientRuntime, Idle};
 pub use crate::contract::{
     Contract, ContractDescription, InstanceAccess, OperationDescription, SessionMode,
@@ -8,13 +9,12 @@ pub use crate::contract::{
 pub use crate::error::{CallError, Error};
 pub use crate::fault::Fault;
 pub use crate::message::{Body, BodyReader, BodyWriter, Message, MessageFault, ReaderQuotas};
-pub use crate::service::{
-    Dispatch, ExclusiveCell, InstanceCell, InstanceGuard, Reply, Service, SharedCell,
-};
 pub use crate::service::codec::{
     access_violation, open_request, read_param, reply_fault, reply_unit, reply_value,
 };
-pub use crate::client::write_part;
+pub use crate::service::{
+    Dispatch, ExclusiveCell, InstanceCell, InstanceGuard, Reply, Service, SharedCell,
+};
 pub use futures::future::BoxFuture;
 pub use serde::{de::DeserializeOwned, Serialize};
 pub use std::boxed::Box;

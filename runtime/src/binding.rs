@@ -72,7 +72,10 @@ pub trait Binding: Clone + Send + Sync + 'static {
 
     /// Starts listening at `address`.
     #[doc(hidden)]
-    fn listen(&self, address: &str) -> BoxFuture<'static, Result<Box<dyn Listener>, TransportError>>;
+    fn listen(
+        &self,
+        address: &str,
+    ) -> BoxFuture<'static, Result<Box<dyn Listener>, TransportError>>;
 }
 
 /// A binding whose channels are sessions: required by `session = Required` contracts.
@@ -93,7 +96,6 @@ pub trait SessionfulBinding: Binding {}
     note = "use a sessionless binding (for example `MemoryDatagramBinding`), or declare the contract with `session = Allowed`"
 )]
 pub trait DatagramBinding: Binding {}
-
 
 /// Implemented (by `#[service_contract]`) for every binding a contract's session mode accepts;
 /// hosts and clients require it, which turns a session mismatch into a compile error.
@@ -155,12 +157,18 @@ macro_rules! memory_binding {
                 self.timeouts
             }
 
-            fn connect(&self, address: &str) -> BoxFuture<'static, Result<Connection, TransportError>> {
+            fn connect(
+                &self,
+                address: &str,
+            ) -> BoxFuture<'static, Result<Connection, TransportError>> {
                 let address = address.to_owned();
                 Box::pin(async move { memory::connect(&address).await })
             }
 
-            fn listen(&self, address: &str) -> BoxFuture<'static, Result<Box<dyn Listener>, TransportError>> {
+            fn listen(
+                &self,
+                address: &str,
+            ) -> BoxFuture<'static, Result<Box<dyn Listener>, TransportError>> {
                 let listener = memory::listen(address);
                 Box::pin(async move { Ok(Box::new(listener?) as Box<dyn Listener>) })
             }

@@ -11,7 +11,7 @@ pub enum Error {
     /// The service answered with a SOAP fault that the operation does not declare (or the
     /// dispatcher refused the message: unknown action, terminated session...).
     #[error("the service returned a fault: {0}")]
-    Fault(MessageFault),
+    Fault(Box<MessageFault>),
     /// The operation did not complete within its timeout.
     #[error("the operation did not complete within {0:?}")]
     Timeout(Duration),
@@ -45,7 +45,7 @@ pub enum Error {
 pub enum CallError<D: std::fmt::Debug> {
     /// The service returned the operation's declared fault.
     #[error("{0}")]
-    Fault(crate::Fault<D>),
+    Fault(Box<crate::Fault<D>>),
     /// Any other failure.
     #[error(transparent)]
     Other(#[from] Error),

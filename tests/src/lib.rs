@@ -55,7 +55,11 @@ impl RawPeer {
             .await
             .expect("the service did not answer in time")
             .expect("connection failed")?;
-        Some(self.encoder.decode(frame).expect("the service sent a readable message"))
+        Some(
+            self.encoder
+                .decode(frame)
+                .expect("the service sent a readable message"),
+        )
     }
 
     /// Asserts that nothing arrives within `wait` (for one-way operations).

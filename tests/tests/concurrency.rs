@@ -53,7 +53,9 @@ async fn host(address: &str) -> ServiceHost {
 async fn shared_operations_of_one_session_run_concurrently() {
     let address = "memory://concurrency-shared";
     let _host = host(address).await;
-    let client = MeetingClient::connect(&MemoryBinding::new(), address).await.unwrap();
+    let client = MeetingClient::connect(&MemoryBinding::new(), address)
+        .await
+        .unwrap();
     // Each call waits for the other: this completes only if both run at once.
     let both = async { tokio::join!(client.rendezvous(), client.rendezvous()) };
     let (a, b) = tokio::time::timeout(Duration::from_secs(5), both)
@@ -66,8 +68,12 @@ async fn shared_operations_of_one_session_run_concurrently() {
 async fn exclusive_operations_run_one_at_a_time() {
     let address = "memory://concurrency-exclusive";
     let _host = host(address).await;
-    let a = MeetingClient::connect(&MemoryBinding::new(), address).await.unwrap();
-    let b = MeetingClient::connect(&MemoryBinding::new(), address).await.unwrap();
+    let a = MeetingClient::connect(&MemoryBinding::new(), address)
+        .await
+        .unwrap();
+    let b = MeetingClient::connect(&MemoryBinding::new(), address)
+        .await
+        .unwrap();
     let calls = (0..4).map(|i| {
         let client = if i % 2 == 0 { &a } else { &b };
         client.alone()

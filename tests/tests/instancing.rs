@@ -60,8 +60,12 @@ async fn per_session_keeps_one_instance_per_session_and_drops_it_at_close() {
         .open()
         .await
         .unwrap();
-    let a = CounterClient::connect(&MemoryBinding::new(), address).await.unwrap();
-    let b = CounterClient::connect(&MemoryBinding::new(), address).await.unwrap();
+    let a = CounterClient::connect(&MemoryBinding::new(), address)
+        .await
+        .unwrap();
+    let b = CounterClient::connect(&MemoryBinding::new(), address)
+        .await
+        .unwrap();
     assert_eq!(a.increment().await.unwrap(), 1);
     assert_eq!(a.increment().await.unwrap(), 2);
     assert_eq!(b.increment().await.unwrap(), 1);
@@ -83,7 +87,9 @@ async fn per_call_makes_a_new_instance_for_every_call() {
         .open()
         .await
         .unwrap();
-    let client = CounterClient::connect(&MemoryBinding::new(), address).await.unwrap();
+    let client = CounterClient::connect(&MemoryBinding::new(), address)
+        .await
+        .unwrap();
     for _ in 0..5 {
         assert_eq!(client.increment().await.unwrap(), 1);
     }
@@ -101,14 +107,22 @@ async fn single_shares_one_instance_across_sessions() {
         .open()
         .await
         .unwrap();
-    let a = CounterClient::connect(&MemoryBinding::new(), address).await.unwrap();
-    let b = CounterClient::connect(&MemoryBinding::new(), address).await.unwrap();
+    let a = CounterClient::connect(&MemoryBinding::new(), address)
+        .await
+        .unwrap();
+    let b = CounterClient::connect(&MemoryBinding::new(), address)
+        .await
+        .unwrap();
     assert_eq!(a.increment().await.unwrap(), 1);
     assert_eq!(b.increment().await.unwrap(), 2);
     a.close().await.unwrap();
     assert_eq!(b.increment().await.unwrap(), 3);
     b.close().await.unwrap();
-    assert_eq!(dropped.load(Ordering::SeqCst), 0, "the single instance outlives sessions");
+    assert_eq!(
+        dropped.load(Ordering::SeqCst),
+        0,
+        "the single instance outlives sessions"
+    );
     host.close().await.unwrap();
 }
 

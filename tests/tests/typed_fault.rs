@@ -42,7 +42,13 @@ impl Arithmetic for ArithmeticService {
 
     async fn check(&self, value: i32) -> Result<(), Fault<DivideByZero>> {
         match value {
-            0 => Err(Fault::new("zero", DivideByZero { dividend: 0.0, explanation: String::new() })),
+            0 => Err(Fault::new(
+                "zero",
+                DivideByZero {
+                    dividend: 0.0,
+                    explanation: String::new(),
+                },
+            )),
             _ => Ok(()),
         }
     }
@@ -64,14 +70,19 @@ async fn host(address: &str) -> indigo::ServiceHost {
 async fn a_typed_fault_round_trips_with_its_detail() {
     let address = "memory://typed-fault";
     let _host = host(address).await;
-    let client = ArithmeticClient::connect(&MemoryBinding::new(), address).await.unwrap();
+    let client = ArithmeticClient::connect(&MemoryBinding::new(), address)
+        .await
+        .unwrap();
     assert_eq!(client.divide(7.0, 2.0).await.unwrap(), 3.5);
     match client.divide(7.0, 0.0).await {
         Err(CallError::Fault(fault)) => {
             assert_eq!(fault.reason, "division by zero");
             assert_eq!(
                 fault.detail,
-                DivideByZero { dividend: 7.0, explanation: "the divisor was 0 <zero>".to_owned() }
+                DivideByZero {
+                    dividend: 7.0,
+                    explanation: "the divisor was 0 <zero>".to_owned()
+                }
             );
         }
         other => panic!("expected the typed fault, got {other:?}"),
@@ -93,26 +104,38 @@ async fn a_typed_fault_has_wcf_s_action_and_detail_element() {
     )
     .await;
     let reply = peer.receive().await.expect("fault");
-    assert_eq!(reply.action(), "http://example.org/arithmetic/Arithmetic/DivideDivideByZeroFault");
-    let Body::Fault(MessageFault { detail: Some(detail), reason, .. }) = &reply.body else {
+    assert_eq!(
+        reply.action(),
+        "http://example.org/arithmetic/Arithmetic/DivideDivideByZeroFault"
+    );
+    let Body::Fault(MessageFault {
+        detail: Some(detail),
+        reason,
+        ..
+    }) = &reply.body
+    else {
         panic!("{reply:?}");
     };
     assert_eq!(reason, "division by zero");
     let xml = std::str::from_utf8(&detail.xml).unwrap();
     assert!(xml.starts_with("<DivideByZero"), "{xml}");
-    assert!(xml.contains("http://schemas.datacontract.org/2004/07/"), "{xml}");
+    assert!(
+        xml.contains("http://schemas.datacontract.org/2004/07/"),
+        "{xml}"
+    );
 }
 
 #[tokio::test]
 async fn a_panicking_operation_becomes_an_internal_service_fault() {
     let address = "memory://typed-fault-panic";
     let _host = host(address).await;
-    let client = ArithmeticClient::connect(&MemoryBinding::new(), address).await.unwrap();
+    let client = ArithmeticClient::connect(&MemoryBinding::new(), address)
+        .await
+        .unwrap();
     match client.explode().await {
-        Err(Error::Fault(fault)) => assert!(fault.has_subcode(
-            indigo::message::ns::WCF_DISPATCHER,
-            "InternalServiceFault"
-        )),
+        Err(Error::Fault(fault)) => {
+            assert!(fault.has_subcode(indigo::message::ns::WCF_DISPATCHER, "InternalServiceFault"))
+        }
         other => panic!("expected InternalServiceFault, got {other:?}"),
     }
     assert_eq!(client.divide(1.0, 1.0).await.unwrap(), 1.0);

@@ -59,7 +59,9 @@ fn call_body(names: &Names, index: usize, op: &Operation) -> TokenStream {
                 let result = result_name(op);
                 quote!(self.runtime.read_result(#l_op, #l_reply, #result)?)
             }
-            Output::Fallible { ok: None, detail, .. } => {
+            Output::Fallible {
+                ok: None, detail, ..
+            } => {
                 quote!(self.runtime.read_fallible_unit::<#detail>(#l_op, #l_reply)?)
             }
             Output::Fallible {
@@ -92,8 +94,16 @@ fn docs(op: &Operation) -> TokenStream {
         op.name.value,
         op.action.value,
         if op.one_way.value { ", one-way" } else { "" },
-        if op.initiating.value { "" } else { ", non-initiating" },
-        if op.terminating.value { ", terminating: ends the session" } else { "" },
+        if op.initiating.value {
+            ""
+        } else {
+            ", non-initiating"
+        },
+        if op.terminating.value {
+            ", terminating: ends the session"
+        } else {
+            ""
+        },
     );
     quote!(#(#attrs)* #[doc = #wire])
 }
@@ -269,10 +279,7 @@ fn idle_method(names: &Names, index: usize, op: &Operation) -> TokenStream {
     if op.terminating.value {
         return terminating_method(&params, &ok, &err, &docs, ident, &body);
     }
-    let returns_value = !matches!(
-        op.output,
-        Output::Unit | Output::Fallible { ok: None, .. }
-    );
+    let returns_value = !matches!(op.output, Output::Unit | Output::Fallible { ok: None, .. });
     let (ret, value) = if returns_value {
         (
             quote!((#client<::indigo::__private::Active>, #ok)),

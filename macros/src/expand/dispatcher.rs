@@ -58,13 +58,13 @@ pub fn expand(contract: &Contract, names: &Names) -> TokenStream {
                 #l_index: usize,
                 #l_request: &::indigo::__private::Message,
                 #l_quotas: &::indigo::__private::ReaderQuotas,
-            ) -> ::core::result::Result<#call, ::indigo::__private::MessageFault> {
+            ) -> ::core::result::Result<#call, ::indigo::__private::Box<::indigo::__private::MessageFault>> {
                 let #l_contract = <#marker as ::indigo::__private::Contract>::DESCRIPTION;
                 match #l_index {
                     #(#decode_arms)*
-                    _ => ::core::result::Result::Err(
+                    _ => ::core::result::Result::Err(::indigo::__private::Box::new(
                         ::indigo::__private::MessageFault::action_not_supported(#l_request.action()),
-                    ),
+                    )),
                 }
             }
 

@@ -32,14 +32,18 @@ fn expand() -> String {
 #[test]
 fn expansion_snapshot() {
     let actual = expand();
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/expand/calculator_session.expanded.rs");
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/expand/calculator_session.expanded.rs");
     if std::env::var_os("INDIGO_BLESS").is_some() {
         std::fs::create_dir_all(path.parent().expect("has a parent")).expect("create dir");
         std::fs::write(&path, &actual).expect("write snapshot");
         return;
     }
     let expected = std::fs::read_to_string(&path).unwrap_or_else(|_| {
-        panic!("no snapshot at {}; run with INDIGO_BLESS=1 to create it", path.display())
+        panic!(
+            "no snapshot at {}; run with INDIGO_BLESS=1 to create it",
+            path.display()
+        )
     });
     assert!(
         expected == actual,

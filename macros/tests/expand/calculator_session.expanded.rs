@@ -120,7 +120,7 @@ for CalculatorSessionContract {
         quotas: &::indigo::__private::ReaderQuotas,
     ) -> ::core::result::Result<
         __CalculatorSessionCall,
-        ::indigo::__private::MessageFault,
+        ::indigo::__private::Box<::indigo::__private::MessageFault>,
     > {
         let contract = <CalculatorSessionContract as ::indigo::__private::Contract>::DESCRIPTION;
         match index {
@@ -184,8 +184,10 @@ for CalculatorSessionContract {
             }
             _ => {
                 ::core::result::Result::Err(
-                    ::indigo::__private::MessageFault::action_not_supported(
-                        request.action(),
+                    ::indigo::__private::Box::new(
+                        ::indigo::__private::MessageFault::action_not_supported(
+                            request.action(),
+                        ),
                     ),
                 )
             }

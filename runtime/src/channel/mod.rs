@@ -59,7 +59,11 @@ impl StateCell {
 
     /// WCF's `Fault()`: ignored once closing, closed or already faulted.
     pub(crate) fn fault(&self) {
-        for from in [CommunicationState::Opened, CommunicationState::Opening, CommunicationState::Created] {
+        for from in [
+            CommunicationState::Opened,
+            CommunicationState::Opening,
+            CommunicationState::Created,
+        ] {
             if self.transition(from, CommunicationState::Faulted) {
                 return;
             }

@@ -106,7 +106,8 @@ impl ClientChannel {
         self.lock_pending().insert(id.clone(), tx);
         let outcome = async {
             self.transmit(&message).await?;
-            rx.await.map_err(|_| Error::Transport(TransportError::Closed))
+            rx.await
+                .map_err(|_| Error::Transport(TransportError::Closed))
         };
         match tokio::time::timeout(self.timeouts.send, outcome).await {
             Ok(result) => {
@@ -204,17 +205,19 @@ async fn read_replies(
                 break;
             }
         };
-        let waiter = reply.headers.relates_to.as_ref().and_then(|id| {
-            pending
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .remove(id)
-        });
+        let waiter = reply
+            .headers
+            .relates_to
+            .as_ref()
+            .and_then(|id| pending.lock().unwrap_or_else(|p| p.into_inner()).remove(id));
         match waiter {
             Some(waiter) => {
                 let _ = waiter.send(reply);
             }
-            None => debug!(action = reply.action(), "dropping a message that answers no pending request"),
+            None => debug!(
+                action = reply.action(),
+                "dropping a message that answers no pending request"
+            ),
         }
     }
     // The service ended the session: an open channel becomes unusable.

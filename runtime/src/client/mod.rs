@@ -44,7 +44,12 @@ impl ClientRuntime {
             .map_err(|_| Error::Timeout(timeouts.open))??;
         Ok(ClientRuntime {
             contract,
-            channel: ClientChannel::new(connection, address.to_owned(), binding.encoder(), timeouts),
+            channel: ClientChannel::new(
+                connection,
+                address.to_owned(),
+                binding.encoder(),
+                timeouts,
+            ),
         })
     }
 
@@ -60,7 +65,11 @@ impl ClientRuntime {
 
     /// Starts a request body for `op`.
     pub fn body(&self, op: &OperationDescription) -> BodyWriter {
-        BodyWriter::new(op.name, self.contract.namespace, self.contract.data_namespace)
+        BodyWriter::new(
+            op.name,
+            self.contract.namespace,
+            self.contract.data_namespace,
+        )
     }
 
     fn message(&self, op: &OperationDescription, body: XmlFragment) -> Message {
@@ -94,7 +103,7 @@ impl ClientRuntime {
         quotas: &'a crate::message::ReaderQuotas,
     ) -> Result<BodyReader<'a>, Error> {
         let payload = match &reply.body {
-            Body::Fault(fault) => return Err(Error::Fault(fault.clone())),
+            Body::Fault(fault) => return Err(Error::Fault(Box::new(fault.clone()))),
             Body::Payload(payload) => payload,
             Body::Empty => {
                 return Err(Error::Protocol(format!(
@@ -159,7 +168,7 @@ impl ClientRuntime {
         result_name: &str,
     ) -> Result<T, CallError<D>> {
         match self.typed_fault(&reply) {
-            Some(fault) => Err(CallError::Fault(fault)),
+            Some(fault) => Err(CallError::Fault(Box::new(fault))),
             None => Ok(self.read_result(op, reply, result_name)?),
         }
     }
@@ -171,7 +180,7 @@ impl ClientRuntime {
         reply: Message,
     ) -> Result<(), CallError<D>> {
         match self.typed_fault(&reply) {
-            Some(fault) => Err(CallError::Fault(fault)),
+            Some(fault) => Err(CallError::Fault(Box::new(fault))),
             None => Ok(self.read_unit(op, reply)?),
         }
     }

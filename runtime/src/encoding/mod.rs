@@ -1,7 +1,9 @@
 //! Message <-> bytes. The encoder is a layer of its own so a binding can swap text XML for
 //! .NET binary XML without anything above it noticing.
 
-use crate::message::{read_envelope, write_envelope, Message, MessageVersion, ReaderQuotas, XmlError};
+use crate::message::{
+    read_envelope, write_envelope, Message, MessageVersion, ReaderQuotas, XmlError,
+};
 use bytes::Bytes;
 use std::fmt::Debug;
 

@@ -117,7 +117,10 @@ impl MessageFault {
     /// WCF's fault of last resort for a failure inside the service (a panic in Rust).
     pub fn internal_service_fault() -> Self {
         MessageFault::new(
-            FaultCode::receiver(QualifiedName::new(ns::WCF_DISPATCHER, "InternalServiceFault")),
+            FaultCode::receiver(QualifiedName::new(
+                ns::WCF_DISPATCHER,
+                "InternalServiceFault",
+            )),
             "The server was unable to process the request due to an internal error.",
         )
     }

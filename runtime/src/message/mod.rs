@@ -64,7 +64,8 @@ pub struct RawHeader {
     pub name: QualifiedName,
     /// Whether the header carried `mustUnderstand="true"` (or `"1"`).
     pub must_understand: bool,
-    /// The whole header element, self-contained (every prefix it uses is declared on it).
+    /// The whole header element. Prefixes it uses but does not declare itself are listed in the
+    /// fragment's `inherited_namespaces`; the envelope writer declares them again on output.
     pub xml: XmlFragment,
 }
 

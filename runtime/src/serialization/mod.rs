@@ -3,10 +3,33 @@
 //! variant name, sequences as one element per item named after the item type.
 //!
 //! Hand-written on purpose: quick-xml's own serde support has no notion of the namespaces and
-//! naming rules WCF peers expect. quick-xml still does all reading and escaping.
+//! naming rules WCF peers expect. quick-xml still does all reading.
+//!
+//! What maps to what:
+//!
+//! | Rust | XML |
+//! |---|---|
+//! | `bool`, integers, `f32`/`f64` | text: `true`, `42`, `1E+17`, `INF`, `NaN` |
+//! | `char` | its numeric code, as DataContractSerializer writes `char` |
+//! | `String` | escaped text; `""` is an empty element |
+//! | bytes (`serde_bytes`) | base64 (a plain `Vec<u8>` is a sequence of `unsignedByte`) |
+//! | `None` / `Some(v)` | `i:nil="true"` / `v` |
+//! | struct | one element per field in the data namespace, in ordinal name order |
+//! | `Vec<T>` | one element per item, named `int`, `string`, ... (Arrays namespace) or after the item struct |
+//! | map | `KeyValueOf{K}{V}` items holding `Key` and `Value` |
+//! | unit enum variant | the variant name |
+
+mod de;
+mod ser;
+mod sniff;
+pub(crate) mod xml;
 
 use crate::message::{ReaderQuotas, XmlError, XmlFragment};
 use serde::{de::DeserializeOwned, Serialize};
+use std::fmt;
+
+pub(crate) use ser::Writer;
+use xml::{FragmentReader, Node};
 
 /// Serializes `value` as one element `name` in namespace `namespace`; struct members go in
 /// `data_namespace`.
@@ -16,8 +39,9 @@ pub fn to_fragment<T: Serialize + ?Sized>(
     data_namespace: &str,
     value: &T,
 ) -> Result<XmlFragment, XmlError> {
-    let _ = (name, namespace, data_namespace, value);
-    todo!()
+    let mut writer = Writer::new(Vec::new(), "", data_namespace);
+    writer.element(name, namespace, true, value)?;
+    Ok(XmlFragment::new(writer.out))
 }
 
 /// Deserializes the first element of `fragment` as a `T`, ignoring the element's own name.
@@ -25,6 +49,98 @@ pub fn from_fragment<T: DeserializeOwned>(
     fragment: &XmlFragment,
     quotas: &ReaderQuotas,
 ) -> Result<T, XmlError> {
-    let _ = (fragment, quotas);
-    todo!()
+    let mut reader = FragmentReader::new(fragment, quotas)?;
+    let root = loop {
+        match reader.next()? {
+            Node::Start(root) => break root,
+            Node::Text(text) if xml::is_whitespace(&text) => {}
+            Node::Text(text) => {
+                return Err(XmlError::Deserialize(format!(
+                    "expected an element, found text `{}`",
+                    xml::truncate_for_message(&text)
+                )))
+            }
+            Node::End => return Err(XmlError::Malformed("unexpected end tag".into())),
+            Node::Eof => return Err(XmlError::Deserialize("the XML holds no element".into())),
+        }
+    };
+    read_element(&mut reader, root)
 }
+
+/// Deserializes the element whose start tag `reader` just returned.
+pub(crate) fn read_element<'de, T: DeserializeOwned>(
+    reader: &mut FragmentReader<'de>,
+    element: xml::Element<'de>,
+) -> Result<T, XmlError> {
+    T::deserialize(de::ElementDe::new(reader, element)).map_err(|e| e.inner)
+}
+
+/// The value of a parameter that is not there: `None` for options, an error otherwise.
+pub(crate) fn read_missing<T: DeserializeOwned>(name: &str) -> Result<T, XmlError> {
+    T::deserialize(de::MissingDe { name }).map_err(|e| e.inner)
+}
+
+/// serde's error type for both directions; `located` records whether the message already names
+/// the element, so outer elements add their name only to messages that lack one.
+#[derive(Debug)]
+pub(crate) struct Error {
+    inner: XmlError,
+    located: bool,
+}
+
+impl Error {
+    fn located(message: String) -> Self {
+        Error {
+            inner: XmlError::Deserialize(message),
+            located: true,
+        }
+    }
+
+    fn locate(mut self, element: &str) -> Self {
+        if !self.located {
+            if let XmlError::Deserialize(message) = &mut self.inner {
+                *message = format!("element <{element}>: {message}");
+            }
+            self.located = true;
+        }
+        self
+    }
+}
+
+impl From<XmlError> for Error {
+    fn from(inner: XmlError) -> Self {
+        Error {
+            inner,
+            located: true,
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.inner.fmt(f)
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl serde::ser::Error for Error {
+    fn custom<M: fmt::Display>(message: M) -> Self {
+        Error {
+            inner: XmlError::Serialize(message.to_string()),
+            located: true,
+        }
+    }
+}
+
+impl serde::de::Error for Error {
+    fn custom<M: fmt::Display>(message: M) -> Self {
+        Error {
+            inner: XmlError::Deserialize(message.to_string()),
+            located: false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -285,7 +285,10 @@ impl ser::SerializeMap for SniffMap {
         Ok(())
     }
     fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Stop> {
-        Err(SniffMap::stop(self.key.as_ref(), contract_of(value).as_ref()))
+        Err(SniffMap::stop(
+            self.key.as_ref(),
+            contract_of(value).as_ref(),
+        ))
     }
     fn end(self) -> Found {
         Err(SniffMap::stop(None, None))
@@ -315,10 +318,16 @@ mod tests {
         assert_eq!(name(&Some(1.5f64)).as_deref(), Some("double"));
         assert_eq!(name(&None::<i32>), None);
         assert_eq!(name(&Line { qty: 1 }).as_deref(), Some("Line"));
-        assert_eq!(name(&vec![vec![1i32]]).as_deref(), Some("ArrayOfArrayOfint"));
+        assert_eq!(
+            name(&vec![vec![1i32]]).as_deref(),
+            Some("ArrayOfArrayOfint")
+        );
         assert_eq!(name(&Vec::<i32>::new()).as_deref(), Some("ArrayOfanyType"));
         let map: BTreeMap<String, i32> = [("k".to_owned(), 1)].into();
         assert_eq!(name(&map).as_deref(), Some("ArrayOfKeyValueOfstringint"));
-        assert_eq!(contract_of(&Line { qty: 1 }).map(|c| c.ns), Some(ContractNs::Data));
+        assert_eq!(
+            contract_of(&Line { qty: 1 }).map(|c| c.ns),
+            Some(ContractNs::Data)
+        );
     }
 }

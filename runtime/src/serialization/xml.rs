@@ -56,7 +56,7 @@ enum Escape {
 }
 
 fn escape_at(bytes: &[u8], i: usize, attr: bool) -> Option<Escape> {
-    match bytes[i] {
+    match *bytes.get(i)? {
         b'&' => Some(Escape::Entity(b"&amp;")),
         b'<' => Some(Escape::Entity(b"&lt;")),
         b'>' => Some(Escape::Entity(b"&gt;")),
@@ -126,17 +126,21 @@ pub(crate) fn resolve_ref(r: &BytesRef<'_>) -> Result<Cow<'static, str>, XmlErro
 }
 
 fn resolve_char_ref(name: &str) -> Result<char, XmlError> {
-    let bad = || XmlError::Malformed(format!("undefined entity or bad character reference `&{name};`"));
+    let bad = || {
+        XmlError::Malformed(format!(
+            "undefined entity or bad character reference `&{name};`"
+        ))
+    };
     let digits = name.strip_prefix('#').ok_or_else(bad)?;
+    // Integer parsing would accept a sign; a character reference does not.
+    if digits.contains(['+', '-']) {
+        return Err(bad());
+    }
     let code = match digits.strip_prefix('x') {
         Some(hex) => u32::from_str_radix(hex, 16),
         None => digits.parse::<u32>(),
     }
     .map_err(|_| bad())?;
-    // from_str_radix accepts a sign; a reference does not.
-    if digits.contains(['+', '-']) {
-        return Err(bad());
-    }
     char::from_u32(code).ok_or_else(bad)
 }
 
@@ -241,6 +245,16 @@ pub(crate) fn check_string_quota(
     Ok(())
 }
 
+fn text_too_long(element: &str, quotas: &ReaderQuotas, max_bytes: Option<usize>) -> XmlError {
+    XmlError::QuotaExceeded(match max_bytes {
+        Some(max) => format!("content of <{element}> is longer than {max} bytes"),
+        None => format!(
+            "text of <{element}> is longer than max_string_content_length ({})",
+            quotas.max_string_content_length
+        ),
+    })
+}
+
 /// One reader step, reduced to what element-level consumers care about.
 #[derive(Debug)]
 pub(crate) enum Node<'de> {
@@ -328,16 +342,10 @@ impl<'de> FragmentReader<'de> {
         }
     }
 
-    /// Looks at the next node without consuming it.
-    pub(crate) fn peek(&mut self) -> Result<&Node<'de>, XmlError> {
-        if self.peeked.is_none() {
-            let node = self.next()?;
-            self.peeked = Some(node);
-        }
-        match &self.peeked {
-            Some(node) => Ok(node),
-            None => Err(XmlError::Malformed("reader lost its place".into())),
-        }
+    /// Returns a node to be read again by the next [`next`](Self::next); quotas were already
+    /// applied when it was first read.
+    pub(crate) fn push_back(&mut self, node: Node<'de>) {
+        self.peeked = Some(node);
     }
 
     fn element(
@@ -365,12 +373,34 @@ impl<'de> FragmentReader<'de> {
     /// The namespace of an element just returned by [`next`](Self::next) (before the next
     /// call, while its declarations are still in scope).
     pub(crate) fn namespace_of(&self, element: &Element<'_>) -> Result<&str, XmlError> {
-        element_ns(&self.reader, element.start.name(), self.reader.buffer_position())
+        element_ns(
+            &self.reader,
+            element.start.name(),
+            self.reader.buffer_position(),
+        )
     }
 
-    /// Reads the character content of `element` up to its end tag; child elements are an
-    /// error. Empty elements give "".
+    /// Reads the character content of `element` up to its end tag, within
+    /// `max_string_content_length`; child elements are an error. Empty elements give "".
     pub(crate) fn read_text(&mut self, element: &Element<'_>) -> Result<Cow<'de, str>, XmlError> {
+        self.collect_text(element, None)
+    }
+
+    /// Like [`read_text`](Self::read_text) for content that is not a string (base64), limited
+    /// to `max_bytes` instead.
+    pub(crate) fn read_text_bounded(
+        &mut self,
+        element: &Element<'_>,
+        max_bytes: usize,
+    ) -> Result<Cow<'de, str>, XmlError> {
+        self.collect_text(element, Some(max_bytes))
+    }
+
+    fn collect_text(
+        &mut self,
+        element: &Element<'_>,
+        max_bytes: Option<usize>,
+    ) -> Result<Cow<'de, str>, XmlError> {
         if element.empty {
             return Ok(Cow::Borrowed(""));
         }
@@ -383,9 +413,20 @@ impl<'de> FragmentReader<'de> {
                     } else {
                         text.to_mut().push_str(&piece);
                     }
-                    check_string_quota(&text, &self.quotas, element.local())?;
+                    // A character is at most 4 bytes; the exact count waits for the end tag
+                    // so text split by many references is not recounted piece by piece.
+                    let max = max_bytes
+                        .unwrap_or(self.quotas.max_string_content_length.saturating_mul(4));
+                    if text.len() > max {
+                        return Err(text_too_long(element.local(), &self.quotas, max_bytes));
+                    }
                 }
-                Node::End => return Ok(text),
+                Node::End => {
+                    if max_bytes.is_none() {
+                        check_string_quota(&text, &self.quotas, element.local())?;
+                    }
+                    return Ok(text);
+                }
                 Node::Start(child) => {
                     return Err(XmlError::Deserialize(format!(
                         "expected text in <{}>, found element <{}>",

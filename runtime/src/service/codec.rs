@@ -4,17 +4,19 @@
 use super::dispatch::Reply;
 use crate::contract::{ContractDescription, OperationDescription};
 use crate::fault::Fault;
-use crate::message::{Body, BodyReader, BodyWriter, Message, MessageFault, ReaderQuotas, XmlError, XmlFragment};
+use crate::message::{
+    Body, BodyReader, BodyWriter, Message, MessageFault, ReaderQuotas, XmlError, XmlFragment,
+};
 use crate::serialization::to_fragment;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use tracing::error;
 
-fn unreadable(op: &OperationDescription, error: XmlError) -> MessageFault {
-    MessageFault::deserialization_failed(format!(
+fn unreadable(op: &OperationDescription, error: XmlError) -> Box<MessageFault> {
+    Box::new(MessageFault::deserialization_failed(format!(
         "The request for operation '{}' could not be read: {error}",
         op.name
-    ))
+    )))
 }
 
 /// An empty placeholder body, for a parameterless request sent with an empty SOAP body.
@@ -29,14 +31,20 @@ pub fn open_request<'a>(
     op: &OperationDescription,
     request: &'a Message,
     quotas: &ReaderQuotas,
-) -> Result<Option<BodyReader<'a>>, MessageFault> {
+) -> Result<Option<BodyReader<'a>>, Box<MessageFault>> {
     match &request.body {
         Body::Payload(payload) => BodyReader::open(payload, op.name, contract.namespace, quotas)
             .map(Some)
             .map_err(|e| unreadable(op, e)),
         Body::Empty if op.parameters.is_empty() => Ok(None),
-        Body::Empty => Err(unreadable(op, XmlError::Deserialize("the body is empty".to_owned()))),
-        Body::Fault(_) => Err(unreadable(op, XmlError::Deserialize("the body is a fault".to_owned()))),
+        Body::Empty => Err(unreadable(
+            op,
+            XmlError::Deserialize("the body is empty".to_owned()),
+        )),
+        Body::Fault(_) => Err(unreadable(
+            op,
+            XmlError::Deserialize("the body is a fault".to_owned()),
+        )),
     }
 }
 
@@ -45,14 +53,15 @@ pub fn read_param<T: DeserializeOwned>(
     op: &OperationDescription,
     reader: &mut Option<BodyReader<'_>>,
     name: &str,
-) -> Result<T, MessageFault> {
+) -> Result<T, Box<MessageFault>> {
     match reader {
         Some(reader) => reader.part(name).map_err(|e| unreadable(op, e)),
         // Only parameterless operations get here, so this is unreachable in generated code;
         // answer as for any missing parameter rather than panic.
         None => {
-            let mut empty = BodyReader::open(empty_wrapper(), op.name, "", &ReaderQuotas::default())
-                .map_err(|e| unreadable(op, e))?;
+            let mut empty =
+                BodyReader::open(empty_wrapper(), op.name, "", &ReaderQuotas::default())
+                    .map_err(|e| unreadable(op, e))?;
             empty.part(name).map_err(|e| unreadable(op, e))
         }
     }
@@ -73,7 +82,12 @@ pub fn reply_unit(contract: &ContractDescription, op: &'static OperationDescript
     if op.is_one_way {
         return Reply::None;
     }
-    let body = BodyWriter::new(&format!("{}Response", op.name), contract.namespace, contract.data_namespace).finish();
+    let body = BodyWriter::new(
+        &format!("{}Response", op.name),
+        contract.namespace,
+        contract.data_namespace,
+    )
+    .finish();
     Reply::Body {
         action: op.reply_action,
         body,
@@ -87,7 +101,11 @@ pub fn reply_value<T: Serialize>(
     result_name: &str,
     value: &T,
 ) -> Reply {
-    let mut body = BodyWriter::new(&format!("{}Response", op.name), contract.namespace, contract.data_namespace);
+    let mut body = BodyWriter::new(
+        &format!("{}Response", op.name),
+        contract.namespace,
+        contract.data_namespace,
+    );
     match body.part(result_name, value) {
         Ok(()) => Reply::Body {
             action: op.reply_action,
@@ -106,7 +124,12 @@ pub fn reply_fault<D: Serialize>(
     fault_action: &'static str,
     detail_name: &str,
 ) -> Reply {
-    match to_fragment(detail_name, contract.data_namespace, contract.data_namespace, &fault.detail) {
+    match to_fragment(
+        detail_name,
+        contract.data_namespace,
+        contract.data_namespace,
+        &fault.detail,
+    ) {
         Ok(detail) => Reply::Fault {
             action: fault_action.to_owned(),
             fault: MessageFault {
@@ -121,5 +144,9 @@ pub fn reply_fault<D: Serialize>(
 /// The reply when an exclusive operation did not get exclusive access: a bug, reported to the
 /// client as an internal fault rather than a panic.
 pub fn access_violation(op: &'static OperationDescription) -> Reply {
-    internal_error(op, "instance access", &"an exclusive operation was given shared access")
+    internal_error(
+        op,
+        "instance access",
+        &"an exclusive operation was given shared access",
+    )
 }

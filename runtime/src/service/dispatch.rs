@@ -36,7 +36,11 @@ pub trait Dispatch<S: Send + 'static>: Contract {
     type Call: Send + 'static;
 
     /// Reads the arguments of operation `index` from `request`'s body.
-    fn decode(index: usize, request: &Message, quotas: &ReaderQuotas) -> Result<Self::Call, MessageFault>;
+    fn decode(
+        index: usize,
+        request: &Message,
+        quotas: &ReaderQuotas,
+    ) -> Result<Self::Call, Box<MessageFault>>;
 
     /// Runs the call on the instance behind `guard`.
     fn invoke(

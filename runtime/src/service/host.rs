@@ -81,7 +81,11 @@ impl<C: Dispatch<S>, S: Send + 'static> std::fmt::Debug for ServiceHostBuilder<C
             .field("service", &self.service)
             .field(
                 "endpoints",
-                &self.endpoints.iter().map(|e| (&e.address, e.binding)).collect::<Vec<_>>(),
+                &self
+                    .endpoints
+                    .iter()
+                    .map(|e| (&e.address, e.binding))
+                    .collect::<Vec<_>>(),
             )
             .finish()
     }
@@ -101,7 +105,11 @@ impl<C: Dispatch<S>, S: Send + 'static> ServiceHostBuilder<C, S> {
             address,
             binding: binding.name(),
             listen,
-            shared_parts: (binding.encoder(), binding.timeouts(), B::Session::HAS_SESSION),
+            shared_parts: (
+                binding.encoder(),
+                binding.timeouts(),
+                B::Session::HAS_SESSION,
+            ),
         });
         self
     }
@@ -205,7 +213,9 @@ impl std::fmt::Debug for ServiceHost {
 
 impl ServiceHost {
     /// Starts describing a host for `service`.
-    pub fn builder<C: Dispatch<S>, S: Send + 'static>(service: Service<C, S>) -> ServiceHostBuilder<C, S> {
+    pub fn builder<C: Dispatch<S>, S: Send + 'static>(
+        service: Service<C, S>,
+    ) -> ServiceHostBuilder<C, S> {
         ServiceHostBuilder {
             service,
             endpoints: Vec::new(),

@@ -94,14 +94,19 @@ impl Replier {
         match tokio::time::timeout(self.timeouts.send, sink.send(frame.into())).await {
             Ok(Ok(())) => {}
             Ok(Err(e)) => debug!(error = %e, "reply not delivered: the client went away"),
-            Err(_) => warn!(timeout = ?self.timeouts.send, "reply not delivered within the send timeout"),
+            Err(_) => {
+                warn!(timeout = ?self.timeouts.send, "reply not delivered within the send timeout")
+            }
         }
     }
 
     async fn fault(&self, request: &Message, fault: MessageFault) {
         let action = fault.default_action().to_owned();
-        self.send(request.headers.message_id.as_deref(), Reply::Fault { action, fault })
-            .await;
+        self.send(
+            request.headers.message_id.as_deref(),
+            Reply::Fault { action, fault },
+        )
+        .await;
     }
 }
 
@@ -115,7 +120,9 @@ fn fault_for_unreadable(error: &XmlError) -> MessageFault {
             )),
             format!("The message exceeds a reader quota: {error}"),
         ),
-        _ => MessageFault::deserialization_failed(format!("The message could not be read: {error}")),
+        _ => {
+            MessageFault::deserialization_failed(format!("The message could not be read: {error}"))
+        }
     }
 }
 
@@ -194,7 +201,10 @@ pub(crate) async fn run_connection<C, S>(
             }
         }
         let drain = async { while in_flight.join_next().await.is_some() {} };
-        if tokio::time::timeout(endpoint.timeouts.close, drain).await.is_err() {
+        if tokio::time::timeout(endpoint.timeouts.close, drain)
+            .await
+            .is_err()
+        {
             warn!("calls still running at the close timeout were aborted");
         }
         drop(state.instance.take());
@@ -216,23 +226,37 @@ where
     S: Send + 'static,
 {
     if state.terminated {
-        debug!(action = request.action(), "message after a terminating operation");
-        replier.fault(&request, MessageFault::session_terminated()).await;
+        debug!(
+            action = request.action(),
+            "message after a terminating operation"
+        );
+        replier
+            .fault(&request, MessageFault::session_terminated())
+            .await;
         return Flow::End;
     }
     let contract = C::DESCRIPTION;
     let Some((index, op)) = contract.operation_by_action(request.action()) else {
         warn!(action = request.action(), "no operation has this action");
         replier
-            .fault(&request, MessageFault::action_not_supported(request.action()))
+            .fault(
+                &request,
+                MessageFault::action_not_supported(request.action()),
+            )
             .await;
         return Flow::Continue;
     };
     if endpoint.has_session && !state.started && !op.is_initiating {
         // WCF's contract filter for a new session matches initiating actions only.
-        warn!(operation = op.name, "a non-initiating operation cannot start a session");
+        warn!(
+            operation = op.name,
+            "a non-initiating operation cannot start a session"
+        );
         replier
-            .fault(&request, MessageFault::action_not_supported(request.action()))
+            .fault(
+                &request,
+                MessageFault::action_not_supported(request.action()),
+            )
             .await;
         return Flow::Continue;
     }
@@ -241,7 +265,7 @@ where
         Err(fault) => {
             warn!(operation = op.name, reason = %fault.reason, "cannot read the request");
             if !op.is_one_way {
-                replier.fault(&request, fault).await;
+                replier.fault(&request, *fault).await;
             }
             return Flow::Continue;
         }
@@ -253,7 +277,8 @@ where
     let guard = cell.lock(op.access).await;
     let invocation = run_call::<C, S>(call, guard, op);
     let request_id = request.headers.message_id;
-    let concurrent = !endpoint.has_session || (op.access == InstanceAccess::Shared && !op.is_terminating);
+    let concurrent =
+        !endpoint.has_session || (op.access == InstanceAccess::Shared && !op.is_terminating);
     if concurrent {
         let replier = replier.clone();
         in_flight.spawn(
@@ -268,14 +293,20 @@ where
         replier.send(request_id.as_deref(), reply).await;
     }
     if op.is_terminating && endpoint.has_session {
-        debug!(operation = op.name, "terminating operation completed; session ends");
+        debug!(
+            operation = op.name,
+            "terminating operation completed; session ends"
+        );
         state.terminated = true;
         state.instance = None;
     }
     Flow::Continue
 }
 
-fn instance_for_call<C, S>(endpoint: &EndpointShared<C, S>, state: &mut SessionState<C::Cell>) -> C::Cell
+fn instance_for_call<C, S>(
+    endpoint: &EndpointShared<C, S>,
+    state: &mut SessionState<C::Cell>,
+) -> C::Cell
 where
     C: Dispatch<S>,
     S: Send + 'static,
@@ -301,7 +332,10 @@ where
     C: Dispatch<S>,
     S: Send + 'static,
 {
-    match AssertUnwindSafe(C::invoke(call, guard)).catch_unwind().await {
+    match AssertUnwindSafe(C::invoke(call, guard))
+        .catch_unwind()
+        .await
+    {
         Ok(Reply::Fault { .. } | Reply::Body { .. }) if op.is_one_way => Reply::None,
         Ok(reply) => reply,
         Err(_) => {

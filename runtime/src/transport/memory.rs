@@ -102,7 +102,10 @@ impl Drop for MemoryListener {
     fn drop(&mut self) {
         if let Ok(mut table) = registry().lock() {
             // Only remove our own entry: a new listener may already have taken the address.
-            if table.get(&self.address).is_some_and(|entry| entry.0 == self.id) {
+            if table
+                .get(&self.address)
+                .is_some_and(|entry| entry.0 == self.id)
+            {
                 table.remove(&self.address);
             }
         }

@@ -60,7 +60,9 @@ pub struct Connection {
 
 impl std::fmt::Debug for Connection {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Connection").field("peer", &self.peer).finish()
+        f.debug_struct("Connection")
+            .field("peer", &self.peer)
+            .finish()
     }
 }
 

@@ -1,0 +1,496 @@
+//! XML -> serde in DataContractSerializer's conventions, tolerant the way WCF's reader is:
+//! children are matched by local name, unknown ones skipped, whitespace around values trimmed.
+
+use super::xml::{is_whitespace, trim, truncate_for_message, Element, FragmentReader, Node};
+use super::Error;
+use crate::message::XmlError;
+use base64::Engine as _;
+use serde::de::{self, value::StrDeserializer, DeserializeSeed, IntoDeserializer, Visitor};
+use std::borrow::Cow;
+use std::str::FromStr;
+
+/// Deserializes one element whose start tag has just been read; consumes it up to its end tag.
+pub(crate) struct ElementDe<'r, 'de> {
+    r: &'r mut FragmentReader<'de>,
+    el: Element<'de>,
+}
+
+impl<'r, 'de> ElementDe<'r, 'de> {
+    pub(crate) fn new(r: &'r mut FragmentReader<'de>, el: Element<'de>) -> Self {
+        ElementDe { r, el }
+    }
+
+    fn reject_nil(&self) -> Result<(), Error> {
+        if self.el.nil {
+            return Err(Error::located(format!(
+                "element <{}> is nil (i:nil=\"true\") but the expected type is not optional",
+                self.el.local()
+            )));
+        }
+        Ok(())
+    }
+
+    fn text(self) -> Result<(Cow<'de, str>, Element<'de>), Error> {
+        self.reject_nil()?;
+        let text = self.r.read_text(&self.el)?;
+        Ok((text, self.el))
+    }
+
+    /// Trimmed text parsed by `parse`; `what` names the XML Schema type in errors.
+    fn value<T>(self, what: &str, parse: impl FnOnce(&str) -> Option<T>) -> Result<T, Error> {
+        let (text, el) = self.text()?;
+        let trimmed = trim(&text);
+        if trimmed.is_empty() {
+            return Err(Error::located(format!(
+                "element <{}> is empty; expected {what}",
+                el.local()
+            )));
+        }
+        parse(trimmed).ok_or_else(|| {
+            Error::located(format!(
+                "`{}` in element <{}> is not a valid {what}",
+                truncate_for_message(trimmed),
+                el.local()
+            ))
+        })
+    }
+
+    fn number<T: FromStr>(self, what: &str) -> Result<T, Error> {
+        self.value(what, |t| t.parse().ok())
+    }
+
+    fn skip(self) -> Result<(), Error> {
+        self.r.skip(&self.el).map_err(Error::from)
+    }
+
+    fn items(self) -> Result<Items<'r, 'de>, Error> {
+        self.reject_nil()?;
+        Ok(Items {
+            done: self.el.empty,
+            r: self.r,
+            parent: self.el,
+            count: 0,
+        })
+    }
+
+    /// `deserialize_any` on mixed-up content: child elements make a map, text a string.
+    fn any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        let mut text: Cow<'de, str> = Cow::Borrowed("");
+        loop {
+            match self.r.next()? {
+                Node::Text(piece) if text.is_empty() => text = piece,
+                Node::Text(piece) => text.to_mut().push_str(&piece),
+                Node::Start(child) if is_whitespace(&text) => {
+                    self.r.push_back(Node::Start(child));
+                    let name = self.el.local().to_owned();
+                    let mut access = Items {
+                        r: self.r,
+                        parent: self.el,
+                        done: false,
+                        count: 0,
+                    };
+                    let value = visitor.visit_map(Fields(&mut access, None));
+                    return finish(value, &mut access, &name);
+                }
+                Node::Start(child) => {
+                    return Err(Error::located(format!(
+                        "element <{}> mixes text and elements (at <{}>)",
+                        self.el.local(),
+                        child.local()
+                    )))
+                }
+                Node::End => {
+                    return match text {
+                        Cow::Borrowed(s) => visitor.visit_borrowed_str(s),
+                        Cow::Owned(s) => visitor.visit_string(s),
+                    }
+                }
+                Node::Eof => return Err(super::xml::unexpected_eof(self.el.local()).into()),
+            }
+        }
+    }
+
+    fn base64(self) -> Result<Vec<u8>, Error> {
+        self.reject_nil()?;
+        let max = self.r.quotas.max_array_length;
+        // Base64 text is 4/3 of its bytes plus line breaks; the exact check follows decoding.
+        let text = self
+            .r
+            .read_text_bounded(&self.el, max.saturating_mul(2).saturating_add(64))?;
+        let compact: Cow<'_, str> = if text.bytes().any(|b| b.is_ascii_whitespace()) {
+            Cow::Owned(text.chars().filter(|c| !c.is_ascii_whitespace()).collect())
+        } else {
+            Cow::Borrowed(&text)
+        };
+        let too_long = || {
+            Error::from(XmlError::QuotaExceeded(format!(
+                "base64 content of <{}> is longer than max_array_length ({max})",
+                self.el.local()
+            )))
+        };
+        if compact.len() / 4 * 3 > max.saturating_add(3) {
+            return Err(too_long());
+        }
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(compact.as_bytes())
+            .map_err(|e| {
+                Error::located(format!(
+                    "element <{}> is not valid base64: {e}",
+                    self.el.local()
+                ))
+            })?;
+        if bytes.len() > max {
+            return Err(too_long());
+        }
+        Ok(bytes)
+    }
+}
+
+fn parse_bool(text: &str) -> Option<bool> {
+    match text {
+        "true" | "1" => Some(true),
+        "false" | "0" => Some(false),
+        _ => None,
+    }
+}
+
+/// XML Schema spells the specials `INF`, `-INF` and `NaN`; Rust's own spellings are accepted too.
+fn parse_float<T: FromStr>(text: &str, infinity: T, neg_infinity: T, nan: T) -> Option<T> {
+    match text {
+        "INF" => Some(infinity),
+        "-INF" => Some(neg_infinity),
+        "NaN" => Some(nan),
+        _ => text.parse().ok(),
+    }
+}
+
+fn parse_char(text: &str) -> Option<char> {
+    text.parse::<u32>().ok().and_then(char::from_u32)
+}
+
+/// Runs after a visitor: reads what it left of the element (a fixed-size tuple stops early)
+/// and names the element in errors that do not name one yet.
+fn finish<T>(value: Result<T, Error>, access: &mut Items<'_, '_>, name: &str) -> Result<T, Error> {
+    let value = value.map_err(|e| e.locate(name))?;
+    access.drain()?;
+    Ok(value)
+}
+
+impl<'de> de::Deserializer<'de> for ElementDe<'_, 'de> {
+    type Error = Error;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        if self.el.nil {
+            self.r.skip(&self.el)?;
+            return visitor.visit_none();
+        }
+        if self.el.empty {
+            return visitor.visit_borrowed_str("");
+        }
+        self.any(visitor)
+    }
+
+    fn deserialize_bool<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        visitor.visit_bool(self.value("boolean", parse_bool)?)
+    }
+    fn deserialize_i8<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        visitor.visit_i8(self.number("byte")?)
+    }
+    fn deserialize_i16<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        visitor.visit_i16(self.number("short")?)
+    }
+    fn deserialize_i32<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        visitor.visit_i32(self.number("int")?)
+    }
+    fn deserialize_i64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        visitor.visit_i64(self.number("long")?)
+    }
+    fn deserialize_i128<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        visitor.visit_i128(self.number("integer")?)
+    }
+    fn deserialize_u8<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        visitor.visit_u8(self.number("unsignedByte")?)
+    }
+    fn deserialize_u16<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        visitor.visit_u16(self.number("unsignedShort")?)
+    }
+    fn deserialize_u32<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        visitor.visit_u32(self.number("unsignedInt")?)
+    }
+    fn deserialize_u64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        visitor.visit_u64(self.number("unsignedLong")?)
+    }
+    fn deserialize_u128<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        visitor.visit_u128(self.number("nonNegativeInteger")?)
+    }
+    fn deserialize_f32<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        let v = self.value("float", |t| {
+            parse_float(t, f32::INFINITY, f32::NEG_INFINITY, f32::NAN)
+        })?;
+        visitor.visit_f32(v)
+    }
+    fn deserialize_f64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        let v = self.value("double", |t| {
+            parse_float(t, f64::INFINITY, f64::NEG_INFINITY, f64::NAN)
+        })?;
+        visitor.visit_f64(v)
+    }
+    fn deserialize_char<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        visitor.visit_char(self.value("char (a character code)", parse_char)?)
+    }
+    fn deserialize_str<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        match self.text()?.0 {
+            Cow::Borrowed(s) => visitor.visit_borrowed_str(s),
+            Cow::Owned(s) => visitor.visit_string(s),
+        }
+    }
+    fn deserialize_string<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        self.deserialize_str(visitor)
+    }
+    fn deserialize_bytes<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        visitor.visit_byte_buf(self.base64()?)
+    }
+    fn deserialize_byte_buf<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        visitor.visit_byte_buf(self.base64()?)
+    }
+    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        if self.el.nil {
+            self.skip()?;
+            return visitor.visit_none();
+        }
+        visitor.visit_some(self)
+    }
+    fn deserialize_unit<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        self.skip()?;
+        visitor.visit_unit()
+    }
+    fn deserialize_unit_struct<V: Visitor<'de>>(
+        self,
+        _: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, Error> {
+        self.deserialize_unit(visitor)
+    }
+    fn deserialize_newtype_struct<V: Visitor<'de>>(
+        self,
+        _: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, Error> {
+        visitor.visit_newtype_struct(self)
+    }
+    fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        let name = self.el.local().to_owned();
+        let mut items = self.items()?;
+        let value = visitor.visit_seq(&mut items);
+        finish(value, &mut items, &name)
+    }
+    fn deserialize_tuple<V: Visitor<'de>>(self, _: usize, visitor: V) -> Result<V::Value, Error> {
+        self.deserialize_seq(visitor)
+    }
+    fn deserialize_tuple_struct<V: Visitor<'de>>(
+        self,
+        _: &'static str,
+        _: usize,
+        visitor: V,
+    ) -> Result<V::Value, Error> {
+        self.deserialize_seq(visitor)
+    }
+    fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        let name = self.el.local().to_owned();
+        let mut items = self.items()?;
+        let value = visitor.visit_map(Entries(&mut items, None));
+        finish(value, &mut items, &name)
+    }
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        _: &'static str,
+        _: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, Error> {
+        let name = self.el.local().to_owned();
+        let mut items = self.items()?;
+        let value = visitor.visit_map(Fields(&mut items, None));
+        finish(value, &mut items, &name)
+    }
+    fn deserialize_enum<V: Visitor<'de>>(
+        self,
+        _: &'static str,
+        _: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, Error> {
+        let (text, el) = self.text()?;
+        let variant: StrDeserializer<'_, Error> = trim(&text).into_deserializer();
+        visitor
+            .visit_enum(variant)
+            .map_err(|e| e.locate(el.local()))
+    }
+    fn deserialize_identifier<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        self.deserialize_str(visitor)
+    }
+    fn deserialize_ignored_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        self.skip()?;
+        visitor.visit_unit()
+    }
+}
+
+/// The child elements of one element, handed out one by one.
+struct Items<'r, 'de> {
+    r: &'r mut FragmentReader<'de>,
+    parent: Element<'de>,
+    done: bool,
+    count: usize,
+}
+
+impl<'de> Items<'_, 'de> {
+    fn next_child(&mut self) -> Result<Option<Element<'de>>, Error> {
+        if self.done {
+            return Ok(None);
+        }
+        let child = self.r.next_child(self.parent.local())?;
+        self.done = child.is_none();
+        Ok(child)
+    }
+
+    /// Like `next_child`, counting against `max_array_length`.
+    fn next_item(&mut self) -> Result<Option<Element<'de>>, Error> {
+        let child = self.next_child()?;
+        if child.is_some() {
+            self.count += 1;
+            let max = self.r.quotas.max_array_length;
+            if self.count > max {
+                return Err(XmlError::QuotaExceeded(format!(
+                    "<{}> has more than max_array_length ({max}) items",
+                    self.parent.local()
+                ))
+                .into());
+            }
+        }
+        Ok(child)
+    }
+
+    fn value<T: DeserializeSeed<'de>>(
+        &mut self,
+        seed: T,
+        el: Element<'de>,
+    ) -> Result<T::Value, Error> {
+        seed.deserialize(ElementDe::new(self.r, el))
+    }
+
+    fn drain(&mut self) -> Result<(), Error> {
+        while let Some(child) = self.next_child()? {
+            self.r.skip(&child)?;
+        }
+        Ok(())
+    }
+}
+
+impl<'de> de::SeqAccess<'de> for Items<'_, 'de> {
+    type Error = Error;
+
+    fn next_element_seed<T: DeserializeSeed<'de>>(
+        &mut self,
+        seed: T,
+    ) -> Result<Option<T::Value>, Error> {
+        match self.next_item()? {
+            Some(el) => self.value(seed, el).map(Some),
+            None => Ok(None),
+        }
+    }
+}
+
+/// A struct: children keyed by local name, any order, unknown ones left to serde to ignore.
+struct Fields<'a, 'r, 'de>(&'a mut Items<'r, 'de>, Option<Element<'de>>);
+
+impl<'de> de::MapAccess<'de> for Fields<'_, '_, 'de> {
+    type Error = Error;
+
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, Error> {
+        let Some(child) = self.0.next_child()? else {
+            return Ok(None);
+        };
+        let key: StrDeserializer<'_, Error> = child.local().into_deserializer();
+        let key = seed.deserialize(key)?;
+        self.1 = Some(child);
+        Ok(Some(key))
+    }
+
+    fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, Error> {
+        let child = self.1.take().ok_or_else(value_without_key)?;
+        self.0.value(seed, child)
+    }
+}
+
+/// A dictionary: `KeyValueOf..` items, each holding a key element and then a value element.
+struct Entries<'a, 'r, 'de>(&'a mut Items<'r, 'de>, Option<Element<'de>>);
+
+impl<'de> Entries<'_, '_, 'de> {
+    /// The next child of the current item (the key or the value element).
+    fn part_of(&mut self, item: &Element<'de>, what: &str) -> Result<Element<'de>, Error> {
+        let found = if item.empty {
+            None
+        } else {
+            self.0.r.next_child(item.local())?
+        };
+        found.ok_or_else(|| {
+            Error::located(format!("dictionary item <{}> has no {what}", item.local()))
+        })
+    }
+}
+
+impl<'de> de::MapAccess<'de> for Entries<'_, '_, 'de> {
+    type Error = Error;
+
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, Error> {
+        let Some(item) = self.0.next_item()? else {
+            return Ok(None);
+        };
+        let key = self.part_of(&item, "Key")?;
+        let key = self.0.value(seed, key)?;
+        self.1 = Some(item);
+        Ok(Some(key))
+    }
+
+    fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, Error> {
+        let item = self.1.take().ok_or_else(value_without_key)?;
+        let value = self.part_of(&item, "Value")?;
+        let value = self.0.value(seed, value)?;
+        while let Some(extra) = self.0.r.next_child(item.local())? {
+            self.0.r.skip(&extra)?;
+        }
+        Ok(value)
+    }
+}
+
+fn value_without_key() -> Error {
+    Error::located("map value requested before its key".to_owned())
+}
+
+/// Stands in for a parameter the body does not carry: `None` for an `Option`, an error for
+/// anything else (WCF would use the type's default; Rust has no default for every type).
+pub(crate) struct MissingDe<'n> {
+    pub(crate) name: &'n str,
+}
+
+impl<'de> de::Deserializer<'de> for MissingDe<'_> {
+    type Error = Error;
+
+    fn deserialize_any<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Error> {
+        Err(Error::located(format!("missing parameter `{}`", self.name)))
+    }
+
+    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        visitor.visit_none()
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
+        unit unit_struct newtype_struct seq tuple tuple_struct map struct enum identifier
+        ignored_any
+    }
+}
