@@ -219,6 +219,18 @@ fn xml_names(contract: &Contract, errors: &mut Errors) {
     }
 }
 
+/// A copy of a contract that failed `contract` with the inconsistencies that would make the
+/// generated code itself fail to compile smoothed over, so the expansion only adds the real error.
+pub fn expandable(mut contract: Contract) -> Contract {
+    for op in &mut contract.operations {
+        // A one-way operation with a result cannot be expanded as one-way.
+        if op.one_way.value && !matches!(op.output, Output::Unit) {
+            op.one_way.value = false;
+        }
+    }
+    contract
+}
+
 #[cfg(test)]
 mod tests {
     use quote::quote;

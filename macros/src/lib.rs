@@ -31,11 +31,19 @@ pub fn service_contract(attr: TokenStream, item: TokenStream) -> TokenStream {
             return out.into();
         }
     };
-    let result = parse::contract(attr.into(), &trait_item)
-        .and_then(|contract| check::contract(&contract).map(|()| contract));
-    match result {
-        Ok(contract) => expand::contract(&contract).into(),
-        Err(err) => expand::fallback(&trait_item, err).into(),
+    let contract = match parse::contract(attr.into(), &trait_item) {
+        Ok(contract) => contract,
+        Err(err) => return expand::fallback(&trait_item, err).into(),
+    };
+    match check::contract(&contract) {
+        Ok(()) => expand::contract(&contract).into(),
+        Err(err) => {
+            // The contract breaks a rule but is fully known: generate everything anyway, so
+            // code that uses the client or host reports nothing but the real error.
+            let mut out = err.into_compile_error();
+            out.extend(expand::contract(&check::expandable(contract)));
+            out.into()
+        }
     }
 }
 

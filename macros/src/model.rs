@@ -78,6 +78,8 @@ pub enum Output {
     Value(Box<Type>),
     /// `Result<T, Fault<D>>`: `ok` is `None` when `T` is `()`.
     Fallible {
+        /// The whole `Result<T, Fault<D>>` type as the user wrote it.
+        declared: Box<Type>,
         ok: Option<Box<Type>>,
         /// The detail type `D`.
         detail: Box<Type>,

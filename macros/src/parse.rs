@@ -982,6 +982,7 @@ fn output(sig: &Signature, errors: &mut Errors) -> (Output, Span) {
     };
     (
         Output::Fallible {
+            declared: Box::new(ty.clone()),
             ok,
             detail: Box::new(detail.clone()),
             detail_name,

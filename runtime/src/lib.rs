@@ -1,4 +1,55 @@
 //! Indigo: WCF-style service contracts, sessions and reliable messaging for Rust.
+//!
+//! Annotate a trait with [`service_contract`] and its methods with `#[operation]`; the macro
+//! generates the trait for implementors, a `{Trait}Contract` marker (description, hosting
+//! shortcuts), the dispatcher, and a typed `{Trait}Client`. Contracts with
+//! `session = Required` get a typestate client: only initiating operations can start the session,
+//! and terminating operations consume it.
+//!
+//! ```
+//! use indigo::{MemoryBinding, ServiceHost};
+//!
+//! #[indigo::service_contract(session = Required)]
+//! pub trait Tally {
+//!     #[operation(initiating)]
+//!     async fn start(&mut self);
+//!     #[operation(one_way, initiating = false)]
+//!     async fn add(&mut self, n: i64);
+//!     #[operation(initiating = false, terminating)]
+//!     async fn total(&mut self) -> i64;
+//! }
+//!
+//! #[derive(Default)]
+//! struct TallyService(i64);
+//!
+//! impl Tally for TallyService {
+//!     async fn start(&mut self) {
+//!         self.0 = 0;
+//!     }
+//!     async fn add(&mut self, n: i64) {
+//!         self.0 += n;
+//!     }
+//!     async fn total(&mut self) -> i64 {
+//!         self.0
+//!     }
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), indigo::Error> {
+//! let host = ServiceHost::builder(TallyContract::per_session(TallyService::default))
+//!     .endpoint(MemoryBinding::new(), "memory://tally-doc")
+//!     .open()
+//!     .await?;
+//!
+//! let client = TallyClient::connect(&MemoryBinding::new(), "memory://tally-doc").await?;
+//! let session = client.start().await?; // Idle -> Active
+//! session.add(40).await?;
+//! session.add(2).await?;
+//! assert_eq!(session.total().await?, 42); // consumes the session
+//! host.close().await?;
+//! # Ok(())
+//! # }
+//! ```
 #![cfg_attr(not(test), warn(clippy::unwrap_used))]
 #![warn(missing_docs)]
 

@@ -41,14 +41,12 @@ fn method(op: &Operation) -> TokenStream {
     }
 }
 
-/// The operation's return type exactly as the user declared it.
+/// The operation's return type exactly as the user declared it, so the user's own imports
+/// (`use indigo::Fault;`) are the ones in use.
 pub fn declared_output(op: &Operation) -> TokenStream {
     match &op.output {
         crate::model::Output::Unit => quote!(()),
         crate::model::Output::Value(ty) => quote!(#ty),
-        crate::model::Output::Fallible { ok, detail, .. } => {
-            let ok = ok.as_ref().map_or_else(|| quote!(()), |ty| quote!(#ty));
-            quote!(::core::result::Result<#ok, ::indigo::__private::Fault<#detail>>)
-        }
+        crate::model::Output::Fallible { declared, .. } => quote!(#declared),
     }
 }

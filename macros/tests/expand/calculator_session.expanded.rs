@@ -14,7 +14,7 @@ pub trait CalculatorSession: ::core::marker::Send + ::core::marker::Sync + 'stat
         &self,
         divisor: f64,
     ) -> impl ::core::future::Future<
-        Output = ::core::result::Result<f64, ::indigo::__private::Fault<DivideByZero>>,
+        Output = Result<f64, indigo::Fault<DivideByZero>>,
     > + ::core::marker::Send;
 }
 ///The `CalculatorSession` contract (`ICalculatorSession` in `http://tempuri.org/`): its description, the bindings that can carry it, and constructors for hosting an implementation.

@@ -1,5 +1,6 @@
 use indigo::{service_contract, Fault};
 
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
 struct Overflow;
 
 #[service_contract]
