@@ -69,3 +69,13 @@ impl RawPeer {
         }
     }
 }
+
+/// Hosts the example calculator (per-session instancing) at an in-process address.
+pub async fn calculator_host(address: &str) -> indigo::ServiceHost {
+    use indigo_examples::calculator::{Calculator, CalculatorSessionContract};
+    indigo::ServiceHost::builder(CalculatorSessionContract::per_session(Calculator::default))
+        .endpoint(indigo::MemoryBinding::new(), address)
+        .open()
+        .await
+        .expect("open the calculator host")
+}

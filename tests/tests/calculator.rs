@@ -1,15 +1,8 @@
 //! The calculator session end to end over the in-process binding.
 
-use indigo::{CommunicationState, MemoryBinding, ServiceHost};
-use indigo_examples::calculator::{Calculator, CalculatorSessionClient, CalculatorSessionContract};
-
-async fn host(address: &str) -> ServiceHost {
-    ServiceHost::builder(CalculatorSessionContract::per_session(Calculator::default))
-        .endpoint(MemoryBinding::new(), address)
-        .open()
-        .await
-        .expect("open host")
-}
+use indigo::{CommunicationState, MemoryBinding};
+use indigo_examples::calculator::CalculatorSessionClient;
+use indigo_tests::calculator_host as host;
 
 #[tokio::test]
 async fn a_session_accumulates_and_equals_ends_it() {

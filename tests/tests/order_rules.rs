@@ -3,23 +3,13 @@
 //! call after a terminating operation.
 
 use indigo::message::{ns, Body, Message};
-use indigo::{MemoryBinding, ServiceHost};
-use indigo_examples::calculator::{Calculator, CalculatorSessionContract};
-use indigo_tests::RawPeer;
+use indigo_tests::{calculator_host as host, RawPeer};
 use std::time::Duration;
 
 const NS: &str = "http://tempuri.org/";
 
 fn action(op: &str) -> String {
     format!("{NS}ICalculatorSession/{op}")
-}
-
-async fn host(address: &str) -> ServiceHost {
-    ServiceHost::builder(CalculatorSessionContract::per_session(Calculator::default))
-        .endpoint(MemoryBinding::new(), address)
-        .open()
-        .await
-        .expect("open host")
 }
 
 fn assert_fault(message: &Message, request_id: &str, namespace: &str, subcode: &str) {
