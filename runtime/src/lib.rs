@@ -68,7 +68,10 @@ pub mod transport;
 #[doc(hidden)]
 pub mod __private;
 
-pub use binding::{Binding, MemoryBinding, MemoryDatagramBinding, Timeouts};
+pub use binding::{
+    BasicHttpBinding, Binding, CustomBinding, MemoryBinding, MemoryDatagramBinding, NetTcpBinding,
+    Timeouts, WsHttpBinding,
+};
 pub use channel::CommunicationState;
 pub use contract::{Contract, ContractDescription, OperationDescription, SessionMode};
 pub use error::{CallError, Error};

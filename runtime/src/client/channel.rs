@@ -1,12 +1,16 @@
-//! The client end of a duplex session: requests are correlated with replies by MessageID and
-//! RelatesTo, so several calls may be in flight on one connection; a background task reads.
+//! The client end of a channel. Over a duplex connection (net.tcp, in-process) requests are
+//! correlated with replies by MessageID and RelatesTo, so several calls may be in flight on one
+//! connection, and a background task reads. Over a request-reply transport (HTTP) each request
+//! carries its own reply.
 
 use crate::binding::Timeouts;
 use crate::channel::{CommunicationState, StateCell};
 use crate::encoding::MessageEncoder;
 use crate::error::Error;
 use crate::message::{ns, Message};
-use crate::transport::{Connection, FrameSink, FrameStream, TransportError};
+use crate::transport::{
+    ClientTransport, Connection, FrameSink, FrameStream, RequestTransport, TransportError,
+};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use tokio::sync::oneshot;
@@ -15,15 +19,26 @@ use tracing::{debug, warn};
 
 type Pending = Arc<Mutex<HashMap<String, oneshot::Sender<Message>>>>;
 
-/// One client session over one connection.
+/// The duplex half of a channel: the connection's sink, the requests awaiting replies, and
+/// the task reading replies.
+struct Duplex {
+    sink: tokio::sync::Mutex<Box<dyn FrameSink>>,
+    pending: Pending,
+    reader: JoinHandle<()>,
+}
+
+enum Link {
+    Duplex(Duplex),
+    RequestReply(Box<dyn RequestTransport>),
+}
+
+/// One client channel: a session over a duplex connection, or a request-reply transport.
 pub(crate) struct ClientChannel {
     address: String,
     encoder: Arc<dyn MessageEncoder>,
     timeouts: Timeouts,
-    sink: tokio::sync::Mutex<Box<dyn FrameSink>>,
-    pending: Pending,
+    link: Link,
     state: Arc<StateCell>,
-    reader: JoinHandle<()>,
 }
 
 impl std::fmt::Debug for ClientChannel {
@@ -36,29 +51,26 @@ impl std::fmt::Debug for ClientChannel {
 }
 
 impl ClientChannel {
-    /// Wraps an open connection.
+    /// Wraps an open transport.
     pub(crate) fn new(
-        connection: Connection,
+        transport: ClientTransport,
         address: String,
         encoder: Arc<dyn MessageEncoder>,
         timeouts: Timeouts,
     ) -> Self {
-        let pending: Pending = Arc::default();
         let state = Arc::new(StateCell::new(CommunicationState::Opened));
-        let reader = tokio::spawn(read_replies(
-            connection.stream,
-            encoder.clone(),
-            pending.clone(),
-            state.clone(),
-        ));
+        let link = match transport {
+            ClientTransport::Duplex(connection) => {
+                Link::Duplex(Duplex::start(connection, encoder.clone(), state.clone()))
+            }
+            ClientTransport::RequestReply(transport) => Link::RequestReply(transport),
+        };
         ClientChannel {
             address,
             encoder,
             timeouts,
-            sink: tokio::sync::Mutex::new(connection.sink),
-            pending,
+            link,
             state,
-            reader,
         }
     }
 
@@ -81,11 +93,16 @@ impl ClientChannel {
         }
     }
 
-    async fn transmit(&self, message: &Message) -> Result<(), Error> {
+    fn encode(&self, message: &Message) -> Result<bytes::Bytes, Error> {
         let mut frame = Vec::with_capacity(512);
         self.encoder.encode(message, &mut frame)?;
-        let mut sink = self.sink.lock().await;
-        match tokio::time::timeout(self.timeouts.send, sink.send(frame.into())).await {
+        Ok(frame.into())
+    }
+
+    async fn transmit(&self, duplex: &Duplex, message: &Message) -> Result<(), Error> {
+        let frame = self.encode(message)?;
+        let mut sink = duplex.sink.lock().await;
+        match tokio::time::timeout(self.timeouts.send, sink.send(frame)).await {
             Ok(Ok(())) => Ok(()),
             Ok(Err(e)) => {
                 self.state.fault();
@@ -102,24 +119,62 @@ impl ClientChannel {
         message.headers.message_id = Some(id.clone());
         message.headers.reply_to = Some(ns::WSA10_ANONYMOUS.to_owned());
         message.headers.to = Some(self.address.clone());
+        match &self.link {
+            Link::Duplex(duplex) => self.duplex_request(duplex, id, message).await,
+            Link::RequestReply(transport) => match self.exchange(&**transport, &message).await? {
+                Some(reply) => Ok(reply),
+                None => Err(Error::Protocol(format!(
+                    "the service sent no reply to {}",
+                    message.action()
+                ))),
+            },
+        }
+    }
+
+    async fn duplex_request(
+        &self,
+        duplex: &Duplex,
+        id: String,
+        message: Message,
+    ) -> Result<Message, Error> {
         let (tx, rx) = oneshot::channel();
-        self.lock_pending().insert(id.clone(), tx);
+        duplex.lock_pending().insert(id.clone(), tx);
         let outcome = async {
-            self.transmit(&message).await?;
+            self.transmit(duplex, &message).await?;
             rx.await
                 .map_err(|_| Error::Transport(TransportError::Closed))
         };
         match tokio::time::timeout(self.timeouts.send, outcome).await {
             Ok(result) => {
                 if result.is_err() {
-                    self.lock_pending().remove(&id);
+                    duplex.lock_pending().remove(&id);
                 }
                 result
             }
             Err(_) => {
-                self.lock_pending().remove(&id);
+                duplex.lock_pending().remove(&id);
                 Err(Error::Timeout(self.timeouts.send))
             }
+        }
+    }
+
+    /// One exchange on a request-reply transport, within the send timeout.
+    async fn exchange(
+        &self,
+        transport: &dyn RequestTransport,
+        message: &Message,
+    ) -> Result<Option<Message>, Error> {
+        let frame = self.encode(message)?;
+        let response = tokio::time::timeout(
+            self.timeouts.send,
+            transport.request(frame, message.action()),
+        )
+        .await
+        .map_err(|_| Error::Timeout(self.timeouts.send))?;
+        match response {
+            Ok(Some(bytes)) => Ok(Some(self.encoder.decode(bytes)?)),
+            Ok(None) => Ok(None),
+            Err(e) => Err(e.into()),
         }
     }
 
@@ -127,13 +182,16 @@ impl ClientChannel {
     pub(crate) async fn send(&self, mut message: Message) -> Result<(), Error> {
         self.ensure_open("send a message")?;
         message.headers.to = Some(self.address.clone());
-        self.transmit(&message).await
-    }
-
-    fn lock_pending(&self) -> std::sync::MutexGuard<'_, HashMap<String, oneshot::Sender<Message>>> {
-        // A panic while holding this lock cannot leave the map inconsistent (single inserts and
-        // removes), so a poisoned lock is still usable.
-        self.pending.lock().unwrap_or_else(|p| p.into_inner())
+        match &self.link {
+            Link::Duplex(duplex) => self.transmit(duplex, &message).await,
+            Link::RequestReply(transport) => match self.exchange(&**transport, &message).await? {
+                Some(reply) if reply.is_fault() => match reply.body {
+                    crate::message::Body::Fault(fault) => Err(Error::Fault(Box::new(fault))),
+                    _ => Ok(()),
+                },
+                _ => Ok(()),
+            },
+        }
     }
 
     /// Ends the session gracefully: closes the sending direction, then waits (within the close
@@ -152,15 +210,20 @@ impl ClientChannel {
             _ => {}
         }
         self.state.set(CommunicationState::Closing);
-        let graceful = async {
-            self.sink.lock().await.close().await?;
-            (&mut self.reader)
-                .await
-                .map_err(|e| Error::Protocol(format!("reply reader failed: {e}")))
-        };
-        let result = match tokio::time::timeout(self.timeouts.close, graceful).await {
-            Ok(result) => result,
-            Err(_) => Err(Error::Timeout(self.timeouts.close)),
+        let result = match &mut self.link {
+            Link::Duplex(duplex) => {
+                let graceful = async {
+                    duplex.sink.lock().await.close().await?;
+                    (&mut duplex.reader)
+                        .await
+                        .map_err(|e| Error::Protocol(format!("reply reader failed: {e}")))
+                };
+                match tokio::time::timeout(self.timeouts.close, graceful).await {
+                    Ok(result) => result,
+                    Err(_) => Err(Error::Timeout(self.timeouts.close)),
+                }
+            }
+            Link::RequestReply(_) => Ok(()),
         };
         self.abort();
         result
@@ -168,13 +231,42 @@ impl ClientChannel {
 
     /// Drops the connection without any handshake.
     pub(crate) fn abort(&self) {
-        self.reader.abort();
+        if let Link::Duplex(duplex) = &self.link {
+            duplex.reader.abort();
+            duplex.lock_pending().clear();
+        }
         self.state.set(CommunicationState::Closed);
-        self.lock_pending().clear();
     }
 }
 
-impl Drop for ClientChannel {
+impl Duplex {
+    fn start(
+        connection: Connection,
+        encoder: Arc<dyn MessageEncoder>,
+        state: Arc<StateCell>,
+    ) -> Self {
+        let pending: Pending = Arc::default();
+        let reader = tokio::spawn(read_replies(
+            connection.stream,
+            encoder,
+            pending.clone(),
+            state,
+        ));
+        Duplex {
+            sink: tokio::sync::Mutex::new(connection.sink),
+            pending,
+            reader,
+        }
+    }
+
+    fn lock_pending(&self) -> std::sync::MutexGuard<'_, HashMap<String, oneshot::Sender<Message>>> {
+        // A panic while holding this lock cannot leave the map inconsistent (single inserts and
+        // removes), so a poisoned lock is still usable.
+        self.pending.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+impl Drop for Duplex {
     fn drop(&mut self) {
         // Dropping the channel without closing it aborts it: no task outlives the handle.
         self.reader.abort();

@@ -3,11 +3,12 @@
 
 use super::dispatch::Dispatch;
 use super::instance::{InstanceCell, InstanceContextMode};
+use super::request::RequestDispatcher;
 use super::session::{run_connection, EndpointShared, InstanceSource};
 use crate::binding::{Binding, CarriedBy, SessionCapability, Timeouts};
 use crate::channel::{CommunicationState, StateCell};
 use crate::error::Error;
-use crate::transport::Listener;
+use crate::transport::{Listener, ServerTransport};
 use futures::future::BoxFuture;
 use std::marker::PhantomData;
 use std::sync::Arc;
@@ -60,7 +61,7 @@ impl<C: Dispatch<S>, S: Send + 'static> Service<C, S> {
     }
 }
 
-type ListenFuture = BoxFuture<'static, Result<Box<dyn Listener>, crate::transport::TransportError>>;
+type ListenFuture = BoxFuture<'static, Result<ServerTransport, crate::transport::TransportError>>;
 
 struct EndpointConfig {
     address: String,
@@ -140,13 +141,23 @@ impl<C: Dispatch<S>, S: Send + 'static> ServiceHostBuilder<C, S> {
             listeners.push((listener, shared, config.binding));
         }
         let mut endpoints = Vec::with_capacity(listeners.len());
-        for (listener, shared, binding) in listeners {
-            let address = listener.local_address();
+        for (transport, shared, binding) in listeners {
+            let (address, run) = match transport {
+                ServerTransport::Duplex(listener) => (
+                    listener.local_address(),
+                    accept_loop(listener, shared, shutdown_rx.clone()),
+                ),
+                ServerTransport::RequestReply(listener) => {
+                    let mut shutdown = shutdown_rx.clone();
+                    let stop = Box::pin(async move {
+                        let _ = shutdown.changed().await;
+                    });
+                    let handler = Arc::new(RequestDispatcher { endpoint: shared });
+                    (listener.local_address(), listener.serve(handler, stop))
+                }
+            };
             info!(%address, binding, contract = C::DESCRIPTION.name, "listening");
-            let task = tokio::spawn(
-                accept_loop(listener, shared, shutdown_rx.clone())
-                    .instrument(tracing::info_span!("endpoint", %address)),
-            );
+            let task = tokio::spawn(run.instrument(tracing::info_span!("endpoint", %address)));
             endpoints.push(RunningEndpoint { address, task });
         }
         Ok(ServiceHost {
@@ -158,7 +169,19 @@ impl<C: Dispatch<S>, S: Send + 'static> ServiceHostBuilder<C, S> {
     }
 }
 
-async fn accept_loop<C, S>(
+fn accept_loop<C, S>(
+    listener: Box<dyn Listener>,
+    shared: Arc<EndpointShared<C, S>>,
+    shutdown: watch::Receiver<bool>,
+) -> BoxFuture<'static, ()>
+where
+    C: Dispatch<S>,
+    S: Send + 'static,
+{
+    Box::pin(accept_connections(listener, shared, shutdown))
+}
+
+async fn accept_connections<C, S>(
     mut listener: Box<dyn Listener>,
     shared: Arc<EndpointShared<C, S>>,
     mut shutdown: watch::Receiver<bool>,

@@ -5,6 +5,7 @@ pub mod codec;
 mod dispatch;
 mod host;
 mod instance;
+mod request;
 mod session;
 
 pub use dispatch::{Dispatch, Reply};

@@ -76,15 +76,35 @@ struct Replier {
     timeouts: Timeouts,
 }
 
+/// The message that carries `reply` back to the sender of request `request_id`.
+pub(crate) fn reply_message(
+    version: crate::message::MessageVersion,
+    request_id: Option<&str>,
+    reply: Reply,
+) -> Option<Message> {
+    let (action, body) = match reply {
+        Reply::None => return None,
+        Reply::Body { action, body } => (action.to_owned(), Body::Payload(body)),
+        Reply::Fault { action, fault } => (action, Body::Fault(fault)),
+    };
+    let mut message = Message::new(version, action, body);
+    message.headers.relates_to = request_id.map(str::to_owned);
+    Some(message)
+}
+
+/// A fault reply with the fault's default action.
+pub(crate) fn fault_reply(fault: MessageFault) -> Reply {
+    Reply::Fault {
+        action: fault.default_action().to_owned(),
+        fault,
+    }
+}
+
 impl Replier {
     async fn send(&self, request_id: Option<&str>, reply: Reply) {
-        let (action, body) = match reply {
-            Reply::None => return,
-            Reply::Body { action, body } => (action.to_owned(), Body::Payload(body)),
-            Reply::Fault { action, fault } => (action, Body::Fault(fault)),
+        let Some(message) = reply_message(self.encoder.message_version(), request_id, reply) else {
+            return;
         };
-        let mut message = Message::new(self.encoder.message_version(), action, body);
-        message.headers.relates_to = request_id.map(str::to_owned);
         let mut frame = Vec::with_capacity(512);
         if let Err(e) = self.encoder.encode(&message, &mut frame) {
             error!(error = %e, "cannot encode a reply");
@@ -111,7 +131,7 @@ impl Replier {
 }
 
 /// The fault WCF answers an unreadable message with.
-fn fault_for_unreadable(error: &XmlError) -> MessageFault {
+pub(crate) fn fault_for_unreadable(error: &XmlError) -> MessageFault {
     match error {
         XmlError::QuotaExceeded(_) => MessageFault::new(
             crate::message::FaultCode::sender(crate::message::QualifiedName::new(
@@ -235,43 +255,18 @@ where
             .await;
         return Flow::End;
     }
-    let contract = C::DESCRIPTION;
-    let Some((index, op)) = contract.operation_by_action(request.action()) else {
-        warn!(action = request.action(), "no operation has this action");
-        replier
-            .fault(
-                &request,
-                MessageFault::action_not_supported(request.action()),
-            )
-            .await;
-        return Flow::Continue;
-    };
-    if endpoint.has_session && !state.started && !op.is_initiating {
-        // WCF's contract filter for a new session matches initiating actions only.
-        warn!(
-            operation = op.name,
-            "a non-initiating operation cannot start a session"
-        );
-        replier
-            .fault(
-                &request,
-                MessageFault::action_not_supported(request.action()),
-            )
-            .await;
-        return Flow::Continue;
-    }
-    let call = match C::decode(index, &request, &endpoint.encoder.reader_quotas()) {
-        Ok(call) => call,
-        Err(fault) => {
-            warn!(operation = op.name, reason = %fault.reason, "cannot read the request");
-            if !op.is_one_way {
+    let (op, call) = match admit::<C, S>(endpoint, state.started, &request) {
+        Ok(admitted) => admitted,
+        Err(Refusal { fault, reply }) => {
+            if reply {
                 replier.fault(&request, *fault).await;
             }
             return Flow::Continue;
         }
     };
     state.started = true;
-    let cell = instance_for_call(endpoint, state);
+    let slot = endpoint.has_session.then_some(&mut state.instance);
+    let cell = instance_for_call(endpoint, slot);
     // Taking the guard here, before the next message is read, is what keeps calls of one
     // session in order: exclusive calls queue on the lock in arrival order.
     let guard = cell.lock(op.access).await;
@@ -303,9 +298,60 @@ where
     Flow::Continue
 }
 
-fn instance_for_call<C, S>(
+/// Why a request was not dispatched, and whether the sender gets the fault.
+pub(crate) struct Refusal {
+    pub(crate) fault: Box<MessageFault>,
+    pub(crate) reply: bool,
+}
+
+/// Finds the operation a request is for and reads its arguments, enforcing the session rule
+/// that only an initiating operation may start a session (`started` is always true without
+/// a session).
+pub(crate) fn admit<C, S>(
     endpoint: &EndpointShared<C, S>,
-    state: &mut SessionState<C::Cell>,
+    started: bool,
+    request: &Message,
+) -> Result<(&'static OperationDescription, C::Call), Refusal>
+where
+    C: Dispatch<S>,
+    S: Send + 'static,
+{
+    let contract = C::DESCRIPTION;
+    let Some((index, op)) = contract.operation_by_action(request.action()) else {
+        warn!(action = request.action(), "no operation has this action");
+        return Err(Refusal {
+            fault: Box::new(MessageFault::action_not_supported(request.action())),
+            reply: true,
+        });
+    };
+    if endpoint.has_session && !started && !op.is_initiating {
+        // WCF's contract filter for a new session matches initiating actions only.
+        warn!(
+            operation = op.name,
+            "a non-initiating operation cannot start a session"
+        );
+        return Err(Refusal {
+            fault: Box::new(MessageFault::action_not_supported(request.action())),
+            reply: true,
+        });
+    }
+    match C::decode(index, request, &endpoint.encoder.reader_quotas()) {
+        Ok(call) => Ok((op, call)),
+        Err(fault) => {
+            warn!(operation = op.name, reason = %fault.reason, "cannot read the request");
+            Err(Refusal {
+                fault,
+                reply: !op.is_one_way,
+            })
+        }
+    }
+}
+
+/// The instance a call runs on; `session_instance` is the session's slot when the endpoint has
+/// sessions.
+pub(crate) fn instance_for_call<C, S>(
+    endpoint: &EndpointShared<C, S>,
+    session_instance: Option<&mut Option<C::Cell>>,
 ) -> C::Cell
 where
     C: Dispatch<S>,
@@ -314,16 +360,15 @@ where
     match &endpoint.instances {
         InstanceSource::Single(cell) => cell.clone(),
         InstanceSource::PerCall(make) => C::Cell::new(make()),
-        InstanceSource::PerSession(make) if endpoint.has_session => state
-            .instance
-            .get_or_insert_with(|| C::Cell::new(make()))
-            .clone(),
-        InstanceSource::PerSession(make) => C::Cell::new(make()),
+        InstanceSource::PerSession(make) => match session_instance {
+            Some(slot) => slot.get_or_insert_with(|| C::Cell::new(make())).clone(),
+            None => C::Cell::new(make()),
+        },
     }
 }
 
 /// Runs one call, turning a panic in the service into WCF's InternalServiceFault.
-async fn run_call<C, S>(
+pub(crate) async fn run_call<C, S>(
     call: C::Call,
     guard: <C::Cell as InstanceCell<S>>::Guard,
     op: &'static OperationDescription,

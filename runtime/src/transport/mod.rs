@@ -1,6 +1,7 @@
 //! Transports move whole encoded messages (frames) between two ends of a connection. A
 //! connection is one transport session; what a frame holds is the encoder's business.
 
+pub mod http;
 pub mod memory;
 
 use bytes::Bytes;
@@ -72,4 +73,82 @@ pub trait Listener: Send + 'static {
     fn accept(&mut self) -> BoxFuture<'_, Result<Connection, TransportError>>;
     /// The address clients connect to (with the real port when the user asked for port 0).
     fn local_address(&self) -> String;
+}
+
+/// A transport where every request gets its own response (HTTP's shape, WCF's
+/// `IRequestChannel`).
+pub trait RequestTransport: Send + Sync + 'static {
+    /// Sends one encoded message; returns the response body, or `None` when the peer accepted
+    /// the message without a reply (HTTP 202).
+    fn request<'a>(
+        &'a self,
+        frame: Bytes,
+        action: &'a str,
+    ) -> BoxFuture<'a, Result<Option<Bytes>, TransportError>>;
+}
+
+/// What a binding's client side opens: a duplex connection carrying a session, or a
+/// request-reply transport.
+pub enum ClientTransport {
+    /// One connection, messages both ways (net.tcp, in-process).
+    Duplex(Connection),
+    /// Independent request-reply exchanges (HTTP).
+    RequestReply(Box<dyn RequestTransport>),
+}
+
+impl std::fmt::Debug for ClientTransport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ClientTransport::Duplex(c) => f.debug_tuple("Duplex").field(c).finish(),
+            ClientTransport::RequestReply(_) => f.write_str("RequestReply"),
+        }
+    }
+}
+
+/// The answer to one request on a request-reply transport.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReplyFrame {
+    /// A reply message.
+    Reply(Bytes),
+    /// A fault message (HTTP 500).
+    Fault(Bytes),
+    /// Accepted with nothing to say (one-way; HTTP 202).
+    Accepted,
+}
+
+/// Serves one request of a request-reply transport: the host supplies it, the transport calls
+/// it for every request.
+pub trait RequestHandler: Send + Sync + 'static {
+    /// Handles one encoded request; `action` is the transport's (HTTP `SOAPAction` or the
+    /// content type's `action` parameter), for envelopes that carry none themselves.
+    fn handle(&self, frame: Bytes, action: Option<String>) -> BoxFuture<'static, ReplyFrame>;
+}
+
+/// A request-reply listener (HTTP): serves requests with a handler until shut down.
+pub trait RequestListener: Send + 'static {
+    /// The address clients send to (with the real port when port 0 was asked for).
+    fn local_address(&self) -> String;
+    /// Serves until `shutdown` resolves, then lets in-flight requests finish.
+    fn serve(
+        self: Box<Self>,
+        handler: std::sync::Arc<dyn RequestHandler>,
+        shutdown: BoxFuture<'static, ()>,
+    ) -> BoxFuture<'static, ()>;
+}
+
+/// What a binding's service side opens.
+pub enum ServerTransport {
+    /// Accepts connections, each a session or a stream of datagrams.
+    Duplex(Box<dyn Listener>),
+    /// Serves independent requests.
+    RequestReply(Box<dyn RequestListener>),
+}
+
+impl std::fmt::Debug for ServerTransport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ServerTransport::Duplex(l) => write!(f, "Duplex({})", l.local_address()),
+            ServerTransport::RequestReply(l) => write!(f, "RequestReply({})", l.local_address()),
+        }
+    }
 }

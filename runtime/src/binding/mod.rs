@@ -1,9 +1,19 @@
 //! Bindings: how a contract's messages travel (transport, encoder, session capability), and the
 //! compile-time rules that match a contract's session mode to a binding.
 
-use crate::encoding::{MessageEncoder, TextMessageEncoder};
-use crate::message::MessageVersion;
-use crate::transport::{memory, Connection, Listener, TransportError};
+mod standard;
+mod transport;
+
+pub use standard::{
+    BasicHttpBinding, CustomBinding, MemoryBinding, MemoryDatagramBinding, NetTcpBinding,
+    WsHttpBinding,
+};
+pub use transport::{
+    HttpTransport, MemoryDatagramTransport, MemoryTransport, TcpTransport, TransportBindingElement,
+};
+
+use crate::encoding::MessageEncoder;
+use crate::transport::{ClientTransport, ServerTransport, TransportError};
 use futures::future::BoxFuture;
 use std::sync::Arc;
 use std::time::Duration;
@@ -14,7 +24,7 @@ pub trait SessionCapability: Send + Sync + 'static {
     const HAS_SESSION: bool;
 }
 
-/// Marker: every channel of the binding is a session (net.tcp, reliable sessions, in-process).
+/// Marker: every channel of the binding is a session (net.tcp, in-process).
 #[derive(Debug, Clone, Copy)]
 pub struct Sessionful;
 /// Marker: the binding's channels carry independent messages (plain HTTP).
@@ -66,16 +76,14 @@ pub trait Binding: Clone + Send + Sync + 'static {
     /// The binding's timeouts.
     fn timeouts(&self) -> Timeouts;
 
-    /// Opens a connection to `address`.
+    /// Opens the client side of a channel to `address`.
     #[doc(hidden)]
-    fn connect(&self, address: &str) -> BoxFuture<'static, Result<Connection, TransportError>>;
+    fn connect(&self, address: &str)
+        -> BoxFuture<'static, Result<ClientTransport, TransportError>>;
 
     /// Starts listening at `address`.
     #[doc(hidden)]
-    fn listen(
-        &self,
-        address: &str,
-    ) -> BoxFuture<'static, Result<Box<dyn Listener>, TransportError>>;
+    fn listen(&self, address: &str) -> BoxFuture<'static, Result<ServerTransport, TransportError>>;
 }
 
 /// A binding whose channels are sessions: required by `session = Required` contracts.
@@ -85,7 +93,7 @@ pub trait Binding: Clone + Send + Sync + 'static {
 #[diagnostic::on_unimplemented(
     message = "binding `{Self}` has no session, so it cannot carry a contract declared with `session = Required`",
     label = "this binding is sessionless",
-    note = "use a sessionful binding (for example `MemoryBinding`), or declare the contract with `session = Allowed`"
+    note = "use a sessionful binding such as `NetTcpBinding` (or `MemoryBinding` in process), or declare the contract with `session = Allowed`"
 )]
 pub trait SessionfulBinding: Binding {}
 
@@ -93,90 +101,10 @@ pub trait SessionfulBinding: Binding {}
 #[diagnostic::on_unimplemented(
     message = "binding `{Self}` always has a session, so it cannot carry a contract declared with `session = NotAllowed`",
     label = "this binding always has a session",
-    note = "use a sessionless binding (for example `MemoryDatagramBinding`), or declare the contract with `session = Allowed`"
+    note = "use a sessionless binding such as `BasicHttpBinding` or `WsHttpBinding`, or declare the contract with `session = Allowed`"
 )]
 pub trait DatagramBinding: Binding {}
 
 /// Implemented (by `#[service_contract]`) for every binding a contract's session mode accepts;
 /// hosts and clients require it, which turns a session mismatch into a compile error.
 pub trait CarriedBy<B: Binding> {}
-
-macro_rules! builder_setters {
-    () => {
-        /// Sets all four timeouts.
-        pub fn with_timeouts(mut self, timeouts: Timeouts) -> Self {
-            self.timeouts = timeouts;
-            self
-        }
-    };
-}
-
-/// The in-process binding: sessionful, SOAP 1.2 + WS-Addressing 1.0 text, addresses
-/// `memory://name`. For tests and examples.
-#[derive(Debug, Clone, Default)]
-pub struct MemoryBinding {
-    timeouts: Timeouts,
-}
-
-impl MemoryBinding {
-    /// A binding with WCF's default timeouts.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    builder_setters!();
-}
-
-/// The in-process binding without sessions: every message stands alone, as over plain HTTP.
-#[derive(Debug, Clone, Default)]
-pub struct MemoryDatagramBinding {
-    timeouts: Timeouts,
-}
-
-impl MemoryDatagramBinding {
-    /// A binding with WCF's default timeouts.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    builder_setters!();
-}
-
-macro_rules! memory_binding {
-    ($ty:ty, $session:ty, $name:literal) => {
-        impl Binding for $ty {
-            type Session = $session;
-
-            fn name(&self) -> &'static str {
-                $name
-            }
-
-            fn encoder(&self) -> Arc<dyn MessageEncoder> {
-                Arc::new(TextMessageEncoder::new(MessageVersion::SOAP12_WSA10))
-            }
-
-            fn timeouts(&self) -> Timeouts {
-                self.timeouts
-            }
-
-            fn connect(
-                &self,
-                address: &str,
-            ) -> BoxFuture<'static, Result<Connection, TransportError>> {
-                let address = address.to_owned();
-                Box::pin(async move { memory::connect(&address).await })
-            }
-
-            fn listen(
-                &self,
-                address: &str,
-            ) -> BoxFuture<'static, Result<Box<dyn Listener>, TransportError>> {
-                let listener = memory::listen(address);
-                Box::pin(async move { Ok(Box::new(listener?) as Box<dyn Listener>) })
-            }
-        }
-    };
-}
-
-memory_binding!(MemoryBinding, Sessionful, "MemoryBinding");
-memory_binding!(MemoryDatagramBinding, Sessionless, "MemoryDatagramBinding");
-impl SessionfulBinding for MemoryBinding {}
-impl DatagramBinding for MemoryDatagramBinding {}

@@ -1,0 +1,267 @@
+//! The bindings users pick: a custom composition of encoder and transport, and the standard
+//! WCF bindings as fixed compositions with WCF's defaults.
+
+use super::transport::{
+    HttpTransport, MemoryDatagramTransport, MemoryTransport, TcpTransport, TransportBindingElement,
+};
+use super::{Binding, DatagramBinding, SessionfulBinding, Timeouts};
+use crate::encoding::{MessageEncoder, TextMessageEncoder};
+use crate::message::{MessageVersion, ReaderQuotas};
+use crate::transport::{ClientTransport, ServerTransport, TransportError};
+use futures::future::BoxFuture;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// An encoder over a transport, as WCF's `CustomBinding(TextMessageEncodingBindingElement,
+/// TransportBindingElement)`. Its session capability is its transport's.
+#[derive(Debug, Clone)]
+pub struct CustomBinding<T> {
+    encoder: TextMessageEncoder,
+    transport: T,
+    timeouts: Timeouts,
+}
+
+impl<T: TransportBindingElement> CustomBinding<T> {
+    /// Composes `encoder` over `transport`, with WCF's default timeouts.
+    pub fn new(encoder: TextMessageEncoder, transport: T) -> Self {
+        CustomBinding {
+            encoder,
+            transport,
+            timeouts: Timeouts::default(),
+        }
+    }
+
+    /// The transport element.
+    pub fn transport(&self) -> &T {
+        &self.transport
+    }
+
+    /// The transport element, to change its settings.
+    pub fn transport_mut(&mut self) -> &mut T {
+        &mut self.transport
+    }
+}
+
+impl CustomBinding<TcpTransport> {
+    /// SOAP 1.2 + WS-Addressing 1.0 text over net.tcp: what WCF builds from
+    /// `CustomBinding(TextMessageEncodingBindingElement(Soap12WSAddressing10), TcpTransportBindingElement)`.
+    pub fn tcp_text() -> Self {
+        Self::new(
+            TextMessageEncoder::new(MessageVersion::SOAP12_WSA10),
+            TcpTransport::default(),
+        )
+    }
+}
+
+impl CustomBinding<HttpTransport> {
+    /// SOAP 1.2 + WS-Addressing 1.0 text over HTTP.
+    pub fn http_soap12() -> Self {
+        Self::new(
+            TextMessageEncoder::new(MessageVersion::SOAP12_WSA10),
+            HttpTransport::default(),
+        )
+    }
+}
+
+/// Setters shared by every binding, on the type that holds the `CustomBinding`.
+macro_rules! binding_settings {
+    () => {
+        /// Sets all four timeouts.
+        pub fn with_timeouts(mut self, timeouts: Timeouts) -> Self {
+            self.timeouts = timeouts;
+            self
+        }
+
+        /// Sets the open timeout (default one minute).
+        pub fn with_open_timeout(mut self, timeout: Duration) -> Self {
+            self.timeouts.open = timeout;
+            self
+        }
+
+        /// Sets the close timeout (default one minute).
+        pub fn with_close_timeout(mut self, timeout: Duration) -> Self {
+            self.timeouts.close = timeout;
+            self
+        }
+
+        /// Sets the send timeout (default one minute).
+        pub fn with_send_timeout(mut self, timeout: Duration) -> Self {
+            self.timeouts.send = timeout;
+            self
+        }
+
+        /// Sets the receive timeout: how long a service session may idle (default ten minutes).
+        pub fn with_receive_timeout(mut self, timeout: Duration) -> Self {
+            self.timeouts.receive = timeout;
+            self
+        }
+
+        /// Sets the reader quotas (WCF's defaults: depth 32, string content 8,192, array
+        /// length 16,384, name table 16,384).
+        pub fn with_reader_quotas(mut self, quotas: ReaderQuotas) -> Self {
+            self.encoder = self.encoder.clone().with_reader_quotas(quotas);
+            self
+        }
+    };
+}
+
+impl<T: TransportBindingElement> CustomBinding<T> {
+    binding_settings!();
+}
+
+impl<T: TransportBindingElement> Binding for CustomBinding<T> {
+    type Session = T::Session;
+
+    fn name(&self) -> &'static str {
+        "CustomBinding"
+    }
+
+    fn encoder(&self) -> Arc<dyn MessageEncoder> {
+        Arc::new(self.encoder.clone())
+    }
+
+    fn timeouts(&self) -> Timeouts {
+        self.timeouts
+    }
+
+    fn connect(
+        &self,
+        address: &str,
+    ) -> BoxFuture<'static, Result<ClientTransport, TransportError>> {
+        self.transport
+            .connect(address, &self.encoder(), &self.timeouts)
+    }
+
+    fn listen(&self, address: &str) -> BoxFuture<'static, Result<ServerTransport, TransportError>> {
+        self.transport
+            .listen(address, &self.encoder(), &self.timeouts)
+    }
+}
+
+impl SessionfulBinding for CustomBinding<TcpTransport> {}
+impl SessionfulBinding for CustomBinding<MemoryTransport> {}
+impl DatagramBinding for CustomBinding<HttpTransport> {}
+impl DatagramBinding for CustomBinding<MemoryDatagramTransport> {}
+
+/// The `CustomBinding` setters, forwarded by a standard binding to the composition inside it.
+macro_rules! delegated_settings {
+    ($($setter:ident($arg:ident: $ty:ty)),* $(,)?) => {
+        $(
+            #[doc = concat!("See [`CustomBinding::", stringify!($setter), "`].")]
+            pub fn $setter(mut self, $arg: $ty) -> Self {
+                self.inner = self.inner.$setter($arg);
+                self
+            }
+        )*
+    };
+}
+
+/// A standard binding: a fixed composition with its own name, so errors and logs say which.
+macro_rules! standard_binding {
+    (
+        $(#[$doc:meta])*
+        $name:ident, $transport:ty, $version:expr
+    ) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone)]
+        pub struct $name {
+            inner: CustomBinding<$transport>,
+        }
+
+        impl Default for $name {
+            fn default() -> Self {
+                $name {
+                    inner: CustomBinding::new(TextMessageEncoder::new($version), <$transport>::default()),
+                }
+            }
+        }
+
+        impl $name {
+            /// The binding with WCF's defaults.
+            pub fn new() -> Self {
+                Self::default()
+            }
+
+            delegated_settings!(
+                with_timeouts(timeouts: Timeouts),
+                with_open_timeout(timeout: Duration),
+                with_close_timeout(timeout: Duration),
+                with_send_timeout(timeout: Duration),
+                with_receive_timeout(timeout: Duration),
+                with_reader_quotas(quotas: ReaderQuotas),
+            );
+        }
+
+        impl Binding for $name {
+            type Session = <$transport as TransportBindingElement>::Session;
+
+            fn name(&self) -> &'static str {
+                stringify!($name)
+            }
+
+            fn encoder(&self) -> Arc<dyn MessageEncoder> {
+                self.inner.encoder()
+            }
+
+            fn timeouts(&self) -> Timeouts {
+                self.inner.timeouts
+            }
+
+            fn connect(&self, address: &str) -> BoxFuture<'static, Result<ClientTransport, TransportError>> {
+                self.inner.connect(address)
+            }
+
+            fn listen(&self, address: &str) -> BoxFuture<'static, Result<ServerTransport, TransportError>> {
+                self.inner.listen(address)
+            }
+        }
+    };
+}
+
+/// Sets the largest message the transport accepts.
+macro_rules! max_message_size_setter {
+    ($name:ident) => {
+        impl $name {
+            /// Sets the largest message accepted (WCF's `MaxReceivedMessageSize`, default
+            /// 65,536 bytes). A larger one is refused with the transport's fault.
+            pub fn with_max_received_message_size(mut self, bytes: usize) -> Self {
+                self.inner.transport.max_received_message_size = bytes;
+                self
+            }
+        }
+    };
+}
+
+standard_binding!(
+    /// net.tcp with SOAP 1.2 + WS-Addressing 1.0, sessionful: WCF's `NetTcpBinding` with
+    /// `SecurityMode.None`, with the text encoding (.NET binary XML is not supported yet).
+    NetTcpBinding, TcpTransport, MessageVersion::SOAP12_WSA10
+);
+standard_binding!(
+    /// SOAP 1.2 + WS-Addressing 1.0 over HTTP, sessionless: WCF's `WSHttpBinding` with
+    /// `SecurityMode.None` and no reliable session.
+    WsHttpBinding, HttpTransport, MessageVersion::SOAP12_WSA10
+);
+standard_binding!(
+    /// SOAP 1.1 over HTTP without WS-Addressing, sessionless: WCF's `BasicHttpBinding`.
+    BasicHttpBinding, HttpTransport, MessageVersion::SOAP11
+);
+standard_binding!(
+    /// The in-process binding: sessionful, SOAP 1.2 + WS-Addressing 1.0 text, addresses
+    /// `memory://name`. For tests and examples; messages are still encoded to bytes.
+    MemoryBinding, MemoryTransport, MessageVersion::SOAP12_WSA10
+);
+standard_binding!(
+    /// The in-process binding without sessions: every message stands alone, as over HTTP.
+    MemoryDatagramBinding, MemoryDatagramTransport, MessageVersion::SOAP12_WSA10
+);
+
+impl SessionfulBinding for NetTcpBinding {}
+impl SessionfulBinding for MemoryBinding {}
+impl DatagramBinding for WsHttpBinding {}
+impl DatagramBinding for BasicHttpBinding {}
+impl DatagramBinding for MemoryDatagramBinding {}
+
+max_message_size_setter!(NetTcpBinding);
+max_message_size_setter!(WsHttpBinding);
+max_message_size_setter!(BasicHttpBinding);

@@ -1,0 +1,230 @@
+//! The service half: a hyper HTTP/1.1 server handing each POST to the host's handler.
+
+use super::{split_address, HttpOptions};
+use crate::message::EnvelopeVersion;
+use crate::transport::{ReplyFrame, RequestHandler, RequestListener, TransportError};
+use bytes::Bytes;
+use futures::future::BoxFuture;
+use http::{header, Method, Request, Response, StatusCode};
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use hyper_util::rt::TokioIo;
+use hyper_util::server::graceful::GracefulShutdown;
+use std::sync::Arc;
+use std::time::Duration;
+use tracing::{debug, warn};
+
+/// How long in-flight requests get to finish after shutdown before connections are dropped.
+const DRAIN_LIMIT: Duration = Duration::from_secs(10);
+
+/// An HTTP listener on one address and path.
+#[derive(Debug)]
+pub struct HttpListener {
+    listener: tokio::net::TcpListener,
+    address: String,
+    path: Arc<str>,
+    options: HttpOptions,
+}
+
+impl HttpListener {
+    /// Binds `http://host:port/path`; port 0 picks a free port.
+    pub async fn bind(address: &str, options: HttpOptions) -> Result<Self, TransportError> {
+        let (host, port, path) = split_address(address)?;
+        let listener = tokio::net::TcpListener::bind((host.as_str(), port))
+            .await
+            .map_err(|e| match e.kind() {
+                std::io::ErrorKind::AddrInUse => TransportError::AddressInUse(address.to_owned()),
+                _ => TransportError::Io(e.to_string()),
+            })?;
+        let local = listener
+            .local_addr()
+            .map_err(|e| TransportError::Io(e.to_string()))?;
+        let host = if local.is_ipv6() {
+            format!("[{}]", local.ip())
+        } else {
+            local.ip().to_string()
+        };
+        Ok(HttpListener {
+            address: format!("http://{host}:{}{path}", local.port()),
+            listener,
+            path: path.into(),
+            options,
+        })
+    }
+}
+
+impl RequestListener for HttpListener {
+    fn local_address(&self) -> String {
+        self.address.clone()
+    }
+
+    fn serve(
+        self: Box<Self>,
+        handler: Arc<dyn RequestHandler>,
+        shutdown: BoxFuture<'static, ()>,
+    ) -> BoxFuture<'static, ()> {
+        Box::pin(async move {
+            let graceful = GracefulShutdown::new();
+            let mut shutdown = shutdown;
+            loop {
+                let (stream, peer) = tokio::select! {
+                    biased;
+                    () = &mut shutdown => break,
+                    accepted = self.listener.accept() => match accepted {
+                        Ok(accepted) => accepted,
+                        Err(e) => {
+                            warn!(error = %e, "HTTP accept failed");
+                            continue;
+                        }
+                    },
+                };
+                let _ = stream.set_nodelay(true);
+                let context = Arc::new(RequestContext {
+                    handler: handler.clone(),
+                    path: self.path.clone(),
+                    options: self.options,
+                });
+                let service = hyper::service::service_fn(move |request| {
+                    let context = context.clone();
+                    async move { Ok::<_, std::convert::Infallible>(context.respond(request).await) }
+                });
+                let connection = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(TokioIo::new(stream), service);
+                let connection = graceful.watch(connection);
+                tokio::spawn(async move {
+                    if let Err(e) = connection.await {
+                        debug!(%peer, error = %e, "HTTP connection ended with an error");
+                    }
+                });
+            }
+            drop(self.listener);
+            if tokio::time::timeout(DRAIN_LIMIT, graceful.shutdown())
+                .await
+                .is_err()
+            {
+                warn!("HTTP requests still running at shutdown were dropped");
+            }
+        })
+    }
+}
+
+struct RequestContext {
+    handler: Arc<dyn RequestHandler>,
+    path: Arc<str>,
+    options: HttpOptions,
+}
+
+fn plain(status: StatusCode, text: &str) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(Bytes::from(text.to_owned())));
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        header::HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    response
+}
+
+/// The `action="..."` parameter of a SOAP 1.2 content type.
+fn action_parameter(content_type: &str) -> Option<String> {
+    content_type.split(';').skip(1).find_map(|param| {
+        let (name, value) = param.split_once('=')?;
+        name.trim()
+            .eq_ignore_ascii_case("action")
+            .then(|| value.trim().trim_matches('"').to_owned())
+    })
+}
+
+impl RequestContext {
+    async fn respond(&self, request: Request<Incoming>) -> Response<Full<Bytes>> {
+        if request.method() != Method::POST {
+            return plain(StatusCode::METHOD_NOT_ALLOWED, "SOAP messages are POSTed");
+        }
+        if request.uri().path() != &*self.path {
+            return plain(StatusCode::NOT_FOUND, "no endpoint at this path");
+        }
+        let content_type = request
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned();
+        let media_type = content_type
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
+        let (expected, action) = match self.options.envelope {
+            EnvelopeVersion::Soap12 => ("application/soap+xml", action_parameter(&content_type)),
+            EnvelopeVersion::Soap11 => (
+                "text/xml",
+                request
+                    .headers()
+                    .get("SOAPAction")
+                    .and_then(|v| v.to_str().ok())
+                    .map(|v| v.trim().trim_matches('"').to_owned()),
+            ),
+        };
+        if media_type != expected {
+            debug!(%content_type, "unsupported content type");
+            return plain(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                &format!("this endpoint expects {expected}"),
+            );
+        }
+        let max = self.options.max_received_message_size;
+        let body = match Limited::new(request.into_body(), max).collect().await {
+            Ok(body) => body.to_bytes(),
+            Err(e)
+                if e.downcast_ref::<http_body_util::LengthLimitError>()
+                    .is_some() =>
+            {
+                warn!(max, "request larger than the maximum received message size");
+                return plain(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    &format!("the message exceeds the maximum of {max} bytes"),
+                );
+            }
+            Err(e) => {
+                debug!(error = %e, "could not read the request body");
+                return plain(StatusCode::BAD_REQUEST, "unreadable request body");
+            }
+        };
+        let (status, body) = match self.handler.handle(body, action).await {
+            ReplyFrame::Reply(body) => (StatusCode::OK, body),
+            ReplyFrame::Fault(body) => (StatusCode::INTERNAL_SERVER_ERROR, body),
+            ReplyFrame::Accepted => (StatusCode::ACCEPTED, Bytes::new()),
+        };
+        let mut response = Response::new(Full::new(body));
+        *response.status_mut() = status;
+        if status != StatusCode::ACCEPTED {
+            if let Ok(value) =
+                header::HeaderValue::from_str(&super::content_type(self.options.envelope, None))
+            {
+                response.headers_mut().insert(header::CONTENT_TYPE, value);
+            }
+        }
+        response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::action_parameter;
+
+    #[test]
+    fn reads_the_action_parameter() {
+        assert_eq!(
+            action_parameter(r#"application/soap+xml; charset=utf-8; action="urn:a""#).as_deref(),
+            Some("urn:a")
+        );
+        assert_eq!(
+            action_parameter("application/soap+xml;Action=urn:b").as_deref(),
+            Some("urn:b")
+        );
+        assert_eq!(
+            action_parameter("application/soap+xml; charset=utf-8"),
+            None
+        );
+    }
+}
