@@ -77,4 +77,4 @@ pub use contract::{Contract, ContractDescription, OperationDescription, SessionM
 pub use error::{CallError, Error};
 pub use fault::Fault;
 pub use indigo_macros::{operation, service_contract};
-pub use service::{InstanceContextMode, Service, ServiceHost};
+pub use service::{InstanceContextMode, Service, ServiceHost, ServiceThrottle};

@@ -5,6 +5,7 @@ use super::dispatch::Dispatch;
 use super::instance::{InstanceCell, InstanceContextMode};
 use super::request::RequestDispatcher;
 use super::session::{run_connection, EndpointShared, InstanceSource};
+use super::throttle::{ServiceThrottle, Throttle};
 use crate::binding::{Binding, CarriedBy, SessionCapability, Timeouts};
 use crate::channel::{CommunicationState, StateCell};
 use crate::error::Error;
@@ -74,6 +75,7 @@ struct EndpointConfig {
 pub struct ServiceHostBuilder<C: Dispatch<S>, S: Send + 'static> {
     service: Service<C, S>,
     endpoints: Vec<EndpointConfig>,
+    throttle: ServiceThrottle,
 }
 
 impl<C: Dispatch<S>, S: Send + 'static> std::fmt::Debug for ServiceHostBuilder<C, S> {
@@ -115,6 +117,12 @@ impl<C: Dispatch<S>, S: Send + 'static> ServiceHostBuilder<C, S> {
         self
     }
 
+    /// Replaces the throttle (default: WCF's, see [`ServiceThrottle`]).
+    pub fn throttle(mut self, throttle: ServiceThrottle) -> Self {
+        self.throttle = throttle;
+        self
+    }
+
     /// Starts listening on every endpoint. If one fails, none stays open.
     pub async fn open(self) -> Result<ServiceHost, Error> {
         if self.endpoints.is_empty() {
@@ -124,6 +132,7 @@ impl<C: Dispatch<S>, S: Send + 'static> ServiceHostBuilder<C, S> {
             )));
         }
         let (shutdown_tx, shutdown_rx) = watch::channel(false);
+        let throttle = Arc::new(Throttle::new(self.throttle));
         let mut listeners = Vec::with_capacity(self.endpoints.len());
         let mut close_timeout = Timeouts::default().close;
         for config in self.endpoints {
@@ -137,6 +146,7 @@ impl<C: Dispatch<S>, S: Send + 'static> ServiceHostBuilder<C, S> {
                 encoder,
                 timeouts,
                 has_session,
+                throttle: throttle.clone(),
             });
             listeners.push((listener, shared, config.binding));
         }
@@ -199,7 +209,12 @@ async fn accept_connections<C, S>(
         };
         match accepted {
             Ok(connection) => {
-                sessions.spawn(run_connection(connection, shared.clone(), shutdown.clone()));
+                let (shared, shutdown) = (shared.clone(), shutdown.clone());
+                sessions.spawn(async move {
+                    // Accepted but not read until a session slot is free, as WCF does.
+                    let _slot = shared.throttle.session().await;
+                    run_connection(connection, shared, shutdown).await;
+                });
             }
             Err(e) => {
                 warn!(error = %e, "listener failed");
@@ -242,6 +257,7 @@ impl ServiceHost {
         ServiceHostBuilder {
             service,
             endpoints: Vec::new(),
+            throttle: ServiceThrottle::default(),
         }
     }
 

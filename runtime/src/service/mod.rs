@@ -7,6 +7,7 @@ mod host;
 mod instance;
 mod request;
 mod session;
+mod throttle;
 
 pub use dispatch::{Dispatch, Reply};
 pub use host::{Service, ServiceHost, ServiceHostBuilder};
@@ -14,3 +15,4 @@ pub use instance::{
     ExclusiveCell, ExclusiveGuard, InstanceCell, InstanceContextMode, InstanceGuard, SharedCell,
     SharedGuard,
 };
+pub use throttle::ServiceThrottle;

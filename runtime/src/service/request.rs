@@ -55,10 +55,13 @@ where
         }
         Err(Refusal { reply: false, .. }) => return ReplyFrame::Accepted,
     };
-    let cell = instance_for_call(&endpoint, None);
     let invocation = async move {
+        let call_slot = endpoint.throttle.call().await;
+        let (cell, instance_slot) = instance_for_call(&endpoint, None).await;
         let guard = cell.lock(op.access).await;
-        run_call::<C, S>(call, guard, op).await
+        let reply = run_call::<C, S>(call, guard, op).await;
+        drop((call_slot, instance_slot));
+        reply
     };
     if op.is_one_way {
         tokio::spawn(invocation.in_current_span());

@@ -4,6 +4,7 @@
 
 use super::dispatch::{Dispatch, Reply};
 use super::instance::{InstanceCell, InstanceContextMode};
+use super::throttle::{Slot, Throttle};
 use crate::binding::Timeouts;
 use crate::contract::{InstanceAccess, OperationDescription};
 use crate::encoding::MessageEncoder;
@@ -52,6 +53,7 @@ pub(crate) struct EndpointShared<C: Dispatch<S>, S: Send + 'static> {
     pub(crate) encoder: Arc<dyn MessageEncoder>,
     pub(crate) timeouts: Timeouts,
     pub(crate) has_session: bool,
+    pub(crate) throttle: Arc<Throttle>,
 }
 
 /// Per-connection session state.
@@ -60,8 +62,8 @@ struct SessionState<Cell> {
     started: bool,
     /// Whether a terminating operation has completed.
     terminated: bool,
-    /// The session's instance (PerSession on a sessionful binding only).
-    instance: Option<Cell>,
+    /// The session's instance (PerSession on a sessionful binding only), with its throttle slot.
+    instance: Option<(Cell, Slot)>,
 }
 
 enum Flow {
@@ -265,12 +267,18 @@ where
         }
     };
     state.started = true;
-    let slot = endpoint.has_session.then_some(&mut state.instance);
-    let cell = instance_for_call(endpoint, slot);
-    // Taking the guard here, before the next message is read, is what keeps calls of one
-    // session in order: exclusive calls queue on the lock in arrival order.
+    // Taking the slots and the guard here, before the next message is read, is what keeps
+    // calls of one session in order: they queue in arrival order.
+    let call_slot = endpoint.throttle.call().await;
+    let session_instance = endpoint.has_session.then_some(&mut state.instance);
+    let (cell, instance_slot) = instance_for_call(endpoint, session_instance).await;
     let guard = cell.lock(op.access).await;
-    let invocation = run_call::<C, S>(call, guard, op);
+    let call = run_call::<C, S>(call, guard, op);
+    let invocation = async move {
+        let reply = call.await;
+        drop((call_slot, instance_slot));
+        reply
+    };
     let request_id = request.headers.message_id;
     let concurrent =
         !endpoint.has_session || (op.access == InstanceAccess::Shared && !op.is_terminating);
@@ -347,23 +355,31 @@ where
     }
 }
 
-/// The instance a call runs on; `session_instance` is the session's slot when the endpoint has
-/// sessions.
-pub(crate) fn instance_for_call<C, S>(
+/// The instance a call runs on, with the instance slot to hold for the call (per-call
+/// instances); a session's instance keeps its slot in `session_instance`, the session's slot.
+pub(crate) async fn instance_for_call<C, S>(
     endpoint: &EndpointShared<C, S>,
-    session_instance: Option<&mut Option<C::Cell>>,
-) -> C::Cell
+    session_instance: Option<&mut Option<(C::Cell, Slot)>>,
+) -> (C::Cell, Slot)
 where
     C: Dispatch<S>,
     S: Send + 'static,
 {
-    match &endpoint.instances {
-        InstanceSource::Single(cell) => cell.clone(),
-        InstanceSource::PerCall(make) => C::Cell::new(make()),
-        InstanceSource::PerSession(make) => match session_instance {
-            Some(slot) => slot.get_or_insert_with(|| C::Cell::new(make())).clone(),
-            None => C::Cell::new(make()),
-        },
+    match (&endpoint.instances, session_instance) {
+        (InstanceSource::Single(cell), _) => (cell.clone(), None),
+        (InstanceSource::PerSession(make), Some(slot)) => {
+            if let Some((cell, _)) = slot {
+                return (cell.clone(), None);
+            }
+            let instance_slot = endpoint.throttle.instance().await;
+            let cell = C::Cell::new(make());
+            *slot = Some((cell.clone(), instance_slot));
+            (cell, None)
+        }
+        (InstanceSource::PerSession(make) | InstanceSource::PerCall(make), _) => {
+            let instance_slot = endpoint.throttle.instance().await;
+            (C::Cell::new(make()), instance_slot)
+        }
     }
 }
 
