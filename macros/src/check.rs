@@ -18,6 +18,38 @@ pub fn contract(contract: &Contract) -> syn::Result<()> {
     errors.finish()
 }
 
+/// Methods every generated client has; an operation with one of these names would clash.
+const CLIENT_METHODS: &[&str] = &[
+    "new",
+    "connect",
+    "open",
+    "close",
+    "abort",
+    "state",
+    "from_runtime",
+];
+
+/// Operations whose method names clash with the generated client's own methods. Unlike the
+/// other rules, a clash cannot be expanded around, so it is checked first.
+pub fn reserved_names(contract: &Contract) -> syn::Result<()> {
+    let mut errors = Errors::new();
+    for op in &contract.operations {
+        let method = op.ident.to_string();
+        if CLIENT_METHODS.contains(&method.as_str()) {
+            let client = format!("{}Client", contract.ident);
+            errors.at(
+                op.ident.span(),
+                format!(
+                    "operation `{method}` clashes with the generated `{client}::{method}`; rename \
+                     the method and keep its wire name with `#[operation(name = \"{}\")]`",
+                    op.name.value
+                ),
+            );
+        }
+    }
+    errors.finish()
+}
+
 fn session_name(mode: SessionMode) -> &'static str {
     match mode {
         SessionMode::Required => "Required",

@@ -35,6 +35,12 @@ pub fn service_contract(attr: TokenStream, item: TokenStream) -> TokenStream {
         Ok(contract) => contract,
         Err(err) => return expand::fallback(&trait_item, err).into(),
     };
+    if let Err(mut err) = check::reserved_names(&contract) {
+        if let Err(more) = check::contract(&contract) {
+            err.combine(more);
+        }
+        return expand::fallback(&trait_item, err).into();
+    }
     match check::contract(&contract) {
         Ok(()) => expand::contract(&contract).into(),
         Err(err) => {

@@ -110,12 +110,29 @@ fn docs(op: &Operation) -> TokenStream {
 
 fn connect_fn(contract: &Contract, names: &Names) -> TokenStream {
     let marker = &names.marker;
-    let doc = format!(
-        "Opens a session with the `{}` service at `address` over `binding`.",
-        contract.name.value
+    let name = &contract.name.value;
+    let connect_doc = format!(
+        "Creates a client of the `{name}` service at `address` over `binding` and opens it."
+    );
+    let new_doc = format!(
+        "Creates a client of the `{name}` service at `address` over `binding` without opening \
+         it: [`open`](Self::open), or the first call, opens it."
     );
     quote! {
-        #[doc = #doc]
+        #[doc = #new_doc]
+        pub fn new<B>(binding: &B, address: &str) -> Self
+        where
+            B: ::indigo::__private::Binding,
+            #marker: ::indigo::__private::CarriedBy<B>,
+        {
+            Self::from_runtime(::indigo::__private::ClientRuntime::new(
+                <#marker as ::indigo::__private::Contract>::DESCRIPTION,
+                binding,
+                address,
+            ))
+        }
+
+        #[doc = #connect_doc]
         ///
         /// The future does not borrow its arguments; it is boxed so that a binding that cannot
         /// carry this contract is reported once, at this call.
@@ -130,17 +147,16 @@ fn connect_fn(contract: &Contract, names: &Names) -> TokenStream {
             B: ::indigo::__private::Binding,
             #marker: ::indigo::__private::CarriedBy<B>,
         {
-            let binding = ::core::clone::Clone::clone(binding);
-            let address: ::indigo::__private::String = ::core::convert::From::from(address);
+            let client = Self::new(binding, address);
             ::indigo::__private::Box::pin(async move {
-                let runtime = ::indigo::__private::ClientRuntime::connect(
-                    <#marker as ::indigo::__private::Contract>::DESCRIPTION,
-                    &binding,
-                    &address,
-                )
-                .await?;
-                ::core::result::Result::Ok(Self::from_runtime(runtime))
+                client.runtime.open().await?;
+                ::core::result::Result::Ok(client)
             })
+        }
+
+        /// Opens the channel now rather than at the first call.
+        pub async fn open(&self) -> ::core::result::Result<(), ::indigo::__private::Error> {
+            self.runtime.open().await
         }
     }
 }

@@ -282,7 +282,21 @@ impl<State> ::core::fmt::Debug for CalculatorSessionClient<State> {
     }
 }
 impl CalculatorSessionClient<::indigo::__private::Idle> {
-    ///Opens a session with the `ICalculatorSession` service at `address` over `binding`.
+    ///Creates a client of the `ICalculatorSession` service at `address` over `binding` without opening it: [`open`](Self::open), or the first call, opens it.
+    pub fn new<B>(binding: &B, address: &str) -> Self
+    where
+        B: ::indigo::__private::Binding,
+        CalculatorSessionContract: ::indigo::__private::CarriedBy<B>,
+    {
+        Self::from_runtime(
+            ::indigo::__private::ClientRuntime::new(
+                <CalculatorSessionContract as ::indigo::__private::Contract>::DESCRIPTION,
+                binding,
+                address,
+            ),
+        )
+    }
+    ///Creates a client of the `ICalculatorSession` service at `address` over `binding` and opens it.
     ///
     /// The future does not borrow its arguments; it is boxed so that a binding that cannot
     /// carry this contract is reported once, at this call.
@@ -297,17 +311,15 @@ impl CalculatorSessionClient<::indigo::__private::Idle> {
         B: ::indigo::__private::Binding,
         CalculatorSessionContract: ::indigo::__private::CarriedBy<B>,
     {
-        let binding = ::core::clone::Clone::clone(binding);
-        let address: ::indigo::__private::String = ::core::convert::From::from(address);
+        let client = Self::new(binding, address);
         ::indigo::__private::Box::pin(async move {
-            let runtime = ::indigo::__private::ClientRuntime::connect(
-                    <CalculatorSessionContract as ::indigo::__private::Contract>::DESCRIPTION,
-                    &binding,
-                    &address,
-                )
-                .await?;
-            ::core::result::Result::Ok(Self::from_runtime(runtime))
+            client.runtime.open().await?;
+            ::core::result::Result::Ok(client)
         })
+    }
+    /// Opens the channel now rather than at the first call.
+    pub async fn open(&self) -> ::core::result::Result<(), ::indigo::__private::Error> {
+        self.runtime.open().await
     }
     /**
 

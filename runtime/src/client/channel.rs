@@ -78,10 +78,6 @@ impl ClientChannel {
         self.state.get()
     }
 
-    pub(crate) fn encoder(&self) -> &dyn MessageEncoder {
-        &*self.encoder
-    }
-
     fn ensure_open(&self, operation: &'static str) -> Result<(), Error> {
         match self.state.get() {
             CommunicationState::Opened => Ok(()),

@@ -4,15 +4,22 @@
 mod channel;
 
 use crate::binding::Binding;
+use crate::binding::Timeouts;
 use crate::contract::{ContractDescription, OperationDescription};
+use crate::encoding::MessageEncoder;
 use crate::error::{CallError, Error};
 use crate::message::{Body, BodyReader, BodyWriter, Message, XmlFragment};
 use crate::serialization::from_fragment;
+use crate::transport::{ClientTransport, TransportError};
 use crate::{CommunicationState, Fault};
 use channel::ClientChannel;
+use futures::future::BoxFuture;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use std::fmt::Debug;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use tokio::sync::OnceCell;
 
 /// Typestate of a `session = Required` client before its first (initiating) call: only
 /// initiating operations can be called, and each returns the client in the [`Active`] state.
@@ -24,38 +31,108 @@ pub enum Idle {}
 #[derive(Debug, Clone, Copy)]
 pub enum Active {}
 
+type Opener =
+    Box<dyn Fn() -> BoxFuture<'static, Result<ClientTransport, TransportError>> + Send + Sync>;
+
 /// One client session: the channel plus the contract it speaks. Generated clients wrap one.
-#[derive(Debug)]
+///
+/// It starts `Created`; [`open`](Self::open), or the first call, opens the channel within the
+/// binding's open timeout. A failed open leaves it `Faulted`, as in WCF.
 pub struct ClientRuntime {
     contract: &'static ContractDescription,
-    channel: ClientChannel,
+    address: String,
+    encoder: Arc<dyn MessageEncoder>,
+    timeouts: Timeouts,
+    opener: Opener,
+    channel: OnceCell<ClientChannel>,
+    open_failed: AtomicBool,
+}
+
+impl Debug for ClientRuntime {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientRuntime")
+            .field("contract", &self.contract.name)
+            .field("address", &self.address)
+            .field("state", &self.state())
+            .finish()
+    }
 }
 
 impl ClientRuntime {
-    /// Connects to `address` over `binding`, within the binding's open timeout.
+    /// A client of `address` over `binding`, not yet opened (no I/O happens here).
+    pub fn new<B: Binding>(
+        contract: &'static ContractDescription,
+        binding: &B,
+        address: &str,
+    ) -> Self {
+        let (binding, target) = (binding.clone(), address.to_owned());
+        ClientRuntime {
+            contract,
+            address: address.to_owned(),
+            encoder: binding.encoder(),
+            timeouts: binding.timeouts(),
+            opener: Box::new(move || binding.connect(&target)),
+            channel: OnceCell::new(),
+            open_failed: AtomicBool::new(false),
+        }
+    }
+
+    /// Creates and opens a client.
     pub async fn connect<B: Binding>(
         contract: &'static ContractDescription,
         binding: &B,
         address: &str,
     ) -> Result<Self, Error> {
-        let timeouts = binding.timeouts();
-        let connection = tokio::time::timeout(timeouts.open, binding.connect(address))
+        let runtime = Self::new(contract, binding, address);
+        runtime.open().await?;
+        Ok(runtime)
+    }
+
+    /// Opens the channel if it is not open yet.
+    pub async fn open(&self) -> Result<(), Error> {
+        self.channel().await.map(drop)
+    }
+
+    async fn channel(&self) -> Result<&ClientChannel, Error> {
+        if let Some(channel) = self.channel.get() {
+            return Ok(channel);
+        }
+        if self.open_failed.load(Ordering::Acquire) {
+            return Err(Error::InvalidState {
+                operation: "open",
+                object: "client channel",
+                state: CommunicationState::Faulted,
+            });
+        }
+        self.channel
+            .get_or_try_init(|| async {
+                let opened = tokio::time::timeout(self.timeouts.open, (self.opener)())
+                    .await
+                    .map_err(|_| Error::Timeout(self.timeouts.open))
+                    .and_then(|transport| Ok(transport?));
+                match opened {
+                    Ok(transport) => Ok(ClientChannel::new(
+                        transport,
+                        self.address.clone(),
+                        self.encoder.clone(),
+                        self.timeouts,
+                    )),
+                    Err(e) => {
+                        self.open_failed.store(true, Ordering::Release);
+                        Err(e)
+                    }
+                }
+            })
             .await
-            .map_err(|_| Error::Timeout(timeouts.open))??;
-        Ok(ClientRuntime {
-            contract,
-            channel: ClientChannel::new(
-                connection,
-                address.to_owned(),
-                binding.encoder(),
-                timeouts,
-            ),
-        })
     }
 
     /// The channel's lifecycle state.
     pub fn state(&self) -> CommunicationState {
-        self.channel.state()
+        match self.channel.get() {
+            Some(channel) => channel.state(),
+            None if self.open_failed.load(Ordering::Acquire) => CommunicationState::Faulted,
+            None => CommunicationState::Created,
+        }
     }
 
     /// The contract this client speaks.
@@ -74,7 +151,7 @@ impl ClientRuntime {
 
     fn message(&self, op: &OperationDescription, body: XmlFragment) -> Message {
         Message::new(
-            self.channel.encoder().message_version(),
+            self.encoder.message_version(),
             op.action,
             Body::Payload(body),
         )
@@ -82,7 +159,7 @@ impl ClientRuntime {
 
     /// Sends a one-way operation.
     pub async fn send(&self, op: &OperationDescription, body: XmlFragment) -> Result<(), Error> {
-        self.channel.send(self.message(op, body)).await
+        self.channel().await?.send(self.message(op, body)).await
     }
 
     /// Sends a request-reply operation and returns the reply message (which may be a fault).
@@ -91,7 +168,7 @@ impl ClientRuntime {
         op: &OperationDescription,
         body: XmlFragment,
     ) -> Result<Message, Error> {
-        self.channel.request(self.message(op, body)).await
+        self.channel().await?.request(self.message(op, body)).await
     }
 
     /// Checks a reply to `op` and opens its `{Op}Response` wrapper. An untyped fault becomes
@@ -136,13 +213,13 @@ impl ClientRuntime {
         reply: Message,
         result_name: &str,
     ) -> Result<T, Error> {
-        let quotas = self.channel.encoder().reader_quotas();
+        let quotas = self.encoder.reader_quotas();
         Ok(self.open_reply(op, &reply, &quotas)?.part(result_name)?)
     }
 
     /// Checks the reply of an operation that returns nothing.
     pub fn read_unit(&self, op: &OperationDescription, reply: Message) -> Result<(), Error> {
-        let quotas = self.channel.encoder().reader_quotas();
+        let quotas = self.encoder.reader_quotas();
         self.open_reply(op, &reply, &quotas).map(drop)
     }
 
@@ -151,7 +228,7 @@ impl ClientRuntime {
         let Body::Fault(fault) = &reply.body else {
             return None;
         };
-        let quotas = self.channel.encoder().reader_quotas();
+        let quotas = self.encoder.reader_quotas();
         let detail = from_fragment::<D>(fault.detail.as_ref()?, &quotas).ok()?;
         Some(Fault {
             code: fault.code.clone(),
@@ -187,12 +264,18 @@ impl ClientRuntime {
 
     /// Closes the session gracefully.
     pub async fn close(mut self) -> Result<(), Error> {
-        self.channel.close().await
+        match self.channel.get_mut() {
+            Some(channel) => channel.close().await,
+            // Closing a client that never opened just releases it, as WCF's Close on Created.
+            None => Ok(()),
+        }
     }
 
     /// Drops the session without a handshake.
     pub fn abort(self) {
-        self.channel.abort();
+        if let Some(channel) = self.channel.get() {
+            channel.abort();
+        }
     }
 }
 

@@ -1,7 +1,7 @@
 #[indigo::service_contract(session = Required)]
 pub trait Cart {
     #[operation(initiating)]
-    async fn open(&mut self);
+    async fn begin(&mut self);
     #[operation(initiating = false, terminating)]
     async fn checkout(&mut self) -> u32;
 }
