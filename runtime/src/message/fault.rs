@@ -106,6 +106,39 @@ impl MessageFault {
         )
     }
 
+    /// WS-Addressing's `MessageAddressingHeaderRequired`: a message without an Action where
+    /// WS-Addressing is in use.
+    pub fn addressing_header_required(header: &str) -> Self {
+        MessageFault::new(
+            FaultCode::sender(QualifiedName::new(
+                ns::WSA10,
+                "MessageAddressingHeaderRequired",
+            )),
+            format!(
+                "A required header representing a Message Addressing Property is not present: \
+                 {header}"
+            ),
+        )
+    }
+
+    /// A message that exceeds a reader quota (depth, string length, array length).
+    pub fn quota_exceeded(reason: impl Into<String>) -> Self {
+        MessageFault::new(
+            FaultCode::sender(QualifiedName::new(ns::WCF_DISPATCHER, "QuotaExceeded")),
+            reason,
+        )
+    }
+
+    /// The fault for a message (or part of one) that could not be read.
+    pub fn unreadable(error: &super::XmlError, what: &str) -> Self {
+        match error {
+            super::XmlError::QuotaExceeded(_) => {
+                MessageFault::quota_exceeded(format!("{what} exceeds a reader quota: {error}"))
+            }
+            _ => MessageFault::deserialization_failed(format!("{what} could not be read: {error}")),
+        }
+    }
+
     /// WCF's `SessionTerminated`: a message arrived after a terminating operation.
     pub fn session_terminated() -> Self {
         MessageFault::new(

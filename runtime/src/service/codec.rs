@@ -13,10 +13,10 @@ use serde::Serialize;
 use tracing::error;
 
 fn unreadable(op: &OperationDescription, error: XmlError) -> Box<MessageFault> {
-    Box::new(MessageFault::deserialization_failed(format!(
-        "The request for operation '{}' could not be read: {error}",
-        op.name
-    )))
+    Box::new(MessageFault::unreadable(
+        &error,
+        &format!("The request for operation '{}'", op.name),
+    ))
 }
 
 /// An empty placeholder body, for a parameterless request sent with an empty SOAP body.

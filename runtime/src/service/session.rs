@@ -134,18 +134,7 @@ impl Replier {
 
 /// The fault WCF answers an unreadable message with.
 pub(crate) fn fault_for_unreadable(error: &XmlError) -> MessageFault {
-    match error {
-        XmlError::QuotaExceeded(_) => MessageFault::new(
-            crate::message::FaultCode::sender(crate::message::QualifiedName::new(
-                crate::message::ns::WCF_DISPATCHER,
-                "QuotaExceeded",
-            )),
-            format!("The message exceeds a reader quota: {error}"),
-        ),
-        _ => {
-            MessageFault::deserialization_failed(format!("The message could not be read: {error}"))
-        }
-    }
+    MessageFault::unreadable(error, "The message")
 }
 
 /// Serves one connection until the peer closes it, it idles past the receive timeout, a
@@ -325,6 +314,13 @@ where
     S: Send + 'static,
 {
     let contract = C::DESCRIPTION;
+    if request.headers.action.is_none() {
+        warn!("a message without an Action");
+        return Err(Refusal {
+            fault: Box::new(MessageFault::addressing_header_required("Action")),
+            reply: true,
+        });
+    }
     let Some((index, op)) = contract.operation_by_action(request.action()) else {
         warn!(action = request.action(), "no operation has this action");
         return Err(Refusal {
