@@ -135,3 +135,18 @@ async fn a_one_way_call_with_an_oversized_string_is_dropped_without_a_reply() {
     let xml = std::str::from_utf8(&payload.xml).unwrap();
     assert!(xml.contains("<EqualsResult>0</EqualsResult>"), "{xml}");
 }
+
+#[tokio::test]
+async fn a_utf8_bom_before_the_envelope_is_accepted_as_mono_writes_it() {
+    let address = "memory://bad-bom";
+    let _host = calculator_host(address).await;
+    let mut peer = RawPeer::connect(address).await;
+    let mut bytes = vec![0xEF, 0xBB, 0xBF];
+    bytes.extend_from_slice(
+        br#"<?xml version="1.0" encoding="utf-8"?><s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope" xmlns:a="http://www.w3.org/2005/08/addressing"><s:Header><a:Action s:mustUnderstand="1">http://tempuri.org/ICalculatorSession/Clear</a:Action><a:MessageID>urn:uuid:9</a:MessageID></s:Header><s:Body><Clear xmlns="http://tempuri.org/"/></s:Body></s:Envelope>"#,
+    );
+    peer.send_bytes(bytes).await;
+    let reply = peer.receive().await.expect("Clear's reply");
+    assert!(!reply.is_fault(), "{reply:?}");
+    assert_eq!(reply.headers.relates_to.as_deref(), Some("urn:uuid:9"));
+}

@@ -217,3 +217,44 @@ async fn soap11_takes_the_action_from_soapaction() {
         "SOAP 1.1 replies carry no WS-Addressing: {reply}"
     );
 }
+
+#[tokio::test]
+async fn one_host_serves_several_endpoints_and_closes_them_together() {
+    let host = ServiceHost::builder(EchoContract::single(EchoService::default()))
+        .endpoint(WsHttpBinding::new(), "http://127.0.0.1:0/ws")
+        .endpoint(BasicHttpBinding::new(), "http://127.0.0.1:0/basic")
+        .endpoint(indigo::MemoryBinding::new(), "memory://multi-endpoint-echo")
+        .open()
+        .await
+        .unwrap();
+    let addresses = host.addresses();
+    assert_eq!(addresses.len(), 3);
+    let ws = EchoClient::connect(&WsHttpBinding::new(), &addresses[0])
+        .await
+        .unwrap();
+    let basic = EchoClient::connect(&BasicHttpBinding::new(), &addresses[1])
+        .await
+        .unwrap();
+    let memory = EchoClient::connect(&indigo::MemoryBinding::new(), &addresses[2])
+        .await
+        .unwrap();
+    // One Single instance behind all three endpoints.
+    ws.notify("from ws".to_owned()).await.unwrap();
+    wait_for_notification(&basic, "from ws").await;
+    assert_eq!(
+        memory.echo("last-notify".to_owned()).await.unwrap(),
+        "from ws"
+    );
+
+    host.close().await.unwrap();
+    assert!(
+        ws.echo("x".to_owned()).await.is_err(),
+        "the HTTP endpoint still answers"
+    );
+    assert!(
+        EchoClient::connect(&indigo::MemoryBinding::new(), &addresses[2])
+            .await
+            .is_err(),
+        "the in-process endpoint still accepts"
+    );
+}
