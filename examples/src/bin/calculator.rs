@@ -1,8 +1,14 @@
 //! The seed's calculator session, hosted and called in one process.
 //!
-//! Run with `cargo run -p indigo-examples --bin calculator`.
+//! ```text
+//! cargo run -p indigo-examples --bin calculator                     # in-process
+//! cargo run -p indigo-examples --bin calculator -- --binding tcp    # net.tcp on 127.0.0.1
+//! ```
+//!
+//! The contract requires a session, so it cannot travel over plain HTTP: a sessionless binding
+//! such as `WsHttpBinding` is rejected at compile time, as WCF rejects it when the host opens.
 
-use indigo::{MemoryBinding, ServiceHost};
+use indigo::{Binding, MemoryBinding, NetTcpBinding, ServiceHost};
 use indigo_examples::calculator::{Calculator, CalculatorSessionClient, CalculatorSessionContract};
 
 #[tokio::main]
@@ -13,14 +19,30 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         )
         .init();
 
-    let address = "memory://calculator";
+    let binding = std::env::args()
+        .skip_while(|arg| arg != "--binding")
+        .nth(1)
+        .unwrap_or_else(|| "memory".to_owned());
+    match binding.as_str() {
+        "memory" => run(MemoryBinding::new(), "memory://calculator").await,
+        "tcp" => run(NetTcpBinding::new(), "net.tcp://127.0.0.1:0/calculator").await,
+        other => Err(format!("unknown binding {other:?}: use memory or tcp").into()),
+    }
+}
+
+async fn run<B>(binding: B, address: &str) -> Result<(), Box<dyn std::error::Error>>
+where
+    B: Binding,
+    CalculatorSessionContract: indigo::binding::CarriedBy<B>,
+{
     let host = ServiceHost::builder(CalculatorSessionContract::per_session(Calculator::default))
-        .endpoint(MemoryBinding::new(), address)
+        .endpoint(binding.clone(), address)
         .open()
         .await?;
-    println!("service listening at {address}");
+    let address = host.addresses().remove(0);
+    println!("service listening at {address} ({})", binding.name());
 
-    let client = CalculatorSessionClient::connect(&MemoryBinding::new(), address).await?;
+    let client = CalculatorSessionClient::connect(&binding, &address).await?;
     println!("client connected; session state: {:?}", client.state());
 
     let session = client.clear().await?;

@@ -5,7 +5,7 @@ use super::{SessionCapability, Sessionful, Sessionless, Timeouts};
 use crate::encoding::MessageEncoder;
 use crate::message::EnvelopeVersion;
 use crate::transport::http::{HttpClientTransport, HttpListener, HttpOptions};
-use crate::transport::{memory, ClientTransport, ServerTransport, TransportError};
+use crate::transport::{memory, tcp, ClientTransport, ServerTransport, TransportError};
 use futures::future::BoxFuture;
 use std::fmt::Debug;
 use std::sync::Arc;
@@ -95,23 +95,20 @@ impl Default for TcpTransport {
     }
 }
 
-// TCPSHIM
-mod tcp {
-    use crate::transport::{Connection, Listener, TransportError};
-    pub(super) struct TcpOptions;
-    pub(super) async fn connect(_: &str, _: &TcpOptions) -> Result<Connection, TransportError> {
-        Err(TransportError::Closed)
-    }
-    pub(super) async fn listen(
-        _: &str,
-        _: TcpOptions,
-    ) -> Result<Box<dyn Listener>, TransportError> {
-        Err(TransportError::Closed)
-    }
-}
 impl TcpTransport {
-    fn options(&self, _encoder: &dyn MessageEncoder, _timeouts: &Timeouts) -> tcp::TcpOptions {
-        tcp::TcpOptions
+    fn options(&self, encoder: &dyn MessageEncoder, timeouts: &Timeouts) -> tcp::TcpOptions {
+        let encoding = match encoder.message_version().envelope {
+            EnvelopeVersion::Soap11 => tcp::KnownEncoding::Soap11Utf8,
+            EnvelopeVersion::Soap12 => tcp::KnownEncoding::Soap12Utf8,
+        };
+        tcp::TcpOptions {
+            max_received_message_size: self.max_received_message_size,
+            encoding,
+            // WCF keeps ChannelInitializationTimeout (30 s) apart from OpenTimeout; the shorter
+            // of the two bounds a handshake here.
+            preamble_timeout: timeouts.open.min(tcp::DEFAULT_PREAMBLE_TIMEOUT),
+            close_timeout: timeouts.close,
+        }
     }
 }
 
@@ -146,9 +143,8 @@ impl TransportBindingElement for TcpTransport {
         let options = self.options(&**encoder, timeouts);
         let address = address.to_owned();
         Box::pin(async move {
-            Ok(ServerTransport::Duplex(
-                tcp::listen(&address, options).await?,
-            ))
+            let listener = tcp::listen(&address, options).await?;
+            Ok(ServerTransport::Duplex(Box::new(listener)))
         })
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod http;
 pub mod memory;
+pub mod tcp;
 
 use bytes::Bytes;
 use futures::future::BoxFuture;
@@ -30,6 +31,9 @@ pub enum TransportError {
         /// The limit.
         max: usize,
     },
+    /// The peer broke the framing protocol, or refused the connection with a framing fault.
+    #[error("framing error: {0}")]
+    Framing(String),
     /// An I/O error from the operating system.
     #[error("I/O error: {0}")]
     Io(String),

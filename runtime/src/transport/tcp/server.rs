@@ -1,0 +1,247 @@
+//! The listener: accepts sockets in a background task, checks each preamble in a task of its
+//! own under the preamble timeout (so a slow or hostile client never holds up another), and
+//! queues handshaken sessions for `accept`.
+
+use super::address;
+use super::fault::FramingFault;
+use super::framing::{self, Limits, Record};
+use super::io::{
+    deadline_after, drain, shared_writer, write_fault, ReadError, RecordReader, MAX_DRAIN_SIZE,
+};
+use super::options::TcpOptions;
+use super::preamble::{PreambleCheck, Step};
+use super::session::{connection, Role};
+use crate::transport::{Connection, Listener, TransportError};
+use futures::future::BoxFuture;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::io::AsyncWriteExt;
+use tokio::sync::{mpsc, OwnedSemaphorePermit, Semaphore};
+use tokio::task::{JoinHandle, JoinSet};
+use tracing::{debug, warn};
+
+/// Pause after a failed `accept` (say, out of file descriptors) before trying again, so the
+/// loop does not spin.
+const ACCEPT_RETRY_DELAY: Duration = Duration::from_millis(100);
+
+/// What every handshake task needs.
+#[derive(Debug)]
+struct Endpoint {
+    /// The path Vias must match.
+    path: String,
+    /// The address clients use, for logs and errors.
+    address: String,
+    options: TcpOptions,
+}
+
+/// A handshaken connection and its place among the pending ones.
+type Pending = (Connection, OwnedSemaphorePermit);
+
+/// A net.tcp listener on one address. Dropping it stops accepting and frees the port.
+#[derive(Debug)]
+pub struct TcpListener {
+    address: String,
+    incoming: mpsc::Receiver<Pending>,
+    accept_task: JoinHandle<()>,
+}
+
+/// Binds `net.tcp://host[:port]/path` (port 0 picks a free port; the real one shows in
+/// [`Listener::local_address`]) and starts accepting.
+pub async fn listen(address: &str, options: TcpOptions) -> Result<TcpListener, TransportError> {
+    let target = address::parse(address)
+        .map_err(|why| TransportError::InvalidAddress(address.to_owned(), why.to_owned()))?;
+    let socket = tokio::net::TcpListener::bind((target.host.as_str(), target.port))
+        .await
+        .map_err(|e| match e.kind() {
+            std::io::ErrorKind::AddrInUse => TransportError::AddressInUse(address.to_owned()),
+            _ => TransportError::Io(e.to_string()),
+        })?;
+    let local = socket
+        .local_addr()
+        .map_err(|e| TransportError::Io(e.to_string()))?;
+    let host = if local.is_ipv6() {
+        format!("[{}]", local.ip())
+    } else {
+        local.ip().to_string()
+    };
+    let address = format!("net.tcp://{host}:{}{}", local.port(), target.path);
+    let pending_limit = max_pending_connections();
+    let (queue, incoming) = mpsc::channel(pending_limit);
+    let endpoint = Arc::new(Endpoint {
+        path: target.path,
+        address: address.clone(),
+        options,
+    });
+    let accept_task = tokio::spawn(accept_loop(socket, endpoint, queue, pending_limit));
+    debug!(%address, "net.tcp listener started");
+    Ok(TcpListener {
+        address,
+        incoming,
+        accept_task,
+    })
+}
+
+/// WCF's `MaxPendingConnections` default: 12 per CPU. Sockets beyond it wait in the kernel's
+/// backlog instead of costing a task each.
+fn max_pending_connections() -> usize {
+    let cpus = std::thread::available_parallelism().map_or(1, usize::from);
+    12 * cpus
+}
+
+impl Listener for TcpListener {
+    fn accept(&mut self) -> BoxFuture<'_, Result<Connection, TransportError>> {
+        Box::pin(async move {
+            // The permit drops here: the connection is no longer pending.
+            let (connection, _permit) = self.incoming.recv().await.ok_or(TransportError::Closed)?;
+            Ok(connection)
+        })
+    }
+
+    fn local_address(&self) -> String {
+        self.address.clone()
+    }
+}
+
+impl Drop for TcpListener {
+    fn drop(&mut self) {
+        // Ends the accept loop, which closes the socket and aborts handshakes in flight.
+        self.accept_task.abort();
+    }
+}
+
+async fn accept_loop(
+    socket: tokio::net::TcpListener,
+    endpoint: Arc<Endpoint>,
+    queue: mpsc::Sender<Pending>,
+    pending_limit: usize,
+) {
+    let pending = Arc::new(Semaphore::new(pending_limit));
+    // Owning the handshakes means dropping the loop aborts them all.
+    let mut handshakes = JoinSet::new();
+    loop {
+        // A connection counts as pending from accept until `accept()` takes it.
+        let Ok(permit) = pending.clone().acquire_owned().await else {
+            return;
+        };
+        let (tcp, peer) = tokio::select! {
+            accepted = socket.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(e) => {
+                    warn!(address = %endpoint.address, error = %e, "net.tcp accept failed");
+                    tokio::time::sleep(ACCEPT_RETRY_DELAY).await;
+                    continue;
+                }
+            },
+            () = queue.closed() => return,
+        };
+        while handshakes.try_join_next().is_some() {}
+        let endpoint = endpoint.clone();
+        let queue = queue.clone();
+        handshakes.spawn(async move {
+            if let Some(connection) = handshake(tcp, peer, &endpoint).await {
+                // Fails only when the listener is gone; the connection then just closes.
+                let _ = queue.send((connection, permit)).await;
+            }
+        });
+    }
+}
+
+/// Runs one preamble; `None` when the connection was refused or dropped.
+async fn handshake(
+    tcp: tokio::net::TcpStream,
+    peer: SocketAddr,
+    endpoint: &Endpoint,
+) -> Option<Connection> {
+    let options = &endpoint.options;
+    let deadline = deadline_after(options.preamble_timeout);
+    if let Err(e) = tcp.set_nodelay(true) {
+        debug!(%peer, error = %e, "could not set TCP_NODELAY");
+    }
+    let (read, mut write) = tcp.into_split();
+    let mut reader = RecordReader::new(read);
+    let mut check = PreambleCheck::new(&endpoint.path, options.encoding);
+    // The preamble has no envelopes, so the envelope limit is moot here.
+    let limits = Limits::new(0);
+    let outcome = tokio::time::timeout_at(deadline, async {
+        loop {
+            let record = match reader.next(&limits, |byte| check.expects(byte)).await {
+                Ok(record) => record,
+                Err(error) => return Step::Abort(describe(&error)),
+            };
+            let step = check.next(record);
+            if step != Step::Continue {
+                return step;
+            }
+        }
+    })
+    .await;
+    match outcome {
+        Err(_) => {
+            debug!(%peer, "net.tcp preamble timed out; closing");
+            None
+        }
+        Ok(Step::Abort(why)) => {
+            debug!(%peer, %why, "bad net.tcp preamble; closing without a fault");
+            None
+        }
+        Ok(Step::Fault(fault)) => {
+            refuse(write, reader, fault, deadline, peer).await;
+            None
+        }
+        Ok(Step::Accept) => {
+            let mut ack = Vec::with_capacity(1);
+            // PreambleAck has no payload, so encoding cannot fail.
+            let _ = framing::encode(&Record::PreambleAck, &mut ack);
+            match tokio::time::timeout_at(deadline, write.write_all(&ack)).await {
+                Ok(Ok(())) => {}
+                _ => {
+                    debug!(%peer, "could not send PreambleAck; closing");
+                    return None;
+                }
+            }
+            debug!(%peer, address = %endpoint.address, "net.tcp session accepted");
+            Some(connection(
+                Role::Server,
+                reader,
+                shared_writer(write),
+                options.max_received_message_size,
+                options.close_timeout,
+                endpoint.address.clone(),
+                format!("net.tcp client {peer}"),
+            ))
+        }
+        Ok(Step::Continue) => None,
+    }
+}
+
+/// Sends a fault the way WCF does: the Fault record, a half-close, then a drain of the input
+/// until EOF (bounded in bytes and by the preamble deadline) so the client can read the fault
+/// before the socket goes away.
+async fn refuse(
+    mut write: tokio::net::tcp::OwnedWriteHalf,
+    reader: RecordReader<tokio::net::tcp::OwnedReadHalf>,
+    fault: FramingFault,
+    deadline: tokio::time::Instant,
+    peer: SocketAddr,
+) {
+    debug!(%peer, %fault, "refusing a net.tcp preamble");
+    match tokio::time::timeout_at(deadline, write_fault(&mut write, fault)).await {
+        Ok(Ok(())) => {
+            let clean = drain(reader.into_inner(), MAX_DRAIN_SIZE, deadline).await;
+            debug!(%peer, clean, "drained a refused net.tcp connection");
+        }
+        _ => debug!(%peer, "could not send the fault"),
+    }
+}
+
+fn describe(error: &ReadError) -> String {
+    match error {
+        ReadError::Eof { mid_record } => {
+            format!("the client closed the connection (inside a record: {mid_record})")
+        }
+        ReadError::Unexpected(byte) => format!("unexpected record type 0x{byte:02X}"),
+        ReadError::Framing(error) => error.to_string(),
+        ReadError::Io(error) => error.to_string(),
+    }
+}
