@@ -1,0 +1,353 @@
+// A WCF peer for Indigo's interop tests, run under Mono 6.8 (System.ServiceModel).
+//
+// It hosts or calls one of two contracts that mirror the Rust side:
+//   * ICalculatorSession (http://tempuri.org/, SessionMode.Required) over net.tcp with text
+//     encoding (binding "tcp-text");
+//   * IEcho (http://example.org/echo/, sessionless) over HTTP, SOAP 1.1 ("basic-http") or
+//     SOAP 1.2 + WS-Addressing 1.0 ("soap12-http").
+//
+// Usage:
+//   mono CalculatorPeer.exe server --binding B --address URL [--listen URL] [--seconds N]
+//   mono CalculatorPeer.exe client --binding B --address URL [--via URL]
+//
+// --listen makes the service accept messages addressed (To) to --address while listening at
+// another URL, e.g. behind a logging proxy that sits on --address. --via makes the client
+// connect to another URL than the To address (net.tcp; Mono's SOAP 1.2 HTTP client ignores Via,
+// and basic-http, which sends no To, simply connects to --via).
+//
+// Output is one machine-readable line per event, on stdout:
+//   READY <address>              server: the host is open
+//   CALL <instance> <Op> [arg]   server: an operation ran (instance: per-session number, or -)
+//   CLOSED                       server: the host closed (stdin reached EOF or N seconds passed)
+//   RESULT <what> <value...>     client: one result of the fixed scenario
+//   DONE                         client: the scenario finished
+//   ERROR <type>: <message>      anything failed; the exit code is then 1
+//
+// Build: tests/interop/build.sh [OUTDIR]
+
+using System;
+using System.Globalization;
+using System.Runtime.Serialization;
+using System.ServiceModel;
+using System.ServiceModel.Channels;
+using System.Text;
+using System.Threading;
+
+namespace IndigoInterop
+{
+    [ServiceContract(Name = "ICalculatorSession", Namespace = "http://tempuri.org/",
+        SessionMode = SessionMode.Required)]
+    public interface ICalculatorSession
+    {
+        [OperationContract(IsOneWay = false, IsInitiating = true, IsTerminating = false)]
+        void Clear();
+
+        [OperationContract(IsOneWay = true, IsInitiating = false, IsTerminating = false)]
+        void AddTo(double n);
+
+        [OperationContract(IsOneWay = true, IsInitiating = false, IsTerminating = false)]
+        void SubtractFrom(double n);
+
+        [OperationContract(IsOneWay = true, IsInitiating = false, IsTerminating = false)]
+        void MultiplyBy(double n);
+
+        [OperationContract(IsOneWay = true, IsInitiating = false, IsTerminating = false)]
+        void DivideBy(double n);
+
+        // The wire name is "Equals" (action .../ICalculatorSession/Equals, reply element
+        // EqualsResponse/EqualsResult); the C# name avoids clashing with object.Equals.
+        [OperationContract(Name = "Equals", IsInitiating = false, IsTerminating = true)]
+        double Total();
+    }
+
+    [DataContract(Name = "EchoFault", Namespace = "http://schemas.datacontract.org/2004/07/")]
+    public class EchoFault
+    {
+        [DataMember]
+        public string Reason;
+    }
+
+    [ServiceContract(Name = "IEcho", Namespace = "http://example.org/echo/")]
+    public interface IEcho
+    {
+        [OperationContract]
+        string Echo(string text);
+
+        [OperationContract(IsOneWay = true)]
+        void Notify(string text);
+
+        [OperationContract]
+        [FaultContract(typeof(EchoFault))]
+        string Fail(string text);
+    }
+
+    [ServiceBehavior(InstanceContextMode = InstanceContextMode.PerSession)]
+    public class CalculatorService : ICalculatorSession
+    {
+        static int instances;
+        readonly int instance = Interlocked.Increment(ref instances);
+        double total;
+
+        void Log(string op, string arg)
+        {
+            Peer.Line("CALL " + instance.ToString(CultureInfo.InvariantCulture) + " " + op
+                + (arg == null ? "" : " " + arg));
+        }
+
+        public void Clear() { total = 0; Log("Clear", null); }
+        public void AddTo(double n) { total += n; Log("AddTo", Peer.Num(n)); }
+        public void SubtractFrom(double n) { total -= n; Log("SubtractFrom", Peer.Num(n)); }
+        public void MultiplyBy(double n) { total *= n; Log("MultiplyBy", Peer.Num(n)); }
+        public void DivideBy(double n) { total /= n; Log("DivideBy", Peer.Num(n)); }
+        public double Total() { Log("Equals", Peer.Num(total)); return total; }
+    }
+
+    [ServiceBehavior(InstanceContextMode = InstanceContextMode.Single,
+        ConcurrencyMode = ConcurrencyMode.Multiple)]
+    public class EchoService : IEcho
+    {
+        readonly object gate = new object();
+        string lastNotified = "";
+
+        public string Echo(string text)
+        {
+            Peer.Line("CALL - Echo " + text);
+            if (text == "last-notify")
+            {
+                lock (gate) { return lastNotified; }
+            }
+            return text;
+        }
+
+        public void Notify(string text)
+        {
+            Peer.Line("CALL - Notify " + text);
+            lock (gate) { lastNotified = text; }
+        }
+
+        public string Fail(string text)
+        {
+            Peer.Line("CALL - Fail " + text);
+            throw new FaultException<EchoFault>(new EchoFault { Reason = text },
+                new FaultReason("echo failed"));
+        }
+    }
+
+    public static class Peer
+    {
+        static readonly object outGate = new object();
+        static readonly TimeSpan ShortTimeout = TimeSpan.FromSeconds(10);
+
+        public static void Line(string line)
+        {
+            lock (outGate)
+            {
+                Console.Out.WriteLine(line.Replace('\r', ' ').Replace('\n', ' '));
+                Console.Out.Flush();
+            }
+        }
+
+        public static string Num(double value)
+        {
+            return value.ToString("R", CultureInfo.InvariantCulture);
+        }
+
+        static int Usage(string why)
+        {
+            Console.Error.WriteLine(why);
+            Console.Error.WriteLine("usage: CalculatorPeer.exe server --binding B --address URL [--listen URL] [--seconds N]");
+            Console.Error.WriteLine("       CalculatorPeer.exe client --binding B --address URL [--via URL]");
+            Console.Error.WriteLine("bindings: tcp-text | basic-http | soap12-http");
+            return 2;
+        }
+
+        public static int Main(string[] args)
+        {
+            CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
+            CultureInfo.DefaultThreadCurrentUICulture = CultureInfo.InvariantCulture;
+            Thread.CurrentThread.CurrentCulture = CultureInfo.InvariantCulture;
+            Thread.CurrentThread.CurrentUICulture = CultureInfo.InvariantCulture;
+
+            if (args.Length < 1) return Usage("missing mode");
+            string mode = args[0], bindingName = null, address = null, via = null, listen = null;
+            int seconds = 120;
+            for (int i = 1; i < args.Length; i++)
+            {
+                string value = i + 1 < args.Length ? args[i + 1] : null;
+                switch (args[i])
+                {
+                    case "--binding": bindingName = value; i++; break;
+                    case "--address": address = value; i++; break;
+                    case "--via": via = value; i++; break;
+                    case "--listen": listen = value; i++; break;
+                    case "--seconds":
+                        if (value == null || !int.TryParse(value, NumberStyles.Integer,
+                                CultureInfo.InvariantCulture, out seconds))
+                            return Usage("bad --seconds");
+                        i++;
+                        break;
+                    default: return Usage("unknown argument " + args[i]);
+                }
+            }
+            if (bindingName == null || address == null) return Usage("--binding and --address are required");
+
+            try
+            {
+                Binding binding = MakeBinding(bindingName, mode == "server");
+                bool calculator = bindingName == "tcp-text";
+                switch (mode)
+                {
+                    case "server": return Serve(binding, calculator, address, listen, seconds);
+                    case "client":
+                        if (calculator) RunCalculatorClient(binding, address, via);
+                        else RunEchoClient(binding, address, via);
+                        Line("DONE");
+                        return 0;
+                    default: return Usage("unknown mode " + mode);
+                }
+            }
+            catch (Exception e)
+            {
+                Line("ERROR " + e.GetType().FullName + ": " + e.Message);
+                Console.Error.WriteLine(e.ToString());
+                return 1;
+            }
+        }
+
+        static Binding MakeBinding(string name, bool server)
+        {
+            Binding binding;
+            switch (name)
+            {
+                case "tcp-text":
+                    binding = new CustomBinding(
+                        new TextMessageEncodingBindingElement(MessageVersion.Soap12WSAddressing10, Encoding.UTF8),
+                        new TcpTransportBindingElement());
+                    break;
+                case "basic-http":
+                    // Exact: listen on the address's host (127.0.0.1) only, not on 0.0.0.0.
+                    binding = new BasicHttpBinding { HostNameComparisonMode = HostNameComparisonMode.Exact };
+                    break;
+                case "soap12-http":
+                    binding = new CustomBinding(
+                        new TextMessageEncodingBindingElement(MessageVersion.Soap12WSAddressing10, Encoding.UTF8),
+                        new HttpTransportBindingElement { HostNameComparisonMode = HostNameComparisonMode.Exact });
+                    break;
+                default:
+                    throw new ArgumentException("unknown binding " + name + " (tcp-text | basic-http | soap12-http)");
+            }
+            binding.OpenTimeout = ShortTimeout;
+            binding.CloseTimeout = ShortTimeout;
+            binding.SendTimeout = ShortTimeout;
+            // On a service, ReceiveTimeout is how long a session may idle.
+            binding.ReceiveTimeout = server ? TimeSpan.FromSeconds(60) : ShortTimeout;
+            return binding;
+        }
+
+        static int Serve(Binding binding, bool calculator, string address, string listen, int seconds)
+        {
+            ServiceHost host = calculator
+                ? new ServiceHost(typeof(CalculatorService))
+                : new ServiceHost(new EchoService());
+            Type contract = calculator ? typeof(ICalculatorSession) : typeof(IEcho);
+            if (listen == null) host.AddServiceEndpoint(contract, binding, address);
+            else host.AddServiceEndpoint(contract, binding, address, new Uri(listen));
+            host.Open();
+            Line("READY " + address);
+
+            // Serve until stdin reaches EOF (the test dropped our stdin) or the deadline passes.
+            var stop = new ManualResetEvent(false);
+            var watcher = new Thread(() =>
+            {
+                try { while (Console.In.Read() != -1) { } } catch (Exception) { }
+                stop.Set();
+            });
+            watcher.IsBackground = true;
+            watcher.Start();
+            stop.WaitOne(TimeSpan.FromSeconds(seconds));
+
+            try { host.Close(TimeSpan.FromSeconds(2)); } catch (Exception) { host.Abort(); }
+            Line("CLOSED");
+            Environment.Exit(0);
+            return 0;
+        }
+
+        // With --via the client connects to `via` (a logging proxy, say) but still addresses the
+        // message To `address`. Without WS-Addressing there is no To header, and WCF insists the
+        // two match, so the client then simply sends to `via`.
+        static T Open<T>(ChannelFactory<T> factory, string address, string via)
+        {
+            if (via == null) return factory.CreateChannel(new EndpointAddress(address));
+            if (factory.Endpoint.Binding.MessageVersion.Addressing == AddressingVersion.None)
+                return factory.CreateChannel(new EndpointAddress(via));
+            return factory.CreateChannel(new EndpointAddress(address), new Uri(via));
+        }
+
+        static void RunCalculatorClient(Binding binding, string address, string via)
+        {
+            var factory = new ChannelFactory<ICalculatorSession>(binding);
+            factory.Open();
+
+            // First session: ((0 + 5 - 2) * 10) / 4 = 7.5
+            ICalculatorSession calc = Open(factory, address, via);
+            calc.Clear();
+            calc.AddTo(5);
+            calc.SubtractFrom(2);
+            calc.MultiplyBy(10);
+            calc.DivideBy(4);
+            Line("RESULT Equals " + Num(calc.Total()));
+            CloseChannel(calc);
+
+            // Second session, on a new channel (connection): 0 + 1.5
+            calc = Open(factory, address, via);
+            calc.Clear();
+            calc.AddTo(1.5);
+            Line("RESULT Equals " + Num(calc.Total()));
+            CloseChannel(calc);
+
+            factory.Close();
+        }
+
+        static void RunEchoClient(Binding binding, string address, string via)
+        {
+            var factory = new ChannelFactory<IEcho>(binding);
+            factory.Open();
+            IEcho echo = Open(factory, address, via);
+
+            Line("RESULT Echo " + echo.Echo("hello"));
+
+            echo.Notify("n1");
+            // The one-way call may still be running when its HTTP 202 comes back: poll.
+            string last = null;
+            DateTime deadline = DateTime.UtcNow.AddSeconds(5);
+            while (true)
+            {
+                last = echo.Echo("last-notify");
+                if (last == "n1" || DateTime.UtcNow > deadline) break;
+                Thread.Sleep(20);
+            }
+            Line("RESULT Echo-last " + last);
+
+            try
+            {
+                string unexpected = echo.Fail("why");
+                throw new InvalidOperationException("Fail returned '" + unexpected + "' instead of faulting");
+            }
+            catch (FaultException<EchoFault> fault)
+            {
+                string reason = fault.Reason.GetMatchingTranslation(CultureInfo.InvariantCulture).Text;
+                Line("RESULT Fault " + reason + " " + fault.Detail.Reason);
+            }
+
+            CloseChannel(echo);
+            factory.Close();
+        }
+
+        static void CloseChannel(object channel)
+        {
+            var c = (ICommunicationObject)channel;
+            if (c.State == CommunicationState.Opened) c.Close();
+            else c.Abort();
+        }
+    }
+}
