@@ -163,6 +163,10 @@ namespace IndigoInterop
 
         public static int Main(string[] args)
         {
+            // Mono's WCF dispatches on the thread pool, which starts with one thread per core and
+            // grows slowly; on a 2-core machine a session's one-way calls can starve the
+            // listener's accept of the next connection. Start with enough threads.
+            ThreadPool.SetMinThreads(32, 32);
             CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
             CultureInfo.DefaultThreadCurrentUICulture = CultureInfo.InvariantCulture;
             Thread.CurrentThread.CurrentCulture = CultureInfo.InvariantCulture;

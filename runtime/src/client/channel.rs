@@ -178,6 +178,11 @@ impl ClientChannel {
     pub(crate) async fn send(&self, mut message: Message) -> Result<(), Error> {
         self.ensure_open("send a message")?;
         message.headers.to = Some(self.address.clone());
+        // WS-Addressing allows a MessageID on any message, and Mono's own client sends one (with
+        // ReplyTo) on one-way messages too. Its service needs that: after a session of one-way
+        // messages without MessageID, a Mono listener stops accepting connections.
+        message.headers.message_id = Some(format!("urn:uuid:{}", uuid::Uuid::new_v4()));
+        message.headers.reply_to = Some(ns::WSA10_ANONYMOUS.to_owned());
         match &self.link {
             Link::Duplex(duplex) => self.transmit(duplex, &message).await,
             Link::RequestReply(transport) => match self.exchange(&**transport, &message).await? {
