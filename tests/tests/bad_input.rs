@@ -150,3 +150,34 @@ async fn a_utf8_bom_before_the_envelope_is_accepted_as_mono_writes_it() {
     assert!(!reply.is_fault(), "{reply:?}");
     assert_eq!(reply.headers.relates_to.as_deref(), Some("urn:uuid:9"));
 }
+
+#[tokio::test]
+async fn too_many_distinct_names_exceed_the_name_table_quota() {
+    let address = "memory://bad-name-table";
+    let _host = calculator_host(address).await;
+    let mut good = good_session(address).await;
+    let mut bad = RawPeer::connect(address).await;
+    // 600 distinct 30-character names: 18,000 characters, over the 16,384 default.
+    let junk: String = (0..600).map(|i| format!("<name{i:026}/>")).collect();
+    bad.send(
+        CLEAR,
+        &format!(r#"<Clear xmlns="http://tempuri.org/">{junk}</Clear>"#),
+    )
+    .await;
+    assert_eq!(
+        subcode(&bad.receive().await.expect("a fault")),
+        "QuotaExceeded"
+    );
+    assert!(bad.receive().await.is_none());
+    // The same names repeated stay within the quota: it counts distinct names.
+    let mut repeat = RawPeer::connect(address).await;
+    let junk: String = (0..600).map(|_| "<sameNameRepeated/>").collect();
+    repeat
+        .send(
+            CLEAR,
+            &format!(r#"<Clear xmlns="http://tempuri.org/">{junk}</Clear>"#),
+        )
+        .await;
+    assert!(!repeat.receive().await.expect("Clear's reply").is_fault());
+    still_good(&mut good).await;
+}

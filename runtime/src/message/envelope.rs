@@ -10,7 +10,7 @@ use super::{
 };
 use crate::serialization::xml::{
     check_start, check_string_quota, element_ns, in_scope_namespaces, is_whitespace, map_error,
-    resolve_ref, trim, write_attr, write_ns_decl, write_text, UTF8_BOM,
+    resolve_ref, trim, write_attr, write_ns_decl, write_text, NameTable, UTF8_BOM,
 };
 use bytes::Bytes;
 use quick_xml::events::{BytesStart, Event};
@@ -440,6 +440,7 @@ struct EnvelopeReader<'i> {
     quotas: ReaderQuotas,
     env_ns: &'static str,
     depth: usize,
+    names: NameTable,
 }
 
 impl<'i> EnvelopeReader<'i> {
@@ -456,6 +457,7 @@ impl<'i> EnvelopeReader<'i> {
             quotas: *quotas,
             env_ns: envelope_ns(version),
             depth: 0,
+            names: NameTable::new(quotas.max_name_table_char_count),
         }
     }
 
@@ -533,6 +535,7 @@ impl<'i> EnvelopeReader<'i> {
             )));
         }
         check_start(&self.reader, start, self.reader.buffer_position())?;
+        self.names.record(start)?;
         if push {
             self.depth += 1;
         }

@@ -180,6 +180,58 @@ pub(crate) fn check_start<R>(
     Ok(())
 }
 
+/// WCF's `MaxNameTableCharCount`: the characters of all distinct names (element and attribute
+/// local names and prefixes) one message may use. Bounded by the quota itself, so a peer that
+/// invents a new name for every element cannot grow it.
+#[derive(Debug)]
+pub(crate) struct NameTable {
+    seen: std::collections::HashSet<Vec<u8>>,
+    chars: usize,
+    max: usize,
+}
+
+impl NameTable {
+    pub(crate) fn new(max: usize) -> Self {
+        NameTable {
+            seen: std::collections::HashSet::new(),
+            chars: 0,
+            max,
+        }
+    }
+
+    /// Records the names `start` uses.
+    pub(crate) fn record(&mut self, start: &BytesStart<'_>) -> Result<(), XmlError> {
+        let name = start.name();
+        self.add(name.local_name().into_inner())?;
+        if let Some(prefix) = name.prefix() {
+            self.add(prefix.into_inner())?;
+        }
+        for attr in start.attributes().flatten() {
+            self.add(attr.key.local_name().into_inner())?;
+            if let Some(prefix) = attr.key.prefix() {
+                self.add(prefix.into_inner())?;
+            }
+        }
+        Ok(())
+    }
+
+    fn add(&mut self, name: impl AsRef<[u8]>) -> Result<(), XmlError> {
+        let name = name.as_ref();
+        if self.seen.contains(name) {
+            return Ok(());
+        }
+        self.chars += name.len();
+        if self.chars > self.max {
+            return Err(XmlError::QuotaExceeded(format!(
+                "the message uses more than max_name_table_char_count ({}) characters of names",
+                self.max
+            )));
+        }
+        self.seen.insert(name.to_vec());
+        Ok(())
+    }
+}
+
 fn undeclared(prefix: &str, position: u64) -> XmlError {
     XmlError::Malformed(format!(
         "namespace prefix `{prefix}` is not declared (at byte {position})"
