@@ -61,6 +61,7 @@ pub mod encoding;
 mod error;
 mod fault;
 pub mod message;
+pub mod reliable;
 pub mod serialization;
 pub mod service;
 pub mod transport;

@@ -145,9 +145,7 @@ impl WsrmFault {
             WsrmFault::InvalidAcknowledgement { .. } => WsrmFaultCode::InvalidAcknowledgement,
             WsrmFault::MessageNumberRollover { .. } => WsrmFaultCode::MessageNumberRollover,
             WsrmFault::CreateSequenceRefused { .. } => WsrmFaultCode::CreateSequenceRefused,
-            WsrmFault::LastMessageNumberExceeded { .. } => {
-                WsrmFaultCode::LastMessageNumberExceeded
-            }
+            WsrmFault::LastMessageNumberExceeded { .. } => WsrmFaultCode::LastMessageNumberExceeded,
             WsrmFault::SequenceClosed { .. } => WsrmFaultCode::SequenceClosed,
             WsrmFault::WsrmRequired => WsrmFaultCode::WsrmRequired,
         }
@@ -221,7 +219,9 @@ impl WsrmFault {
     pub fn connection_limit_reached(server: &str) -> Self {
         WsrmFault::CreateSequenceRefused {
             code: SoapFaultCode::Receiver,
-            reason: format!("Server '{server}' is too busy to process this request. Try again later."),
+            reason: format!(
+                "Server '{server}' is too busy to process this request. Try again later."
+            ),
             connection_limit_reached: true,
         }
     }
@@ -257,14 +257,20 @@ mod tests {
         ] {
             assert!(code.is_defined_in(WsReliableMessagingFebruary2005));
             assert!(code.is_defined_in(WsReliableMessaging11));
-            assert_eq!(WsrmFaultCode::from_local_name(code.local_name()), Some(code));
+            assert_eq!(
+                WsrmFaultCode::from_local_name(code.local_name()),
+                Some(code)
+            );
         }
         assert!(LastMessageNumberExceeded.is_defined_in(WsReliableMessagingFebruary2005));
         assert!(!LastMessageNumberExceeded.is_defined_in(WsReliableMessaging11));
         assert!(!SequenceClosed.is_defined_in(WsReliableMessagingFebruary2005));
         assert!(SequenceClosed.is_defined_in(WsReliableMessaging11));
         assert_eq!(WsrmRequired.local_name(), "WSRMRequired");
-        assert_eq!(WsrmFaultCode::from_local_name("WsrmRequired"), Some(WsrmRequired));
+        assert_eq!(
+            WsrmFaultCode::from_local_name("WsrmRequired"),
+            Some(WsrmRequired)
+        );
         assert_eq!(WsrmFaultCode::from_local_name("Bogus"), None);
     }
 

@@ -158,7 +158,9 @@ impl RangeSet {
         if n == 0 || n > MAX_MESSAGE_NUMBER {
             return false;
         }
-        let i = self.ranges.partition_point(|r| r.upper.saturating_add(1) < n);
+        let i = self
+            .ranges
+            .partition_point(|r| r.upper.saturating_add(1) < n);
         match self.ranges.get(i) {
             // Inside, or adjacent above the range's upper bound, or just below its lower bound.
             Some(r) if r.lower <= n.saturating_add(1) => true,
@@ -380,7 +382,9 @@ mod tests {
         let overlapping =
             validate_ack_ranges(&[AckRange::new(1, 3), AckRange::new(2, 5)], 5).unwrap();
         assert_eq!(pairs(&overlapping), vec![(1, 5)]);
-        assert!(validate_ack_ranges(&[AckRange::new(0, 0)], 0).unwrap().is_empty());
+        assert!(validate_ack_ranges(&[AckRange::new(0, 0)], 0)
+            .unwrap()
+            .is_empty());
         assert_eq!(
             validate_ack_ranges(&[AckRange::new(1, 6)], 5),
             Err(AckRangeError::NeverSent {

@@ -8,6 +8,15 @@
 
 use std::time::Duration;
 
+/// The longest retransmission timeout Indigo arms (RFC 6298's 60 s upper bound). WCF has no
+/// cap: because it samples from each message's last attempt when the window slides, a message
+/// held behind a hole, or one whose ack only came back with a keep-alive poll minutes later,
+/// feeds a huge sample; the timeout grows, the next stall gives a bigger sample, and a lossy
+/// session crawls with timeouts of many minutes (the simulator found this). The cap bounds
+/// recovery, and keeps 1 + MaxRetryCount attempts (9 x 60 s) inside the default
+/// InactivityTimeout (10 min). The estimator's own values are untouched.
+pub const MAX_RETRANSMISSION_TIMEOUT: Duration = Duration::from_secs(60);
+
 /// WCF's `UnknownInitiationTime`: the initial RTT when no CreateSequence round trip was
 /// measured (the server side).
 pub const UNKNOWN_INITIATION_TIME: Duration = Duration::from_secs(2);
@@ -57,7 +66,8 @@ impl RttEstimator {
     }
 
     fn recompute_timeout(&mut self) {
-        self.timeout = (MIN_TIMEOUT_MARGIN + self.mean).max(self.mean + (self.serr << CHEBYCHEV_FACTOR));
+        self.timeout =
+            (MIN_TIMEOUT_MARGIN + self.mean).max(self.mean + (self.serr << CHEBYCHEV_FACTOR));
     }
 
     /// Folds in one sample: the time from a message's last (re)send to the ack that slid it out
@@ -70,13 +80,25 @@ impl RttEstimator {
         self.recompute_timeout();
     }
 
+    /// Recomputes the timeout from the estimates, undoing any backoff, as WCF's next ack does
+    /// (used when an ack slides the window without a sample Indigo trusts).
+    pub fn restore(&mut self) {
+        self.recompute_timeout();
+    }
+
     /// Doubles the timeout after a retransmission (WCF `timeout <<= 1`), saturating.
     pub fn backoff(&mut self) {
         self.timeout = self.timeout.saturating_mul(2).min(MAX_MEAN_RTT);
     }
 
-    /// The current retransmission timeout, in whole milliseconds as WCF's timer gets it.
+    /// The current retransmission timeout, in whole milliseconds as WCF's timer gets it,
+    /// capped at [`MAX_RETRANSMISSION_TIMEOUT`].
     pub fn timeout(&self) -> Duration {
+        from_units(self.timeout).min(MAX_RETRANSMISSION_TIMEOUT)
+    }
+
+    /// The timeout WCF would arm (no cap).
+    pub fn uncapped_timeout(&self) -> Duration {
         from_units(self.timeout)
     }
 
@@ -97,6 +119,14 @@ mod tests {
 
     fn ms(n: u64) -> Duration {
         Duration::from_millis(n)
+    }
+
+    #[test]
+    fn the_armed_timeout_is_capped() {
+        // A 30 s initial RTT: WCF arms max(30.4 s, 90 s) = 90 s; Indigo 60 s.
+        let rtt = RttEstimator::new(Duration::from_secs(30));
+        assert_eq!(rtt.uncapped_timeout(), Duration::from_secs(90));
+        assert_eq!(rtt.timeout(), MAX_RETRANSMISSION_TIMEOUT);
     }
 
     #[test]
@@ -161,8 +191,17 @@ mod tests {
         for _ in 0..200 {
             rtt.backoff();
         }
-        assert!(rtt.timeout() > Duration::from_secs(1_000_000), "saturates, no overflow");
+        assert!(
+            rtt.uncapped_timeout() > Duration::from_secs(1_000_000),
+            "saturates, no overflow"
+        );
+        assert_eq!(rtt.timeout(), MAX_RETRANSMISSION_TIMEOUT);
         rtt.sample(Duration::MAX);
-        assert!(rtt.timeout() > Duration::ZERO);
+        assert_eq!(rtt.timeout(), MAX_RETRANSMISSION_TIMEOUT);
+        // restore() undoes a backoff without a sample.
+        let mut rtt = RttEstimator::new(ms(100));
+        rtt.backoff();
+        rtt.restore();
+        assert_eq!(rtt.timeout(), ms(500));
     }
 }

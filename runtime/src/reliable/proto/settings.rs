@@ -112,6 +112,7 @@ pub struct ReliableSessionSettings {
     ordered: bool,
     reliable_messaging_version: ReliableMessagingVersion,
     selective_retransmission: bool,
+    karn_rtt_sampling: bool,
 }
 
 impl Default for ReliableSessionSettings {
@@ -126,6 +127,7 @@ impl Default for ReliableSessionSettings {
             ordered: true,
             reliable_messaging_version: ReliableMessagingVersion::default(),
             selective_retransmission: true,
+            karn_rtt_sampling: true,
         }
     }
 }
@@ -202,12 +204,8 @@ impl ReliableSessionSettings {
 
     /// Sets MaxPendingChannels: 1..=16384.
     pub fn set_max_pending_channels(&mut self, value: u32) -> Result<&mut Self, SettingsError> {
-        self.max_pending_channels = check_count(
-            "MaxPendingChannels",
-            value,
-            1,
-            MAX_PENDING_CHANNELS_LIMIT,
-        )?;
+        self.max_pending_channels =
+            check_count("MaxPendingChannels", value, 1, MAX_PENDING_CHANNELS_LIMIT)?;
         Ok(self)
     }
 
@@ -265,7 +263,7 @@ impl ReliableSessionSettings {
     /// resend the gaps that acknowledgement ranges show below the highest acknowledged number,
     /// and never resend a message the ranges already acknowledge. Only what is sent and when
     /// changes; every message is still a plain WS-RM message, so any peer interoperates.
-    /// Default true; false follows WCF exactly.
+    /// Default true; false retransmits as WCF does.
     pub fn selective_retransmission(&self) -> bool {
         self.selective_retransmission
     }
@@ -273,6 +271,23 @@ impl ReliableSessionSettings {
     /// Turns selective retransmission on or off.
     pub fn set_selective_retransmission(&mut self, value: bool) -> &mut Self {
         self.selective_retransmission = value;
+        self
+    }
+
+    /// Indigo's RTT sampling: take one sample per message when an acknowledgement (in order or
+    /// by a range) first covers it, never from a retransmitted message (Karn's rule), and seed
+    /// the estimate from the last CreateSequence attempt rather than the first. WCF samples
+    /// every message when the window slides past it, from its last attempt, so messages held
+    /// behind a hole or acked only by a keep-alive poll inflate the estimate (see
+    /// [`super::rtt::MAX_RETRANSMISSION_TIMEOUT`]). The estimator's arithmetic is WCF's either
+    /// way, and nothing on the wire changes. Default true; false samples as WCF does.
+    pub fn karn_rtt_sampling(&self) -> bool {
+        self.karn_rtt_sampling
+    }
+
+    /// Turns Indigo's RTT sampling on or off.
+    pub fn set_karn_rtt_sampling(&mut self, value: bool) -> &mut Self {
+        self.karn_rtt_sampling = value;
         self
     }
 }

@@ -1,0 +1,44 @@
+//! The sans-IO core of WS-ReliableMessaging (DESIGN principle 2, like quinn-proto and rustls).
+//!
+//! * [`ranges`]: acknowledgement range sets and ack validation.
+//! * [`settings`]: [`ReliableSessionSettings`], WCF's names, defaults and ranges.
+//! * [`rtt`]: WCF's RTT estimation and retransmission timeout.
+//! * [`sender`] / [`receiver`]: one sequence's source and destination.
+//! * [`session`]: one reliable session (handshake, keep-alive, close, faults).
+//! * [`listener`]: the service side: admission (MaxPendingChannels) and routing.
+//! * [`messages`] / [`fault`]: protocol messages and faults as Rust values.
+//!
+//! Time is a [`Timestamp`] supplied by the caller; nothing here reads a clock, sleeps,
+//! spawns or does I/O. Every input from the peer is validated and answered with a WS-RM
+//! fault or dropped; nothing panics on it. Every buffer is bounded by a setting.
+
+pub mod fault;
+pub mod listener;
+pub mod messages;
+pub mod ranges;
+pub mod receiver;
+pub mod rtt;
+pub mod sender;
+pub mod session;
+pub mod settings;
+mod time;
+
+#[cfg(test)]
+mod sim;
+#[cfg(test)]
+mod test_support;
+
+pub use fault::{SoapFaultCode, WsrmFault, WsrmFaultCode};
+pub use listener::{ChannelShape, Dispatch, Listener, ListenerConfig, SessionKey};
+pub use messages::{
+    Accept, AckRequested, Body, CloseSequence, CreateSequence, CreateSequenceResponse,
+    IncompleteSequenceBehavior, Offer, ProtocolMessage, SequenceAcknowledgement, SequenceHeader,
+    TerminateSequence,
+};
+pub use ranges::{AckRange, RangeSet};
+pub use session::{
+    Action, MemoryUse, PollingMode, ReliableSession, Role, SendBlocked, SessionConfig,
+    SessionError, SessionStats, SessionTimeouts, TrySendError,
+};
+pub use settings::{ReliableMessagingVersion, ReliableSessionSettings, SettingsError};
+pub use time::Timestamp;
