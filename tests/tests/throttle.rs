@@ -77,11 +77,11 @@ async fn calls_over_the_limit_wait_and_all_complete() {
     );
 }
 
-#[tokio::test]
-async fn a_session_over_the_limit_waits_until_one_ends() {
-    let address = "memory://throttle-sessions";
+/// With `limits`, a second session's first call must wait while the first session is open,
+/// and complete once it closes.
+async fn second_session_waits_for_the_first(address: &str, limits: ServiceThrottle, what: &str) {
     let _host = ServiceHost::builder(WorkContract::per_session(WorkService::default))
-        .throttle(limits(16, 1, 100))
+        .throttle(limits)
         .endpoint(MemoryBinding::new(), address)
         .open()
         .await
@@ -95,47 +95,32 @@ async fn a_session_over_the_limit_waits_until_one_ends() {
         .unwrap();
     let waiting = tokio::spawn(async move { second.busy().await });
     tokio::time::sleep(Duration::from_millis(150)).await;
-    assert!(
-        !waiting.is_finished(),
-        "the second session was served over the limit"
-    );
+    assert!(!waiting.is_finished(), "{what}: served over the limit");
     first.close().await.unwrap();
     let served = tokio::time::timeout(Duration::from_secs(5), waiting).await;
     assert_eq!(
         served.expect("served once a slot freed").unwrap().unwrap(),
-        1
+        1,
+        "{what}"
     );
 }
 
 #[tokio::test]
+async fn a_session_over_the_limit_waits_until_one_ends() {
+    second_session_waits_for_the_first(
+        "memory://throttle-sessions",
+        limits(16, 1, 100),
+        "sessions",
+    )
+    .await;
+}
+
+#[tokio::test]
 async fn instances_over_the_limit_wait() {
-    let address = "memory://throttle-instances";
-    let _host = ServiceHost::builder(WorkContract::per_session(WorkService::default))
-        .throttle(limits(16, 100, 1))
-        .endpoint(MemoryBinding::new(), address)
-        .open()
-        .await
-        .unwrap();
-    let first = WorkClient::connect(&MemoryBinding::new(), address)
-        .await
-        .unwrap();
-    first.busy().await.unwrap();
-    let second = WorkClient::connect(&MemoryBinding::new(), address)
-        .await
-        .unwrap();
-    let waiting = tokio::spawn(async move { second.busy().await });
-    tokio::time::sleep(Duration::from_millis(150)).await;
-    assert!(
-        !waiting.is_finished(),
-        "a second instance was made over the limit"
-    );
-    first.close().await.unwrap();
-    let served = tokio::time::timeout(Duration::from_secs(5), waiting).await;
-    assert_eq!(
-        served
-            .expect("served once the instance was dropped")
-            .unwrap()
-            .unwrap(),
-        1
-    );
+    second_session_waits_for_the_first(
+        "memory://throttle-instances",
+        limits(16, 100, 1),
+        "instances",
+    )
+    .await;
 }
