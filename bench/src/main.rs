@@ -1,0 +1,361 @@
+//! `indigo-bench`: Indigo side by side with tarpc and a raw TCP echo floor, in one run, on
+//! loopback. Server and client run on separate tokio runtimes in one process.
+//!
+//! Scenario 1: one client, sequential request-reply calls: calls/s, p50, p99.
+//! Scenario 2: N concurrent connections/sessions (default 64), one client each: aggregate calls/s.
+
+mod measure;
+mod systems;
+
+use measure::{Latency, Summary, Timing};
+use std::fmt::Write as _;
+use std::time::Duration;
+use systems::{Caller, System};
+
+const USAGE: &str = "\
+indigo-bench: Indigo against tarpc and a raw TCP echo floor (loopback, one run)
+
+USAGE: indigo-bench [OPTIONS]
+
+  --warmup SECS       warm-up before each measurement        [default 1]
+  --rounds N          measured rounds per figure              [default 3]
+  --round-secs SECS   length of one measured round            [default 2]
+  --conns N           connections/sessions in scenario 2      [default 64]
+  --payload BYTES     payload size (a String of that length)  [default 64]
+  --runtime KIND      tokio flavour of both runtimes: current | multi [default current]
+  --systems LIST      comma list of raw,tarpc,nettcp,wshttp   [default all]
+  --out PATH          markdown output                         [default bench/results.md]
+";
+
+#[derive(Debug, Clone)]
+struct Options {
+    timing: Timing,
+    conns: usize,
+    payload: usize,
+    multi_thread: bool,
+    systems: Vec<System>,
+    out: String,
+}
+
+fn parse_args() -> Result<Options, String> {
+    let mut opts = Options {
+        timing: Timing {
+            warmup: Duration::from_secs(1),
+            rounds: 3,
+            round: Duration::from_secs(2),
+        },
+        conns: 64,
+        payload: 64,
+        multi_thread: false,
+        systems: System::ALL.to_vec(),
+        out: concat!(env!("CARGO_MANIFEST_DIR"), "/results.md").to_owned(),
+    };
+    let mut args = std::env::args().skip(1);
+    while let Some(flag) = args.next() {
+        if flag == "-h" || flag == "--help" {
+            print!("{USAGE}");
+            std::process::exit(0);
+        }
+        let value = args.next().ok_or_else(|| format!("{flag} needs a value"))?;
+        let secs = |v: &str| -> Result<Duration, String> {
+            v.parse::<f64>()
+                .ok()
+                .filter(|s| *s >= 0.0)
+                .map(Duration::from_secs_f64)
+                .ok_or_else(|| format!("{flag}: not a number of seconds: {v}"))
+        };
+        let count = |v: &str| -> Result<usize, String> {
+            v.parse::<usize>()
+                .ok()
+                .filter(|n| *n > 0)
+                .ok_or_else(|| format!("{flag}: not a positive integer: {v}"))
+        };
+        match flag.as_str() {
+            "--warmup" => opts.timing.warmup = secs(&value)?,
+            "--rounds" => opts.timing.rounds = count(&value)?,
+            "--round-secs" => opts.timing.round = secs(&value)?,
+            "--conns" => opts.conns = count(&value)?,
+            "--payload" => opts.payload = count(&value)?,
+            "--out" => opts.out = value,
+            "--runtime" => {
+                opts.multi_thread = match value.as_str() {
+                    "current" => false,
+                    "multi" => true,
+                    other => return Err(format!("--runtime: current or multi, not {other}")),
+                }
+            }
+            "--systems" => {
+                opts.systems = value
+                    .split(',')
+                    .map(|key| {
+                        System::ALL
+                            .into_iter()
+                            .find(|s| s.key() == key.trim())
+                            .ok_or_else(|| format!("--systems: unknown system {key}"))
+                    })
+                    .collect::<Result<_, _>>()?;
+            }
+            other => return Err(format!("unknown option {other}\n\n{USAGE}")),
+        }
+    }
+    Ok(opts)
+}
+
+fn runtime(multi_thread: bool, name: &str) -> tokio::runtime::Runtime {
+    let mut builder = if multi_thread {
+        tokio::runtime::Builder::new_multi_thread()
+    } else {
+        tokio::runtime::Builder::new_current_thread()
+    };
+    builder
+        .enable_all()
+        .thread_name(name)
+        .build()
+        .expect("build a tokio runtime")
+}
+
+/// What one system gave in both scenarios.
+#[derive(Debug)]
+struct Row {
+    system: System,
+    latency: Result<Latency, String>,
+    throughput: Result<Summary, String>,
+}
+
+async fn run_with<C, F, Fut>(
+    opts: &Options,
+    address: &str,
+    connect: F,
+) -> (Result<Latency, String>, Result<Summary, String>)
+where
+    C: Caller,
+    F: Fn(String) -> Fut,
+    Fut: std::future::Future<Output = Result<C, String>>,
+{
+    let payload = "x".repeat(opts.payload);
+    let latency = async {
+        let mut caller = connect(address.to_owned()).await?;
+        measure::latency(&mut caller, &payload, opts.timing).await
+    }
+    .await;
+    let throughput = async {
+        let mut callers = Vec::with_capacity(opts.conns);
+        for _ in 0..opts.conns {
+            callers.push(connect(address.to_owned()).await?);
+        }
+        measure::throughput(callers, &payload, opts.timing).await
+    }
+    .await;
+    (latency, throughput)
+}
+
+async fn run_system(system: System, opts: &Options, server_rt: &tokio::runtime::Handle) -> Row {
+    let server = match systems::start(system, server_rt).await {
+        Ok(server) => server,
+        Err(e) => {
+            return Row {
+                system,
+                latency: Err(e.clone()),
+                throughput: Err(e),
+            }
+        }
+    };
+    let address = server.address.clone();
+    let (latency, throughput) = match system {
+        System::Raw => {
+            run_with(opts, &address, |a| async move {
+                systems::raw::connect(&a).await
+            })
+            .await
+        }
+        System::Tarpc => {
+            run_with(opts, &address, |a| async move {
+                systems::tarpc_echo::connect(&a).await
+            })
+            .await
+        }
+        System::NetTcp | System::WsHttp => {
+            run_with(opts, &address, |a| async move {
+                systems::indigo_echo::connect(system, &a).await
+            })
+            .await
+        }
+    };
+    server.stop().await;
+    Row {
+        system,
+        latency,
+        throughput,
+    }
+}
+
+fn fmt_rate(s: &Summary) -> String {
+    let k = |v: f64| format!("{:.1}k", v / 1000.0);
+    format!("{} [{}–{}]", k(s.median), k(s.min), k(s.max))
+}
+
+fn fmt_us(s: &Summary) -> String {
+    format!("{:.1} [{:.1}–{:.1}]", s.median, s.min, s.max)
+}
+
+fn ratio(figure: f64, peer: Option<f64>) -> String {
+    match peer {
+        Some(peer) if peer > 0.0 => format!("{:.2}×", figure / peer),
+        _ => "—".to_owned(),
+    }
+}
+
+fn table(rows: &[Row], opts: &Options) -> String {
+    let find = |system: System| rows.iter().find(|r| r.system == system);
+    let peer_latency = |system: System| {
+        find(system).and_then(|r| r.latency.as_ref().ok().map(|l| l.calls_per_s.median))
+    };
+    let peer_throughput =
+        |system: System| find(system).and_then(|r| r.throughput.as_ref().ok().map(|t| t.median));
+    let mut out = String::new();
+    out.push_str(
+        "| scenario | system | conns | calls/s median [min–max] | p50 µs median [min–max] | p99 µs median [min–max] | × raw floor | × tarpc |\n",
+    );
+    out.push_str("|---|---|---|---|---|---|---|---|\n");
+    for row in rows {
+        let label = row.system.label();
+        match &row.latency {
+            Ok(l) => {
+                let (vs_raw, vs_tarpc) = if row.system.is_indigo() {
+                    (
+                        ratio(l.calls_per_s.median, peer_latency(System::Raw)),
+                        ratio(l.calls_per_s.median, peer_latency(System::Tarpc)),
+                    )
+                } else {
+                    ("".to_owned(), "".to_owned())
+                };
+                let _ = writeln!(
+                    out,
+                    "| 1 request-reply latency | {label} | 1 | {} | {} | {} | {vs_raw} | {vs_tarpc} |",
+                    fmt_rate(&l.calls_per_s),
+                    fmt_us(&l.p50_us),
+                    fmt_us(&l.p99_us)
+                );
+            }
+            Err(e) => {
+                let _ = writeln!(
+                    out,
+                    "| 1 request-reply latency | {label} | 1 | FAILED: {} | | | | |",
+                    e.replace('|', "/")
+                );
+            }
+        }
+    }
+    for row in rows {
+        let label = row.system.label();
+        match &row.throughput {
+            Ok(t) => {
+                let (vs_raw, vs_tarpc) = if row.system.is_indigo() {
+                    (
+                        ratio(t.median, peer_throughput(System::Raw)),
+                        ratio(t.median, peer_throughput(System::Tarpc)),
+                    )
+                } else {
+                    ("".to_owned(), "".to_owned())
+                };
+                let _ = writeln!(
+                    out,
+                    "| 2 request-reply throughput | {label} | {} | {} | — | — | {vs_raw} | {vs_tarpc} |",
+                    opts.conns,
+                    fmt_rate(t)
+                );
+            }
+            Err(e) => {
+                let _ = writeln!(
+                    out,
+                    "| 2 request-reply throughput | {label} | {} | FAILED: {} | | | | |",
+                    opts.conns,
+                    e.replace('|', "/")
+                );
+            }
+        }
+    }
+    out
+}
+
+fn main() {
+    let opts = match parse_args() {
+        Ok(opts) => opts,
+        Err(e) => {
+            eprintln!("{e}");
+            std::process::exit(2);
+        }
+    };
+
+    // The server runtime runs on its own thread until the end of the run.
+    let server_rt = runtime(opts.multi_thread, "bench-server");
+    let server_handle = server_rt.handle().clone();
+    let (shutdown_tx, shutdown_rx) = tokio::sync::oneshot::channel::<()>();
+    let server_thread = std::thread::Builder::new()
+        .name("bench-server".to_owned())
+        .spawn(move || {
+            server_rt.block_on(async {
+                let _ = shutdown_rx.await;
+            });
+            server_rt.shutdown_timeout(Duration::from_secs(1));
+        })
+        .expect("spawn the server thread");
+
+    let client_rt = runtime(opts.multi_thread, "bench-client");
+    let mut rows = Vec::new();
+    for &system in &opts.systems {
+        eprintln!("measuring {} ...", system.label());
+        let row = client_rt.block_on(run_system(system, &opts, &server_handle));
+        if let Err(e) = &row.latency {
+            eprintln!("  scenario 1 failed: {e}");
+        }
+        if let Err(e) = &row.throughput {
+            eprintln!("  scenario 2 failed: {e}");
+        }
+        rows.push(row);
+    }
+    drop(client_rt);
+    let _ = shutdown_tx.send(());
+    let _ = server_thread.join();
+
+    let t = opts.timing;
+    let processors = std::thread::available_parallelism().map_or(1, usize::from);
+    let mut md = String::new();
+    let _ = writeln!(md, "## indigo-bench results\n");
+    let _ = writeln!(
+        md,
+        "Loopback 127.0.0.1, {processors} processors; server and client on separate tokio {} runtimes in one process; \
+         payload {} bytes; each figure: {:.1} s warm-up then {} rounds of {:.1} s, median [min–max] over rounds. \
+         Scenario 2 uses {} clients, each with its own connection (Indigo: its own session), calling back to back. \
+         Indigo hosts a singleton service (`&self` operation) with ServiceThrottle raised to {} calls / {} sessions / {} instances. \
+         TCP_NODELAY on every connection. Ratios are calls/s medians measured in this run.\n",
+        if opts.multi_thread { "multi_thread" } else { "current_thread" },
+        opts.payload,
+        t.warmup.as_secs_f64(),
+        t.rounds,
+        t.round.as_secs_f64(),
+        opts.conns,
+        systems::indigo_echo::THROTTLE.max_concurrent_calls,
+        systems::indigo_echo::THROTTLE.max_concurrent_sessions,
+        systems::indigo_echo::THROTTLE.max_concurrent_instances,
+    );
+    md.push_str(&table(&rows, &opts));
+    md.push_str(
+        "\nNot measured: Indigo NetTcpBinding with a reliable session and Indigo WsHttpBinding with a \
+         reliable session. The reliable-session binding element is not built yet, so those rows do not exist; \
+         scenarios 3-5 of issue 5 are not implemented either.\n",
+    );
+    println!("{md}");
+    if let Some(dir) = std::path::Path::new(&opts.out).parent() {
+        if !dir.as_os_str().is_empty() {
+            let _ = std::fs::create_dir_all(dir);
+        }
+    }
+    match std::fs::write(&opts.out, &md) {
+        Ok(()) => eprintln!("wrote {}", opts.out),
+        Err(e) => {
+            eprintln!("could not write {}: {e}", opts.out);
+            std::process::exit(1);
+        }
+    }
+}

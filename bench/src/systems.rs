@@ -1,0 +1,389 @@
+//! The systems under test: a server started on the server runtime, and callers (one
+//! connection or session each) made on the client runtime.
+
+use futures::StreamExt;
+use std::future::Future;
+use std::net::SocketAddr;
+use tarpc::server::Channel;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::oneshot;
+
+/// One connection (or session) that can make echo calls one after another.
+pub trait Caller: Send + 'static {
+    /// Sends `payload` and waits for its echo.
+    fn call(&mut self, payload: &str) -> impl Future<Output = Result<(), String>> + Send;
+}
+
+/// Which system a row is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum System {
+    Raw,
+    Tarpc,
+    NetTcp,
+    WsHttp,
+}
+
+impl System {
+    pub const ALL: [System; 4] = [System::Raw, System::Tarpc, System::NetTcp, System::WsHttp];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            System::Raw => "raw tokio TCP echo (floor)",
+            System::Tarpc => "tarpc 0.38, bincode/TCP",
+            System::NetTcp => "Indigo NetTcpBinding",
+            System::WsHttp => "Indigo WsHttpBinding",
+        }
+    }
+
+    pub fn key(self) -> &'static str {
+        match self {
+            System::Raw => "raw",
+            System::Tarpc => "tarpc",
+            System::NetTcp => "nettcp",
+            System::WsHttp => "wshttp",
+        }
+    }
+
+    pub fn is_indigo(self) -> bool {
+        matches!(self, System::NetTcp | System::WsHttp)
+    }
+}
+
+/// A running server: where to reach it, and how to stop it.
+#[derive(Debug)]
+pub struct Server {
+    pub address: String,
+    stop: Option<oneshot::Sender<()>>,
+    done: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Server {
+    /// Stops the server and waits until it has closed.
+    pub async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(done) = self.done.take() {
+            let _ = done.await;
+        }
+    }
+}
+
+/// Starts `system`'s server on the runtime behind `server_rt`.
+pub async fn start(system: System, server_rt: &tokio::runtime::Handle) -> Result<Server, String> {
+    let (stop_tx, stop_rx) = oneshot::channel::<()>();
+    let (addr_tx, addr_rx) = oneshot::channel::<Result<String, String>>();
+    let done = server_rt.spawn(async move {
+        match system {
+            System::Raw => raw::serve(addr_tx, stop_rx).await,
+            System::Tarpc => tarpc_echo::serve(addr_tx, stop_rx).await,
+            System::NetTcp => indigo_echo::serve_net_tcp(addr_tx, stop_rx).await,
+            System::WsHttp => indigo_echo::serve_ws_http(addr_tx, stop_rx).await,
+        }
+    });
+    let address = addr_rx
+        .await
+        .map_err(|_| "the server task ended before it reported an address".to_owned())??;
+    Ok(Server {
+        address,
+        stop: Some(stop_tx),
+        done: Some(done),
+    })
+}
+
+/// Runs an accept loop until `stop` fires, handing each accepted (NODELAY) stream to `serve`.
+async fn accept_loop<F, Fut>(listener: TcpListener, mut stop: oneshot::Receiver<()>, serve: F)
+where
+    F: Fn(TcpStream) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let mut connections = tokio::task::JoinSet::new();
+    loop {
+        tokio::select! {
+            _ = &mut stop => break,
+            accepted = listener.accept() => {
+                let Ok((stream, _)) = accepted else { continue };
+                let _ = stream.set_nodelay(true);
+                connections.spawn(serve(stream));
+            }
+        }
+    }
+    connections.shutdown().await;
+}
+
+async fn bind() -> Result<(TcpListener, SocketAddr), String> {
+    let listener = TcpListener::bind("127.0.0.1:0")
+        .await
+        .map_err(|e| format!("bind: {e}"))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| format!("local_addr: {e}"))?;
+    Ok((listener, addr))
+}
+
+async fn connect_tcp(address: &str) -> Result<TcpStream, String> {
+    let stream = TcpStream::connect(address)
+        .await
+        .map_err(|e| format!("connect {address}: {e}"))?;
+    stream
+        .set_nodelay(true)
+        .map_err(|e| format!("nodelay: {e}"))?;
+    Ok(stream)
+}
+
+/// The floor: frames of a 4-byte big-endian length and that many bytes, echoed back.
+pub mod raw {
+    use super::*;
+
+    pub async fn serve(
+        addr_tx: oneshot::Sender<Result<String, String>>,
+        stop: oneshot::Receiver<()>,
+    ) {
+        let (listener, addr) = match bind().await {
+            Ok(bound) => bound,
+            Err(e) => {
+                let _ = addr_tx.send(Err(e));
+                return;
+            }
+        };
+        let _ = addr_tx.send(Ok(addr.to_string()));
+        accept_loop(listener, stop, |stream| async move {
+            let _ = echo_connection(stream).await;
+        })
+        .await;
+    }
+
+    async fn echo_connection(mut stream: TcpStream) -> std::io::Result<()> {
+        let mut frame = Vec::with_capacity(1024);
+        loop {
+            let mut len = [0u8; 4];
+            if stream.read_exact(&mut len).await.is_err() {
+                return Ok(());
+            }
+            let n = u32::from_be_bytes(len) as usize;
+            frame.clear();
+            frame.extend_from_slice(&len);
+            frame.resize(4 + n, 0);
+            stream.read_exact(&mut frame[4..]).await?;
+            stream.write_all(&frame).await?;
+        }
+    }
+
+    #[derive(Debug)]
+    pub struct RawCaller {
+        stream: TcpStream,
+        frame: Vec<u8>,
+    }
+
+    pub async fn connect(address: &str) -> Result<RawCaller, String> {
+        Ok(RawCaller {
+            stream: connect_tcp(address).await?,
+            frame: Vec::with_capacity(1024),
+        })
+    }
+
+    impl Caller for RawCaller {
+        async fn call(&mut self, payload: &str) -> Result<(), String> {
+            let err = |e: std::io::Error| e.to_string();
+            self.frame.clear();
+            self.frame
+                .extend_from_slice(&(payload.len() as u32).to_be_bytes());
+            self.frame.extend_from_slice(payload.as_bytes());
+            self.stream.write_all(&self.frame).await.map_err(err)?;
+            let mut len = [0u8; 4];
+            self.stream.read_exact(&mut len).await.map_err(err)?;
+            let n = u32::from_be_bytes(len) as usize;
+            self.frame.resize(n, 0);
+            self.stream
+                .read_exact(&mut self.frame[..n])
+                .await
+                .map_err(err)?;
+            if n != payload.len() {
+                return Err(format!("echo of {} bytes came back as {n}", payload.len()));
+            }
+            Ok(())
+        }
+    }
+}
+
+/// tarpc over TCP with its length-delimited framing and bincode, NODELAY on both ends.
+pub mod tarpc_echo {
+    use super::*;
+    use tarpc::tokio_serde::formats::Bincode;
+
+    #[tarpc::service]
+    pub trait EchoRpc {
+        async fn echo(text: String) -> String;
+    }
+
+    #[derive(Clone, Debug)]
+    struct EchoRpcServer;
+
+    impl EchoRpc for EchoRpcServer {
+        async fn echo(self, _: tarpc::context::Context, text: String) -> String {
+            text
+        }
+    }
+
+    pub async fn serve(
+        addr_tx: oneshot::Sender<Result<String, String>>,
+        stop: oneshot::Receiver<()>,
+    ) {
+        let (listener, addr) = match bind().await {
+            Ok(bound) => bound,
+            Err(e) => {
+                let _ = addr_tx.send(Err(e));
+                return;
+            }
+        };
+        let _ = addr_tx.send(Ok(addr.to_string()));
+        accept_loop(listener, stop, |stream| async move {
+            let transport = tarpc::serde_transport::Transport::from((stream, Bincode::default()));
+            tarpc::server::BaseChannel::with_defaults(transport)
+                .execute(EchoRpcServer.serve())
+                .for_each(|response| async move {
+                    tokio::spawn(response);
+                })
+                .await;
+        })
+        .await;
+    }
+
+    #[derive(Debug)]
+    pub struct TarpcCaller {
+        client: EchoRpcClient,
+    }
+
+    pub async fn connect(address: &str) -> Result<TarpcCaller, String> {
+        let stream = connect_tcp(address).await?;
+        let transport = tarpc::serde_transport::Transport::from((stream, Bincode::default()));
+        let client = EchoRpcClient::new(tarpc::client::Config::default(), transport).spawn();
+        Ok(TarpcCaller { client })
+    }
+
+    impl Caller for TarpcCaller {
+        async fn call(&mut self, payload: &str) -> Result<(), String> {
+            let reply = self
+                .client
+                .echo(tarpc::context::current(), payload.to_owned())
+                .await
+                .map_err(|e| e.to_string())?;
+            if reply.len() != payload.len() {
+                return Err("wrong echo".to_owned());
+            }
+            Ok(())
+        }
+    }
+}
+
+/// Indigo: one echo contract with a `&self` operation, hosted by `ServiceHost` as a singleton.
+pub mod indigo_echo {
+    use super::*;
+    use indigo::{NetTcpBinding, ServiceHost, ServiceThrottle, WsHttpBinding};
+
+    #[indigo::service_contract(name = "IEcho", namespace = "http://example.org/bench/")]
+    pub trait Echo {
+        #[operation]
+        async fn echo(&self, text: String) -> String;
+    }
+
+    #[derive(Debug, Default)]
+    struct EchoService;
+
+    impl Echo for EchoService {
+        async fn echo(&self, text: String) -> String {
+            text
+        }
+    }
+
+    /// Generous limits so the host's throttle never holds back 64 concurrent sessions (the
+    /// defaults are 16 calls and 100 sessions per processor).
+    pub const THROTTLE: ServiceThrottle = ServiceThrottle {
+        max_concurrent_calls: 4096,
+        max_concurrent_sessions: 4096,
+        max_concurrent_instances: 8192,
+    };
+
+    async fn serve<B>(
+        binding: B,
+        address: &str,
+        addr_tx: oneshot::Sender<Result<String, String>>,
+        stop: oneshot::Receiver<()>,
+    ) where
+        B: indigo::Binding,
+        EchoContract: indigo::binding::CarriedBy<B>,
+    {
+        let opened = ServiceHost::builder(EchoContract::single(EchoService))
+            .endpoint(binding, address)
+            .throttle(THROTTLE)
+            .open()
+            .await;
+        let host = match opened {
+            Ok(host) => host,
+            Err(e) => {
+                let _ = addr_tx.send(Err(format!("open the host: {e}")));
+                return;
+            }
+        };
+        let address = host.addresses().remove(0);
+        let _ = addr_tx.send(Ok(address));
+        let _ = stop.await;
+        host.abort();
+    }
+
+    pub async fn serve_net_tcp(
+        addr_tx: oneshot::Sender<Result<String, String>>,
+        stop: oneshot::Receiver<()>,
+    ) {
+        serve(
+            NetTcpBinding::new(),
+            "net.tcp://127.0.0.1:0/echo",
+            addr_tx,
+            stop,
+        )
+        .await;
+    }
+
+    pub async fn serve_ws_http(
+        addr_tx: oneshot::Sender<Result<String, String>>,
+        stop: oneshot::Receiver<()>,
+    ) {
+        serve(
+            WsHttpBinding::new(),
+            "http://127.0.0.1:0/echo",
+            addr_tx,
+            stop,
+        )
+        .await;
+    }
+
+    #[derive(Debug)]
+    pub struct IndigoCaller {
+        client: EchoClient,
+    }
+
+    pub async fn connect(system: System, address: &str) -> Result<IndigoCaller, String> {
+        let client = match system {
+            System::NetTcp => EchoClient::connect(&NetTcpBinding::new(), address).await,
+            System::WsHttp => EchoClient::connect(&WsHttpBinding::new(), address).await,
+            _ => unreachable!("not an Indigo system"),
+        }
+        .map_err(|e| format!("connect {address}: {e}"))?;
+        Ok(IndigoCaller { client })
+    }
+
+    impl Caller for IndigoCaller {
+        async fn call(&mut self, payload: &str) -> Result<(), String> {
+            let reply = self
+                .client
+                .echo(payload.to_owned())
+                .await
+                .map_err(|e| e.to_string())?;
+            if reply.len() != payload.len() {
+                return Err("wrong echo".to_owned());
+            }
+            Ok(())
+        }
+    }
+}
