@@ -8,3 +8,4 @@
 //! The XML form of WS-RM messages and the async driver live outside `proto`.
 
 pub mod proto;
+pub mod wire;
