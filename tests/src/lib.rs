@@ -1,6 +1,8 @@
 //! Helpers for the end-to-end suites: a raw peer that speaks hand-written SOAP, to test what
 //! the service does with messages a generated client would never send.
 
+pub mod echo;
+
 use bytes::Bytes;
 use indigo::encoding::{MessageEncoder, TextMessageEncoder};
 use indigo::message::{Message, MessageVersion};

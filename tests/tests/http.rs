@@ -2,54 +2,10 @@
 //! request-reply, one-way (202 Accepted), typed faults, and what the service does with bad
 //! HTTP input.
 
-use indigo::{BasicHttpBinding, CallError, Fault, ServiceHost, WsHttpBinding};
-use serde::{Deserialize, Serialize};
-use std::sync::{Arc, Mutex};
+use indigo::{BasicHttpBinding, CallError, ServiceHost, WsHttpBinding};
+use indigo_tests::echo::{EchoClient, EchoContract, EchoService};
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct EchoFault {
-    #[serde(rename = "Reason")]
-    pub reason: String,
-}
-
-#[indigo::service_contract(name = "IEcho", namespace = "http://example.org/echo/")]
-pub trait Echo {
-    #[operation]
-    async fn echo(&self, text: String) -> String;
-    #[operation(one_way)]
-    async fn notify(&self, text: String);
-    #[operation]
-    async fn fail(&self, text: String) -> Result<String, Fault<EchoFault>>;
-}
-
-#[derive(Default, Clone)]
-struct EchoService {
-    last_notified: Arc<Mutex<Option<String>>>,
-}
-
-impl Echo for EchoService {
-    async fn echo(&self, text: String) -> String {
-        if text == "last-notify" {
-            return self
-                .last_notified
-                .lock()
-                .unwrap()
-                .clone()
-                .unwrap_or_default();
-        }
-        text
-    }
-
-    async fn notify(&self, text: String) {
-        *self.last_notified.lock().unwrap() = Some(text);
-    }
-
-    async fn fail(&self, text: String) -> Result<String, Fault<EchoFault>> {
-        Err(Fault::new("echo failed", EchoFault { reason: text }))
-    }
-}
 
 async fn host<B>(binding: B) -> (ServiceHost, String)
 where

@@ -13,10 +13,9 @@
 //! Mono listens on 127.0.0.1 only: net.tcp binds the address as written, and the HTTP bindings
 //! use `HostNameComparisonMode.Exact` (without it Mono's HTTP listener binds 0.0.0.0).
 
-use indigo::{BasicHttpBinding, CallError, CustomBinding, Fault, ServiceHost, WsHttpBinding};
+use indigo::{BasicHttpBinding, CallError, CustomBinding, ServiceHost, WsHttpBinding};
 use indigo_examples::calculator::{Calculator, CalculatorSessionClient, CalculatorSessionContract};
-use serde::{Deserialize, Serialize};
-use std::sync::{Arc, Mutex};
+use indigo_tests::echo::{EchoClient, EchoContract, EchoService};
 use std::time::Duration;
 
 /// Starting, driving and stopping the Mono peer.
@@ -482,46 +481,6 @@ async fn indigo_client_drives_a_mono_calculator_over_tcp_text() {
 
 // ---------------------------------------------------------------------------------------------
 // The echo contract over HTTP: BasicHttpBinding (SOAP 1.1) and SOAP 1.2 + WS-Addressing 1.0.
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct EchoFault {
-    #[serde(rename = "Reason")]
-    pub reason: String,
-}
-
-#[indigo::service_contract(name = "IEcho", namespace = "http://example.org/echo/")]
-pub trait Echo {
-    #[operation]
-    async fn echo(&self, text: String) -> String;
-    #[operation(one_way)]
-    async fn notify(&self, text: String);
-    #[operation]
-    async fn fail(&self, text: String) -> Result<String, Fault<EchoFault>>;
-}
-
-/// Echoes; `Echo("last-notify")` returns the last text passed to `Notify`; `Fail` faults with
-/// reason "echo failed" and the text as the detail's `Reason`.
-#[derive(Debug, Default, Clone)]
-struct EchoService {
-    last_notified: Arc<Mutex<String>>,
-}
-
-impl Echo for EchoService {
-    async fn echo(&self, text: String) -> String {
-        if text == "last-notify" {
-            return self.last_notified.lock().unwrap().clone();
-        }
-        text
-    }
-
-    async fn notify(&self, text: String) {
-        *self.last_notified.lock().unwrap() = text;
-    }
-
-    async fn fail(&self, text: String) -> Result<String, Fault<EchoFault>> {
-        Err(Fault::new("echo failed", EchoFault { reason: text }))
-    }
-}
 
 async fn mono_client_against_indigo_echo<B>(binding: B, mono_binding: &str)
 where

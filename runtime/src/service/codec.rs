@@ -4,9 +4,7 @@
 use super::dispatch::Reply;
 use crate::contract::{ContractDescription, OperationDescription};
 use crate::fault::Fault;
-use crate::message::{
-    Body, BodyReader, BodyWriter, Message, MessageFault, ReaderQuotas, XmlError, XmlFragment,
-};
+use crate::message::{Body, BodyReader, BodyWriter, Message, MessageFault, ReaderQuotas, XmlError};
 use crate::serialization::to_fragment;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -17,12 +15,6 @@ fn unreadable(op: &OperationDescription, error: XmlError) -> Box<MessageFault> {
         &error,
         &format!("The request for operation '{}'", op.name),
     ))
-}
-
-/// An empty placeholder body, for a parameterless request sent with an empty SOAP body.
-fn empty_wrapper() -> &'static XmlFragment {
-    static EMPTY: std::sync::OnceLock<XmlFragment> = std::sync::OnceLock::new();
-    EMPTY.get_or_init(|| XmlFragment::new(""))
 }
 
 /// Opens the request wrapper of `op`. A parameterless operation also accepts an empty body.
@@ -56,14 +48,11 @@ pub fn read_param<T: DeserializeOwned>(
 ) -> Result<T, Box<MessageFault>> {
     match reader {
         Some(reader) => reader.part(name).map_err(|e| unreadable(op, e)),
-        // Only parameterless operations get here, so this is unreachable in generated code;
-        // answer as for any missing parameter rather than panic.
-        None => {
-            let mut empty =
-                BodyReader::open(empty_wrapper(), op.name, "", &ReaderQuotas::default())
-                    .map_err(|e| unreadable(op, e))?;
-            empty.part(name).map_err(|e| unreadable(op, e))
-        }
+        // An empty body is only accepted for parameterless operations, which read nothing.
+        None => Err(unreadable(
+            op,
+            XmlError::Deserialize(format!("missing parameter `{name}`")),
+        )),
     }
 }
 
