@@ -34,6 +34,9 @@ pub enum Error {
     /// The peer broke the protocol (an unexpected reply, a reply without correlation...).
     #[error("protocol violation: {0}")]
     Protocol(String),
+    /// The reliable session faulted (or could not open or close).
+    #[error("reliable session: {0}")]
+    ReliableSession(#[from] crate::reliable::proto::SessionError),
     /// The binding or address was rejected.
     #[error("invalid configuration: {0}")]
     Configuration(String),

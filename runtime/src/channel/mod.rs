@@ -1,5 +1,11 @@
 //! Communication objects: WCF's `CommunicationState` and the shared state holder every
-//! host, listener and client channel uses.
+//! host, listener and client channel uses, and the message-level channels bindings stack.
+
+mod message;
+
+pub use message::{
+    ChannelListener, DuplexChannel, EncodedListener, MessageSink, MessageSource, ReceiveError,
+};
 
 use std::sync::atomic::{AtomicU8, Ordering};
 

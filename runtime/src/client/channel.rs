@@ -4,13 +4,13 @@
 //! carries its own reply.
 
 use crate::binding::Timeouts;
-use crate::channel::{CommunicationState, StateCell};
+use crate::channel::{
+    CommunicationState, DuplexChannel, MessageSink, MessageSource, ReceiveError, StateCell,
+};
 use crate::encoding::MessageEncoder;
 use crate::error::Error;
 use crate::message::{ns, Message};
-use crate::transport::{
-    ClientTransport, Connection, FrameSink, FrameStream, RequestTransport, TransportError,
-};
+use crate::transport::{ClientTransport, RequestTransport, TransportError};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use tokio::sync::oneshot;
@@ -19,10 +19,10 @@ use tracing::{debug, warn};
 
 type Pending = Arc<Mutex<HashMap<String, oneshot::Sender<Message>>>>;
 
-/// The duplex half of a channel: the connection's sink, the requests awaiting replies, and
-/// the task reading replies.
+/// The duplex half of a channel: the session channel's sink, the requests awaiting replies,
+/// and the task reading replies.
 struct Duplex {
-    sink: tokio::sync::Mutex<Box<dyn FrameSink>>,
+    sink: tokio::sync::Mutex<Box<dyn MessageSink>>,
     pending: Pending,
     reader: JoinHandle<()>,
 }
@@ -60,8 +60,12 @@ impl ClientChannel {
     ) -> Self {
         let state = Arc::new(StateCell::new(CommunicationState::Opened));
         let link = match transport {
-            ClientTransport::Duplex(connection) => {
-                Link::Duplex(Duplex::start(connection, encoder.clone(), state.clone()))
+            ClientTransport::Duplex(connection) => Link::Duplex(Duplex::start(
+                DuplexChannel::encoded(connection, encoder.clone()),
+                state.clone(),
+            )),
+            ClientTransport::Channel(channel) => {
+                Link::Duplex(Duplex::start(channel, state.clone()))
             }
             ClientTransport::RequestReply(transport) => Link::RequestReply(transport),
         };
@@ -95,14 +99,14 @@ impl ClientChannel {
         Ok(frame.into())
     }
 
-    async fn transmit(&self, duplex: &Duplex, message: &Message) -> Result<(), Error> {
-        let frame = self.encode(message)?;
+    async fn transmit(&self, duplex: &Duplex, message: Message) -> Result<(), Error> {
         let mut sink = duplex.sink.lock().await;
-        match tokio::time::timeout(self.timeouts.send, sink.send(frame)).await {
+        match tokio::time::timeout(self.timeouts.send, sink.send(message)).await {
             Ok(Ok(())) => Ok(()),
+            Ok(Err(e @ Error::Xml(_))) => Err(e),
             Ok(Err(e)) => {
                 self.state.fault();
-                Err(e.into())
+                Err(e)
             }
             Err(_) => Err(Error::Timeout(self.timeouts.send)),
         }
@@ -136,7 +140,7 @@ impl ClientChannel {
         let (tx, rx) = oneshot::channel();
         duplex.lock_pending().insert(id.clone(), tx);
         let outcome = async {
-            self.transmit(duplex, &message).await?;
+            self.transmit(duplex, message).await?;
             rx.await
                 .map_err(|_| Error::Transport(TransportError::Closed))
         };
@@ -184,7 +188,7 @@ impl ClientChannel {
         message.headers.message_id = Some(format!("urn:uuid:{}", uuid::Uuid::new_v4()));
         message.headers.reply_to = Some(ns::WSA10_ANONYMOUS.to_owned());
         match &self.link {
-            Link::Duplex(duplex) => self.transmit(duplex, &message).await,
+            Link::Duplex(duplex) => self.transmit(duplex, message).await,
             Link::RequestReply(transport) => match self.exchange(&**transport, &message).await? {
                 Some(reply) if reply.is_fault() => match reply.body {
                     crate::message::Body::Fault(fault) => Err(Error::Fault(Box::new(fault))),
@@ -241,20 +245,11 @@ impl ClientChannel {
 }
 
 impl Duplex {
-    fn start(
-        connection: Connection,
-        encoder: Arc<dyn MessageEncoder>,
-        state: Arc<StateCell>,
-    ) -> Self {
+    fn start(channel: DuplexChannel, state: Arc<StateCell>) -> Self {
         let pending: Pending = Arc::default();
-        let reader = tokio::spawn(read_replies(
-            connection.stream,
-            encoder,
-            pending.clone(),
-            state,
-        ));
+        let reader = tokio::spawn(read_replies(channel.source, pending.clone(), state));
         Duplex {
-            sink: tokio::sync::Mutex::new(connection.sink),
+            sink: tokio::sync::Mutex::new(channel.sink),
             pending,
             reader,
         }
@@ -275,25 +270,21 @@ impl Drop for Duplex {
 }
 
 async fn read_replies(
-    mut stream: Box<dyn FrameStream>,
-    encoder: Arc<dyn MessageEncoder>,
+    mut source: Box<dyn MessageSource>,
     pending: Pending,
     state: Arc<StateCell>,
 ) {
     loop {
-        let frame = match stream.receive().await {
-            Ok(Some(frame)) => frame,
+        let reply = match source.receive().await {
+            Ok(Some(reply)) => reply,
             Ok(None) => break,
-            Err(e) => {
-                warn!(error = %e, "client connection failed");
+            Err(ReceiveError::Unreadable(e)) => {
+                warn!(error = %e, "unreadable message from the service; faulting the channel");
                 state.fault();
                 break;
             }
-        };
-        let reply = match encoder.decode(frame) {
-            Ok(reply) => reply,
-            Err(e) => {
-                warn!(error = %e, "unreadable message from the service; faulting the channel");
+            Err(ReceiveError::Failed(e)) => {
+                warn!(error = %e, "client connection failed");
                 state.fault();
                 break;
             }

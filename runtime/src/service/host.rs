@@ -9,7 +9,8 @@ use super::throttle::{ServiceThrottle, Throttle};
 use crate::binding::{Binding, CarriedBy, SessionCapability, Timeouts};
 use crate::channel::{CommunicationState, StateCell};
 use crate::error::Error;
-use crate::transport::{Listener, ServerTransport};
+use crate::channel::{ChannelListener, EncodedListener};
+use crate::transport::ServerTransport;
 use futures::future::BoxFuture;
 use std::marker::PhantomData;
 use std::sync::Arc;
@@ -153,7 +154,16 @@ impl<C: Dispatch<S>, S: Send + 'static> ServiceHostBuilder<C, S> {
         let mut endpoints = Vec::with_capacity(listeners.len());
         for (transport, shared, binding) in listeners {
             let (address, run) = match transport {
-                ServerTransport::Duplex(listener) => (
+                ServerTransport::Duplex(listener) => {
+                    let encoder = shared.encoder.clone();
+                    let listener: Box<dyn ChannelListener> =
+                        Box::new(EncodedListener::new(listener, encoder));
+                    (
+                        listener.local_address(),
+                        accept_loop(listener, shared, shutdown_rx.clone()),
+                    )
+                }
+                ServerTransport::Channels(listener) => (
                     listener.local_address(),
                     accept_loop(listener, shared, shutdown_rx.clone()),
                 ),
@@ -180,7 +190,7 @@ impl<C: Dispatch<S>, S: Send + 'static> ServiceHostBuilder<C, S> {
 }
 
 fn accept_loop<C, S>(
-    listener: Box<dyn Listener>,
+    listener: Box<dyn ChannelListener>,
     shared: Arc<EndpointShared<C, S>>,
     shutdown: watch::Receiver<bool>,
 ) -> BoxFuture<'static, ()>
@@ -192,7 +202,7 @@ where
 }
 
 async fn accept_connections<C, S>(
-    mut listener: Box<dyn Listener>,
+    mut listener: Box<dyn ChannelListener>,
     shared: Arc<EndpointShared<C, S>>,
     mut shutdown: watch::Receiver<bool>,
 ) where

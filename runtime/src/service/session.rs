@@ -8,8 +8,8 @@ use super::throttle::{Slot, Throttle};
 use crate::binding::Timeouts;
 use crate::contract::{InstanceAccess, OperationDescription};
 use crate::encoding::MessageEncoder;
+use crate::channel::{DuplexChannel, MessageSink, ReceiveError};
 use crate::message::{Body, Message, MessageFault, XmlError};
-use crate::transport::{Connection, FrameSink};
 use futures::FutureExt;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
@@ -73,8 +73,8 @@ enum Flow {
 
 /// Sends replies on the connection; shared with calls that run concurrently.
 struct Replier {
-    sink: tokio::sync::Mutex<Box<dyn FrameSink>>,
-    encoder: Arc<dyn MessageEncoder>,
+    sink: tokio::sync::Mutex<Box<dyn MessageSink>>,
+    version: crate::message::MessageVersion,
     timeouts: Timeouts,
 }
 
@@ -104,22 +104,23 @@ pub(crate) fn fault_reply(fault: MessageFault) -> Reply {
 
 impl Replier {
     async fn send(&self, request_id: Option<&str>, reply: Reply) {
-        let Some(message) = reply_message(self.encoder.message_version(), request_id, reply) else {
+        let Some(message) = reply_message(self.version, request_id, reply) else {
             return;
         };
-        let mut frame = Vec::with_capacity(512);
-        if let Err(e) = self.encoder.encode(&message, &mut frame) {
-            error!(error = %e, "cannot encode a reply");
-            return;
-        }
         let mut sink = self.sink.lock().await;
-        match tokio::time::timeout(self.timeouts.send, sink.send(frame.into())).await {
+        match tokio::time::timeout(self.timeouts.send, sink.send(message)).await {
             Ok(Ok(())) => {}
+            Ok(Err(e @ crate::Error::Xml(_))) => error!(error = %e, "cannot encode a reply"),
             Ok(Err(e)) => debug!(error = %e, "reply not delivered: the client went away"),
             Err(_) => {
                 warn!(timeout = ?self.timeouts.send, "reply not delivered within the send timeout")
             }
         }
+    }
+
+    /// The request gets no reply (one-way): a request-reply transport below may answer it now.
+    async fn no_reply(&self, request_id: Option<&str>) {
+        self.sink.lock().await.no_reply(request_id);
     }
 
     async fn fault(&self, request: &Message, fault: MessageFault) {
@@ -137,26 +138,26 @@ pub(crate) fn fault_for_unreadable(error: &XmlError) -> MessageFault {
     MessageFault::unreadable(error, "The message")
 }
 
-/// Serves one connection until the peer closes it, it idles past the receive timeout, a
+/// Serves one session channel until the peer closes it, it idles past the receive timeout, a
 /// terminated session sees another message, or the host shuts down.
 pub(crate) async fn run_connection<C, S>(
-    connection: Connection,
+    channel: DuplexChannel,
     endpoint: Arc<EndpointShared<C, S>>,
     mut shutdown: watch::Receiver<bool>,
 ) where
     C: Dispatch<S>,
     S: Send + 'static,
 {
-    let Connection {
+    let DuplexChannel {
         sink,
-        mut stream,
+        mut source,
         peer,
-    } = connection;
+    } = channel;
     let span = tracing::info_span!("session", %peer, contract = C::DESCRIPTION.name);
     async move {
         let replier = Arc::new(Replier {
             sink: tokio::sync::Mutex::new(sink),
-            encoder: endpoint.encoder.clone(),
+            version: endpoint.encoder.message_version(),
             timeouts: endpoint.timeouts,
         });
         let mut state = SessionState {
@@ -176,23 +177,20 @@ pub(crate) async fn run_connection<C, S>(
             let received = tokio::select! {
                 biased;
                 _ = shutdown.changed() => break,
-                received = tokio::time::timeout(idle_limit, stream.receive()) => received,
+                received = tokio::time::timeout(idle_limit, source.receive()) => received,
             };
-            let frame = match received {
+            let request = match received {
                 Err(_) => {
                     debug!(?idle_limit, "closing an idle session");
                     break;
                 }
-                Ok(Ok(Some(frame))) => frame,
+                Ok(Ok(Some(request))) => request,
                 Ok(Ok(None)) => break,
-                Ok(Err(e)) => {
+                Ok(Err(ReceiveError::Failed(e))) => {
                     debug!(error = %e, "connection failed");
                     break;
                 }
-            };
-            let request = match endpoint.encoder.decode(frame) {
-                Ok(request) => request,
-                Err(e) => {
+                Ok(Err(ReceiveError::Unreadable(e))) => {
                     warn!(error = %e, "unreadable message; ending the session");
                     replier
                         .send(
@@ -251,11 +249,17 @@ where
         Err(Refusal { fault, reply }) => {
             if reply {
                 replier.fault(&request, *fault).await;
+            } else {
+                replier.no_reply(request.headers.message_id.as_deref()).await;
             }
             return Flow::Continue;
         }
     };
     state.started = true;
+    if op.is_one_way {
+        // WCF answers a one-way request before the operation runs.
+        replier.no_reply(request.headers.message_id.as_deref()).await;
+    }
     // Taking the slots and the guard here, before the next message is read, is what keeps
     // calls of one session in order: they queue in arrival order.
     let call_slot = endpoint.throttle.call().await;

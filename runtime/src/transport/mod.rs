@@ -98,6 +98,9 @@ pub enum ClientTransport {
     Duplex(Connection),
     /// Independent request-reply exchanges (HTTP).
     RequestReply(Box<dyn RequestTransport>),
+    /// A session channel that already speaks messages (a reliable session over another
+    /// transport).
+    Channel(crate::channel::DuplexChannel),
 }
 
 impl std::fmt::Debug for ClientTransport {
@@ -105,6 +108,7 @@ impl std::fmt::Debug for ClientTransport {
         match self {
             ClientTransport::Duplex(c) => f.debug_tuple("Duplex").field(c).finish(),
             ClientTransport::RequestReply(_) => f.write_str("RequestReply"),
+            ClientTransport::Channel(c) => f.debug_tuple("Channel").field(c).finish(),
         }
     }
 }
@@ -146,6 +150,8 @@ pub enum ServerTransport {
     Duplex(Box<dyn Listener>),
     /// Serves independent requests.
     RequestReply(Box<dyn RequestListener>),
+    /// Accepts session channels that already speak messages (reliable sessions).
+    Channels(Box<dyn crate::channel::ChannelListener>),
 }
 
 impl std::fmt::Debug for ServerTransport {
@@ -153,6 +159,7 @@ impl std::fmt::Debug for ServerTransport {
         match self {
             ServerTransport::Duplex(l) => write!(f, "Duplex({})", l.local_address()),
             ServerTransport::RequestReply(l) => write!(f, "RequestReply({})", l.local_address()),
+            ServerTransport::Channels(l) => write!(f, "Channels({})", l.local_address()),
         }
     }
 }
