@@ -3,12 +3,15 @@
 //! ```text
 //! cargo run -p indigo-examples --bin calculator                     # in-process
 //! cargo run -p indigo-examples --bin calculator -- --binding tcp    # net.tcp on 127.0.0.1
+//! cargo run -p indigo-examples --bin calculator -- --binding tcp-reliable   # + WS-RM session
+//! cargo run -p indigo-examples --bin calculator -- --binding http-reliable  # WsHttp + WS-RM
 //! ```
 //!
 //! The contract requires a session, so it cannot travel over plain HTTP: a sessionless binding
 //! such as `WsHttpBinding` is rejected at compile time, as WCF rejects it when the host opens.
+//! With a reliable session (`WsHttpBinding::new().with_reliable_session()`) it can.
 
-use indigo::{Binding, MemoryBinding, NetTcpBinding, ServiceHost};
+use indigo::{Binding, MemoryBinding, NetTcpBinding, ServiceHost, WsHttpBinding};
 use indigo_examples::calculator::{Calculator, CalculatorSessionClient, CalculatorSessionContract};
 
 #[tokio::main]
@@ -26,7 +29,18 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     match binding.as_str() {
         "memory" => run(MemoryBinding::new(), "memory://calculator").await,
         "tcp" => run(NetTcpBinding::new(), "net.tcp://127.0.0.1:0/calculator").await,
-        other => Err(format!("unknown binding {other:?}: use memory or tcp").into()),
+        "tcp-reliable" => {
+            let binding = NetTcpBinding::new().with_reliable_session();
+            run(binding, "net.tcp://127.0.0.1:0/calculator").await
+        }
+        "http-reliable" => {
+            let binding = WsHttpBinding::new().with_reliable_session();
+            run(binding, "http://127.0.0.1:0/calculator").await
+        }
+        other => Err(format!(
+            "unknown binding {other:?}: use memory, tcp, tcp-reliable or http-reliable"
+        )
+        .into()),
     }
 }
 

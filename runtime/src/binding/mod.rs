@@ -13,7 +13,8 @@ pub use transport::{
 };
 
 use crate::encoding::MessageEncoder;
-use crate::transport::{ClientTransport, ServerTransport, TransportError};
+use crate::error::Error;
+use crate::transport::{ClientTransport, ServerTransport};
 use futures::future::BoxFuture;
 use std::sync::Arc;
 use std::time::Duration;
@@ -78,12 +79,11 @@ pub trait Binding: Clone + Send + Sync + 'static {
 
     /// Opens the client side of a channel to `address`.
     #[doc(hidden)]
-    fn connect(&self, address: &str)
-        -> BoxFuture<'static, Result<ClientTransport, TransportError>>;
+    fn connect(&self, address: &str) -> BoxFuture<'static, Result<ClientTransport, Error>>;
 
     /// Starts listening at `address`.
     #[doc(hidden)]
-    fn listen(&self, address: &str) -> BoxFuture<'static, Result<ServerTransport, TransportError>>;
+    fn listen(&self, address: &str) -> BoxFuture<'static, Result<ServerTransport, Error>>;
 }
 
 /// A binding whose channels are sessions: required by `session = Required` contracts.

@@ -7,7 +7,9 @@ use super::transport::{
 use super::{Binding, DatagramBinding, SessionfulBinding, Timeouts};
 use crate::encoding::{MessageEncoder, TextMessageEncoder};
 use crate::message::{MessageVersion, ReaderQuotas};
-use crate::transport::{ClientTransport, ServerTransport, TransportError};
+use crate::error::Error;
+use crate::reliable::Reliable;
+use crate::transport::{ClientTransport, ServerTransport};
 use futures::future::BoxFuture;
 use std::sync::Arc;
 use std::time::Duration;
@@ -107,6 +109,11 @@ macro_rules! binding_settings {
 
 impl<T: TransportBindingElement> CustomBinding<T> {
     binding_settings!();
+
+    /// Adds a reliable session with WCF's defaults (WCF's `ReliableSessionBindingElement`).
+    pub fn with_reliable_session(self) -> Reliable<Self> {
+        Reliable::new(self)
+    }
 }
 
 impl<T: TransportBindingElement> Binding for CustomBinding<T> {
@@ -124,17 +131,18 @@ impl<T: TransportBindingElement> Binding for CustomBinding<T> {
         self.timeouts
     }
 
-    fn connect(
-        &self,
-        address: &str,
-    ) -> BoxFuture<'static, Result<ClientTransport, TransportError>> {
-        self.transport
-            .connect(address, &self.encoder(), &self.timeouts)
+    fn connect(&self, address: &str) -> BoxFuture<'static, Result<ClientTransport, Error>> {
+        let connecting = self
+            .transport
+            .connect(address, &self.encoder(), &self.timeouts);
+        Box::pin(async move { Ok(connecting.await?) })
     }
 
-    fn listen(&self, address: &str) -> BoxFuture<'static, Result<ServerTransport, TransportError>> {
-        self.transport
-            .listen(address, &self.encoder(), &self.timeouts)
+    fn listen(&self, address: &str) -> BoxFuture<'static, Result<ServerTransport, Error>> {
+        let listening = self
+            .transport
+            .listen(address, &self.encoder(), &self.timeouts);
+        Box::pin(async move { Ok(listening.await?) })
     }
 }
 
@@ -207,11 +215,11 @@ macro_rules! standard_binding {
                 self.inner.timeouts
             }
 
-            fn connect(&self, address: &str) -> BoxFuture<'static, Result<ClientTransport, TransportError>> {
+            fn connect(&self, address: &str) -> BoxFuture<'static, Result<ClientTransport, Error>> {
                 self.inner.connect(address)
             }
 
-            fn listen(&self, address: &str) -> BoxFuture<'static, Result<ServerTransport, TransportError>> {
+            fn listen(&self, address: &str) -> BoxFuture<'static, Result<ServerTransport, Error>> {
                 self.inner.listen(address)
             }
         }
@@ -265,3 +273,21 @@ impl DatagramBinding for MemoryDatagramBinding {}
 max_message_size_setter!(NetTcpBinding);
 max_message_size_setter!(WsHttpBinding);
 max_message_size_setter!(BasicHttpBinding);
+
+/// `with_reliable_session` on the standard bindings WCF offers it on.
+macro_rules! reliable_session_option {
+    ($($name:ident),*) => {
+        $(
+            impl $name {
+                /// Adds a reliable session with WCF's defaults: WCF's
+                #[doc = concat!("`", stringify!($name), ".ReliableSession.Enabled = true`.")]
+                /// The result is sessionful, whatever the transport.
+                pub fn with_reliable_session(self) -> Reliable<Self> {
+                    Reliable::new(self)
+                }
+            }
+        )*
+    };
+}
+
+reliable_session_option!(NetTcpBinding, WsHttpBinding, MemoryBinding, MemoryDatagramBinding);

@@ -10,7 +10,7 @@ use crate::encoding::MessageEncoder;
 use crate::error::{CallError, Error};
 use crate::message::{Body, BodyReader, BodyWriter, Message, XmlFragment};
 use crate::serialization::from_fragment;
-use crate::transport::{ClientTransport, TransportError};
+use crate::transport::ClientTransport;
 use crate::{CommunicationState, Fault};
 use channel::ClientChannel;
 use futures::future::BoxFuture;
@@ -31,8 +31,7 @@ pub enum Idle {}
 #[derive(Debug, Clone, Copy)]
 pub enum Active {}
 
-type Opener =
-    Box<dyn Fn() -> BoxFuture<'static, Result<ClientTransport, TransportError>> + Send + Sync>;
+type Opener = Box<dyn Fn() -> BoxFuture<'static, Result<ClientTransport, Error>> + Send + Sync>;
 
 /// One client session: the channel plus the contract it speaks. Generated clients wrap one.
 ///
@@ -109,7 +108,7 @@ impl ClientRuntime {
                 let opened = tokio::time::timeout(self.timeouts.open, (self.opener)())
                     .await
                     .map_err(|_| Error::Timeout(self.timeouts.open))
-                    .and_then(|transport| Ok(transport?));
+                    .and_then(|transport| transport);
                 match opened {
                     Ok(transport) => Ok(ClientChannel::new(
                         transport,

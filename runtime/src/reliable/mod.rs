@@ -7,5 +7,9 @@
 //! under the async binding layer and under a deterministic simulated network in tests.
 //! The XML form of WS-RM messages and the async driver live outside `proto`.
 
+mod binding;
+pub(crate) mod driver;
 pub mod proto;
 pub mod wire;
+
+pub use binding::Reliable;

@@ -63,7 +63,7 @@ impl<C: Dispatch<S>, S: Send + 'static> Service<C, S> {
     }
 }
 
-type ListenFuture = BoxFuture<'static, Result<ServerTransport, crate::transport::TransportError>>;
+type ListenFuture = BoxFuture<'static, Result<ServerTransport, Error>>;
 
 struct EndpointConfig {
     address: String,

@@ -508,6 +508,30 @@ impl<T: Clone> Sender<T> {
         Ok(())
     }
 
+    /// The transport under the sequence was replaced (a dropped connection came back): what
+    /// the window holds unacknowledged may have died with the old connection, so it is resent
+    /// now instead of after a retransmission timer that backed off during the outage. Retry
+    /// counts are not charged: the loss was the connection's, not the network's congestion.
+    pub fn resend_unacknowledged(&mut self, now: Timestamp) {
+        let limit = (self.window_size as usize).min(self.window.len());
+        for index in 0..limit {
+            let number = self.window_start + index as u64;
+            if self.window[index].acked || self.queue.iter().any(|q| q.number == number) {
+                continue;
+            }
+            self.window[index].last_attempt = now;
+            self.queue.push_back(Queued {
+                number,
+                ack_requested: self.config.request_acks,
+                retransmission: true,
+            });
+            self.stats.retransmissions += 1;
+        }
+        if !self.window.is_empty() {
+            self.retry_deadline = Some(now + self.rtt.timeout());
+        }
+    }
+
     /// Test hook: start numbering at `next` (to reach the rollover limit without sending
     /// 2^63 messages).
     #[cfg(test)]

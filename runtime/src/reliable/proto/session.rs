@@ -477,6 +477,13 @@ impl<T: Clone> ReliableSession<T> {
         self.output_identifier() == Some(identifier) || self.input_identifier() == Some(identifier)
     }
 
+    /// An acknowledgement of the input sequence as it stands, to ride on a message the
+    /// caller is about to send (over HTTP every response carries one). Resets the ack timer.
+    pub fn acknowledgement(&mut self, now: Timestamp) -> Option<SequenceAcknowledgement> {
+        let input = self.input.as_mut()?;
+        Some(input.receiver.make_ack(now, &input.id))
+    }
+
     /// The output sequence's sender, for inspection.
     pub fn sender(&self) -> Option<&Sender<T>> {
         self.output.as_ref().map(|o| &o.sender)
@@ -680,6 +687,29 @@ impl<T: Clone> ReliableSession<T> {
             }
             _ => {}
         }
+    }
+
+    /// The transport below was replaced (a client reconnected after its connection dropped):
+    /// re-sends the pending handshake request and every unacknowledged message at once, asks
+    /// for an acknowledgement, and re-acknowledges the input, so both sides learn where the
+    /// other is without waiting for timers.
+    pub fn transport_restored(&mut self, now: Timestamp) {
+        if !self.is_live() {
+            return;
+        }
+        if let Some(request) = self.requestor.as_ref().map(|r| r.request.clone()) {
+            self.start_request(now, request);
+        }
+        if let Some(output) = self.output.as_mut() {
+            output.sender.resend_unacknowledged(now);
+            if !output.sender.all_acked() {
+                self.want_ack_requested = true;
+            }
+        }
+        if let Some(input) = self.input.as_mut() {
+            input.receiver.request_ack(now);
+        }
+        self.flush(now);
     }
 
     /// Aborts: no message is sent (queued sends are dropped too), the session is Closed.

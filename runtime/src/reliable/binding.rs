@@ -1,0 +1,151 @@
+//! A reliable session as a binding layer: WCF's `ReliableSessionBindingElement`, or
+//! `ReliableSession.Enabled = true` on a standard binding. It turns any binding into a
+//! sessionful one, so a `session = Required` contract can run over HTTP with it.
+
+use super::driver::{client, envelope::Codec, http, server};
+use super::proto::{
+    ChannelShape, ListenerConfig, ReliableMessagingVersion, ReliableSessionSettings,
+    SessionConfig, SessionTimeouts,
+};
+use super::proto::messages::ANONYMOUS_ADDRESS;
+use crate::binding::{Binding, Sessionful, SessionfulBinding, Timeouts};
+use crate::encoding::MessageEncoder;
+use crate::error::Error;
+use crate::transport::{ClientTransport, ServerTransport, TransportError};
+use futures::future::BoxFuture;
+use std::sync::Arc;
+
+/// A binding with a reliable session on top: `NetTcpBinding::new().with_reliable_session()`
+/// or `WsHttpBinding::new().with_reliable_session()`.
+///
+/// Messages of one session are delivered exactly once and in order (unless unordered is
+/// chosen) over lossy links, and a client whose connection drops reconnects and carries on.
+/// The settings are WCF's, with WCF's defaults: see [`ReliableSessionSettings`].
+#[derive(Debug, Clone)]
+pub struct Reliable<B> {
+    inner: B,
+    settings: ReliableSessionSettings,
+    max_sessions: usize,
+}
+
+impl<B: Binding> Reliable<B> {
+    /// `inner` with a reliable session using WCF's defaults (WS-RM 1.0, window 8, ordered).
+    pub fn new(inner: B) -> Self {
+        Reliable {
+            inner,
+            settings: ReliableSessionSettings::default(),
+            max_sessions: super::proto::listener::DEFAULT_MAX_SESSIONS,
+        }
+    }
+
+    /// Replaces the reliable-session settings.
+    pub fn with_settings(mut self, settings: ReliableSessionSettings) -> Self {
+        self.settings = settings;
+        self
+    }
+
+    /// Sets the WS-ReliableMessaging version (default: WS-RM 1.0, February 2005, as WCF).
+    pub fn with_version(mut self, version: ReliableMessagingVersion) -> Self {
+        self.settings.set_reliable_messaging_version(version);
+        self
+    }
+
+    /// Caps the reliable sessions a service endpoint keeps at once (default 1,024); past it
+    /// CreateSequence is refused as when MaxPendingChannels is reached.
+    pub fn with_max_sessions(mut self, sessions: usize) -> Self {
+        self.max_sessions = sessions.max(1);
+        self
+    }
+
+    /// The reliable-session settings.
+    pub fn settings(&self) -> &ReliableSessionSettings {
+        &self.settings
+    }
+
+    /// The binding underneath.
+    pub fn inner(&self) -> &B {
+        &self.inner
+    }
+
+    fn session_config(&self) -> SessionConfig {
+        let timeouts = self.inner.timeouts();
+        SessionConfig {
+            settings: self.settings.clone(),
+            timeouts: session_timeouts(&timeouts),
+            acks_to: ANONYMOUS_ADDRESS.to_owned(),
+            request_acks: true,
+        }
+    }
+
+    fn codec(&self) -> Codec {
+        Codec::new(
+            self.settings.reliable_messaging_version(),
+            self.inner.encoder(),
+        )
+    }
+}
+
+fn session_timeouts(timeouts: &Timeouts) -> SessionTimeouts {
+    SessionTimeouts {
+        open: timeouts.open,
+        close: timeouts.close,
+        send: timeouts.send,
+    }
+}
+
+impl<B: Binding> Binding for Reliable<B> {
+    type Session = Sessionful;
+
+    fn name(&self) -> &'static str {
+        self.inner.name()
+    }
+
+    fn encoder(&self) -> Arc<dyn MessageEncoder> {
+        self.inner.encoder()
+    }
+
+    fn timeouts(&self) -> Timeouts {
+        self.inner.timeouts()
+    }
+
+    fn connect(&self, address: &str) -> BoxFuture<'static, Result<ClientTransport, Error>> {
+        let (inner, target) = (self.inner.clone(), address.to_owned());
+        let opener: client::Opener = Arc::new(move || inner.connect(&target));
+        let (codec, config, address) = (self.codec(), self.session_config(), address.to_owned());
+        Box::pin(async move {
+            let channel = client::open(opener, codec, config, address).await?;
+            Ok(ClientTransport::Channel(channel))
+        })
+    }
+
+    fn listen(&self, address: &str) -> BoxFuture<'static, Result<ServerTransport, Error>> {
+        let listening = self.inner.listen(address);
+        let codec = self.codec();
+        let target = address.to_owned();
+        let mut config = ListenerConfig::new(ChannelShape::Duplex);
+        config.session = self.session_config();
+        config.address = address.to_owned();
+        config.max_sessions = self.max_sessions;
+        Box::pin(async move {
+            let listener = match listening.await? {
+                ServerTransport::Duplex(listener) => {
+                    server::serve_connections(listener, config, codec)
+                }
+                ServerTransport::RequestReply(listener) => {
+                    // Over HTTP every response acknowledges, so WCF piggy-backs no AckRequested.
+                    config.session.request_acks = false;
+                    http::serve_requests(listener, config, codec)
+                }
+                ServerTransport::Channels(_) => {
+                    return Err(Error::from(TransportError::InvalidAddress(
+                        target,
+                        "a reliable session cannot run over another reliable session".to_owned(),
+                    )))
+                }
+            };
+            Ok(ServerTransport::Channels(Box::new(listener)))
+        })
+    }
+}
+
+impl<B: Binding> SessionfulBinding for Reliable<B> {}

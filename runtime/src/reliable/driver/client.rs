@@ -1,0 +1,343 @@
+//! The client side: one task per reliable session. It owns the [`ReliableSession`] (initiator,
+//! offering the return sequence), the [`Link`] to the service, and the application's channel,
+//! and runs until the session is closed, faults, or the application drops it.
+//!
+//! Over a duplex transport a dropped connection is reopened and the session continues: the
+//! core resends its handshake request and everything unacknowledged, and re-acknowledges what
+//! it received. Over HTTP, where the service can only answer, a request whose reply has not
+//! come is re-sent until it does (WCF's request-reply initiator does the same, reference §1.6).
+
+use super::app::{self, AppCommand, Delivery};
+use super::envelope::{Codec, IncomingError, RequestIds};
+use super::link::{Link, LinkEvent};
+use super::{sleep_until, Clock, FRAME_QUEUE};
+use crate::channel::DuplexChannel;
+use crate::error::Error;
+use crate::message::Message;
+use crate::reliable::proto::{
+    Action, Body, ProtocolMessage, ReliableSession, SendBlocked, SessionConfig, SessionError,
+};
+use bytes::Bytes;
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::time::Duration;
+use tokio::sync::{mpsc, oneshot};
+use tokio::time::Instant;
+use tracing::{debug, warn, Instrument};
+
+/// How often a request whose reply is missing is re-sent over HTTP.
+const REPLY_CHASE_INTERVAL: Duration = Duration::from_millis(500);
+
+pub(crate) use super::link::Opener;
+
+/// Opens a reliable session to `address` over the transport `opener` makes: connects,
+/// runs the CreateSequence handshake, and returns the session as a channel.
+pub(crate) async fn open(
+    opener: Opener,
+    codec: Codec,
+    mut config: SessionConfig,
+    address: String,
+) -> Result<DuplexChannel, Error> {
+    let transport = opener().await?;
+    // Over HTTP every response acknowledges, so WCF piggy-backs no AckRequested there.
+    config.request_acks = !matches!(transport, crate::transport::ClientTransport::RequestReply(_));
+    let (events_tx, events) = mpsc::channel(FRAME_QUEUE * 2);
+    let link = Link::new(transport, opener, events_tx)?;
+    let (commands_tx, commands) = mpsc::unbounded_channel();
+    let (channel, deliver) = app::channel((), commands_tx, address.clone());
+    let (opened_tx, opened) = oneshot::channel();
+    let mut session = ReliableSession::initiator(config, Some(super::new_id()));
+    let clock = Clock::new();
+    session.open(clock.now());
+    let driver = ClientDriver {
+        clock,
+        session,
+        codec,
+        address: address.clone(),
+        link,
+        events,
+        commands,
+        deliver: Some(deliver),
+        opened: Some(opened_tx),
+        waiting: VecDeque::new(),
+        closing: Vec::new(),
+        requests: RequestIds::default(),
+        expecting: HashSet::new(),
+        chase: HashMap::new(),
+        done: false,
+    };
+    let span = tracing::info_span!("reliable client", %address);
+    tokio::spawn(driver.run().instrument(span));
+    match opened.await {
+        Ok(Ok(())) => Ok(channel),
+        Ok(Err(e)) => Err(e),
+        Err(_) => Err(Error::Protocol(
+            "the reliable session ended while opening".to_owned(),
+        )),
+    }
+}
+
+/// A request sent over HTTP whose reply has not arrived yet.
+struct Chase {
+    frame: Bytes,
+    action: String,
+    resend_at: Instant,
+}
+
+type Waiter = oneshot::Sender<Result<(), Error>>;
+
+struct ClientDriver {
+    clock: Clock,
+    session: ReliableSession<Message>,
+    codec: Codec,
+    address: String,
+    link: Link,
+    events: mpsc::Receiver<LinkEvent>,
+    commands: mpsc::UnboundedReceiver<((), AppCommand)>,
+    deliver: Option<mpsc::UnboundedSender<Delivery>>,
+    opened: Option<Waiter>,
+    /// Sends waiting for room in the window, in order.
+    waiting: VecDeque<(Message, Waiter)>,
+    closing: Vec<Waiter>,
+    requests: RequestIds,
+    /// MessageIDs of requests that expect a reply (HTTP only).
+    expecting: HashSet<String>,
+    chase: HashMap<String, Chase>,
+    done: bool,
+}
+
+impl ClientDriver {
+    async fn run(mut self) {
+        loop {
+            self.drain_actions();
+            if self.done {
+                break;
+            }
+            let deadline = [
+                self.session.poll_timeout().map(|t| self.clock.instant(t)),
+                self.link.deadline(),
+                self.chase.values().map(|c| c.resend_at).min(),
+            ]
+            .into_iter()
+            .flatten()
+            .min();
+            tokio::select! {
+                command = self.commands.recv() => match command {
+                    Some(((), command)) => self.on_command(command),
+                    None => {
+                        // Every handle is gone: nobody can use or close the session.
+                        self.session.abort();
+                    }
+                },
+                Some(event) = self.events.recv() => self.on_link_event(event),
+                () = sleep_until(deadline) => self.on_timer(),
+            }
+        }
+        // Let the last frames (TerminateSequence's answer...) leave, then end the connection.
+        let _ = tokio::time::timeout(Duration::from_secs(1), self.link.finish()).await;
+    }
+
+    fn on_timer(&mut self) {
+        let now = self.clock.now();
+        self.session.handle_timeout(now);
+        self.link.poll();
+        let instant = Instant::now();
+        for chase in self.chase.values_mut() {
+            if chase.resend_at <= instant {
+                chase.resend_at = instant + REPLY_CHASE_INTERVAL;
+                self.link.send(chase.frame.clone(), chase.action.clone());
+            }
+        }
+    }
+
+    fn on_command(&mut self, command: AppCommand) {
+        let now = self.clock.now();
+        match command {
+            AppCommand::Send(message, waiter) => {
+                if self.link.is_request_reply() && message.headers.reply_to.is_some() {
+                    if let Some(id) = &message.headers.message_id {
+                        self.expecting.insert(id.clone());
+                    }
+                }
+                self.waiting.push_back((message, waiter));
+            }
+            AppCommand::NoReply(_) => {}
+            AppCommand::Close(waiter) => {
+                self.closing.push(waiter);
+                self.session.close(now);
+            }
+            AppCommand::Dequeued => self.session.message_dequeued(now, 1),
+            AppCommand::Dropped => {
+                if self.closing.is_empty() {
+                    self.session.abort();
+                }
+            }
+        }
+    }
+
+    fn on_link_event(&mut self, event: LinkEvent) {
+        let mut event = Some(event);
+        if self.link.on_event(&mut event) {
+            debug!("reconnected; resuming the reliable session");
+            self.session.transport_restored(self.clock.now());
+            return;
+        }
+        let Some(LinkEvent::Frame(frame)) = event else {
+            return;
+        };
+        match self.codec.decode(frame) {
+            Ok(incoming) => {
+                self.requests
+                    .record(&incoming.message, incoming.message_id.as_ref());
+                self.session.handle_input(self.clock.now(), incoming.message);
+            }
+            Err(IncomingError::Unreadable(e)) => {
+                warn!(error = %e, "unreadable message from the service; dropped");
+            }
+            Err(IncomingError::Wire(e)) => match e.fault() {
+                // The core would fault for this; reading already found it, so tell the peer
+                // and fault as the core does for the same violation.
+                Some(fault) => {
+                    warn!(error = %e, "the service broke the protocol");
+                    let error = SessionError::ProtocolViolation(fault.clone());
+                    self.transmit(&ProtocolMessage::fault(fault.clone()), None);
+                    self.session.abort();
+                    self.fail(error);
+                }
+                None => warn!(error = %e, "unusable WS-RM message from the service; dropped"),
+            },
+        }
+    }
+
+    /// Moves waiting sends into the window, then carries out the session's actions.
+    fn drain_actions(&mut self) {
+        self.admit_waiting();
+        while let Some(action) = self.session.poll_action() {
+            match action {
+                Action::Send(message) => {
+                    let relates_to = self.requests.answered_by(&message).map(str::to_owned);
+                    self.transmit(&message, relates_to.as_deref());
+                }
+                Action::Deliver(message) => {
+                    if let Some(id) = &message.headers.relates_to {
+                        self.chase.remove(id);
+                        self.expecting.remove(id);
+                    }
+                    if let Some(deliver) = &self.deliver {
+                        let _ = deliver.send(Ok(message));
+                    }
+                }
+                Action::Opened => {
+                    if let Some(opened) = self.opened.take() {
+                        let _ = opened.send(Ok(()));
+                    }
+                }
+                Action::InputCompleted => self.deliver = None,
+                Action::Closed => {
+                    self.finish(Ok(()));
+                }
+                Action::Fault(e) => self.fail(e),
+            }
+            self.admit_waiting();
+        }
+    }
+
+    fn admit_waiting(&mut self) {
+        let now = self.clock.now();
+        while let Some((message, waiter)) = self.waiting.pop_front() {
+            match self.session.send(now, message) {
+                Ok(_) => {
+                    let _ = waiter.send(Ok(()));
+                }
+                Err(rejected) => match rejected.reason {
+                    SendBlocked::Busy(_) | SendBlocked::NotOpen if !self.done => {
+                        self.waiting.push_front((rejected.payload, waiter));
+                        return;
+                    }
+                    reason => {
+                        let _ = waiter.send(Err(Error::InvalidState {
+                            operation: "send on the reliable session",
+                            object: "reliable session",
+                            state: blocked_state(reason, self.session.state()),
+                        }));
+                    }
+                },
+            }
+        }
+    }
+
+    fn transmit(&mut self, message: &ProtocolMessage<Message>, relates_to: Option<&str>) {
+        let Some((frame, action)) = self.codec.frame(message, Some(&self.address), relates_to)
+        else {
+            return;
+        };
+        if let Body::Sequence {
+            payload: Some(app),
+            ..
+        } = &message.body
+        {
+            if let Some(id) = app
+                .headers
+                .message_id
+                .as_ref()
+                .filter(|id| self.expecting.contains(*id))
+            {
+                self.chase.insert(
+                    id.clone(),
+                    Chase {
+                        frame: frame.clone(),
+                        action: action.clone(),
+                        resend_at: Instant::now() + REPLY_CHASE_INTERVAL,
+                    },
+                );
+            }
+        }
+        self.link.send(frame, action);
+    }
+
+    fn fail(&mut self, error: SessionError) {
+        if let Some(opened) = self.opened.take() {
+            let _ = opened.send(Err(Error::ReliableSession(error.clone())));
+        } else if let Some(deliver) = self.deliver.take() {
+            let _ = deliver.send(Err(Error::ReliableSession(error.clone())));
+        }
+        self.finish(Err(error));
+    }
+
+    fn finish(&mut self, outcome: Result<(), SessionError>) {
+        self.done = true;
+        self.deliver = None;
+        self.chase.clear();
+        for waiter in self.closing.drain(..) {
+            let _ = waiter.send(outcome.clone().map_err(Error::ReliableSession));
+        }
+        for (_, waiter) in self.waiting.drain(..) {
+            let _ = waiter.send(Err(Error::InvalidState {
+                operation: "send on the reliable session",
+                object: "reliable session",
+                state: self.session.state(),
+            }));
+        }
+        if let Some(opened) = self.opened.take() {
+            let _ = opened.send(Err(Error::Protocol(
+                "the reliable session closed while opening".to_owned(),
+            )));
+        }
+        if self.link.dropped > 0 {
+            debug!(
+                dropped = self.link.dropped,
+                "frames dropped by the link (retransmitted)"
+            );
+        }
+    }
+}
+
+fn blocked_state(
+    reason: SendBlocked,
+    state: crate::CommunicationState,
+) -> crate::CommunicationState {
+    match reason {
+        SendBlocked::Faulted => crate::CommunicationState::Faulted,
+        SendBlocked::Closed => crate::CommunicationState::Closed,
+        _ => state,
+    }
+}

@@ -1,0 +1,181 @@
+//! Protocol messages to and from encoded SOAP messages, with the WS-Addressing headers the
+//! wire layer leaves to the driver: WCF requires MessageID and ReplyTo on CreateSequence,
+//! CloseSequence and TerminateSequence, and RelatesTo on their responses (reference §1.6).
+
+use super::new_id;
+use crate::encoding::MessageEncoder;
+use crate::message::{ns, Message, ReaderQuotas, XmlError};
+use crate::reliable::proto::{Body, ProtocolMessage, ReliableMessagingVersion};
+use crate::reliable::wire::{self, WireError};
+use bytes::Bytes;
+use std::sync::Arc;
+
+/// A control request whose response must carry its MessageID in RelatesTo.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum RequestKind {
+    Create,
+    Close,
+    Terminate,
+}
+
+impl RequestKind {
+    /// The kind of request `message` is, if any.
+    pub(crate) fn of_request<T>(message: &ProtocolMessage<T>) -> Option<Self> {
+        match message.body {
+            Body::CreateSequence(_) => Some(RequestKind::Create),
+            Body::CloseSequence(_) => Some(RequestKind::Close),
+            Body::TerminateSequence(_) => Some(RequestKind::Terminate),
+            _ => None,
+        }
+    }
+
+    /// The kind of request `message` answers, if any.
+    pub(crate) fn of_response<T>(message: &ProtocolMessage<T>) -> Option<Self> {
+        match message.body {
+            Body::CreateSequenceResponse(_) => Some(RequestKind::Create),
+            Body::CloseSequenceResponse(_) => Some(RequestKind::Close),
+            Body::TerminateSequenceResponse(_) => Some(RequestKind::Terminate),
+            _ => None,
+        }
+    }
+}
+
+/// The MessageIDs of the last control requests of each kind, to answer them.
+#[derive(Debug, Default)]
+pub(crate) struct RequestIds {
+    ids: [Option<String>; 3],
+}
+
+impl RequestIds {
+    fn slot(kind: RequestKind) -> usize {
+        kind as usize
+    }
+
+    /// Remembers the request's MessageID, if `message` is a control request.
+    pub(crate) fn record<T>(&mut self, message: &ProtocolMessage<T>, id: Option<&String>) {
+        if let (Some(kind), Some(id)) = (RequestKind::of_request(message), id) {
+            self.ids[Self::slot(kind)] = Some(id.clone());
+        }
+    }
+
+    /// Takes over what `other` recorded.
+    pub(crate) fn merge(&mut self, other: RequestIds) {
+        for (mine, theirs) in self.ids.iter_mut().zip(other.ids) {
+            if theirs.is_some() {
+                *mine = theirs;
+            }
+        }
+    }
+
+    /// The MessageID a response answers.
+    pub(crate) fn answered_by<T>(&self, message: &ProtocolMessage<T>) -> Option<&str> {
+        RequestKind::of_response(message).and_then(|k| self.ids[Self::slot(k)].as_deref())
+    }
+}
+
+/// A received protocol message with the addressing the driver needs.
+#[derive(Debug)]
+pub(crate) struct Incoming {
+    pub(crate) message: ProtocolMessage<Message>,
+    pub(crate) message_id: Option<String>,
+}
+
+/// Why a received frame is not a usable protocol message.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum IncomingError {
+    #[error(transparent)]
+    Unreadable(#[from] XmlError),
+    #[error(transparent)]
+    Wire(WireError),
+}
+
+/// Writes and reads one session's (or endpoint's) protocol messages.
+#[derive(Debug, Clone)]
+pub(crate) struct Codec {
+    pub(crate) version: ReliableMessagingVersion,
+    pub(crate) encoder: Arc<dyn MessageEncoder>,
+    quotas: ReaderQuotas,
+}
+
+impl Codec {
+    pub(crate) fn new(version: ReliableMessagingVersion, encoder: Arc<dyn MessageEncoder>) -> Self {
+        let quotas = encoder.reader_quotas();
+        Codec {
+            version,
+            encoder,
+            quotas,
+        }
+    }
+
+    /// The SOAP message for `message`: requests get a MessageID and ReplyTo, responses (and
+    /// faults) `relates_to`, and messages without a `To` get `to`.
+    pub(crate) fn to_message(
+        &self,
+        message: &ProtocolMessage<Message>,
+        to: Option<&str>,
+        relates_to: Option<&str>,
+    ) -> Result<Message, WireError> {
+        let mut out = wire::write_message(self.version, self.encoder.message_version(), message)?;
+        if RequestKind::of_request(message).is_some() {
+            out.headers.message_id = Some(new_id());
+            out.headers.reply_to = Some(ns::WSA10_ANONYMOUS.to_owned());
+        }
+        if out.headers.relates_to.is_none() {
+            out.headers.relates_to = relates_to.map(str::to_owned);
+        }
+        if out.headers.to.is_none() {
+            out.headers.to = to.map(str::to_owned);
+        }
+        Ok(out)
+    }
+
+    /// Encodes a SOAP message into one frame.
+    pub(crate) fn encode(&self, message: &Message) -> Result<Bytes, XmlError> {
+        let mut frame = Vec::with_capacity(1024);
+        self.encoder.encode(message, &mut frame)?;
+        Ok(frame.into())
+    }
+
+    /// [`to_message`](Self::to_message), then [`encode`](Self::encode); logs and drops what
+    /// cannot be written (a bug, not a peer's doing).
+    pub(crate) fn frame(
+        &self,
+        message: &ProtocolMessage<Message>,
+        to: Option<&str>,
+        relates_to: Option<&str>,
+    ) -> Option<(Bytes, String)> {
+        let written = self
+            .to_message(message, to, relates_to)
+            .map_err(|e| e.to_string())
+            .and_then(|m| {
+                let action = m.action().to_owned();
+                self.encode(&m)
+                    .map(|bytes| (bytes, action))
+                    .map_err(|e| e.to_string())
+            });
+        match written {
+            Ok(frame) => Some(frame),
+            Err(e) => {
+                tracing::error!(error = %e, kind = message.kind(), "cannot write a WS-RM message");
+                None
+            }
+        }
+    }
+
+    /// Decodes a frame into a protocol message.
+    pub(crate) fn decode(&self, frame: Bytes) -> Result<Incoming, IncomingError> {
+        let message = self.encoder.decode(frame)?;
+        self.read(message)
+    }
+
+    /// Reads a decoded SOAP message as a protocol message.
+    pub(crate) fn read(&self, message: Message) -> Result<Incoming, IncomingError> {
+        let message_id = message.headers.message_id.clone();
+        let message =
+            wire::read_message(self.version, message, &self.quotas).map_err(IncomingError::Wire)?;
+        Ok(Incoming {
+            message,
+            message_id,
+        })
+    }
+}

@@ -1,0 +1,330 @@
+//! The client's transport under a reliable session: a duplex connection that is reconnected
+//! when it drops (the sequences outlive connections), or a request-reply transport (HTTP)
+//! where every frame is a request and its response, if any, comes back as input.
+
+use super::FRAME_QUEUE;
+use crate::error::Error;
+use crate::transport::{
+    ClientTransport, Connection, FrameSink, FrameStream, RequestTransport, TransportError,
+};
+use bytes::Bytes;
+use futures::future::BoxFuture;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::mpsc;
+use tokio::task::JoinSet;
+use tokio::time::Instant;
+use tracing::debug;
+
+/// Opens a fresh transport to the service.
+pub(crate) type Opener =
+    Arc<dyn Fn() -> BoxFuture<'static, Result<ClientTransport, Error>> + Send + Sync>;
+
+/// The first retry after a dropped connection; doubles up to [`MAX_RECONNECT_DELAY`].
+const FIRST_RECONNECT_DELAY: Duration = Duration::from_millis(20);
+/// The longest pause between reconnection attempts.
+const MAX_RECONNECT_DELAY: Duration = Duration::from_secs(2);
+/// HTTP requests in flight at once; past it a frame is dropped (and retransmitted later).
+const MAX_HTTP_IN_FLIGHT: usize = 64;
+
+/// What the link tells the driver.
+#[derive(Debug)]
+pub(crate) enum LinkEvent {
+    /// A frame from the service (on connection `generation`).
+    Frame(Bytes),
+    /// Connection `generation` is gone.
+    Down(u64),
+    /// A reconnection attempt succeeded.
+    Connected(u64, Connection),
+    /// A reconnection attempt failed.
+    ConnectFailed(u64, Error),
+}
+
+enum Kind {
+    Duplex {
+        opener: Opener,
+        out: Option<mpsc::Sender<Bytes>>,
+        reconnect_at: Option<Instant>,
+        connecting: bool,
+        delay: Duration,
+    },
+    RequestReply {
+        transport: Arc<dyn RequestTransport>,
+    },
+}
+
+/// The transport under one client session.
+pub(crate) struct Link {
+    kind: Kind,
+    events: mpsc::Sender<LinkEvent>,
+    generation: u64,
+    tasks: JoinSet<()>,
+    /// Frames dropped because a queue was full or the connection was down.
+    pub(crate) dropped: u64,
+}
+
+impl Link {
+    /// A link over an opened transport; its events go to `events`.
+    pub(crate) fn new(
+        transport: ClientTransport,
+        opener: Opener,
+        events: mpsc::Sender<LinkEvent>,
+    ) -> Result<Self, TransportError> {
+        let (kind, connection) = match transport {
+            ClientTransport::Duplex(connection) => (
+                Kind::Duplex {
+                    opener,
+                    out: None,
+                    reconnect_at: None,
+                    connecting: false,
+                    delay: FIRST_RECONNECT_DELAY,
+                },
+                Some(connection),
+            ),
+            ClientTransport::RequestReply(transport) => (
+                Kind::RequestReply {
+                    transport: Arc::from(transport),
+                },
+                None,
+            ),
+            ClientTransport::Channel(_) => {
+                return Err(TransportError::InvalidAddress(
+                    String::new(),
+                    "a reliable session cannot run over another reliable session".to_owned(),
+                ))
+            }
+        };
+        let mut link = Link {
+            kind,
+            events,
+            generation: 0,
+            tasks: JoinSet::new(),
+            dropped: 0,
+        };
+        if let Some(connection) = connection {
+            link.attach(connection);
+        }
+        Ok(link)
+    }
+
+    /// Whether this is a request-reply transport (HTTP).
+    pub(crate) fn is_request_reply(&self) -> bool {
+        matches!(self.kind, Kind::RequestReply { .. })
+    }
+
+    /// Queues a frame; never waits.
+    pub(crate) fn send(&mut self, frame: Bytes, action: String) {
+        while self.tasks.try_join_next().is_some() {}
+        match &mut self.kind {
+            Kind::Duplex { out, .. } => match out.as_ref().map(|o| o.try_send(frame)) {
+                Some(Ok(())) => {}
+                Some(Err(mpsc::error::TrySendError::Closed(_))) | None => self.dropped += 1,
+                Some(Err(mpsc::error::TrySendError::Full(_))) => self.dropped += 1,
+            },
+            Kind::RequestReply { transport } => {
+                if self.tasks.len() >= MAX_HTTP_IN_FLIGHT {
+                    self.dropped += 1;
+                    return;
+                }
+                let (transport, events) = (transport.clone(), self.events.clone());
+                self.tasks.spawn(async move {
+                    match transport.request(frame, &action).await {
+                        Ok(Some(response)) => {
+                            let _ = events.send(LinkEvent::Frame(response)).await;
+                        }
+                        Ok(None) => {}
+                        // Lost with the request: the session retransmits what matters.
+                        Err(e) => debug!(error = %e, "reliable request failed"),
+                    }
+                });
+            }
+        }
+    }
+
+    /// When the link next wants [`Link::poll`].
+    pub(crate) fn deadline(&self) -> Option<Instant> {
+        match &self.kind {
+            Kind::Duplex {
+                reconnect_at,
+                connecting: false,
+                ..
+            } => *reconnect_at,
+            _ => None,
+        }
+    }
+
+    /// Starts a due reconnection attempt.
+    pub(crate) fn poll(&mut self) {
+        let Kind::Duplex {
+            opener,
+            reconnect_at,
+            connecting,
+            ..
+        } = &mut self.kind
+        else {
+            return;
+        };
+        if *connecting || reconnect_at.is_none_or(|at| at > Instant::now()) {
+            return;
+        }
+        *connecting = true;
+        *reconnect_at = None;
+        let (opener, events, generation) = (opener.clone(), self.events.clone(), self.generation);
+        self.tasks.spawn(async move {
+            let event = match opener().await {
+                Ok(ClientTransport::Duplex(connection)) => {
+                    LinkEvent::Connected(generation, connection)
+                }
+                Ok(_) => LinkEvent::ConnectFailed(
+                    generation,
+                    TransportError::Io("the transport changed shape on reconnect".to_owned())
+                        .into(),
+                ),
+                Err(e) => LinkEvent::ConnectFailed(generation, e),
+            };
+            let _ = events.send(event).await;
+        });
+    }
+
+    /// Handles a connection event; true when a new connection replaced a lost one (the
+    /// session should then resend what may have been lost).
+    pub(crate) fn on_event(&mut self, event: &mut Option<LinkEvent>) -> bool {
+        let generation = self.generation;
+        match event.take() {
+            Some(LinkEvent::Down(g)) if g == generation => {
+                debug!(generation, "reliable session's connection dropped; reconnecting");
+                self.detach();
+                false
+            }
+            Some(LinkEvent::Connected(g, connection)) if g == generation => {
+                if let Kind::Duplex {
+                    connecting, delay, ..
+                } = &mut self.kind
+                {
+                    *connecting = false;
+                    *delay = FIRST_RECONNECT_DELAY;
+                }
+                self.attach(connection);
+                true
+            }
+            Some(LinkEvent::ConnectFailed(g, e)) if g == generation => {
+                debug!(error = %e, "reconnection failed");
+                if let Kind::Duplex {
+                    connecting,
+                    reconnect_at,
+                    delay,
+                    ..
+                } = &mut self.kind
+                {
+                    *connecting = false;
+                    *reconnect_at = Some(Instant::now() + *delay);
+                    *delay = (*delay * 2).min(MAX_RECONNECT_DELAY);
+                }
+                false
+            }
+            other => {
+                *event = other;
+                false
+            }
+        }
+    }
+
+    fn detach(&mut self) {
+        self.generation += 1;
+        self.tasks.abort_all();
+        if let Kind::Duplex {
+            out,
+            reconnect_at,
+            connecting,
+            ..
+        } = &mut self.kind
+        {
+            *out = None;
+            *connecting = false;
+            *reconnect_at = Some(Instant::now());
+        }
+    }
+
+    fn attach(&mut self, connection: Connection) {
+        let Kind::Duplex { out, .. } = &mut self.kind else {
+            return;
+        };
+        let (tx, rx) = mpsc::channel(FRAME_QUEUE);
+        *out = Some(tx);
+        let generation = self.generation;
+        self.tasks.spawn(write_frames(
+            connection.sink,
+            rx,
+            self.events.clone(),
+            generation,
+        ));
+        self.tasks.spawn(read_frames(
+            connection.stream,
+            self.events.clone(),
+            generation,
+        ));
+    }
+
+    /// Ends the connection gracefully (the writer closes it once its queue is sent).
+    pub(crate) fn shutdown(&mut self) {
+        if let Kind::Duplex {
+            out, reconnect_at, ..
+        } = &mut self.kind
+        {
+            *out = None;
+            *reconnect_at = None;
+        }
+    }
+
+    /// Waits (bounded by the caller) for queued frames to leave and the connection to close.
+    pub(crate) async fn finish(mut self) {
+        self.shutdown();
+        while self.tasks.join_next().await.is_some() {}
+    }
+}
+
+impl Drop for Link {
+    fn drop(&mut self) {
+        self.tasks.abort_all();
+    }
+}
+
+/// Writes queued frames; closes the connection when the queue ends.
+pub(crate) async fn write_frames(
+    mut sink: Box<dyn FrameSink>,
+    mut queue: mpsc::Receiver<Bytes>,
+    events: mpsc::Sender<LinkEvent>,
+    generation: u64,
+) {
+    while let Some(frame) = queue.recv().await {
+        if let Err(e) = sink.send(frame).await {
+            debug!(error = %e, "reliable session's connection failed while writing");
+            let _ = events.send(LinkEvent::Down(generation)).await;
+            return;
+        }
+    }
+    let _ = sink.close().await;
+}
+
+/// Reads frames into the driver's queue, dropping them when it is full.
+async fn read_frames(
+    mut stream: Box<dyn FrameStream>,
+    events: mpsc::Sender<LinkEvent>,
+    generation: u64,
+) {
+    loop {
+        match stream.receive().await {
+            Ok(Some(frame)) => match events.try_send(LinkEvent::Frame(frame)) {
+                Ok(()) => {}
+                Err(mpsc::error::TrySendError::Full(_)) => {
+                    debug!("reliable session's input queue is full; dropping a frame");
+                }
+                Err(mpsc::error::TrySendError::Closed(_)) => return,
+            },
+            Ok(None) | Err(_) => {
+                let _ = events.send(LinkEvent::Down(generation)).await;
+                return;
+            }
+        }
+    }
+}

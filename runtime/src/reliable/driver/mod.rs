@@ -1,0 +1,65 @@
+//! The async layer of reliable sessions: drives the sans-IO [`proto`](super::proto) state
+//! machines with tokio's clock over a real transport, and hands the layer above a plain
+//! [`DuplexChannel`](crate::channel::DuplexChannel), so the client channel and the service
+//! dispatcher work unchanged over a reliable session (WCF's `ReliableSessionBindingElement`).
+//!
+//! * [`client`]: one task per client session over a transport that it reconnects when the
+//!   connection drops; the sequences continue where they were.
+//! * [`server`]: one hub task per endpoint that owns the [`Listener`](super::proto::Listener),
+//!   reads every connection (or HTTP request) and routes each session's output to the
+//!   connection it last heard from.
+//! * [`app`]: the channel halves the layer above holds, and the commands they send the driver.
+//! * [`envelope`]: protocol messages to and from SOAP messages, with the addressing headers
+//!   WCF requires (MessageID and ReplyTo on requests, RelatesTo on responses).
+//!
+//! Frames are queued to the transport without waiting: a full queue drops the frame, which the
+//! protocol then retransmits. That keeps a slow connection from ever blocking the state machine
+//! (and so from deadlocking two peers that both write), and bounds memory per connection.
+
+pub(crate) mod app;
+pub(crate) mod client;
+pub(crate) mod envelope;
+pub(crate) mod link;
+pub(crate) mod http;
+pub(crate) mod server;
+
+use super::proto::Timestamp;
+use tokio::time::Instant;
+
+/// Frames queued per connection (each way) before the driver drops rather than waits.
+pub(crate) const FRAME_QUEUE: usize = 256;
+
+/// tokio's monotonic clock as the core's [`Timestamp`]s.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Clock {
+    epoch: Instant,
+}
+
+impl Clock {
+    pub(crate) fn new() -> Self {
+        Clock {
+            epoch: Instant::now(),
+        }
+    }
+
+    pub(crate) fn now(&self) -> Timestamp {
+        Timestamp::from_epoch(self.epoch.elapsed())
+    }
+
+    pub(crate) fn instant(&self, at: Timestamp) -> Instant {
+        self.epoch + at.since_epoch()
+    }
+}
+
+/// A fresh sequence identifier or MessageID.
+pub(crate) fn new_id() -> String {
+    format!("urn:uuid:{}", uuid::Uuid::new_v4())
+}
+
+/// Sleeps until `deadline`, or forever without one.
+pub(crate) async fn sleep_until(deadline: Option<Instant>) {
+    match deadline {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
