@@ -2,6 +2,7 @@
 //! the service does with messages a generated client would never send.
 
 pub mod echo;
+pub mod gsoap;
 
 use bytes::Bytes;
 use indigo::encoding::{MessageEncoder, TextMessageEncoder};
