@@ -169,8 +169,8 @@ impl<'s> BinaryWriter<'s> {
             return Err(BinaryXmlError::Text("end element without a start".into()));
         }
         match self.text.take() {
-            Some(text) if self.depth > 0 => self.text_record(&text, true)?,
-            _ => self.out.push(END_ELEMENT),
+            Some(text) => self.text_record(&text, true)?,
+            None => self.out.push(END_ELEMENT),
         }
         self.depth -= 1;
         Ok(())

@@ -13,7 +13,7 @@ fn feed<'a>(events: &[XmlEvent<'a>], sink: &mut impl EventSink<'a>) -> Result<()
     Ok(())
 }
 
-fn to_text(events: &[XmlEvent<'_>]) -> Vec<u8> {
+pub(super) fn to_text(events: &[XmlEvent<'_>]) -> Vec<u8> {
     let mut writer = TextWriter::new(usize::MAX);
     feed(events, &mut writer).expect("text");
     writer.finish().expect("text")
