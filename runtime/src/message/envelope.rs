@@ -20,6 +20,8 @@ use std::borrow::Cow;
 
 /// Appends `message` to `out` as a complete SOAP envelope (no XML declaration).
 pub fn write_envelope(message: &Message, out: &mut Vec<u8>) -> Result<(), XmlError> {
+    // One allocation up front instead of a doubling series while the envelope is written.
+    out.reserve(size_hint(message));
     let rollback = out.len();
     let result = EnvelopeWriter::new(message, out).write();
     if result.is_err() {
@@ -41,6 +43,42 @@ pub fn read_envelope(
         headers,
         body,
     })
+}
+
+/// About how many bytes `message` takes as an envelope: the variable parts plus room for the
+/// markup around them (escaping may add a little more).
+fn size_hint(message: &Message) -> usize {
+    const MARKUP: usize = 320;
+    let headers = &message.headers;
+    let addressing: usize = [
+        &headers.action,
+        &headers.message_id,
+        &headers.to,
+        &headers.reply_to,
+        &headers.relates_to,
+    ]
+    .iter()
+    .map(|value| value.as_deref().map_or(0, |v| v.len() + 40))
+    .sum();
+    let fragment = |f: &XmlFragment| {
+        f.xml.len()
+            + f.inherited_namespaces
+                .iter()
+                .map(|(prefix, uri)| prefix.len() + uri.len() + 10)
+                .sum::<usize>()
+    };
+    let other: usize = headers.other.iter().map(|h| fragment(&h.xml)).sum();
+    let body = match &message.body {
+        Body::Empty => 0,
+        Body::Payload(payload) => fragment(payload),
+        Body::Fault(fault) => {
+            fault.reason.len()
+                + fault.node.as_deref().map_or(0, str::len)
+                + fault.detail.as_ref().map_or(0, fragment)
+                + MARKUP
+        }
+    };
+    MARKUP + addressing + other + body
 }
 
 fn envelope_ns(version: EnvelopeVersion) -> &'static str {
@@ -1732,6 +1770,29 @@ mod tests {
                     &ReaderQuotas::default(),
                 );
             }
+        }
+    }
+
+    #[test]
+    fn the_size_hint_covers_ordinary_envelopes() {
+        let mut with_header = add_to_request(MessageVersion::SOAP12_WSA10);
+        with_header.headers.other.push(raw_header(
+            r#"<h:X xmlns:h="urn:custom">&amp;</h:X>"#,
+            "X",
+            false,
+        ));
+        for message in [
+            add_to_request(MessageVersion::SOAP12_WSA10),
+            add_to_request(MessageVersion::SOAP11),
+            with_header,
+            Message::new(
+                MessageVersion::SOAP12_WSA10,
+                "a",
+                Body::Fault(detailed_fault()),
+            ),
+        ] {
+            let written = write(&message).len();
+            assert!(size_hint(&message) >= written, "{written}: {message:?}");
         }
     }
 
