@@ -269,11 +269,7 @@ impl Drop for Duplex {
     }
 }
 
-async fn read_replies(
-    mut source: Box<dyn MessageSource>,
-    pending: Pending,
-    state: Arc<StateCell>,
-) {
+async fn read_replies(mut source: Box<dyn MessageSource>, pending: Pending, state: Arc<StateCell>) {
     loop {
         let reply = match source.receive().await {
             Ok(Some(reply)) => reply,

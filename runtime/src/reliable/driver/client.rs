@@ -26,6 +26,9 @@ use tracing::{debug, warn, Instrument};
 
 /// How often a request whose reply is missing is re-sent over HTTP.
 const REPLY_CHASE_INTERVAL: Duration = Duration::from_millis(500);
+/// How often a closing session polls over HTTP, where the service can only answer: its own
+/// sequence's end (LastMessage, CloseSequence, TerminateSequence) rides on the responses.
+const CLOSE_POLL_INTERVAL: Duration = Duration::from_millis(50);
 
 pub(crate) use super::link::Opener;
 
@@ -39,7 +42,10 @@ pub(crate) async fn open(
 ) -> Result<DuplexChannel, Error> {
     let transport = opener().await?;
     // Over HTTP every response acknowledges, so WCF piggy-backs no AckRequested there.
-    config.request_acks = !matches!(transport, crate::transport::ClientTransport::RequestReply(_));
+    config.request_acks = !matches!(
+        transport,
+        crate::transport::ClientTransport::RequestReply(_)
+    );
     let (events_tx, events) = mpsc::channel(FRAME_QUEUE * 2);
     let link = Link::new(transport, opener, events_tx)?;
     let (commands_tx, commands) = mpsc::unbounded_channel();
@@ -63,6 +69,7 @@ pub(crate) async fn open(
         requests: RequestIds::default(),
         expecting: HashSet::new(),
         chase: HashMap::new(),
+        next_poll: None,
         done: false,
     };
     let span = tracing::info_span!("reliable client", %address);
@@ -102,6 +109,8 @@ struct ClientDriver {
     /// MessageIDs of requests that expect a reply (HTTP only).
     expecting: HashSet<String>,
     chase: HashMap<String, Chase>,
+    /// When a closing session over HTTP next polls the service.
+    next_poll: Option<Instant>,
     done: bool,
 }
 
@@ -116,6 +125,7 @@ impl ClientDriver {
                 self.session.poll_timeout().map(|t| self.clock.instant(t)),
                 self.link.deadline(),
                 self.chase.values().map(|c| c.resend_at).min(),
+                self.next_poll,
             ]
             .into_iter()
             .flatten()
@@ -141,11 +151,27 @@ impl ClientDriver {
         self.session.handle_timeout(now);
         self.link.poll();
         let instant = Instant::now();
+        if self.next_poll.is_some_and(|at| at <= instant) {
+            self.poll_service(now, instant);
+        }
         for chase in self.chase.values_mut() {
             if chase.resend_at <= instant {
                 chase.resend_at = instant + REPLY_CHASE_INTERVAL;
                 self.link.send(chase.frame.clone(), chase.action.clone());
             }
+        }
+    }
+
+    /// Sends the acknowledgement of the service's sequence as a request, so the response can
+    /// carry what the service has to say.
+    fn poll_service(&mut self, now: crate::reliable::proto::Timestamp, instant: Instant) {
+        if self.session.state() != crate::CommunicationState::Closing {
+            self.next_poll = None;
+            return;
+        }
+        self.next_poll = Some(instant + CLOSE_POLL_INTERVAL);
+        if let Some(ack) = self.session.acknowledgement(now) {
+            self.transmit(&ProtocolMessage::acknowledgement(ack), None);
         }
     }
 
@@ -158,12 +184,15 @@ impl ClientDriver {
                         self.expecting.insert(id.clone());
                     }
                 }
-                self.waiting.push_back((message, waiter));
+                self.waiting.push_back((*message, waiter));
             }
             AppCommand::NoReply(_) => {}
             AppCommand::Close(waiter) => {
                 self.closing.push(waiter);
                 self.session.close(now);
+                if self.link.is_request_reply() {
+                    self.next_poll = Some(Instant::now() + CLOSE_POLL_INTERVAL);
+                }
             }
             AppCommand::Dequeued => self.session.message_dequeued(now, 1),
             AppCommand::Dropped => {
@@ -186,9 +215,11 @@ impl ClientDriver {
         };
         match self.codec.decode(frame) {
             Ok(incoming) => {
+                tracing::trace!(kind = incoming.message.kind(), "client receives");
                 self.requests
                     .record(&incoming.message, incoming.message_id.as_ref());
-                self.session.handle_input(self.clock.now(), incoming.message);
+                self.session
+                    .handle_input(self.clock.now(), incoming.message);
             }
             Err(IncomingError::Unreadable(e)) => {
                 warn!(error = %e, "unreadable message from the service; dropped");
@@ -266,13 +297,17 @@ impl ClientDriver {
     }
 
     fn transmit(&mut self, message: &ProtocolMessage<Message>, relates_to: Option<&str>) {
+        tracing::trace!(
+            kind = message.kind(),
+            ack = message.acknowledgement.is_some(),
+            "client sends"
+        );
         let Some((frame, action)) = self.codec.frame(message, Some(&self.address), relates_to)
         else {
             return;
         };
         if let Body::Sequence {
-            payload: Some(app),
-            ..
+            payload: Some(app), ..
         } = &message.body
         {
             if let Some(id) = app

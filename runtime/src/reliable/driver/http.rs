@@ -71,8 +71,7 @@ impl Outbox {
             // Standalone acks and ack requests are redundant: every response carries a fresh ack.
             Body::Empty => {}
             Body::Sequence {
-                payload: Some(app),
-                ..
+                payload: Some(app), ..
             } if app.headers.relates_to.is_some() => {
                 let id = app.headers.relates_to.clone().unwrap_or_default();
                 self.replies.retain(|(kept, _)| *kept != id);
@@ -142,10 +141,7 @@ impl Outbox {
                 .is_none_or(|id| self.no_reply.contains(id));
             if reply.is_some() {
                 answers.push((parked, reply));
-            } else if answered_without_reply
-                || flush
-                || parked.deadline <= now
-                || index < overflow
+            } else if answered_without_reply || flush || parked.deadline <= now || index < overflow
             {
                 let next = self.queued.pop_front();
                 answers.push((parked, next));
@@ -170,8 +166,7 @@ impl Outbox {
 pub(crate) fn awaited_reply(incoming: &Incoming) -> Option<String> {
     match &incoming.message.body {
         Body::Sequence {
-            payload: Some(app),
-            ..
+            payload: Some(app), ..
         } if app.headers.reply_to.is_some() => app.headers.message_id.clone(),
         _ => None,
     }

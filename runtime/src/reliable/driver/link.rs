@@ -192,7 +192,10 @@ impl Link {
         let generation = self.generation;
         match event.take() {
             Some(LinkEvent::Down(g)) if g == generation => {
-                debug!(generation, "reliable session's connection dropped; reconnecting");
+                debug!(
+                    generation,
+                    "reliable session's connection dropped; reconnecting"
+                );
                 self.detach();
                 false
             }

@@ -19,8 +19,8 @@
 pub(crate) mod app;
 pub(crate) mod client;
 pub(crate) mod envelope;
-pub(crate) mod link;
 pub(crate) mod http;
+pub(crate) mod link;
 pub(crate) mod server;
 
 use super::proto::Timestamp;
