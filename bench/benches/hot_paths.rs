@@ -4,8 +4,8 @@
 use bytes::{Bytes, BytesMut};
 use criterion::{criterion_group, criterion_main, BatchSize, BenchmarkId, Criterion};
 use indigo::message::{
-    read_envelope, write_envelope, Body, BodyReader, BodyWriter, Message, MessageVersion,
-    ReaderQuotas, XmlFragment,
+    new_message_id, read_envelope, write_envelope, Body, BodyReader, BodyWriter, Message,
+    MessageVersion, ReaderQuotas, XmlFragment,
 };
 use indigo::reliable::proto::ranges::RangeSet;
 use indigo::transport::tcp::framing::{decode, encode, Limits, Record};
@@ -76,6 +76,12 @@ fn envelope(c: &mut Criterion) {
             .expect("read")
         })
     });
+    group.finish();
+}
+
+fn message_id(c: &mut Criterion) {
+    let mut group = c.benchmark_group("message id");
+    group.bench_function("new_message_id", |b| b.iter(new_message_id));
     group.finish();
 }
 
@@ -206,6 +212,6 @@ fn short() -> Criterion {
 criterion_group! {
     name = hot_paths;
     config = short();
-    targets = envelope, body, framing, ranges
+    targets = envelope, message_id, body, framing, ranges
 }
 criterion_main!(hot_paths);

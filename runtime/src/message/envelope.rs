@@ -9,8 +9,8 @@ use super::{
     MessageFault, MessageVersion, QualifiedName, RawHeader, ReaderQuotas, XmlError, XmlFragment,
 };
 use crate::serialization::xml::{
-    check_start, check_string_quota, element_ns, in_scope_namespaces, is_whitespace, map_error,
-    resolve_ref, trim, write_attr, write_ns_decl, write_text, NameTable, UTF8_BOM,
+    check_start_and_record, check_string_quota, element_ns, in_scope_namespaces, is_whitespace,
+    map_error, resolve_ref, trim, write_attr, write_ns_decl, write_text, NameTable, UTF8_BOM,
 };
 use bytes::Bytes;
 use quick_xml::events::{BytesStart, Event};
@@ -534,8 +534,12 @@ impl<'i> EnvelopeReader<'i> {
                 start.name().into_inner()
             )));
         }
-        check_start(&self.reader, start, self.reader.buffer_position())?;
-        self.names.record(start)?;
+        check_start_and_record(
+            &self.reader,
+            start,
+            self.reader.buffer_position(),
+            &mut self.names,
+        )?;
         if push {
             self.depth += 1;
         }

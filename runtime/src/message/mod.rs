@@ -8,11 +8,13 @@
 mod body;
 mod envelope;
 mod fault;
+mod ids;
 mod names;
 
 pub use body::{BodyReader, BodyWriter};
 pub use envelope::{read_envelope, write_envelope};
 pub use fault::{FaultCode, FaultCodeValue, MessageFault};
+pub use ids::new_message_id;
 pub use names::{ns, QualifiedName};
 
 use bytes::Bytes;

@@ -165,9 +165,72 @@ pub(crate) fn check_start<R>(
     start: &BytesStart<'_>,
     position: u64,
 ) -> Result<(), XmlError> {
-    if let (ResolveResult::Unknown(p), _) = reader.resolver().resolve_element(start.name()) {
+    check_and_record(reader, start, position, None)
+}
+
+/// [`check_start`], then [`NameTable::record`], in one pass over the attributes. Errors come
+/// out as if the two ran one after the other: a check error wins over a quota error.
+pub(crate) fn check_start_and_record<R>(
+    reader: &NsReader<R>,
+    start: &BytesStart<'_>,
+    position: u64,
+    names: &mut NameTable,
+) -> Result<(), XmlError> {
+    check_and_record(reader, start, position, Some(names))
+}
+
+fn check_and_record<R>(
+    reader: &NsReader<R>,
+    start: &BytesStart<'_>,
+    position: u64,
+    mut names: Option<&mut NameTable>,
+) -> Result<(), XmlError> {
+    let name = start.name();
+    if let (ResolveResult::Unknown(p), _) = reader.resolver().resolve_element(name) {
         return Err(undeclared(&p, position));
     }
+    // A quota error waits for the checks to pass; the names recorded so far stay recorded,
+    // which is harmless because the message is refused either way.
+    let mut quota = match names.as_deref_mut() {
+        Some(names) => names.add_name(name),
+        None => Ok(()),
+    };
+    // quick-xml's duplicate check allocates a list of keys on every tag with an attribute.
+    // Tags have a handful of attributes, so they are compared here on the stack instead; any
+    // error, a duplicate or an unusually long attribute list goes the checked way, which
+    // reports the same first error quick-xml always did.
+    let mut keys = [""; 8];
+    for (seen, attr) in start.attributes().with_checks(false).enumerate() {
+        let Ok(attr) = attr else {
+            return check_attributes_checked(reader, start, position, names);
+        };
+        let key = attr.key.into_inner();
+        if seen == keys.len() || keys[..seen].contains(&key) {
+            return check_attributes_checked(reader, start, position, names);
+        }
+        keys[seen] = key;
+        if let (Ok(()), Some(names)) = (&quota, names.as_deref_mut()) {
+            quota = names.add_name(attr.key);
+        }
+        if attr.key.as_namespace_binding().is_some() {
+            continue;
+        }
+        if let (ResolveResult::Unknown(p), _) = reader.resolver().resolve_attribute(attr.key) {
+            return Err(undeclared(&p, position));
+        }
+    }
+    quota
+}
+
+/// The attribute half of [`check_start`] with quick-xml's own duplicate check, then the
+/// recording of all names again (recording is idempotent).
+#[cold]
+fn check_attributes_checked<R>(
+    reader: &NsReader<R>,
+    start: &BytesStart<'_>,
+    position: u64,
+    names: Option<&mut NameTable>,
+) -> Result<(), XmlError> {
     for attr in start.attributes() {
         let attr = attr.map_err(|e| XmlError::Malformed(format!("{e} (at byte {position})")))?;
         if attr.key.as_namespace_binding().is_some() {
@@ -177,23 +240,119 @@ pub(crate) fn check_start<R>(
             return Err(undeclared(&p, position));
         }
     }
-    Ok(())
+    match names {
+        Some(names) => names.record(start),
+        None => Ok(()),
+    }
 }
 
 /// WCF's `MaxNameTableCharCount`: the characters of all distinct names (element and attribute
 /// local names and prefixes) one message may use. Bounded by the quota itself, so a peer that
 /// invents a new name for every element cannot grow it.
+///
+/// It sits on the path of every start tag, so it is built to cost little: the names SOAP,
+/// WS-Addressing and WS-RM envelopes are made of are matched against a fixed list and
+/// remembered in a bit set (no hashing, no allocation), and only the rest (body and custom
+/// header names) go through a hash index. That index hashes with foldhash, seeded at random
+/// per table like SipHash's `RandomState` (so a peer cannot precompute colliding names) but
+/// several times cheaper on short keys; the names themselves are kept back to back in one
+/// buffer instead of one allocation each.
 #[derive(Debug)]
 pub(crate) struct NameTable {
-    seen: std::collections::HashSet<Vec<u8>>,
+    /// Bit `i` is set once the name `well_known` numbers `i` has been counted.
+    known: u64,
+    /// The other distinct names, back to back. Never longer than the quota: a name is charged
+    /// before it is stored.
+    arena: String,
+    /// `(start, len, next)` of each name in `arena`; `next` is the index + 1 of another name
+    /// with the same 64-bit hash (0 for none), so full-hash collisions stay correct.
+    spans: Vec<(usize, usize, usize)>,
+    /// Full 64-bit hash of a name -> index + 1 into `spans` of the latest name with that hash.
+    index: std::collections::HashMap<u64, usize, std::hash::BuildHasherDefault<PrehashedKey>>,
+    hasher: foldhash::fast::RandomState,
     chars: usize,
     max: usize,
+}
+
+/// Index of `name` among the names nearly every envelope uses (at most 64: one bit each in
+/// `NameTable::known`). Membership only decides where a name is remembered, never whether it
+/// is counted. A `match` compiles to a switch on the length and few comparisons.
+fn well_known(name: &str) -> Option<u32> {
+    Some(match name {
+        "Envelope" => 0,
+        "Header" => 1,
+        "Body" => 2,
+        "s" => 3,
+        "a" => 4,
+        "xmlns" => 5,
+        "mustUnderstand" => 6,
+        "Action" => 7,
+        "MessageID" => 8,
+        "ReplyTo" => 9,
+        "Address" => 10,
+        "To" => 11,
+        "RelatesTo" => 12,
+        "From" => 13,
+        "FaultTo" => 14,
+        "RelationshipType" => 15,
+        "Fault" => 16,
+        "Code" => 17,
+        "Value" => 18,
+        "Subcode" => 19,
+        "Reason" => 20,
+        "Text" => 21,
+        "lang" => 22,
+        "xml" => 23,
+        "Node" => 24,
+        "Detail" => 25,
+        "i" => 26,
+        "nil" => 27,
+        "type" => 28,
+        "r" => 29,
+        "Sequence" => 30,
+        "Identifier" => 31,
+        "MessageNumber" => 32,
+        "AckRequested" => 33,
+        "SequenceAcknowledgement" => 34,
+        "AcknowledgementRange" => 35,
+        "Upper" => 36,
+        "Lower" => 37,
+        "LastMessage" => 38,
+        "env" => 39,
+        "wsa" => 40,
+        _ => return None,
+    })
+}
+
+/// A `Hasher` for keys that already are 64-bit hashes.
+#[derive(Debug, Default)]
+pub(crate) struct PrehashedKey(u64);
+
+impl std::hash::Hasher for PrehashedKey {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        // Only `u64` keys are hashed with this; fold anything else in rather than panic.
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+
+    fn write_u64(&mut self, key: u64) {
+        self.0 = key;
+    }
 }
 
 impl NameTable {
     pub(crate) fn new(max: usize) -> Self {
         NameTable {
-            seen: std::collections::HashSet::new(),
+            known: 0,
+            arena: String::new(),
+            spans: Vec::new(),
+            index: std::collections::HashMap::default(),
+            hasher: foldhash::fast::RandomState::default(),
             chars: 0,
             max,
         }
@@ -201,33 +360,64 @@ impl NameTable {
 
     /// Records the names `start` uses.
     pub(crate) fn record(&mut self, start: &BytesStart<'_>) -> Result<(), XmlError> {
-        let name = start.name();
-        self.add(name.local_name().into_inner())?;
-        if let Some(prefix) = name.prefix() {
-            self.add(prefix.into_inner())?;
-        }
-        for attr in start.attributes().flatten() {
-            self.add(attr.key.local_name().into_inner())?;
-            if let Some(prefix) = attr.key.prefix() {
-                self.add(prefix.into_inner())?;
-            }
+        self.add_name(start.name())?;
+        // `check_start` has already rejected malformed and duplicate attributes, so the
+        // duplicate check (which allocates) is not repeated here.
+        for attr in start.attributes().with_checks(false).flatten() {
+            self.add_name(attr.key)?;
         }
         Ok(())
     }
 
-    fn add(&mut self, name: impl AsRef<[u8]>) -> Result<(), XmlError> {
-        let name = name.as_ref();
-        if self.seen.contains(name) {
+    /// Records a qualified name's local part, then its prefix.
+    fn add_name(&mut self, name: QName<'_>) -> Result<(), XmlError> {
+        self.add(name.local_name().into_inner())?;
+        if let Some(prefix) = name.prefix() {
+            self.add(prefix.into_inner())?;
+        }
+        Ok(())
+    }
+
+    fn add(&mut self, name: &str) -> Result<(), XmlError> {
+        if let Some(bit) = well_known(name) {
+            let bit = 1u64 << bit;
+            if self.known & bit != 0 {
+                return Ok(());
+            }
+            self.charge(name.len())?;
+            self.known |= bit;
             return Ok(());
         }
-        self.chars += name.len();
+        let hash = std::hash::BuildHasher::hash_one(&self.hasher, name);
+        let head = self.index.get(&hash).copied().unwrap_or(0);
+        let mut next = head;
+        while let Some(&(start, len, chain)) = next.checked_sub(1).and_then(|i| self.spans.get(i)) {
+            if self.arena.get(start..start + len) == Some(name) {
+                return Ok(());
+            }
+            next = chain;
+        }
+        self.charge(name.len())?;
+        if self.spans.is_empty() {
+            // One allocation each that fits the names of a typical body.
+            self.arena.reserve(256);
+            self.spans.reserve(16);
+            self.index.reserve(16);
+        }
+        self.spans.push((self.arena.len(), name.len(), head));
+        self.arena.push_str(name);
+        self.index.insert(hash, self.spans.len());
+        Ok(())
+    }
+
+    fn charge(&mut self, len: usize) -> Result<(), XmlError> {
+        self.chars += len;
         if self.chars > self.max {
             return Err(XmlError::QuotaExceeded(format!(
                 "the message uses more than max_name_table_char_count ({}) characters of names",
                 self.max
             )));
         }
-        self.seen.insert(name.to_vec());
         Ok(())
     }
 }
@@ -240,8 +430,9 @@ fn undeclared(prefix: &str, position: u64) -> XmlError {
 
 /// Whether `start` carries `nil="true"` (or `"1"`) in the XML Schema instance namespace,
 /// under whatever prefix.
+/// Callers run [`check_start`] first, so quick-xml's allocating duplicate check is skipped.
 pub(crate) fn has_nil<R>(reader: &NsReader<R>, start: &BytesStart<'_>) -> Result<bool, XmlError> {
-    for attr in start.attributes() {
+    for attr in start.attributes().with_checks(false) {
         let attr = attr.map_err(|e| XmlError::Malformed(e.to_string()))?;
         if attr.key.local_name().into_inner() != "nil" || attr.key.prefix().is_none() {
             continue;
@@ -576,5 +767,117 @@ mod tests {
         assert!(resolve_ref(&BytesRef::new("nbsp")).is_err());
         assert!(resolve_ref(&BytesRef::new("#xD800")).is_err());
         assert!(resolve_ref(&BytesRef::new("#x+1")).is_err());
+    }
+
+    /// Reads the first start tag of `xml` and runs `check` on it while its scope is current.
+    fn with_first_start<T>(
+        xml: &str,
+        check: impl FnOnce(&NsReader<&[u8]>, &BytesStart<'_>) -> T,
+    ) -> T {
+        let mut reader = NsReader::from_reader(xml.as_bytes());
+        loop {
+            match reader.read_event().unwrap() {
+                Event::Start(start) | Event::Empty(start) => return check(&reader, &start),
+                Event::Eof => panic!("no start tag in {xml}"),
+                _ => {}
+            }
+        }
+    }
+
+    #[test]
+    fn check_start_reports_what_the_checked_path_reports() {
+        let tags = [
+            r#"<a x="1" x="2"/>"#,
+            r#"<a x="1" y="2" z="3" w="4" v="5" u="6" t="7" s="8" r="9" x="10"/>"#,
+            r#"<a x="1" y="2" z="3" w="4" v="5" u="6" t="7" s="8" r="9" q="10"/>"#,
+            r#"<a p:x="1" x="1" x="2"/>"#,
+            r#"<a x="1" p:x="1" x="2"/>"#,
+            r#"<a x="1" x="2" p:y="3"/>"#,
+            r#"<a x=1/>"#,
+            r#"<a x="1" y/>"#,
+            r#"<p:a x="1"/>"#,
+            r#"<a xmlns:p="urn:p" p:x="1" x="2"/>"#,
+            r#"<a xmlns="urn:d" xmlns="urn:e"/>"#,
+        ];
+        for tag in tags {
+            let (fast, checked) = with_first_start(tag, |reader, start| {
+                let checked = match reader.resolver().resolve_element(start.name()) {
+                    (ResolveResult::Unknown(p), _) => Err(undeclared(&p, 7)),
+                    _ => check_attributes_checked(reader, start, 7, None),
+                };
+                (check_start(reader, start, 7), checked)
+            });
+            assert_eq!(fast, checked, "{tag}");
+        }
+    }
+
+    #[test]
+    fn name_table_counts_each_distinct_name_once() {
+        // A reference model: the plain set of names the old table kept.
+        let names = [
+            "Envelope",
+            "s",
+            "xmlns",
+            "a",
+            "Header",
+            "Action",
+            "s",
+            "mustUnderstand",
+            "Echo",
+            "text",
+            "Echo",
+            "xmlns",
+            "text",
+            "t",
+            "Envelope",
+            "item",
+            "t",
+            "Value",
+            "x",
+            "x",
+            "\u{e9}l\u{e9}ment",
+            "Sequence",
+            "wsrm",
+            "wsrm",
+            "Body",
+        ];
+        let mut distinct = std::collections::HashSet::new();
+        let mut total = 0;
+        for name in names {
+            if distinct.insert(name) {
+                total += name.len();
+            }
+        }
+        // Exactly at the quota passes; one character less fails on the name that crosses it.
+        let mut table = NameTable::new(total);
+        for name in names {
+            table.add(name).unwrap();
+        }
+        assert_eq!(table.chars, total);
+        let mut table = NameTable::new(total - 1);
+        let mut charged = 0;
+        let mut seen = std::collections::HashSet::new();
+        for name in names {
+            let fresh = seen.insert(name);
+            if fresh {
+                charged += name.len();
+            }
+            assert_eq!(table.add(name).is_err(), charged > total - 1, "{name}");
+            if charged > total - 1 {
+                break;
+            }
+        }
+    }
+
+    #[test]
+    fn name_table_tells_many_similar_names_apart() {
+        let mut table = NameTable::new(usize::MAX);
+        for round in 0..2 {
+            for i in 0..5000 {
+                table.add(&format!("n{i}")).unwrap();
+            }
+            let expected: usize = (0..5000).map(|i| format!("n{i}").len()).sum();
+            assert_eq!(table.chars, expected, "round {round}");
+        }
     }
 }
