@@ -3,6 +3,7 @@
 
 pub mod chaos;
 pub mod echo;
+pub mod gsoap;
 
 use bytes::Bytes;
 use indigo::encoding::{MessageEncoder, TextMessageEncoder};

@@ -24,11 +24,34 @@ pub(crate) fn write_attr(out: &mut Vec<u8>, value: &str) {
     write_escaped(out, value, true);
 }
 
+/// The bytes [`escape_at`] may act on: markup characters, the C0 controls and 0xEF (the lead
+/// byte of U+FFFE/U+FFFF). Text is mostly none of these, so runs of other bytes are skipped
+/// with one table lookup per byte before `escape_at` looks closer.
+static MAY_ESCAPE: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        table[b] = true;
+        b += 1;
+    }
+    table[b'&' as usize] = true;
+    table[b'<' as usize] = true;
+    table[b'>' as usize] = true;
+    table[b'"' as usize] = true;
+    table[0xEF] = true;
+    table
+};
+
 fn write_escaped(out: &mut Vec<u8>, text: &str, attr: bool) {
     let bytes = text.as_bytes();
+    out.reserve(bytes.len());
     let mut run = 0;
     let mut i = 0;
-    while i < bytes.len() {
+    while let Some(skip) = bytes
+        .get(i..)
+        .and_then(|rest| rest.iter().position(|&b| MAY_ESCAPE[usize::from(b)]))
+    {
+        i += skip;
         let Some(escape) = escape_at(bytes, i, attr) else {
             i += 1;
             continue;
@@ -159,16 +182,19 @@ pub(crate) fn map_error(err: quick_xml::Error, position: u64) -> XmlError {
 }
 
 /// Checks every attribute of `start` parses (quick-xml parses them lazily) and that every
-/// prefix used by the element or its attributes is declared.
-pub(crate) fn check_start<R>(
+/// prefix used by the element or its attributes is declared; then tells, as [`has_nil`] does,
+/// whether the element is nil. One pass over the attributes does both.
+pub(crate) fn check_start_nil<R>(
     reader: &NsReader<R>,
     start: &BytesStart<'_>,
     position: u64,
-) -> Result<(), XmlError> {
-    check_and_record(reader, start, position, None)
+) -> Result<bool, XmlError> {
+    let mut nil = None;
+    check_and_record(reader, start, position, None, Some(&mut nil))?;
+    Ok(nil.unwrap_or(false))
 }
 
-/// [`check_start`], then [`NameTable::record`], in one pass over the attributes. Errors come
+/// [`check_start_nil`]'s checks, then [`NameTable::record`], in one pass over the attributes. Errors come
 /// out as if the two ran one after the other: a check error wins over a quota error.
 pub(crate) fn check_start_and_record<R>(
     reader: &NsReader<R>,
@@ -176,14 +202,17 @@ pub(crate) fn check_start_and_record<R>(
     position: u64,
     names: &mut NameTable,
 ) -> Result<(), XmlError> {
-    check_and_record(reader, start, position, Some(names))
+    check_and_record(reader, start, position, Some(names), None)
 }
 
+/// With `nil`, also finds what [`has_nil`] would: the first `nil` attribute in the XML Schema
+/// instance namespace decides.
 fn check_and_record<R>(
     reader: &NsReader<R>,
     start: &BytesStart<'_>,
     position: u64,
     mut names: Option<&mut NameTable>,
+    mut nil: Option<&mut Option<bool>>,
 ) -> Result<(), XmlError> {
     let name = start.name();
     if let (ResolveResult::Unknown(p), _) = reader.resolver().resolve_element(name) {
@@ -202,11 +231,11 @@ fn check_and_record<R>(
     let mut keys = [""; 8];
     for (seen, attr) in start.attributes().with_checks(false).enumerate() {
         let Ok(attr) = attr else {
-            return check_attributes_checked(reader, start, position, names);
+            return check_attributes_checked(reader, start, position, names, nil);
         };
         let key = attr.key.into_inner();
         if seen == keys.len() || keys[..seen].contains(&key) {
-            return check_attributes_checked(reader, start, position, names);
+            return check_attributes_checked(reader, start, position, names, nil);
         }
         keys[seen] = key;
         if let (Ok(()), Some(names)) = (&quota, names.as_deref_mut()) {
@@ -215,21 +244,31 @@ fn check_and_record<R>(
         if attr.key.as_namespace_binding().is_some() {
             continue;
         }
-        if let (ResolveResult::Unknown(p), _) = reader.resolver().resolve_attribute(attr.key) {
+        let (ns, local) = reader.resolver().resolve_attribute(attr.key);
+        if let ResolveResult::Unknown(p) = ns {
             return Err(undeclared(&p, position));
+        }
+        if let Some(nil @ None) = nil.as_deref_mut() {
+            if local.into_inner() == "nil"
+                && attr.key.prefix().is_some()
+                && ns == ResolveResult::Bound(Namespace(crate::message::ns::XSI))
+            {
+                *nil = Some(matches!(trim(&attr.value), "true" | "1"));
+            }
         }
     }
     quota
 }
 
-/// The attribute half of [`check_start`] with quick-xml's own duplicate check, then the
-/// recording of all names again (recording is idempotent).
+/// The attribute checks with quick-xml's own duplicate check, then the recording of all names
+/// again (recording is idempotent) and [`has_nil`].
 #[cold]
 fn check_attributes_checked<R>(
     reader: &NsReader<R>,
     start: &BytesStart<'_>,
     position: u64,
     names: Option<&mut NameTable>,
+    nil: Option<&mut Option<bool>>,
 ) -> Result<(), XmlError> {
     for attr in start.attributes() {
         let attr = attr.map_err(|e| XmlError::Malformed(format!("{e} (at byte {position})")))?;
@@ -239,6 +278,9 @@ fn check_attributes_checked<R>(
         if let (ResolveResult::Unknown(p), _) = reader.resolver().resolve_attribute(attr.key) {
             return Err(undeclared(&p, position));
         }
+    }
+    if let Some(nil) = nil {
+        *nil = Some(has_nil(reader, start)?);
     }
     match names {
         Some(names) => names.record(start),
@@ -361,7 +403,7 @@ impl NameTable {
     /// Records the names `start` uses.
     pub(crate) fn record(&mut self, start: &BytesStart<'_>) -> Result<(), XmlError> {
         self.add_name(start.name())?;
-        // `check_start` has already rejected malformed and duplicate attributes, so the
+        // The checks have already rejected malformed and duplicate attributes, so the
         // duplicate check (which allocates) is not repeated here.
         for attr in start.attributes().with_checks(false).flatten() {
             self.add_name(attr.key)?;
@@ -430,7 +472,7 @@ fn undeclared(prefix: &str, position: u64) -> XmlError {
 
 /// Whether `start` carries `nil="true"` (or `"1"`) in the XML Schema instance namespace,
 /// under whatever prefix.
-/// Callers run [`check_start`] first, so quick-xml's allocating duplicate check is skipped.
+/// Callers check the attributes first, so quick-xml's allocating duplicate check is skipped.
 pub(crate) fn has_nil<R>(reader: &NsReader<R>, start: &BytesStart<'_>) -> Result<bool, XmlError> {
     for attr in start.attributes().with_checks(false) {
         let attr = attr.map_err(|e| XmlError::Malformed(e.to_string()))?;
@@ -517,12 +559,27 @@ pub(crate) struct Element<'de> {
     pub(crate) start: BytesStart<'de>,
     pub(crate) empty: bool,
     pub(crate) nil: bool,
+    /// Where the local name starts in the qualified name: found once, because the
+    /// deserializer asks for it for every field it matches and every text it reads.
+    local_at: usize,
 }
 
-impl Element<'_> {
+impl<'de> Element<'de> {
+    fn new(start: BytesStart<'de>, empty: bool, nil: bool) -> Self {
+        let name = start.name();
+        let local_at = name.into_inner().len() - name.local_name().into_inner().len();
+        Element {
+            start,
+            empty,
+            nil,
+            local_at,
+        }
+    }
+
     /// The local name, for matching and for error messages.
     pub(crate) fn local(&self) -> &str {
-        self.start.local_name().into_inner()
+        let name = self.start.name().into_inner();
+        name.get(self.local_at..).unwrap_or(name)
     }
 }
 
@@ -608,9 +665,8 @@ impl<'de> FragmentReader<'de> {
         if !empty {
             self.depth = depth;
         }
-        check_start(&self.reader, &start, position)?;
-        let nil = has_nil(&self.reader, &start)?;
-        Ok(Element { start, empty, nil })
+        let nil = check_start_nil(&self.reader, &start, position)?;
+        Ok(Element::new(start, empty, nil))
     }
 
     /// The namespace of an element just returned by [`next`](Self::next) (before the next
@@ -753,9 +809,82 @@ mod tests {
             "a&lt;b&gt;&amp;\"'&#xD;\n\t&#x1;&#xFFFE;"
         );
         assert_eq!(text("\u{0}é\u{FFFF}"), "&#x0;é&#xFFFF;");
+        // 0xEF lead bytes of other characters, and text with nothing to escape.
+        assert_eq!(
+            text("\u{FFFD}\u{F000}\u{FFBF}x"),
+            "\u{FFFD}\u{F000}\u{FFBF}x"
+        );
+        assert_eq!(text("plain text"), "plain text");
+        assert_eq!(text(""), "");
+        assert_eq!(text("&\u{FFFE}"), "&amp;&#xFFFE;");
+        assert_eq!(text("\u{1F}\u{7F}"), "&#x1F;\u{7F}");
         let mut out = Vec::new();
         write_attr(&mut out, "a\"b\t\n");
         assert_eq!(out, b"a&quot;b&#x9;&#xA;");
+    }
+
+    /// The escaping rules one character at a time, as a reference for the byte-level writer.
+    fn escape_reference(s: &str, attr: bool) -> String {
+        let mut out = String::new();
+        for c in s.chars() {
+            match c {
+                '&' => out.push_str("&amp;"),
+                '<' => out.push_str("&lt;"),
+                '>' => out.push_str("&gt;"),
+                '"' if attr => out.push_str("&quot;"),
+                '\t' | '\n' if !attr => out.push(c),
+                '\u{0}'..='\u{1F}' | '\u{FFFE}' | '\u{FFFF}' => {
+                    out.push_str(&format!("&#x{:X};", u32::from(c)));
+                }
+                _ => out.push(c),
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn escaping_matches_the_per_character_rules() {
+        let palette = [
+            'a',
+            ' ',
+            '&',
+            '<',
+            '>',
+            '"',
+            '\'',
+            '\t',
+            '\n',
+            '\r',
+            '\u{0}',
+            '\u{1F}',
+            '\u{7F}',
+            'é',
+            '\u{FFFD}',
+            '\u{FFFE}',
+            '\u{FFFF}',
+            '\u{F000}',
+            '\u{1F600}',
+        ];
+        // A fixed pseudo-random walk over strings of the palette.
+        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+        for _ in 0..2000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let len = (x % 12) as usize;
+            let s: String = (0..len)
+                .map(|k| palette[((x >> (k * 5)) % palette.len() as u64) as usize])
+                .collect();
+            for attr in [false, true] {
+                let mut out = Vec::new();
+                write_escaped(&mut out, &s, attr);
+                assert_eq!(
+                    String::from_utf8(out).unwrap(),
+                    escape_reference(&s, attr),
+                    "{s:?}"
+                );
+            }
+        }
     }
 
     #[test]
@@ -803,11 +932,35 @@ mod tests {
             let (fast, checked) = with_first_start(tag, |reader, start| {
                 let checked = match reader.resolver().resolve_element(start.name()) {
                     (ResolveResult::Unknown(p), _) => Err(undeclared(&p, 7)),
-                    _ => check_attributes_checked(reader, start, 7, None),
+                    _ => check_attributes_checked(reader, start, 7, None, None),
                 };
-                (check_start(reader, start, 7), checked)
+                (check_start_nil(reader, start, 7).map(|_| ()), checked)
             });
             assert_eq!(fast, checked, "{tag}");
+        }
+    }
+
+    #[test]
+    fn nil_is_found_as_has_nil_finds_it() {
+        let xsi = crate::message::ns::XSI;
+        let tags = [
+            format!(r#"<a xmlns:i="{xsi}" i:nil="true"/>"#),
+            format!(r#"<a xmlns:i="{xsi}" i:nil=" 1 "/>"#),
+            format!(r#"<a xmlns:i="{xsi}" i:nil="false"/>"#),
+            format!(r#"<a xmlns:i="{xsi}" nil="true"/>"#),
+            r#"<a xmlns:i="urn:other" i:nil="true"/>"#.to_owned(),
+            format!(r#"<a xmlns:i="{xsi}" xmlns:j="{xsi}" i:nil="false" j:nil="true"/>"#),
+            format!(r#"<a xmlns:i="{xsi}" xmlns:j="{xsi}" i:nil="true" j:nil="false"/>"#),
+            format!(
+                r#"<a xmlns:i="{xsi}" b="1" c="1" d="1" e="1" f="1" g="1" h="1" i:nil="true"/>"#
+            ),
+            "<a/>".to_owned(),
+        ];
+        for tag in &tags {
+            let (fast, slow) = with_first_start(tag, |reader, start| {
+                (check_start_nil(reader, start, 0), has_nil(reader, start))
+            });
+            assert_eq!(fast, slow, "{tag}");
         }
     }
 
