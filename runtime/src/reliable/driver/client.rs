@@ -29,6 +29,10 @@ const REPLY_CHASE_INTERVAL: Duration = Duration::from_millis(500);
 /// How often a closing session polls over HTTP, where the service can only answer: its own
 /// sequence's end (LastMessage, CloseSequence, TerminateSequence) rides on the responses.
 const CLOSE_POLL_INTERVAL: Duration = Duration::from_millis(50);
+/// Over HTTP, how long a closing session whose own sequence has ended still polls for the
+/// service to end its sequence before it closes without that (see
+/// [`ReliableSession::abandon_input`]).
+const INPUT_END_GRACE: Duration = Duration::from_millis(500);
 
 pub(crate) use super::link::Opener;
 
@@ -70,6 +74,7 @@ pub(crate) async fn open(
         expecting: HashSet::new(),
         chase: HashMap::new(),
         next_poll: None,
+        abandon_at: None,
         done: false,
     };
     let span = tracing::info_span!("reliable client", %address);
@@ -111,6 +116,8 @@ struct ClientDriver {
     chase: HashMap<String, Chase>,
     /// When a closing session over HTTP next polls the service.
     next_poll: Option<Instant>,
+    /// When a closing session over HTTP stops waiting for the service's sequence to end.
+    abandon_at: Option<Instant>,
     done: bool,
 }
 
@@ -126,6 +133,7 @@ impl ClientDriver {
                 self.link.deadline(),
                 self.chase.values().map(|c| c.resend_at).min(),
                 self.next_poll,
+                self.abandon_at,
             ]
             .into_iter()
             .flatten()
@@ -153,6 +161,10 @@ impl ClientDriver {
         let instant = Instant::now();
         if self.next_poll.is_some_and(|at| at <= instant) {
             self.poll_service(now, instant);
+        }
+        if self.abandon_at.is_some_and(|at| at <= instant) {
+            debug!("the service did not end its sequence; closing without it");
+            self.session.abandon_input();
         }
         for chase in self.chase.values_mut() {
             if chase.resend_at <= instant {
@@ -269,6 +281,19 @@ impl ClientDriver {
                 Action::Fault(e) => self.fail(e),
             }
             self.admit_waiting();
+        }
+        self.watch_input_end();
+    }
+
+    /// Over HTTP, once the output sequence has ended while closing, gives the service a
+    /// grace period to end its sequence.
+    fn watch_input_end(&mut self) {
+        if self.abandon_at.is_none()
+            && self.link.is_request_reply()
+            && self.session.state() == crate::CommunicationState::Closing
+            && self.session.output_ended()
+        {
+            self.abandon_at = Some(Instant::now() + INPUT_END_GRACE);
         }
     }
 

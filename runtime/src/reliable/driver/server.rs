@@ -9,7 +9,7 @@
 //! output then waits in its outbox for the next response.
 
 use super::app::{self, AppCommand, Delivery};
-use super::envelope::{Codec, Incoming, IncomingError, RequestIds};
+use super::envelope::{Codec, Incoming, IncomingError, RequestIds, RequestKind};
 use super::http::{awaited_reply, Exchange, Outbox};
 use super::link::write_frames;
 use super::{sleep_until, Clock, FRAME_QUEUE};
@@ -402,10 +402,11 @@ impl Hub {
             }
         };
         let waiting_for = awaited_reply(&incoming);
+        let responds_to = RequestKind::of_request(&incoming.message);
         match self.on_input(Route::Http, incoming) {
             InputOutcome::Session(key) => {
                 if let Some(slot) = self.sessions.get_mut(&key) {
-                    slot.outbox.park(waiting_for, reply);
+                    slot.outbox.park(waiting_for, responds_to, reply);
                     self.parked.insert(key);
                 }
                 self.drain_actions();
