@@ -6,6 +6,7 @@ use crate::message::{
 };
 use bytes::Bytes;
 use std::fmt::Debug;
+pub mod binary;
 
 /// Turns messages into bytes and back.
 pub trait MessageEncoder: Debug + Send + Sync + 'static {

@@ -12,8 +12,10 @@ pub struct BodyWriter {
     out: Vec<u8>,
     /// Where the wrapper's name sits in `out`, copied for its end tag.
     wrapper_len: usize,
-    namespace: String,
-    data_namespace: String,
+    /// The wrapper's namespace followed by the data namespace: one allocation for both.
+    namespaces: String,
+    /// Where the data namespace starts in `namespaces`.
+    data_at: usize,
     /// The wrapper's start tag still lacks its `>`, so an empty body can become `<W/>`.
     open: bool,
 }
@@ -27,11 +29,14 @@ impl BodyWriter {
         if !namespace.is_empty() {
             xml::write_ns_decl(&mut out, "", namespace);
         }
+        let mut namespaces = String::with_capacity(namespace.len() + data_namespace.len());
+        namespaces.push_str(namespace);
+        namespaces.push_str(data_namespace);
         BodyWriter {
             out,
             wrapper_len: wrapper.len(),
-            namespace: namespace.to_owned(),
-            data_namespace: data_namespace.to_owned(),
+            namespaces,
+            data_at: namespace.len(),
             open: true,
         }
     }
@@ -45,8 +50,9 @@ impl BodyWriter {
             self.open = false;
         }
         let out = std::mem::take(&mut self.out);
-        let mut writer = Writer::new(out, &self.namespace, &self.data_namespace);
-        let result = writer.element(name, &self.namespace, false, value);
+        let (namespace, data_namespace) = self.namespaces.split_at(self.data_at);
+        let mut writer = Writer::new(out, namespace, data_namespace);
+        let result = writer.element(name, namespace, false, value);
         self.out = writer.out;
         if result.is_err() {
             // A failed part leaves no half-written element behind.

@@ -41,12 +41,15 @@ const LETTERS: [&str; 26] = [
 impl<'a> Writer<'a> {
     /// A writer appending to `out`, where `default_ns` is the default namespace in scope.
     pub(crate) fn new(out: Vec<u8>, default_ns: &'a str, data_ns: &'a str) -> Self {
+        // Room for the default, a struct's data namespace, `i` and one more without regrowing.
+        let mut scope = Vec::with_capacity(4);
+        scope.push(Binding {
+            prefix: Cow::Borrowed(""),
+            ns: default_ns,
+        });
         Writer {
             out,
-            scope: vec![Binding {
-                prefix: Cow::Borrowed(""),
-                ns: default_ns,
-            }],
+            scope,
             data_ns,
         }
     }
@@ -217,6 +220,20 @@ impl<'w, 'a> ElementSer<'w, 'a, '_> {
         })
     }
 
+    /// An integer as text, written digit by digit: `fmt` costs more than the digits.
+    fn signed(self, value: i64) -> Result<(), Error> {
+        self.text_with(|out| {
+            if value < 0 {
+                out.push(b'-');
+            }
+            write_decimal(out, value.unsigned_abs());
+        })
+    }
+
+    fn unsigned(self, value: u64) -> Result<(), Error> {
+        self.text_with(|out| write_decimal(out, value))
+    }
+
     fn empty(self) -> Result<(), Error> {
         let (w, tag) = self.open();
         w.end_empty(tag);
@@ -246,31 +263,31 @@ impl<'w, 'a> ser::Serializer for ElementSer<'w, 'a, '_> {
         self.text_with(|out| out.extend_from_slice(if v { b"true" } else { b"false" }))
     }
     fn serialize_i8(self, v: i8) -> Result<(), Error> {
-        self.display(v)
+        self.signed(i64::from(v))
     }
     fn serialize_i16(self, v: i16) -> Result<(), Error> {
-        self.display(v)
+        self.signed(i64::from(v))
     }
     fn serialize_i32(self, v: i32) -> Result<(), Error> {
-        self.display(v)
+        self.signed(i64::from(v))
     }
     fn serialize_i64(self, v: i64) -> Result<(), Error> {
-        self.display(v)
+        self.signed(v)
     }
     fn serialize_i128(self, v: i128) -> Result<(), Error> {
         self.display(v)
     }
     fn serialize_u8(self, v: u8) -> Result<(), Error> {
-        self.display(v)
+        self.unsigned(u64::from(v))
     }
     fn serialize_u16(self, v: u16) -> Result<(), Error> {
-        self.display(v)
+        self.unsigned(u64::from(v))
     }
     fn serialize_u32(self, v: u32) -> Result<(), Error> {
-        self.display(v)
+        self.unsigned(u64::from(v))
     }
     fn serialize_u64(self, v: u64) -> Result<(), Error> {
-        self.display(v)
+        self.unsigned(v)
     }
     fn serialize_u128(self, v: u128) -> Result<(), Error> {
         self.display(v)
@@ -283,7 +300,7 @@ impl<'w, 'a> ser::Serializer for ElementSer<'w, 'a, '_> {
     }
     fn serialize_char(self, v: char) -> Result<(), Error> {
         // DataContractSerializer writes a char as its numeric code, not as text.
-        self.display(u32::from(v))
+        self.unsigned(u64::from(u32::from(v)))
     }
     fn serialize_str(self, v: &str) -> Result<(), Error> {
         self.text_with(|out| write_text(out, v))
@@ -611,6 +628,22 @@ impl ser::SerializeMap for MapSer<'_, '_> {
     }
 }
 
+/// `value` in decimal, as `Display` writes it.
+fn write_decimal(out: &mut Vec<u8>, mut value: u64) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        // A digit is below 10, so the cast keeps it whole.
+        digits[at] = b'0' + (value % 10) as u8;
+        value /= 10;
+        if value == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&digits[at..]);
+}
+
 fn write_base64(out: &mut Vec<u8>, bytes: &[u8]) {
     let engine = &base64::engine::general_purpose::STANDARD;
     let start = out.len();
@@ -762,6 +795,32 @@ mod tests {
                 assert_eq!(text.parse::<f64>().unwrap().to_bits(), v.to_bits());
             }
         }
+    }
+
+    #[test]
+    fn integers_are_written_as_display_writes_them() {
+        for v in [
+            0,
+            1,
+            -1,
+            9,
+            10,
+            -10,
+            42,
+            i64::from(i32::MIN),
+            i64::MAX,
+            i64::MIN,
+        ] {
+            let mut out = Vec::new();
+            if v < 0 {
+                out.push(b'-');
+            }
+            write_decimal(&mut out, v.unsigned_abs());
+            assert_eq!(String::from_utf8(out).unwrap(), v.to_string());
+        }
+        let mut out = Vec::new();
+        write_decimal(&mut out, u64::MAX);
+        assert_eq!(String::from_utf8(out).unwrap(), u64::MAX.to_string());
     }
 
     #[test]

@@ -42,15 +42,42 @@ static MAY_ESCAPE: [bool; 256] = {
     table
 };
 
+/// Where the first byte of `bytes` that [`MAY_ESCAPE`] lists is. Eight bytes at a time: a
+/// word with none of them (the usual case for URIs and names) is passed over in a few
+/// arithmetic steps instead of eight lookups.
+fn first_may_escape(bytes: &[u8]) -> Option<usize> {
+    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
+    // Non-zero exactly when some byte of `x` is zero (the classic "has zero byte" test; it
+    // may flag the wrong byte after a true zero, never a word without one).
+    let has_zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGHS;
+    let has = |x: u64, b: u8| has_zero(x ^ (ONES * u64::from(b)));
+    let mut at = 0;
+    let mut chunks = bytes.chunks_exact(8);
+    for chunk in &mut chunks {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let x = u64::from_ne_bytes(word);
+        // `x - 0x20..` borrows out of a byte below 0x20; `& !x` drops bytes >= 0x80.
+        let control = x.wrapping_sub(ONES * 0x20) & !x & HIGHS;
+        if control | has(x, b'&') | has(x, b'<') | has(x, b'>') | has(x, b'"') | has(x, 0xEF) != 0 {
+            break;
+        }
+        at += 8;
+    }
+    bytes
+        .get(at..)?
+        .iter()
+        .position(|&b| MAY_ESCAPE[usize::from(b)])
+        .map(|offset| at + offset)
+}
+
 fn write_escaped(out: &mut Vec<u8>, text: &str, attr: bool) {
     let bytes = text.as_bytes();
     out.reserve(bytes.len());
     let mut run = 0;
     let mut i = 0;
-    while let Some(skip) = bytes
-        .get(i..)
-        .and_then(|rest| rest.iter().position(|&b| MAY_ESCAPE[usize::from(b)]))
-    {
+    while let Some(skip) = bytes.get(i..).and_then(first_may_escape) {
         i += skip;
         let Some(escape) = escape_at(bytes, i, attr) else {
             i += 1;
@@ -294,16 +321,23 @@ fn check_attributes_checked<R>(
 ///
 /// It sits on the path of every start tag, so it is built to cost little: the names SOAP,
 /// WS-Addressing and WS-RM envelopes are made of are matched against a fixed list and
-/// remembered in a bit set (no hashing, no allocation), and only the rest (body and custom
-/// header names) go through a hash index. That index hashes with foldhash, seeded at random
-/// per table like SipHash's `RandomState` (so a peer cannot precompute colliding names) but
-/// several times cheaper on short keys; the names themselves are kept back to back in one
-/// buffer instead of one allocation each.
+/// remembered in a bit set (no hashing, no allocation); the first few other names (an
+/// operation wrapper and its parameters, typically) are kept inline and compared directly;
+/// only beyond those do names go through a hash index. That index hashes with foldhash,
+/// seeded at random per table like SipHash's `RandomState` (so a peer cannot precompute
+/// colliding names) but several times cheaper on short keys; the names themselves are kept
+/// back to back in one buffer instead of one allocation each.
 #[derive(Debug)]
 pub(crate) struct NameTable {
     /// Bit `i` is set once the name `well_known` numbers `i` has been counted.
     known: u64,
-    /// The other distinct names, back to back. Never longer than the quota: a name is charged
+    /// The first other distinct names, back to back, up to `SMALL_NAMES` names or
+    /// `SMALL_BYTES` bytes.
+    small: [u8; SMALL_BYTES],
+    /// Where each name in `small` ends (`SMALL_BYTES` fits in a byte).
+    small_ends: [u8; SMALL_NAMES],
+    small_count: usize,
+    /// The rest of the other distinct names, back to back. Never longer than the quota: a name is charged
     /// before it is stored.
     arena: String,
     /// `(start, len, next)` of each name in `arena`; `next` is the index + 1 of another name
@@ -315,6 +349,9 @@ pub(crate) struct NameTable {
     chars: usize,
     max: usize,
 }
+
+const SMALL_NAMES: usize = 8;
+const SMALL_BYTES: usize = 64;
 
 /// Index of `name` among the names nearly every envelope uses (at most 64: one bit each in
 /// `NameTable::known`). Membership only decides where a name is remembered, never whether it
@@ -391,6 +428,9 @@ impl NameTable {
     pub(crate) fn new(max: usize) -> Self {
         NameTable {
             known: 0,
+            small: [0; SMALL_BYTES],
+            small_ends: [0; SMALL_NAMES],
+            small_count: 0,
             arena: String::new(),
             spans: Vec::new(),
             index: std::collections::HashMap::default(),
@@ -413,8 +453,10 @@ impl NameTable {
 
     /// Records a qualified name's local part, then its prefix.
     fn add_name(&mut self, name: QName<'_>) -> Result<(), XmlError> {
-        self.add(name.local_name().into_inner())?;
-        if let Some(prefix) = name.prefix() {
+        // One search for the colon instead of one for each part.
+        let (local, prefix) = name.decompose();
+        self.add(local.into_inner())?;
+        if let Some(prefix) = prefix {
             self.add(prefix.into_inner())?;
         }
         Ok(())
@@ -430,26 +472,58 @@ impl NameTable {
             self.known |= bit;
             return Ok(());
         }
-        let hash = std::hash::BuildHasher::hash_one(&self.hasher, name);
-        let head = self.index.get(&hash).copied().unwrap_or(0);
-        let mut next = head;
-        while let Some(&(start, len, chain)) = next.checked_sub(1).and_then(|i| self.spans.get(i)) {
-            if self.arena.get(start..start + len) == Some(name) {
+        let mut start = 0;
+        for &end in &self.small_ends[..self.small_count] {
+            let end = usize::from(end);
+            if self.small.get(start..end) == Some(name.as_bytes()) {
                 return Ok(());
             }
-            next = chain;
+            start = end;
         }
+        // `start` is now where the next inline name would go.
+        let hash = if self.spans.is_empty() {
+            None
+        } else {
+            let hash = std::hash::BuildHasher::hash_one(&self.hasher, name);
+            if self.heap_contains(hash, name) {
+                return Ok(());
+            }
+            Some(hash)
+        };
         self.charge(name.len())?;
+        if self.small_count < SMALL_NAMES {
+            let end = start + name.len();
+            if let (Some(slot), Ok(end)) = (self.small.get_mut(start..end), u8::try_from(end)) {
+                slot.copy_from_slice(name.as_bytes());
+                self.small_ends[self.small_count] = end;
+                self.small_count += 1;
+                return Ok(());
+            }
+        }
+        let hash = hash.unwrap_or_else(|| std::hash::BuildHasher::hash_one(&self.hasher, name));
         if self.spans.is_empty() {
-            // One allocation each that fits the names of a typical body.
+            // One allocation each that fits the names of a larger body.
             self.arena.reserve(256);
             self.spans.reserve(16);
             self.index.reserve(16);
         }
+        let head = self.index.get(&hash).copied().unwrap_or(0);
         self.spans.push((self.arena.len(), name.len(), head));
         self.arena.push_str(name);
         self.index.insert(hash, self.spans.len());
         Ok(())
+    }
+
+    /// Whether the hash index holds `name`, whose hash is `hash`.
+    fn heap_contains(&self, hash: u64, name: &str) -> bool {
+        let mut next = self.index.get(&hash).copied().unwrap_or(0);
+        while let Some(&(start, len, chain)) = next.checked_sub(1).and_then(|i| self.spans.get(i)) {
+            if self.arena.get(start..start + len) == Some(name) {
+                return true;
+            }
+            next = chain;
+        }
+        false
     }
 
     fn charge(&mut self, len: usize) -> Result<(), XmlError> {
@@ -888,6 +962,21 @@ mod tests {
     }
 
     #[test]
+    fn finds_the_first_byte_that_may_need_escaping() {
+        let base = b"abcdefghijklmnopqrstuvwxyz0123456789".to_vec();
+        assert_eq!(first_may_escape(&base), None);
+        assert_eq!(first_may_escape(b""), None);
+        for special in 0..=255u8 {
+            for at in 0..base.len() {
+                let mut bytes = base.clone();
+                bytes[at] = special;
+                let expected = MAY_ESCAPE[usize::from(special)].then_some(at);
+                assert_eq!(first_may_escape(&bytes), expected, "{special:#x} at {at}");
+            }
+        }
+    }
+
+    #[test]
     fn resolves_references_leniently() {
         assert_eq!(resolve_ref(&BytesRef::new("amp")).unwrap(), "&");
         assert_eq!(resolve_ref(&BytesRef::new("#xD")).unwrap(), "\r");
@@ -1024,13 +1113,26 @@ mod tests {
 
     #[test]
     fn name_table_tells_many_similar_names_apart() {
+        // Short names, and every seventh one too long to be kept inline, so names land both
+        // inline and in the hash index, in every order.
+        let name = |i: usize| {
+            if i % 7 == 3 {
+                format!("{i}{}", "long".repeat(20))
+            } else {
+                format!("n{i}")
+            }
+        };
         let mut table = NameTable::new(usize::MAX);
+        let expected: usize = (0..5000).map(|i| name(i).len()).sum();
         for round in 0..2 {
             for i in 0..5000 {
-                table.add(&format!("n{i}")).unwrap();
+                table.add(&name(i)).unwrap();
             }
-            let expected: usize = (0..5000).map(|i| format!("n{i}").len()).sum();
+            for i in (0..5000).rev() {
+                table.add(&name(i)).unwrap();
+            }
             assert_eq!(table.chars, expected, "round {round}");
         }
+        assert_eq!(table.small_count, SMALL_NAMES);
     }
 }

@@ -1,0 +1,112 @@
+//! .NET Binary XML: the encoding of WCF's `NetTcpBinding` and `BinaryMessageEncodingBindingElement`.
+//!
+//! * [MC-NBFX]: the record format ([`reader`], [`writer`]).
+//! * [MC-NBFS]: the static dictionary of 487 SOAP/WS-* strings ([`dictionary`]);
+//!   `application/soap+msbin1` is NBFX with this dictionary.
+//! * [MC-NBFSE]: `application/soap+msbinsession1`, which adds a per-connection string table in
+//!   front of each message ([`session`]).
+//!
+//! This is hand-written because no Rust crate implements these formats (crates.io has .NET
+//! remoting (NRBF) and `BinaryWriter` readers, nothing for Binary XML); the PyPI `wcf`
+//! package, a Python NBFX decoder, serves as a test oracle where it is installed.
+//!
+//! The message model stays the text one: [`binary_to_text`] and [`text_to_binary`] transcode
+//! between binary XML and the UTF-8 XML that [`read_envelope`](crate::message::read_envelope)
+//! reads and [`write_envelope`](crate::message::write_envelope) writes, through a common
+//! [`XmlEvent`] stream. Prefixes and namespace declarations pass through unchanged.
+//! [`BinaryMessageEncoder`] puts the sessionless form behind the
+//! [`MessageEncoder`](super::MessageEncoder) trait; [`SessionBinaryCodec`] is the per-connection
+//! form for the framing layer.
+
+pub mod dictionary;
+mod encoder;
+mod error;
+mod events;
+pub mod reader;
+mod records;
+pub mod session;
+mod text;
+mod values;
+pub mod writer;
+
+mod cursor;
+
+#[cfg(test)]
+mod tests;
+
+pub use encoder::{BinaryMessageEncoder, SessionBinaryCodec};
+pub use error::BinaryXmlError;
+pub use events::{normalize_text, Attribute, EventSink, OwnedEvents, XmlEvent};
+pub use reader::{read_document, read_events, BinaryLimits};
+pub use session::{ReaderSession, WriterSession, DEFAULT_MAX_SESSION_SIZE};
+pub use text::parse_text;
+pub use writer::BinaryWriter;
+
+/// Binary XML to UTF-8 text XML (no declaration).
+///
+/// With a `session` (msbinsession1), `bytes` is one whole message: its string table is read
+/// into the session first, then the document. Without one (msbin1), `bytes` is just the
+/// document and odd dictionary ids are errors.
+pub fn binary_to_text(
+    bytes: &[u8],
+    session: Option<&mut ReaderSession>,
+    limits: &BinaryLimits,
+) -> Result<Vec<u8>, BinaryXmlError> {
+    let mut text = text::TextWriter::new(limits.max_text_bytes);
+    match session {
+        Some(session) => {
+            let table_len = session.read_table(bytes)?;
+            let document = &bytes[table_len..];
+            reader::read_document_at(document, table_len, session.strings(), limits, &mut text)?;
+        }
+        None => read_document(bytes, &[], limits, &mut text)?,
+    }
+    text.finish()
+}
+
+/// UTF-8 text XML to binary XML.
+///
+/// With a `session` (msbinsession1) the result is one whole message: the table of the strings
+/// this message adds to the session, then the document. If the XML cannot be encoded, the
+/// session is left as it was. Without a session (msbin1) the result is just the document.
+pub fn text_to_binary(
+    xml: &[u8],
+    session: Option<&mut WriterSession>,
+) -> Result<Vec<u8>, BinaryXmlError> {
+    write_message(session, |writer| parse_text(xml, writer))
+}
+
+/// Runs `produce` against a fresh [`BinaryWriter`] and frames the result as a message: with a
+/// session, table then document, rolling the session back on error.
+pub fn write_message<F>(
+    session: Option<&mut WriterSession>,
+    produce: F,
+) -> Result<Vec<u8>, BinaryXmlError>
+where
+    F: FnOnce(&mut BinaryWriter<'_>) -> Result<(), BinaryXmlError>,
+{
+    let Some(session) = session else {
+        let mut writer = BinaryWriter::new(None);
+        produce(&mut writer)?;
+        return writer.finish();
+    };
+    let mark = session.mark();
+    let document = {
+        let mut writer = BinaryWriter::new(Some(&mut *session));
+        produce(&mut writer).and_then(|()| writer.finish())
+    };
+    let document = match document {
+        Ok(document) => document,
+        Err(err) => {
+            session.rollback(mark);
+            return Err(err);
+        }
+    };
+    let mut message = Vec::with_capacity(document.len() + 16);
+    if let Err(err) = session.write_table(&mut message) {
+        session.rollback(mark);
+        return Err(err);
+    }
+    message.extend_from_slice(&document);
+    Ok(message)
+}
