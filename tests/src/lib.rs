@@ -1,6 +1,7 @@
 //! Helpers for the end-to-end suites: a raw peer that speaks hand-written SOAP, to test what
 //! the service does with messages a generated client would never send.
 
+pub mod chaos;
 pub mod echo;
 pub mod gsoap;
 

@@ -6,8 +6,8 @@ use super::transport::{
 };
 use super::{Binding, DatagramBinding, SessionfulBinding, Timeouts};
 use crate::encoding::{MessageEncoder, TextMessageEncoder};
-use crate::message::{MessageVersion, ReaderQuotas};
 use crate::error::Error;
+use crate::message::{MessageVersion, ReaderQuotas};
 use crate::reliable::Reliable;
 use crate::transport::{ClientTransport, ServerTransport};
 use futures::future::BoxFuture;
@@ -290,4 +290,9 @@ macro_rules! reliable_session_option {
     };
 }
 
-reliable_session_option!(NetTcpBinding, WsHttpBinding, MemoryBinding, MemoryDatagramBinding);
+reliable_session_option!(
+    NetTcpBinding,
+    WsHttpBinding,
+    MemoryBinding,
+    MemoryDatagramBinding
+);

@@ -115,7 +115,7 @@ impl ClientChannel {
     /// Sends a request and waits for the reply that relates to it, within the send timeout.
     pub(crate) async fn request(&self, mut message: Message) -> Result<Message, Error> {
         self.ensure_open("send a request")?;
-        let id = format!("urn:uuid:{}", uuid::Uuid::new_v4());
+        let id = crate::message::new_message_id();
         message.headers.message_id = Some(id.clone());
         message.headers.reply_to = Some(ns::WSA10_ANONYMOUS.to_owned());
         message.headers.to = Some(self.address.clone());
@@ -185,7 +185,7 @@ impl ClientChannel {
         // WS-Addressing allows a MessageID on any message, and Mono's own client sends one (with
         // ReplyTo) on one-way messages too. Its service needs that: after a session of one-way
         // messages without MessageID, a Mono listener stops accepting connections.
-        message.headers.message_id = Some(format!("urn:uuid:{}", uuid::Uuid::new_v4()));
+        message.headers.message_id = Some(crate::message::new_message_id());
         message.headers.reply_to = Some(ns::WSA10_ANONYMOUS.to_owned());
         match &self.link {
             Link::Duplex(duplex) => self.transmit(duplex, message).await,
@@ -269,11 +269,7 @@ impl Drop for Duplex {
     }
 }
 
-async fn read_replies(
-    mut source: Box<dyn MessageSource>,
-    pending: Pending,
-    state: Arc<StateCell>,
-) {
+async fn read_replies(mut source: Box<dyn MessageSource>, pending: Pending, state: Arc<StateCell>) {
     loop {
         let reply = match source.receive().await {
             Ok(Some(reply)) => reply,

@@ -3,11 +3,11 @@
 //! sessionful one, so a `session = Required` contract can run over HTTP with it.
 
 use super::driver::{client, envelope::Codec, http, server};
-use super::proto::{
-    ChannelShape, ListenerConfig, ReliableMessagingVersion, ReliableSessionSettings,
-    SessionConfig, SessionTimeouts,
-};
 use super::proto::messages::ANONYMOUS_ADDRESS;
+use super::proto::{
+    ChannelShape, ListenerConfig, ReliableMessagingVersion, ReliableSessionSettings, SessionConfig,
+    SessionTimeouts,
+};
 use crate::binding::{Binding, Sessionful, SessionfulBinding, Timeouts};
 use crate::encoding::MessageEncoder;
 use crate::error::Error;

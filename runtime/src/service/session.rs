@@ -6,9 +6,9 @@ use super::dispatch::{Dispatch, Reply};
 use super::instance::{InstanceCell, InstanceContextMode};
 use super::throttle::{Slot, Throttle};
 use crate::binding::Timeouts;
+use crate::channel::{DuplexChannel, MessageSink, ReceiveError};
 use crate::contract::{InstanceAccess, OperationDescription};
 use crate::encoding::MessageEncoder;
-use crate::channel::{DuplexChannel, MessageSink, ReceiveError};
 use crate::message::{Body, Message, MessageFault, XmlError};
 use futures::FutureExt;
 use std::panic::AssertUnwindSafe;
@@ -250,7 +250,9 @@ where
             if reply {
                 replier.fault(&request, *fault).await;
             } else {
-                replier.no_reply(request.headers.message_id.as_deref()).await;
+                replier
+                    .no_reply(request.headers.message_id.as_deref())
+                    .await;
             }
             return Flow::Continue;
         }
@@ -258,7 +260,9 @@ where
     state.started = true;
     if op.is_one_way {
         // WCF answers a one-way request before the operation runs.
-        replier.no_reply(request.headers.message_id.as_deref()).await;
+        replier
+            .no_reply(request.headers.message_id.as_deref())
+            .await;
     }
     // Taking the slots and the guard here, before the next message is read, is what keeps
     // calls of one session in order: they queue in arrival order.

@@ -11,7 +11,7 @@ use tokio::sync::{mpsc, oneshot};
 #[derive(Debug)]
 pub(crate) enum AppCommand {
     /// Put a message on the output sequence; answered once it is in the window.
-    Send(Message, oneshot::Sender<Result<(), Error>>),
+    Send(Box<Message>, oneshot::Sender<Result<(), Error>>),
     /// A request was handled without a reply (one-way).
     NoReply(Option<String>),
     /// Close the session gracefully; answered when it is closed.
@@ -78,14 +78,13 @@ fn gone() -> Error {
 
 impl<K: Copy + Send + Sync + 'static> MessageSink for SessionSink<K> {
     fn send(&mut self, message: Message) -> BoxFuture<'_, Result<(), Error>> {
-        Box::pin(self.ask(|tx| AppCommand::Send(message, tx)))
+        Box::pin(self.ask(|tx| AppCommand::Send(Box::new(message), tx)))
     }
 
     fn no_reply(&mut self, request_id: Option<&str>) {
-        let _ = self.commands.send((
-            self.key,
-            AppCommand::NoReply(request_id.map(str::to_owned)),
-        ));
+        let _ = self
+            .commands
+            .send((self.key, AppCommand::NoReply(request_id.map(str::to_owned))));
     }
 
     fn close(&mut self) -> BoxFuture<'_, Result<(), Error>> {

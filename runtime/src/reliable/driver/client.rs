@@ -26,6 +26,13 @@ use tracing::{debug, warn, Instrument};
 
 /// How often a request whose reply is missing is re-sent over HTTP.
 const REPLY_CHASE_INTERVAL: Duration = Duration::from_millis(500);
+/// How often a closing session polls over HTTP, where the service can only answer: its own
+/// sequence's end (LastMessage, CloseSequence, TerminateSequence) rides on the responses.
+const CLOSE_POLL_INTERVAL: Duration = Duration::from_millis(50);
+/// Over HTTP, how long a closing session whose own sequence has ended still polls for the
+/// service to end its sequence before it closes without that (see
+/// [`ReliableSession::abandon_input`]).
+const INPUT_END_GRACE: Duration = Duration::from_millis(500);
 
 pub(crate) use super::link::Opener;
 
@@ -39,7 +46,10 @@ pub(crate) async fn open(
 ) -> Result<DuplexChannel, Error> {
     let transport = opener().await?;
     // Over HTTP every response acknowledges, so WCF piggy-backs no AckRequested there.
-    config.request_acks = !matches!(transport, crate::transport::ClientTransport::RequestReply(_));
+    config.request_acks = !matches!(
+        transport,
+        crate::transport::ClientTransport::RequestReply(_)
+    );
     let (events_tx, events) = mpsc::channel(FRAME_QUEUE * 2);
     let link = Link::new(transport, opener, events_tx)?;
     let (commands_tx, commands) = mpsc::unbounded_channel();
@@ -63,6 +73,8 @@ pub(crate) async fn open(
         requests: RequestIds::default(),
         expecting: HashSet::new(),
         chase: HashMap::new(),
+        next_poll: None,
+        abandon_at: None,
         done: false,
     };
     let span = tracing::info_span!("reliable client", %address);
@@ -102,6 +114,10 @@ struct ClientDriver {
     /// MessageIDs of requests that expect a reply (HTTP only).
     expecting: HashSet<String>,
     chase: HashMap<String, Chase>,
+    /// When a closing session over HTTP next polls the service.
+    next_poll: Option<Instant>,
+    /// When a closing session over HTTP stops waiting for the service's sequence to end.
+    abandon_at: Option<Instant>,
     done: bool,
 }
 
@@ -116,6 +132,8 @@ impl ClientDriver {
                 self.session.poll_timeout().map(|t| self.clock.instant(t)),
                 self.link.deadline(),
                 self.chase.values().map(|c| c.resend_at).min(),
+                self.next_poll,
+                self.abandon_at,
             ]
             .into_iter()
             .flatten()
@@ -141,11 +159,31 @@ impl ClientDriver {
         self.session.handle_timeout(now);
         self.link.poll();
         let instant = Instant::now();
+        if self.next_poll.is_some_and(|at| at <= instant) {
+            self.poll_service(now, instant);
+        }
+        if self.abandon_at.is_some_and(|at| at <= instant) {
+            debug!("the service did not end its sequence; closing without it");
+            self.session.abandon_input();
+        }
         for chase in self.chase.values_mut() {
             if chase.resend_at <= instant {
                 chase.resend_at = instant + REPLY_CHASE_INTERVAL;
                 self.link.send(chase.frame.clone(), chase.action.clone());
             }
+        }
+    }
+
+    /// Sends the acknowledgement of the service's sequence as a request, so the response can
+    /// carry what the service has to say.
+    fn poll_service(&mut self, now: crate::reliable::proto::Timestamp, instant: Instant) {
+        if self.session.state() != crate::CommunicationState::Closing {
+            self.next_poll = None;
+            return;
+        }
+        self.next_poll = Some(instant + CLOSE_POLL_INTERVAL);
+        if let Some(ack) = self.session.acknowledgement(now) {
+            self.transmit(&ProtocolMessage::acknowledgement(ack), None);
         }
     }
 
@@ -158,12 +196,15 @@ impl ClientDriver {
                         self.expecting.insert(id.clone());
                     }
                 }
-                self.waiting.push_back((message, waiter));
+                self.waiting.push_back((*message, waiter));
             }
             AppCommand::NoReply(_) => {}
             AppCommand::Close(waiter) => {
                 self.closing.push(waiter);
                 self.session.close(now);
+                if self.link.is_request_reply() {
+                    self.next_poll = Some(Instant::now() + CLOSE_POLL_INTERVAL);
+                }
             }
             AppCommand::Dequeued => self.session.message_dequeued(now, 1),
             AppCommand::Dropped => {
@@ -186,9 +227,11 @@ impl ClientDriver {
         };
         match self.codec.decode(frame) {
             Ok(incoming) => {
+                tracing::trace!(kind = incoming.message.kind(), "client receives");
                 self.requests
                     .record(&incoming.message, incoming.message_id.as_ref());
-                self.session.handle_input(self.clock.now(), incoming.message);
+                self.session
+                    .handle_input(self.clock.now(), incoming.message);
             }
             Err(IncomingError::Unreadable(e)) => {
                 warn!(error = %e, "unreadable message from the service; dropped");
@@ -239,6 +282,19 @@ impl ClientDriver {
             }
             self.admit_waiting();
         }
+        self.watch_input_end();
+    }
+
+    /// Over HTTP, once the output sequence has ended while closing, gives the service a
+    /// grace period to end its sequence.
+    fn watch_input_end(&mut self) {
+        if self.abandon_at.is_none()
+            && self.link.is_request_reply()
+            && self.session.state() == crate::CommunicationState::Closing
+            && self.session.output_ended()
+        {
+            self.abandon_at = Some(Instant::now() + INPUT_END_GRACE);
+        }
     }
 
     fn admit_waiting(&mut self) {
@@ -266,13 +322,17 @@ impl ClientDriver {
     }
 
     fn transmit(&mut self, message: &ProtocolMessage<Message>, relates_to: Option<&str>) {
+        tracing::trace!(
+            kind = message.kind(),
+            ack = message.acknowledgement.is_some(),
+            "client sends"
+        );
         let Some((frame, action)) = self.codec.frame(message, Some(&self.address), relates_to)
         else {
             return;
         };
         if let Body::Sequence {
-            payload: Some(app),
-            ..
+            payload: Some(app), ..
         } = &message.body
         {
             if let Some(id) = app

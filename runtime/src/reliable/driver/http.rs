@@ -2,7 +2,7 @@
 //! not addressable, so the service can only speak in responses (reference §1.6): each request
 //! is fed to the hub and parked until there is something to answer it with.
 //!
-//! * A request that expects a reply (an application message with a `ReplyTo`) waits for the
+//! * A request that may get a reply (an application message with a MessageID) waits for the
 //!   reply that relates to it, up to [`HOLD`]; a one-way request is answered as soon as the
 //!   dispatcher says it takes no reply. A re-sent request whose reply was already produced is
 //!   answered with that reply again (the last [`MAX_KEPT_REPLIES`] are kept per session).
@@ -10,7 +10,7 @@
 //!   queued protocol message (a handshake response, the service's own CloseSequence...).
 //! * Every response carries a fresh acknowledgement of the client's sequence.
 
-use super::envelope::{Codec, Incoming};
+use super::envelope::{Codec, Incoming, RequestKind};
 use super::server::{start_hub, HubEvent, ReliableChannelListener};
 use crate::message::Message;
 use crate::reliable::proto::{Body, ListenerConfig, ProtocolMessage};
@@ -48,6 +48,9 @@ pub(crate) struct Exchange {
 pub(crate) struct Parked {
     /// The MessageID of the request whose reply answers it, if it expects one.
     waiting_for: Option<String>,
+    /// The control request it is, whose response (and nothing else) answers it: a peer such
+    /// as gSOAP reads only the response it asked for.
+    responds_to: Option<RequestKind>,
     pub(crate) reply: oneshot::Sender<ReplyFrame>,
     deadline: Instant,
 }
@@ -71,8 +74,7 @@ impl Outbox {
             // Standalone acks and ack requests are redundant: every response carries a fresh ack.
             Body::Empty => {}
             Body::Sequence {
-                payload: Some(app),
-                ..
+                payload: Some(app), ..
             } if app.headers.relates_to.is_some() => {
                 let id = app.headers.relates_to.clone().unwrap_or_default();
                 self.replies.retain(|(kept, _)| *kept != id);
@@ -101,9 +103,15 @@ impl Outbox {
     }
 
     /// Parks a request until [`Outbox::ready`] answers it.
-    pub(crate) fn park(&mut self, waiting_for: Option<String>, reply: oneshot::Sender<ReplyFrame>) {
+    pub(crate) fn park(
+        &mut self,
+        waiting_for: Option<String>,
+        responds_to: Option<RequestKind>,
+        reply: oneshot::Sender<ReplyFrame>,
+    ) {
         self.parked.push_back(Parked {
             waiting_for,
+            responds_to,
             reply,
             deadline: Instant::now() + HOLD,
         });
@@ -140,12 +148,16 @@ impl Outbox {
                 .waiting_for
                 .as_ref()
                 .is_none_or(|id| self.no_reply.contains(id));
-            if reply.is_some() {
+            if let Some(kind) = parked.responds_to {
+                let response = self
+                    .queued
+                    .iter()
+                    .position(|(m, _)| RequestKind::of_response(m) == Some(kind))
+                    .and_then(|at| self.queued.remove(at));
+                answers.push((parked, response));
+            } else if reply.is_some() {
                 answers.push((parked, reply));
-            } else if answered_without_reply
-                || flush
-                || parked.deadline <= now
-                || index < overflow
+            } else if answered_without_reply || flush || parked.deadline <= now || index < overflow
             {
                 let next = self.queued.pop_front();
                 answers.push((parked, next));
@@ -166,13 +178,14 @@ impl Outbox {
     }
 }
 
-/// The MessageID of the request whose reply a received message waits for, if it waits.
+/// The MessageID of the request whose reply a received message waits for, if it may wait:
+/// any application message with a MessageID (an absent ReplyTo means anonymous, so gSOAP
+/// sends none); the dispatcher says when a one-way message gets no reply.
 pub(crate) fn awaited_reply(incoming: &Incoming) -> Option<String> {
     match &incoming.message.body {
         Body::Sequence {
-            payload: Some(app),
-            ..
-        } if app.headers.reply_to.is_some() => app.headers.message_id.clone(),
+            payload: Some(app), ..
+        } => app.headers.message_id.clone(),
         _ => None,
     }
 }

@@ -24,8 +24,6 @@ pub(crate) type Opener =
 const FIRST_RECONNECT_DELAY: Duration = Duration::from_millis(20);
 /// The longest pause between reconnection attempts.
 const MAX_RECONNECT_DELAY: Duration = Duration::from_secs(2);
-/// HTTP requests in flight at once; past it a frame is dropped (and retransmitted later).
-const MAX_HTTP_IN_FLIGHT: usize = 64;
 
 /// What the link tells the driver.
 #[derive(Debug)]
@@ -48,8 +46,11 @@ enum Kind {
         connecting: bool,
         delay: Duration,
     },
+    /// Requests go out one at a time, in order: a WS-RM destination may treat a gap as fatal
+    /// (gSOAP terminates the sequence on one with DiscardFollowingFirstGap), and parallel
+    /// HTTP connections could reorder them.
     RequestReply {
-        transport: Arc<dyn RequestTransport>,
+        queue: Option<mpsc::Sender<(Bytes, String)>>,
     },
 }
 
@@ -70,6 +71,7 @@ impl Link {
         opener: Opener,
         events: mpsc::Sender<LinkEvent>,
     ) -> Result<Self, TransportError> {
+        let mut tasks = JoinSet::new();
         let (kind, connection) = match transport {
             ClientTransport::Duplex(connection) => (
                 Kind::Duplex {
@@ -81,12 +83,15 @@ impl Link {
                 },
                 Some(connection),
             ),
-            ClientTransport::RequestReply(transport) => (
-                Kind::RequestReply {
-                    transport: Arc::from(transport),
-                },
-                None,
-            ),
+            ClientTransport::RequestReply(transport) => {
+                let (queue, requests) = mpsc::channel(FRAME_QUEUE);
+                tasks.spawn(send_requests(
+                    Arc::from(transport),
+                    requests,
+                    events.clone(),
+                ));
+                (Kind::RequestReply { queue: Some(queue) }, None)
+            }
             ClientTransport::Channel(_) => {
                 return Err(TransportError::InvalidAddress(
                     String::new(),
@@ -98,7 +103,7 @@ impl Link {
             kind,
             events,
             generation: 0,
-            tasks: JoinSet::new(),
+            tasks,
             dropped: 0,
         };
         if let Some(connection) = connection {
@@ -121,22 +126,11 @@ impl Link {
                 Some(Err(mpsc::error::TrySendError::Closed(_))) | None => self.dropped += 1,
                 Some(Err(mpsc::error::TrySendError::Full(_))) => self.dropped += 1,
             },
-            Kind::RequestReply { transport } => {
-                if self.tasks.len() >= MAX_HTTP_IN_FLIGHT {
+            Kind::RequestReply { queue } => {
+                let sent = queue.as_ref().map(|q| q.try_send((frame, action)));
+                if !matches!(sent, Some(Ok(()))) {
                     self.dropped += 1;
-                    return;
                 }
-                let (transport, events) = (transport.clone(), self.events.clone());
-                self.tasks.spawn(async move {
-                    match transport.request(frame, &action).await {
-                        Ok(Some(response)) => {
-                            let _ = events.send(LinkEvent::Frame(response)).await;
-                        }
-                        Ok(None) => {}
-                        // Lost with the request: the session retransmits what matters.
-                        Err(e) => debug!(error = %e, "reliable request failed"),
-                    }
-                });
             }
         }
     }
@@ -192,7 +186,10 @@ impl Link {
         let generation = self.generation;
         match event.take() {
             Some(LinkEvent::Down(g)) if g == generation => {
-                debug!(generation, "reliable session's connection dropped; reconnecting");
+                debug!(
+                    generation,
+                    "reliable session's connection dropped; reconnecting"
+                );
                 self.detach();
                 false
             }
@@ -267,12 +264,14 @@ impl Link {
 
     /// Ends the connection gracefully (the writer closes it once its queue is sent).
     pub(crate) fn shutdown(&mut self) {
-        if let Kind::Duplex {
-            out, reconnect_at, ..
-        } = &mut self.kind
-        {
-            *out = None;
-            *reconnect_at = None;
+        match &mut self.kind {
+            Kind::Duplex {
+                out, reconnect_at, ..
+            } => {
+                *out = None;
+                *reconnect_at = None;
+            }
+            Kind::RequestReply { queue } => *queue = None,
         }
     }
 
@@ -286,6 +285,26 @@ impl Link {
 impl Drop for Link {
     fn drop(&mut self) {
         self.tasks.abort_all();
+    }
+}
+
+/// Sends queued requests one after another; responses become input.
+async fn send_requests(
+    transport: Arc<dyn RequestTransport>,
+    mut requests: mpsc::Receiver<(Bytes, String)>,
+    events: mpsc::Sender<LinkEvent>,
+) {
+    while let Some((frame, action)) = requests.recv().await {
+        match transport.request(frame, &action).await {
+            Ok(Some(response)) => {
+                if events.send(LinkEvent::Frame(response)).await.is_err() {
+                    return;
+                }
+            }
+            Ok(None) => {}
+            // Lost with the request: the session retransmits what matters.
+            Err(e) => debug!(error = %e, "reliable request failed"),
+        }
     }
 }
 

@@ -19,8 +19,8 @@
 pub(crate) mod app;
 pub(crate) mod client;
 pub(crate) mod envelope;
-pub(crate) mod link;
 pub(crate) mod http;
+pub(crate) mod link;
 pub(crate) mod server;
 
 use super::proto::Timestamp;
@@ -53,7 +53,7 @@ impl Clock {
 
 /// A fresh sequence identifier or MessageID.
 pub(crate) fn new_id() -> String {
-    format!("urn:uuid:{}", uuid::Uuid::new_v4())
+    crate::message::new_message_id()
 }
 
 /// Sleeps until `deadline`, or forever without one.

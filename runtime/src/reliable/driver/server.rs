@@ -9,7 +9,7 @@
 //! output then waits in its outbox for the next response.
 
 use super::app::{self, AppCommand, Delivery};
-use super::envelope::{Codec, Incoming, IncomingError, RequestIds};
+use super::envelope::{Codec, Incoming, IncomingError, RequestIds, RequestKind};
 use super::http::{awaited_reply, Exchange, Outbox};
 use super::link::write_frames;
 use super::{sleep_until, Clock, FRAME_QUEUE};
@@ -17,8 +17,7 @@ use crate::channel::{ChannelListener, DuplexChannel};
 use crate::error::Error;
 use crate::message::{Message, MessageFault};
 use crate::reliable::proto::{
-    Action, Dispatch, Listener, ListenerConfig, ProtocolMessage, SendBlocked, SessionKey,
-    WsrmFault,
+    Action, Dispatch, Listener, ListenerConfig, ProtocolMessage, SendBlocked, SessionKey, WsrmFault,
 };
 use crate::transport::{
     Connection, FrameStream, Listener as TransportListener, ReplyFrame, TransportError,
@@ -217,9 +216,7 @@ impl Hub {
                 break;
             }
             let deadline = [
-                self.listener
-                    .poll_timeout()
-                    .map(|t| self.clock.instant(t)),
+                self.listener.poll_timeout().map(|t| self.clock.instant(t)),
                 self.parked
                     .iter()
                     .filter_map(|k| self.sessions.get(k).and_then(|s| s.outbox.deadline()))
@@ -232,7 +229,7 @@ impl Hub {
             let accepted = self.accepted.clone();
             let wake = tokio::select! {
                 Some((key, command)) = self.commands.recv() => Wake::Command(key, command),
-                event = self.events.recv(), if listening => match event {
+                event = self.events.recv() => match event {
                     Some(event) => Wake::Event(event),
                     None => break,
                 },
@@ -254,7 +251,9 @@ impl Hub {
                     self.answer_parked(false);
                 }
                 // The host stopped accepting: take no new session, serve those that are open.
-                Wake::StoppedListening => debug!("reliable endpoint closing; draining its sessions"),
+                Wake::StoppedListening => {
+                    debug!("reliable endpoint closing; draining its sessions")
+                }
             }
         }
         for slot in self.sessions.values_mut() {
@@ -331,6 +330,7 @@ impl Hub {
             message,
             message_id,
         } = incoming;
+        tracing::trace!(kind = message.kind(), ?route, "service receives");
         let mut requests = RequestIds::default();
         requests.record(&message, message_id.as_ref());
         let now = self.clock.now();
@@ -359,16 +359,14 @@ impl Hub {
                 }
                 InputOutcome::Session(key)
             }
-            Dispatch::Reply(reply) => {
-                match self.codec.frame(&reply, None, message_id.as_deref()) {
-                    Some((frame, _)) if route == Route::Http => InputOutcome::Answer(frame),
-                    Some((frame, _)) => {
-                        self.send_on(route, frame);
-                        InputOutcome::Done
-                    }
-                    None => InputOutcome::Done,
+            Dispatch::Reply(reply) => match self.codec.frame(&reply, None, message_id.as_deref()) {
+                Some((frame, _)) if route == Route::Http => InputOutcome::Answer(frame),
+                Some((frame, _)) => {
+                    self.send_on(route, frame);
+                    InputOutcome::Done
                 }
-            }
+                None => InputOutcome::Done,
+            },
             Dispatch::Ignored => InputOutcome::Done,
         }
     }
@@ -404,10 +402,11 @@ impl Hub {
             }
         };
         let waiting_for = awaited_reply(&incoming);
+        let responds_to = RequestKind::of_request(&incoming.message);
         match self.on_input(Route::Http, incoming) {
             InputOutcome::Session(key) => {
                 if let Some(slot) = self.sessions.get_mut(&key) {
-                    slot.outbox.park(waiting_for, reply);
+                    slot.outbox.park(waiting_for, responds_to, reply);
                     self.parked.insert(key);
                 }
                 self.drain_actions();
@@ -434,7 +433,10 @@ impl Hub {
             for (parked, answer) in slot.outbox.ready(flush) {
                 let (mut message, relates_to) = match answer {
                     Some(queued) => queued,
-                    None => (ProtocolMessage::new(crate::reliable::proto::Body::Empty), None),
+                    None => (
+                        ProtocolMessage::new(crate::reliable::proto::Body::Empty),
+                        None,
+                    ),
                 };
                 if let Some(session) = self.listener.session_mut(key) {
                     if let Some(ack) = session.acknowledgement(now) {
@@ -493,7 +495,7 @@ impl Hub {
         };
         match command {
             AppCommand::Send(message, waiter) => {
-                slot.waiting.push_back((message, waiter));
+                slot.waiting.push_back((*message, waiter));
                 self.blocked.insert(key);
             }
             AppCommand::NoReply(id) => {
@@ -536,10 +538,9 @@ impl Hub {
         let now = self.clock.now();
         let blocked = std::mem::take(&mut self.blocked);
         for key in blocked {
-            let (Some(slot), Some(session)) = (
-                self.sessions.get_mut(&key),
-                self.listener.session_mut(key),
-            ) else {
+            let (Some(slot), Some(session)) =
+                (self.sessions.get_mut(&key), self.listener.session_mut(key))
+            else {
                 continue;
             };
             while let Some((message, waiter)) = slot.waiting.pop_front() {
@@ -568,6 +569,7 @@ impl Hub {
         };
         match action {
             Action::Send(message) => {
+                tracing::trace!(kind = message.kind(), route = ?slot.route, "service sends");
                 let relates_to = slot.requests.answered_by(&message).map(str::to_owned);
                 if slot.route == Some(Route::Http) {
                     slot.outbox.push(message, relates_to);
@@ -578,9 +580,8 @@ impl Hub {
                 else {
                     return;
                 };
-                match slot.route {
-                    Some(route) => self.send_on(route, frame),
-                    None => {}
+                if let Some(route) = slot.route {
+                    self.send_on(route, frame);
                 }
             }
             Action::Deliver(message) => {

@@ -712,6 +712,26 @@ impl<T: Clone> ReliableSession<T> {
         self.flush(now);
     }
 
+    /// Whether the output sequence has ended (terminated, or there is none).
+    pub fn output_ended(&self) -> bool {
+        self.output
+            .as_ref()
+            .is_none_or(|o| o.phase == OutputPhase::Done)
+    }
+
+    /// Finishes a close without waiting for the peer to end its own sequence. For a
+    /// request-reply initiator over HTTP: the peer speaks only in responses, so once the
+    /// output sequence is terminated nothing more can arrive, and a peer that never ends its
+    /// sequence (gSOAP does not) would otherwise hold the close until CloseTimeout. Does
+    /// nothing unless closing with the output ended.
+    pub fn abandon_input(&mut self) {
+        if self.state == CommunicationState::Closing && self.output_ended() {
+            self.stop();
+            self.state = CommunicationState::Closed;
+            self.actions.push_back(Action::Closed);
+        }
+    }
+
     /// Aborts: no message is sent (queued sends are dropped too), the session is Closed.
     pub fn abort(&mut self) {
         if self.state == CommunicationState::Closed {

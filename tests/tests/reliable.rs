@@ -1,0 +1,224 @@
+//! Reliable sessions end to end: the calculator session and the echo contract over
+//! `Reliable<...>` bindings on every transport, both WS-RM versions, and a 10,000-message
+//! session through a proxy that keeps cutting the connection.
+
+use indigo::binding::{Binding, CarriedBy};
+use indigo::reliable::proto::{ReliableMessagingVersion, ReliableSessionSettings};
+use indigo::{CommunicationState, MemoryBinding, NetTcpBinding, ServiceHost, WsHttpBinding};
+use indigo_examples::calculator::{Calculator, CalculatorSessionClient, CalculatorSessionContract};
+use indigo_tests::chaos::ChaosProxy;
+use indigo_tests::echo::{EchoClient, EchoContract, EchoService};
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+
+const V10: ReliableMessagingVersion = ReliableMessagingVersion::WsReliableMessagingFebruary2005;
+const V11: ReliableMessagingVersion = ReliableMessagingVersion::WsReliableMessaging11;
+
+async fn calculator_round<B>(binding: B, address: &str)
+where
+    B: Binding,
+    CalculatorSessionContract: CarriedBy<B>,
+{
+    let host = ServiceHost::builder(CalculatorSessionContract::per_session(Calculator::default))
+        .endpoint(binding.clone(), address)
+        .open()
+        .await
+        .expect("open the host");
+    let address = host.addresses().remove(0);
+    let client = CalculatorSessionClient::connect(&binding, &address)
+        .await
+        .expect("open the reliable session");
+    assert_eq!(client.state(), CommunicationState::Opened);
+    let session = client.clear().await.unwrap();
+    session.add_to(5.0).await.unwrap();
+    session.subtract_from(2.0).await.unwrap();
+    session.multiply_by(10.0).await.unwrap();
+    session.divide_by(4.0).await.unwrap();
+    assert_eq!(session.equals().await.unwrap(), 7.5);
+    tokio::time::timeout(Duration::from_secs(10), host.close())
+        .await
+        .expect("the host closes promptly after the session ended")
+        .unwrap();
+}
+
+#[tokio::test]
+async fn calculator_session_over_reliable_in_process_binding_both_versions() {
+    for (version, name) in [(V10, "10"), (V11, "11")] {
+        let binding = MemoryBinding::new()
+            .with_reliable_session()
+            .with_version(version);
+        calculator_round(binding, &format!("memory://reliable-calculator-{name}")).await;
+    }
+}
+
+#[tokio::test]
+async fn calculator_session_over_reliable_net_tcp_both_versions() {
+    for version in [V10, V11] {
+        let binding = NetTcpBinding::new()
+            .with_reliable_session()
+            .with_version(version);
+        calculator_round(binding, "net.tcp://127.0.0.1:0/calculator").await;
+    }
+}
+
+#[tokio::test]
+async fn calculator_session_over_reliable_ws_http_both_versions() {
+    // A `session = Required` contract over HTTP: only possible with the reliable session.
+    for version in [V10, V11] {
+        let binding = WsHttpBinding::new()
+            .with_reliable_session()
+            .with_version(version);
+        calculator_round(binding, "http://127.0.0.1:0/calculator").await;
+    }
+}
+
+#[tokio::test]
+async fn echo_requests_one_way_and_typed_faults_over_reliable_http() {
+    for version in [V10, V11] {
+        let binding = WsHttpBinding::new()
+            .with_reliable_session()
+            .with_version(version);
+        let host = ServiceHost::builder(EchoContract::per_session(EchoService::default))
+            .endpoint(binding.clone(), "http://127.0.0.1:0/echo")
+            .open()
+            .await
+            .unwrap();
+        let address = host.addresses().remove(0);
+        let client = EchoClient::connect(&binding, &address).await.unwrap();
+        for i in 0..20 {
+            let text = format!("hello {i}");
+            assert_eq!(client.echo(text.clone()).await.unwrap(), text);
+        }
+        client.notify("remembered".to_owned()).await.unwrap();
+        // In order: the one-way message is dispatched before the request that follows it.
+        assert_eq!(
+            client.echo("last-notify".to_owned()).await.unwrap(),
+            "remembered"
+        );
+        let fault = client.fail("why".to_owned()).await.unwrap_err();
+        assert!(
+            matches!(&fault, indigo::CallError::Fault(f) if f.detail.reason == "why"),
+            "{fault:?}"
+        );
+        client.close().await.unwrap();
+        tokio::time::timeout(Duration::from_secs(10), host.close())
+            .await
+            .unwrap()
+            .unwrap();
+    }
+}
+
+/// What the ledger service saw of a session.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tally {
+    /// Messages recorded.
+    #[serde(rename = "Count")]
+    pub count: u64,
+    /// Messages that did not follow their predecessor (duplicates, gaps or reordering).
+    #[serde(rename = "OutOfOrder")]
+    pub out_of_order: u64,
+    /// The last number recorded.
+    #[serde(rename = "Last")]
+    pub last: u64,
+}
+
+/// Numbers sent one way, checked in order by the service.
+#[indigo::service_contract(session = Required, namespace = "http://example.org/ledger/")]
+pub trait Ledger {
+    /// Starts the session.
+    #[operation(initiating)]
+    async fn begin(&mut self);
+    /// Records `n`; the client sends 1, 2, 3...
+    #[operation(one_way, initiating = false)]
+    async fn record(&mut self, n: u64);
+    /// What has been recorded so far.
+    #[operation(initiating = false)]
+    async fn tally(&mut self) -> Tally;
+    /// Ends the session.
+    #[operation(initiating = false, terminating)]
+    async fn finish(&mut self) -> Tally;
+}
+
+#[derive(Debug, Default)]
+struct LedgerService(Tally);
+
+impl Ledger for LedgerService {
+    async fn begin(&mut self) {}
+    async fn record(&mut self, n: u64) {
+        if n != self.0.last + 1 {
+            self.0.out_of_order += 1;
+        }
+        self.0.count += 1;
+        self.0.last = n;
+    }
+    async fn tally(&mut self) -> Tally {
+        self.0
+    }
+    async fn finish(&mut self) -> Tally {
+        self.0
+    }
+}
+
+fn port_of(address: &str) -> u16 {
+    let rest = address.trim_start_matches("net.tcp://127.0.0.1:");
+    rest.split('/').next().unwrap().parse().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ten_thousand_messages_through_a_proxy_that_cuts_the_connection() {
+    const MESSAGES: u64 = 10_000;
+    let mut settings = ReliableSessionSettings::default();
+    settings.set_max_transfer_window_size(64).unwrap();
+    let binding = NetTcpBinding::new()
+        .with_reliable_session()
+        .with_settings(settings);
+    let host = ServiceHost::builder(LedgerContract::per_session(LedgerService::default))
+        .endpoint(binding.clone(), "net.tcp://127.0.0.1:0/ledger")
+        .open()
+        .await
+        .unwrap();
+    let upstream = port_of(&host.addresses()[0]);
+    let proxy = ChaosProxy::start(
+        upstream,
+        Some((Duration::from_millis(100), Duration::from_millis(400))),
+        0x5eed,
+    )
+    .await;
+    let address = format!("net.tcp://127.0.0.1:{}/ledger", proxy.port());
+    let client = LedgerClient::connect(&binding, &address).await.unwrap();
+    let session = client.begin().await.unwrap();
+    let started = std::time::Instant::now();
+    for n in 1..=MESSAGES {
+        session.record(n).await.unwrap();
+        if n % 1_000 == 0 {
+            let tally = session.tally().await.unwrap();
+            assert_eq!(tally.last, n, "every message so far arrived");
+        }
+    }
+    let tally = session.finish().await.unwrap();
+    let elapsed = started.elapsed();
+    assert_eq!(
+        tally,
+        Tally {
+            count: MESSAGES,
+            out_of_order: 0,
+            last: MESSAGES
+        },
+        "exactly once, in order"
+    );
+    assert!(
+        proxy.cuts() >= 3 && proxy.connections() >= 3,
+        "the proxy cut {} times over {} connections in {elapsed:?}: the test proved nothing",
+        proxy.cuts(),
+        proxy.connections()
+    );
+    eprintln!(
+        "{MESSAGES} messages in {elapsed:?} through {} cuts and {} connections",
+        proxy.cuts(),
+        proxy.connections()
+    );
+    tokio::time::timeout(Duration::from_secs(10), host.close())
+        .await
+        .unwrap()
+        .unwrap();
+}
