@@ -25,7 +25,8 @@ pub trait SessionCapability: Send + Sync + 'static {
     const HAS_SESSION: bool;
 }
 
-/// Marker: every channel of the binding is a session (net.tcp, in-process).
+/// Marker: every channel of the binding is a session (net.tcp, in-process, any binding with a
+/// reliable session).
 #[derive(Debug, Clone, Copy)]
 pub struct Sessionful;
 /// Marker: the binding's channels carry independent messages (plain HTTP).
@@ -93,7 +94,7 @@ pub trait Binding: Clone + Send + Sync + 'static {
 #[diagnostic::on_unimplemented(
     message = "binding `{Self}` has no session, so it cannot carry a contract declared with `session = Required`",
     label = "this binding is sessionless",
-    note = "use a sessionful binding such as `NetTcpBinding` (or `MemoryBinding` in process), or declare the contract with `session = Allowed`"
+    note = "use a sessionful binding such as `NetTcpBinding` (or `MemoryBinding` in process), add a reliable session (`WsHttpBinding::new().with_reliable_session()`), or declare the contract with `session = Allowed`"
 )]
 pub trait SessionfulBinding: Binding {}
 
