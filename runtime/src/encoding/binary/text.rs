@@ -99,7 +99,7 @@ impl<'a> EventSink<'a> for TextWriter {
                 }
             }
             XmlEvent::Comment(comment) => {
-                if comment.contains("--") || comment.ends_with('-') {
+                if !comment_is_xml(&comment) {
                     return Err(BinaryXmlError::Text(
                         "a comment containing \"--\" or ending in '-' has no text XML form".into(),
                     ));
@@ -130,7 +130,10 @@ where
     let xml =
         std::str::from_utf8(xml).map_err(|e| BinaryXmlError::Text(format!("not UTF-8: {e}")))?;
     let mut reader = Reader::from_str(xml);
-    reader.config_mut().check_end_names = true;
+    let config = reader.config_mut();
+    config.check_end_names = true;
+    // "--" inside a comment is not XML; the binary side would carry it, text could not.
+    config.check_comments = true;
     loop {
         let position = reader.buffer_position();
         let event = reader
@@ -197,4 +200,9 @@ fn split_qname(name: &str) -> Result<(&str, &str), BinaryXmlError> {
             "{name:?} has more than one colon"
         ))),
     }
+}
+
+/// Whether `comment` can be written as `<!--comment-->`: no `--` inside, no `-` at the end.
+pub(crate) fn comment_is_xml(comment: &str) -> bool {
+    !comment.contains("--") && !comment.ends_with('-')
 }

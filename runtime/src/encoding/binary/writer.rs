@@ -13,6 +13,7 @@ use super::error::BinaryXmlError;
 use super::events::{Attribute, EventSink, XmlEvent};
 use super::records::*;
 use super::session::WriterSession;
+use super::text::comment_is_xml;
 use super::values::{canonical_guid, canonical_integer};
 
 /// Writes one NBFX document from events. With a session, new names are added to it; the
@@ -283,6 +284,11 @@ impl<'a> EventSink<'a> for BinaryWriter<'_> {
             }
             XmlEvent::EndElement => self.end(),
             XmlEvent::Comment(comment) => {
+                if !comment_is_xml(&comment) {
+                    return Err(BinaryXmlError::Text(format!(
+                        "comment {comment:?} is not XML"
+                    )));
+                }
                 self.flush_text()?;
                 self.out.push(COMMENT);
                 self.string(&comment)

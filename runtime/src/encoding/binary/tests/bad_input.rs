@@ -342,6 +342,8 @@ fn bad_text_xml_is_an_error() {
         b"<a x='1' x='2'/>",
         b"<a>\xFF</a>",
         b"<1a/>",
+        b"<a><!-- x -><!-- y --></a>",
+        b"<a><!-- x---></a>",
     ];
     for case in cases {
         let mut session = WriterSession::new();
