@@ -1,9 +1,10 @@
 //! A TCP proxy on loopback that cuts every connection through it at intervals: the
 //! intermediary that drops connections in the reliable-session tests.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -14,6 +15,7 @@ pub struct ChaosProxy {
     port: u16,
     cuts: Arc<AtomicU64>,
     connections: Arc<AtomicU64>,
+    silent: Arc<AtomicBool>,
     stop: watch::Sender<()>,
     tasks: Vec<JoinHandle<()>>,
 }
@@ -29,12 +31,14 @@ impl ChaosProxy {
         let (cut_tx, cut_rx) = watch::channel(0u64);
         let cuts = Arc::new(AtomicU64::new(0));
         let connections = Arc::new(AtomicU64::new(0));
+        let silent = Arc::new(AtomicBool::new(false));
         let mut tasks = vec![tokio::spawn(accept(
             listener,
             upstream,
             cut_rx,
             stopped,
             connections.clone(),
+            silent.clone(),
         ))];
         if let Some((min, max)) = cut_every {
             tasks.push(tokio::spawn(cutter(cut_tx, cuts.clone(), min, max, seed)));
@@ -43,6 +47,7 @@ impl ChaosProxy {
             port,
             cuts,
             connections,
+            silent,
             stop,
             tasks,
         }
@@ -56,6 +61,12 @@ impl ChaosProxy {
     /// How many times the proxy has cut its connections.
     pub fn cuts(&self) -> u64 {
         self.cuts.load(Ordering::Relaxed)
+    }
+
+    /// Swallows everything from now on (both ways) while keeping the connections open: a
+    /// peer that went silent without closing anything.
+    pub fn go_silent(&self) {
+        self.silent.store(true, Ordering::Relaxed);
     }
 
     /// How many connections it has accepted.
@@ -102,18 +113,19 @@ async fn accept(
     cut: watch::Receiver<u64>,
     stopped: watch::Receiver<()>,
     connections: Arc<AtomicU64>,
+    silent: Arc<AtomicBool>,
 ) {
     loop {
         let Ok((client, _)) = listener.accept().await else {
             return;
         };
         connections.fetch_add(1, Ordering::Relaxed);
-        let (cut, stopped) = (cut.clone(), stopped.clone());
+        let (cut, stopped, silent) = (cut.clone(), stopped.clone(), silent.clone());
         tokio::spawn(async move {
             let Ok(server) = TcpStream::connect(("127.0.0.1", upstream)).await else {
                 return;
             };
-            pipe(client, server, cut, stopped).await;
+            pipe(client, server, cut, stopped, silent).await;
         });
     }
 }
@@ -124,14 +136,41 @@ async fn pipe(
     mut server: TcpStream,
     mut cut: watch::Receiver<u64>,
     mut stopped: watch::Receiver<()>,
+    silent: Arc<AtomicBool>,
 ) {
     cut.borrow_and_update();
+    let (mut client_read, mut client_write) = client.split();
+    let (mut server_read, mut server_write) = server.split();
+    let upstream = forward(&mut client_read, &mut server_write, &silent);
+    let downstream = forward(&mut server_read, &mut client_write, &silent);
     tokio::select! {
-        _ = tokio::io::copy_bidirectional(&mut client, &mut server) => {}
-        _ = cut.changed() => {}
+        _ = async { tokio::join!(upstream, downstream) } => {}
+        Ok(()) = cut.changed() => {}
         _ = stopped.changed() => {}
     }
     // Both streams drop here, mid-message as likely as not: the peers see the connection
     // end without any closing handshake of their protocol.
     drop((client, server));
+}
+
+/// Copies one direction until its source ends; while `silent`, what is read is dropped.
+async fn forward(
+    from: &mut (impl AsyncRead + Unpin),
+    to: &mut (impl AsyncWrite + Unpin),
+    silent: &AtomicBool,
+) {
+    let mut buffer = vec![0u8; 16 * 1024];
+    loop {
+        let n = match from.read(&mut buffer).await {
+            Ok(0) | Err(_) => break,
+            Ok(n) => n,
+        };
+        if silent.load(Ordering::Relaxed) {
+            continue;
+        }
+        if to.write_all(&buffer[..n]).await.is_err() {
+            break;
+        }
+    }
+    let _ = to.shutdown().await;
 }

@@ -222,3 +222,36 @@ async fn ten_thousand_messages_through_a_proxy_that_cuts_the_connection() {
         .unwrap()
         .unwrap();
 }
+
+#[tokio::test]
+async fn a_service_gone_silent_faults_the_session_at_the_inactivity_timeout() {
+    let mut settings = ReliableSessionSettings::default();
+    settings
+        .set_inactivity_timeout(Duration::from_secs(1))
+        .unwrap();
+    let binding = NetTcpBinding::new()
+        .with_reliable_session()
+        .with_settings(settings);
+    let host = ServiceHost::builder(EchoContract::per_session(EchoService::default))
+        .endpoint(binding.clone(), "net.tcp://127.0.0.1:0/echo")
+        .open()
+        .await
+        .unwrap();
+    let proxy = ChaosProxy::start(port_of(&host.addresses()[0]), None, 1).await;
+    let address = format!("net.tcp://127.0.0.1:{}/echo", proxy.port());
+    let client = EchoClient::connect(&binding, &address).await.unwrap();
+    assert_eq!(client.echo("alive".into()).await.unwrap(), "alive");
+    proxy.go_silent();
+    let started = std::time::Instant::now();
+    let outcome = tokio::time::timeout(Duration::from_secs(10), client.echo("lost".into())).await;
+    let error = outcome
+        .expect("the call ends when the session faults, it does not hang")
+        .expect_err("nothing can answer through a silent proxy");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "the session faulted only after {:?}",
+        started.elapsed()
+    );
+    assert_eq!(client.state(), CommunicationState::Faulted, "{error}");
+    host.abort();
+}
