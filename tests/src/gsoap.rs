@@ -194,6 +194,7 @@ struct Process {
     seen: Vec<String>,
     stderr: Arc<Mutex<String>>,
     stderr_reader: Option<std::thread::JoinHandle<()>>,
+    stdout_reader: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Process {
@@ -207,7 +208,7 @@ impl Process {
             .unwrap_or_else(|e| panic!("start {}: {e}", program.display()));
         let (tx, lines) = mpsc::unbounded_channel();
         let stdout = child.stdout.take().expect("piped stdout");
-        std::thread::spawn(move || {
+        let stdout_reader = std::thread::spawn(move || {
             for line in BufReader::new(stdout).lines() {
                 let Ok(line) = line else { break };
                 if tx.send(line).is_err() {
@@ -232,6 +233,7 @@ impl Process {
             seen: Vec::new(),
             stderr,
             stderr_reader: Some(stderr_reader),
+            stdout_reader: Some(stdout_reader),
         }
     }
 
@@ -265,6 +267,11 @@ impl Process {
         if status.is_none() {
             let _ = self.child.kill();
             let _ = self.child.wait();
+        }
+        // The reader thread ends at EOF, which the exit guarantees: join it so no line printed
+        // before the kill is lost in the pipe.
+        if let Some(reader) = self.stdout_reader.take() {
+            let _ = reader.join();
         }
         while let Ok(line) = self.lines.try_recv() {
             self.seen.push(line);
@@ -415,11 +422,25 @@ impl GsoapServer {
         }
     }
 
-    /// Kills the server and returns everything it printed.
-    pub fn stop(self) -> Transcript {
+    /// Kills the server and returns everything it printed. The server prints a `SERVED` line
+    /// after it has answered, so output is first given a moment to settle (until nothing new
+    /// comes for [`QUIET`], at most [`SETTLE`]).
+    pub async fn stop(mut self) -> Transcript {
+        let give_up = Instant::now() + SETTLE;
+        while Instant::now() < give_up {
+            let quiet = (Instant::now() + QUIET).min(give_up);
+            if self.process.next_line(quiet).await.is_none() {
+                break;
+            }
+        }
         self.process.kill_and_collect(None)
     }
 }
+
+/// How long the server's output must stay quiet before [`GsoapServer::stop`] kills it.
+pub const QUIET: Duration = Duration::from_millis(150);
+/// The longest [`GsoapServer::stop`] waits for the output to settle.
+pub const SETTLE: Duration = Duration::from_secs(2);
 
 /// Parses `SERVED <status> <action> [<text>]`.
 pub fn parse_served(line: &str) -> Option<Served> {

@@ -480,7 +480,12 @@ async fn wcf_style_wsrm11_session_against_the_gsoap_server() {
     assert!(read.rm.acknowledgement.as_ref().is_some_and(|a| a.is_final));
 
     assert_terminated(&mut client, &sequence).await;
-    let served: Vec<_> = server.stop().tagged("SERVED ").map(str::to_owned).collect();
+    let served: Vec<_> = server
+        .stop()
+        .await
+        .tagged("SERVED ")
+        .map(str::to_owned)
+        .collect();
     assert!(
         served.iter().any(|s| s.contains("/TerminateSequence")),
         "{served:?}"
@@ -527,7 +532,12 @@ async fn wcf_style_wsrm10_session_against_the_gsoap_server() {
     assert_ack(read.rm.acknowledgement.as_ref(), &sequence, 3);
 
     assert_terminated(&mut client, &sequence).await;
-    let served: Vec<_> = server.stop().tagged("SERVED ").map(str::to_owned).collect();
+    let served: Vec<_> = server
+        .stop()
+        .await
+        .tagged("SERVED ")
+        .map(str::to_owned)
+        .collect();
     assert!(
         served.iter().any(|s| s.contains("/LastMessage")),
         "{served:?}"

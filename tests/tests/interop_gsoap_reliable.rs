@@ -45,7 +45,7 @@ async fn indigo_client_runs_a_whole_wsrm11_session_against_a_gsoap_server() {
         .close()
         .await
         .expect("CloseSequence and TerminateSequence answered by gSOAP");
-    let transcript = server.stop();
+    let transcript = server.stop().await;
     let served: Vec<&str> = transcript.tagged("SERVED ").collect();
     let echoes = served.iter().filter(|l| l.contains("IEcho/Echo")).count();
     assert_eq!(echoes, 5, "each request served once:\n{transcript}");
@@ -75,7 +75,7 @@ async fn indigo_client_runs_wsrm10_against_a_gsoap_server_up_to_the_last_message
         closing.is_ok(),
         "close did not end within the close timeout"
     );
-    let transcript = server.stop();
+    let transcript = server.stop().await;
     let served: Vec<&str> = transcript.tagged("SERVED ").collect();
     let echoes = served.iter().filter(|l| l.contains("IEcho/Echo")).count();
     assert_eq!(echoes, 5, "each request served once:\n{transcript}");
