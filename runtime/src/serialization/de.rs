@@ -82,7 +82,6 @@ impl<'r, 'de> ElementDe<'r, 'de> {
                 Node::Text(piece) => text.to_mut().push_str(&piece),
                 Node::Start(child) if is_whitespace(&text) => {
                     self.r.push_back(Node::Start(child));
-                    let name = self.el.local().to_owned();
                     let mut access = Items {
                         r: self.r,
                         parent: self.el,
@@ -90,7 +89,7 @@ impl<'r, 'de> ElementDe<'r, 'de> {
                         count: 0,
                     };
                     let value = visitor.visit_map(Fields(&mut access, None));
-                    return finish(value, &mut access, &name);
+                    return finish(value, &mut access);
                 }
                 Node::Start(child) => {
                     return Err(Error::located(format!(
@@ -170,8 +169,10 @@ fn parse_char(text: &str) -> Option<char> {
 
 /// Runs after a visitor: reads what it left of the element (a fixed-size tuple stops early)
 /// and names the element in errors that do not name one yet.
-fn finish<T>(value: Result<T, Error>, access: &mut Items<'_, '_>, name: &str) -> Result<T, Error> {
-    let value = value.map_err(|e| e.locate(name))?;
+/// Names errors after the element being read (`access.parent`, which keeps its name, so none
+/// is copied per element) and reads what the visitor left of it.
+fn finish<T>(value: Result<T, Error>, access: &mut Items<'_, '_>) -> Result<T, Error> {
+    let value = value.map_err(|e| e.locate(access.parent.local()))?;
     access.drain()?;
     Ok(value)
 }
@@ -279,10 +280,9 @@ impl<'de> de::Deserializer<'de> for ElementDe<'_, 'de> {
         visitor.visit_newtype_struct(self)
     }
     fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        let name = self.el.local().to_owned();
         let mut items = self.items()?;
         let value = visitor.visit_seq(&mut items);
-        finish(value, &mut items, &name)
+        finish(value, &mut items)
     }
     fn deserialize_tuple<V: Visitor<'de>>(self, _: usize, visitor: V) -> Result<V::Value, Error> {
         self.deserialize_seq(visitor)
@@ -296,10 +296,9 @@ impl<'de> de::Deserializer<'de> for ElementDe<'_, 'de> {
         self.deserialize_seq(visitor)
     }
     fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        let name = self.el.local().to_owned();
         let mut items = self.items()?;
         let value = visitor.visit_map(Entries(&mut items, None));
-        finish(value, &mut items, &name)
+        finish(value, &mut items)
     }
     fn deserialize_struct<V: Visitor<'de>>(
         self,
@@ -307,10 +306,9 @@ impl<'de> de::Deserializer<'de> for ElementDe<'_, 'de> {
         _: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value, Error> {
-        let name = self.el.local().to_owned();
         let mut items = self.items()?;
         let value = visitor.visit_map(Fields(&mut items, None));
-        finish(value, &mut items, &name)
+        finish(value, &mut items)
     }
     fn deserialize_enum<V: Visitor<'de>>(
         self,

@@ -658,15 +658,30 @@ fn write_base64(out: &mut Vec<u8>, bytes: &[u8]) {
 }
 
 fn write_f64(out: &mut Vec<u8>, v: f64) {
-    if !write_float_special(out, v.is_nan(), v.is_infinite(), v.is_sign_negative()) {
+    // 2^53: below it every whole number is exact, its shortest round-trip digits are its own
+    // digits, and it has fewer than 17 of them, so the text is the integer as written.
+    if v.fract() == 0.0 && v != 0.0 && v.abs() < 9_007_199_254_740_992.0 {
+        write_whole(out, v < 0.0, v.abs() as u64);
+    } else if !write_float_special(out, v.is_nan(), v.is_infinite(), v.is_sign_negative()) {
         write_float(out, format_args!("{v:e}"), 17);
     }
 }
 
 fn write_f32(out: &mut Vec<u8>, v: f32) {
-    if !write_float_special(out, v.is_nan(), v.is_infinite(), v.is_sign_negative()) {
+    // 2^24, as for `f64`; such numbers have at most 8 digits, below the precision of 9.
+    if v.fract() == 0.0 && v != 0.0 && v.abs() < 16_777_216.0 {
+        write_whole(out, v < 0.0, v.abs() as u64);
+    } else if !write_float_special(out, v.is_nan(), v.is_infinite(), v.is_sign_negative()) {
         write_float(out, format_args!("{v:e}"), 9);
     }
+}
+
+/// A whole-number float's text: what `write_float` writes for it, without `fmt`.
+fn write_whole(out: &mut Vec<u8>, negative: bool, magnitude: u64) {
+    if negative {
+        out.push(b'-');
+    }
+    write_decimal(out, magnitude);
 }
 
 fn write_float_special(out: &mut Vec<u8>, nan: bool, infinite: bool, negative: bool) -> bool {
@@ -821,6 +836,42 @@ mod tests {
         let mut out = Vec::new();
         write_decimal(&mut out, u64::MAX);
         assert_eq!(String::from_utf8(out).unwrap(), u64::MAX.to_string());
+    }
+
+    #[test]
+    fn whole_floats_are_written_as_the_general_path_writes_them() {
+        let slow64 = |v: f64| {
+            let mut out = Vec::new();
+            write_float(&mut out, format_args!("{v:e}"), 17);
+            String::from_utf8(out).unwrap()
+        };
+        let slow32 = |v: f32| {
+            let mut out = Vec::new();
+            write_float(&mut out, format_args!("{v:e}"), 9);
+            String::from_utf8(out).unwrap()
+        };
+        let mut wholes: Vec<i64> = (-2000..2000).collect();
+        for k in 0..53 {
+            wholes.extend([1i64 << k, (1i64 << k) - 1, -(1i64 << k), (1i64 << k) + 1]);
+        }
+        for k in 0..16 {
+            let p = 10i64.pow(k);
+            wholes.extend([p, p - 1, p + 1, 7 * p, -p]);
+        }
+        for n in wholes {
+            let v = n as f64;
+            if v != 0.0 && v.abs() < 9_007_199_254_740_992.0 {
+                assert_eq!(f64_text(v), slow64(v), "{n}");
+            }
+            let v = n as f32;
+            if v != 0.0 && v.abs() < 16_777_216.0 {
+                assert_eq!(f32_text(v), slow32(v), "{n}");
+            }
+        }
+        // Just past the fast path's bounds, the general path still decides.
+        assert_eq!(f64_text(9_007_199_254_740_992.0), "9007199254740992");
+        assert_eq!(f32_text(16_777_216.0), "16777216");
+        assert_eq!(f32_text(1e9), "1E+09");
     }
 
     #[test]
