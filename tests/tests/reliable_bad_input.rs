@@ -230,3 +230,27 @@ async fn an_ack_requested_storm_gets_a_bounded_number_of_acks() {
     still_serving(&client).await;
     host.abort();
 }
+
+#[tokio::test]
+async fn a_connection_that_never_speaks_is_closed_at_the_inactivity_timeout() {
+    let mut settings = indigo::reliable::proto::ReliableSessionSettings::default();
+    settings
+        .set_inactivity_timeout(Duration::from_millis(300))
+        .unwrap();
+    let binding = MemoryBinding::new()
+        .with_reliable_session()
+        .with_settings(settings);
+    let address = "memory://reliable-bad-idle";
+    let host = ServiceHost::builder(EchoContract::per_session(EchoService::default))
+        .endpoint(binding, address)
+        .open()
+        .await
+        .unwrap();
+    let mut peer = RawPeer::connect(address).await;
+    // `receive` panics if nothing happens within its wait; the service must close instead.
+    assert!(
+        peer.receive().await.is_none(),
+        "the idle connection was closed"
+    );
+    host.abort();
+}

@@ -121,8 +121,11 @@ pub(crate) fn serve_connections(
     codec: Codec,
 ) -> ReliableChannelListener {
     let address = listener.local_address();
+    // A connection that carries nothing for this long is closed: a healthy client polls every
+    // half InactivityTimeout, so only a dead or hostile one stays this quiet.
+    let idle_limit = config.session.settings.inactivity_timeout();
     let (channels, events) = start_hub(config, codec, address);
-    let accept_task = tokio::spawn(accept_connections(listener, events.clone()));
+    let accept_task = tokio::spawn(accept_connections(listener, events.clone(), idle_limit));
     // The accept loop lives as long as the hub listens: when the hub's event queue closes,
     // sending the next connection fails and the loop ends; the guard covers a quiet listener.
     tokio::spawn(abort_when_closed(events, accept_task));
@@ -137,6 +140,7 @@ async fn abort_when_closed(events: mpsc::Sender<HubEvent>, task: JoinHandle<()>)
 async fn accept_connections(
     mut listener: Box<dyn TransportListener>,
     events: mpsc::Sender<HubEvent>,
+    idle_limit: std::time::Duration,
 ) {
     let mut next_id = 0u64;
     loop {
@@ -162,7 +166,7 @@ async fn accept_connections(
         // the reader instead: a broken connection ends both directions.
         let (link_events, _unused) = mpsc::channel(1);
         tokio::spawn(write_frames(sink, out, link_events, next_id));
-        tokio::spawn(read_connection(stream, events.clone(), next_id));
+        tokio::spawn(read_connection(stream, events.clone(), next_id, idle_limit));
     }
 }
 
@@ -170,9 +174,14 @@ async fn read_connection(
     mut stream: Box<dyn FrameStream>,
     events: mpsc::Sender<HubEvent>,
     id: u64,
+    idle_limit: std::time::Duration,
 ) {
     loop {
-        match stream.receive().await {
+        let Ok(received) = tokio::time::timeout(idle_limit, stream.receive()).await else {
+            debug!(connection = id, ?idle_limit, "closing an idle connection");
+            break;
+        };
+        match received {
             Ok(Some(frame)) => match events.try_send(HubEvent::Frame(id, frame)) {
                 Ok(()) => {}
                 Err(mpsc::error::TrySendError::Full(_)) => {
