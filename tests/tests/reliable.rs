@@ -255,3 +255,57 @@ async fn a_service_gone_silent_faults_the_session_at_the_inactivity_timeout() {
     assert_eq!(client.state(), CommunicationState::Faulted, "{error}");
     host.abort();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn past_max_pending_channels_create_sequence_is_refused_and_retried_until_accepted() {
+    // One session at a time (throttle) and one pending: a third client is refused with
+    // ConnectionLimitReached and retries CreateSequence until the first session ends.
+    let mut settings = ReliableSessionSettings::default();
+    settings.set_max_pending_channels(1).unwrap();
+    let binding = MemoryBinding::new()
+        .with_reliable_session()
+        .with_settings(settings)
+        .with_version(V11);
+    let address = "memory://reliable-pending";
+    let throttle = indigo::ServiceThrottle {
+        max_concurrent_sessions: 1,
+        ..indigo::ServiceThrottle::default()
+    };
+    let host = ServiceHost::builder(LedgerContract::per_session(LedgerService::default))
+        .endpoint(binding.clone(), address)
+        .throttle(throttle)
+        .open()
+        .await
+        .unwrap();
+    let first = LedgerClient::connect(&binding, address).await.unwrap();
+    let first = first.begin().await.unwrap();
+    first.record(1).await.unwrap();
+    let later_session = |binding: indigo::reliable::Reliable<MemoryBinding>| async move {
+        let client = LedgerClient::connect(&binding, address).await?;
+        let session = client.begin().await?;
+        session.record(7).await?;
+        session.finish().await
+    };
+    // Handshaken, then pending: the host has no session slot to accept it with yet.
+    let second = tokio::spawn(later_session(binding.clone()));
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    // Refused (the one pending place is taken); its CreateSequence is retried.
+    let third = tokio::spawn(later_session(binding.clone()));
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(
+        !second.is_finished() && !third.is_finished(),
+        "a session ran past the throttle"
+    );
+    let ended = std::time::Instant::now();
+    assert_eq!(first.finish().await.unwrap().count, 1);
+    for later in [second, third] {
+        let tally = tokio::time::timeout(Duration::from_secs(40), later)
+            .await
+            .expect("the waiting sessions ran within their open timeout")
+            .unwrap()
+            .expect("the session ran once a slot was free");
+        assert_eq!(tally.count, 1);
+    }
+    eprintln!("both waiting sessions ran within {:?}", ended.elapsed());
+    host.abort();
+}

@@ -160,12 +160,25 @@ impl<C: Dispatch<S>, S: Send + 'static> ServiceHostBuilder<C, S> {
                         Box::new(EncodedListener::new(listener, encoder));
                     (
                         listener.local_address(),
-                        accept_loop(listener, shared, shutdown_rx.clone()),
+                        accept_loop(
+                            listener,
+                            shared,
+                            shutdown_rx.clone(),
+                            SlotOrder::AfterAccept,
+                        ),
                     )
                 }
+                // A reliable listener keeps sessions pending (MaxPendingChannels) until they
+                // are accepted, so accept only with a session slot in hand, as WCF's channel
+                // dispatcher does: past the throttle, new sessions wait there, then are refused.
                 ServerTransport::Channels(listener) => (
                     listener.local_address(),
-                    accept_loop(listener, shared, shutdown_rx.clone()),
+                    accept_loop(
+                        listener,
+                        shared,
+                        shutdown_rx.clone(),
+                        SlotOrder::BeforeAccept,
+                    ),
                 ),
                 ServerTransport::RequestReply(listener) => {
                     let mut shutdown = shutdown_rx.clone();
@@ -189,22 +202,33 @@ impl<C: Dispatch<S>, S: Send + 'static> ServiceHostBuilder<C, S> {
     }
 }
 
+/// When a session takes its throttle slot relative to being accepted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SlotOrder {
+    /// Accept at once, read once a slot is free (transport connections).
+    AfterAccept,
+    /// Accept only with a free slot (listeners that hold pending sessions themselves).
+    BeforeAccept,
+}
+
 fn accept_loop<C, S>(
     listener: Box<dyn ChannelListener>,
     shared: Arc<EndpointShared<C, S>>,
     shutdown: watch::Receiver<bool>,
+    order: SlotOrder,
 ) -> BoxFuture<'static, ()>
 where
     C: Dispatch<S>,
     S: Send + 'static,
 {
-    Box::pin(accept_connections(listener, shared, shutdown))
+    Box::pin(accept_connections(listener, shared, shutdown, order))
 }
 
 async fn accept_connections<C, S>(
     mut listener: Box<dyn ChannelListener>,
     shared: Arc<EndpointShared<C, S>>,
     mut shutdown: watch::Receiver<bool>,
+    order: SlotOrder,
 ) where
     C: Dispatch<S>,
     S: Send + 'static,
@@ -212,6 +236,14 @@ async fn accept_connections<C, S>(
     let mut sessions = JoinSet::new();
     loop {
         while sessions.try_join_next().is_some() {}
+        let early_slot = match order {
+            SlotOrder::BeforeAccept => tokio::select! {
+                biased;
+                _ = shutdown.changed() => break,
+                slot = shared.throttle.session() => Some(slot),
+            },
+            SlotOrder::AfterAccept => None,
+        };
         let accepted = tokio::select! {
             biased;
             _ = shutdown.changed() => break,
@@ -222,7 +254,10 @@ async fn accept_connections<C, S>(
                 let (shared, shutdown) = (shared.clone(), shutdown.clone());
                 sessions.spawn(async move {
                     // Accepted but not read until a session slot is free, as WCF does.
-                    let _slot = shared.throttle.session().await;
+                    let _slot = match early_slot {
+                        Some(slot) => slot,
+                        None => shared.throttle.session().await,
+                    };
                     run_connection(connection, shared, shutdown).await;
                 });
             }

@@ -65,7 +65,9 @@ struct Slot {
 /// Accepts reliable sessions: the host's view of a reliable endpoint.
 pub(crate) struct ReliableChannelListener {
     address: String,
-    accepted: mpsc::Receiver<DuplexChannel>,
+    /// Each `accept` asks the hub for the oldest pending session; a session is handed over
+    /// only then, so MaxPendingChannels counts exactly the sessions the host has not taken.
+    requests: mpsc::Sender<oneshot::Sender<DuplexChannel>>,
 }
 
 impl std::fmt::Debug for ReliableChannelListener {
@@ -78,7 +80,14 @@ impl std::fmt::Debug for ReliableChannelListener {
 
 impl ChannelListener for ReliableChannelListener {
     fn accept(&mut self) -> BoxFuture<'_, Result<DuplexChannel, TransportError>> {
-        Box::pin(async move { self.accepted.recv().await.ok_or(TransportError::Closed) })
+        Box::pin(async move {
+            let (tx, rx) = oneshot::channel();
+            self.requests
+                .send(tx)
+                .await
+                .map_err(|_| TransportError::Closed)?;
+            rx.await.map_err(|_| TransportError::Closed)
+        })
     }
 
     fn local_address(&self) -> String {
@@ -93,7 +102,7 @@ pub(crate) fn start_hub(
     address: String,
 ) -> (ReliableChannelListener, mpsc::Sender<HubEvent>) {
     let (events_tx, events) = mpsc::channel(FRAME_QUEUE * 4);
-    let (accepted_tx, accepted) = mpsc::channel(1);
+    let (requests, accept_requests) = mpsc::channel(1);
     let (commands_tx, commands) = mpsc::unbounded_channel();
     let hub = Hub {
         clock: Clock::new(),
@@ -106,12 +115,14 @@ pub(crate) fn start_hub(
         commands_tx,
         commands,
         events,
-        accepted: accepted_tx,
+        accept_requests,
+        acceptors: VecDeque::new(),
+        listening: true,
         address: address.clone(),
     };
     let span = info_span!("reliable endpoint", %address);
     tokio::spawn(hub.run().instrument(span));
-    (ReliableChannelListener { address, accepted }, events_tx)
+    (ReliableChannelListener { address, requests }, events_tx)
 }
 
 /// Serves a duplex transport listener through a hub.
@@ -212,7 +223,11 @@ struct Hub {
     commands_tx: app::Commands<SessionKey>,
     commands: mpsc::UnboundedReceiver<(SessionKey, AppCommand)>,
     events: mpsc::Receiver<HubEvent>,
-    accepted: mpsc::Sender<DuplexChannel>,
+    accept_requests: mpsc::Receiver<oneshot::Sender<DuplexChannel>>,
+    /// `accept` calls waiting for a session.
+    acceptors: VecDeque<oneshot::Sender<DuplexChannel>>,
+    /// Whether the host still accepts sessions.
+    listening: bool,
     address: String,
 }
 
@@ -220,7 +235,8 @@ impl Hub {
     async fn run(mut self) {
         loop {
             self.drain_actions();
-            let listening = !self.accepted.is_closed();
+            self.hand_over();
+            let listening = self.listening;
             if !listening && self.sessions.is_empty() {
                 break;
             }
@@ -234,26 +250,22 @@ impl Hub {
             .into_iter()
             .flatten()
             .min();
-            let pending = listening && self.listener.pending_count() > 0;
-            let accepted = self.accepted.clone();
             let wake = tokio::select! {
                 Some((key, command)) = self.commands.recv() => Wake::Command(key, command),
                 event = self.events.recv() => match event {
                     Some(event) => Wake::Event(event),
                     None => break,
                 },
-                permit = accepted.clone().reserve_owned(), if pending => Wake::Accept(permit.ok()),
+                request = self.accept_requests.recv(), if listening => match request {
+                    Some(acceptor) => Wake::Accept(acceptor),
+                    None => Wake::StoppedListening,
+                },
                 () = sleep_until(deadline) => Wake::Timer,
-                () = accepted.closed(), if listening => Wake::StoppedListening,
             };
             match wake {
                 Wake::Command(key, command) => self.on_command(key, command),
                 Wake::Event(event) => self.on_event(event),
-                Wake::Accept(permit) => {
-                    if let (Some(permit), Some(channel)) = (permit, self.take_pending()) {
-                        permit.send(channel);
-                    }
-                }
+                Wake::Accept(acceptor) => self.acceptors.push_back(acceptor),
                 Wake::Timer => {
                     self.listener.handle_timeout(self.clock.now());
                     self.drain_actions();
@@ -261,12 +273,30 @@ impl Hub {
                 }
                 // The host stopped accepting: take no new session, serve those that are open.
                 Wake::StoppedListening => {
-                    debug!("reliable endpoint closing; draining its sessions")
+                    debug!("reliable endpoint closing; draining its sessions");
+                    self.listening = false;
+                    self.acceptors.clear();
                 }
             }
         }
         for slot in self.sessions.values_mut() {
             fail_slot(slot, "the reliable endpoint closed");
+        }
+    }
+
+    /// Gives pending sessions to waiting `accept` calls, oldest first.
+    fn hand_over(&mut self) {
+        self.acceptors.retain(|a| !a.is_closed());
+        while !self.acceptors.is_empty() && self.listener.pending_count() > 0 {
+            let Some(channel) = self.take_pending() else {
+                break;
+            };
+            if let Some(acceptor) = self.acceptors.pop_front() {
+                if let Err(channel) = acceptor.send(channel) {
+                    // The caller gave up between the check and now: nobody runs the session.
+                    drop(channel);
+                }
+            }
         }
     }
 
@@ -653,7 +683,7 @@ impl Hub {
 enum Wake {
     Command(SessionKey, AppCommand),
     Event(HubEvent),
-    Accept(Option<mpsc::OwnedPermit<DuplexChannel>>),
+    Accept(oneshot::Sender<DuplexChannel>),
     Timer,
     StoppedListening,
 }
