@@ -3,8 +3,16 @@
 //!
 //! Scenario 1: one client, sequential request-reply calls: calls/s, p50, p99.
 //! Scenario 2: N concurrent connections/sessions (default 64), one client each: aggregate calls/s.
+//! Scenario 3: one-way messages inside one reliable session at several window sizes, against
+//! plain NetTcp one-way: delivered messages/s.
+//! Scenario 4: the same through a proxy that delays every net.tcp record and drops envelopes.
+//! Scenario 5: many idle reliable sessions: memory per session and set-up rate.
 
+mod idle;
+mod lossy;
 mod measure;
+mod oneway;
+mod scenarios;
 mod systems;
 
 use measure::{Latency, Summary, Timing};
@@ -23,7 +31,13 @@ USAGE: indigo-bench [OPTIONS]
   --conns N           connections/sessions in scenario 2      [default 64]
   --payload BYTES     payload size (a String of that length)  [default 64]
   --runtime KIND      tokio flavour of both runtimes: current | multi [default current]
-  --systems LIST      comma list of raw,tarpc,nettcp,wshttp   [default all]
+  --systems LIST      scenarios 1-2: comma list of raw,tarpc,nettcp,nettcp-rm,wshttp,wshttp-rm
+                                                              [default all]
+  --scenarios LIST    comma list of 1,2,3,4,5                 [default 1,2,3,4,5]
+  --oneway-payload N  scenarios 3-4: one-way message size     [default 256]
+  --s4-round-secs S   scenario 4: length of one round         [default 3]
+  --s5-sessions N     scenario 5: idle sessions               [default 10000]
+  --s5-concurrency N  scenario 5: sessions opened at once     [default 64]
   --out PATH          markdown output                         [default bench/results.md]
 ";
 
@@ -34,6 +48,11 @@ struct Options {
     payload: usize,
     multi_thread: bool,
     systems: Vec<System>,
+    scenarios: Vec<u8>,
+    oneway_payload: usize,
+    s4_round: Duration,
+    s5_sessions: usize,
+    s5_concurrency: usize,
     out: String,
 }
 
@@ -48,6 +67,11 @@ fn parse_args() -> Result<Options, String> {
         payload: 64,
         multi_thread: false,
         systems: System::ALL.to_vec(),
+        scenarios: vec![1, 2, 3, 4, 5],
+        oneway_payload: 256,
+        s4_round: Duration::from_secs(3),
+        s5_sessions: 10_000,
+        s5_concurrency: 64,
         out: concat!(env!("CARGO_MANIFEST_DIR"), "/results.md").to_owned(),
     };
     let mut args = std::env::args().skip(1);
@@ -77,6 +101,23 @@ fn parse_args() -> Result<Options, String> {
             "--conns" => opts.conns = count(&value)?,
             "--payload" => opts.payload = count(&value)?,
             "--out" => opts.out = value,
+            "--oneway-payload" => opts.oneway_payload = count(&value)?,
+            "--s4-round-secs" => opts.s4_round = secs(&value)?,
+            "--s5-sessions" => opts.s5_sessions = count(&value)?,
+            "--s5-concurrency" => opts.s5_concurrency = count(&value)?,
+            "--scenarios" => {
+                opts.scenarios = value
+                    .split(',')
+                    .map(|n| match n.trim() {
+                        "1" => Ok(1),
+                        "2" => Ok(2),
+                        "3" => Ok(3),
+                        "4" => Ok(4),
+                        "5" => Ok(5),
+                        other => Err(format!("--scenarios: no scenario {other}")),
+                    })
+                    .collect::<Result<_, _>>()?;
+            }
             "--runtime" => {
                 opts.multi_thread = match value.as_str() {
                     "current" => false,
@@ -114,6 +155,9 @@ fn runtime(multi_thread: bool, name: &str) -> tokio::runtime::Runtime {
         .expect("build a tokio runtime")
 }
 
+/// The error text of a scenario that was not selected.
+const SKIPPED: &str = "not selected";
+
 /// What one system gave in both scenarios.
 #[derive(Debug)]
 struct Row {
@@ -134,11 +178,17 @@ where
 {
     let payload = "x".repeat(opts.payload);
     let latency = async {
+        if !opts.scenarios.contains(&1) {
+            return Err(SKIPPED.to_owned());
+        }
         let mut caller = connect(address.to_owned()).await?;
         measure::latency(&mut caller, &payload, opts.timing).await
     }
     .await;
     let throughput = async {
+        if !opts.scenarios.contains(&2) {
+            return Err(SKIPPED.to_owned());
+        }
         let mut callers = Vec::with_capacity(opts.conns);
         for _ in 0..opts.conns {
             callers.push(connect(address.to_owned()).await?);
@@ -174,7 +224,7 @@ async fn run_system(system: System, opts: &Options, server_rt: &tokio::runtime::
             })
             .await
         }
-        System::NetTcp | System::WsHttp => {
+        System::NetTcp | System::NetTcpRm | System::WsHttp | System::WsHttpRm => {
             run_with(opts, &address, |a| async move {
                 systems::indigo_echo::connect(system, &a).await
             })
@@ -237,6 +287,7 @@ fn table(rows: &[Row], opts: &Options) -> String {
                     fmt_us(&l.p99_us)
                 );
             }
+            Err(e) if e == SKIPPED => {}
             Err(e) => {
                 let _ = writeln!(
                     out,
@@ -265,6 +316,7 @@ fn table(rows: &[Row], opts: &Options) -> String {
                     fmt_rate(t)
                 );
             }
+            Err(e) if e == SKIPPED => {}
             Err(e) => {
                 let _ = writeln!(
                     out,
@@ -279,6 +331,10 @@ fn table(rows: &[Row], opts: &Options) -> String {
 }
 
 fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some("--s5-child") {
+        idle::child_main(&args[2..]);
+    }
     let opts = match parse_args() {
         Ok(opts) => opts,
         Err(e) => {
@@ -302,8 +358,23 @@ fn main() {
         .expect("spawn the server thread");
 
     let client_rt = runtime(opts.multi_thread, "bench-client");
+    let started = std::time::Instant::now();
+    // Scenario 5 first, while this process's heap is fresh: memory freed by the other
+    // scenarios would otherwise be reused and hide part of what the sessions cost.
+    let s5 = opts.scenarios.contains(&5).then(|| {
+        client_rt.block_on(scenarios::scenario5(
+            opts.s5_sessions,
+            opts.s5_concurrency,
+            &server_handle,
+        ))
+    });
     let mut rows = Vec::new();
-    for &system in &opts.systems {
+    let systems = if opts.scenarios.iter().any(|s| *s == 1 || *s == 2) {
+        opts.systems.clone()
+    } else {
+        Vec::new()
+    };
+    for &system in &systems {
         eprintln!("measuring {} ...", system.label());
         let row = client_rt.block_on(run_system(system, &opts, &server_handle));
         if let Err(e) = &row.latency {
@@ -314,6 +385,27 @@ fn main() {
         }
         rows.push(row);
     }
+    let s3 = if opts.scenarios.contains(&3) {
+        client_rt.block_on(scenarios::scenario3(
+            opts.oneway_payload,
+            opts.timing,
+            &server_handle,
+        ))
+    } else {
+        Vec::new()
+    };
+    let s4 = opts.scenarios.contains(&4).then(|| {
+        let timing = measure::Timing {
+            round: opts.s4_round,
+            ..opts.timing
+        };
+        client_rt.block_on(scenarios::scenario4(
+            opts.oneway_payload,
+            timing,
+            &server_handle,
+        ))
+    });
+    let elapsed = started.elapsed();
     drop(client_rt);
     let _ = shutdown_tx.send(());
     let _ = server_thread.join();
@@ -339,12 +431,62 @@ fn main() {
         systems::indigo_echo::THROTTLE.max_concurrent_sessions,
         systems::indigo_echo::THROTTLE.max_concurrent_instances,
     );
-    md.push_str(&table(&rows, &opts));
-    md.push_str(
-        "\nNot measured: Indigo NetTcpBinding with a reliable session and Indigo WsHttpBinding with a \
-         reliable session. The reliable-session binding element is not built yet, so those rows do not exist; \
-         scenarios 3-5 of issue 5 are not implemented either.\n",
-    );
+    if !rows.is_empty() {
+        md.push_str(&table(&rows, &opts));
+        md.push_str(
+            "\nReliable-session rows use WCF's defaults (WS-RM 1.0, MaxTransferWindowSize 8, ordered, \
+             AcknowledgementInterval 200 ms); every client is its own reliable session.\n",
+        );
+    }
+    if !s3.is_empty() {
+        let _ = writeln!(
+            md,
+            "\n### Scenario 3: one-way messages inside one session\n\n\
+             One client sends one-way `record(String)` calls of {} bytes back to back on one session; the service \
+             (a singleton) counts deliveries and the harness reads that counter at the start and end of each round \
+             ({:.1} s warm-up, {} rounds of {:.1} s). The run ends with a request-reply `count()` call \
+             (\"delivered (final count)\"). \"sent\" counts the one-way calls that returned on the client.\n",
+            opts.oneway_payload,
+            t.warmup.as_secs_f64(),
+            t.rounds,
+            t.round.as_secs_f64(),
+        );
+        md.push_str(&scenarios::table3(&s3));
+    }
+    if let Some(s4) = &s4 {
+        let _ = writeln!(
+            md,
+            "\n### Scenario 4: one-way through a slow, lossy link\n\n\
+             NetTcp + reliable session through an in-process proxy (bench/src/lossy.rs) that parses net.tcp framing \
+             records, delays every record {} ms each way (50 ms RTT) and drops SizedEnvelope records (whole messages) \
+             with the given probability in both directions, from the warm-up on. {}-byte one-way messages, \
+             {:.1} s warm-up then {} rounds of {:.1} s. Bound = min(window / RTT, the link's rate: scenario 3 at the same \
+             window without delay or loss, when measured). Proxy counts cover the measured rounds only: \
+             \"retransmissions\" are client sequence messages whose (Identifier, MessageNumber) the proxy had \
+             already seen; \"dropped\" are client sequence messages the proxy dropped.\n",
+            scenarios::S4_DELAY.as_millis(),
+            opts.oneway_payload,
+            t.warmup.as_secs_f64(),
+            t.rounds,
+            opts.s4_round.as_secs_f64(),
+        );
+        md.push_str(&scenarios::table4(s4, &s3));
+    }
+    if let Some(s5) = &s5 {
+        let _ = writeln!(
+            md,
+            "\n### Scenario 5: idle reliable sessions\n\n\
+             NetTcp + reliable session (MaxPendingChannels {}, max sessions and ServiceThrottle sessions raised to \
+             the count + 64), an echo singleton. The host runs in this process; the clients run in a child process \
+             (this binary with `--s5-child`, one current_thread runtime), so server and client memory are \
+             measured apart (VmRSS from /proc/self/status, delta over the sessions' lifetime divided by the \
+             sessions open). RLIMIT_NOFILE (soft/hard) here: {}.\n",
+            idle::MAX_PENDING_CHANNELS,
+            idle::fd_limits().map_or("unknown".to_owned(), |(soft, hard)| format!("{soft}/{hard}")),
+        );
+        md.push_str(&scenarios::table5(s5, opts.s5_sessions));
+    }
+    let _ = writeln!(md, "\nWhole run: {:.0} s.", elapsed.as_secs_f64());
     println!("{md}");
     if let Some(dir) = std::path::Path::new(&opts.out).parent() {
         if !dir.as_os_str().is_empty() {

@@ -2,6 +2,7 @@
 //! connection or session each) made on the client runtime.
 
 use futures::StreamExt;
+use indigo::{NetTcpBinding, WsHttpBinding};
 use std::future::Future;
 use std::net::SocketAddr;
 use tarpc::server::Channel;
@@ -21,18 +22,29 @@ pub enum System {
     Raw,
     Tarpc,
     NetTcp,
+    NetTcpRm,
     WsHttp,
+    WsHttpRm,
 }
 
 impl System {
-    pub const ALL: [System; 4] = [System::Raw, System::Tarpc, System::NetTcp, System::WsHttp];
+    pub const ALL: [System; 6] = [
+        System::Raw,
+        System::Tarpc,
+        System::NetTcp,
+        System::NetTcpRm,
+        System::WsHttp,
+        System::WsHttpRm,
+    ];
 
     pub fn label(self) -> &'static str {
         match self {
             System::Raw => "raw tokio TCP echo (floor)",
             System::Tarpc => "tarpc 0.38, bincode/TCP",
             System::NetTcp => "Indigo NetTcpBinding",
+            System::NetTcpRm => "Indigo NetTcpBinding + reliable session",
             System::WsHttp => "Indigo WsHttpBinding",
+            System::WsHttpRm => "Indigo WsHttpBinding + reliable session",
         }
     }
 
@@ -41,12 +53,14 @@ impl System {
             System::Raw => "raw",
             System::Tarpc => "tarpc",
             System::NetTcp => "nettcp",
+            System::NetTcpRm => "nettcp-rm",
             System::WsHttp => "wshttp",
+            System::WsHttpRm => "wshttp-rm",
         }
     }
 
     pub fn is_indigo(self) -> bool {
-        matches!(self, System::NetTcp | System::WsHttp)
+        !matches!(self, System::Raw | System::Tarpc)
     }
 }
 
@@ -78,8 +92,42 @@ pub async fn start(system: System, server_rt: &tokio::runtime::Handle) -> Result
         match system {
             System::Raw => raw::serve(addr_tx, stop_rx).await,
             System::Tarpc => tarpc_echo::serve(addr_tx, stop_rx).await,
-            System::NetTcp => indigo_echo::serve_net_tcp(addr_tx, stop_rx).await,
-            System::WsHttp => indigo_echo::serve_ws_http(addr_tx, stop_rx).await,
+            System::NetTcp => {
+                indigo_echo::serve(
+                    NetTcpBinding::new(),
+                    indigo_echo::NET_TCP_ADDRESS,
+                    addr_tx,
+                    stop_rx,
+                )
+                .await
+            }
+            System::NetTcpRm => {
+                indigo_echo::serve(
+                    NetTcpBinding::new().with_reliable_session(),
+                    indigo_echo::NET_TCP_ADDRESS,
+                    addr_tx,
+                    stop_rx,
+                )
+                .await
+            }
+            System::WsHttp => {
+                indigo_echo::serve(
+                    WsHttpBinding::new(),
+                    indigo_echo::WS_HTTP_ADDRESS,
+                    addr_tx,
+                    stop_rx,
+                )
+                .await
+            }
+            System::WsHttpRm => {
+                indigo_echo::serve(
+                    WsHttpBinding::new().with_reliable_session(),
+                    indigo_echo::WS_HTTP_ADDRESS,
+                    addr_tx,
+                    stop_rx,
+                )
+                .await
+            }
         }
     });
     let address = addr_rx
@@ -280,7 +328,7 @@ pub mod tarpc_echo {
 /// Indigo: one echo contract with a `&self` operation, hosted by `ServiceHost` as a singleton.
 pub mod indigo_echo {
     use super::*;
-    use indigo::{NetTcpBinding, ServiceHost, ServiceThrottle, WsHttpBinding};
+    use indigo::{ServiceHost, ServiceThrottle};
 
     #[indigo::service_contract(name = "IEcho", namespace = "http://example.org/bench/")]
     pub trait Echo {
@@ -289,7 +337,7 @@ pub mod indigo_echo {
     }
 
     #[derive(Debug, Default)]
-    struct EchoService;
+    pub struct EchoService;
 
     impl Echo for EchoService {
         async fn echo(&self, text: String) -> String {
@@ -305,7 +353,10 @@ pub mod indigo_echo {
         max_concurrent_instances: 8192,
     };
 
-    async fn serve<B>(
+    pub const NET_TCP_ADDRESS: &str = "net.tcp://127.0.0.1:0/echo";
+    pub const WS_HTTP_ADDRESS: &str = "http://127.0.0.1:0/echo";
+
+    pub async fn serve<B>(
         binding: B,
         address: &str,
         addr_tx: oneshot::Sender<Result<String, String>>,
@@ -332,32 +383,6 @@ pub mod indigo_echo {
         host.abort();
     }
 
-    pub async fn serve_net_tcp(
-        addr_tx: oneshot::Sender<Result<String, String>>,
-        stop: oneshot::Receiver<()>,
-    ) {
-        serve(
-            NetTcpBinding::new(),
-            "net.tcp://127.0.0.1:0/echo",
-            addr_tx,
-            stop,
-        )
-        .await;
-    }
-
-    pub async fn serve_ws_http(
-        addr_tx: oneshot::Sender<Result<String, String>>,
-        stop: oneshot::Receiver<()>,
-    ) {
-        serve(
-            WsHttpBinding::new(),
-            "http://127.0.0.1:0/echo",
-            addr_tx,
-            stop,
-        )
-        .await;
-    }
-
     #[derive(Debug)]
     pub struct IndigoCaller {
         client: EchoClient,
@@ -366,7 +391,13 @@ pub mod indigo_echo {
     pub async fn connect(system: System, address: &str) -> Result<IndigoCaller, String> {
         let client = match system {
             System::NetTcp => EchoClient::connect(&NetTcpBinding::new(), address).await,
+            System::NetTcpRm => {
+                EchoClient::connect(&NetTcpBinding::new().with_reliable_session(), address).await
+            }
             System::WsHttp => EchoClient::connect(&WsHttpBinding::new(), address).await,
+            System::WsHttpRm => {
+                EchoClient::connect(&WsHttpBinding::new().with_reliable_session(), address).await
+            }
             _ => unreachable!("not an Indigo system"),
         }
         .map_err(|e| format!("connect {address}: {e}"))?;

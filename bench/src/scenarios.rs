@@ -1,0 +1,346 @@
+//! Scenarios 3, 4 and 5: running them and their tables.
+
+use crate::idle::{self, IdleResult};
+use crate::lossy::{LossyProxy, Snapshot};
+use crate::measure::{Summary, Timing};
+use crate::oneway::{self, OneWayRun, RoundHooks, SinkHost};
+use indigo::NetTcpBinding;
+use std::fmt::Write as _;
+use std::time::Duration;
+
+/// Transfer windows measured in scenario 3.
+pub const S3_WINDOWS: [u32; 3] = [8, 64, 512];
+/// (window, loss) pairs measured in scenario 4.
+pub const S4_CASES: [(u32, f64); 5] = [(64, 0.0), (64, 0.01), (64, 0.05), (8, 0.01), (8, 0.05)];
+/// The proxy's delay each way in scenario 4.
+pub const S4_DELAY: Duration = Duration::from_millis(25);
+
+/// One row of scenario 3.
+#[derive(Debug)]
+pub struct OneWayRow {
+    /// `None`: plain NetTcp without a reliable session.
+    pub window: Option<u32>,
+    pub result: Result<OneWayRun, String>,
+}
+
+pub async fn scenario3(
+    payload: usize,
+    timing: Timing,
+    server_rt: &tokio::runtime::Handle,
+) -> Vec<OneWayRow> {
+    let mut rows = Vec::new();
+    let windows = std::iter::once(None).chain(S3_WINDOWS.iter().copied().map(Some));
+    for window in windows {
+        eprintln!(
+            "scenario 3: one-way, {}",
+            window.map_or("plain NetTcp".to_owned(), |w| format!(
+                "NetTcp + reliable session, window {w}"
+            ))
+        );
+        let result = match window {
+            None => one_way_direct(NetTcpBinding::new(), payload, timing, server_rt).await,
+            Some(w) => {
+                one_way_direct(oneway::reliable_net_tcp(w), payload, timing, server_rt).await
+            }
+        };
+        if let Err(e) = &result {
+            eprintln!("  failed: {e}");
+        }
+        rows.push(OneWayRow { window, result });
+    }
+    rows
+}
+
+async fn one_way_direct<B>(
+    binding: B,
+    payload: usize,
+    timing: Timing,
+    server_rt: &tokio::runtime::Handle,
+) -> Result<OneWayRun, String>
+where
+    B: indigo::Binding,
+    oneway::SinkContract: indigo::binding::CarriedBy<B>,
+{
+    let host = SinkHost::start(binding.clone(), "net.tcp://127.0.0.1:0/sink", server_rt).await?;
+    let run = oneway::run(
+        &binding,
+        &host.address,
+        &host.delivered,
+        payload,
+        timing,
+        &mut (),
+    )
+    .await;
+    host.stop().await;
+    run
+}
+
+/// One row of scenario 4.
+#[derive(Debug)]
+pub struct LossyRow {
+    pub window: u32,
+    pub loss: f64,
+    pub result: Result<(OneWayRun, Snapshot), String>,
+}
+
+impl LossyRow {
+    /// window / RTT in messages/s.
+    pub fn window_bound(&self) -> f64 {
+        self.window as f64 / (2.0 * S4_DELAY.as_secs_f64())
+    }
+}
+
+struct ProxyHooks<'a> {
+    proxy: &'a LossyProxy,
+    loss: f64,
+    at_start: Snapshot,
+    total: Snapshot,
+}
+
+impl RoundHooks for ProxyHooks<'_> {
+    fn warmup_start(&mut self) {
+        self.proxy.set_loss(self.loss);
+    }
+
+    fn round_start(&mut self) {
+        self.at_start = self.proxy.snapshot();
+    }
+
+    fn round_end(&mut self) {
+        self.total.add(self.proxy.snapshot().since(self.at_start));
+    }
+}
+
+pub async fn scenario4(
+    payload: usize,
+    timing: Timing,
+    server_rt: &tokio::runtime::Handle,
+) -> Vec<LossyRow> {
+    let mut rows = Vec::new();
+    for (i, &(window, loss)) in S4_CASES.iter().enumerate() {
+        eprintln!(
+            "scenario 4: window {window}, loss {:.0}%, {} ms each way",
+            loss * 100.0,
+            S4_DELAY.as_millis()
+        );
+        let result = lossy_case(window, loss, payload, timing, server_rt, i as u64).await;
+        if let Err(e) = &result {
+            eprintln!("  failed: {e}");
+        }
+        rows.push(LossyRow {
+            window,
+            loss,
+            result,
+        });
+    }
+    rows
+}
+
+async fn lossy_case(
+    window: u32,
+    loss: f64,
+    payload: usize,
+    timing: Timing,
+    server_rt: &tokio::runtime::Handle,
+    seed: u64,
+) -> Result<(OneWayRun, Snapshot), String> {
+    let binding = oneway::reliable_net_tcp(window);
+    let host = SinkHost::start(binding.clone(), "net.tcp://127.0.0.1:0/sink", server_rt).await?;
+    let upstream = host
+        .address
+        .trim_start_matches("net.tcp://")
+        .split('/')
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    let proxy = LossyProxy::start(upstream, S4_DELAY, 0x5EED_0000 + seed).await?;
+    let address = format!("net.tcp://127.0.0.1:{}/sink", proxy.port());
+    let mut hooks = ProxyHooks {
+        proxy: &proxy,
+        loss,
+        at_start: Snapshot::default(),
+        total: Snapshot::default(),
+    };
+    let run = oneway::run(
+        &binding,
+        &address,
+        &host.delivered,
+        payload,
+        timing,
+        &mut hooks,
+    )
+    .await;
+    let total = hooks.total;
+    drop(proxy);
+    host.stop().await;
+    Ok((run?, total))
+}
+
+pub async fn scenario5(
+    sessions: usize,
+    concurrency: usize,
+    server_rt: &tokio::runtime::Handle,
+) -> Result<IdleResult, String> {
+    eprintln!("scenario 5: {sessions} idle reliable sessions, {concurrency} opened at once");
+    let result = idle::run(sessions, concurrency, server_rt).await;
+    if let Err(e) = &result {
+        eprintln!("  failed: {e}");
+    }
+    result
+}
+
+fn rate(s: &Summary) -> String {
+    format!("{:.0} [{:.0}–{:.0}]", s.median, s.min, s.max)
+}
+
+pub fn table3(rows: &[OneWayRow]) -> String {
+    let plain = rows
+        .iter()
+        .find(|r| r.window.is_none())
+        .and_then(|r| r.result.as_ref().ok())
+        .map(|r| r.summary().median);
+    let mut out = String::new();
+    out.push_str(
+        "| scenario | system | window | delivered msg/s median [min–max] | × plain NetTcp one-way | sent | delivered (final count) |\n",
+    );
+    out.push_str("|---|---|---|---|---|---|---|\n");
+    for row in rows {
+        let (system, window) = match row.window {
+            None => ("Indigo NetTcpBinding (no reliable session)", "—".to_owned()),
+            Some(w) => ("Indigo NetTcpBinding + reliable session", w.to_string()),
+        };
+        match &row.result {
+            Ok(run) => {
+                let s = run.summary();
+                let vs = match (row.window, plain) {
+                    (Some(_), Some(p)) if p > 0.0 => format!("{:.2}×", s.median / p),
+                    _ => String::new(),
+                };
+                let _ = writeln!(
+                    out,
+                    "| 3 one-way in one session | {system} | {window} | {} | {vs} | {} | {} |",
+                    rate(&s),
+                    run.sent,
+                    run.delivered
+                );
+            }
+            Err(e) => {
+                let _ = writeln!(
+                    out,
+                    "| 3 one-way in one session | {system} | {window} | FAILED: {} | | | |",
+                    e.replace('|', "/")
+                );
+            }
+        }
+    }
+    out
+}
+
+/// Scenario 4's table; `link` is scenario 3's rate at the same window, if measured (the link's
+/// rate without delay or loss).
+pub fn table4(rows: &[LossyRow], s3: &[OneWayRow]) -> String {
+    let link = |window: u32| {
+        s3.iter()
+            .find(|r| r.window == Some(window))
+            .and_then(|r| r.result.as_ref().ok())
+            .map(|r| r.summary().median)
+    };
+    let mut out = String::new();
+    out.push_str(
+        "| scenario | window | loss | goodput msg/s median [min–max] | bound msg/s | × bound | data msgs sent (proxy) | data msgs dropped | retransmissions | retx / losses | acks/replies dropped |\n",
+    );
+    out.push_str("|---|---|---|---|---|---|---|---|---|---|---|\n");
+    for row in rows {
+        let loss = format!("{:.0}%", row.loss * 100.0);
+        let window_bound = row.window_bound();
+        let (bound, bound_text) = match link(row.window) {
+            Some(l) if l < window_bound => (l, format!("{l:.0} (link)")),
+            _ => (window_bound, format!("{window_bound:.0} (window/RTT)")),
+        };
+        match &row.result {
+            Ok((run, stats)) => {
+                let s = run.summary();
+                let retx_ratio = if stats.up_sequence_dropped > 0 {
+                    format!(
+                        "{:.2}",
+                        stats.up_retransmitted as f64 / stats.up_sequence_dropped as f64
+                    )
+                } else {
+                    "—".to_owned()
+                };
+                let _ = writeln!(
+                    out,
+                    "| 4 lossy 50 ms RTT link | {} | {loss} | {} | {bound_text} | {:.2}× | {} | {} | {} | {retx_ratio} | {} of {} |",
+                    row.window,
+                    rate(&s),
+                    s.median / bound,
+                    stats.up_sequence,
+                    stats.up_sequence_dropped,
+                    stats.up_retransmitted,
+                    stats.down_dropped,
+                    stats.down_envelopes,
+                );
+            }
+            Err(e) => {
+                let _ = writeln!(
+                    out,
+                    "| 4 lossy 50 ms RTT link | {} | {loss} | FAILED: {} | {bound_text} | | | | | | |",
+                    row.window,
+                    e.replace('|', "/")
+                );
+            }
+        }
+    }
+    out
+}
+
+pub fn table5(result: &Result<IdleResult, String>, sessions: usize) -> String {
+    let mut out = String::new();
+    out.push_str(
+        "| scenario | sessions open / asked | set-up sessions/s (connect + CreateSequence) | first call on each, calls/s | server RSS KiB per session | client RSS KiB per session |\n",
+    );
+    out.push_str("|---|---|---|---|---|---|\n");
+    match result {
+        Ok(r) => {
+            let _ = writeln!(
+                out,
+                "| 5 idle NetTcp + reliable sessions | {} / {} | {:.0} | {:.0} | {:.1} | {:.1} |",
+                r.child.opened,
+                r.requested,
+                r.setup_per_s(),
+                r.first_call_per_s(),
+                r.server_kib_per_session(),
+                r.client_kib_per_session()
+            );
+            let _ = writeln!(
+                out,
+                "\nScenario 5 details: {} sessions opened {} at a time; {} failures{}. Server process VmRSS {} KiB before, \
+                 {} KiB right after, {} KiB 2 s later (per session uses the last); client process VmRSS {} KiB before, {} KiB after. \
+                 Set-up took {:.2} s, the first calls {:.2} s.",
+                r.child.opened,
+                r.concurrency,
+                r.child.failed,
+                if r.child.first_error.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (first: {})", r.child.first_error.replace('|', "/"))
+                },
+                r.server_rss_before_kib,
+                r.server_rss_after_kib,
+                r.server_rss_settled_kib,
+                r.child.rss_before_kib,
+                r.child.rss_after_kib,
+                r.child.connect_secs,
+                r.child.call_secs,
+            );
+        }
+        Err(e) => {
+            let _ = writeln!(
+                out,
+                "| 5 idle NetTcp + reliable sessions | 0 / {sessions} | FAILED: {} | | | |",
+                e.replace('|', "/")
+            );
+        }
+    }
+    out
+}
