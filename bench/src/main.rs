@@ -36,6 +36,8 @@ USAGE: indigo-bench [OPTIONS]
   --scenarios LIST    comma list of 1,2,3,4,5                 [default 1,2,3,4,5]
   --oneway-payload N  scenarios 3-4: one-way message size     [default 256]
   --s4-round-secs S   scenario 4: length of one round         [default 3]
+  --rm-flow-control on|off  scenarios 3-4: FlowControlEnabled [default on, WCF's]
+  --rm-selective on|off     scenarios 3-4: selective retransmission [default off, WCF's]
   --s5-sessions N     scenario 5: idle sessions               [default 10000]
   --s5-concurrency N  scenario 5: sessions opened at once     [default 64]
   --out PATH          markdown output                         [default bench/results.md]
@@ -53,6 +55,7 @@ struct Options {
     s4_round: Duration,
     s5_sessions: usize,
     s5_concurrency: usize,
+    rm_tweaks: oneway::RmTweaks,
     out: String,
 }
 
@@ -72,6 +75,7 @@ fn parse_args() -> Result<Options, String> {
         s4_round: Duration::from_secs(3),
         s5_sessions: 10_000,
         s5_concurrency: 64,
+        rm_tweaks: oneway::RmTweaks::default(),
         out: concat!(env!("CARGO_MANIFEST_DIR"), "/results.md").to_owned(),
     };
     let mut args = std::env::args().skip(1);
@@ -94,6 +98,13 @@ fn parse_args() -> Result<Options, String> {
                 .filter(|n| *n > 0)
                 .ok_or_else(|| format!("{flag}: not a positive integer: {v}"))
         };
+        let on_off = |v: &str| -> Result<bool, String> {
+            match v {
+                "on" => Ok(true),
+                "off" => Ok(false),
+                other => Err(format!("{flag}: on or off, not {other}")),
+            }
+        };
         match flag.as_str() {
             "--warmup" => opts.timing.warmup = secs(&value)?,
             "--rounds" => opts.timing.rounds = count(&value)?,
@@ -105,6 +116,8 @@ fn parse_args() -> Result<Options, String> {
             "--s4-round-secs" => opts.s4_round = secs(&value)?,
             "--s5-sessions" => opts.s5_sessions = count(&value)?,
             "--s5-concurrency" => opts.s5_concurrency = count(&value)?,
+            "--rm-flow-control" => opts.rm_tweaks.flow_control = on_off(&value)?,
+            "--rm-selective" => opts.rm_tweaks.selective = on_off(&value)?,
             "--scenarios" => {
                 opts.scenarios = value
                     .split(',')
@@ -387,6 +400,7 @@ fn main() {
     }
     let s3 = if opts.scenarios.contains(&3) {
         client_rt.block_on(scenarios::scenario3(
+            opts.rm_tweaks,
             opts.oneway_payload,
             opts.timing,
             &server_handle,
@@ -400,6 +414,7 @@ fn main() {
             ..opts.timing
         };
         client_rt.block_on(scenarios::scenario4(
+            opts.rm_tweaks,
             opts.oneway_payload,
             timing,
             &server_handle,
@@ -436,6 +451,14 @@ fn main() {
         md.push_str(
             "\nReliable-session rows use WCF's defaults (WS-RM 1.0, MaxTransferWindowSize 8, ordered, \
              AcknowledgementInterval 200 ms); every client is its own reliable session.\n",
+        );
+    }
+    if opts.scenarios.iter().any(|s| *s == 3 || *s == 4) {
+        let _ = writeln!(
+            md,
+            "\nScenarios 3-4 reliable-session settings: WCF defaults except MaxTransferWindowSize; \
+             FlowControlEnabled {}, selective retransmission {}.",
+            opts.rm_tweaks.flow_control, opts.rm_tweaks.selective
         );
     }
     if !s3.is_empty() {

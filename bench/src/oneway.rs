@@ -43,12 +43,34 @@ const THROTTLE: ServiceThrottle = ServiceThrottle {
     max_concurrent_instances: 8192,
 };
 
+/// Reliable-session settings scenarios 3 and 4 may change from WCF's defaults (for
+/// investigation; the default run keeps WCF's defaults).
+#[derive(Debug, Clone, Copy)]
+pub struct RmTweaks {
+    /// FlowControlEnabled (WCF default: true).
+    pub flow_control: bool,
+    /// Indigo's selective retransmission (default: false, WCF's behaviour).
+    pub selective: bool,
+}
+
+impl Default for RmTweaks {
+    fn default() -> Self {
+        RmTweaks {
+            flow_control: true,
+            selective: false,
+        }
+    }
+}
+
 /// The NetTcp binding with a reliable session and `window` as MaxTransferWindowSize.
-pub fn reliable_net_tcp(window: u32) -> Reliable<NetTcpBinding> {
+pub fn reliable_net_tcp(window: u32, tweaks: RmTweaks) -> Reliable<NetTcpBinding> {
     let mut settings = ReliableSessionSettings::default();
     settings
         .set_max_transfer_window_size(window)
         .expect("a window WCF allows");
+    settings
+        .set_flow_control_enabled(tweaks.flow_control)
+        .set_selective_retransmission(tweaks.selective);
     NetTcpBinding::new()
         .with_reliable_session()
         .with_settings(settings)

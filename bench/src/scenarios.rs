@@ -3,7 +3,7 @@
 use crate::idle::{self, IdleResult};
 use crate::lossy::{LossyProxy, Snapshot};
 use crate::measure::{Summary, Timing};
-use crate::oneway::{self, OneWayRun, RoundHooks, SinkHost};
+use crate::oneway::{self, OneWayRun, RmTweaks, RoundHooks, SinkHost};
 use indigo::NetTcpBinding;
 use std::fmt::Write as _;
 use std::time::Duration;
@@ -24,6 +24,7 @@ pub struct OneWayRow {
 }
 
 pub async fn scenario3(
+    tweaks: RmTweaks,
     payload: usize,
     timing: Timing,
     server_rt: &tokio::runtime::Handle,
@@ -40,7 +41,13 @@ pub async fn scenario3(
         let result = match window {
             None => one_way_direct(NetTcpBinding::new(), payload, timing, server_rt).await,
             Some(w) => {
-                one_way_direct(oneway::reliable_net_tcp(w), payload, timing, server_rt).await
+                one_way_direct(
+                    oneway::reliable_net_tcp(w, tweaks),
+                    payload,
+                    timing,
+                    server_rt,
+                )
+                .await
             }
         };
         if let Err(e) = &result {
@@ -112,6 +119,7 @@ impl RoundHooks for ProxyHooks<'_> {
 }
 
 pub async fn scenario4(
+    tweaks: RmTweaks,
     payload: usize,
     timing: Timing,
     server_rt: &tokio::runtime::Handle,
@@ -123,7 +131,7 @@ pub async fn scenario4(
             loss * 100.0,
             S4_DELAY.as_millis()
         );
-        let result = lossy_case(window, loss, payload, timing, server_rt, i as u64).await;
+        let result = lossy_case(tweaks, window, loss, payload, timing, server_rt, i as u64).await;
         if let Err(e) = &result {
             eprintln!("  failed: {e}");
         }
@@ -137,6 +145,7 @@ pub async fn scenario4(
 }
 
 async fn lossy_case(
+    tweaks: RmTweaks,
     window: u32,
     loss: f64,
     payload: usize,
@@ -144,7 +153,7 @@ async fn lossy_case(
     server_rt: &tokio::runtime::Handle,
     seed: u64,
 ) -> Result<(OneWayRun, Snapshot), String> {
-    let binding = oneway::reliable_net_tcp(window);
+    let binding = oneway::reliable_net_tcp(window, tweaks);
     let host = SinkHost::start(binding.clone(), "net.tcp://127.0.0.1:0/sink", server_rt).await?;
     let upstream = host
         .address
