@@ -1,8 +1,14 @@
 // A WCF peer for Indigo's interop tests, run under Mono 6.8 (System.ServiceModel).
 //
-// It hosts or calls one of two contracts that mirror the Rust side:
+// It hosts or calls one of three contracts that mirror the Rust side:
 //   * ICalculatorSession (http://tempuri.org/, SessionMode.Required) over net.tcp with text
-//     encoding (binding "tcp-text");
+//     encoding (binding "tcp-text") or NetTcpBinding(SecurityMode.None), whose default is .NET
+//     binary XML with a session dictionary (binding "tcp-binary");
+//   * ILongNames (http://example.org/names, SessionMode.Required) over
+//     NetTcpBinding(SecurityMode.None) (binding "tcp-binary-names"): operations with ~250-char
+//     names, so the side that puts operation names into its session dictionary (Indigo) fills
+//     the 2,048-byte MaxSessionSize within one session. Mono puts only parameter and result
+//     names there ("v", "EndResult"), which keeps its own tables tiny;
 //   * IEcho (http://example.org/echo/, sessionless) over HTTP, SOAP 1.1 ("basic-http") or
 //     SOAP 1.2 + WS-Addressing 1.0 ("soap12-http").
 //
@@ -60,6 +66,53 @@ namespace IndigoInterop
         double Total();
     }
 
+    public static class Names
+    {
+        // 240 characters; every StepNN operation's wire name is "StepNN" + Pad.
+        public const string Pad = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ01";
+    }
+
+    [ServiceContract(Name = "ILongNames", Namespace = "http://example.org/names",
+        SessionMode = SessionMode.Required)]
+    public interface ILongNames
+    {
+        [OperationContract(IsInitiating = true, IsTerminating = false)]
+        void Begin(string v);
+
+        [OperationContract(Name = "Step01" + Names.Pad, IsInitiating = false, IsTerminating = false)]
+        void Step01(string v);
+
+        [OperationContract(Name = "Step02" + Names.Pad, IsInitiating = false, IsTerminating = false)]
+        void Step02(string v);
+
+        [OperationContract(Name = "Step03" + Names.Pad, IsInitiating = false, IsTerminating = false)]
+        void Step03(string v);
+
+        [OperationContract(Name = "Step04" + Names.Pad, IsInitiating = false, IsTerminating = false)]
+        void Step04(string v);
+
+        [OperationContract(Name = "Step05" + Names.Pad, IsInitiating = false, IsTerminating = false)]
+        void Step05(string v);
+
+        [OperationContract(Name = "Step06" + Names.Pad, IsInitiating = false, IsTerminating = false)]
+        void Step06(string v);
+
+        [OperationContract(Name = "Step07" + Names.Pad, IsInitiating = false, IsTerminating = false)]
+        void Step07(string v);
+
+        [OperationContract(Name = "Step08" + Names.Pad, IsInitiating = false, IsTerminating = false)]
+        void Step08(string v);
+
+        [OperationContract(Name = "Step09" + Names.Pad, IsInitiating = false, IsTerminating = false)]
+        void Step09(string v);
+
+        [OperationContract(Name = "Step10" + Names.Pad, IsInitiating = false, IsTerminating = false)]
+        void Step10(string v);
+
+        [OperationContract(IsInitiating = false, IsTerminating = true)]
+        string End();
+    }
+
     [DataContract(Name = "EchoFault", Namespace = "http://schemas.datacontract.org/2004/07/")]
     public class EchoFault
     {
@@ -100,6 +153,38 @@ namespace IndigoInterop
         public void MultiplyBy(double n) { total *= n; Log("MultiplyBy", Peer.Num(n)); }
         public void DivideBy(double n) { total /= n; Log("DivideBy", Peer.Num(n)); }
         public double Total() { Log("Equals", Peer.Num(total)); return total; }
+    }
+
+    [ServiceBehavior(InstanceContextMode = InstanceContextMode.PerSession)]
+    public class LongNamesService : ILongNames
+    {
+        static int instances;
+        readonly int instance = Interlocked.Increment(ref instances);
+        readonly System.Collections.Generic.List<string> seen = new System.Collections.Generic.List<string>();
+
+        void Add(string op, string v)
+        {
+            seen.Add(v);
+            Peer.Line("CALL " + instance.ToString(CultureInfo.InvariantCulture) + " " + op + " " + v);
+        }
+
+        public void Begin(string v) { seen.Clear(); Add("Begin", v); }
+        public void Step01(string v) { Add("Step01", v); }
+        public void Step02(string v) { Add("Step02", v); }
+        public void Step03(string v) { Add("Step03", v); }
+        public void Step04(string v) { Add("Step04", v); }
+        public void Step05(string v) { Add("Step05", v); }
+        public void Step06(string v) { Add("Step06", v); }
+        public void Step07(string v) { Add("Step07", v); }
+        public void Step08(string v) { Add("Step08", v); }
+        public void Step09(string v) { Add("Step09", v); }
+        public void Step10(string v) { Add("Step10", v); }
+        public string End()
+        {
+            string all = string.Join(",", seen);
+            Peer.Line("CALL " + instance.ToString(CultureInfo.InvariantCulture) + " End " + all);
+            return all;
+        }
     }
 
     [ServiceBehavior(InstanceContextMode = InstanceContextMode.Single,
@@ -157,7 +242,7 @@ namespace IndigoInterop
             Console.Error.WriteLine(why);
             Console.Error.WriteLine("usage: CalculatorPeer.exe server --binding B --address URL [--listen URL] [--seconds N]");
             Console.Error.WriteLine("       CalculatorPeer.exe client --binding B --address URL [--via URL]");
-            Console.Error.WriteLine("bindings: tcp-text | basic-http | soap12-http");
+            Console.Error.WriteLine("bindings: tcp-text | tcp-binary | tcp-binary-names | basic-http | soap12-http");
             return 2;
         }
 
@@ -198,12 +283,14 @@ namespace IndigoInterop
             try
             {
                 Binding binding = MakeBinding(bindingName, mode == "server");
-                bool calculator = bindingName == "tcp-text";
+                string contract = bindingName == "tcp-text" || bindingName == "tcp-binary" ? "calculator"
+                    : bindingName == "tcp-binary-names" ? "names" : "echo";
                 switch (mode)
                 {
-                    case "server": return Serve(binding, calculator, address, listen, seconds);
+                    case "server": return Serve(binding, contract, address, listen, seconds);
                     case "client":
-                        if (calculator) RunCalculatorClient(binding, address, via);
+                        if (contract == "calculator") RunCalculatorClient(binding, address, via);
+                        else if (contract == "names") RunLongNamesClient(binding, address, via);
                         else RunEchoClient(binding, address, via);
                         Line("DONE");
                         return 0;
@@ -228,6 +315,11 @@ namespace IndigoInterop
                         new TextMessageEncodingBindingElement(MessageVersion.Soap12WSAddressing10, Encoding.UTF8),
                         new TcpTransportBindingElement());
                     break;
+                case "tcp-binary":
+                case "tcp-binary-names":
+                    // WCF's default net.tcp encoding: binary XML, msbinsession1 (KnownEncoding 0x08).
+                    binding = new NetTcpBinding(SecurityMode.None);
+                    break;
                 case "basic-http":
                     // Exact: listen on the address's host (127.0.0.1) only, not on 0.0.0.0.
                     binding = new BasicHttpBinding { HostNameComparisonMode = HostNameComparisonMode.Exact };
@@ -238,7 +330,7 @@ namespace IndigoInterop
                         new HttpTransportBindingElement { HostNameComparisonMode = HostNameComparisonMode.Exact });
                     break;
                 default:
-                    throw new ArgumentException("unknown binding " + name + " (tcp-text | basic-http | soap12-http)");
+                    throw new ArgumentException("unknown binding " + name + " (tcp-text | tcp-binary | tcp-binary-names | basic-http | soap12-http)");
             }
             binding.OpenTimeout = ShortTimeout;
             binding.CloseTimeout = ShortTimeout;
@@ -248,12 +340,13 @@ namespace IndigoInterop
             return binding;
         }
 
-        static int Serve(Binding binding, bool calculator, string address, string listen, int seconds)
+        static int Serve(Binding binding, string which, string address, string listen, int seconds)
         {
-            ServiceHost host = calculator
-                ? new ServiceHost(typeof(CalculatorService))
+            ServiceHost host = which == "calculator" ? new ServiceHost(typeof(CalculatorService))
+                : which == "names" ? new ServiceHost(typeof(LongNamesService))
                 : new ServiceHost(new EchoService());
-            Type contract = calculator ? typeof(ICalculatorSession) : typeof(IEcho);
+            Type contract = which == "calculator" ? typeof(ICalculatorSession)
+                : which == "names" ? typeof(ILongNames) : typeof(IEcho);
             if (listen == null) host.AddServiceEndpoint(contract, binding, address);
             else host.AddServiceEndpoint(contract, binding, address, new Uri(listen));
             host.Open();
@@ -309,6 +402,30 @@ namespace IndigoInterop
             Line("RESULT Equals " + Num(calc.Total()));
             CloseChannel(calc);
 
+            factory.Close();
+        }
+
+        // One session: Begin, every StepNN once, Step01 again (its name is in the dictionary by
+        // then, or past the quota inline), then End, which returns everything in order.
+        static void RunLongNamesClient(Binding binding, string address, string via)
+        {
+            var factory = new ChannelFactory<ILongNames>(binding);
+            factory.Open();
+            ILongNames names = Open(factory, address, via);
+            names.Begin("a");
+            names.Step01("1");
+            names.Step02("2");
+            names.Step03("3");
+            names.Step04("4");
+            names.Step05("5");
+            names.Step06("6");
+            names.Step07("7");
+            names.Step08("8");
+            names.Step09("9");
+            names.Step10("10");
+            names.Step01("again");
+            Line("RESULT End " + names.End());
+            CloseChannel(names);
             factory.Close();
         }
 

@@ -139,7 +139,8 @@ async fn a_connection_that_sends_nothing_after_the_preamble_is_closed_at_the_rec
     let mut socket = tokio::net::TcpStream::connect(&authority).await.unwrap();
     let mut preamble = vec![0x00, 0x01, 0x00, 0x01, 0x02, 0x02, address.len() as u8];
     preamble.extend_from_slice(address.as_bytes());
-    preamble.extend_from_slice(&[0x03, 0x03, 0x0C]);
+    // KnownEncoding 0x08: NetTcpBinding speaks binary XML with a session dictionary.
+    preamble.extend_from_slice(&[0x03, 0x08, 0x0C]);
     socket.write_all(&preamble).await.unwrap();
     let mut ack = [0u8; 1];
     socket.read_exact(&mut ack).await.unwrap();

@@ -1,8 +1,11 @@
 //! Bindings: how a contract's messages travel (transport, encoder, session capability), and the
 //! compile-time rules that match a contract's session mode to a binding.
 
+mod encoding;
 mod standard;
 mod transport;
+
+pub use encoding::MessageEncoding;
 
 pub use standard::{
     BasicHttpBinding, CustomBinding, MemoryBinding, MemoryDatagramBinding, NetTcpBinding,

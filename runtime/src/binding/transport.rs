@@ -3,7 +3,6 @@
 
 use super::{SessionCapability, Sessionful, Sessionless, Timeouts};
 use crate::encoding::MessageEncoder;
-use crate::message::EnvelopeVersion;
 use crate::transport::http::{HttpClientTransport, HttpListener, HttpOptions};
 use crate::transport::{memory, tcp, ClientTransport, ServerTransport, TransportError};
 use futures::future::BoxFuture;
@@ -96,19 +95,29 @@ impl Default for TcpTransport {
 }
 
 impl TcpTransport {
-    fn options(&self, encoder: &dyn MessageEncoder, timeouts: &Timeouts) -> tcp::TcpOptions {
-        let encoding = match encoder.message_version().envelope {
-            EnvelopeVersion::Soap11 => tcp::KnownEncoding::Soap11Utf8,
-            EnvelopeVersion::Soap12 => tcp::KnownEncoding::Soap12Utf8,
-        };
-        tcp::TcpOptions {
+    fn options(
+        &self,
+        address: &str,
+        encoder: &dyn MessageEncoder,
+        timeouts: &Timeouts,
+    ) -> Result<tcp::TcpOptions, TransportError> {
+        // A session encoding (NetTcp's binary default) is announced as such: WCF's buffered
+        // net.tcp always uses the encoder's session form.
+        let media_type = encoder.session_media_type();
+        let encoding = tcp::KnownEncoding::for_media_type(media_type).ok_or_else(|| {
+            TransportError::InvalidAddress(
+                address.to_owned(),
+                format!("net.tcp has no KnownEncoding for {media_type}"),
+            )
+        })?;
+        Ok(tcp::TcpOptions {
             max_received_message_size: self.max_received_message_size,
             encoding,
             // WCF keeps ChannelInitializationTimeout (30 s) apart from OpenTimeout; the shorter
             // of the two bounds a handshake here.
             preamble_timeout: timeouts.open.min(tcp::DEFAULT_PREAMBLE_TIMEOUT),
             close_timeout: timeouts.close,
-        }
+        })
     }
 }
 
@@ -125,11 +134,11 @@ impl TransportBindingElement for TcpTransport {
         encoder: &Arc<dyn MessageEncoder>,
         timeouts: &Timeouts,
     ) -> BoxFuture<'static, Result<ClientTransport, TransportError>> {
-        let options = self.options(&**encoder, timeouts);
+        let options = self.options(address, &**encoder, timeouts);
         let address = address.to_owned();
         Box::pin(async move {
             Ok(ClientTransport::Duplex(
-                tcp::connect(&address, &options).await?,
+                tcp::connect(&address, &options?).await?,
             ))
         })
     }
@@ -140,10 +149,10 @@ impl TransportBindingElement for TcpTransport {
         encoder: &Arc<dyn MessageEncoder>,
         timeouts: &Timeouts,
     ) -> BoxFuture<'static, Result<ServerTransport, TransportError>> {
-        let options = self.options(&**encoder, timeouts);
+        let options = self.options(address, &**encoder, timeouts);
         let address = address.to_owned();
         Box::pin(async move {
-            let listener = tcp::listen(&address, options).await?;
+            let listener = tcp::listen(&address, options?).await?;
             Ok(ServerTransport::Duplex(Box::new(listener)))
         })
     }
@@ -165,11 +174,23 @@ impl Default for HttpTransport {
 }
 
 impl HttpTransport {
-    fn options(&self, envelope: EnvelopeVersion) -> HttpOptions {
-        HttpOptions {
-            envelope,
-            max_received_message_size: self.max_received_message_size,
+    /// The HTTP transport writes text content types, so it takes text encoders only.
+    fn options(
+        &self,
+        address: &str,
+        encoder: &dyn MessageEncoder,
+    ) -> Result<HttpOptions, TransportError> {
+        let media_type = encoder.media_type();
+        if !matches!(media_type, "text/xml" | "application/soap+xml") {
+            return Err(TransportError::InvalidAddress(
+                address.to_owned(),
+                format!("the HTTP transport carries text encodings only, not {media_type}"),
+            ));
         }
+        Ok(HttpOptions {
+            envelope: encoder.message_version().envelope,
+            max_received_message_size: self.max_received_message_size,
+        })
     }
 }
 
@@ -186,8 +207,9 @@ impl TransportBindingElement for HttpTransport {
         encoder: &Arc<dyn MessageEncoder>,
         _timeouts: &Timeouts,
     ) -> BoxFuture<'static, Result<ClientTransport, TransportError>> {
-        let options = self.options(encoder.message_version().envelope);
-        let transport = HttpClientTransport::new(address, options);
+        let transport = self
+            .options(address, &**encoder)
+            .and_then(|options| HttpClientTransport::new(address, options));
         Box::pin(async move { Ok(ClientTransport::RequestReply(Box::new(transport?))) })
     }
 
@@ -197,11 +219,11 @@ impl TransportBindingElement for HttpTransport {
         encoder: &Arc<dyn MessageEncoder>,
         _timeouts: &Timeouts,
     ) -> BoxFuture<'static, Result<ServerTransport, TransportError>> {
-        let options = self.options(encoder.message_version().envelope);
+        let options = self.options(address, &**encoder);
         let address = address.to_owned();
         Box::pin(async move {
             Ok(ServerTransport::RequestReply(Box::new(
-                HttpListener::bind(&address, options).await?,
+                HttpListener::bind(&address, options?).await?,
             )))
         })
     }

@@ -2,12 +2,19 @@
 //! layers stack here, as WCF's binding elements do: the bottom channel encodes messages onto
 //! a transport connection ([`DuplexChannel::encoded`]); a reliable session is a channel over
 //! other channels. Everything above sees only [`Message`]s.
+//!
+//! An encoding with per-connection state (msbinsession1, NetTcp's default) gets a fresh
+//! session encoder for each connection here, on the client and the service side alike (WCF's
+//! `CreateSessionEncoder`, once per framing preamble).
 
-use crate::encoding::MessageEncoder;
+use crate::encoding::{
+    MessageEncoder, SessionDecodeError, SessionEncoder, SessionReader, SessionWriter,
+};
 use crate::error::Error;
 use crate::message::{Message, XmlError};
 use crate::transport::{Connection, FrameSink, FrameStream, Listener, TransportError};
 use futures::future::BoxFuture;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 /// Why a channel could not deliver the next message.
@@ -63,18 +70,28 @@ impl std::fmt::Debug for DuplexChannel {
 }
 
 impl DuplexChannel {
-    /// The bottom channel of a binding: `encoder` over a transport connection.
+    /// The bottom channel of a binding: `encoder` over a transport connection, through a
+    /// session encoder of its own when the encoding has one.
     pub fn encoded(connection: Connection, encoder: Arc<dyn MessageEncoder>) -> Self {
         let Connection { sink, stream, peer } = connection;
+        let (writer, reader) = match encoder.session_encoder() {
+            Some(SessionEncoder { writer, reader, .. }) => {
+                (Codec::Session(writer), Decoder::Session(reader))
+            }
+            None => (Codec::Shared(encoder.clone()), Decoder::Shared(encoder)),
+        };
+        let broken = Arc::new(AtomicBool::new(false));
         DuplexChannel {
             sink: Box::new(EncodingSink {
                 frames: sink,
-                encoder: encoder.clone(),
+                encoder: writer,
                 buffer_hint: 512,
+                broken: broken.clone(),
             }),
             source: Box::new(DecodingSource {
-                frames: stream,
-                encoder,
+                frames: Some(stream),
+                decoder: reader,
+                broken,
             }),
             peer,
         }
@@ -123,18 +140,34 @@ impl ChannelListener for EncodedListener {
     }
 }
 
+/// How a channel encodes: the shared encoder, or this connection's session encoder.
+enum Codec {
+    Shared(Arc<dyn MessageEncoder>),
+    Session(Box<dyn SessionWriter>),
+}
+
+enum Decoder {
+    Shared(Arc<dyn MessageEncoder>),
+    Session(Box<dyn SessionReader>),
+}
+
 struct EncodingSink {
     frames: Box<dyn FrameSink>,
-    encoder: Arc<dyn MessageEncoder>,
+    encoder: Codec,
     /// The size of the last frame, so the next buffer rarely grows.
     buffer_hint: usize,
+    /// Set by the source when the peer broke the session encoding.
+    broken: Arc<AtomicBool>,
 }
 
 impl MessageSink for EncodingSink {
     fn send(&mut self, message: Message) -> BoxFuture<'_, Result<(), Error>> {
         Box::pin(async move {
             let mut frame = Vec::with_capacity(self.buffer_hint);
-            self.encoder.encode(&message, &mut frame)?;
+            match &mut self.encoder {
+                Codec::Shared(encoder) => encoder.encode(&message, &mut frame)?,
+                Codec::Session(writer) => writer.encode(&message, &mut frame)?,
+            }
             self.buffer_hint = frame.len().next_power_of_two().clamp(256, 64 * 1024);
             self.frames.send(frame.into()).await?;
             Ok(())
@@ -142,22 +175,51 @@ impl MessageSink for EncodingSink {
     }
 
     fn close(&mut self) -> BoxFuture<'_, Result<(), Error>> {
-        Box::pin(async move { Ok(self.frames.close().await?) })
+        Box::pin(async move {
+            if self.broken.load(Ordering::Acquire) {
+                // An abort, as WCF faults the channel: no End for a peer that broke the
+                // session; dropping the connection closes it.
+                return Err(TransportError::Framing(
+                    "connection aborted: the peer broke the session encoding".to_owned(),
+                )
+                .into());
+            }
+            Ok(self.frames.close().await?)
+        })
     }
 }
 
 struct DecodingSource {
-    frames: Box<dyn FrameStream>,
-    encoder: Arc<dyn MessageEncoder>,
+    /// `None` once the session broke: the connection is being aborted.
+    frames: Option<Box<dyn FrameStream>>,
+    decoder: Decoder,
+    broken: Arc<AtomicBool>,
 }
 
 impl MessageSource for DecodingSource {
     fn receive(&mut self) -> BoxFuture<'_, Result<Option<Message>, ReceiveError>> {
         Box::pin(async move {
-            let frame = self.frames.receive().await.map_err(Error::from)?;
-            match frame {
-                Some(frame) => Ok(Some(self.encoder.decode(frame)?)),
-                None => Ok(None),
+            let frames = self
+                .frames
+                .as_mut()
+                .ok_or_else(|| Error::from(TransportError::Closed))?;
+            let Some(frame) = frames.receive().await.map_err(Error::from)? else {
+                return Ok(None);
+            };
+            match &mut self.decoder {
+                Decoder::Shared(encoder) => Ok(Some(encoder.decode(frame)?)),
+                Decoder::Session(reader) => match reader.decode(frame) {
+                    Ok(message) => Ok(Some(message)),
+                    Err(SessionDecodeError::Message(e)) => Err(ReceiveError::Unreadable(e)),
+                    Err(SessionDecodeError::Session(why)) => {
+                        // A framing-level failure, not a SOAP one: abort the connection.
+                        self.broken.store(true, Ordering::Release);
+                        self.frames = None;
+                        Err(ReceiveError::Failed(Error::from(TransportError::Framing(
+                            format!("connection aborted: {why}"),
+                        ))))
+                    }
+                },
             }
         })
     }

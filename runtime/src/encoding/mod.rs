@@ -1,5 +1,8 @@
 //! Message <-> bytes. The encoder is a layer of its own so a binding can swap text XML for
 //! .NET binary XML without anything above it noticing.
+//!
+//! Encodings with per-connection state (msbinsession1) add a [`SessionEncoder`] per
+//! connection on top of the shared encoder: see [`session`].
 
 use crate::message::{
     read_envelope, write_envelope, Message, MessageVersion, ReaderQuotas, XmlError,
@@ -7,6 +10,12 @@ use crate::message::{
 use bytes::Bytes;
 use std::fmt::Debug;
 pub mod binary;
+pub mod session;
+
+pub use session::{
+    session_framed, SessionDecodeError, SessionEncoder, SessionFramedListener, SessionReader,
+    SessionWriter,
+};
 
 /// Turns messages into bytes and back.
 pub trait MessageEncoder: Debug + Send + Sync + 'static {
@@ -20,6 +29,21 @@ pub trait MessageEncoder: Debug + Send + Sync + 'static {
     fn decode(&self, bytes: Bytes) -> Result<Message, XmlError>;
     /// The limits applied when reading (also to bodies the dispatcher deserializes).
     fn reader_quotas(&self) -> ReaderQuotas;
+
+    /// WCF's `CreateSessionEncoder`: for an encoding that keeps state per connection, a fresh
+    /// encoder for one new connection, which a session transport (net.tcp, in-process) must
+    /// use instead of [`encode`](Self::encode)/[`decode`](Self::decode). `None` (the
+    /// default) when every message stands alone.
+    fn session_encoder(&self) -> Option<SessionEncoder> {
+        None
+    }
+
+    /// The media type a session transport announces: the session encoder's when there is
+    /// one, else [`media_type`](Self::media_type).
+    fn session_media_type(&self) -> &'static str {
+        self.session_encoder()
+            .map_or_else(|| self.media_type(), |session| session.media_type)
+    }
 }
 
 /// SOAP as UTF-8 text XML, WCF's `TextMessageEncodingBindingElement`.

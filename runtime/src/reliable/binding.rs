@@ -9,7 +9,7 @@ use super::proto::{
     SessionTimeouts,
 };
 use crate::binding::{Binding, Sessionful, SessionfulBinding, Timeouts};
-use crate::encoding::MessageEncoder;
+use crate::encoding::{session_framed, MessageEncoder, SessionFramedListener};
 use crate::error::Error;
 use crate::transport::{ClientTransport, ServerTransport, TransportError};
 use futures::future::BoxFuture;
@@ -110,7 +110,20 @@ impl<B: Binding> Binding for Reliable<B> {
 
     fn connect(&self, address: &str) -> BoxFuture<'static, Result<ClientTransport, Error>> {
         let (inner, target) = (self.inner.clone(), address.to_owned());
-        let opener: client::Opener = Arc::new(move || inner.connect(&target));
+        let opener: client::Opener = Arc::new(move || {
+            // Every (re)connection starts a new framing session, so a session encoding
+            // (NetTcp's binary one) starts new string tables: the driver's frames are the
+            // shared encoder's, rewritten per connection.
+            let (connecting, encoder) = (inner.connect(&target), inner.encoder());
+            Box::pin(async move {
+                Ok(match connecting.await? {
+                    ClientTransport::Duplex(connection) => {
+                        ClientTransport::Duplex(session_framed(connection, &*encoder))
+                    }
+                    other => other,
+                })
+            })
+        });
         let (codec, config, address) = (self.codec(), self.session_config(), address.to_owned());
         Box::pin(async move {
             let channel = client::open(opener, codec, config, address).await?;
@@ -129,7 +142,8 @@ impl<B: Binding> Binding for Reliable<B> {
         Box::pin(async move {
             let listener = match listening.await? {
                 ServerTransport::Duplex(listener) => {
-                    server::serve_connections(listener, config, codec)
+                    let listener = SessionFramedListener::new(listener, codec.encoder.clone());
+                    server::serve_connections(Box::new(listener), config, codec)
                 }
                 ServerTransport::RequestReply(listener) => {
                     // Over HTTP every response acknowledges, so WCF piggy-backs no AckRequested.

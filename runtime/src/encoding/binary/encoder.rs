@@ -1,32 +1,49 @@
 //! Binary XML behind the message layer.
 //!
-//! [`BinaryMessageEncoder`] is `application/soap+msbin1` (no string table), which needs no
-//! state between messages and so fits the shared [`MessageEncoder`] trait as it is.
-//! `application/soap+msbinsession1` (NetTcp's default) keeps a string table per connection and
-//! direction; the trait's `&self` methods on a shared `Arc<dyn MessageEncoder>` have no place
-//! for that state, so [`SessionBinaryCodec`] is a per-connection object the framing layer owns.
+//! [`BinaryMessageEncoder`] is WCF's `BinaryMessageEncodingBindingElement`: on its own it is
+//! `application/soap+msbin1` (no string table), which needs no state between messages and so
+//! fits the shared [`MessageEncoder`] trait as it is (HTTP, streamed net.tcp). For session
+//! transports it also hands out `application/soap+msbinsession1` session encoders
+//! ([`MessageEncoder::session_encoder`]), one per connection, each holding the string table
+//! this end has sent and the one it has received. [`SessionBinaryCodec`] is the same state
+//! as one object, for callers that own a connection outright.
 
-use super::{binary_to_text, text_to_binary, BinaryLimits, ReaderSession, WriterSession};
-use crate::encoding::MessageEncoder;
+use super::reader::read_document_at;
+use super::{
+    binary_to_text, read_document, text_to_binary, write_message, BinaryLimits, BinaryWriter,
+    BinaryXmlError, ReaderSession, WriterSession, DEFAULT_MAX_SESSION_SIZE,
+};
+use crate::encoding::{
+    MessageEncoder, SessionDecodeError, SessionEncoder, SessionReader, SessionWriter,
+};
 use crate::message::{
     read_envelope, write_envelope, Message, MessageVersion, ReaderQuotas, XmlError,
 };
 use bytes::Bytes;
 
-/// `application/soap+msbin1`: binary XML with the static dictionary only (KnownEncoding 0x07,
-/// WCF's streamed NetTcp transfer mode).
+/// The media type of the sessionless form (KnownEncoding 0x07).
+const MSBIN1: &str = "application/soap+msbin1";
+/// The media type of the session form (KnownEncoding 0x08).
+const MSBINSESSION1: &str = "application/soap+msbinsession1";
+
+/// WCF's binary message encoding: `application/soap+msbin1` for each message on its own
+/// (KnownEncoding 0x07), and `application/soap+msbinsession1` session encoders (0x08, NetTcp's
+/// default) for session transports.
 #[derive(Debug, Clone)]
 pub struct BinaryMessageEncoder {
     version: MessageVersion,
     quotas: ReaderQuotas,
+    /// Bytes of string table per direction and connection; `None`: no session encoder.
+    max_session_size: Option<usize>,
 }
 
 impl BinaryMessageEncoder {
-    /// An encoder for `version` with WCF's default reader quotas.
+    /// An encoder for `version` with WCF's default reader quotas and session size (2,048).
     pub fn new(version: MessageVersion) -> Self {
         BinaryMessageEncoder {
             version,
             quotas: ReaderQuotas::default(),
+            max_session_size: Some(DEFAULT_MAX_SESSION_SIZE),
         }
     }
 
@@ -34,6 +51,25 @@ impl BinaryMessageEncoder {
     pub fn with_reader_quotas(mut self, quotas: ReaderQuotas) -> Self {
         self.quotas = quotas;
         self
+    }
+
+    /// Sets WCF's `MaxSessionSize`: how many bytes of string table each direction of a
+    /// connection may define. A peer that defines more gets its connection aborted.
+    pub fn with_max_session_size(mut self, bytes: usize) -> Self {
+        self.max_session_size = Some(bytes);
+        self
+    }
+
+    /// Plain msbin1 everywhere, sessions included (KnownEncoding 0x07 over net.tcp). WCF
+    /// itself never does this on a buffered net.tcp connection; it is for peers that want it.
+    pub fn sessionless(mut self) -> Self {
+        self.max_session_size = None;
+        self
+    }
+
+    /// The reader quotas in force.
+    pub fn reader_quotas(&self) -> &ReaderQuotas {
+        &self.quotas
     }
 }
 
@@ -43,7 +79,7 @@ impl MessageEncoder for BinaryMessageEncoder {
     }
 
     fn media_type(&self) -> &'static str {
-        "application/soap+msbin1"
+        MSBIN1
     }
 
     fn encode(&self, message: &Message, out: &mut Vec<u8>) -> Result<(), XmlError> {
@@ -60,6 +96,106 @@ impl MessageEncoder for BinaryMessageEncoder {
 
     fn reader_quotas(&self) -> ReaderQuotas {
         self.quotas
+    }
+
+    fn session_encoder(&self) -> Option<SessionEncoder> {
+        let max = self.max_session_size?;
+        Some(SessionEncoder {
+            media_type: MSBINSESSION1,
+            writer: Box::new(BinarySessionWriter {
+                session: WriterSession::with_quota(max),
+            }),
+            reader: Box::new(BinarySessionReader {
+                version: self.version,
+                quotas: self.quotas,
+                session: ReaderSession::with_quota(max),
+            }),
+        })
+    }
+
+    fn session_media_type(&self) -> &'static str {
+        match self.max_session_size {
+            Some(_) => MSBINSESSION1,
+            None => MSBIN1,
+        }
+    }
+}
+
+/// The sending half of an msbinsession1 connection.
+#[derive(Debug)]
+struct BinarySessionWriter {
+    session: WriterSession,
+}
+
+impl SessionWriter for BinarySessionWriter {
+    fn encode(&mut self, message: &Message, out: &mut Vec<u8>) -> Result<(), XmlError> {
+        let mut xml = Vec::new();
+        write_envelope(message, &mut xml)?;
+        out.extend_from_slice(&text_to_binary(&xml, Some(&mut self.session))?);
+        Ok(())
+    }
+
+    fn encode_frame(&mut self, frame: &[u8], out: &mut Vec<u8>) -> Result<(), XmlError> {
+        // Our own msbin1 output, so the default limits never bind.
+        let limits = BinaryLimits::default();
+        let message = write_message(Some(&mut self.session), |writer| {
+            read_document(frame, &[], &limits, writer)
+        })?;
+        out.extend_from_slice(&message);
+        Ok(())
+    }
+}
+
+/// The receiving half of an msbinsession1 connection.
+#[derive(Debug)]
+struct BinarySessionReader {
+    version: MessageVersion,
+    quotas: ReaderQuotas,
+    session: ReaderSession,
+}
+
+impl BinarySessionReader {
+    /// Reads the frame's string table into the session and hands the document that follows
+    /// to `sink`.
+    fn read<'a, S>(&'a mut self, frame: &'a [u8], sink: &mut S) -> Result<(), SessionDecodeError>
+    where
+        S: super::EventSink<'a>,
+    {
+        let limits = BinaryLimits::from_quotas(&self.quotas);
+        let table_len = self.session.read_table(frame).map_err(classify)?;
+        let document = frame.get(table_len..).unwrap_or_default();
+        read_document_at(document, table_len, self.session.strings(), &limits, sink)
+            .map_err(classify)
+    }
+}
+
+impl SessionReader for BinarySessionReader {
+    fn decode(&mut self, frame: Bytes) -> Result<Message, SessionDecodeError> {
+        let mut text =
+            super::text::TextWriter::new(BinaryLimits::from_quotas(&self.quotas).max_text_bytes);
+        self.read(&frame, &mut text)?;
+        let xml = text.finish().map_err(classify)?;
+        Ok(read_envelope(Bytes::from(xml), self.version, &self.quotas)?)
+    }
+
+    fn decode_frame(&mut self, frame: Bytes) -> Result<Bytes, SessionDecodeError> {
+        let mut writer = BinaryWriter::new(None);
+        self.read(&frame, &mut writer)?;
+        Ok(writer.finish().map_err(classify)?.into())
+    }
+}
+
+/// Sorts a read error: one that leaves the session's string table untrustworthy (or names a
+/// string it never defined) ends the connection; anything else costs only the message.
+fn classify(error: BinaryXmlError) -> SessionDecodeError {
+    match error {
+        BinaryXmlError::MalformedStringTable(_)
+        | BinaryXmlError::SessionQuotaExceeded { .. }
+        | BinaryXmlError::SessionBroken
+        | BinaryXmlError::UndefinedSessionString { .. } => {
+            SessionDecodeError::Session(error.to_string())
+        }
+        other => SessionDecodeError::Message(other.into()),
     }
 }
 

@@ -150,6 +150,18 @@ impl KnownEncoding {
         self as u8
     }
 
+    /// The KnownEncoding for an encoder's media type (without parameters): UTF-8 text for the
+    /// text types, as .NET writes them, or one of the binary forms. `None` for anything else.
+    pub fn for_media_type(media_type: &str) -> Option<KnownEncoding> {
+        Some(match media_type {
+            "text/xml" => KnownEncoding::Soap11Utf8,
+            "application/soap+xml" => KnownEncoding::Soap12Utf8,
+            "application/soap+msbin1" => KnownEncoding::Binary,
+            "application/soap+msbinsession1" => KnownEncoding::BinarySession,
+            _ => return None,
+        })
+    }
+
     /// The content type .NET associates with the byte (`FramingEncodingString`).
     pub fn content_type(self) -> &'static str {
         match self {
