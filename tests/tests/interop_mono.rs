@@ -13,7 +13,9 @@
 //! Mono listens on 127.0.0.1 only: net.tcp binds the address as written, and the HTTP bindings
 //! use `HostNameComparisonMode.Exact` (without it Mono's HTTP listener binds 0.0.0.0).
 
-use indigo::{BasicHttpBinding, CallError, CustomBinding, ServiceHost, WsHttpBinding};
+use indigo::{
+    BasicHttpBinding, CallError, CustomBinding, NetTcpBinding, ServiceHost, WsHttpBinding,
+};
 use indigo_examples::calculator::{Calculator, CalculatorSessionClient, CalculatorSessionContract};
 use indigo_tests::echo::{EchoClient, EchoContract, EchoService};
 use std::time::Duration;
@@ -477,6 +479,288 @@ async fn indigo_client_drives_a_mono_calculator_over_tcp_text() {
     let server = server.finish().await;
     server.assert_success();
     assert_eq!(server.calls(), CALCULATOR_CALLS, "{server}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Binary XML over net.tcp: the calculator over NetTcpBinding, and a contract whose ~250-char
+// operation names fill Indigo's 2,048-byte session dictionary (MaxSessionSize) within one
+// session: Indigo puts operation (wrapper) names into it, Mono only parameter and result names
+// ("v", "EndResult"), so Mono's own tables stay far below the quota Indigo enforces on them.
+
+/// `ILongNames` in `CalculatorPeer.cs`: every `StepNN` operation's wire name is `StepNN` and
+/// the same 240-character pad.
+#[indigo::service_contract(
+    name = "ILongNames",
+    namespace = "http://example.org/names",
+    session = Required
+)]
+pub trait LongNames {
+    #[operation(initiating)]
+    async fn begin(&mut self, v: String);
+    #[operation(
+        name = "Step01abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ01",
+        initiating = false
+    )]
+    async fn step01(&mut self, v: String);
+    #[operation(
+        name = "Step02abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ01",
+        initiating = false
+    )]
+    async fn step02(&mut self, v: String);
+    #[operation(
+        name = "Step03abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ01",
+        initiating = false
+    )]
+    async fn step03(&mut self, v: String);
+    #[operation(
+        name = "Step04abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ01",
+        initiating = false
+    )]
+    async fn step04(&mut self, v: String);
+    #[operation(
+        name = "Step05abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ01",
+        initiating = false
+    )]
+    async fn step05(&mut self, v: String);
+    #[operation(
+        name = "Step06abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ01",
+        initiating = false
+    )]
+    async fn step06(&mut self, v: String);
+    #[operation(
+        name = "Step07abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ01",
+        initiating = false
+    )]
+    async fn step07(&mut self, v: String);
+    #[operation(
+        name = "Step08abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ01",
+        initiating = false
+    )]
+    async fn step08(&mut self, v: String);
+    #[operation(
+        name = "Step09abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ01",
+        initiating = false
+    )]
+    async fn step09(&mut self, v: String);
+    #[operation(
+        name = "Step10abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ01",
+        initiating = false
+    )]
+    async fn step10(&mut self, v: String);
+    #[operation(initiating = false, terminating)]
+    async fn end(&mut self) -> String;
+}
+
+#[derive(Debug, Default)]
+struct LongNamesService {
+    seen: Vec<String>,
+}
+
+impl LongNames for LongNamesService {
+    async fn begin(&mut self, v: String) {
+        self.seen = vec![v];
+    }
+    async fn step01(&mut self, v: String) {
+        self.seen.push(v);
+    }
+    async fn step02(&mut self, v: String) {
+        self.seen.push(v);
+    }
+    async fn step03(&mut self, v: String) {
+        self.seen.push(v);
+    }
+    async fn step04(&mut self, v: String) {
+        self.seen.push(v);
+    }
+    async fn step05(&mut self, v: String) {
+        self.seen.push(v);
+    }
+    async fn step06(&mut self, v: String) {
+        self.seen.push(v);
+    }
+    async fn step07(&mut self, v: String) {
+        self.seen.push(v);
+    }
+    async fn step08(&mut self, v: String) {
+        self.seen.push(v);
+    }
+    async fn step09(&mut self, v: String) {
+        self.seen.push(v);
+    }
+    async fn step10(&mut self, v: String) {
+        self.seen.push(v);
+    }
+    async fn end(&mut self) -> String {
+        self.seen.join(",")
+    }
+}
+
+/// The long-names scenario, as the Mono client runs it: Begin, each StepNN, Step01 again (by
+/// then past the quota), End.
+async fn run_long_names(session: &LongNamesClient<indigo::client::Active>) {
+    session.step01("1".to_owned()).await.unwrap();
+    session.step02("2".to_owned()).await.unwrap();
+    session.step03("3".to_owned()).await.unwrap();
+    session.step04("4".to_owned()).await.unwrap();
+    session.step05("5".to_owned()).await.unwrap();
+    session.step06("6".to_owned()).await.unwrap();
+    session.step07("7".to_owned()).await.unwrap();
+    session.step08("8".to_owned()).await.unwrap();
+    session.step09("9".to_owned()).await.unwrap();
+    session.step10("10".to_owned()).await.unwrap();
+    session.step01("again".to_owned()).await.unwrap();
+}
+
+const LONG_NAMES_RESULT: &str = "a,1,2,3,4,5,6,7,8,9,10,again";
+
+/// The Mono server's trace for one long-names session.
+fn long_names_calls() -> Vec<String> {
+    let mut calls = vec!["1 Begin a".to_owned()];
+    calls.extend((1..=10).map(|i| format!("1 Step{i:02} {i}")));
+    calls.push("1 Step01 again".to_owned());
+    calls.push(format!("1 End {LONG_NAMES_RESULT}"));
+    calls
+}
+
+#[tokio::test]
+async fn mono_self_check_tcp_binary() {
+    let Some(exe) = mono::peer_exe() else { return };
+    let _turn = mono::one_at_a_time().await;
+    let address = tcp_address();
+    let server = MonoPeer::server(&exe, "tcp-binary", &address).await;
+    let client = MonoPeer::client(&exe, "tcp-binary", &address).await;
+    client.assert_success();
+    assert_eq!(client.results(), ["Equals 7.5", "Equals 1.5"], "{client}");
+    let server = server.finish().await;
+    server.assert_success();
+    assert_eq!(server.calls(), CALCULATOR_CALLS, "{server}");
+}
+
+#[tokio::test]
+async fn mono_client_drives_an_indigo_calculator_over_net_tcp_binary() {
+    let Some(exe) = mono::peer_exe() else { return };
+    let _turn = mono::one_at_a_time().await;
+    let address = tcp_address();
+    let host = ServiceHost::builder(CalculatorSessionContract::per_session(Calculator::default))
+        .endpoint(NetTcpBinding::new(), &address)
+        .open()
+        .await
+        .expect("open the calculator host");
+    let client = MonoPeer::client(&exe, "tcp-binary", &address).await;
+    client.assert_success();
+    assert_eq!(client.results(), ["Equals 7.5", "Equals 1.5"], "{client}");
+    host.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn indigo_client_drives_a_mono_calculator_over_net_tcp_binary() {
+    let Some(exe) = mono::peer_exe() else { return };
+    let _turn = mono::one_at_a_time().await;
+    let address = tcp_address();
+    let server = MonoPeer::server(&exe, "tcp-binary", &address).await;
+    let binding = NetTcpBinding::new()
+        .with_open_timeout(CALL_TIMEOUT)
+        .with_send_timeout(CALL_TIMEOUT);
+    let client = CalculatorSessionClient::connect(&binding, &address)
+        .await
+        .unwrap();
+    let session = client.clear().await.unwrap();
+    session.add_to(5.0).await.unwrap();
+    session.subtract_from(2.0).await.unwrap();
+    session.multiply_by(10.0).await.unwrap();
+    session.divide_by(4.0).await.unwrap();
+    assert_eq!(session.equals().await.unwrap(), 7.5);
+
+    // See the text test: a short pause before Mono's listener takes the next connection.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let client = CalculatorSessionClient::connect(&binding, &address)
+        .await
+        .unwrap();
+    let session = client.clear().await.unwrap();
+    session.add_to(1.5).await.unwrap();
+    assert_eq!(session.equals().await.unwrap(), 1.5);
+
+    let server = server.finish().await;
+    server.assert_success();
+    assert_eq!(server.calls(), CALCULATOR_CALLS, "{server}");
+}
+
+#[tokio::test]
+async fn mono_self_check_tcp_binary_long_names() {
+    let Some(exe) = mono::peer_exe() else { return };
+    let _turn = mono::one_at_a_time().await;
+    let address = tcp_address();
+    let server = MonoPeer::server(&exe, "tcp-binary-names", &address).await;
+    let client = MonoPeer::client(&exe, "tcp-binary-names", &address).await;
+    client.assert_success();
+    assert_eq!(
+        client.results(),
+        [format!("End {LONG_NAMES_RESULT}")],
+        "{client}"
+    );
+    let server = server.finish().await;
+    server.assert_success();
+    assert_eq!(server.calls(), long_names_calls(), "{server}");
+}
+
+/// Indigo's replies define `StepNN<pad>Response` (about 250 bytes each) until its table is
+/// full, then write the rest inline; the Mono client must read both.
+#[tokio::test]
+async fn mono_client_fills_an_indigo_session_dictionary_over_net_tcp_binary() {
+    let Some(exe) = mono::peer_exe() else { return };
+    let _turn = mono::one_at_a_time().await;
+    let address = tcp_address();
+    let host = ServiceHost::builder(LongNamesContract::per_session(LongNamesService::default))
+        .endpoint(NetTcpBinding::new(), &address)
+        .open()
+        .await
+        .expect("open the long-names host");
+    let client = MonoPeer::client(&exe, "tcp-binary-names", &address).await;
+    client.assert_success();
+    assert_eq!(
+        client.results(),
+        [format!("End {LONG_NAMES_RESULT}")],
+        "{client}"
+    );
+    host.close().await.unwrap();
+}
+
+/// Indigo's requests define `StepNN<pad>` until its table is full, then write the rest inline;
+/// the Mono service must read both.
+#[tokio::test]
+async fn indigo_client_fills_its_session_dictionary_against_mono_over_net_tcp_binary() {
+    let Some(exe) = mono::peer_exe() else { return };
+    let _turn = mono::one_at_a_time().await;
+    let address = tcp_address();
+    let server = MonoPeer::server(&exe, "tcp-binary-names", &address).await;
+    let binding = NetTcpBinding::new()
+        .with_open_timeout(CALL_TIMEOUT)
+        .with_send_timeout(CALL_TIMEOUT);
+    let client = LongNamesClient::connect(&binding, &address).await.unwrap();
+    let session = client.begin("a".to_owned()).await.unwrap();
+    run_long_names(&session).await;
+    assert_eq!(session.end().await.unwrap(), LONG_NAMES_RESULT);
+    let server = server.finish().await;
+    server.assert_success();
+    assert_eq!(server.calls(), long_names_calls(), "{server}");
+}
+
+/// The same contract Indigo to Indigo, no Mono needed: both directions fill their tables.
+#[tokio::test]
+async fn indigo_fills_both_session_dictionaries_over_net_tcp_binary() {
+    let host = ServiceHost::builder(LongNamesContract::per_session(LongNamesService::default))
+        .endpoint(NetTcpBinding::new(), "net.tcp://127.0.0.1:0/names")
+        .open()
+        .await
+        .expect("open the long-names host");
+    let address = host.addresses().remove(0);
+    let client = LongNamesClient::connect(&NetTcpBinding::new(), &address)
+        .await
+        .unwrap();
+    let session = client.begin("a".to_owned()).await.unwrap();
+    run_long_names(&session).await;
+    assert_eq!(session.end().await.unwrap(), LONG_NAMES_RESULT);
+    host.close().await.unwrap();
 }
 
 // ---------------------------------------------------------------------------------------------
