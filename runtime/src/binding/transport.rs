@@ -80,6 +80,8 @@ memory_transport!(MemoryTransport, Sessionful);
 memory_transport!(MemoryDatagramTransport, Sessionless);
 
 /// net.tcp: .NET Message Framing over TCP, duplex session mode. One connection is one session.
+/// The preamble announces the encoder's session form when it has one (binary: msbinsession1,
+/// `0x08`), else its media type (msbin1 `0x07`, SOAP 1.2 text `0x03`, SOAP 1.1 text `0x00`).
 #[derive(Debug, Clone, Copy)]
 pub struct TcpTransport {
     /// Largest message accepted (a framing fault answers a larger one). Default 65,536 bytes.

@@ -15,8 +15,9 @@
 //! reads and [`write_envelope`](crate::message::write_envelope) writes, through a common
 //! [`XmlEvent`] stream. Prefixes and namespace declarations pass through unchanged.
 //! [`BinaryMessageEncoder`] puts the sessionless form behind the
-//! [`MessageEncoder`](super::MessageEncoder) trait; [`SessionBinaryCodec`] is the per-connection
-//! form for the framing layer.
+//! [`MessageEncoder`](super::MessageEncoder) trait and hands out the session form per connection
+//! ([`session_encoder`](super::MessageEncoder::session_encoder)), which `NetTcpBinding` uses;
+//! [`SessionBinaryCodec`] is the session form as one object, for callers that own a connection.
 
 pub mod dictionary;
 mod encoder;

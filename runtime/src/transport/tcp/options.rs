@@ -19,7 +19,9 @@ pub struct TcpOptions {
     /// equals `MaxBufferSize` in buffered mode).
     pub max_received_message_size: usize,
     /// The message encoding announced in (client) or required of (listener) the preamble.
-    /// Default [`KnownEncoding::Soap12Utf8`] (`0x03`, SOAP 1.2 UTF-8 text).
+    /// Default [`KnownEncoding::Soap12Utf8`] (`0x03`, SOAP 1.2 UTF-8 text); bindings set it
+    /// from their encoder (`NetTcpBinding`: [`KnownEncoding::BinarySession`], `0x08`). The
+    /// transport only announces and checks it: frames are whatever the layer above encodes.
     pub encoding: KnownEncoding,
     /// Listener: how long a new connection may take to deliver a valid preamble before it is
     /// dropped without a fault; it also bounds the drain after a preamble fault. Client: how
