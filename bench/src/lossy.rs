@@ -3,8 +3,10 @@
 //! (whole SOAP messages) are dropped with a given probability, so loss is per message, as on a
 //! datagram link, while the TCP connections themselves stay intact.
 //!
-//! The proxy also reads the WS-RM `Sequence` header of each envelope the client sends (the
-//! encoding is SOAP 1.2 text) to tell first transmissions from retransmissions.
+//! With a text encoding the proxy also reads the WS-RM `Sequence` header of each envelope the
+//! client sends to tell first transmissions from retransmissions. NetTcpBinding's binary
+//! session encoding (msbinsession1) cannot be read without the connection's string tables, so
+//! there only envelopes are counted.
 
 use bytes::BytesMut;
 use indigo::transport::tcp::framing::{self, Limits, Record};
@@ -37,6 +39,8 @@ pub struct Stats {
     pub down_dropped: AtomicU64,
     /// Framing the proxy could not parse (the connection is then closed).
     pub errors: AtomicU64,
+    /// Connections accepted (more than one: the client reconnected).
+    pub connections: AtomicU64,
 }
 
 /// A plain copy of [`Stats`] at one moment.
@@ -50,6 +54,7 @@ pub struct Snapshot {
     pub down_envelopes: u64,
     pub down_dropped: u64,
     pub errors: u64,
+    pub connections: u64,
 }
 
 impl Snapshot {
@@ -63,6 +68,7 @@ impl Snapshot {
             down_envelopes: self.down_envelopes - before.down_envelopes,
             down_dropped: self.down_dropped - before.down_dropped,
             errors: self.errors - before.errors,
+            connections: self.connections - before.connections,
         }
     }
 
@@ -75,6 +81,7 @@ impl Snapshot {
         self.down_envelopes += other.down_envelopes;
         self.down_dropped += other.down_dropped;
         self.errors += other.errors;
+        self.connections += other.connections;
     }
 }
 
@@ -90,6 +97,7 @@ impl Stats {
             down_envelopes: get(&self.down_envelopes),
             down_dropped: get(&self.down_dropped),
             errors: get(&self.errors),
+            connections: get(&self.connections),
         }
     }
 }
@@ -144,6 +152,7 @@ impl LossyProxy {
                 let Ok((client, _)) = listener.accept().await else {
                     continue;
                 };
+                shared.stats.connections.fetch_add(1, Ordering::Relaxed);
                 let service = match TcpStream::connect(&upstream).await {
                     Ok(service) => service,
                     Err(e) => {

@@ -507,13 +507,17 @@ fn main() {
         let _ = writeln!(
             md,
             "\n### Scenario 4: one-way through a slow, lossy link\n\n\
-             NetTcp + reliable session through an in-process proxy (bench/src/lossy.rs) that parses net.tcp framing \
-             records, delays every record {} ms each way (50 ms RTT) and drops SizedEnvelope records (whole messages) \
-             with the given probability in both directions, from the warm-up on. {}-byte one-way messages, \
-             {:.1} s warm-up then {} rounds of {:.1} s. Bound = min(window / RTT, the link's rate: scenario 3 at the same \
-             window without delay or loss, when measured). Proxy counts cover the measured rounds only: \
-             \"retransmissions\" are client sequence messages whose (Identifier, MessageNumber) the proxy had \
-             already seen; \"dropped\" are client sequence messages the proxy dropped.\n",
+             A reliable session over net.tcp through an in-process proxy (bench/src/lossy.rs) that parses net.tcp \
+             framing records, delays every record {} ms each way (50 ms RTT) and drops SizedEnvelope records (whole \
+             messages) with the given probability in both directions, from the warm-up on. {}-byte one-way messages, \
+             {:.1} s warm-up then {} rounds of {:.1} s. Bound = min(window / RTT, the link's rate: scenario 3's \
+             NetTcpBinding + reliable session at the same window without delay or loss, when measured). Proxy counts \
+             cover the measured rounds only. Text encoding: \"retransmissions\" are client sequence messages whose \
+             (Identifier, MessageNumber) the proxy had already seen, \"dropped\" the client sequence messages it \
+             dropped (exact). NetTcpBinding's binary session encoding cannot be read by the proxy: every client \
+             envelope counts, and retransmissions ≈ client envelopes − messages delivered in the same rounds \
+             (marked ≈; standalone acks and the window in flight at the round edges blur it). \"reconnects\": \
+             connections the proxy accepted during the rounds.\n",
             scenarios::S4_DELAY.as_millis(),
             opts.oneway_payload,
             t.warmup.as_secs_f64(),

@@ -64,6 +64,13 @@ impl Default for RmTweaks {
 
 /// The NetTcp binding with a reliable session and `window` as MaxTransferWindowSize.
 pub fn reliable_net_tcp(window: u32, tweaks: RmTweaks) -> Reliable<NetTcpBinding> {
+    NetTcpBinding::new()
+        .with_reliable_session()
+        .with_settings(rm_settings(window, tweaks))
+}
+
+/// WCF's reliable-session defaults with `window` as MaxTransferWindowSize and `tweaks`.
+pub fn rm_settings(window: u32, tweaks: RmTweaks) -> ReliableSessionSettings {
     let mut settings = ReliableSessionSettings::default();
     settings
         .set_max_transfer_window_size(window)
@@ -71,9 +78,7 @@ pub fn reliable_net_tcp(window: u32, tweaks: RmTweaks) -> Reliable<NetTcpBinding
     settings
         .set_flow_control_enabled(tweaks.flow_control)
         .set_selective_retransmission(tweaks.selective);
-    NetTcpBinding::new()
-        .with_reliable_session()
-        .with_settings(settings)
+    settings
 }
 
 /// A sink host running on the server runtime.
@@ -143,6 +148,8 @@ impl SinkHost {
 #[derive(Debug, Clone)]
 pub struct OneWayRun {
     pub rates: Vec<f64>,
+    /// Messages delivered during the measured rounds.
+    pub delivered_in_rounds: u64,
     pub sent: u64,
     pub delivered: u64,
 }
@@ -211,6 +218,7 @@ where
     };
     tokio::time::sleep(timing.warmup).await;
     let mut rates = Vec::new();
+    let mut delivered_in_rounds = 0;
     for _ in 0..timing.rounds {
         if stop.load(Ordering::Relaxed) {
             break;
@@ -220,6 +228,7 @@ where
         tokio::time::sleep(timing.round).await;
         let (c1, t1) = (delivered.load(Ordering::Relaxed), Instant::now());
         hooks.round_end();
+        delivered_in_rounds += c1 - c0;
         rates.push((c1 - c0) as f64 / (t1 - t0).as_secs_f64());
     }
     stop.store(true, Ordering::Relaxed);
@@ -240,6 +249,7 @@ where
     }
     Ok(OneWayRun {
         rates,
+        delivered_in_rounds,
         sent: sent.load(Ordering::Relaxed),
         delivered: counted,
     })
