@@ -64,6 +64,7 @@ pub mod message;
 pub mod reliable;
 pub mod serialization;
 pub mod service;
+pub mod stream;
 pub mod transport;
 
 #[doc(hidden)]
@@ -79,3 +80,4 @@ pub use error::{CallError, Error};
 pub use fault::Fault;
 pub use indigo_macros::{operation, service_contract};
 pub use service::{InstanceContextMode, Service, ServiceHost, ServiceThrottle};
+pub use stream::ByteStream;

@@ -10,6 +10,8 @@ use crate::encoding::{MessageEncoder, TextMessageEncoder};
 use crate::error::Error;
 use crate::message::{MessageVersion, ReaderQuotas};
 use crate::reliable::Reliable;
+use crate::stream::StreamedBinding;
+use crate::transport::tcp::TcpOptions;
 use crate::transport::{ClientTransport, ServerTransport};
 use futures::future::BoxFuture;
 use std::sync::Arc;
@@ -166,6 +168,21 @@ impl<T: TransportBindingElement> Binding for CustomBinding<T> {
 }
 
 impl SessionfulBinding for CustomBinding<TcpTransport> {}
+
+/// Streamed calls use the transport's settings with the sessionless form of the encoder.
+impl StreamedBinding for CustomBinding<TcpTransport> {
+    fn streamed_options(&self, address: &str) -> Result<TcpOptions, Error> {
+        Ok(self
+            .transport
+            .streamed_options(address, &*self.encoder(), &self.timeouts)?)
+    }
+}
+
+impl StreamedBinding for NetTcpBinding {
+    fn streamed_options(&self, address: &str) -> Result<TcpOptions, Error> {
+        self.inner.streamed_options(address)
+    }
+}
 impl SessionfulBinding for CustomBinding<MemoryTransport> {}
 impl DatagramBinding for CustomBinding<HttpTransport> {}
 impl DatagramBinding for CustomBinding<MemoryDatagramTransport> {}

@@ -112,14 +112,36 @@ impl TcpTransport {
                 format!("net.tcp has no KnownEncoding for {media_type}"),
             )
         })?;
-        Ok(tcp::TcpOptions {
+        Ok(self.tcp_options(encoding, timeouts))
+    }
+
+    /// The settings of a streamed (singleton mode) endpoint: the encoder's sessionless media
+    /// type (msbin1, `0x07`), as WCF's streamed net.tcp never uses a session encoding.
+    pub(crate) fn streamed_options(
+        &self,
+        address: &str,
+        encoder: &dyn MessageEncoder,
+        timeouts: &Timeouts,
+    ) -> Result<tcp::TcpOptions, TransportError> {
+        let media_type = encoder.media_type();
+        let encoding = tcp::KnownEncoding::for_media_type(media_type).ok_or_else(|| {
+            TransportError::InvalidAddress(
+                address.to_owned(),
+                format!("net.tcp has no KnownEncoding for {media_type}"),
+            )
+        })?;
+        Ok(self.tcp_options(encoding, timeouts))
+    }
+
+    fn tcp_options(&self, encoding: tcp::KnownEncoding, timeouts: &Timeouts) -> tcp::TcpOptions {
+        tcp::TcpOptions {
             max_received_message_size: self.max_received_message_size,
             encoding,
             // WCF keeps ChannelInitializationTimeout (30 s) apart from OpenTimeout; the shorter
             // of the two bounds a handshake here.
             preamble_timeout: timeouts.open.min(tcp::DEFAULT_PREAMBLE_TIMEOUT),
             close_timeout: timeouts.close,
-        })
+        }
     }
 }
 

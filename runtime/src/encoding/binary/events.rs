@@ -104,6 +104,12 @@ impl XmlEvent<'_> {
 pub trait EventSink<'a> {
     /// Takes the next event.
     fn event(&mut self, event: XmlEvent<'a>) -> Result<(), BinaryXmlError>;
+
+    /// Whether the sink has seen all it wants; a reader that supports stopping early (a
+    /// streamed message's head) stops after the event that made this true.
+    fn done(&self) -> bool {
+        false
+    }
 }
 
 /// Collecting into a vector, for tests and small documents.

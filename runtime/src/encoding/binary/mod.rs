@@ -26,6 +26,7 @@ mod events;
 pub mod reader;
 mod records;
 pub mod session;
+pub mod stream;
 mod text;
 mod values;
 pub mod writer;

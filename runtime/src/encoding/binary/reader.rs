@@ -87,6 +87,27 @@ pub(crate) fn read_document_at<'a, S: EventSink<'a> + ?Sized>(
         sink,
     }
     .run()
+    .map(drop)
+}
+
+/// Reads a document's records until `sink` reports [`done`](EventSink::done) after an
+/// event, and returns the offset just past that event's record; `None` if the document ended
+/// first. A streamed message's head is read this way: up to the element that holds the
+/// stream, whose content then follows record by record.
+pub(crate) fn read_until_done<'a, S: EventSink<'a> + ?Sized>(
+    bytes: &'a [u8],
+    limits: &BinaryLimits,
+    sink: &mut S,
+) -> Result<Option<usize>, BinaryXmlError> {
+    Reader {
+        cur: Cursor::new(bytes),
+        session: &[],
+        limits,
+        depth: 0,
+        produced: 0,
+        sink,
+    }
+    .run()
 }
 
 /// Where a text record appears; each place allows different records.
@@ -119,8 +140,11 @@ struct Reader<'a, 'r, S: ?Sized> {
 }
 
 impl<'a, S: EventSink<'a> + ?Sized> Reader<'a, '_, S> {
-    fn run(&mut self) -> Result<(), BinaryXmlError> {
+    fn run(&mut self) -> Result<Option<usize>, BinaryXmlError> {
         while !self.cur.is_empty() {
+            if self.sink.done() {
+                return Ok(Some(self.cur.offset()));
+            }
             let offset = self.cur.offset();
             let record = self.cur.u8("record type")?;
             match record {
@@ -153,10 +177,13 @@ impl<'a, S: EventSink<'a> + ?Sized> Reader<'a, '_, S> {
                 _ => return Err(unexpected(record, offset, "as a record here")),
             }
         }
+        if self.sink.done() {
+            return Ok(Some(self.cur.offset()));
+        }
         if self.depth != 0 {
             return Err(BinaryXmlError::Unclosed { open: self.depth });
         }
-        Ok(())
+        Ok(None)
     }
 
     fn emit(&mut self, event: XmlEvent<'a>) -> Result<(), BinaryXmlError> {

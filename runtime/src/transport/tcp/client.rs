@@ -2,14 +2,16 @@
 //! Fault (net-tcp.md §1.5), then hand over a session.
 
 use super::address::{self, TcpAddress};
+use super::envelope_stream::{UnsizedReader, UnsizedWriter};
 use super::fault::fault_error;
 use super::framing::{encode_preamble, Limits, Mode, Record, RecordType, MAX_VIA_SIZE};
-use super::io::{io_error, shared_writer, ReadError, RecordReader};
+use super::io::{io_error, shared_writer, ReadError, Reader, RecordReader};
 use super::options::TcpOptions;
 use super::session::{connection, Role};
 use crate::transport::{Connection, TransportError};
 use std::net::SocketAddr;
 use tokio::io::AsyncWriteExt;
+use tokio::net::tcp::OwnedWriteHalf;
 use tracing::debug;
 
 /// Opens a net.tcp session to `address` (`net.tcp://host[:port]/path`, port 808 by default).
@@ -17,6 +19,43 @@ use tracing::debug;
 /// server answers with an EndpointNotFound fault, and with `Framing` for other faults and
 /// protocol errors.
 pub async fn connect(address: &str, options: &TcpOptions) -> Result<Connection, TransportError> {
+    let (reader, write) = handshake(address, options, Mode::Duplex).await?;
+    Ok(connection(
+        Role::Client,
+        reader,
+        shared_writer(write),
+        options.max_received_message_size,
+        options.close_timeout,
+        address.to_owned(),
+        address.to_owned(),
+    ))
+}
+
+/// Opens one singleton (streamed) exchange: the preamble with mode `0x01`, then the request
+/// goes out through the [`UnsizedWriter`] and the reply comes in through the
+/// [`UnsizedReader`]. There is no transport session: every exchange is a connection of its own.
+pub async fn connect_streamed(
+    address: &str,
+    options: &TcpOptions,
+) -> Result<(UnsizedWriter, UnsizedReader), TransportError> {
+    let (reader, write) = handshake(address, options, Mode::Singleton).await?;
+    Ok((
+        UnsizedWriter::new(write),
+        UnsizedReader::new(
+            reader,
+            options.max_received_message_size,
+            true,
+            address.to_owned(),
+        ),
+    ))
+}
+
+/// Connects and runs the preamble in `mode`, within the preamble timeout.
+async fn handshake(
+    address: &str,
+    options: &TcpOptions,
+    mode: Mode,
+) -> Result<(Reader, OwnedWriteHalf), TransportError> {
     let invalid = |why: &str| TransportError::InvalidAddress(address.to_owned(), why.to_owned());
     let target = address::parse(address).map_err(invalid)?;
     if address.len() > MAX_VIA_SIZE {
@@ -25,8 +64,8 @@ pub async fn connect(address: &str, options: &TcpOptions) -> Result<Connection, 
             "longer than the 2048 bytes a listener accepts as Via",
         ));
     }
-    let preamble = encode_preamble(Mode::Duplex, address, options.encoding)
-        .map_err(|e| invalid(&e.to_string()))?;
+    let preamble =
+        encode_preamble(mode, address, options.encoding).map_err(|e| invalid(&e.to_string()))?;
     let timeout = options.preamble_timeout;
     tokio::time::timeout(timeout, open(address, &target, &preamble, options))
         .await
@@ -42,7 +81,7 @@ async fn open(
     target: &TcpAddress,
     preamble: &[u8],
     options: &TcpOptions,
-) -> Result<Connection, TransportError> {
+) -> Result<(Reader, OwnedWriteHalf), TransportError> {
     let socket = connect_socket(address, target).await?;
     let local = socket.local_addr().ok();
     // Messages are whole frames written at once; Nagle would only delay replies.
@@ -73,16 +112,8 @@ async fn open(
         }
         Err(error) => return Err(handshake_error(address, error)),
     }
-    debug!(%address, ?local, "net.tcp session open");
-    Ok(connection(
-        Role::Client,
-        reader,
-        shared_writer(write),
-        options.max_received_message_size,
-        options.close_timeout,
-        address.to_owned(),
-        address.to_owned(),
-    ))
+    debug!(%address, ?local, "net.tcp connection open");
+    Ok((reader, write))
 }
 
 /// Resolves the host and tries its addresses in turn, as `localhost` may mean `::1` or

@@ -85,6 +85,26 @@ impl<R: AsyncRead + Unpin> RecordReader<R> {
     pub(crate) fn into_inner(self) -> R {
         self.half
     }
+
+    /// The bytes read but not consumed yet, for readers that decode incrementally (the chunks
+    /// of a streamed envelope).
+    pub(crate) fn buffer(&mut self) -> &mut BytesMut {
+        &mut self.buf
+    }
+
+    /// Reads more bytes into the buffer; `false` at EOF. The buffer grows by at most one read,
+    /// and only callers that consume what they were given call it again.
+    pub(crate) async fn fill(&mut self) -> Result<bool, ReadError> {
+        if self.buf.capacity() - self.buf.len() < READ_CHUNK / 2 {
+            self.buf.reserve(READ_CHUNK);
+        }
+        let read = self
+            .half
+            .read_buf(&mut self.buf)
+            .await
+            .map_err(ReadError::Io)?;
+        Ok(read != 0)
+    }
 }
 
 /// Reads and discards input until EOF, at most `max` bytes and until `deadline`. Returns

@@ -4,15 +4,19 @@
 //! orders, limits and faults of the specification and of WCF's own reader (see
 //! `shared/reference/net-tcp.md`), and is checked against captures of real Mono sessions.
 //!
-//! Only duplex mode (`0x02`, WCF's buffered transfer, a transport session) is served, with
-//! one known encoding per endpoint and no stream upgrades: an upgrade request gets the
-//! `UpgradeInvalid` fault, streamed (singleton) clients get `UnsupportedMode`.
+//! Two modes are served, one per endpoint: duplex (`0x02`, WCF's buffered transfer, a
+//! transport session; [`connect`], [`listen`]) and singleton (`0x01`, streamed transfer, one
+//! request and reply per connection, each an UnsizedEnvelope read and written chunk by chunk;
+//! [`connect_streamed`], [`listen_streamed`]). A client of the other mode gets
+//! `UnsupportedMode`. One known encoding per endpoint and no stream upgrades: an upgrade
+//! request gets the `UpgradeInvalid` fault.
 //!
 //! * [`framing`], [`mb31`], [`fault`]: the wire format, sans-IO.
 //! * [`connect`]: the client; [`listen`]: the listener.
 
 mod address;
 mod client;
+mod envelope_stream;
 pub mod fault;
 pub mod framing;
 mod io;
@@ -26,10 +30,11 @@ mod session;
 mod tests;
 
 pub use address::DEFAULT_PORT;
-pub use client::connect;
+pub use client::{connect, connect_streamed};
+pub use envelope_stream::{UnsizedReader, UnsizedWriter};
 pub use fault::FramingFault;
 pub use framing::{KnownEncoding, Mode};
 pub use options::{
     TcpOptions, DEFAULT_CLOSE_TIMEOUT, DEFAULT_MAX_RECEIVED_MESSAGE_SIZE, DEFAULT_PREAMBLE_TIMEOUT,
 };
-pub use server::{listen, TcpListener};
+pub use server::{listen, listen_streamed, StreamedExchange, StreamedListener, TcpListener};

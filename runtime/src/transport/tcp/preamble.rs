@@ -36,6 +36,8 @@ enum State {
 pub(crate) struct PreambleCheck<'a> {
     path: &'a str,
     encoding: KnownEncoding,
+    /// The one mode the endpoint serves: duplex (buffered) or singleton (streamed).
+    mode: Mode,
     state: State,
 }
 
@@ -45,8 +47,15 @@ impl<'a> PreambleCheck<'a> {
         PreambleCheck {
             path,
             encoding,
+            mode: Mode::Duplex,
             state: State::Version,
         }
+    }
+
+    /// The same check for an endpoint that serves `mode` instead of duplex.
+    pub(crate) fn with_mode(mut self, mode: Mode) -> Self {
+        self.mode = mode;
+        self
     }
 
     /// Whether a record starting with `byte` may come next. Lets the reader refuse a wrong
@@ -82,8 +91,8 @@ impl<'a> PreambleCheck<'a> {
             (State::Mode { major }, Record::Mode(mode)) => {
                 if major != 1 {
                     Step::Fault(FramingFault::UnsupportedVersion)
-                } else if Mode::from_byte(mode) != Some(Mode::Duplex) {
-                    // Singleton (streamed) and the MSMQ modes are not served here.
+                } else if Mode::from_byte(mode) != Some(self.mode) {
+                    // An endpoint serves one transfer mode; the MSMQ modes never.
                     Step::Fault(FramingFault::UnsupportedMode)
                 } else {
                     self.state = State::Via;

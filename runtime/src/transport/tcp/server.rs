@@ -3,10 +3,12 @@
 //! queues handshaken sessions for `accept`.
 
 use super::address;
+use super::envelope_stream::{UnsizedReader, UnsizedWriter};
 use super::fault::FramingFault;
-use super::framing::{self, Limits, Record};
+use super::framing::{self, Limits, Mode, Record};
 use super::io::{
-    deadline_after, drain, shared_writer, write_fault, ReadError, RecordReader, MAX_DRAIN_SIZE,
+    deadline_after, drain, shared_writer, write_fault, ReadError, Reader, RecordReader,
+    MAX_DRAIN_SIZE,
 };
 use super::options::TcpOptions;
 use super::preamble::{PreambleCheck, Step};
@@ -17,6 +19,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::AsyncWriteExt;
+use tokio::net::tcp::OwnedWriteHalf;
 use tokio::sync::{mpsc, OwnedSemaphorePermit, Semaphore};
 use tokio::task::{JoinHandle, JoinSet};
 use tracing::{debug, warn};
@@ -33,22 +36,119 @@ struct Endpoint {
     /// The address clients use, for logs and errors.
     address: String,
     options: TcpOptions,
+    /// Duplex for buffered endpoints, singleton for streamed ones.
+    mode: Mode,
 }
 
 /// A handshaken connection and its place among the pending ones.
-type Pending = (Connection, OwnedSemaphorePermit);
+type Pending<T> = (T, OwnedSemaphorePermit);
+
+/// Turns a handshaken socket into what the listener hands out.
+type Wrap<T> = fn(Reader, OwnedWriteHalf, &Endpoint, SocketAddr) -> T;
 
 /// A net.tcp listener on one address. Dropping it stops accepting and frees the port.
 #[derive(Debug)]
 pub struct TcpListener {
     address: String,
-    incoming: mpsc::Receiver<Pending>,
+    incoming: mpsc::Receiver<Pending<Connection>>,
     accept_task: JoinHandle<()>,
+}
+
+/// One streamed (singleton) exchange accepted by a [`StreamedListener`]: the request comes in
+/// through `request`, the reply goes out through `reply`.
+#[derive(Debug)]
+pub struct StreamedExchange {
+    /// The request envelope.
+    pub request: UnsizedReader,
+    /// Where the reply envelope goes.
+    pub reply: UnsizedWriter,
+    /// A description of the peer, for logs.
+    pub peer: String,
+}
+
+/// A net.tcp listener for streamed transfer (mode `0x01`): every connection carries one
+/// request and its reply. Duplex clients get `UnsupportedMode`, as from a WCF streamed
+/// endpoint. Dropping it stops accepting and frees the port.
+#[derive(Debug)]
+pub struct StreamedListener {
+    address: String,
+    incoming: mpsc::Receiver<Pending<StreamedExchange>>,
+    accept_task: JoinHandle<()>,
+}
+
+impl StreamedListener {
+    /// The next exchange.
+    pub async fn accept(&mut self) -> Result<StreamedExchange, TransportError> {
+        let (exchange, _permit) = self.incoming.recv().await.ok_or(TransportError::Closed)?;
+        Ok(exchange)
+    }
+
+    /// The address clients connect to (with the real port when port 0 was asked for).
+    pub fn local_address(&self) -> String {
+        self.address.clone()
+    }
+}
+
+impl Drop for StreamedListener {
+    fn drop(&mut self) {
+        self.accept_task.abort();
+    }
+}
+
+/// Binds a streamed endpoint; otherwise as [`listen`].
+pub async fn listen_streamed(
+    address: &str,
+    options: TcpOptions,
+) -> Result<StreamedListener, TransportError> {
+    let wrap: Wrap<StreamedExchange> = |reader, write, endpoint, peer| StreamedExchange {
+        request: UnsizedReader::new(
+            reader,
+            endpoint.options.max_received_message_size,
+            false,
+            endpoint.address.clone(),
+        ),
+        reply: UnsizedWriter::new(write),
+        peer: format!("net.tcp client {peer}"),
+    };
+    let (address, incoming, accept_task) = bind(address, options, Mode::Singleton, wrap).await?;
+    Ok(StreamedListener {
+        address,
+        incoming,
+        accept_task,
+    })
 }
 
 /// Binds `net.tcp://host[:port]/path` (port 0 picks a free port; the real one shows in
 /// [`Listener::local_address`]) and starts accepting.
 pub async fn listen(address: &str, options: TcpOptions) -> Result<TcpListener, TransportError> {
+    let wrap: Wrap<Connection> = |reader, write, endpoint, peer| {
+        connection(
+            Role::Server,
+            reader,
+            shared_writer(write),
+            endpoint.options.max_received_message_size,
+            endpoint.options.close_timeout,
+            endpoint.address.clone(),
+            format!("net.tcp client {peer}"),
+        )
+    };
+    let (address, incoming, accept_task) = bind(address, options, Mode::Duplex, wrap).await?;
+    Ok(TcpListener {
+        address,
+        incoming,
+        accept_task,
+    })
+}
+
+/// What a bound listener consists of: its address, its queue and its accept task.
+type Bound<T> = (String, mpsc::Receiver<Pending<T>>, JoinHandle<()>);
+
+async fn bind<T: Send + 'static>(
+    address: &str,
+    options: TcpOptions,
+    mode: Mode,
+    wrap: Wrap<T>,
+) -> Result<Bound<T>, TransportError> {
     let target = address::parse(address)
         .map_err(|why| TransportError::InvalidAddress(address.to_owned(), why.to_owned()))?;
     let socket = tokio::net::TcpListener::bind((target.host.as_str(), target.port))
@@ -72,14 +172,11 @@ pub async fn listen(address: &str, options: TcpOptions) -> Result<TcpListener, T
         path: target.path,
         address: address.clone(),
         options,
+        mode,
     });
-    let accept_task = tokio::spawn(accept_loop(socket, endpoint, queue, pending_limit));
-    debug!(%address, "net.tcp listener started");
-    Ok(TcpListener {
-        address,
-        incoming,
-        accept_task,
-    })
+    let accept_task = tokio::spawn(accept_loop(socket, endpoint, queue, pending_limit, wrap));
+    debug!(%address, ?mode, "net.tcp listener started");
+    Ok((address, incoming, accept_task))
 }
 
 /// WCF's `MaxPendingConnections` default: 12 per CPU. Sockets beyond it wait in the kernel's
@@ -110,11 +207,12 @@ impl Drop for TcpListener {
     }
 }
 
-async fn accept_loop(
+async fn accept_loop<T: Send + 'static>(
     socket: tokio::net::TcpListener,
     endpoint: Arc<Endpoint>,
-    queue: mpsc::Sender<Pending>,
+    queue: mpsc::Sender<Pending<T>>,
     pending_limit: usize,
+    wrap: Wrap<T>,
 ) {
     let pending = Arc::new(Semaphore::new(pending_limit));
     // Owning the handshakes means dropping the loop aborts them all.
@@ -139,9 +237,10 @@ async fn accept_loop(
         let endpoint = endpoint.clone();
         let queue = queue.clone();
         handshakes.spawn(async move {
-            if let Some(connection) = handshake(tcp, peer, &endpoint).await {
+            if let Some((reader, write)) = handshake(tcp, peer, &endpoint).await {
+                let accepted = wrap(reader, write, &endpoint, peer);
                 // Fails only when the listener is gone; the connection then just closes.
-                let _ = queue.send((connection, permit)).await;
+                let _ = queue.send((accepted, permit)).await;
             }
         });
     }
@@ -152,7 +251,7 @@ async fn handshake(
     tcp: tokio::net::TcpStream,
     peer: SocketAddr,
     endpoint: &Endpoint,
-) -> Option<Connection> {
+) -> Option<(Reader, OwnedWriteHalf)> {
     let options = &endpoint.options;
     let deadline = deadline_after(options.preamble_timeout);
     if let Err(e) = tcp.set_nodelay(true) {
@@ -160,7 +259,7 @@ async fn handshake(
     }
     let (read, mut write) = tcp.into_split();
     let mut reader = RecordReader::new(read);
-    let mut check = PreambleCheck::new(&endpoint.path, options.encoding);
+    let mut check = PreambleCheck::new(&endpoint.path, options.encoding).with_mode(endpoint.mode);
     // The preamble has no envelopes, so the envelope limit is moot here.
     let limits = Limits::new(0);
     let outcome = tokio::time::timeout_at(deadline, async {
@@ -200,16 +299,8 @@ async fn handshake(
                     return None;
                 }
             }
-            debug!(%peer, address = %endpoint.address, "net.tcp session accepted");
-            Some(connection(
-                Role::Server,
-                reader,
-                shared_writer(write),
-                options.max_received_message_size,
-                options.close_timeout,
-                endpoint.address.clone(),
-                format!("net.tcp client {peer}"),
-            ))
+            debug!(%peer, address = %endpoint.address, "net.tcp connection accepted");
+            Some((reader, write))
         }
         Ok(Step::Continue) => None,
     }
