@@ -254,3 +254,47 @@ async fn a_connection_that_never_speaks_is_closed_at_the_inactivity_timeout() {
     );
     host.abort();
 }
+
+#[tokio::test]
+async fn a_create_sequence_flood_past_max_pending_channels_is_refused_with_connection_limit_reached(
+) {
+    // The host serves one session at a time, so flooding sessions stay pending: four
+    // (MaxPendingChannels' default) are created, the rest refused with WCF's subcode.
+    let address = "memory://reliable-bad-pending-flood";
+    let binding = MemoryBinding::new()
+        .with_reliable_session()
+        .with_version(V11);
+    let throttle = indigo::ServiceThrottle {
+        max_concurrent_sessions: 1,
+        ..indigo::ServiceThrottle::default()
+    };
+    let host = ServiceHost::builder(EchoContract::per_session(EchoService::default))
+        .endpoint(binding.clone(), address)
+        .throttle(throttle)
+        .open()
+        .await
+        .unwrap();
+    let client = EchoClient::connect(&binding, address).await.unwrap();
+    assert_eq!(client.echo("before".into()).await.unwrap(), "before");
+    let mut peer = RawPeer::connect(address).await;
+    let (mut created, mut limited) = (0, 0);
+    for i in 0..40u32 {
+        let offer = format!("urn:uuid:pending-flood-{i}");
+        let body = format!(
+            "<r:CreateSequence><r:AcksTo><a:Address>{ANONYMOUS}</a:Address></r:AcksTo><r:Offer><r:Identifier>{offer}</r:Identifier><r:Endpoint><a:Address>{ANONYMOUS}</a:Address></r:Endpoint></r:Offer></r:CreateSequence>"
+        );
+        peer.send_bytes(envelope(&format!("{RM11}/CreateSequence"), i, "", &body))
+            .await;
+        match read(peer.receive().await.expect("an answer")).body {
+            Body::CreateSequenceResponse(_) => created += 1,
+            Body::Fault(indigo::reliable::proto::WsrmFault::CreateSequenceRefused {
+                connection_limit_reached: true,
+                ..
+            }) => limited += 1,
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    assert_eq!((created, limited), (4, 36));
+    still_serving(&client).await;
+    host.abort();
+}
