@@ -151,6 +151,9 @@ struct Queued {
     retransmission: bool,
 }
 
+/// Acknowledged messages above a gap before selective mode resends the gap early.
+const FAST_RETRANSMIT_EVIDENCE: u32 = 3;
+
 /// The RM source of one sequence.
 #[derive(Debug)]
 pub struct Sender<T> {
@@ -397,6 +400,9 @@ impl<T: Clone> Sender<T> {
                 }
             }
         }
+        if self.config.selective {
+            self.resend_gaps(now);
+        }
         let held = self.window.len();
         let slide = self.window.iter().take_while(|s| s.acked).count();
         for slot in self.window.drain(..slide) {
@@ -427,6 +433,39 @@ impl<T: Clone> Sender<T> {
             self.resend_entering(now);
         }
         Ok(AckOutcome::Applied { slid: slide as u64 })
+    }
+
+    /// Selective mode's fast retransmission: an acknowledgement that covers messages above a
+    /// gap says the gap's messages were lost, once they have been out for longer than a round
+    /// trip (so a merely reordered ack does not trigger it). They are resent at once, without
+    /// waiting for the retransmission timer (at least 400 ms in WCF's estimator, which on a
+    /// lossy link stalls the window far more than the loss itself) and without collapsing the
+    /// window. Each resend counts against MaxRetryCount like any other.
+    fn resend_gaps(&mut self, now: Timestamp) {
+        let Some(highest) = self.window.iter().rposition(|s| s.acked) else {
+            return;
+        };
+        // Evidence of loss rather than reordering, as TCP's three duplicate acks: three later
+        // messages acknowledged, and the missing one out for a round trip and a half.
+        let round_trip = (self.rtt.mean() + self.rtt.deviation()) * 3 / 2;
+        let mut acked_above = 0;
+        for index in (0..highest).rev() {
+            let slot = &self.window[index + 1];
+            if slot.acked {
+                acked_above += 1;
+            }
+            let slot = &self.window[index];
+            let number = self.window_start + index as u64;
+            if slot.acked
+                || acked_above < FAST_RETRANSMIT_EVIDENCE
+                || now.saturating_since(slot.last_attempt) < round_trip
+                || self.queue.iter().any(|q| q.number == number)
+            {
+                continue;
+            }
+            self.queue_retransmission(index, now);
+            self.stats.selective_retransmissions += 1;
+        }
     }
 
     /// WCF's slow start and (its "experimental") congestion avoidance.
