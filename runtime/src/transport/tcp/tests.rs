@@ -575,3 +575,141 @@ async fn the_port_is_taken_while_listening() {
         TransportError::AddressInUse(address)
     );
 }
+
+/// Streamed (singleton) mode: the Mono capture, both roles, and the limits.
+mod streamed {
+    use super::super::framing::{encode_preamble, KnownEncoding, Mode};
+    use super::*;
+
+    const C2S: &[u8] = include_bytes!("testdata/mono-nettcp-streamed.c2s.bin");
+    const S2C: &[u8] = include_bytes!("testdata/mono-nettcp-streamed.s2c.bin");
+    /// The capture's preamble: version, mode 0x01, Via, encoding 0x07, PreambleEnd.
+    const PREAMBLE: usize = 40;
+    /// Mono sends each envelope as one chunk: `05`, an MB31 of two bytes, the message, `00`.
+    const REQUEST: std::ops::Range<usize> = PREAMBLE + 3..C2S.len() - 2;
+    const REPLY: std::ops::Range<usize> = 4..S2C.len() - 2;
+
+    fn streamed_options() -> TcpOptions {
+        TcpOptions {
+            encoding: KnownEncoding::Binary,
+            ..options()
+        }
+    }
+
+    async fn read_all(reader: &mut UnsizedReader) -> Result<Vec<u8>, TransportError> {
+        let mut out = Vec::new();
+        while let Some(piece) = within(reader.next_piece()).await? {
+            out.extend_from_slice(&piece);
+        }
+        Ok(out)
+    }
+
+    #[tokio::test]
+    async fn a_mono_streamed_client_is_served_byte_for_byte() {
+        let mut listener = listen_streamed("net.tcp://127.0.0.1:0/echo", streamed_options())
+            .await
+            .unwrap();
+        let port = listener
+            .local_address()
+            .rsplit(':')
+            .next()
+            .unwrap()
+            .to_owned();
+        let port: u16 = port.trim_end_matches("/echo").parse().unwrap();
+        let mut raw = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+        // The capture's Via names another port; the listener matches the path only.
+        raw.write_all(C2S).await.unwrap();
+        let exchange = within(listener.accept()).await.unwrap();
+        let mut request = exchange.request;
+        assert_eq!(read_all(&mut request).await.unwrap(), C2S[REQUEST]);
+        within(request.finish()).await.unwrap();
+        let mut reply = exchange.reply;
+        // Two chunks where Mono wrote one: chunk boundaries carry no meaning.
+        let (first, second) = S2C[REPLY].split_at(100);
+        reply.write_chunk(first).await.unwrap();
+        reply.write_chunk(second).await.unwrap();
+        within(reply.finish()).await.unwrap();
+        let mut answer = Vec::new();
+        within(raw.read_to_end(&mut answer)).await.unwrap();
+        let mut expected = vec![0x0B, 0x05, 100];
+        expected.extend_from_slice(first);
+        expected.extend_from_slice(&[0x31]);
+        expected.extend_from_slice(second);
+        expected.extend_from_slice(&[0x00, 0x07]);
+        assert_eq!(answer, expected);
+    }
+
+    #[tokio::test]
+    async fn the_streamed_client_writes_what_mono_writes() {
+        let socket = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = format!("net.tcp://{}/echo", socket.local_addr().unwrap());
+        // The capture's Via is 30 bytes long; ours is as long as it is.
+        let preamble_len = PREAMBLE - 30 + address.len();
+        let peer = tokio::spawn(async move {
+            let (mut tcp, _) = socket.accept().await.unwrap();
+            let mut preamble = vec![0u8; preamble_len];
+            tcp.read_exact(&mut preamble).await.unwrap();
+            tcp.write_all(&[0x0B]).await.unwrap();
+            let mut rest = Vec::new();
+            tcp.read_to_end(&mut rest).await.unwrap();
+            tcp.write_all(S2C[1..].as_ref()).await.unwrap();
+            (preamble, rest)
+        });
+        let (mut writer, mut reader) = within(connect_streamed(&address, &streamed_options()))
+            .await
+            .unwrap();
+        writer.write_chunk(&C2S[REQUEST]).await.unwrap();
+        within(writer.finish()).await.unwrap();
+        assert_eq!(read_all(&mut reader).await.unwrap(), S2C[REPLY]);
+        within(reader.finish()).await.unwrap();
+        let (preamble, rest) = within(peer).await.unwrap();
+        assert_eq!(
+            preamble,
+            encode_preamble(Mode::Singleton, &address, KnownEncoding::Binary).unwrap()
+        );
+        assert_eq!(rest, C2S[PREAMBLE..]);
+    }
+
+    #[tokio::test]
+    async fn buffered_and_streamed_endpoints_refuse_each_other() {
+        let streamed = listen_streamed("net.tcp://127.0.0.1:0/calc", streamed_options())
+            .await
+            .unwrap();
+        let error = within(connect(&streamed.local_address(), &streamed_options()))
+            .await
+            .unwrap_err();
+        assert!(error.to_string().contains("UnsupportedMode"), "{error}");
+        let buffered = listener(options()).await;
+        let error = within(connect_streamed(&buffered.local_address(), &options()))
+            .await
+            .unwrap_err();
+        assert!(error.to_string().contains("UnsupportedMode"), "{error}");
+    }
+
+    #[tokio::test]
+    async fn a_streamed_request_over_the_limit_fails_as_its_size_arrives() {
+        let mut listener = listen_streamed("net.tcp://127.0.0.1:0/calc", streamed_options())
+            .await
+            .unwrap();
+        let address = listener.local_address();
+        let client = tokio::spawn(async move {
+            let (mut writer, _reader) = connect_streamed(&address, &streamed_options())
+                .await
+                .unwrap();
+            // 600 + 600 bytes against a limit of 1024: the second chunk's length breaks it.
+            let _ = writer.write_chunk(&[0x56; 600]).await;
+            let _ = writer.write_chunk(&[0x56; 600]).await;
+            tokio::time::sleep(STEP).await;
+        });
+        let mut request = within(listener.accept()).await.unwrap().request;
+        let error = read_all(&mut request).await.unwrap_err();
+        assert_eq!(
+            error,
+            TransportError::FrameTooLarge {
+                size: 1200,
+                max: 1024
+            }
+        );
+        client.abort();
+    }
+}
