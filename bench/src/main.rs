@@ -38,6 +38,7 @@ USAGE: indigo-bench [OPTIONS]
   --s4-round-secs S   scenario 4: length of one round         [default 5]
   --rm-flow-control on|off  scenarios 3-4: FlowControlEnabled [default on, WCF's]
   --rm-selective on|off     scenarios 3-4: selective retransmission [default off, WCF's]
+  --rm-karn on|off          scenarios 3-4: Karn RTT sampling [default off, WCF's]
   --s5-sessions N     scenario 5: idle sessions               [default 10000]
   --s5-concurrency N  scenario 5: sessions opened at once     [default 64]
   --out PATH          markdown output                         [default bench/results.md]
@@ -118,6 +119,7 @@ fn parse_args() -> Result<Options, String> {
             "--s5-concurrency" => opts.s5_concurrency = count(&value)?,
             "--rm-flow-control" => opts.rm_tweaks.flow_control = on_off(&value)?,
             "--rm-selective" => opts.rm_tweaks.selective = on_off(&value)?,
+            "--rm-karn" => opts.rm_tweaks.karn = on_off(&value)?,
             "--scenarios" => {
                 opts.scenarios = value
                     .split(',')
@@ -484,8 +486,8 @@ fn main() {
         let _ = writeln!(
             md,
             "\nScenarios 3-4 reliable-session settings: WCF defaults except MaxTransferWindowSize; \
-             FlowControlEnabled {}, selective retransmission {}.",
-            opts.rm_tweaks.flow_control, opts.rm_tweaks.selective
+             FlowControlEnabled {}, selective retransmission {}, Karn RTT sampling {}.",
+            opts.rm_tweaks.flow_control, opts.rm_tweaks.selective, opts.rm_tweaks.karn
         );
     }
     if !s3.is_empty() {

@@ -51,6 +51,8 @@ pub struct RmTweaks {
     pub flow_control: bool,
     /// Indigo's selective retransmission (default: false, WCF's behaviour).
     pub selective: bool,
+    /// Indigo's Karn RTT sampling (default: false, WCF's behaviour).
+    pub karn: bool,
 }
 
 impl Default for RmTweaks {
@@ -58,6 +60,7 @@ impl Default for RmTweaks {
         RmTweaks {
             flow_control: true,
             selective: false,
+            karn: false,
         }
     }
 }
@@ -77,7 +80,8 @@ pub fn rm_settings(window: u32, tweaks: RmTweaks) -> ReliableSessionSettings {
         .expect("a window WCF allows");
     settings
         .set_flow_control_enabled(tweaks.flow_control)
-        .set_selective_retransmission(tweaks.selective);
+        .set_selective_retransmission(tweaks.selective)
+        .set_karn_rtt_sampling(tweaks.karn);
     settings
 }
 
