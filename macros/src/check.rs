@@ -2,7 +2,7 @@
 //! opens, plus the rules the wire format needs (unique names and actions, XML names). Every
 //! rule runs and all errors are reported together, each at the tokens that break the rule.
 
-use crate::model::{Contract, Operation, Output, SessionMode, Spanned};
+use crate::model::{is_byte_stream, Contract, Operation, Output, SessionMode, Spanned};
 use crate::naming;
 use crate::parse::Errors;
 use std::collections::HashMap;
@@ -15,6 +15,7 @@ pub fn contract(contract: &Contract) -> syn::Result<()> {
     one_way_outputs(contract, &mut errors);
     unique_names_and_actions(contract, &mut errors);
     unique_parameters(contract, &mut errors);
+    streamed_operations(contract, &mut errors);
     errors.finish()
 }
 
@@ -247,6 +248,50 @@ fn xml_names(contract: &Contract, errors: &mut Errors) {
         check(&op.name, "operation name", "AddTo");
         for param in &op.params {
             check(&param.wire_name, "parameter name", "value");
+        }
+    }
+}
+
+/// WCF's rules for `Stream` operations: the stream is the whole body (so it is the only
+/// parameter), and streamed transfer has no transport session, so streamed operations do not
+/// carry one and cannot be in a `session = Required` contract.
+fn streamed_operations(contract: &Contract, errors: &mut Errors) {
+    for op in &contract.operations {
+        let ident = &op.ident;
+        let streams = op.params.iter().filter(|p| is_byte_stream(&p.ty)).count();
+        if streams > 0 && op.params.len() > 1 {
+            for param in op.params.iter().filter(|p| is_byte_stream(&p.ty)) {
+                errors.at(
+                    param.ident.span(),
+                    format!(
+                        "a `ByteStream` parameter must be the only parameter of `{ident}`: the \
+                         stream is the whole request body (as WCF's `Stream`); move the other \
+                         values into the stream, or into an operation of their own"
+                    ),
+                );
+            }
+        }
+        if let Output::Fallible { ok: Some(ok), .. } = &op.output {
+            if is_byte_stream(ok) {
+                errors.at(
+                    op.output_span,
+                    format!(
+                        "`{ident}` returns a stream: it cannot also declare a typed fault; \
+                         return `ByteStream`"
+                    ),
+                );
+            }
+        }
+        if op.is_streamed() && contract.session.value == SessionMode::Required {
+            errors.at(
+                ident.span(),
+                format!(
+                    "streamed operation `{ident}` does not carry the session (WCF's streamed \
+                     transfer has no transport session), so it cannot be in a `session = \
+                     Required` contract; use `session = Allowed` or `NotAllowed`, or move the \
+                     stream operations into a contract of their own"
+                ),
+            );
         }
     }
 }

@@ -119,3 +119,46 @@ pub struct Operation {
     /// Span of the return type (or of the signature when there is none), for output errors.
     pub output_span: Span,
 }
+
+/// Whether `ty` is Indigo's `ByteStream` (by its last path segment, as written: `ByteStream`,
+/// `indigo::ByteStream`): the body of a streamed operation, WCF's `Stream`.
+pub fn is_byte_stream(ty: &Type) -> bool {
+    match ty {
+        Type::Path(path) if path.qself.is_none() => path
+            .path
+            .segments
+            .last()
+            .is_some_and(|last| last.ident == "ByteStream" && last.arguments.is_empty()),
+        Type::Group(group) => is_byte_stream(&group.elem),
+        Type::Paren(paren) => is_byte_stream(&paren.elem),
+        _ => false,
+    }
+}
+
+impl Operation {
+    /// The parameter that carries the request's stream, if any.
+    pub fn stream_param(&self) -> Option<&Param> {
+        self.params.iter().find(|p| is_byte_stream(&p.ty))
+    }
+
+    /// Whether the operation returns a stream.
+    pub fn returns_stream(&self) -> bool {
+        match &self.output {
+            Output::Value(ty) => is_byte_stream(ty),
+            Output::Fallible { ok: Some(ty), .. } => is_byte_stream(ty),
+            _ => false,
+        }
+    }
+
+    /// Whether the operation needs streamed transfer.
+    pub fn is_streamed(&self) -> bool {
+        self.stream_param().is_some() || self.returns_stream()
+    }
+}
+
+impl Contract {
+    /// Whether any operation needs streamed transfer: then the whole contract uses it.
+    pub fn is_streamed(&self) -> bool {
+        self.operations.iter().any(Operation::is_streamed)
+    }
+}

@@ -322,6 +322,11 @@ impl AsyncRead for ChannelReader {
 }
 
 /// A binding that can carry streamed calls: net.tcp with the binary encoding.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot carry streamed calls",
+    label = "a contract with `ByteStream` operations needs streamed transfer",
+    note = "streamed transfer is net.tcp's: use `NetTcpBinding` or `CustomBinding<TcpTransport>`"
+)]
 pub trait StreamedBinding: Binding {
     /// The transport settings of a streamed endpoint at `address`.
     fn streamed_options(&self, address: &str) -> Result<TcpOptions, Error>;
@@ -373,6 +378,19 @@ impl StreamedClient {
         Ok(reply)
     }
 
+    /// Sends a one-way request: the service answers with End and no envelope.
+    pub async fn send_one_way(&self, request: StreamedMessage) -> Result<(), Error> {
+        let (writer, mut reader) = tcp::connect_streamed(&self.address, &self.options).await?;
+        write_message(writer, &*self.encoder, request).await?;
+        match reader.next_piece().await {
+            Ok(None) | Err(TransportError::Closed) => Ok(()),
+            Ok(Some(_)) => Err(Error::Protocol(
+                "the service answered a one-way request".to_owned(),
+            )),
+            Err(error) => Err(error.into()),
+        }
+    }
+
     /// The client's timeouts.
     pub fn timeouts(&self) -> Timeouts {
         self.timeouts
@@ -383,8 +401,8 @@ impl StreamedClient {
 pub trait StreamedHandler: Send + Sync + 'static {
     /// Whether requests with `action` carry a stream (their operation takes one).
     fn request_has_stream(&self, action: &str) -> bool;
-    /// Answers one request.
-    fn handle(&self, request: StreamedMessage) -> BoxFuture<'static, StreamedMessage>;
+    /// Answers one request; `None` sends no reply (one-way operations).
+    fn handle(&self, request: StreamedMessage) -> BoxFuture<'static, Option<StreamedMessage>>;
 }
 
 /// A [`StreamedHandler`] made of a closure and the actions whose requests carry a stream.
@@ -413,8 +431,9 @@ where
         self.streamed_actions.iter().any(|a| a == action)
     }
 
-    fn handle(&self, request: StreamedMessage) -> BoxFuture<'static, StreamedMessage> {
-        Box::pin((self.handle)(request))
+    fn handle(&self, request: StreamedMessage) -> BoxFuture<'static, Option<StreamedMessage>> {
+        let reply = (self.handle)(request);
+        Box::pin(async move { Some(reply.await) })
     }
 }
 
@@ -439,6 +458,23 @@ impl StreamedHost {
         let address = listener.local_address();
         let task = tokio::spawn(serve(listener, encoder, Arc::new(handler)));
         Ok(StreamedHost { address, task })
+    }
+
+    /// Hosts `service` (per-call or single instancing: streamed calls have no session, so a
+    /// per-session service gets an instance per call) at `address` over `binding`.
+    pub async fn serve<C, S, B>(
+        service: crate::service::Service<C, S>,
+        binding: &B,
+        address: &str,
+    ) -> Result<Self, Error>
+    where
+        C: crate::service::Dispatch<S>,
+        S: Send + 'static,
+        B: StreamedBinding,
+    {
+        let handler =
+            crate::service::streamed_dispatcher(service, binding.encoder(), binding.timeouts());
+        Self::open(binding, address, handler).await
     }
 
     /// The address clients connect to.
@@ -470,8 +506,11 @@ async fn serve(
                     return;
                 }
             };
-            let reply = handler.handle(request).await;
-            if let Err(error) = write_message(exchange.reply, &*encoder, reply).await {
+            let sent = match handler.handle(request).await {
+                Some(reply) => write_message(exchange.reply, &*encoder, reply).await,
+                None => exchange.reply.end().await.map_err(Error::from),
+            };
+            if let Err(error) = sent {
                 debug!(%peer, %error, "could not send a streamed reply");
             }
         });

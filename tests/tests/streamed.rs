@@ -1,9 +1,9 @@
 //! Streamed transfer over net.tcp (singleton mode, msbin1): a large upload and a large
 //! download over loopback, content checked on the fly and peak memory flat.
 //!
-//! This binary holds only streamed tests, all small except the large one, so the process's
-//! peak RSS (VmHWM) is the large transfer's doing. In debug builds the large case moves
-//! 100 MB each way.
+//! This binary holds only streamed tests, all small (at most 1 MB) except the large one, so
+//! the process's peak RSS (VmHWM) is the large transfer's doing. The large case moves 100 MB
+//! each way through a generated client and dispatcher, in debug builds too (a few seconds).
 
 use indigo::message::{Body, BodyReader, BodyWriter, Message};
 use indigo::stream::{handler_fn, StreamedClient, StreamedHost, StreamedMessage};
@@ -208,11 +208,18 @@ async fn small_and_empty_streams_round_trip() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn max_received_message_size_applies_to_streamed_messages() {
+    // As in WCF, the operation starts with the head and meets the limit while it reads.
+    let (seen, mut saw) = tokio::sync::mpsc::channel(1);
     let host = StreamedHost::open(
         &NetTcpBinding::new(),
         "net.tcp://127.0.0.1:0/files",
-        handler_fn(&[UPLOAD], |_request: StreamedMessage| async move {
-            panic!("an oversized request was dispatched")
+        handler_fn(&[UPLOAD], move |request: StreamedMessage| {
+            let seen = seen.clone();
+            async move {
+                let read = digest(request.stream.expect("a stream")).await;
+                seen.send(read.map_err(|e| e.to_string())).await.unwrap();
+                StreamedMessage::buffered(request.message)
+            }
         }),
     )
     .await
@@ -227,26 +234,120 @@ async fn max_received_message_size_applies_to_streamed_messages() {
         ByteStream::new(Pattern::new(1 << 20)),
     );
     assert!(client.call(request, false).await.is_err());
+    let error = saw.recv().await.unwrap().unwrap_err();
+    assert!(error.contains("exceeds the maximum of 65536"), "{error}");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_hundred_megabytes_each_way_in_flat_memory() {
-    const LEN: u64 = 100 * 1024 * 1024;
-    let host = files_host().await;
-    let client = StreamedClient::new(&binding(), host.address()).unwrap();
-    let (elen, esum) = expected_digest(LEN).await;
-    // Warm up the runtime and allocator before the baseline.
-    upload(&client, 1 << 20).await;
-    let (peak_before, _) = memory();
+/// The same operations as a contract: the macro generates the streamed client and dispatcher.
+mod contract {
+    use super::*;
+    use indigo::Error;
 
-    assert_eq!(upload(&client, LEN).await, format!("{elen}:{esum}"));
-    assert_eq!(download(&client, LEN).await, (elen, esum));
+    #[indigo::service_contract(name = "IFiles", namespace = "http://example.org/files")]
+    pub trait Files {
+        /// WCF: `string Upload(Stream data)`.
+        #[operation]
+        async fn upload(&self, data: ByteStream) -> String;
+        /// WCF: `Stream Download(long size)`.
+        #[operation]
+        async fn download(&self, size: u64) -> ByteStream;
+        /// A buffered operation of a streamed contract also travels in singleton mode.
+        #[operation]
+        async fn echo(&self, text: String) -> String;
+        /// A stream that goes nowhere: one-way, answered with End only.
+        #[operation(one_way)]
+        async fn discard(&self, data: ByteStream);
+    }
 
-    let (peak_after, rss_after) = memory();
-    let growth = peak_after.saturating_sub(peak_before);
-    eprintln!("VmHWM {peak_before} -> {peak_after} (+{growth}), VmRSS {rss_after}");
-    assert!(
-        growth < 32 << 20,
-        "peak memory grew by {growth} bytes for a {LEN}-byte transfer"
-    );
+    struct FilesService;
+
+    impl Files for FilesService {
+        async fn upload(&self, data: ByteStream) -> String {
+            let (len, sum) = digest(data).await.expect("read the upload");
+            format!("{len}:{sum}")
+        }
+
+        async fn download(&self, size: u64) -> ByteStream {
+            ByteStream::new(Pattern::new(size))
+        }
+
+        async fn echo(&self, text: String) -> String {
+            format!("echo:{text}")
+        }
+
+        async fn discard(&self, data: ByteStream) {
+            digest(data).await.expect("read the discarded stream");
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_streamed_contract_uploads_downloads_and_echoes() {
+        let host = StreamedHost::serve(
+            FilesContract::per_call(|| FilesService),
+            &binding(),
+            "net.tcp://127.0.0.1:0/files",
+        )
+        .await
+        .unwrap();
+        let client = FilesClient::new(&binding(), host.address());
+        for len in [0u64, 3, 1 << 20] {
+            let (elen, esum) = expected_digest(len).await;
+            let stream = ByteStream::new(Pattern::new(len));
+            assert_eq!(
+                client.upload(stream).await.unwrap(),
+                format!("{elen}:{esum}")
+            );
+            let download = client.download(len).await.unwrap();
+            assert_eq!(digest(download).await.unwrap(), (elen, esum));
+        }
+        assert_eq!(client.echo("hi".to_owned()).await.unwrap(), "echo:hi");
+        client
+            .discard(ByteStream::from_bytes(&b"gone"[..]))
+            .await
+            .unwrap();
+    }
+
+    /// Through the generated client and dispatcher: 100 MB up, 100 MB down.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_hundred_megabytes_each_way_in_flat_memory() {
+        const LEN: u64 = 100 * 1024 * 1024;
+        let host = StreamedHost::serve(
+            FilesContract::single(FilesService),
+            &binding(),
+            "net.tcp://127.0.0.1:0/files",
+        )
+        .await
+        .unwrap();
+        let client = FilesClient::new(&binding(), host.address());
+        let (elen, esum) = expected_digest(LEN).await;
+        // Warm up the runtime and allocator before the baseline.
+        client
+            .upload(ByteStream::new(Pattern::new(1 << 20)))
+            .await
+            .unwrap();
+        let (peak_before, _) = memory();
+
+        let upload = client.upload(ByteStream::new(Pattern::new(LEN))).await;
+        assert_eq!(upload.unwrap(), format!("{elen}:{esum}"));
+        let download = client.download(LEN).await.unwrap();
+        assert_eq!(digest(download).await.unwrap(), (elen, esum));
+
+        let (peak_after, rss_after) = memory();
+        let growth = peak_after.saturating_sub(peak_before);
+        eprintln!("VmHWM {peak_before} -> {peak_after} (+{growth}), VmRSS {rss_after}");
+        assert!(
+            growth < 32 << 20,
+            "peak memory grew by {growth} bytes for a {LEN}-byte transfer each way"
+        );
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_text_binding_cannot_carry_streamed_calls() {
+        let client = FilesClient::new(
+            &indigo::CustomBinding::tcp_text(),
+            "net.tcp://127.0.0.1:9/files",
+        );
+        let error = client.echo("hi".to_owned()).await.unwrap_err();
+        assert!(matches!(error, Error::Configuration(_)), "{error}");
+    }
 }

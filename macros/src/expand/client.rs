@@ -36,6 +36,9 @@ fn params(op: &Operation) -> TokenStream {
 /// Statements that send the request and bind its result to `value` (of `ok_type(op)`), with
 /// errors returned through `?`.
 fn call_body(names: &Names, index: usize, op: &Operation) -> TokenStream {
+    if op.is_streamed() {
+        return streamed_call_body(names, index, op);
+    }
     let l_body = super::local("body");
     let l_op = super::local("op");
     let l_reply = super::local("reply");
@@ -87,6 +90,82 @@ fn call_body(names: &Names, index: usize, op: &Operation) -> TokenStream {
     }
 }
 
+/// [`call_body`] for an operation that takes or returns a stream: a streamed call.
+fn streamed_call_body(names: &Names, index: usize, op: &Operation) -> TokenStream {
+    let l_body = super::local("body");
+    let l_op = super::local("op");
+    let l_reply = super::local("reply");
+    let l_request = super::local("request");
+    let l_value = super::local("value");
+    let op_ref = op_description(names, index);
+    let request = match op.stream_param() {
+        Some(stream) => {
+            let (ident, wire) = (&stream.ident, &stream.wire_name.value);
+            // Other parameters only exist in invalid contracts; they are not sent.
+            let others = op.params.iter().filter(|p| p.ident != *ident).map(|p| {
+                let ident = &p.ident;
+                quote!(let _ = &#ident;)
+            });
+            quote! {
+                #(#others)*
+                let #l_request = self.runtime.stream_request(#l_op, #wire, #ident);
+            }
+        }
+        None => {
+            let writes = op.params.iter().map(|p| {
+                let (ident, wire) = (&p.ident, &p.wire_name.value);
+                quote! {
+                    ::indigo::__private::write_part(&mut #l_body, #wire, &#ident)?;
+                }
+            });
+            quote! {
+                #[allow(unused_mut)]
+                let mut #l_body = self.runtime.body(#l_op);
+                #(#writes)*
+                let #l_request = self.runtime.buffered_request(#l_op, #l_body.finish());
+            }
+        }
+    };
+    let send = if op.one_way.value {
+        quote! {
+            self.runtime.send_streamed(#l_request).await?;
+            let #l_value = ();
+        }
+    } else {
+        let returns_stream = op.returns_stream();
+        let read = match &op.output {
+            _ if returns_stream => quote!(self.runtime.read_stream(#l_op, #l_reply)?),
+            Output::Unit => quote!(self.runtime.read_unit(#l_op, #l_reply.message)?),
+            Output::Value(_) => {
+                let result = result_name(op);
+                quote!(self.runtime.read_result(#l_op, #l_reply.message, #result)?)
+            }
+            Output::Fallible {
+                ok: None, detail, ..
+            } => {
+                quote!(self.runtime.read_fallible_unit::<#detail>(#l_op, #l_reply.message)?)
+            }
+            Output::Fallible {
+                ok: Some(_),
+                detail,
+                ..
+            } => {
+                let result = result_name(op);
+                quote!(self.runtime.read_fallible_result::<_, #detail>(#l_op, #l_reply.message, #result)?)
+            }
+        };
+        quote! {
+            let #l_reply = self.runtime.call_streamed(#l_request, #returns_stream).await?;
+            let #l_value = #read;
+        }
+    };
+    quote! {
+        let #l_op = #op_ref;
+        #request
+        #send
+    }
+}
+
 fn docs(op: &Operation) -> TokenStream {
     let attrs = op.attrs.iter().filter(|a| a.path().is_ident("doc"));
     let wire = format!(
@@ -118,14 +197,30 @@ fn connect_fn(contract: &Contract, names: &Names) -> TokenStream {
         "Creates a client of the `{name}` service at `address` over `binding` without opening \
          it: [`open`](Self::open), or the first call, opens it."
     );
+    // A contract with stream operations uses streamed transfer for every call, so it needs a
+    // binding that can carry it (net.tcp with the binary encoding).
+    let (binding_bound, runtime_new, streamed_doc) = if contract.is_streamed() {
+        (
+            quote!(::indigo::__private::StreamedBinding),
+            quote!(new_streamed),
+            quote! {
+                ///
+                /// The contract has stream operations, so every call uses streamed transfer
+                /// (one connection per call, no session), as WCF's `TransferMode.Streamed`.
+            },
+        )
+    } else {
+        (quote!(::indigo::__private::Binding), quote!(new), quote!())
+    };
     quote! {
         #[doc = #new_doc]
+        #streamed_doc
         pub fn new<B>(binding: &B, address: &str) -> Self
         where
-            B: ::indigo::__private::Binding,
+            B: #binding_bound,
             #marker: ::indigo::__private::CarriedBy<B>,
         {
-            Self::from_runtime(::indigo::__private::ClientRuntime::new(
+            Self::from_runtime(::indigo::__private::ClientRuntime::#runtime_new(
                 <#marker as ::indigo::__private::Contract>::DESCRIPTION,
                 binding,
                 address,
@@ -144,7 +239,7 @@ fn connect_fn(contract: &Contract, names: &Names) -> TokenStream {
             ::core::result::Result<Self, ::indigo::__private::Error>,
         >
         where
-            B: ::indigo::__private::Binding,
+            B: #binding_bound,
             #marker: ::indigo::__private::CarriedBy<B>,
         {
             let client = Self::new(binding, address);

@@ -38,6 +38,7 @@ pub fn expand(contract: &Contract, names: &Names) -> TokenStream {
         .iter()
         .enumerate()
         .map(|(index, op)| decode_arm(names, index, op));
+    let streamed = streamed_decode(contract, names);
     let invoke_arms = contract
         .operations
         .iter()
@@ -68,6 +69,8 @@ pub fn expand(contract: &Contract, names: &Names) -> TokenStream {
                 }
             }
 
+            #streamed
+
             fn invoke(
                 #l_call: #call,
                 #l_guard: <Self::Cell as ::indigo::__private::InstanceCell<S>>::Guard,
@@ -85,6 +88,84 @@ pub fn expand(contract: &Contract, names: &Names) -> TokenStream {
     }
 }
 
+/// For contracts with stream operations: which operations take a stream, and how their calls
+/// are read from a streamed request (the head, plus the stream as the stream parameter).
+fn streamed_decode(contract: &Contract, names: &Names) -> TokenStream {
+    if !contract.is_streamed() {
+        return TokenStream::new();
+    }
+    let l_contract = super::local("contract");
+    let l_index = super::local("index");
+    let l_op = super::local("op");
+    let l_quotas = super::local("quotas");
+    let l_reader = super::local("reader");
+    let l_request = super::local("request");
+    let l_stream = super::local("stream");
+    let (call, marker) = (&names.call, &names.marker);
+    let indices: Vec<usize> = contract
+        .operations
+        .iter()
+        .enumerate()
+        .filter(|(_, op)| op.stream_param().is_some())
+        .map(|(index, _)| index)
+        .collect();
+    let takes = if indices.is_empty() {
+        quote!(false)
+    } else {
+        quote!(::core::matches!(#l_index, #(#indices)|*))
+    };
+    let arms = contract.operations.iter().enumerate().filter_map(|(index, op)| {
+        let stream_param = op.stream_param()?;
+        let variant = variant(op);
+        let op_ref = op_description(names, index);
+        let stream_ident = &stream_param.ident;
+        // Only the stream parameter is valid here; reading others keeps an invalid contract's
+        // expansion compiling, so its only error is the rule it breaks.
+        let reads = op
+            .params
+            .iter()
+            .filter(|p| p.ident != *stream_ident)
+            .map(|p| {
+                let (ident, wire) = (&p.ident, &p.wire_name.value);
+                quote! {
+                    let #ident = ::indigo::__private::read_param(#l_op, &mut #l_reader, #wire)?;
+                }
+            });
+        let fields = op.params.iter().map(|p| &p.ident);
+        Some(quote! {
+            #index => {
+                let #l_op = #op_ref;
+                #[allow(unused_mut, unused_variables)]
+                let mut #l_reader = ::indigo::__private::open_request(#l_contract, #l_op, #l_request, #l_quotas)?;
+                let #stream_ident = #l_stream;
+                #(#reads)*
+                ::core::result::Result::Ok(#call::#variant { #(#fields),* })
+            }
+        })
+    });
+    quote! {
+        fn takes_stream(#l_index: usize) -> bool {
+            #takes
+        }
+
+        fn decode_streamed(
+            #l_index: usize,
+            #l_request: &::indigo::__private::Message,
+            #l_stream: ::indigo::__private::ByteStream,
+            #l_quotas: &::indigo::__private::ReaderQuotas,
+        ) -> ::core::result::Result<#call, ::indigo::__private::Box<::indigo::__private::MessageFault>> {
+            let #l_contract = <#marker as ::indigo::__private::Contract>::DESCRIPTION;
+            match #l_index {
+                #(#arms)*
+                _ => {
+                    ::core::mem::drop(#l_stream);
+                    <Self as ::indigo::__private::Dispatch<S>>::decode(#l_index, #l_request, #l_quotas)
+                }
+            }
+        }
+    }
+}
+
 fn decode_arm(names: &Names, index: usize, op: &Operation) -> TokenStream {
     let l_contract = super::local("contract");
     let l_op = super::local("op");
@@ -94,6 +175,12 @@ fn decode_arm(names: &Names, index: usize, op: &Operation) -> TokenStream {
     let call = &names.call;
     let variant = variant(op);
     let op_ref = op_description(names, index);
+    if op.stream_param().is_some() {
+        // A stream comes only over streamed transfer; see `decode_streamed`.
+        return quote! {
+            #index => ::core::result::Result::Err(::indigo::__private::stream_expected(#op_ref)),
+        };
+    }
     let reads = op.params.iter().map(|p| {
         let (ident, wire) = (&p.ident, &p.wire_name.value);
         quote! {
@@ -141,6 +228,13 @@ fn invoke_arm(contract: &Contract, names: &Names, index: usize, op: &Operation) 
             #invocation;
             ::indigo::__private::reply_unit(#l_contract, #l_op)
         },
+        Output::Value(_) if op.returns_stream() => {
+            let result = result_name(op);
+            quote! {
+                let #l_value = #invocation;
+                ::indigo::__private::reply_stream(#l_contract, #l_op, #result, #l_value)
+            }
+        }
         Output::Value(_) => {
             let result = result_name(op);
             quote! {
@@ -157,6 +251,11 @@ fn invoke_arm(contract: &Contract, names: &Names, index: usize, op: &Operation) 
                 &format!("{}{}Fault", op.name.value, detail_name),
             );
             let on_ok = match ok {
+                // Invalid (a stream with a typed fault), expanded so that it still compiles.
+                Some(_) if op.returns_stream() => {
+                    let result = result_name(op);
+                    quote!(::indigo::__private::reply_stream(#l_contract, #l_op, #result, #l_value))
+                }
                 Some(_) => {
                     let result = result_name(op);
                     quote!(::indigo::__private::reply_value(#l_contract, #l_op, #result, &#l_value))

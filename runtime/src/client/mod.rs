@@ -10,6 +10,7 @@ use crate::encoding::MessageEncoder;
 use crate::error::{CallError, Error};
 use crate::message::{Body, BodyReader, BodyWriter, Message, XmlFragment};
 use crate::serialization::from_fragment;
+use crate::stream::{ByteStream, StreamedBinding, StreamedClient, StreamedMessage};
 use crate::transport::ClientTransport;
 use crate::{CommunicationState, Fault};
 use channel::ClientChannel;
@@ -45,6 +46,10 @@ pub struct ClientRuntime {
     opener: Opener,
     channel: OnceCell<ClientChannel>,
     open_failed: AtomicBool,
+    /// Set for contracts with stream operations: every call then goes over streamed transfer,
+    /// one connection per call, and `channel` stays unused.
+    /// An error when the binding cannot carry streamed calls, reported by every call.
+    streamed: Option<Result<StreamedClient, String>>,
 }
 
 impl Debug for ClientRuntime {
@@ -73,7 +78,39 @@ impl ClientRuntime {
             opener: Box::new(move || binding.connect(&target)),
             channel: OnceCell::new(),
             open_failed: AtomicBool::new(false),
+            streamed: None,
         }
+    }
+
+    /// A client of a contract with stream operations: all its calls use streamed transfer
+    /// (WCF's `TransferMode.Streamed`), each over a connection of its own, so none carries a
+    /// session. When the binding cannot carry streamed calls (a text encoder), opening and
+    /// every call fail with [`Error::Configuration`].
+    pub fn new_streamed<B: StreamedBinding>(
+        contract: &'static ContractDescription,
+        binding: &B,
+        address: &str,
+    ) -> Self {
+        let mut runtime = Self::new(contract, binding, address);
+        runtime.streamed = Some(StreamedClient::new(binding, address).map_err(|e| e.to_string()));
+        runtime
+    }
+
+    /// The streamed client, for contracts with stream operations.
+    fn streamed(&self) -> Option<Result<&StreamedClient, Error>> {
+        self.streamed.as_ref().map(|streamed| {
+            streamed
+                .as_ref()
+                .map_err(|why| Error::Configuration(why.clone()))
+        })
+    }
+
+    fn require_streamed(&self) -> Result<&StreamedClient, Error> {
+        self.streamed().unwrap_or_else(|| {
+            Err(Error::Configuration(
+                "a stream operation needs a client made with new_streamed".to_owned(),
+            ))
+        })
     }
 
     /// Creates and opens a client.
@@ -87,8 +124,12 @@ impl ClientRuntime {
         Ok(runtime)
     }
 
-    /// Opens the channel if it is not open yet.
+    /// Opens the channel if it is not open yet. A streamed client has no channel to open:
+    /// each call connects.
     pub async fn open(&self) -> Result<(), Error> {
+        if let Some(streamed) = self.streamed() {
+            return streamed.map(drop);
+        }
         self.channel().await.map(drop)
     }
 
@@ -158,6 +199,10 @@ impl ClientRuntime {
 
     /// Sends a one-way operation.
     pub async fn send(&self, op: &OperationDescription, body: XmlFragment) -> Result<(), Error> {
+        if let Some(streamed) = self.streamed() {
+            let request = StreamedMessage::buffered(self.message(op, body));
+            return streamed?.send_one_way(request).await;
+        }
         self.channel().await?.send(self.message(op, body)).await
     }
 
@@ -167,7 +212,67 @@ impl ClientRuntime {
         op: &OperationDescription,
         body: XmlFragment,
     ) -> Result<Message, Error> {
+        if let Some(streamed) = self.streamed() {
+            let request = StreamedMessage::buffered(self.message(op, body));
+            return Ok(streamed?.call(request, false).await?.message);
+        }
         self.channel().await?.request(self.message(op, body)).await
+    }
+
+    /// The request of an operation whose only parameter, `part`, is a stream.
+    pub fn stream_request(
+        &self,
+        op: &OperationDescription,
+        part: &str,
+        stream: ByteStream,
+    ) -> StreamedMessage {
+        StreamedMessage::with_stream(
+            self.encoder.message_version(),
+            op.action,
+            op.name,
+            self.contract.namespace,
+            part,
+            stream,
+        )
+    }
+
+    /// The request of an operation with buffered parameters, for a streamed call.
+    pub fn buffered_request(
+        &self,
+        op: &OperationDescription,
+        body: XmlFragment,
+    ) -> StreamedMessage {
+        StreamedMessage::buffered(self.message(op, body))
+    }
+
+    /// Sends a streamed call; `reply_has_stream` when the operation returns a stream.
+    pub async fn call_streamed(
+        &self,
+        request: StreamedMessage,
+        reply_has_stream: bool,
+    ) -> Result<StreamedMessage, Error> {
+        self.require_streamed()?
+            .call(request, reply_has_stream)
+            .await
+    }
+
+    /// Sends a one-way streamed call.
+    pub async fn send_streamed(&self, request: StreamedMessage) -> Result<(), Error> {
+        self.require_streamed()?.send_one_way(request).await
+    }
+
+    /// The stream `{Op}Response/{result}` of a streamed reply. A fault becomes
+    /// [`Error::Fault`].
+    pub fn read_stream(
+        &self,
+        op: &OperationDescription,
+        reply: StreamedMessage,
+    ) -> Result<ByteStream, Error> {
+        let quotas = self.encoder.reader_quotas();
+        self.open_reply(op, &reply.message, &quotas)?;
+        reply
+            .stream
+            .ok_or_else(|| Error::Protocol(format!("the reply to {} carries no stream", op.name)))
     }
 
     /// Checks a reply to `op` and opens its `{Op}Response` wrapper. An untyped fault becomes

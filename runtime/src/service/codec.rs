@@ -139,3 +139,45 @@ pub fn access_violation(op: &'static OperationDescription) -> Reply {
         &"an exclusive operation was given shared access",
     )
 }
+
+/// The reply of an operation that returns a stream: `{Op}Response/{result_name}` with the
+/// stream as the part's content.
+pub fn reply_stream(
+    contract: &ContractDescription,
+    op: &'static OperationDescription,
+    result_name: &str,
+    stream: crate::ByteStream,
+) -> Reply {
+    let mut body = BodyWriter::new(
+        &format!("{}Response", op.name),
+        contract.namespace,
+        contract.data_namespace,
+    );
+    match body.part(result_name, "") {
+        Ok(()) => Reply::Stream {
+            action: op.reply_action,
+            body: body.finish(),
+            stream,
+        },
+        Err(e) => internal_error(op, "cannot write the reply", &e),
+    }
+}
+
+/// The answer to a request for an operation that takes a stream, when it arrives buffered:
+/// such operations are served on streamed endpoints only.
+pub fn stream_expected(op: &'static OperationDescription) -> Box<MessageFault> {
+    Box::new(MessageFault::deserialization_failed(format!(
+        "operation {} takes a stream: call it over a streamed endpoint",
+        op.name
+    )))
+}
+
+/// Opens a streamed request's `{Op}` wrapper (its stream part is empty in the head).
+pub fn open_streamed_request(
+    contract: &ContractDescription,
+    op: &'static OperationDescription,
+    request: &Message,
+    quotas: &ReaderQuotas,
+) -> Result<(), Box<MessageFault>> {
+    open_request(contract, op, request, quotas).map(drop)
+}

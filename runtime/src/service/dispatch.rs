@@ -17,6 +17,15 @@ pub enum Reply {
         /// The `{Op}Response` element.
         body: XmlFragment,
     },
+    /// A reply whose `{Op}Result` is a stream (streamed endpoints only).
+    Stream {
+        /// The reply action.
+        action: &'static str,
+        /// The `{Op}Response` element with the result part empty.
+        body: XmlFragment,
+        /// The result's content.
+        stream: crate::ByteStream,
+    },
     /// A fault with its action.
     Fault {
         /// The fault action.
@@ -41,6 +50,25 @@ pub trait Dispatch<S: Send + 'static>: Contract {
         request: &Message,
         quotas: &ReaderQuotas,
     ) -> Result<Self::Call, Box<MessageFault>>;
+
+    /// Whether operation `index` takes a stream (its only parameter is a `ByteStream`).
+    fn takes_stream(index: usize) -> bool {
+        let _ = index;
+        false
+    }
+
+    /// Reads the call of operation `index` from a streamed request: `request` is its head
+    /// (the stream part empty), `stream` the part's content. The default serves contracts
+    /// without stream parameters.
+    fn decode_streamed(
+        index: usize,
+        request: &Message,
+        stream: crate::ByteStream,
+        quotas: &ReaderQuotas,
+    ) -> Result<Self::Call, Box<MessageFault>> {
+        drop(stream);
+        Self::decode(index, request, quotas)
+    }
 
     /// Runs the call on the instance behind `guard`.
     fn invoke(

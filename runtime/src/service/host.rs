@@ -61,6 +61,11 @@ impl<C: Dispatch<S>, S: Send + 'static> Service<C, S> {
     pub fn instance_context_mode(&self) -> InstanceContextMode {
         self.instances.mode()
     }
+
+    /// Where the instances come from, for hosts outside this module (streamed endpoints).
+    pub(crate) fn into_instances(self) -> InstanceSource<C, S> {
+        self.instances
+    }
 }
 
 type ListenFuture = BoxFuture<'static, Result<ServerTransport, Error>>;

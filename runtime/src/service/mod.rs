@@ -7,6 +7,7 @@ mod host;
 mod instance;
 mod request;
 mod session;
+mod streamed;
 mod throttle;
 
 pub use dispatch::{Dispatch, Reply};
@@ -15,4 +16,5 @@ pub use instance::{
     ExclusiveCell, ExclusiveGuard, InstanceCell, InstanceContextMode, InstanceGuard, SharedCell,
     SharedGuard,
 };
+pub(crate) use streamed::streamed_dispatcher;
 pub use throttle::ServiceThrottle;

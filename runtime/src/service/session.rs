@@ -88,6 +88,12 @@ pub(crate) fn reply_message(
         Reply::None => return None,
         Reply::Body { action, body } => (action.to_owned(), Body::Payload(body)),
         Reply::Fault { action, fault } => (action, Body::Fault(fault)),
+        Reply::Stream { .. } => {
+            // Only a streamed endpoint can send a stream; a buffered one reports the mismatch.
+            error!("an operation returned a stream on a buffered endpoint");
+            let fault = MessageFault::internal_service_fault();
+            (fault.default_action().to_owned(), Body::Fault(fault))
+        }
     };
     let mut message = Message::new(version, action, body);
     message.headers.relates_to = request_id.map(str::to_owned);

@@ -48,6 +48,16 @@ impl UnsizedWriter {
             .map_err(|e| io_error(&e))
     }
 
+    /// Sends End with no envelope (the answer to a one-way request) and half-closes the
+    /// socket.
+    pub async fn end(mut self) -> Result<(), TransportError> {
+        let mut end = Vec::with_capacity(1);
+        // End has no payload, so encoding cannot fail.
+        let _ = framing::encode(&Record::End, &mut end);
+        self.half.write_all(&end).await.map_err(|e| io_error(&e))?;
+        self.half.shutdown().await.map_err(|e| io_error(&e))
+    }
+
     /// Ends the envelope (terminator `0x00`), sends End and half-closes the socket.
     pub async fn finish(mut self) -> Result<(), TransportError> {
         let mut tail = Vec::with_capacity(3);
