@@ -59,6 +59,11 @@ pub struct ChildReport {
     pub call_secs: f64,
     pub rss_before_kib: u64,
     pub rss_after_kib: u64,
+    pub connect_p50_ms: f64,
+    pub connect_p99_ms: f64,
+    pub connect_max_ms: f64,
+    /// Sessions whose set-up took 1 s or more.
+    pub connect_slow: usize,
 }
 
 /// Scenario 5's figures.
@@ -193,6 +198,10 @@ fn parse_report(line: &str) -> Option<ChildReport> {
             "call_secs" => report.call_secs = value.parse().ok()?,
             "rss_before_kib" => report.rss_before_kib = value.parse().ok()?,
             "rss_after_kib" => report.rss_after_kib = value.parse().ok()?,
+            "connect_p50_ms" => report.connect_p50_ms = value.parse().ok()?,
+            "connect_p99_ms" => report.connect_p99_ms = value.parse().ok()?,
+            "connect_max_ms" => report.connect_max_ms = value.parse().ok()?,
+            "connect_slow" => report.connect_slow = value.parse().ok()?,
             _ => {}
         }
     }
@@ -215,14 +224,16 @@ pub fn child_main(args: &[String]) -> ! {
         let binding = binding(sessions);
         let rss_before = rss_kib().unwrap_or(0);
         let started = Instant::now();
-        let results: Vec<Result<EchoClient, String>> = futures::stream::iter(0..sessions)
+        let results: Vec<(Result<EchoClient, String>, Duration)> = futures::stream::iter(0..sessions)
             .map(|_| {
                 let binding = binding.clone();
                 let address = address.clone();
                 async move {
-                    EchoClient::connect(&binding, &address)
+                    let began = Instant::now();
+                    let client = EchoClient::connect(&binding, &address)
                         .await
-                        .map_err(|e| e.to_string())
+                        .map_err(|e| e.to_string());
+                    (client, began.elapsed())
                 }
             })
             .buffer_unordered(concurrency)
@@ -232,7 +243,16 @@ pub fn child_main(args: &[String]) -> ! {
         let mut clients = Vec::with_capacity(sessions);
         let mut first_error = String::new();
         let mut failed = 0;
-        for result in results {
+        let mut latencies: Vec<Duration> = results.iter().map(|(_, took)| *took).collect();
+        latencies.sort_unstable();
+        let slow = latencies.iter().filter(|d| **d >= Duration::from_secs(1)).count();
+        let pick = |p: f64| {
+            latencies
+                .get(((latencies.len() as f64 * p) as usize).min(latencies.len().saturating_sub(1)))
+                .map_or(0.0, |d| d.as_secs_f64() * 1000.0)
+        };
+        let (p50_ms, p99_ms, max_ms) = (pick(0.5), pick(0.99), pick(1.0));
+        for (result, _) in results {
             match result {
                 Ok(client) => clients.push(client),
                 Err(e) => {
@@ -264,7 +284,8 @@ pub fn child_main(args: &[String]) -> ! {
         let rss_after = rss_kib().unwrap_or(0);
         let mut line = format!(
             "ready opened={} failed={failed} connect_secs={connect_secs:.3} call_secs={call_secs:.3} \
-             rss_before_kib={rss_before} rss_after_kib={rss_after}",
+             rss_before_kib={rss_before} rss_after_kib={rss_after} connect_p50_ms={p50_ms:.1} \
+             connect_p99_ms={p99_ms:.1} connect_max_ms={max_ms:.1} connect_slow={slow}",
             clients.len()
         );
         if !first_error.is_empty() {

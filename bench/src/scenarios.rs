@@ -386,7 +386,8 @@ pub fn table5(result: &Result<IdleResult, String>, sessions: usize) -> String {
                 out,
                 "\nScenario 5 details: {} sessions opened {} at a time; {} failures{}. Server process VmRSS {} KiB before, \
                  {} KiB right after, {} KiB 2 s later (per session uses the last); client process VmRSS {} KiB before, {} KiB after. \
-                 Set-up took {:.2} s, the first calls {:.2} s.",
+                 Set-up took {:.2} s, the first calls {:.2} s. Set-up time per session: p50 {:.1} ms, p99 {:.1} ms, \
+                 max {:.1} ms; {} sessions took 1 s or more.",
                 r.child.opened,
                 r.concurrency,
                 r.child.failed,
@@ -402,6 +403,10 @@ pub fn table5(result: &Result<IdleResult, String>, sessions: usize) -> String {
                 r.child.rss_after_kib,
                 r.child.connect_secs,
                 r.child.call_secs,
+                r.child.connect_p50_ms,
+                r.child.connect_p99_ms,
+                r.child.connect_max_ms,
+                r.child.connect_slow,
             );
         }
         Err(e) => {
