@@ -125,6 +125,9 @@ pub struct Listener<T> {
     pending: VecDeque<SessionKey>,
     closed: VecDeque<SessionKey>,
     ready: BTreeSet<SessionKey>,
+    /// Each drained session's next deadline, ordered: the timer index.
+    timers: BTreeSet<(Timestamp, SessionKey)>,
+    armed: HashMap<SessionKey, Timestamp>,
     next_key: u64,
     new_id: IdGenerator,
     tokens: u32,
@@ -155,6 +158,8 @@ impl<T: Clone> Listener<T> {
             pending: VecDeque::new(),
             closed: VecDeque::new(),
             ready: BTreeSet::new(),
+            timers: BTreeSet::new(),
+            armed: HashMap::new(),
             next_key: 0,
             new_id,
             refilled_at: Timestamp::ZERO,
@@ -397,20 +402,48 @@ impl<T: Clone> Listener<T> {
         Dispatch::Created(key)
     }
 
-    /// The earliest time a session has timer work (a scan over live sessions).
+    /// The earliest time a session has timer work. Sessions touched since their actions were
+    /// last drained are asked directly; the others' deadlines come from the timer index, so
+    /// this costs O(touched + log n), not a scan of every session.
     pub fn poll_timeout(&self) -> Option<Timestamp> {
-        self.sessions
-            .values()
-            .fold(None, |t, e| earliest(t, e.session.poll_timeout()))
+        let indexed = self.timers.first().map(|(t, _)| *t);
+        self.ready
+            .iter()
+            .filter_map(|k| self.sessions.get(k))
+            .fold(indexed, |t, e| earliest(t, e.session.poll_timeout()))
     }
 
-    /// Runs the due timers of every session.
+    /// Runs the due timers.
     pub fn handle_timeout(&mut self, now: Timestamp) {
-        for (key, entry) in &mut self.sessions {
-            if entry.session.poll_timeout().is_some_and(|t| t <= now) {
-                entry.session.handle_timeout(now);
-                self.ready.insert(*key);
+        let mut due: Vec<SessionKey> = self
+            .timers
+            .iter()
+            .take_while(|(t, _)| *t <= now)
+            .map(|(_, k)| *k)
+            .collect();
+        due.extend(self.ready.iter().copied());
+        for key in due {
+            if let Some(entry) = self.sessions.get_mut(&key) {
+                if entry.session.poll_timeout().is_some_and(|t| t <= now) {
+                    entry.session.handle_timeout(now);
+                    self.ready.insert(key);
+                }
             }
+        }
+    }
+
+    /// Re-files a session's deadline in the timer index (after its actions were drained).
+    fn rearm(&mut self, key: SessionKey) {
+        if let Some(old) = self.armed.remove(&key) {
+            self.timers.remove(&(old, key));
+        }
+        if let Some(at) = self
+            .sessions
+            .get(&key)
+            .and_then(|e| e.session.poll_timeout())
+        {
+            self.timers.insert((at, key));
+            self.armed.insert(key, at);
         }
     }
 
@@ -425,6 +458,7 @@ impl<T: Clone> Listener<T> {
                 return Some((key, action));
             }
             self.ready.remove(&key);
+            self.rearm(key);
             self.reap(key);
         }
         None
@@ -460,6 +494,9 @@ impl<T: Clone> Listener<T> {
         self.pending.retain(|k| *k != key);
         self.closed.retain(|k| *k != key);
         self.ready.remove(&key);
+        if let Some(at) = self.armed.remove(&key) {
+            self.timers.remove(&(at, key));
+        }
     }
 }
 
