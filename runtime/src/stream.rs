@@ -148,17 +148,32 @@ pub async fn write_message(
         Some(mut stream) => {
             let head_len = stream_head_len(&encoded)?;
             writer.write_chunk(&encoded[..head_len]).await?;
+            // Every Bytes record but the last holds a multiple of 3 bytes: readers that turn
+            // each record into base64 and join the pieces (Mono's) would otherwise find
+            // padding in the middle.
             let mut chunk = vec![0u8; 5 + STREAM_CHUNK_SIZE];
+            let mut filled = 0;
             loop {
                 let read = stream
-                    .read(&mut chunk[5..])
+                    .read(&mut chunk[5 + filled..])
                     .await
                     .map_err(|e| Error::Protocol(format!("reading the stream to send: {e}")))?;
+                filled += read;
+                let whole = if read == 0 {
+                    filled
+                } else {
+                    filled - filled % 3
+                };
+                if whole > 0 {
+                    let header = bytes_record_header(whole).map_err(XmlError::from)?;
+                    chunk[..5].copy_from_slice(&header);
+                    writer.write_chunk(&chunk[..5 + whole]).await?;
+                    chunk.copy_within(5 + whole..5 + filled, 5);
+                    filled -= whole;
+                }
                 if read == 0 {
                     break;
                 }
-                chunk[..5].copy_from_slice(&bytes_record_header(read).map_err(XmlError::from)?);
-                writer.write_chunk(&chunk[..5 + read]).await?;
             }
             writer.write_chunk(&STREAM_TAIL).await?;
         }
@@ -365,9 +380,10 @@ impl StreamedClient {
     /// `reply_has_stream`: whether the operation returns a stream (a fault never does).
     pub async fn call(
         &self,
-        request: StreamedMessage,
+        mut request: StreamedMessage,
         reply_has_stream: bool,
     ) -> Result<StreamedMessage, Error> {
+        self.address_request(&mut request.message);
         let (writer, reader) = tcp::connect_streamed(&self.address, &self.options).await?;
         // The reply may start before the request is complete (a fault), so both run at once.
         let send = write_message(writer, &*self.encoder, request);
@@ -379,7 +395,8 @@ impl StreamedClient {
     }
 
     /// Sends a one-way request: the service answers with End and no envelope.
-    pub async fn send_one_way(&self, request: StreamedMessage) -> Result<(), Error> {
+    pub async fn send_one_way(&self, mut request: StreamedMessage) -> Result<(), Error> {
+        self.address_request(&mut request.message);
         let (writer, mut reader) = tcp::connect_streamed(&self.address, &self.options).await?;
         write_message(writer, &*self.encoder, request).await?;
         match reader.next_piece().await {
@@ -389,6 +406,14 @@ impl StreamedClient {
             )),
             Err(error) => Err(error.into()),
         }
+    }
+
+    /// The addressing headers of a request, as the buffered client sends them (a WCF service
+    /// needs `To`; Mono's also wants a MessageID and ReplyTo).
+    fn address_request(&self, message: &mut Message) {
+        message.headers.to = Some(self.address.clone());
+        message.headers.message_id = Some(crate::message::new_message_id());
+        message.headers.reply_to = Some(crate::message::ns::WSA10_ANONYMOUS.to_owned());
     }
 
     /// The client's timeouts.

@@ -10,11 +10,15 @@
 //     the 2,048-byte MaxSessionSize within one session. Mono puts only parameter and result
 //     names there ("v", "EndResult"), which keeps its own tables tiny;
 //   * IEcho (http://example.org/echo/, sessionless) over HTTP, SOAP 1.1 ("basic-http") or
-//     SOAP 1.2 + WS-Addressing 1.0 ("soap12-http").
+//     SOAP 1.2 + WS-Addressing 1.0 ("soap12-http");
+//   * IFiles (http://example.org/files, sessionless) over NetTcpBinding(SecurityMode.None) with
+//     TransferMode.Streamed (binding "tcp-streamed"): Upload(Stream) and Download(long) -> Stream
+//     with --size bytes (default 32 MiB) of a generated pattern, checked by a running digest on
+//     both sides, so neither holds the payload.
 //
 // Usage:
 //   mono CalculatorPeer.exe server --binding B --address URL [--listen URL] [--seconds N]
-//   mono CalculatorPeer.exe client --binding B --address URL [--via URL]
+//   mono CalculatorPeer.exe client --binding B --address URL [--via URL] [--size BYTES]
 //
 // --listen makes the service accept messages addressed (To) to --address while listening at
 // another URL, e.g. behind a logging proxy that sits on --address. --via makes the client
@@ -33,6 +37,7 @@
 
 using System;
 using System.Globalization;
+using System.IO;
 using System.Runtime.Serialization;
 using System.ServiceModel;
 using System.ServiceModel.Channels;
@@ -41,6 +46,92 @@ using System.Threading;
 
 namespace IndigoInterop
 {
+    [ServiceContract(Name = "IFiles", Namespace = "http://example.org/files")]
+    public interface IFiles
+    {
+        [OperationContract]
+        string Upload(Stream data);
+
+        [OperationContract]
+        Stream Download(long size);
+    }
+
+    public class FilesService : IFiles
+    {
+        public string Upload(Stream data)
+        {
+            string digest = Pattern.Digest(data);
+            Peer.Line("CALL - Upload " + digest);
+            return digest;
+        }
+
+        public Stream Download(long size)
+        {
+            Peer.Line("CALL - Download " + size.ToString(CultureInfo.InvariantCulture));
+            return new Pattern(size);
+        }
+    }
+
+    // The bytes Indigo's streamed tests use: xorshift64 words, little-endian, made as they are
+    // read. Digest is "len:sum" with sum = rotl(sum, 5) ^ byte over every byte.
+    public class Pattern : Stream
+    {
+        long remaining;
+        ulong state = 0x9E3779B97F4A7C15UL;
+        readonly byte[] word = new byte[8];
+        int used = 8;
+
+        public Pattern(long size) { remaining = size; }
+
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            int n = (int)Math.Min(count, remaining);
+            for (int i = 0; i < n; i++)
+            {
+                if (used == 8)
+                {
+                    ulong x = state;
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    state = x;
+                    for (int k = 0; k < 8; k++) word[k] = (byte)(x >> (8 * k));
+                    used = 0;
+                }
+                buffer[offset + i] = word[used++];
+            }
+            remaining -= n;
+            return n;
+        }
+
+        public static string Digest(Stream stream)
+        {
+            var buffer = new byte[65536];
+            ulong len = 0, sum = 0;
+            int read;
+            while ((read = stream.Read(buffer, 0, buffer.Length)) > 0)
+            {
+                for (int i = 0; i < read; i++) sum = ((sum << 5) | (sum >> 59)) ^ buffer[i];
+                len += (ulong)read;
+            }
+            return len.ToString(CultureInfo.InvariantCulture) + ":" + sum.ToString(CultureInfo.InvariantCulture);
+        }
+
+        public override bool CanRead { get { return true; } }
+        public override bool CanSeek { get { return false; } }
+        public override bool CanWrite { get { return false; } }
+        public override long Length { get { throw new NotSupportedException(); } }
+        public override long Position
+        {
+            get { throw new NotSupportedException(); }
+            set { throw new NotSupportedException(); }
+        }
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) { throw new NotSupportedException(); }
+        public override void SetLength(long value) { throw new NotSupportedException(); }
+        public override void Write(byte[] buffer, int offset, int count) { throw new NotSupportedException(); }
+    }
+
     [ServiceContract(Name = "ICalculatorSession", Namespace = "http://tempuri.org/",
         SessionMode = SessionMode.Required)]
     public interface ICalculatorSession
@@ -241,8 +332,8 @@ namespace IndigoInterop
         {
             Console.Error.WriteLine(why);
             Console.Error.WriteLine("usage: CalculatorPeer.exe server --binding B --address URL [--listen URL] [--seconds N]");
-            Console.Error.WriteLine("       CalculatorPeer.exe client --binding B --address URL [--via URL]");
-            Console.Error.WriteLine("bindings: tcp-text | tcp-binary | tcp-binary-names | basic-http | soap12-http");
+            Console.Error.WriteLine("       CalculatorPeer.exe client --binding B --address URL [--via URL] [--size BYTES]");
+            Console.Error.WriteLine("bindings: tcp-text | tcp-binary | tcp-binary-names | tcp-streamed | basic-http | soap12-http");
             return 2;
         }
 
@@ -260,6 +351,7 @@ namespace IndigoInterop
             if (args.Length < 1) return Usage("missing mode");
             string mode = args[0], bindingName = null, address = null, via = null, listen = null;
             int seconds = 120;
+            long size = 32L << 20;
             for (int i = 1; i < args.Length; i++)
             {
                 string value = i + 1 < args.Length ? args[i + 1] : null;
@@ -275,6 +367,12 @@ namespace IndigoInterop
                             return Usage("bad --seconds");
                         i++;
                         break;
+                    case "--size":
+                        if (value == null || !long.TryParse(value, NumberStyles.Integer,
+                                CultureInfo.InvariantCulture, out size))
+                            return Usage("bad --size");
+                        i++;
+                        break;
                     default: return Usage("unknown argument " + args[i]);
                 }
             }
@@ -284,13 +382,15 @@ namespace IndigoInterop
             {
                 Binding binding = MakeBinding(bindingName, mode == "server");
                 string contract = bindingName == "tcp-text" || bindingName == "tcp-binary" ? "calculator"
-                    : bindingName == "tcp-binary-names" ? "names" : "echo";
+                    : bindingName == "tcp-binary-names" ? "names"
+                    : bindingName == "tcp-streamed" ? "files" : "echo";
                 switch (mode)
                 {
                     case "server": return Serve(binding, contract, address, listen, seconds);
                     case "client":
                         if (contract == "calculator") RunCalculatorClient(binding, address, via);
                         else if (contract == "names") RunLongNamesClient(binding, address, via);
+                        else if (contract == "files") RunFilesClient(binding, address, via, size);
                         else RunEchoClient(binding, address, via);
                         Line("DONE");
                         return 0;
@@ -320,6 +420,21 @@ namespace IndigoInterop
                     // WCF's default net.tcp encoding: binary XML, msbinsession1 (KnownEncoding 0x08).
                     binding = new NetTcpBinding(SecurityMode.None);
                     break;
+                case "tcp-streamed":
+                    // Singleton framing mode (0x01) with msbin1 (0x07); WCF applies
+                    // MaxReceivedMessageSize to streamed messages too, so raise it.
+                    // Mono reads a Stream part through its XML reader's string content, so its
+                    // quotas must allow the whole payload (Mono buffers it; Indigo does not).
+                    var streamed = new NetTcpBinding(SecurityMode.None)
+                    {
+                        TransferMode = TransferMode.Streamed,
+                        MaxReceivedMessageSize = 1L << 30,
+                    };
+                    streamed.ReaderQuotas.MaxStringContentLength = int.MaxValue;
+                    streamed.ReaderQuotas.MaxArrayLength = int.MaxValue;
+                    streamed.ReaderQuotas.MaxBytesPerRead = int.MaxValue;
+                    binding = streamed;
+                    break;
                 case "basic-http":
                     // Exact: listen on the address's host (127.0.0.1) only, not on 0.0.0.0.
                     binding = new BasicHttpBinding { HostNameComparisonMode = HostNameComparisonMode.Exact };
@@ -330,13 +445,19 @@ namespace IndigoInterop
                         new HttpTransportBindingElement { HostNameComparisonMode = HostNameComparisonMode.Exact });
                     break;
                 default:
-                    throw new ArgumentException("unknown binding " + name + " (tcp-text | tcp-binary | tcp-binary-names | basic-http | soap12-http)");
+                    throw new ArgumentException("unknown binding " + name + " (tcp-text | tcp-binary | tcp-binary-names | tcp-streamed | basic-http | soap12-http)");
             }
             binding.OpenTimeout = ShortTimeout;
             binding.CloseTimeout = ShortTimeout;
             binding.SendTimeout = ShortTimeout;
             // On a service, ReceiveTimeout is how long a session may idle.
             binding.ReceiveTimeout = server ? TimeSpan.FromSeconds(60) : ShortTimeout;
+            if (name == "tcp-streamed")
+            {
+                // A streamed call's timeouts cover the whole transfer.
+                binding.SendTimeout = TimeSpan.FromSeconds(120);
+                binding.ReceiveTimeout = TimeSpan.FromSeconds(120);
+            }
             return binding;
         }
 
@@ -344,9 +465,11 @@ namespace IndigoInterop
         {
             ServiceHost host = which == "calculator" ? new ServiceHost(typeof(CalculatorService))
                 : which == "names" ? new ServiceHost(typeof(LongNamesService))
+                : which == "files" ? new ServiceHost(typeof(FilesService))
                 : new ServiceHost(new EchoService());
             Type contract = which == "calculator" ? typeof(ICalculatorSession)
-                : which == "names" ? typeof(ILongNames) : typeof(IEcho);
+                : which == "names" ? typeof(ILongNames)
+                : which == "files" ? typeof(IFiles) : typeof(IEcho);
             if (listen == null) host.AddServiceEndpoint(contract, binding, address);
             else host.AddServiceEndpoint(contract, binding, address, new Uri(listen));
             host.Open();
@@ -426,6 +549,21 @@ namespace IndigoInterop
             names.Step01("again");
             Line("RESULT End " + names.End());
             CloseChannel(names);
+            factory.Close();
+        }
+
+        // One upload and one download of `size` bytes; each call is a connection of its own.
+        static void RunFilesClient(Binding binding, string address, string via, long size)
+        {
+            var factory = new ChannelFactory<IFiles>(binding);
+            factory.Open();
+            IFiles files = Open(factory, address, via);
+            Line("RESULT Upload " + files.Upload(new Pattern(size)));
+            // Mono's listener needs a moment before it takes the next connection.
+            Thread.Sleep(300);
+            using (Stream download = files.Download(size))
+                Line("RESULT Download " + Pattern.Digest(download));
+            CloseChannel(files);
             factory.Close();
         }
 

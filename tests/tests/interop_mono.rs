@@ -2,8 +2,9 @@
 //!
 //! The peer is `tests/interop/CalculatorPeer.cs` (built once per test process with
 //! `tests/interop/build.sh`). It hosts or calls the calculator session contract over net.tcp
-//! with text encoding (`tcp-text`) and a sessionless echo contract over HTTP, SOAP 1.1
-//! (`basic-http`) or SOAP 1.2 + WS-Addressing 1.0 (`soap12-http`). What Mono puts on the wire is
+//! with text encoding (`tcp-text`), a sessionless echo contract over HTTP, SOAP 1.1
+//! (`basic-http`) or SOAP 1.2 + WS-Addressing 1.0 (`soap12-http`), and a streamed upload and
+//! download over `NetTcpBinding` with `TransferMode.Streamed` (`tcp-streamed`). What Mono puts on the wire is
 //! summarized in `tests/interop/WIRE-NOTES.md`.
 //!
 //! Needs `mono` and `mcs` (Debian: `mono-mcs mono-runtime libmono-system-servicemodel4.0a-cil`).
@@ -854,4 +855,181 @@ async fn indigo_client_calls_mono_echo_over_soap12_http() {
         .with_open_timeout(CALL_TIMEOUT)
         .with_send_timeout(CALL_TIMEOUT);
     indigo_client_against_mono_echo(binding, "soap12-http").await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Streamed transfer over net.tcp (singleton mode, msbin1): a large upload and download each
+// way, content checked by a running digest on both sides (the peer's `Pattern`).
+
+mod files {
+    use indigo::ByteStream;
+    use std::io;
+    use std::pin::Pin;
+    use std::task::{Context, Poll};
+    use tokio::io::{AsyncRead, AsyncReadExt, ReadBuf};
+
+    /// The Mono peer's `IFiles`: `string Upload(Stream data)`, `Stream Download(long size)`.
+    #[indigo::service_contract(name = "IFiles", namespace = "http://example.org/files")]
+    pub trait Files {
+        #[operation]
+        async fn upload(&self, data: ByteStream) -> String;
+        #[operation]
+        async fn download(&self, size: i64) -> ByteStream;
+    }
+
+    pub struct FilesService;
+
+    impl Files for FilesService {
+        async fn upload(&self, data: ByteStream) -> String {
+            digest(data).await.expect("read the upload")
+        }
+
+        async fn download(&self, size: i64) -> ByteStream {
+            ByteStream::new(Pattern::new(u64::try_from(size).unwrap_or(0)))
+        }
+    }
+
+    /// The peer's pattern: xorshift64 words, little-endian, generated as they are read.
+    pub struct Pattern {
+        remaining: u64,
+        state: u64,
+        word: [u8; 8],
+        used: usize,
+    }
+
+    impl Pattern {
+        pub fn new(size: u64) -> Self {
+            Pattern {
+                remaining: size,
+                state: 0x9E37_79B9_7F4A_7C15,
+                word: [0; 8],
+                used: 8,
+            }
+        }
+    }
+
+    impl AsyncRead for Pattern {
+        fn poll_read(
+            mut self: Pin<&mut Self>,
+            _cx: &mut Context<'_>,
+            buf: &mut ReadBuf<'_>,
+        ) -> Poll<io::Result<()>> {
+            let n = usize::try_from(self.remaining)
+                .unwrap_or(usize::MAX)
+                .min(buf.remaining());
+            let mut out = Vec::with_capacity(n);
+            while out.len() < n {
+                if self.used == 8 {
+                    let mut x = self.state;
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    self.state = x;
+                    self.word = x.to_le_bytes();
+                    self.used = 0;
+                }
+                let take = (8 - self.used).min(n - out.len());
+                let used = self.used;
+                out.extend_from_slice(&self.word[used..used + take]);
+                self.used += take;
+            }
+            buf.put_slice(&out);
+            self.remaining -= n as u64;
+            Poll::Ready(Ok(()))
+        }
+    }
+
+    /// `len:sum`, with sum = rotl(sum, 5) ^ byte over every byte, as the peer prints it.
+    pub async fn digest(mut stream: impl AsyncRead + Unpin) -> io::Result<String> {
+        let mut buf = vec![0u8; 64 * 1024];
+        let (mut len, mut sum) = (0u64, 0u64);
+        loop {
+            let read = stream.read(&mut buf).await?;
+            if read == 0 {
+                return Ok(format!("{len}:{sum}"));
+            }
+            for &byte in &buf[..read] {
+                sum = sum.rotate_left(5) ^ u64::from(byte);
+            }
+            len += read as u64;
+        }
+    }
+}
+
+/// The payload each way: large enough to be many chunks, small enough for Mono, which reads a
+/// stream part into one string.
+const STREAMED_SIZE: u64 = 32 << 20;
+
+fn streamed_binding() -> NetTcpBinding {
+    NetTcpBinding::new()
+        .with_max_received_message_size(1 << 30)
+        .with_open_timeout(CALL_TIMEOUT)
+}
+
+fn files_address() -> String {
+    format!("net.tcp://127.0.0.1:{}/files", mono::free_port())
+}
+
+#[tokio::test]
+async fn mono_client_streams_to_and_from_indigo_over_net_tcp() {
+    let Some(exe) = mono::peer_exe() else { return };
+    let _turn = mono::one_at_a_time().await;
+    let expected = files::digest(files::Pattern::new(STREAMED_SIZE))
+        .await
+        .unwrap();
+    let address = files_address();
+    let host = indigo::stream::StreamedHost::serve(
+        files::FilesContract::single(files::FilesService),
+        &streamed_binding(),
+        &address,
+    )
+    .await
+    .expect("open the streamed host");
+    let size = STREAMED_SIZE.to_string();
+    let client = MonoPeer::spawn(
+        &exe,
+        &[
+            "client",
+            "--binding",
+            "tcp-streamed",
+            "--address",
+            &address,
+            "--size",
+            &size,
+        ],
+    )
+    .finish()
+    .await;
+    client.assert_success();
+    assert_eq!(
+        client.results(),
+        [format!("Upload {expected}"), format!("Download {expected}")],
+        "{client}"
+    );
+    drop(host);
+}
+
+#[tokio::test]
+async fn indigo_client_streams_to_and_from_mono_over_net_tcp() {
+    let Some(exe) = mono::peer_exe() else { return };
+    let _turn = mono::one_at_a_time().await;
+    let expected = files::digest(files::Pattern::new(STREAMED_SIZE))
+        .await
+        .unwrap();
+    let address = files_address();
+    let server = MonoPeer::server(&exe, "tcp-streamed", &address).await;
+    let client = files::FilesClient::new(&streamed_binding(), &address);
+    let upload = files::Pattern::new(STREAMED_SIZE);
+    let uploaded = client.upload(indigo::ByteStream::new(upload)).await;
+    assert_eq!(uploaded.unwrap(), expected);
+    let size = i64::try_from(STREAMED_SIZE).unwrap();
+    let download = client.download(size).await.unwrap();
+    assert_eq!(files::digest(download).await.unwrap(), expected);
+    let server = server.finish().await;
+    server.assert_success();
+    assert_eq!(
+        server.calls(),
+        [format!("- Upload {expected}"), format!("- Download {size}")],
+        "{server}"
+    );
 }

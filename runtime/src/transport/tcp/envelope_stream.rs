@@ -8,14 +8,61 @@ use super::io::{io_error, ReadError, Reader};
 use super::mb31;
 use crate::transport::TransportError;
 use bytes::{Buf, Bytes};
+use std::sync::{Arc, Mutex};
 use tokio::io::AsyncWriteExt;
 use tokio::net::tcp::OwnedWriteHalf;
+
+/// Where a listener's two halves of a connection go after a clean singleton exchange (End
+/// read and End written): once both are back, the connection waits for another preamble.
+pub(crate) struct Reuse {
+    parts: Mutex<(Option<Reader>, Option<OwnedWriteHalf>)>,
+    again: Box<dyn Fn(Reader, OwnedWriteHalf) + Send + Sync>,
+}
+
+impl std::fmt::Debug for Reuse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Reuse")
+    }
+}
+
+impl Reuse {
+    pub(crate) fn new(again: Box<dyn Fn(Reader, OwnedWriteHalf) + Send + Sync>) -> Arc<Self> {
+        Arc::new(Reuse {
+            parts: Mutex::new((None, None)),
+            again,
+        })
+    }
+
+    fn put_reader(&self, reader: Reader) {
+        self.put(|parts| parts.0 = Some(reader));
+    }
+
+    fn put_writer(&self, writer: OwnedWriteHalf) {
+        self.put(|parts| parts.1 = Some(writer));
+    }
+
+    fn put(&self, store: impl FnOnce(&mut (Option<Reader>, Option<OwnedWriteHalf>))) {
+        let both = {
+            // A poisoned lock only means another deposit panicked; the parts are still valid.
+            let mut parts = self.parts.lock().unwrap_or_else(|e| e.into_inner());
+            store(&mut parts);
+            match &mut *parts {
+                (reader @ Some(_), writer @ Some(_)) => reader.take().zip(writer.take()),
+                _ => None,
+            }
+        };
+        if let Some((reader, writer)) = both {
+            (self.again)(reader, writer);
+        }
+    }
+}
 
 /// Writes one UnsizedEnvelope, then End: the whole sending direction of a singleton exchange.
 #[derive(Debug)]
 pub struct UnsizedWriter {
     half: OwnedWriteHalf,
     started: bool,
+    reuse: Option<Arc<Reuse>>,
 }
 
 impl UnsizedWriter {
@@ -23,6 +70,24 @@ impl UnsizedWriter {
         UnsizedWriter {
             half,
             started: false,
+            reuse: None,
+        }
+    }
+
+    pub(crate) fn with_reuse(mut self, reuse: Option<Arc<Reuse>>) -> Self {
+        self.reuse = reuse;
+        self
+    }
+
+    /// After End: hands the half back for reuse, or half-closes the socket.
+    async fn done(mut self) -> Result<(), TransportError> {
+        self.half.flush().await.map_err(|e| io_error(&e))?;
+        match self.reuse.take() {
+            Some(reuse) => {
+                reuse.put_writer(self.half);
+                Ok(())
+            }
+            None => self.half.shutdown().await.map_err(|e| io_error(&e)),
         }
     }
 
@@ -48,17 +113,17 @@ impl UnsizedWriter {
             .map_err(|e| io_error(&e))
     }
 
-    /// Sends End with no envelope (the answer to a one-way request) and half-closes the
-    /// socket.
+    /// Sends End with no envelope (the answer to a one-way request).
     pub async fn end(mut self) -> Result<(), TransportError> {
         let mut end = Vec::with_capacity(1);
         // End has no payload, so encoding cannot fail.
         let _ = framing::encode(&Record::End, &mut end);
         self.half.write_all(&end).await.map_err(|e| io_error(&e))?;
-        self.half.shutdown().await.map_err(|e| io_error(&e))
+        self.done().await
     }
 
-    /// Ends the envelope (terminator `0x00`), sends End and half-closes the socket.
+    /// Ends the envelope (terminator `0x00`) and sends End. A client half-closes the socket; a
+    /// listener keeps it for the client's next preamble.
     pub async fn finish(mut self) -> Result<(), TransportError> {
         let mut tail = Vec::with_capacity(3);
         if !self.started {
@@ -69,7 +134,7 @@ impl UnsizedWriter {
         // End has no payload, so encoding cannot fail.
         let _ = framing::encode(&Record::End, &mut tail);
         self.half.write_all(&tail).await.map_err(|e| io_error(&e))?;
-        self.half.shutdown().await.map_err(|e| io_error(&e))
+        self.done().await
     }
 }
 
@@ -83,6 +148,8 @@ enum State {
     InChunk(usize),
     /// The terminator has arrived.
     Done,
+    /// End arrived where the envelope should have started.
+    Ended,
 }
 
 /// Reads one UnsizedEnvelope incrementally. The total of the chunks is checked against
@@ -97,6 +164,7 @@ pub struct UnsizedReader {
     /// Whether a Fault record may stand in for the envelope (only the listener sends them).
     accept_fault: bool,
     address: String,
+    reuse: Option<Arc<Reuse>>,
 }
 
 impl UnsizedReader {
@@ -108,7 +176,13 @@ impl UnsizedReader {
             max,
             accept_fault,
             address,
+            reuse: None,
         }
+    }
+
+    pub(crate) fn with_reuse(mut self, reuse: Option<Arc<Reuse>>) -> Self {
+        self.reuse = reuse;
+        self
     }
 
     /// The envelope's next bytes (at most what one socket read brought), or `None` after the
@@ -116,7 +190,7 @@ impl UnsizedReader {
     pub async fn next_piece(&mut self) -> Result<Option<Bytes>, TransportError> {
         loop {
             match self.state {
-                State::Done => return Ok(None),
+                State::Done | State::Ended => return Ok(None),
                 State::Start => {
                     let Some(&first) = self.reader.buffer().first() else {
                         self.fill().await?;
@@ -128,8 +202,9 @@ impl UnsizedReader {
                             self.state = State::ChunkHeader;
                         }
                         Some(RecordType::End) => {
+                            // End instead of a message: the direction is over already.
                             self.reader.buffer().advance(1);
-                            self.state = State::Done;
+                            self.state = State::Ended;
                             return Ok(None);
                         }
                         Some(RecordType::Fault) if self.accept_fault => {
@@ -184,16 +259,25 @@ impl UnsizedReader {
     }
 
     /// After the envelope: waits for the peer's End (or EOF, which Mono and WCF both treat as
-    /// the end of a singleton exchange).
+    /// the end of a singleton exchange). After End, a listener's connection may be reused.
     pub async fn finish(mut self) -> Result<(), TransportError> {
         while self.state != State::Done {
+            if self.state == State::Ended {
+                return Ok(());
+            }
             if self.next_piece().await?.is_none() {
                 break;
             }
         }
         loop {
             match self.reader.buffer().first() {
-                Some(&byte) if byte == RecordType::End.byte() => return Ok(()),
+                Some(&byte) if byte == RecordType::End.byte() => {
+                    self.reader.buffer().advance(1);
+                    if let Some(reuse) = self.reuse.take() {
+                        reuse.put_reader(self.reader);
+                    }
+                    return Ok(());
+                }
                 Some(&byte) => {
                     return Err(TransportError::Framing(format!(
                         "expected End after the envelope, got record type 0x{byte:02X}"

@@ -3,7 +3,7 @@
 //! queues handshaken sessions for `accept`.
 
 use super::address;
-use super::envelope_stream::{UnsizedReader, UnsizedWriter};
+use super::envelope_stream::{Reuse, UnsizedReader, UnsizedWriter};
 use super::fault::FramingFault;
 use super::framing::{self, Limits, Mode, Record};
 use super::io::{
@@ -43,8 +43,29 @@ struct Endpoint {
 /// A handshaken connection and its place among the pending ones.
 type Pending<T> = (T, OwnedSemaphorePermit);
 
-/// Turns a handshaken socket into what the listener hands out.
-type Wrap<T> = fn(Reader, OwnedWriteHalf, &Endpoint, SocketAddr) -> T;
+/// Turns a handshaken socket into what the listener hands out; streamed endpoints also get
+/// the [`Reuse`] that takes the socket back for another preamble after a clean exchange.
+type Wrap<T> = fn(Reader, OwnedWriteHalf, &Endpoint, SocketAddr, Option<Arc<Reuse>>) -> T;
+
+/// What serving one connection needs: the endpoint, where accepted connections go, and the
+/// pending-connection limit.
+struct Serving<T> {
+    endpoint: Arc<Endpoint>,
+    queue: mpsc::Sender<Pending<T>>,
+    pending: Arc<Semaphore>,
+    wrap: Wrap<T>,
+}
+
+impl<T> Clone for Serving<T> {
+    fn clone(&self) -> Self {
+        Serving {
+            endpoint: self.endpoint.clone(),
+            queue: self.queue.clone(),
+            pending: self.pending.clone(),
+            wrap: self.wrap,
+        }
+    }
+}
 
 /// A net.tcp listener on one address. Dropping it stops accepting and frees the port.
 #[derive(Debug)]
@@ -100,14 +121,15 @@ pub async fn listen_streamed(
     address: &str,
     options: TcpOptions,
 ) -> Result<StreamedListener, TransportError> {
-    let wrap: Wrap<StreamedExchange> = |reader, write, endpoint, peer| StreamedExchange {
+    let wrap: Wrap<StreamedExchange> = |reader, write, endpoint, peer, reuse| StreamedExchange {
         request: UnsizedReader::new(
             reader,
             endpoint.options.max_received_message_size,
             false,
             endpoint.address.clone(),
-        ),
-        reply: UnsizedWriter::new(write),
+        )
+        .with_reuse(reuse.clone()),
+        reply: UnsizedWriter::new(write).with_reuse(reuse),
         peer: format!("net.tcp client {peer}"),
     };
     let (address, incoming, accept_task) = bind(address, options, Mode::Singleton, wrap).await?;
@@ -121,7 +143,7 @@ pub async fn listen_streamed(
 /// Binds `net.tcp://host[:port]/path` (port 0 picks a free port; the real one shows in
 /// [`Listener::local_address`]) and starts accepting.
 pub async fn listen(address: &str, options: TcpOptions) -> Result<TcpListener, TransportError> {
-    let wrap: Wrap<Connection> = |reader, write, endpoint, peer| {
+    let wrap: Wrap<Connection> = |reader, write, endpoint, peer, _reuse| {
         connection(
             Role::Server,
             reader,
@@ -215,6 +237,12 @@ async fn accept_loop<T: Send + 'static>(
     wrap: Wrap<T>,
 ) {
     let pending = Arc::new(Semaphore::new(pending_limit));
+    let serving = Serving {
+        endpoint,
+        queue,
+        pending: pending.clone(),
+        wrap,
+    };
     // Owning the handshakes means dropping the loop aborts them all.
     let mut handshakes = JoinSet::new();
     loop {
@@ -226,39 +254,69 @@ async fn accept_loop<T: Send + 'static>(
             accepted = socket.accept() => match accepted {
                 Ok(accepted) => accepted,
                 Err(e) => {
-                    warn!(address = %endpoint.address, error = %e, "net.tcp accept failed");
+                    warn!(address = %serving.endpoint.address, error = %e, "net.tcp accept failed");
                     tokio::time::sleep(ACCEPT_RETRY_DELAY).await;
                     continue;
                 }
             },
-            () = queue.closed() => return,
+            () = serving.queue.closed() => return,
         };
         while handshakes.try_join_next().is_some() {}
-        let endpoint = endpoint.clone();
-        let queue = queue.clone();
-        handshakes.spawn(async move {
-            if let Some((reader, write)) = handshake(tcp, peer, &endpoint).await {
-                let accepted = wrap(reader, write, &endpoint, peer);
-                // Fails only when the listener is gone; the connection then just closes.
-                let _ = queue.send((accepted, permit)).await;
-            }
-        });
+        if let Err(e) = tcp.set_nodelay(true) {
+            debug!(%peer, error = %e, "could not set TCP_NODELAY");
+        }
+        let (read, write) = tcp.into_split();
+        handshakes.spawn(serve_connection(
+            serving.clone(),
+            RecordReader::new(read),
+            write,
+            peer,
+            permit,
+        ));
     }
+}
+
+/// Runs a preamble on a connection and queues what it yields. Boxed, because a reused
+/// streamed connection comes back here from inside the future.
+fn serve_connection<T: Send + 'static>(
+    serving: Serving<T>,
+    reader: Reader,
+    write: OwnedWriteHalf,
+    peer: SocketAddr,
+    permit: OwnedSemaphorePermit,
+) -> BoxFuture<'static, ()> {
+    Box::pin(async move {
+        let Some((reader, write)) = handshake(reader, write, peer, &serving.endpoint).await else {
+            return;
+        };
+        // A singleton exchange ends with End both ways, after which the client may send a new
+        // preamble on the same socket (MS-NMFTB; Mono's client does), as WCF's listener allows.
+        let reuse = (serving.endpoint.mode == Mode::Singleton).then(|| {
+            let again = serving.clone();
+            Reuse::new(Box::new(move |reader, write| {
+                // A reused connection is pending again; with no room it just closes.
+                let Ok(permit) = again.pending.clone().try_acquire_owned() else {
+                    debug!(%peer, "no room to reuse a net.tcp connection; closing");
+                    return;
+                };
+                tokio::spawn(serve_connection(again.clone(), reader, write, peer, permit));
+            }))
+        });
+        let accepted = (serving.wrap)(reader, write, &serving.endpoint, peer, reuse);
+        // Fails only when the listener is gone; the connection then just closes.
+        let _ = serving.queue.send((accepted, permit)).await;
+    })
 }
 
 /// Runs one preamble; `None` when the connection was refused or dropped.
 async fn handshake(
-    tcp: tokio::net::TcpStream,
+    mut reader: Reader,
+    mut write: OwnedWriteHalf,
     peer: SocketAddr,
     endpoint: &Endpoint,
 ) -> Option<(Reader, OwnedWriteHalf)> {
     let options = &endpoint.options;
     let deadline = deadline_after(options.preamble_timeout);
-    if let Err(e) = tcp.set_nodelay(true) {
-        debug!(%peer, error = %e, "could not set TCP_NODELAY");
-    }
-    let (read, mut write) = tcp.into_split();
-    let mut reader = RecordReader::new(read);
     let mut check = PreambleCheck::new(&endpoint.path, options.encoding).with_mode(endpoint.mode);
     // The preamble has no envelopes, so the envelope limit is moot here.
     let limits = Limits::new(0);

@@ -629,14 +629,46 @@ mod streamed {
         reply.write_chunk(first).await.unwrap();
         reply.write_chunk(second).await.unwrap();
         within(reply.finish()).await.unwrap();
-        let mut answer = Vec::new();
-        within(raw.read_to_end(&mut answer)).await.unwrap();
         let mut expected = vec![0x0B, 0x05, 100];
         expected.extend_from_slice(first);
         expected.extend_from_slice(&[0x31]);
         expected.extend_from_slice(second);
         expected.extend_from_slice(&[0x00, 0x07]);
+        // No EOF follows: the listener keeps the connection for another preamble.
+        let mut answer = vec![0u8; expected.len()];
+        within(raw.read_exact(&mut answer)).await.unwrap();
         assert_eq!(answer, expected);
+    }
+
+    /// After End both ways the client may send a new preamble on the same socket, as Mono's
+    /// client does.
+    #[tokio::test]
+    async fn a_streamed_connection_is_reused_after_end() {
+        let mut listener = listen_streamed("net.tcp://127.0.0.1:0/echo", streamed_options())
+            .await
+            .unwrap();
+        let address = listener.local_address();
+        let port: u16 = address
+            .trim_end_matches("/echo")
+            .rsplit(':')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        let mut raw = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+        for _ in 0..3 {
+            raw.write_all(C2S).await.unwrap();
+            let exchange = within(listener.accept()).await.unwrap();
+            let mut request = exchange.request;
+            assert_eq!(read_all(&mut request).await.unwrap(), C2S[REQUEST]);
+            within(request.finish()).await.unwrap();
+            let mut reply = exchange.reply;
+            reply.write_chunk(&S2C[REPLY]).await.unwrap();
+            within(reply.finish()).await.unwrap();
+            let mut answer = vec![0u8; S2C.len()];
+            within(raw.read_exact(&mut answer)).await.unwrap();
+            assert_eq!(answer, S2C);
+        }
     }
 
     #[tokio::test]
