@@ -10,8 +10,8 @@ pub use crate::error::{CallError, Error};
 pub use crate::fault::Fault;
 pub use crate::message::{Body, BodyReader, BodyWriter, Message, MessageFault, ReaderQuotas};
 pub use crate::service::codec::{
-    access_violation, open_request, open_streamed_request, read_param, reply_fault, reply_stream,
-    reply_unit, reply_value, stream_expected,
+    access_violation, open_request, read_param, reply_fault, reply_stream, reply_unit, reply_value,
+    stream_expected,
 };
 pub use crate::service::{
     Dispatch, ExclusiveCell, InstanceCell, InstanceGuard, Reply, Service, SharedCell,

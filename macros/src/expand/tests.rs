@@ -1,5 +1,6 @@
-//! Snapshot of one expanded contract, so every change to generated code shows up in review.
-//! Regenerate with `INDIGO_BLESS=1 cargo test -p indigo-macros expansion_snapshot`.
+//! Snapshots of expanded contracts (a session contract, and a streamed one), so every change
+//! to generated code shows up in review. Regenerate with
+//! `INDIGO_BLESS=1 cargo test -p indigo-macros expansion_snapshot`.
 
 use std::path::Path;
 
@@ -17,11 +18,21 @@ pub trait CalculatorSession {
 }
 "#;
 
-fn expand() -> String {
-    let item: syn::ItemTrait = syn::parse_str(CONTRACT).expect("test contract parses");
-    let attr: proc_macro2::TokenStream = "name = \"ICalculatorSession\", session = Required"
-        .parse()
-        .expect("attribute tokens");
+/// Operations that take or return a stream, and a buffered one beside them.
+const STREAMED_CONTRACT: &str = r#"
+pub trait Files {
+    #[operation]
+    async fn upload(&self, data: indigo::ByteStream) -> u64;
+    #[operation]
+    async fn download(&self, name: String) -> indigo::ByteStream;
+    #[operation]
+    async fn size(&self, name: String) -> u64;
+}
+"#;
+
+fn expand(contract: &str, attr: &str) -> String {
+    let item: syn::ItemTrait = syn::parse_str(contract).expect("test contract parses");
+    let attr: proc_macro2::TokenStream = attr.parse().expect("attribute tokens");
     let contract = crate::parse::contract(attr, &item).expect("valid contract");
     crate::check::contract(&contract).expect("consistent contract");
     let tokens = super::contract(&contract);
@@ -31,12 +42,33 @@ fn expand() -> String {
 
 #[test]
 fn expansion_snapshot() {
-    let actual = expand();
-    let path =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/expand/calculator_session.expanded.rs");
+    check(
+        &expand(
+            CONTRACT,
+            "name = \"ICalculatorSession\", session = Required",
+        ),
+        "calculator_session.expanded.rs",
+    );
+}
+
+#[test]
+fn expansion_snapshot_streamed() {
+    check(
+        &expand(
+            STREAMED_CONTRACT,
+            "namespace = \"http://example.org/files\"",
+        ),
+        "files_streamed.expanded.rs",
+    );
+}
+
+fn check(actual: &str, file: &str) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/expand")
+        .join(file);
     if std::env::var_os("INDIGO_BLESS").is_some() {
         std::fs::create_dir_all(path.parent().expect("has a parent")).expect("create dir");
-        std::fs::write(&path, &actual).expect("write snapshot");
+        std::fs::write(&path, actual).expect("write snapshot");
         return;
     }
     let expected = std::fs::read_to_string(&path).unwrap_or_else(|_| {

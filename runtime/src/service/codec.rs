@@ -171,13 +171,3 @@ pub fn stream_expected(op: &'static OperationDescription) -> Box<MessageFault> {
         op.name
     )))
 }
-
-/// Opens a streamed request's `{Op}` wrapper (its stream part is empty in the head).
-pub fn open_streamed_request(
-    contract: &ContractDescription,
-    op: &'static OperationDescription,
-    request: &Message,
-    quotas: &ReaderQuotas,
-) -> Result<(), Box<MessageFault>> {
-    open_request(contract, op, request, quotas).map(drop)
-}
