@@ -23,7 +23,9 @@ pub(crate) enum AppCommand {
 }
 
 /// What the driver hands the application: messages in order, then the end or the fault.
-pub(crate) type Delivery = Result<Message, Error>;
+/// Boxed: a channel allocates its slots in blocks of 32, and an idle session should not hold
+/// a block of whole messages (about 11 KiB) for its one delivery.
+pub(crate) type Delivery = Result<Box<Message>, Error>;
 
 /// Sends commands for one session, tagged with the session's key.
 pub(crate) type Commands<K> = mpsc::UnboundedSender<(K, AppCommand)>;
@@ -110,7 +112,7 @@ impl<K: Copy + Send + Sync + 'static> MessageSource for SessionSource<K> {
             match self.deliveries.recv().await {
                 Some(Ok(message)) => {
                     let _ = self.commands.send((self.key, AppCommand::Dequeued));
-                    Ok(Some(message))
+                    Ok(Some(*message))
                 }
                 Some(Err(e)) => Err(ReceiveError::Failed(e)),
                 None => Ok(None),

@@ -266,7 +266,7 @@ impl ClientDriver {
                         self.expecting.remove(id);
                     }
                     if let Some(deliver) = &self.deliver {
-                        let _ = deliver.send(Ok(message));
+                        let _ = deliver.send(Ok(Box::new(message)));
                     }
                 }
                 Action::Opened => {

@@ -625,7 +625,7 @@ impl Hub {
             }
             Action::Deliver(message) => {
                 if let Some(deliver) = &slot.deliver {
-                    let _ = deliver.send(Ok(message));
+                    let _ = deliver.send(Ok(Box::new(message)));
                 }
             }
             Action::Opened => {}

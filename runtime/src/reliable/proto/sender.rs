@@ -178,7 +178,9 @@ impl<T: Clone> Sender<T> {
     pub fn new(config: SenderConfig, initial_rtt: Duration) -> Self {
         let max = config.max_window.max(1);
         Sender {
-            window: VecDeque::with_capacity(max as usize),
+            // Grown on demand: an idle session should not hold MaxTransferWindowSize slots
+            // (whole messages) it may never fill.
+            window: VecDeque::new(),
             window_start: 1,
             // WCF starts in slow start with a window of 1 and the threshold at the maximum.
             window_size: 1,
