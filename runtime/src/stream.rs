@@ -26,6 +26,7 @@ use std::io;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
+use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncReadExt, ReadBuf};
 use tokio::sync::mpsc;
 use tracing::debug;
@@ -203,16 +204,20 @@ fn stream_head_len(encoded: &[u8]) -> Result<usize, Error> {
 /// connection as it is consumed, a few pieces ahead. Other messages (faults, buffered
 /// operations) are read whole, bounded by the reader's maximum. The action decides because
 /// the wire cannot: a buffered `byte[]` part looks like a stream.
+///
+/// Every wait for the peer's next bytes is bounded by `idle` (WCF's ReceiveTimeout), so a peer
+/// that stalls mid-message fails the read (or the stream) instead of holding it forever.
 pub async fn read_message(
     mut reader: UnsizedReader,
     encoder: Arc<dyn MessageEncoder>,
     has_stream: impl Fn(&str) -> bool,
+    idle: Duration,
 ) -> Result<StreamedMessage, Error> {
     let limits = BinaryLimits::from_quotas(&encoder.reader_quotas());
     let mut buf = BytesMut::new();
     let mut scanning = true;
     loop {
-        let Some(piece) = reader.next_piece().await? else {
+        let Some(piece) = next_piece(&mut reader, idle).await? else {
             break;
         };
         buf.extend_from_slice(&piece);
@@ -233,7 +238,7 @@ pub async fn read_message(
                 }
                 let _ = buf.split_to(offset);
                 let (sender, receiver) = mpsc::channel(READ_AHEAD);
-                tokio::spawn(pump(reader, buf, sender));
+                tokio::spawn(pump(reader, buf, sender, idle));
                 return Ok(StreamedMessage {
                     message,
                     stream: Some(ByteStream::new(ChannelReader {
@@ -248,8 +253,18 @@ pub async fn read_message(
         return Err(TransportError::Closed.into());
     }
     let message = encoder.decode(buf.freeze())?;
-    reader.finish().await?;
+    tokio::time::timeout(idle, reader.finish())
+        .await
+        .map_err(|_| Error::Timeout(idle))??;
     Ok(StreamedMessage::buffered(message))
+}
+
+/// The envelope's next bytes, waiting at most `idle` for them.
+async fn next_piece(reader: &mut UnsizedReader, idle: Duration) -> Result<Option<Bytes>, Error> {
+    match tokio::time::timeout(idle, reader.next_piece()).await {
+        Ok(piece) => Ok(piece?),
+        Err(_) => Err(Error::Timeout(idle)),
+    }
 }
 
 /// Decodes a stream part's content from the connection into `sender` until the part ends,
@@ -259,6 +274,7 @@ async fn pump(
     mut reader: UnsizedReader,
     mut buf: BytesMut,
     sender: mpsc::Sender<io::Result<Bytes>>,
+    idle: Duration,
 ) {
     let result = async {
         let mut decoder = StreamContentDecoder::default();
@@ -272,7 +288,7 @@ async fn pump(
             if decoder.is_done() {
                 break;
             }
-            match reader.next_piece().await? {
+            match next_piece(&mut reader, idle).await? {
                 Some(piece) => buf.extend_from_slice(&piece),
                 None => {
                     return Err(Error::Protocol(
@@ -284,19 +300,21 @@ async fn pump(
         // Left: the end elements of the wrapper, Body and Envelope.
         let tail = &STREAM_TAIL[1..];
         while buf.len() < tail.len() {
-            match reader.next_piece().await? {
+            match next_piece(&mut reader, idle).await? {
                 Some(piece) if buf.len() + piece.len() <= tail.len() => {
                     buf.extend_from_slice(&piece)
                 }
                 _ => break,
             }
         }
-        if buf[..] != *tail || reader.next_piece().await?.is_some() {
+        if buf[..] != *tail || next_piece(&mut reader, idle).await?.is_some() {
             return Err(Error::Protocol(
                 "unexpected content after a message's stream".to_owned(),
             ));
         }
-        reader.finish().await?;
+        tokio::time::timeout(idle, reader.finish())
+            .await
+            .map_err(|_| Error::Timeout(idle))??;
         Ok::<(), Error>(())
     }
     .await;
@@ -386,9 +404,20 @@ impl StreamedClient {
         self.address_request(&mut request.message);
         let (writer, reader) = tcp::connect_streamed(&self.address, &self.options).await?;
         // The reply may start before the request is complete (a fault), so both run at once.
+        // As WCF's SendTimeout, the send timeout covers the whole request (raise it for large
+        // uploads) and the wait for the reply's head; a reply stream then reads at the
+        // consumer's pace, each wait bounded by the receive timeout.
         let send = write_message(writer, &*self.encoder, request);
-        let receive = read_message(reader, self.encoder.clone(), |_| reply_has_stream);
-        let (sent, received) = tokio::join!(send, receive);
+        let receive = read_message(
+            reader,
+            self.encoder.clone(),
+            |_| reply_has_stream,
+            self.timeouts.receive,
+        );
+        let timeout = self.timeouts.send;
+        let (sent, received) = tokio::time::timeout(timeout, async { tokio::join!(send, receive) })
+            .await
+            .map_err(|_| Error::Timeout(timeout))?;
         let reply = received?;
         sent?;
         Ok(reply)
@@ -398,8 +427,14 @@ impl StreamedClient {
     pub async fn send_one_way(&self, mut request: StreamedMessage) -> Result<(), Error> {
         self.address_request(&mut request.message);
         let (writer, mut reader) = tcp::connect_streamed(&self.address, &self.options).await?;
-        write_message(writer, &*self.encoder, request).await?;
-        match reader.next_piece().await {
+        let timeout = self.timeouts.send;
+        tokio::time::timeout(timeout, write_message(writer, &*self.encoder, request))
+            .await
+            .map_err(|_| Error::Timeout(timeout))??;
+        match tokio::time::timeout(timeout, reader.next_piece())
+            .await
+            .map_err(|_| Error::Timeout(timeout))?
+        {
             Ok(None) | Err(TransportError::Closed) => Ok(()),
             Ok(Some(_)) => Err(Error::Protocol(
                 "the service answered a one-way request".to_owned(),
@@ -481,7 +516,12 @@ impl StreamedHost {
         check_encoder(&*encoder)?;
         let listener = tcp::listen_streamed(address, binding.streamed_options(address)?).await?;
         let address = listener.local_address();
-        let task = tokio::spawn(serve(listener, encoder, Arc::new(handler)));
+        let task = tokio::spawn(serve(
+            listener,
+            encoder,
+            Arc::new(handler),
+            binding.timeouts(),
+        ));
         Ok(StreamedHost { address, task })
     }
 
@@ -518,23 +558,33 @@ async fn serve(
     mut listener: StreamedListener,
     encoder: Arc<dyn MessageEncoder>,
     handler: Arc<dyn StreamedHandler>,
+    timeouts: Timeouts,
 ) {
+    // WCF's ReceiveTimeout bounds every wait for a request's bytes, its SendTimeout the
+    // writing of a reply (a stream included).
+    let (idle, send) = (timeouts.receive, timeouts.send);
     while let Ok(exchange) = listener.accept().await {
         let (encoder, handler) = (encoder.clone(), handler.clone());
         tokio::spawn(async move {
             let peer = exchange.peer;
             let has_stream = |action: &str| handler.request_has_stream(action);
-            let request = match read_message(exchange.request, encoder.clone(), has_stream).await {
-                Ok(request) => request,
-                Err(error) => {
-                    debug!(%peer, %error, "unreadable streamed request");
-                    return;
+            let request =
+                match read_message(exchange.request, encoder.clone(), has_stream, idle).await {
+                    Ok(request) => request,
+                    Err(error) => {
+                        debug!(%peer, %error, "unreadable streamed request");
+                        return;
+                    }
+                };
+            let reply = handler.handle(request).await;
+            let sent = tokio::time::timeout(send, async {
+                match reply {
+                    Some(reply) => write_message(exchange.reply, &*encoder, reply).await,
+                    None => exchange.reply.end().await.map_err(Error::from),
                 }
-            };
-            let sent = match handler.handle(request).await {
-                Some(reply) => write_message(exchange.reply, &*encoder, reply).await,
-                None => exchange.reply.end().await.map_err(Error::from),
-            };
+            })
+            .await
+            .unwrap_or(Err(Error::Timeout(send)));
             if let Err(error) = sent {
                 debug!(%peer, %error, "could not send a streamed reply");
             }

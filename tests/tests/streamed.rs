@@ -238,6 +238,36 @@ async fn max_received_message_size_applies_to_streamed_messages() {
     assert!(error.contains("exceeds the maximum of 65536"), "{error}");
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_service_that_never_answers_times_the_call_out() {
+    use tokio::io::AsyncWriteExt;
+    let socket = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = format!("net.tcp://{}/files", socket.local_addr().unwrap());
+    let silent = tokio::spawn(async move {
+        let (mut tcp, _) = socket.accept().await.unwrap();
+        let mut preamble = vec![0u8; 1024];
+        let _ = tcp.read(&mut preamble).await.unwrap();
+        tcp.write_all(&[0x0B]).await.unwrap();
+        // Read the request, answer nothing.
+        let mut sink = Vec::new();
+        let _ = tcp.read_to_end(&mut sink).await;
+        tokio::time::sleep(std::time::Duration::from_secs(10)).await;
+    });
+    let binding = binding().with_send_timeout(std::time::Duration::from_millis(300));
+    let client = StreamedClient::new(&binding, &address).unwrap();
+    let request = StreamedMessage::with_stream(
+        client.message_version(),
+        UPLOAD,
+        "Upload",
+        NS,
+        "data",
+        ByteStream::from_bytes(&b"data"[..]),
+    );
+    let error = client.call(request, false).await.unwrap_err();
+    assert!(matches!(error, indigo::Error::Timeout(_)), "{error}");
+    silent.abort();
+}
+
 /// The same operations as a contract: the macro generates the streamed client and dispatcher.
 mod contract {
     use super::*;
