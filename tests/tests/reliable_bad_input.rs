@@ -58,14 +58,18 @@ async fn still_serving(client: &EchoClient) {
     );
 }
 
-/// Creates a sequence (with an offer) on the raw peer; returns the service's identifier of
-/// the peer's sequence.
-async fn create_sequence(peer: &mut RawPeer, id: u32, offer: &str) -> String {
+/// A WCF-style CreateSequence offering `offer` as the return sequence.
+fn create_sequence_envelope(id: u32, offer: &str) -> Vec<u8> {
     let body = format!(
         "<r:CreateSequence><r:AcksTo><a:Address>{ANONYMOUS}</a:Address></r:AcksTo><r:Offer><r:Identifier>{offer}</r:Identifier><r:Endpoint><a:Address>{ANONYMOUS}</a:Address></r:Endpoint></r:Offer></r:CreateSequence>"
     );
-    peer.send_bytes(envelope(&format!("{RM11}/CreateSequence"), id, "", &body))
-        .await;
+    envelope(&format!("{RM11}/CreateSequence"), id, "", &body)
+}
+
+/// Creates a sequence (with an offer) on the raw peer; returns the service's identifier of
+/// the peer's sequence.
+async fn create_sequence(peer: &mut RawPeer, id: u32, offer: &str) -> String {
+    peer.send_bytes(create_sequence_envelope(id, offer)).await;
     let response = peer.receive().await.expect("CreateSequenceResponse");
     match read(response).body {
         Body::CreateSequenceResponse(r) => r.identifier,
@@ -179,11 +183,7 @@ async fn a_create_sequence_flood_is_refused_past_the_limit_with_memory_bounded()
     let mut refused = 0;
     for i in 0..40u32 {
         let offer = format!("urn:uuid:flood-{i}");
-        let body = format!(
-            "<r:CreateSequence><r:AcksTo><a:Address>{ANONYMOUS}</a:Address></r:AcksTo><r:Offer><r:Identifier>{offer}</r:Identifier><r:Endpoint><a:Address>{ANONYMOUS}</a:Address></r:Endpoint></r:Offer></r:CreateSequence>"
-        );
-        peer.send_bytes(envelope(&format!("{RM11}/CreateSequence"), i, "", &body))
-            .await;
+        peer.send_bytes(create_sequence_envelope(i, &offer)).await;
         match read(peer.receive().await.expect("an answer")).body {
             Body::CreateSequenceResponse(_) => created += 1,
             Body::Fault(fault) => {
@@ -280,11 +280,7 @@ async fn a_create_sequence_flood_past_max_pending_channels_is_refused_with_conne
     let (mut created, mut limited) = (0, 0);
     for i in 0..40u32 {
         let offer = format!("urn:uuid:pending-flood-{i}");
-        let body = format!(
-            "<r:CreateSequence><r:AcksTo><a:Address>{ANONYMOUS}</a:Address></r:AcksTo><r:Offer><r:Identifier>{offer}</r:Identifier><r:Endpoint><a:Address>{ANONYMOUS}</a:Address></r:Endpoint></r:Offer></r:CreateSequence>"
-        );
-        peer.send_bytes(envelope(&format!("{RM11}/CreateSequence"), i, "", &body))
-            .await;
+        peer.send_bytes(create_sequence_envelope(i, &offer)).await;
         match read(peer.receive().await.expect("an answer")).body {
             Body::CreateSequenceResponse(_) => created += 1,
             Body::Fault(indigo::reliable::proto::WsrmFault::CreateSequenceRefused {
