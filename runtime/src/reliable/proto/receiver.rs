@@ -140,9 +140,19 @@ pub struct Receiver<T> {
     /// Something changed since the last ack went out.
     changed: bool,
     last_ack_at: Option<Timestamp>,
-    advertised_zero: bool,
+    /// BufferRemaining of the last ack (flow control on).
+    advertised_remaining: Option<u32>,
+    /// Messages accepted above a gap since the last ack.
+    out_of_order_since_ack: u32,
     stats: ReceiverStats,
 }
+
+/// Messages accepted above a gap before the receiver acknowledges at once, so that the
+/// sender learns of the loss a round trip after it happened instead of at the next
+/// AckRequested or AcknowledgementInterval. Three, as TCP's duplicate-ack threshold: the
+/// sender's fast retransmission wants three later messages acknowledged as evidence of loss
+/// rather than reordering, so an earlier ack would not trigger it.
+pub const GAP_ACK_EVIDENCE: u32 = 3;
 
 impl<T> Receiver<T> {
     /// An empty receiver.
@@ -163,7 +173,8 @@ impl<T> Receiver<T> {
             ack_now: false,
             changed: false,
             last_ack_at: None,
-            advertised_zero: false,
+            advertised_remaining: None,
+            out_of_order_since_ack: 0,
             stats: ReceiverStats::default(),
         }
     }
@@ -226,16 +237,34 @@ impl<T> Receiver<T> {
 
     /// The application took `count` delivered messages: their buffers are free again. If the
     /// last ack advertised no buffer, ack at once so the sender can resume (WCF does the same
-    /// when an item is dequeued).
+    /// when an item is dequeued). Indigo also acks at once when half the quota has come free
+    /// since the last ack, or all of it (window updates, as TCP's): the ack answering
+    /// AckRequested is made when the window's last message arrives, before the application
+    /// has dequeued the window, so its BufferRemaining is small, and without an update the
+    /// sender waits a round trip for the next ack with every window: half the goodput on a
+    /// long link.
     pub fn dequeued(&mut self, count: u32) {
         let before = self.undelivered;
         self.undelivered = self.undelivered.saturating_sub(count);
-        if self.undelivered != before {
-            self.changed = true;
-            if self.config.flow_control && self.advertised_zero {
+        if self.undelivered == before {
+            return;
+        }
+        self.changed = true;
+        if let (true, Some(advertised)) = (self.config.flow_control, self.advertised_remaining) {
+            let remaining = self.buffer_remaining();
+            let update = (self.config.quota / 2).max(1);
+            if advertised == 0
+                || remaining >= advertised.saturating_add(update)
+                || (remaining == self.config.quota && advertised < remaining)
+            {
                 self.ack_now = true;
             }
         }
+    }
+
+    /// WCF's `GetBufferRemaining`: the quota less what is held (buffered or not yet dequeued).
+    fn buffer_remaining(&self) -> u32 {
+        self.config.quota.saturating_sub(self.enqueued())
     }
 
     /// WCF's `IsValid`: 1.0 numbers must respect LastMessage; 1.1 after CloseSequence only
@@ -382,6 +411,15 @@ impl<T> Receiver<T> {
             self.stats.dropped += 1;
             return ReceiveOutcome::Dropped;
         }
+        // Loss shows as a gap: say so promptly (see GAP_ACK_EVIDENCE), and say at once when a
+        // retransmission fills one, so the sender's window slides without waiting.
+        let fills_gap = self.received.highest().is_some_and(|h| number < h);
+        let above_gap = number > 1 && !self.received.covers(1, number - 1);
+        if above_gap {
+            self.out_of_order_since_ack = self.out_of_order_since_ack.saturating_add(1);
+        }
+        let ack_at_once =
+            fills_gap || (above_gap && self.out_of_order_since_ack >= GAP_ACK_EVIDENCE);
         self.received.insert(number);
         self.changed = true;
         self.stats.accepted += 1;
@@ -395,7 +433,7 @@ impl<T> Receiver<T> {
             self.ready.push_back(payload);
             self.undelivered = self.undelivered.saturating_add(1);
         }
-        self.schedule_ack(now, ack_requested);
+        self.schedule_ack(now, ack_requested || ack_at_once);
         ReceiveOutcome::Accepted
     }
 
@@ -465,11 +503,9 @@ impl<T> Receiver<T> {
     /// received set; `Final` (1.1) once closed; `BufferRemaining = quota - enqueued` when flow
     /// control is on (WCF `GetBufferRemaining`).
     pub fn make_ack(&mut self, now: Timestamp, identifier: &str) -> SequenceAcknowledgement {
-        let buffer_remaining = self
-            .config
-            .flow_control
-            .then(|| self.config.quota.saturating_sub(self.enqueued()));
-        self.advertised_zero = buffer_remaining == Some(0);
+        let buffer_remaining = self.config.flow_control.then(|| self.buffer_remaining());
+        self.advertised_remaining = buffer_remaining;
+        self.out_of_order_since_ack = 0;
         self.pending_acks = 0;
         self.ack_deadline = None;
         self.ack_now = false;
@@ -630,6 +666,47 @@ mod tests {
         off.flow_control = false;
         let mut r = Receiver::<u64>::new(off);
         assert_eq!(r.make_ack(at(0), "s").buffer_remaining, None);
+    }
+
+    #[test]
+    fn window_updates_when_half_or_all_of_the_quota_is_free() {
+        let mut r = Receiver::new(config(true, WsReliableMessagingFebruary2005));
+        for n in 1..=3 {
+            recv(&mut r, 0, n);
+        }
+        assert_eq!(r.make_ack(at(0), "s").buffer_remaining, Some(1));
+        ready(&mut r);
+        r.dequeued(1);
+        assert!(!r.ack_due(at(0)), "one more free is not worth an ack");
+        r.dequeued(1);
+        assert!(r.ack_due(at(0)), "half the quota (2 of 4) came free");
+        assert_eq!(r.make_ack(at(0), "s").buffer_remaining, Some(3));
+        r.dequeued(1);
+        assert!(r.ack_due(at(0)), "everything is free");
+        assert_eq!(r.make_ack(at(0), "s").buffer_remaining, Some(4));
+    }
+
+    #[test]
+    fn gaps_are_acknowledged_promptly() {
+        let mut cfg = config(true, WsReliableMessagingFebruary2005);
+        cfg.quota = 16;
+        let mut r = Receiver::new(cfg);
+        recv(&mut r, 0, 1);
+        let _ = r.make_ack(at(0), "s");
+        // 2 is lost: the third message above the gap is acknowledged at once.
+        recv(&mut r, 1, 3);
+        recv(&mut r, 1, 4);
+        assert!(!r.ack_due(at(1)));
+        recv(&mut r, 1, 5);
+        assert!(r.ack_due(at(1)));
+        assert_eq!(ranges(&r.make_ack(at(1), "s")), [(1, 1), (3, 5)]);
+        // The retransmission of 2 fills the gap: acknowledged at once too.
+        recv(&mut r, 2, 2);
+        assert!(r.ack_due(at(2)));
+        assert_eq!(ranges(&r.make_ack(at(2), "s")), [(1, 5)]);
+        // In-order messages still wait for the acknowledgement interval.
+        recv(&mut r, 3, 6);
+        assert!(!r.ack_due(at(3)));
     }
 
     #[test]
