@@ -43,24 +43,25 @@ const THROTTLE: ServiceThrottle = ServiceThrottle {
     max_concurrent_instances: 8192,
 };
 
-/// Reliable-session settings scenarios 3 and 4 may change from WCF's defaults (for
-/// investigation; the default run keeps WCF's defaults).
+/// Reliable-session settings scenarios 3 and 4 may change from Indigo's defaults (for
+/// investigation; the default run keeps the library's defaults, which a user gets).
 #[derive(Debug, Clone, Copy)]
 pub struct RmTweaks {
     /// FlowControlEnabled (WCF default: true).
     pub flow_control: bool,
-    /// Indigo's selective retransmission (default: false, WCF's behaviour).
+    /// Indigo's selective retransmission (library default: true; false is WCF's behaviour).
     pub selective: bool,
-    /// Indigo's Karn RTT sampling (default: false, WCF's behaviour).
+    /// Indigo's Karn RTT sampling (library default: true; false is WCF's behaviour).
     pub karn: bool,
 }
 
 impl Default for RmTweaks {
     fn default() -> Self {
+        let library = ReliableSessionSettings::default();
         RmTweaks {
-            flow_control: true,
-            selective: false,
-            karn: false,
+            flow_control: library.flow_control_enabled(),
+            selective: library.selective_retransmission(),
+            karn: library.karn_rtt_sampling(),
         }
     }
 }

@@ -259,11 +259,14 @@ impl ReliableSessionSettings {
         self
     }
 
-    /// Indigo's improvement over WCF's go-back-N recovery: on a retransmission timeout also
-    /// resend the gaps that acknowledgement ranges show below the highest acknowledged number,
-    /// and never resend a message the ranges already acknowledge. Only what is sent and when
-    /// changes; every message is still a plain WS-RM message, so any peer interoperates.
-    /// Default true; false retransmits as WCF does.
+    /// Indigo's improvement over WCF's go-back-N recovery. A message is resent as soon as
+    /// three messages sent after it have been acknowledged and a round trip (plus a reordering
+    /// allowance) has passed, instead of only when the retransmission timer fires (at least
+    /// 400 ms + RTT); a timeout also resends the gaps that acknowledgement ranges show below
+    /// the highest acknowledged number, and does not collapse the window to 1 (the transports
+    /// below, TCP, already do congestion control); a message the ranges already acknowledge is
+    /// never resent. Only what is sent and when changes; every message is still a plain WS-RM
+    /// message, so any peer interoperates. Default true; false retransmits as WCF does.
     pub fn selective_retransmission(&self) -> bool {
         self.selective_retransmission
     }
