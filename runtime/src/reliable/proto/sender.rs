@@ -136,7 +136,12 @@ pub struct SenderStats {
 struct Slot<T> {
     payload: Option<T>,
     last_message: bool,
+    /// Retransmissions of any kind (Karn's rule samples only messages sent once).
     retries: u32,
+    /// Retransmissions the retransmission timer made: what MaxRetryCount limits. Fast
+    /// retransmissions do not count, because they happen only while acknowledgements arrive,
+    /// i.e. while the peer is alive, which is what MaxRetryCount exists to find out.
+    timer_retries: u32,
     last_attempt: Timestamp,
     /// The order of its last transmission among all of this sender's transmissions: a message
     /// acknowledged while one sent before it is not says the earlier one was lost.
@@ -320,6 +325,7 @@ impl<T: Clone> Sender<T> {
             payload,
             last_message,
             retries: 0,
+            timer_retries: 0,
             last_attempt: now,
             attempt,
             acked: false,
@@ -567,7 +573,7 @@ impl<T: Clone> Sender<T> {
             return Ok(());
         }
         let first = &self.window[0];
-        if first.retries >= self.config.max_retry_count {
+        if first.timer_retries >= self.config.max_retry_count {
             // WCF counts the attempt, then faults when RetryCount > MaxRetryCount.
             self.retry_deadline = None;
             return Err(MaxRetryCountExceeded {
@@ -576,6 +582,7 @@ impl<T: Clone> Sender<T> {
             });
         }
         self.stats.timeouts += 1;
+        self.window[0].timer_retries += 1;
         self.queue_retransmission(0, now);
         if self.config.selective {
             if let Some(highest) = self.window.iter().rposition(|s| s.acked) {
@@ -742,6 +749,39 @@ mod tests {
         assert_eq!(s.window_size(), 2);
         assert_eq!(drain(&mut s), vec![(5, true), (6, true)]);
         assert!(s.rtt().timeout() < timeout * 2);
+    }
+
+    /// Fast retransmissions happen only while acknowledgements arrive, so they do not use up
+    /// MaxRetryCount: only the retransmission timer's attempts do.
+    #[test]
+    fn fast_retransmissions_do_not_count_against_max_retry_count() {
+        let mut cfg = config(true);
+        cfg.max_retry_count = 1;
+        let mut s = Sender::new(cfg, ms(50));
+        let mut now = at(0);
+        while s.window_size() < 8 {
+            fill(&mut s, now);
+            now = now + ms(50);
+            let last = s.last_sent();
+            s.on_ack(now, &ack(&[(1, last)], None)).unwrap();
+        }
+        let base = s.last_sent();
+        fill(&mut s, now);
+        drain(&mut s);
+        // base+1 is lost, and so is its fast retransmission.
+        now = now + ms(50);
+        s.on_ack(now, &ack(&[(1, base), (base + 2, base + 4)], None))
+            .unwrap();
+        now = s.poll_timeout().unwrap();
+        s.handle_timeout(now).unwrap();
+        assert_eq!(drain(&mut s), vec![(base + 1, true)]);
+        assert_eq!(s.stats().selective_retransmissions, 1);
+        // The timer's first retransmission is still allowed; its second would exceed 1.
+        now = s.poll_timeout().unwrap();
+        s.handle_timeout(now).unwrap();
+        assert_eq!(drain(&mut s).first(), Some(&(base + 1, true)));
+        now = s.poll_timeout().unwrap();
+        assert!(s.handle_timeout(now).is_err());
     }
 
     #[test]
