@@ -24,6 +24,9 @@ use std::time::{Duration, Instant};
 /// (see BENCHMARKS.md), so this is WCF's maximum.
 pub const MAX_PENDING_CHANNELS: u32 = 16384;
 
+/// Environment variable naming a program (with arguments) to run the client process under.
+pub const CHILD_WRAPPER_VAR: &str = "INDIGO_BENCH_S5_CHILD_WRAPPER";
+
 /// The binding both sides use.
 pub fn binding(sessions: usize) -> Reliable<NetTcpBinding> {
     let mut settings = ReliableSessionSettings::default();
@@ -140,7 +143,19 @@ pub async fn run(
     let server_rss_before_kib = rss_kib().ok_or("no VmRSS in /proc/self/status")?;
 
     let exe = std::env::current_exe().map_err(|e| format!("current_exe: {e}"))?;
-    let mut child = Command::new(exe)
+    // A heap profiler for the client side (e.g. `heaptrack -o /tmp/client`): the child then
+    // runs as `WRAPPER... indigo-bench --s5-child ...`.
+    let wrapper = std::env::var(CHILD_WRAPPER_VAR).unwrap_or_default();
+    let mut words = wrapper.split_whitespace();
+    let mut command = match words.next() {
+        Some(program) => {
+            let mut command = Command::new(program);
+            command.args(words).arg(exe);
+            command
+        }
+        None => Command::new(exe),
+    };
+    let mut child = command
         .args([
             "--s5-child",
             &address,
@@ -153,10 +168,23 @@ pub async fn run(
         .spawn()
         .map_err(|e| format!("spawn the client process: {e}"))?;
     let stdout = child.stdout.take().ok_or("no child stdout")?;
-    // Blocking read of the child's one report line, off the runtime.
+    // Blocking read of the child's report line, off the runtime. A wrapper (a heap profiler)
+    // may print lines of its own before and after it: those are skipped, and whatever comes
+    // after the report is drained so the child never blocks on a full pipe.
     let line = tokio::task::spawn_blocking(move || {
+        let mut reader = BufReader::new(stdout);
         let mut line = String::new();
-        let _ = BufReader::new(stdout).read_line(&mut line);
+        loop {
+            line.clear();
+            match reader.read_line(&mut line) {
+                Ok(0) | Err(_) => break,
+                Ok(_) if line.starts_with("ready ") => {
+                    std::thread::spawn(move || std::io::copy(&mut reader, &mut std::io::sink()));
+                    break;
+                }
+                Ok(_) => {}
+            }
+        }
         line
     })
     .await
