@@ -6,9 +6,12 @@ use super::fault::FramingFault;
 use super::framing::{self, EnvelopeHeader, FramingError, Limits, Record};
 use crate::transport::TransportError;
 use bytes::{Buf, Bytes, BytesMut};
+use std::mem::MaybeUninit;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{ready, Poll};
 use std::time::Duration;
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt, ReadBuf};
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::time::Instant;
 
@@ -32,6 +35,12 @@ pub(crate) enum ReadError {
 
 /// Reads records from a socket. Bytes past the current record stay buffered for the next call,
 /// so nothing is lost between the preamble and the session.
+///
+/// The buffer holds only bytes not consumed yet: each read lands in a scratch array on the
+/// stack and is copied out, and an emptied buffer is released before waiting for the next
+/// read. So an idle connection (thousands of them, in a host of idle reliable sessions) holds
+/// no read buffer at all, a large message's buffer goes away with it, and a frame handed out
+/// keeps alive only an allocation of its own size, not a whole read chunk.
 #[derive(Debug)]
 pub(crate) struct RecordReader<R> {
     half: R,
@@ -42,7 +51,7 @@ impl<R: AsyncRead + Unpin> RecordReader<R> {
     pub(crate) fn new(half: R) -> Self {
         RecordReader {
             half,
-            buf: BytesMut::with_capacity(READ_CHUNK),
+            buf: BytesMut::new(),
         }
     }
 
@@ -65,14 +74,7 @@ impl<R: AsyncRead + Unpin> RecordReader<R> {
             {
                 return Ok(record);
             }
-            if self.buf.capacity() - self.buf.len() < READ_CHUNK / 2 {
-                self.buf.reserve(READ_CHUNK);
-            }
-            let read = self
-                .half
-                .read_buf(&mut self.buf)
-                .await
-                .map_err(ReadError::Io)?;
+            let read = self.read_more().await.map_err(ReadError::Io)?;
             if read == 0 {
                 return Err(ReadError::Eof {
                     mid_record: !self.buf.is_empty(),
@@ -95,15 +97,28 @@ impl<R: AsyncRead + Unpin> RecordReader<R> {
     /// Reads more bytes into the buffer; `false` at EOF. The buffer grows by at most one read,
     /// and only callers that consume what they were given call it again.
     pub(crate) async fn fill(&mut self) -> Result<bool, ReadError> {
-        if self.buf.capacity() - self.buf.len() < READ_CHUNK / 2 {
-            self.buf.reserve(READ_CHUNK);
-        }
-        let read = self
-            .half
-            .read_buf(&mut self.buf)
-            .await
-            .map_err(ReadError::Io)?;
+        let read = self.read_more().await.map_err(ReadError::Io)?;
         Ok(read != 0)
+    }
+
+    /// One read of at most [`READ_CHUNK`] bytes appended to the buffer; 0 at EOF. The scratch
+    /// array lives only inside one poll, never across the wait, so the waiting future holds
+    /// no buffer either.
+    async fn read_more(&mut self) -> std::io::Result<usize> {
+        if self.buf.is_empty() {
+            // Drops what is left of the last read's allocation (shared with the frames
+            // handed out, or grown for a large message) instead of keeping it while idle.
+            self.buf = BytesMut::new();
+        }
+        let (half, buf) = (&mut self.half, &mut self.buf);
+        std::future::poll_fn(|cx| {
+            let mut scratch = [MaybeUninit::<u8>::uninit(); READ_CHUNK];
+            let mut read = ReadBuf::uninit(&mut scratch);
+            ready!(Pin::new(&mut *half).poll_read(cx, &mut read))?;
+            buf.extend_from_slice(read.filled());
+            Poll::Ready(Ok(read.filled().len()))
+        })
+        .await
     }
 }
 
