@@ -10,10 +10,9 @@
 use super::app::{self, AppCommand, Delivery};
 use super::envelope::{Codec, IncomingError, RequestIds};
 use super::link::{Link, LinkEvent};
-use super::{sleep_until, Clock, FRAME_QUEUE};
+use super::{sleep_until, Clock, Payload, FRAME_QUEUE};
 use crate::channel::DuplexChannel;
 use crate::error::Error;
-use crate::message::Message;
 use crate::reliable::proto::{
     Action, Body, ProtocolMessage, ReliableSession, SendBlocked, SessionConfig, SessionError,
 };
@@ -99,7 +98,7 @@ type Waiter = oneshot::Sender<Result<(), Error>>;
 
 struct ClientDriver {
     clock: Clock,
-    session: ReliableSession<Message>,
+    session: ReliableSession<Payload>,
     codec: Codec,
     address: String,
     link: Link,
@@ -108,7 +107,7 @@ struct ClientDriver {
     deliver: Option<mpsc::UnboundedSender<Delivery>>,
     opened: Option<Waiter>,
     /// Sends waiting for room in the window, in order.
-    waiting: VecDeque<(Message, Waiter)>,
+    waiting: VecDeque<(Payload, Waiter)>,
     closing: Vec<Waiter>,
     requests: RequestIds,
     /// MessageIDs of requests that expect a reply (HTTP only).
@@ -196,7 +195,7 @@ impl ClientDriver {
                         self.expecting.insert(id.clone());
                     }
                 }
-                self.waiting.push_back((*message, waiter));
+                self.waiting.push_back((message, waiter));
             }
             AppCommand::NoReply(_) => {}
             AppCommand::Close(waiter) => {
@@ -266,7 +265,7 @@ impl ClientDriver {
                         self.expecting.remove(id);
                     }
                     if let Some(deliver) = &self.deliver {
-                        let _ = deliver.send(Ok(Box::new(message)));
+                        let _ = deliver.send(Ok(message));
                     }
                 }
                 Action::Opened => {
@@ -321,7 +320,7 @@ impl ClientDriver {
         }
     }
 
-    fn transmit(&mut self, message: &ProtocolMessage<Message>, relates_to: Option<&str>) {
+    fn transmit(&mut self, message: &ProtocolMessage<Payload>, relates_to: Option<&str>) {
         tracing::trace!(
             kind = message.kind(),
             ack = message.acknowledgement.is_some(),

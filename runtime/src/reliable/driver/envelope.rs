@@ -2,7 +2,7 @@
 //! wire layer leaves to the driver: WCF requires MessageID and ReplyTo on CreateSequence,
 //! CloseSequence and TerminateSequence, and RelatesTo on their responses (reference §1.6).
 
-use super::new_id;
+use super::{new_id, Payload};
 use crate::encoding::MessageEncoder;
 use crate::message::{ns, Message, ReaderQuotas, XmlError};
 use crate::reliable::proto::{Body, ProtocolMessage, ReliableMessagingVersion};
@@ -76,7 +76,7 @@ impl RequestIds {
 /// A received protocol message with the addressing the driver needs.
 #[derive(Debug)]
 pub(crate) struct Incoming {
-    pub(crate) message: ProtocolMessage<Message>,
+    pub(crate) message: ProtocolMessage<Payload>,
     pub(crate) message_id: Option<String>,
 }
 
@@ -111,7 +111,7 @@ impl Codec {
     /// faults) `relates_to`, and messages without a `To` get `to`.
     pub(crate) fn to_message(
         &self,
-        message: &ProtocolMessage<Message>,
+        message: &ProtocolMessage<Payload>,
         to: Option<&str>,
         relates_to: Option<&str>,
     ) -> Result<Message, WireError> {
@@ -140,7 +140,7 @@ impl Codec {
     /// cannot be written (a bug, not a peer's doing).
     pub(crate) fn frame(
         &self,
-        message: &ProtocolMessage<Message>,
+        message: &ProtocolMessage<Payload>,
         to: Option<&str>,
         relates_to: Option<&str>,
     ) -> Option<(Bytes, String)> {
@@ -171,8 +171,9 @@ impl Codec {
     /// Reads a decoded SOAP message as a protocol message.
     pub(crate) fn read(&self, message: Message) -> Result<Incoming, IncomingError> {
         let message_id = message.headers.message_id.clone();
-        let message =
-            wire::read_message(self.version, message, &self.quotas).map_err(IncomingError::Wire)?;
+        let message = wire::read_message(self.version, message, &self.quotas)
+            .map_err(IncomingError::Wire)?
+            .map_payload(Box::new);
         Ok(Incoming {
             message,
             message_id,

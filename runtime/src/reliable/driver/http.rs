@@ -12,7 +12,7 @@
 
 use super::envelope::{Codec, Incoming, RequestKind};
 use super::server::{start_hub, HubEvent, ReliableChannelListener};
-use crate::message::Message;
+use super::Payload;
 use crate::reliable::proto::{Body, ListenerConfig, ProtocolMessage};
 use crate::transport::{ReplyFrame, RequestHandler, RequestListener};
 use bytes::Bytes;
@@ -56,7 +56,7 @@ pub(crate) struct Parked {
 }
 
 /// A protocol message waiting for a response to carry it, with its RelatesTo.
-pub(crate) type Queued = (ProtocolMessage<Message>, Option<String>);
+pub(crate) type Queued = (ProtocolMessage<Payload>, Option<String>);
 
 /// A session's output over HTTP, and the requests waiting to carry it.
 #[derive(Debug, Default)]
@@ -69,7 +69,7 @@ pub(crate) struct Outbox {
 
 impl Outbox {
     /// Takes a message the session sends.
-    pub(crate) fn push(&mut self, message: ProtocolMessage<Message>, relates_to: Option<String>) {
+    pub(crate) fn push(&mut self, message: ProtocolMessage<Payload>, relates_to: Option<String>) {
         match &message.body {
             // Standalone acks and ack requests are redundant: every response carries a fresh ack.
             Body::Empty => {}

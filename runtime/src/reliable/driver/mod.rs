@@ -26,6 +26,12 @@ pub(crate) mod server;
 use super::proto::Timestamp;
 use tokio::time::Instant;
 
+/// An application message as the session state machines hold it. Boxed: the cores keep
+/// messages in containers that outlive them (the receiver's reorder map keeps a node of 11
+/// slots, the action and window queues keep their capacity), and each slot of a whole
+/// `Message` costs hundreds of bytes that every idle session would otherwise carry.
+pub(crate) type Payload = Box<crate::message::Message>;
+
 /// Frames queued per connection (each way) before the driver drops rather than waits.
 pub(crate) const FRAME_QUEUE: usize = 256;
 

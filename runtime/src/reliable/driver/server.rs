@@ -12,7 +12,7 @@ use super::app::{self, AppCommand, Delivery};
 use super::envelope::{Codec, Incoming, IncomingError, RequestIds, RequestKind};
 use super::http::{awaited_reply, Exchange, Outbox};
 use super::link::write_frames;
-use super::{sleep_until, Clock, FRAME_QUEUE};
+use super::{sleep_until, Clock, Payload, FRAME_QUEUE};
 use crate::channel::{ChannelListener, DuplexChannel};
 use crate::error::Error;
 use crate::message::{Message, MessageFault};
@@ -56,7 +56,7 @@ struct Slot {
     deliver: Option<mpsc::UnboundedSender<Delivery>>,
     /// The application's channel, until the host accepts the session.
     channel: Option<DuplexChannel>,
-    waiting: VecDeque<(Message, Waiter)>,
+    waiting: VecDeque<(Payload, Waiter)>,
     closing: Vec<Waiter>,
     requests: RequestIds,
     outbox: Outbox,
@@ -212,7 +212,7 @@ async fn read_connection(
 
 struct Hub {
     clock: Clock,
-    listener: Listener<Message>,
+    listener: Listener<Payload>,
     codec: Codec,
     connections: HashMap<u64, mpsc::Sender<Bytes>>,
     sessions: HashMap<SessionKey, Slot>,
@@ -534,7 +534,7 @@ impl Hub {
         };
         match command {
             AppCommand::Send(message, waiter) => {
-                slot.waiting.push_back((*message, waiter));
+                slot.waiting.push_back((message, waiter));
                 self.blocked.insert(key);
             }
             AppCommand::NoReply(id) => {
@@ -602,7 +602,7 @@ impl Hub {
         }
     }
 
-    fn on_action(&mut self, key: SessionKey, action: Action<Message>) {
+    fn on_action(&mut self, key: SessionKey, action: Action<Payload>) {
         let Some(slot) = self.sessions.get_mut(&key) else {
             return;
         };
@@ -625,7 +625,7 @@ impl Hub {
             }
             Action::Deliver(message) => {
                 if let Some(deliver) = &slot.deliver {
-                    let _ = deliver.send(Ok(Box::new(message)));
+                    let _ = deliver.send(Ok(message));
                 }
             }
             Action::Opened => {}

@@ -210,6 +210,30 @@ impl<T> ProtocolMessage<T> {
         }
     }
 
+    /// The same message with its application payload (if any) passed through `f`; the
+    /// driver boxes payloads this way (see [`Body::Sequence`]).
+    pub fn map_payload<U>(self, f: impl FnOnce(T) -> U) -> ProtocolMessage<U> {
+        let body = match self.body {
+            Body::Empty => Body::Empty,
+            Body::CreateSequence(c) => Body::CreateSequence(c),
+            Body::CreateSequenceResponse(r) => Body::CreateSequenceResponse(r),
+            Body::Sequence { header, payload } => Body::Sequence {
+                header,
+                payload: payload.map(f),
+            },
+            Body::CloseSequence(c) => Body::CloseSequence(c),
+            Body::CloseSequenceResponse(id) => Body::CloseSequenceResponse(id),
+            Body::TerminateSequence(t) => Body::TerminateSequence(t),
+            Body::TerminateSequenceResponse(id) => Body::TerminateSequenceResponse(id),
+            Body::Fault(fault) => Body::Fault(fault),
+        };
+        ProtocolMessage {
+            body,
+            acknowledgement: self.acknowledgement,
+            ack_requested: self.ack_requested,
+        }
+    }
+
     /// A short name for logs and errors.
     pub fn kind(&self) -> &'static str {
         match &self.body {

@@ -11,6 +11,7 @@ use crate::reliable::proto::{
     SequenceHeader, SoapFaultCode, TerminateSequence, WsrmFault,
 };
 use crate::serialization::xml::{write_ns_decl, write_text};
+use std::borrow::Borrow;
 
 /// WCF's prefix for the WS-RM namespace in both versions.
 const RM: &str = "r";
@@ -416,10 +417,10 @@ pub fn sequence_fault_header(
 /// `SequenceAcknowledgement` and `AckRequested` headers. An application message
 /// (`Body::Sequence` with a payload) keeps its own action and headers and gains the WS-RM
 /// ones. MessageID, ReplyTo and RelatesTo are left for the caller to set.
-pub fn write_message(
+pub fn write_message<T: Borrow<Message>>(
     version: ReliableMessagingVersion,
     message_version: MessageVersion,
-    message: &ProtocolMessage<Message>,
+    message: &ProtocolMessage<T>,
 ) -> Result<Message, WireError> {
     let envelope = message_version.envelope;
     let uri = |action: WsrmAction, what: &'static str| {
@@ -463,7 +464,7 @@ pub fn write_message(
         )?,
         Body::Sequence { header, payload } => {
             let mut out = match payload {
-                Some(app) => app.clone(),
+                Some(app) => app.borrow().clone(),
                 None => Message::new(
                     message_version,
                     uri(WsrmAction::LastMessage, "LastMessage")?,
