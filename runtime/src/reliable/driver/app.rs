@@ -23,9 +23,10 @@ pub(crate) enum AppCommand {
 }
 
 /// What the driver hands the application: messages in order, then the end or the fault.
-/// Boxed: a channel allocates its slots in blocks of 32, and an idle session should not hold
-/// a block of whole messages (about 11 KiB) for its one delivery.
-pub(crate) type Delivery = Result<Box<Message>, Error>;
+/// Both sides boxed: a channel allocates its slots in blocks of 32 when it is created, and an
+/// idle session should not hold a block of whole messages (about 11 KiB) or of errors (2 KiB)
+/// for its one delivery.
+pub(crate) type Delivery = Result<Box<Message>, Box<Error>>;
 
 /// Sends commands for one session, tagged with the session's key.
 pub(crate) type Commands<K> = mpsc::UnboundedSender<(K, AppCommand)>;
@@ -114,7 +115,7 @@ impl<K: Copy + Send + Sync + 'static> MessageSource for SessionSource<K> {
                     let _ = self.commands.send((self.key, AppCommand::Dequeued));
                     Ok(Some(*message))
                 }
-                Some(Err(e)) => Err(ReceiveError::Failed(e)),
+                Some(Err(e)) => Err(ReceiveError::Failed(*e)),
                 None => Ok(None),
             }
         })

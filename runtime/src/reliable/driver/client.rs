@@ -57,7 +57,7 @@ pub(crate) async fn open(
     let mut session = ReliableSession::initiator(config, Some(super::new_id()));
     let clock = Clock::new();
     session.open(clock.now());
-    let driver = ClientDriver {
+    let driver = Box::new(ClientDriver {
         clock,
         session,
         codec,
@@ -75,7 +75,7 @@ pub(crate) async fn open(
         next_poll: None,
         abandon_at: None,
         done: false,
-    };
+    });
     let span = tracing::info_span!("reliable client", %address);
     tokio::spawn(driver.run().instrument(span));
     match opened.await {
@@ -121,7 +121,9 @@ struct ClientDriver {
 }
 
 impl ClientDriver {
-    async fn run(mut self) {
+    /// Takes the driver boxed: an async fn keeps its by-value arguments apart from the locals
+    /// they are moved into, so an unboxed driver would sit in its task twice.
+    async fn run(mut self: Box<Self>) {
         loop {
             self.drain_actions();
             if self.done {
@@ -357,7 +359,7 @@ impl ClientDriver {
         if let Some(opened) = self.opened.take() {
             let _ = opened.send(Err(Error::ReliableSession(error.clone())));
         } else if let Some(deliver) = self.deliver.take() {
-            let _ = deliver.send(Err(Error::ReliableSession(error.clone())));
+            let _ = deliver.send(Err(Box::new(Error::ReliableSession(error.clone()))));
         }
         self.finish(Err(error));
     }

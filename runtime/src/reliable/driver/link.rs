@@ -25,7 +25,9 @@ const FIRST_RECONNECT_DELAY: Duration = Duration::from_millis(20);
 /// The longest pause between reconnection attempts.
 const MAX_RECONNECT_DELAY: Duration = Duration::from_secs(2);
 
-/// What the link tells the driver.
+/// What the link tells the driver. The rare variants are boxed to keep the common one (a
+/// frame) the size of the enum: the driver's event channel allocates a block of 32 of them
+/// up front, which every idle session holds.
 #[derive(Debug)]
 pub(crate) enum LinkEvent {
     /// A frame from the service (on connection `generation`).
@@ -33,9 +35,9 @@ pub(crate) enum LinkEvent {
     /// Connection `generation` is gone.
     Down(u64),
     /// A reconnection attempt succeeded.
-    Connected(u64, Connection),
+    Connected(u64, Box<Connection>),
     /// A reconnection attempt failed.
-    ConnectFailed(u64, Error),
+    ConnectFailed(u64, Box<Error>),
 }
 
 enum Kind {
@@ -167,14 +169,16 @@ impl Link {
         self.tasks.spawn(async move {
             let event = match opener().await {
                 Ok(ClientTransport::Duplex(connection)) => {
-                    LinkEvent::Connected(generation, connection)
+                    LinkEvent::Connected(generation, Box::new(connection))
                 }
                 Ok(_) => LinkEvent::ConnectFailed(
                     generation,
-                    TransportError::Io("the transport changed shape on reconnect".to_owned())
-                        .into(),
+                    Box::new(
+                        TransportError::Io("the transport changed shape on reconnect".to_owned())
+                            .into(),
+                    ),
                 ),
-                Err(e) => LinkEvent::ConnectFailed(generation, e),
+                Err(e) => LinkEvent::ConnectFailed(generation, Box::new(e)),
             };
             let _ = events.send(event).await;
         });
@@ -201,7 +205,7 @@ impl Link {
                     *connecting = false;
                     *delay = FIRST_RECONNECT_DELAY;
                 }
-                self.attach(connection);
+                self.attach(*connection);
                 true
             }
             Some(LinkEvent::ConnectFailed(g, e)) if g == generation => {
@@ -249,12 +253,13 @@ impl Link {
         let (tx, rx) = mpsc::channel(FRAME_QUEUE);
         *out = Some(tx);
         let generation = self.generation;
-        self.tasks.spawn(write_frames(
-            connection.sink,
-            rx,
-            self.events.clone(),
-            generation,
-        ));
+        let events = self.events.clone();
+        self.tasks.spawn(async move {
+            if let Err(e) = write_frames(connection.sink, rx).await {
+                debug!(error = %e, "reliable session's connection failed while writing");
+                let _ = events.send(LinkEvent::Down(generation)).await;
+            }
+        });
         self.tasks.spawn(read_frames(
             connection.stream,
             self.events.clone(),
@@ -308,21 +313,18 @@ async fn send_requests(
     }
 }
 
-/// Writes queued frames; closes the connection when the queue ends.
+/// Writes queued frames; closes the connection when the queue ends. A failed write ends it
+/// at once, with the error.
 pub(crate) async fn write_frames(
     mut sink: Box<dyn FrameSink>,
     mut queue: mpsc::Receiver<Bytes>,
-    events: mpsc::Sender<LinkEvent>,
-    generation: u64,
-) {
+) -> Result<(), TransportError> {
     while let Some(frame) = queue.recv().await {
-        if let Err(e) = sink.send(frame).await {
-            debug!(error = %e, "reliable session's connection failed while writing");
-            let _ = events.send(LinkEvent::Down(generation)).await;
-            return;
-        }
+        sink.send(frame).await?;
     }
+    // The peer may already be gone; the connection is over either way.
     let _ = sink.close().await;
+    Ok(())
 }
 
 /// Reads frames into the driver's queue, dropping them when it is full.

@@ -173,10 +173,13 @@ async fn accept_connections(
         {
             return;
         }
-        // The writer reports failures through the link's event type; translate by watching
-        // the reader instead: a broken connection ends both directions.
-        let (link_events, _unused) = mpsc::channel(1);
-        tokio::spawn(write_frames(sink, out, link_events, next_id));
+        // A failed write needs no report of its own: a broken connection ends both
+        // directions, and the reader reports that.
+        tokio::spawn(async move {
+            if let Err(e) = write_frames(sink, out).await {
+                debug!(error = %e, connection = next_id, "writing to a connection failed");
+            }
+        });
         tokio::spawn(read_connection(stream, events.clone(), next_id, idle_limit));
     }
 }
@@ -649,7 +652,7 @@ impl Hub {
                     return;
                 };
                 if let Some(deliver) = slot.deliver.take() {
-                    let _ = deliver.send(Err(Error::ReliableSession(error.clone())));
+                    let _ = deliver.send(Err(Box::new(Error::ReliableSession(error.clone()))));
                 }
                 for waiter in slot.closing.drain(..) {
                     let _ = waiter.send(Err(Error::ReliableSession(error.clone())));
