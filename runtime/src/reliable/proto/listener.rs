@@ -120,7 +120,9 @@ pub type IdGenerator = Box<dyn FnMut() -> String + Send>;
 /// Accepts and hosts the service side of reliable sessions.
 pub struct Listener<T> {
     config: ListenerConfig,
-    sessions: BTreeMap<SessionKey, Entry<T>>,
+    /// Boxed entries: a B-tree node holds 11 values and is often half full, and a session is
+    /// large, so inline entries would cost each idle session the room of a second one.
+    sessions: BTreeMap<SessionKey, Box<Entry<T>>>,
     ids: HashMap<String, SessionKey>,
     pending: VecDeque<SessionKey>,
     closed: VecDeque<SessionKey>,
@@ -390,11 +392,11 @@ impl<T: Clone> Listener<T> {
         }
         self.sessions.insert(
             key,
-            Entry {
+            Box::new(Entry {
                 session,
                 ids,
                 closed: false,
-            },
+            }),
         );
         self.pending.push_back(key);
         self.ready.insert(key);

@@ -535,7 +535,13 @@ impl<T: Clone> ReliableSession<T> {
 
     /// The next action, if any.
     pub fn poll_action(&mut self) -> Option<Action<T>> {
-        self.actions.pop_front()
+        let action = self.actions.pop_front();
+        if action.is_none() && self.actions.capacity() > 0 {
+            // Actions come in bursts and are drained at once; an idle session should not
+            // keep the room of its largest burst (a few hundred bytes per action).
+            self.actions = VecDeque::new();
+        }
+        action
     }
 
     fn is_live(&self) -> bool {
