@@ -180,10 +180,20 @@ pub(crate) async fn run_connection<C, S>(
             } else {
                 endpoint.timeouts.receive
             };
-            let received = tokio::select! {
-                biased;
-                _ = shutdown.changed() => break,
-                received = tokio::time::timeout(idle_limit, source.receive()) => received,
+            let receive = tokio::time::timeout(idle_limit, source.receive());
+            tokio::pin!(receive);
+            let received = loop {
+                tokio::select! {
+                    biased;
+                    _ = shutdown.changed() => break None,
+                    // A finished call's task is freed now, not when the next message comes:
+                    // an idle session would otherwise keep its last call's task.
+                    Some(_) = in_flight.join_next(), if !in_flight.is_empty() => {}
+                    received = &mut receive => break Some(received),
+                }
+            };
+            let Some(received) = received else {
+                break;
             };
             let request = match received {
                 Err(_) => {
@@ -210,7 +220,10 @@ pub(crate) async fn run_connection<C, S>(
                     break;
                 }
             };
-            match handle::<C, S>(&endpoint, &mut state, request, &replier, &mut in_flight).await {
+            // Boxed: handling a message needs far more state than waiting for one, and the
+            // task of an idle session should only be as large as the wait.
+            let handling = handle::<C, S>(&endpoint, &mut state, request, &replier, &mut in_flight);
+            match Box::pin(handling).await {
                 Flow::Continue => {}
                 Flow::End => break,
             }
