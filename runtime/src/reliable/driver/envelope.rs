@@ -115,7 +115,8 @@ impl Codec {
         to: Option<&str>,
         relates_to: Option<&str>,
     ) -> Result<Message, WireError> {
-        let mut out = wire::write_message(self.version, self.encoder.message_version(), message)?;
+        let mut out =
+            wire::write_message_of(self.version, self.encoder.message_version(), message)?;
         if RequestKind::of_request(message).is_some() {
             out.headers.message_id = Some(new_id());
             out.headers.reply_to = Some(ns::WSA10_ANONYMOUS.to_owned());

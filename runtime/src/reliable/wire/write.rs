@@ -417,7 +417,17 @@ pub fn sequence_fault_header(
 /// `SequenceAcknowledgement` and `AckRequested` headers. An application message
 /// (`Body::Sequence` with a payload) keeps its own action and headers and gains the WS-RM
 /// ones. MessageID, ReplyTo and RelatesTo are left for the caller to set.
-pub fn write_message<T: Borrow<Message>>(
+pub fn write_message(
+    version: ReliableMessagingVersion,
+    message_version: MessageVersion,
+    message: &ProtocolMessage<Message>,
+) -> Result<Message, WireError> {
+    write_message_of(version, message_version, message)
+}
+
+/// [`write_message`] for any payload that lends a `Message`: the reliable driver's payloads
+/// are boxed.
+pub(crate) fn write_message_of<T: Borrow<Message>>(
     version: ReliableMessagingVersion,
     message_version: MessageVersion,
     message: &ProtocolMessage<T>,
