@@ -17,9 +17,11 @@ use crate::reliable::proto::{
     Action, Body, ProtocolMessage, ReliableSession, SendBlocked, SessionConfig, SessionError,
 };
 use bytes::Bytes;
+use futures::channel::mpsc;
+use futures::StreamExt;
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::time::Duration;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::oneshot;
 use tokio::time::Instant;
 use tracing::{debug, warn, Instrument};
 
@@ -51,7 +53,7 @@ pub(crate) async fn open(
     );
     let (events_tx, events) = mpsc::channel(FRAME_QUEUE * 2);
     let link = Link::new(transport, opener, events_tx)?;
-    let (commands_tx, commands) = mpsc::unbounded_channel();
+    let (commands_tx, commands) = mpsc::unbounded();
     let (channel, deliver) = app::channel((), commands_tx, address.clone());
     let (opened_tx, opened) = oneshot::channel();
     let mut session = ReliableSession::initiator(config, Some(super::new_id()));
@@ -140,14 +142,14 @@ impl ClientDriver {
             .flatten()
             .min();
             tokio::select! {
-                command = self.commands.recv() => match command {
+                command = self.commands.next() => match command {
                     Some(((), command)) => self.on_command(command),
                     None => {
                         // Every handle is gone: nobody can use or close the session.
                         self.session.abort();
                     }
                 },
-                Some(event) = self.events.recv() => self.on_link_event(event),
+                Some(event) = self.events.next() => self.on_link_event(event),
                 () = sleep_until(deadline) => self.on_timer(),
             }
         }
@@ -267,7 +269,7 @@ impl ClientDriver {
                         self.expecting.remove(id);
                     }
                     if let Some(deliver) = &self.deliver {
-                        let _ = deliver.send(Ok(message));
+                        let _ = deliver.unbounded_send(Ok(message));
                     }
                 }
                 Action::Opened => {
@@ -359,7 +361,7 @@ impl ClientDriver {
         if let Some(opened) = self.opened.take() {
             let _ = opened.send(Err(Error::ReliableSession(error.clone())));
         } else if let Some(deliver) = self.deliver.take() {
-            let _ = deliver.send(Err(Box::new(Error::ReliableSession(error.clone()))));
+            let _ = deliver.unbounded_send(Err(Box::new(Error::ReliableSession(error.clone()))));
         }
         self.finish(Err(error));
     }

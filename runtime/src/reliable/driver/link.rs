@@ -8,10 +8,11 @@ use crate::transport::{
     ClientTransport, Connection, FrameSink, FrameStream, RequestTransport, TransportError,
 };
 use bytes::Bytes;
+use futures::channel::mpsc;
 use futures::future::BoxFuture;
+use futures::{SinkExt, StreamExt};
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 use tracing::debug;
@@ -123,13 +124,14 @@ impl Link {
     pub(crate) fn send(&mut self, frame: Bytes, action: String) {
         while self.tasks.try_join_next().is_some() {}
         match &mut self.kind {
-            Kind::Duplex { out, .. } => match out.as_ref().map(|o| o.try_send(frame)) {
-                Some(Ok(())) => {}
-                Some(Err(mpsc::error::TrySendError::Closed(_))) | None => self.dropped += 1,
-                Some(Err(mpsc::error::TrySendError::Full(_))) => self.dropped += 1,
-            },
+            Kind::Duplex { out, .. } => {
+                // Full or closed alike: the frame is dropped, and retransmitted if it matters.
+                if !matches!(out.as_mut().map(|o| o.try_send(frame)), Some(Ok(()))) {
+                    self.dropped += 1;
+                }
+            }
             Kind::RequestReply { queue } => {
-                let sent = queue.as_ref().map(|q| q.try_send((frame, action)));
+                let sent = queue.as_mut().map(|q| q.try_send((frame, action)));
                 if !matches!(sent, Some(Ok(()))) {
                     self.dropped += 1;
                 }
@@ -165,7 +167,8 @@ impl Link {
         }
         *connecting = true;
         *reconnect_at = None;
-        let (opener, events, generation) = (opener.clone(), self.events.clone(), self.generation);
+        let (opener, mut events, generation) =
+            (opener.clone(), self.events.clone(), self.generation);
         self.tasks.spawn(async move {
             let event = match opener().await {
                 Ok(ClientTransport::Duplex(connection)) => {
@@ -253,7 +256,7 @@ impl Link {
         let (tx, rx) = mpsc::channel(FRAME_QUEUE);
         *out = Some(tx);
         let generation = self.generation;
-        let events = self.events.clone();
+        let mut events = self.events.clone();
         self.tasks.spawn(async move {
             if let Err(e) = write_frames(connection.sink, rx).await {
                 debug!(error = %e, "reliable session's connection failed while writing");
@@ -297,9 +300,9 @@ impl Drop for Link {
 async fn send_requests(
     transport: Arc<dyn RequestTransport>,
     mut requests: mpsc::Receiver<(Bytes, String)>,
-    events: mpsc::Sender<LinkEvent>,
+    mut events: mpsc::Sender<LinkEvent>,
 ) {
-    while let Some((frame, action)) = requests.recv().await {
+    while let Some((frame, action)) = requests.next().await {
         match transport.request(frame, &action).await {
             Ok(Some(response)) => {
                 if events.send(LinkEvent::Frame(response)).await.is_err() {
@@ -319,7 +322,7 @@ pub(crate) async fn write_frames(
     mut sink: Box<dyn FrameSink>,
     mut queue: mpsc::Receiver<Bytes>,
 ) -> Result<(), TransportError> {
-    while let Some(frame) = queue.recv().await {
+    while let Some(frame) = queue.next().await {
         sink.send(frame).await?;
     }
     // The peer may already be gone; the connection is over either way.
@@ -330,17 +333,15 @@ pub(crate) async fn write_frames(
 /// Reads frames into the driver's queue, dropping them when it is full.
 async fn read_frames(
     mut stream: Box<dyn FrameStream>,
-    events: mpsc::Sender<LinkEvent>,
+    mut events: mpsc::Sender<LinkEvent>,
     generation: u64,
 ) {
     loop {
         match stream.receive().await {
             Ok(Some(frame)) => match events.try_send(LinkEvent::Frame(frame)) {
                 Ok(()) => {}
-                Err(mpsc::error::TrySendError::Full(_)) => {
-                    debug!("reliable session's input queue is full; dropping a frame");
-                }
-                Err(mpsc::error::TrySendError::Closed(_)) => return,
+                Err(e) if e.is_disconnected() => return,
+                Err(_) => debug!("reliable session's input queue is full; dropping a frame"),
             },
             Ok(None) | Err(_) => {
                 let _ = events.send(LinkEvent::Down(generation)).await;

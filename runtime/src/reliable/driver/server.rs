@@ -23,7 +23,9 @@ use crate::transport::{
     Connection, FrameStream, Listener as TransportListener, ReplyFrame, TransportError,
 };
 use bytes::Bytes;
+use futures::channel::mpsc as queue;
 use futures::future::BoxFuture;
+use futures::StreamExt;
 use std::collections::{BTreeSet, HashMap, VecDeque};
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
@@ -35,7 +37,7 @@ type Waiter = oneshot::Sender<Result<(), Error>>;
 #[derive(Debug)]
 pub(crate) enum HubEvent {
     /// A new connection; frames for it go to the sender.
-    Connected(u64, mpsc::Sender<Bytes>),
+    Connected(u64, queue::Sender<Bytes>),
     /// A frame from connection `id`.
     Frame(u64, Bytes),
     /// Connection `id` ended.
@@ -53,7 +55,7 @@ enum Route {
 
 struct Slot {
     route: Option<Route>,
-    deliver: Option<mpsc::UnboundedSender<Delivery>>,
+    deliver: Option<queue::UnboundedSender<Delivery>>,
     /// The application's channel, until the host accepts the session.
     channel: Option<DuplexChannel>,
     waiting: VecDeque<(Payload, Waiter)>,
@@ -103,7 +105,7 @@ pub(crate) fn start_hub(
 ) -> (ReliableChannelListener, mpsc::Sender<HubEvent>) {
     let (events_tx, events) = mpsc::channel(FRAME_QUEUE * 4);
     let (requests, accept_requests) = mpsc::channel(1);
-    let (commands_tx, commands) = mpsc::unbounded_channel();
+    let (commands_tx, commands) = queue::unbounded();
     let hub = Hub {
         clock: Clock::new(),
         listener: Listener::new(config, Box::new(super::new_id)),
@@ -165,7 +167,7 @@ async fn accept_connections(
         next_id += 1;
         let Connection { sink, stream, peer } = connection;
         debug!(%peer, id = next_id, "connection for reliable sessions");
-        let (out_tx, out) = mpsc::channel(FRAME_QUEUE);
+        let (out_tx, out) = queue::channel(FRAME_QUEUE);
         if events
             .send(HubEvent::Connected(next_id, out_tx))
             .await
@@ -217,14 +219,14 @@ struct Hub {
     clock: Clock,
     listener: Listener<Payload>,
     codec: Codec,
-    connections: HashMap<u64, mpsc::Sender<Bytes>>,
+    connections: HashMap<u64, queue::Sender<Bytes>>,
     sessions: HashMap<SessionKey, Slot>,
     /// Sessions with sends waiting for room in their window.
     blocked: BTreeSet<SessionKey>,
     /// HTTP sessions with parked requests or new output for them.
     parked: BTreeSet<SessionKey>,
     commands_tx: app::Commands<SessionKey>,
-    commands: mpsc::UnboundedReceiver<(SessionKey, AppCommand)>,
+    commands: queue::UnboundedReceiver<(SessionKey, AppCommand)>,
     events: mpsc::Receiver<HubEvent>,
     accept_requests: mpsc::Receiver<oneshot::Sender<DuplexChannel>>,
     /// `accept` calls waiting for a session.
@@ -254,7 +256,7 @@ impl Hub {
             .flatten()
             .min();
             let wake = tokio::select! {
-                Some((key, command)) = self.commands.recv() => Wake::Command(key, command),
+                Some((key, command)) = self.commands.next() => Wake::Command(key, command),
                 event = self.events.recv() => match event {
                     Some(event) => Wake::Event(event),
                     None => break,
@@ -508,7 +510,7 @@ impl Hub {
     fn send_on(&mut self, route: Route, frame: Bytes) {
         match route {
             Route::Connection(id) => {
-                if let Some(out) = self.connections.get(&id) {
+                if let Some(out) = self.connections.get_mut(&id) {
                     if out.try_send(frame).is_err() {
                         debug!(connection = id, "connection queue full; frame dropped");
                     }
@@ -628,7 +630,7 @@ impl Hub {
             }
             Action::Deliver(message) => {
                 if let Some(deliver) = &slot.deliver {
-                    let _ = deliver.send(Ok(message));
+                    let _ = deliver.unbounded_send(Ok(message));
                 }
             }
             Action::Opened => {}
@@ -652,7 +654,8 @@ impl Hub {
                     return;
                 };
                 if let Some(deliver) = slot.deliver.take() {
-                    let _ = deliver.send(Err(Box::new(Error::ReliableSession(error.clone()))));
+                    let _ = deliver
+                        .unbounded_send(Err(Box::new(Error::ReliableSession(error.clone()))));
                 }
                 for waiter in slot.closing.drain(..) {
                     let _ = waiter.send(Err(Error::ReliableSession(error.clone())));
