@@ -20,6 +20,8 @@
 //! [`SessionBinaryCodec`] is the session form as one object, for callers that own a connection.
 
 pub mod dictionary;
+mod direct_read;
+mod direct_write;
 mod encoder;
 mod error;
 mod events;

@@ -30,6 +30,11 @@ impl TextWriter {
         }
     }
 
+    /// Bytes written so far.
+    pub(crate) fn len(&self) -> usize {
+        self.out.len()
+    }
+
     pub(crate) fn finish(mut self) -> Result<Vec<u8>, BinaryXmlError> {
         if !self.open.is_empty() {
             return Err(BinaryXmlError::Unclosed {
