@@ -85,6 +85,18 @@ pub(crate) fn letter_index(prefix: &str) -> Option<u8> {
 
 /// Whether `name` is an XML NCName (a name without a colon), so text output stays well-formed.
 pub(crate) fn is_ncname(name: &str) -> bool {
+    // Nearly every name is ASCII: one table-free pass over the bytes.
+    if name.is_ascii() {
+        return match name.as_bytes() {
+            [first, rest @ ..] => {
+                (first.is_ascii_alphabetic() || *first == b'_')
+                    && rest
+                        .iter()
+                        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
+            }
+            [] => false,
+        };
+    }
     let mut chars = name.chars();
     match chars.next() {
         Some(c) if is_name_start_char(c) => chars.all(is_name_char),

@@ -23,8 +23,10 @@ use super::values::{canonical_guid, canonical_integer};
 pub struct BinaryWriter<'s> {
     out: Vec<u8>,
     session: Option<&'s mut WriterSession>,
-    /// Text not yet written: it becomes a WithEndElement record if an end element follows.
-    text: Option<String>,
+    /// Text not yet written (when `pending`): it becomes a WithEndElement record if an end
+    /// element follows. The buffer is kept between texts so that each costs no allocation.
+    text: String,
+    pending: bool,
     depth: usize,
 }
 
@@ -34,7 +36,8 @@ impl<'s> BinaryWriter<'s> {
         BinaryWriter {
             out: Vec::new(),
             session,
-            text: None,
+            text: String::new(),
+            pending: false,
             depth: 0,
         }
     }
@@ -169,26 +172,43 @@ impl<'s> BinaryWriter<'s> {
         if self.depth == 0 {
             return Err(BinaryXmlError::Text("end element without a start".into()));
         }
-        match self.text.take() {
-            Some(text) => self.text_record(&text, true)?,
-            None => self.out.push(END_ELEMENT),
+        if self.pending {
+            self.with_pending_text(|writer, text| writer.text_record(text, true))?;
+        } else {
+            self.out.push(END_ELEMENT);
         }
         self.depth -= 1;
         Ok(())
     }
 
+    /// Runs `write` on the pending text, which is then no longer pending.
+    fn with_pending_text<F>(&mut self, write: F) -> Result<(), BinaryXmlError>
+    where
+        F: FnOnce(&mut Self, &str) -> Result<(), BinaryXmlError>,
+    {
+        let mut text = std::mem::take(&mut self.text);
+        self.pending = false;
+        let result = write(self, &text);
+        text.clear();
+        self.text = text;
+        result
+    }
+
     fn flush_text(&mut self) -> Result<(), BinaryXmlError> {
-        let Some(text) = self.text.take() else {
+        if !self.pending {
             return Ok(());
-        };
-        if self.depth > 0 {
-            return self.text_record(&text, false);
         }
+        if self.depth > 0 {
+            return self.with_pending_text(|writer, text| writer.text_record(text, false));
+        }
+        self.pending = false;
+        let text = &self.text;
         // Outside the root only whitespace is XML, and binary XML has no place for it.
-        if text
+        let whitespace = text
             .bytes()
-            .all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
-        {
+            .all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'));
+        self.text.clear();
+        if whitespace {
             Ok(())
         } else {
             Err(BinaryXmlError::Text("text outside the root element".into()))
@@ -276,10 +296,8 @@ impl<'a> EventSink<'a> for BinaryWriter<'_> {
                 attributes,
             } => self.start(&prefix, &local, &attributes),
             XmlEvent::Text(text) => {
-                match &mut self.text {
-                    Some(pending) => pending.push_str(&text),
-                    None => self.text = Some(text.into_owned()),
-                }
+                self.text.push_str(&text);
+                self.pending = true;
                 Ok(())
             }
             XmlEvent::EndElement => self.end(),
