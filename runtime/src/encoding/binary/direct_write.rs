@@ -14,6 +14,7 @@
 //! the text route ([`eligible`] says which).
 
 use super::events::{Attribute, EventSink, XmlEvent};
+use super::fragment_scan;
 use super::{parse_text, BinaryWriter, BinaryXmlError};
 use crate::message::{ns, AddressingVersion, Body, EnvelopeVersion, Headers, Message, XmlFragment};
 use crate::serialization::xml::UTF8_BOM;
@@ -47,6 +48,27 @@ pub(crate) fn eligible(message: &Message) -> bool {
         }
 }
 
+/// About how many bytes `message` takes in binary: its text parts plus room for records.
+pub(crate) fn size_hint(message: &Message) -> usize {
+    let headers = &message.headers;
+    let values: usize = [
+        &headers.action,
+        &headers.message_id,
+        &headers.to,
+        &headers.reply_to,
+        &headers.relates_to,
+    ]
+    .iter()
+    .map(|v| v.as_deref().map_or(0, |v| v.len() + 8))
+    .sum();
+    let other: usize = headers.other.iter().map(|h| h.xml.xml.len()).sum();
+    let body = match &message.body {
+        Body::Payload(payload) => payload.xml.len(),
+        Body::Empty | Body::Fault(_) => 0,
+    };
+    64 + values + other + body
+}
+
 /// No control characters and no byte 0xEF (which starts U+FFFE/U+FFFF): the text route writes
 /// those as character references.
 fn plain(s: &str) -> bool {
@@ -55,14 +77,37 @@ fn plain(s: &str) -> bool {
         .fold(false, |bad, b| bad | (b < 0x20) | (b == 0xEF))
 }
 
-/// Writes `message` (which must be [`eligible`]) into `writer`.
+/// Static dictionary ids ([MC-NBFS]) of the envelope's own names and namespaces; the tests
+/// check each against the dictionary.
+pub(crate) mod ids {
+    pub(crate) const MUST_UNDERSTAND: u32 = 0x00;
+    pub(crate) const ENVELOPE: u32 = 0x02;
+    pub(crate) const SOAP12_NS: u32 = 0x04;
+    pub(crate) const WSA10_NS: u32 = 0x06;
+    pub(crate) const HEADER: u32 = 0x08;
+    pub(crate) const ACTION: u32 = 0x0A;
+    pub(crate) const TO: u32 = 0x0C;
+    pub(crate) const BODY: u32 = 0x0E;
+    pub(crate) const RELATES_TO: u32 = 0x12;
+    pub(crate) const MESSAGE_ID: u32 = 0x1A;
+    pub(crate) const ADDRESS: u32 = 0x2A;
+    pub(crate) const REPLY_TO: u32 = 0x2C;
+    pub(crate) const SOAP11_NS: u32 = 0x3C2;
+}
+
+/// The prefix-family offsets of the envelope's two prefixes.
+const S: u8 = b's' - b'a';
+const A: u8 = 0;
+
+/// Writes `message` (which must be [`eligible`]) into `writer`: the envelope's own elements
+/// as the dictionary records the text route's events would become, the fragments parsed.
 pub(crate) fn write(
     message: &Message,
     writer: &mut BinaryWriter<'_>,
 ) -> Result<(), BinaryXmlError> {
-    let env_ns = match message.version.envelope {
-        EnvelopeVersion::Soap11 => ns::SOAP11,
-        EnvelopeVersion::Soap12 => ns::SOAP12,
+    let (env_ns, env_id) = match message.version.envelope {
+        EnvelopeVersion::Soap11 => (ns::SOAP11, ids::SOAP11_NS),
+        EnvelopeVersion::Soap12 => (ns::SOAP12, ids::SOAP12_NS),
     };
     let addressing = message.version.addressing == AddressingVersion::WsAddressing10;
     let scope: &[(&str, &str)] = if addressing {
@@ -70,39 +115,23 @@ pub(crate) fn write(
     } else {
         &[("s", env_ns)]
     };
-    let declarations = scope
-        .iter()
-        .map(|&(prefix, uri)| Attribute::xmlns(prefix, uri))
-        .collect();
-    start(writer, "s", "Envelope", declarations)?;
-    write_header(message, addressing, scope, writer)?;
-    match &message.body {
-        Body::Payload(payload) => {
-            let (on_body, inject) = split_inherited(payload, scope, Some("s"));
-            start(writer, "s", "Body", on_body)?;
-            fragment(payload, &inject, writer)?;
-            writer.event(XmlEvent::EndElement)?;
-        }
-        // `eligible` sends faults the text way; an empty body is `<s:Body/>`.
-        Body::Empty | Body::Fault(_) => {
-            start(writer, "s", "Body", Vec::new())?;
-            writer.event(XmlEvent::EndElement)?;
-        }
+    writer.start_static(S, ids::ENVELOPE)?;
+    writer.declare_static("s", env_id)?;
+    if addressing {
+        writer.declare_static("a", ids::WSA10_NS)?;
     }
+    write_header(message, addressing, scope, writer)?;
+    writer.start_static(S, ids::BODY)?;
+    // `eligible` sends faults the text way; an empty body is `<s:Body/>`.
+    if let Body::Payload(payload) = &message.body {
+        let (on_body, inject) = split_inherited(payload, scope, Some("s"));
+        for (prefix, uri) in on_body {
+            writer.declare(prefix, uri)?;
+        }
+        fragment(payload, &inject, writer)?;
+    }
+    writer.event(XmlEvent::EndElement)?;
     writer.event(XmlEvent::EndElement)
-}
-
-fn start<'a>(
-    writer: &mut BinaryWriter<'_>,
-    prefix: &'a str,
-    local: &'a str,
-    attributes: Vec<Attribute<'a>>,
-) -> Result<(), BinaryXmlError> {
-    writer.event(XmlEvent::StartElement {
-        prefix: Cow::Borrowed(prefix),
-        local: Cow::Borrowed(local),
-        attributes,
-    })
 }
 
 fn write_header(
@@ -121,7 +150,7 @@ fn write_header(
     if !addressing && headers.other.is_empty() {
         return Ok(());
     }
-    start(writer, "s", "Header", Vec::new())?;
+    writer.start_static(S, ids::HEADER)?;
     if addressing {
         write_addressing(headers, writer)?;
     }
@@ -136,49 +165,51 @@ fn write_addressing(
     headers: &Headers,
     writer: &mut BinaryWriter<'_>,
 ) -> Result<(), BinaryXmlError> {
-    text_header(writer, "Action", true, headers.action.as_deref())?;
-    text_header(writer, "MessageID", false, headers.message_id.as_deref())?;
+    text_header(writer, ids::ACTION, true, headers.action.as_deref())?;
+    text_header(
+        writer,
+        ids::MESSAGE_ID,
+        false,
+        headers.message_id.as_deref(),
+    )?;
     if let Some(address) = &headers.reply_to {
-        start(writer, "a", "ReplyTo", Vec::new())?;
-        text_element(writer, "Address", Vec::new(), address)?;
+        writer.start_static(A, ids::REPLY_TO)?;
+        text_header(writer, ids::ADDRESS, false, Some(address))?;
         writer.event(XmlEvent::EndElement)?;
     }
-    text_header(writer, "RelatesTo", false, headers.relates_to.as_deref())?;
-    text_header(writer, "To", true, headers.to.as_deref())
+    text_header(
+        writer,
+        ids::RELATES_TO,
+        false,
+        headers.relates_to.as_deref(),
+    )?;
+    text_header(writer, ids::TO, true, headers.to.as_deref())
 }
 
+/// `<a:{name}>value</a:{name}>`, with `s:mustUnderstand="1"` if `must_understand`. Text XML
+/// has no empty text node, so none is sent for an empty value either: the element then ends
+/// with an end record, as the text route's `<a:X></a:X>` reads back.
 fn text_header(
     writer: &mut BinaryWriter<'_>,
-    local: &str,
+    name: u32,
     must_understand: bool,
     value: Option<&str>,
 ) -> Result<(), BinaryXmlError> {
     let Some(value) = value else {
         return Ok(());
     };
-    let attributes = if must_understand {
-        vec![Attribute::new("s", "mustUnderstand", "1")]
-    } else {
-        Vec::new()
-    };
-    text_element(writer, local, attributes, value)
-}
-
-/// `<a:{local}>value</a:{local}>`. Text XML has no empty text node, so neither is one sent
-/// here for an empty value: the element is then written with an end record, as the text
-/// route's `<a:X></a:X>` reads back.
-fn text_element<'a>(
-    writer: &mut BinaryWriter<'_>,
-    local: &'a str,
-    attributes: Vec<Attribute<'a>>,
-    value: &'a str,
-) -> Result<(), BinaryXmlError> {
-    start(writer, "a", local, attributes)?;
+    writer.start_static(A, name)?;
+    if must_understand {
+        writer.attribute_static(S, ids::MUST_UNDERSTAND, "1")?;
+    }
     if !value.is_empty() {
         writer.event(XmlEvent::Text(Cow::Borrowed(value)))?;
     }
     writer.event(XmlEvent::EndElement)
 }
+
+/// `(prefix, namespace)` pairs to declare.
+type Declarations<'f> = Vec<(&'f str, &'f str)>;
 
 /// The text route's placement of a fragment's inherited declarations (see
 /// `write_fragment` in the envelope writer): those the envelope already makes are dropped;
@@ -189,7 +220,7 @@ fn split_inherited<'f>(
     fragment: &'f XmlFragment,
     scope: &[(&str, &str)],
     container: Option<&str>,
-) -> (Vec<Attribute<'f>>, Vec<(&'f str, &'f str)>) {
+) -> (Declarations<'f>, Declarations<'f>) {
     let mut on_container = Vec::new();
     let mut inject = Vec::new();
     for (prefix, uri) in &fragment.inherited_namespaces {
@@ -198,7 +229,7 @@ fn split_inherited<'f>(
             continue;
         }
         if container.is_some_and(|c| c != prefix) {
-            on_container.push(Attribute::xmlns(prefix.as_str(), uri.as_str()));
+            on_container.push((prefix.as_str(), uri.as_str()));
         } else {
             inject.push((prefix.as_str(), uri.as_str()));
         }
@@ -219,7 +250,17 @@ fn fragment(
         inject,
         depth: 0,
     };
-    parse_text(&fragment.xml, &mut sink)?;
+    // The plain XML Indigo's serializers write is scanned directly; anything else (and any
+    // error) is quick-xml's to read. A start tag, its text and its end take three events.
+    let mut events = Vec::with_capacity(fragment.xml.len() / 16 + 4);
+    match std::str::from_utf8(&fragment.xml) {
+        Ok(xml) if fragment_scan::scan(xml, &mut events) => {
+            for event in events {
+                sink.event(event)?;
+            }
+        }
+        _ => parse_text(&fragment.xml, &mut sink)?,
+    }
     if sink.depth != 0 {
         return Err(BinaryXmlError::Text(
             "a fragment leaves an element open".into(),
@@ -266,6 +307,34 @@ impl<'e> EventSink<'e> for FragmentSink<'_, '_, '_> {
                 self.writer.event(XmlEvent::EndElement)
             }
             other => self.writer.event(other),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ids;
+    use crate::encoding::binary::dictionary::static_id;
+    use crate::message::ns;
+
+    #[test]
+    fn the_envelope_constants_are_the_dictionary_ids() {
+        for (s, id) in [
+            ("mustUnderstand", ids::MUST_UNDERSTAND),
+            ("Envelope", ids::ENVELOPE),
+            (ns::SOAP12, ids::SOAP12_NS),
+            (ns::WSA10, ids::WSA10_NS),
+            ("Header", ids::HEADER),
+            ("Action", ids::ACTION),
+            ("To", ids::TO),
+            ("Body", ids::BODY),
+            ("RelatesTo", ids::RELATES_TO),
+            ("MessageID", ids::MESSAGE_ID),
+            ("Address", ids::ADDRESS),
+            ("ReplyTo", ids::REPLY_TO),
+            (ns::SOAP11, ids::SOAP11_NS),
+        ] {
+            assert_eq!(static_id(s), Some(id), "{s}");
         }
     }
 }

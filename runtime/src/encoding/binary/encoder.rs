@@ -11,8 +11,9 @@
 use super::reader::read_document_at;
 use super::text::TextWriter;
 use super::{
-    direct_read, direct_write, read_document, text_to_binary, write_message, BinaryLimits,
-    BinaryWriter, BinaryXmlError, ReaderSession, WriterSession, DEFAULT_MAX_SESSION_SIZE,
+    direct_read, direct_write, read_document, text_to_binary, write_message, write_message_into,
+    BinaryLimits, BinaryWriter, BinaryXmlError, ReaderSession, WriterSession,
+    DEFAULT_MAX_SESSION_SIZE,
 };
 use crate::encoding::{
     MessageEncoder, SessionDecodeError, SessionEncoder, SessionReader, SessionWriter,
@@ -84,8 +85,7 @@ impl MessageEncoder for BinaryMessageEncoder {
     }
 
     fn encode(&self, message: &Message, out: &mut Vec<u8>) -> Result<(), XmlError> {
-        out.extend_from_slice(&encode_message(message, None)?);
-        Ok(())
+        encode_message(message, None, out)
     }
 
     fn decode(&self, bytes: Bytes) -> Result<Message, XmlError> {
@@ -131,8 +131,7 @@ struct BinarySessionWriter {
 
 impl SessionWriter for BinarySessionWriter {
     fn encode(&mut self, message: &Message, out: &mut Vec<u8>) -> Result<(), XmlError> {
-        out.extend_from_slice(&encode_message(message, Some(&mut self.session))?);
-        Ok(())
+        encode_message(message, Some(&mut self.session), out)
     }
 
     fn encode_frame(&mut self, frame: &[u8], out: &mut Vec<u8>) -> Result<(), XmlError> {
@@ -199,23 +198,26 @@ impl SessionReader for BinarySessionReader {
     }
 }
 
-/// One message as msbin1 (no `session`) or msbinsession1: straight from the message model
-/// where [`direct_write`] covers it, else through text XML.
+/// Appends one message as msbin1 (no `session`) or msbinsession1 to `out`: straight from the
+/// message model where [`direct_write`] covers it, else through text XML.
 fn encode_message(
     message: &Message,
     mut session: Option<&mut WriterSession>,
-) -> Result<Vec<u8>, XmlError> {
+    out: &mut Vec<u8>,
+) -> Result<(), XmlError> {
     if direct_write::eligible(message) {
-        let direct = write_message(session.as_deref_mut(), |writer| {
+        out.reserve(direct_write::size_hint(message));
+        let direct = write_message_into(session.as_deref_mut(), out, |writer| {
             direct_write::write(message, writer)
         });
-        // On failure the session was rolled back; the text route then reports the error
-        // as it always has.
-        if let Ok(bytes) = direct {
-            return Ok(bytes);
+        // On failure `out` and the session were rolled back; the text route then reports
+        // the error as it always has.
+        if direct.is_ok() {
+            return Ok(());
         }
     }
-    encode_via_text(message, session)
+    out.extend_from_slice(&encode_via_text(message, session)?);
+    Ok(())
 }
 
 /// The general route: the envelope as text XML, transcoded.
@@ -311,8 +313,7 @@ impl SessionBinaryCodec {
 
     /// Encodes one message (string table + document), as the payload of a SizedEnvelope.
     pub fn encode(&mut self, message: &Message, out: &mut Vec<u8>) -> Result<(), XmlError> {
-        out.extend_from_slice(&encode_message(message, Some(&mut self.writer))?);
-        Ok(())
+        encode_message(message, Some(&mut self.writer), out)
     }
 
     /// Decodes one SizedEnvelope payload. An error in the string table breaks the session

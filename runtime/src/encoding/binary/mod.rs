@@ -25,6 +25,7 @@ mod direct_write;
 mod encoder;
 mod error;
 mod events;
+mod fragment_scan;
 pub mod reader;
 mod records;
 pub mod session;
@@ -89,28 +90,42 @@ pub fn write_message<F>(
 where
     F: FnOnce(&mut BinaryWriter<'_>) -> Result<(), BinaryXmlError>,
 {
-    let Some(session) = session else {
-        let mut writer = BinaryWriter::new(None);
-        produce(&mut writer)?;
-        return writer.finish();
-    };
-    let mark = session.mark();
-    let document = {
-        let mut writer = BinaryWriter::new(Some(&mut *session));
-        produce(&mut writer).and_then(|()| writer.finish())
-    };
-    let document = match document {
-        Ok(document) => document,
-        Err(err) => {
-            session.rollback(mark);
-            return Err(err);
-        }
-    };
-    let mut message = Vec::with_capacity(document.len() + 16);
-    if let Err(err) = session.write_table(&mut message) {
-        session.rollback(mark);
-        return Err(err);
-    }
-    message.extend_from_slice(&document);
+    let mut message = Vec::new();
+    write_message_into(session, &mut message, produce)?;
     Ok(message)
+}
+
+/// As [`write_message`], appending the message to `out`, which is left as it was on error
+/// (and so is the session).
+pub(crate) fn write_message_into<F>(
+    mut session: Option<&mut WriterSession>,
+    out: &mut Vec<u8>,
+    produce: F,
+) -> Result<(), BinaryXmlError>
+where
+    F: FnOnce(&mut BinaryWriter<'_>) -> Result<(), BinaryXmlError>,
+{
+    let start = out.len();
+    let mark = session.as_deref().map(WriterSession::mark);
+    // The document is written in place; the session's table, known only once the document
+    // is, then goes in front of it.
+    let mut writer = BinaryWriter::appending(session.as_deref_mut(), std::mem::take(out));
+    let produced = produce(&mut writer);
+    let (finished, mut buffer) = writer.finish_into();
+    let mut result = produced.and(finished);
+    if let (Ok(()), Some(session)) = (&result, session.as_deref_mut()) {
+        let mut table = Vec::new();
+        result = session.write_table(&mut table);
+        if result.is_ok() {
+            buffer.splice(start..start, table);
+        }
+    }
+    if result.is_err() {
+        buffer.truncate(start);
+        if let (Some(session), Some(mark)) = (session, mark) {
+            session.rollback(mark);
+        }
+    }
+    *out = buffer;
+    result
 }

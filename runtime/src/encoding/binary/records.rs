@@ -85,14 +85,12 @@ pub(crate) fn letter_index(prefix: &str) -> Option<u8> {
 
 /// Whether `name` is an XML NCName (a name without a colon), so text output stays well-formed.
 pub(crate) fn is_ncname(name: &str) -> bool {
-    // Nearly every name is ASCII: one table-free pass over the bytes.
+    // Nearly every name is ASCII: one table lookup a byte.
     if name.is_ascii() {
         return match name.as_bytes() {
             [first, rest @ ..] => {
-                (first.is_ascii_alphabetic() || *first == b'_')
-                    && rest
-                        .iter()
-                        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
+                ASCII_NAME[usize::from(*first)] == 2
+                    && rest.iter().all(|&b| ASCII_NAME[usize::from(b)] != 0)
             }
             [] => false,
         };
@@ -103,6 +101,25 @@ pub(crate) fn is_ncname(name: &str) -> bool {
         _ => false,
     }
 }
+
+/// For ASCII bytes: 2 if a name may start with it, 1 if it may only follow, 0 if neither
+/// (XML 1.0 NameStartChar and NameChar, without ':').
+static ASCII_NAME: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut b = 0;
+    while b < 128 {
+        let c = b as u8;
+        table[b] = if c.is_ascii_alphabetic() || c == b'_' {
+            2
+        } else if c.is_ascii_digit() || c == b'-' || c == b'.' {
+            1
+        } else {
+            0
+        };
+        b += 1;
+    }
+    table
+};
 
 // XML 1.0 (fifth edition) NameStartChar and NameChar, without ':'.
 fn is_name_start_char(c: char) -> bool {

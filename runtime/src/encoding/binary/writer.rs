@@ -42,6 +42,62 @@ impl<'s> BinaryWriter<'s> {
         }
     }
 
+    /// A writer that appends to `buffer` (handed back by [`finish_into`](Self::finish_into)),
+    /// so a message can be written where it will be sent from.
+    pub(crate) fn appending(session: Option<&'s mut WriterSession>, buffer: Vec<u8>) -> Self {
+        BinaryWriter {
+            out: buffer,
+            ..BinaryWriter::new(session)
+        }
+    }
+
+    /// As [`finish`](Self::finish), but the buffer comes back whatever the outcome, for the
+    /// caller to keep or roll back.
+    pub(crate) fn finish_into(mut self) -> (Result<(), BinaryXmlError>, Vec<u8>) {
+        let closed = match self.depth {
+            0 => Ok(()),
+            open => Err(BinaryXmlError::Unclosed { open }),
+        };
+        let result = self.flush_text().and(closed);
+        (result, self.out)
+    }
+
+    /// What [`start`](Self::start) writes for an element named by the static dictionary's
+    /// string `id`, with the one-letter prefix `letter` (0 for `a`), no attributes. For
+    /// callers that know their names at compile time: no lookup and no name check, because
+    /// the caller's constants were checked once (in the tests).
+    pub(crate) fn start_static(&mut self, letter: u8, id: u32) -> Result<(), BinaryXmlError> {
+        self.flush_text()?;
+        self.depth += 1;
+        self.dictionary_record(PREFIX_DICTIONARY_ELEMENT_A + letter, id);
+        Ok(())
+    }
+
+    /// What [`start`](Self::start) writes for `{letter}:{static name id}="value"`.
+    pub(crate) fn attribute_static(
+        &mut self,
+        letter: u8,
+        id: u32,
+        value: &str,
+    ) -> Result<(), BinaryXmlError> {
+        self.dictionary_record(PREFIX_DICTIONARY_ATTRIBUTE_A + letter, id);
+        self.text_record(value, false)
+    }
+
+    /// What [`start`](Self::start) writes for a declaration of `prefix` (a valid, non-empty
+    /// one) as the static dictionary's string `id`.
+    pub(crate) fn declare_static(&mut self, prefix: &str, id: u32) -> Result<(), BinaryXmlError> {
+        self.out.push(DICTIONARY_XMLNS_ATTRIBUTE);
+        self.string(prefix)?;
+        write_mb31(&mut self.out, id);
+        Ok(())
+    }
+
+    /// A namespace declaration on the element just started.
+    pub(crate) fn declare(&mut self, prefix: &str, namespace: &str) -> Result<(), BinaryXmlError> {
+        self.xmlns(prefix, namespace)
+    }
+
     /// The document, once every element is closed.
     pub fn finish(mut self) -> Result<Vec<u8>, BinaryXmlError> {
         self.flush_text()?;

@@ -342,3 +342,64 @@ fn the_direct_reader_agrees_on_damaged_messages() {
         compare_reads(&damaged, *table, &strings, *version);
     }
 }
+
+/// quick-xml's events for `xml`, for comparison with the scanner's.
+fn quick_xml_events(xml: &str) -> Option<Vec<XmlEvent<'static>>> {
+    let mut events = OwnedEvents::default();
+    parse_text(xml.as_bytes(), &mut events).ok()?;
+    Some(events.0)
+}
+
+fn compare_scan(xml: &str) -> bool {
+    let mut scanned = Vec::new();
+    if !super::super::fragment_scan::scan(xml, &mut scanned) {
+        return false;
+    }
+    let scanned: Vec<XmlEvent<'static>> = scanned.into_iter().map(XmlEvent::into_owned).collect();
+    assert_eq!(Some(scanned), quick_xml_events(xml), "{xml:?}");
+    true
+}
+
+#[test]
+fn the_fragment_scanner_reads_what_quick_xml_reads() {
+    let mut rng = Rng::new(5);
+    let mut scanned = 0;
+    for _ in 0..2000 {
+        let xml = generated(&mut rng);
+        let xml = String::from_utf8(xml).expect("UTF-8");
+        if compare_scan(&xml) {
+            scanned += 1;
+        }
+    }
+    assert!(scanned > 500, "scanned only {scanned}");
+    for (xml, plain) in [
+        (
+            r#"<Echo xmlns="http://tempuri.org/"><text>xxx</text></Echo>"#,
+            true,
+        ),
+        (
+            r#"<a:E xmlns:a="urn:a" a:k="v" k="w"><b/> text <c  x="1"	y="2" /></a:E>"#,
+            true,
+        ),
+        (" lead <a/> trail ", true),
+        ("<a>\u{e9}l\u{e9}ment \u{1d11e}</a>", true),
+        ("<a>x &amp; y</a>", false),
+        ("<a>line\r\nend</a>", false),
+        ("<a k='v'/>", false),
+        ("<a k=\"t\tab\"/>", false),
+        ("<a k = \"v\"/>", false),
+        ("<a k=\"1\" k=\"2\"/>", false),
+        ("<a><!-- c --></a>", false),
+        ("<a><![CDATA[x]]></a>", false),
+        ("<?pi x?><a/>", false),
+        ("<a></b>", false),
+        ("<a></a >", false),
+        ("<a>", false),
+        ("</a>", false),
+        ("<a b=\"1\"c=\"2\"/>", false),
+        ("<a:b:c/>", false),
+        ("<a / >", false),
+    ] {
+        assert_eq!(compare_scan(xml), plain, "{xml:?}");
+    }
+}
