@@ -49,6 +49,20 @@ pub fn static_string(id: u32) -> Option<&'static str> {
     strings().get((id / 2) as usize).copied()
 }
 
+/// The static string with wire id `id`, and whether it is an XML name without a colon (most
+/// are names, some are namespaces or values).
+pub(crate) fn static_name(id: u32) -> Option<(&'static str, bool)> {
+    static NAMES: OnceLock<Vec<bool>> = OnceLock::new();
+    let names = NAMES.get_or_init(|| {
+        strings()
+            .iter()
+            .map(|s| super::records::is_ncname(s))
+            .collect()
+    });
+    let name = static_string(id)?;
+    Some((name, names.get((id / 2) as usize).copied().unwrap_or(false)))
+}
+
 /// The wire id (even) of `s` in the static dictionary.
 pub fn static_id(s: &str) -> Option<u32> {
     ids().get(s).copied()

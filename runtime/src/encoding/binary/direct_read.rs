@@ -62,7 +62,8 @@ pub(crate) fn read(
             EnvelopeVersion::Soap12 => ns::SOAP12,
         },
         max_text: quotas.max_string_content_length,
-        out: TextWriter::new(limits.max_text_bytes),
+        // The body's text is about twice its binary form.
+        out: TextWriter::with_capacity(limits.max_text_bytes, document.len() * 2),
     };
     let (headers, raw, body) = walker.envelope().ok()?;
     walker.finish(version, headers, raw, body).ok()
@@ -294,7 +295,7 @@ impl<'a> Walker<'a> {
             *slot = if header.local == "ReplyTo" {
                 self.reply_to()?
             } else {
-                Some(trim(&self.text()?).to_owned())
+                Some(trimmed(self.text()?))
             };
         }
         Ok(())
@@ -305,7 +306,7 @@ impl<'a> Walker<'a> {
         let mut address = None;
         while let Some(child) = self.child()? {
             if address.is_none() && child.local == "Address" {
-                address = Some(trim(&self.text()?).to_owned());
+                address = Some(trimmed(self.text()?));
             } else {
                 self.subtree(child, false)?;
             }
@@ -466,6 +467,16 @@ impl<'a> Walker<'a> {
             headers,
             body,
         })
+    }
+}
+
+/// `text` without XML whitespace around it, reusing its allocation when it has one.
+fn trimmed(text: Cow<'_, str>) -> String {
+    let trimmed = trim(&text);
+    if trimmed.len() == text.len() {
+        text.into_owned()
+    } else {
+        trimmed.to_owned()
     }
 }
 
