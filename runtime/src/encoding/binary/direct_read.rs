@@ -15,6 +15,11 @@
 //! unusual namespace declarations, or a document the binary reader refuses) makes it
 //! decline, and the caller takes the text route, which has the final word on every error
 //! and every rare form. The tests check that both routes agree wherever this one accepts.
+//!
+//! One bound is looser here: the text route also fails a document whose whole rendering as
+//! text exceeds `max_text_bytes`, while here only the rendered fragments count against it.
+//! They are part of that text, so the bound on memory still holds; the binary reader's own
+//! limit on what a document may expand to applies on both routes.
 
 use super::events::{Attribute, XmlEvent};
 use super::reader::read_document_at;

@@ -10,10 +10,21 @@
 //! remoting (NRBF) and `BinaryWriter` readers, nothing for Binary XML); the PyPI `wcf`
 //! package, a Python NBFX decoder, serves as a test oracle where it is installed.
 //!
-//! The message model stays the text one: [`binary_to_text`] and [`text_to_binary`] transcode
-//! between binary XML and the UTF-8 XML that [`read_envelope`](crate::message::read_envelope)
-//! reads and [`write_envelope`](crate::message::write_envelope) writes, through a common
-//! [`XmlEvent`] stream. Prefixes and namespace declarations pass through unchanged.
+//! The message model stays the text one (bodies and verbatim headers are text XML): the
+//! encoder goes between it and records on two routes, through a common [`XmlEvent`] stream.
+//!
+//! * The direct route, for ordinary messages: the envelope's own elements (Envelope, Header,
+//!   the WS-Addressing headers, Body) are written from the [`Message`](crate::message::Message)
+//!   as dictionary records and read from the records into its headers, and only the parts the
+//!   model keeps as text are parsed (`fragment_scan`, or quick-xml for anything beyond plain
+//!   elements and text) or rendered. Private modules `direct_write` and `direct_read`.
+//! * The text route, for everything else (faults, comments, unusual namespaces, every
+//!   error): [`text_to_binary`] after [`write_envelope`](crate::message::write_envelope), and
+//!   [`binary_to_text`] before [`read_envelope`](crate::message::read_envelope), so that one
+//!   envelope reader has the last word on what is accepted. The direct route declines what it
+//!   does not mirror exactly, and the tests check that both routes agree wherever it accepts.
+//!
+//! Prefixes and namespace declarations pass through unchanged on both.
 //! [`BinaryMessageEncoder`] puts the sessionless form behind the
 //! [`MessageEncoder`](super::MessageEncoder) trait and hands out the session form per connection
 //! ([`session_encoder`](super::MessageEncoder::session_encoder)), which `NetTcpBinding` uses;
