@@ -21,10 +21,10 @@
 //! They are part of that text, so the bound on memory still holds; the binary reader's own
 //! limit on what a document may expand to applies on both routes.
 
-use super::events::{Attribute, XmlEvent};
+use super::events::{Attribute, EventSink, XmlEvent};
 use super::reader::read_document_at;
 use super::text::TextWriter;
-use super::BinaryLimits;
+use super::{BinaryLimits, BinaryXmlError};
 use crate::message::{
     ns, Body, EnvelopeVersion, Headers, Message, MessageVersion, QualifiedName, RawHeader,
     ReaderQuotas, XmlFragment,
@@ -55,10 +55,10 @@ pub(crate) fn read(
     quotas: &ReaderQuotas,
 ) -> Option<Message> {
     // A start tag, its text and its end are three events; 32 fit an addressed request.
-    let mut events = Vec::with_capacity(32);
+    let mut events = Collector(Vec::with_capacity(32));
     read_document_at(document, base, strings, limits, &mut events).ok()?;
     let mut walker = Walker {
-        events: events.into_iter(),
+        events: events.0.into_iter(),
         scope: Vec::new(),
         marks: Vec::new(),
         names: NameTable::new(quotas.max_name_table_char_count),
@@ -72,6 +72,26 @@ pub(crate) fn read(
     };
     let (headers, raw, body) = walker.envelope().ok()?;
     walker.finish(version, headers, raw, body).ok()
+}
+
+/// Events are held in memory here, about 80 bytes each for as little as one byte of record,
+/// so a document with more than this many goes the text route, which streams.
+const MAX_EVENTS: usize = 8192;
+
+/// Collects at most [`MAX_EVENTS`] events.
+struct Collector<'a>(Vec<XmlEvent<'a>>);
+
+impl<'a> EventSink<'a> for Collector<'a> {
+    #[inline]
+    fn event(&mut self, event: XmlEvent<'a>) -> Result<(), BinaryXmlError> {
+        if self.0.len() >= MAX_EVENTS {
+            return Err(BinaryXmlError::QuotaExceeded(
+                "too many records for the direct route".into(),
+            ));
+        }
+        self.0.push(event);
+        Ok(())
+    }
 }
 
 /// This route does not handle the document; the text route will.
@@ -396,7 +416,6 @@ impl<'a> Walker<'a> {
         if !render {
             return Ok(());
         }
-        use super::events::EventSink;
         self.out.event(event).map_err(|_| Declined)
     }
 

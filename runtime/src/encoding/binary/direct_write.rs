@@ -208,6 +208,9 @@ fn text_header(
     writer.event(XmlEvent::EndElement)
 }
 
+/// Largest fragment the scanner reads (bytes of text XML).
+const MAX_SCANNED: usize = 64 * 1024;
+
 /// `(prefix, namespace)` pairs to declare.
 type Declarations<'f> = Vec<(&'f str, &'f str)>;
 
@@ -251,10 +254,17 @@ fn fragment(
         depth: 0,
     };
     // The plain XML Indigo's serializers write is scanned directly; anything else (and any
-    // error) is quick-xml's to read. A start tag, its text and its end take three events.
-    let mut events = Vec::with_capacity(fragment.xml.len() / 16 + 4);
+    // error) is quick-xml's to read. The scanner holds a fragment's events in memory (three
+    // for a start tag, its text and its end), so a large fragment goes to quick-xml, which
+    // streams.
+    let small = fragment.xml.len() <= MAX_SCANNED;
+    let mut events = Vec::with_capacity(if small {
+        fragment.xml.len() / 16 + 4
+    } else {
+        0
+    });
     match std::str::from_utf8(&fragment.xml) {
-        Ok(xml) if fragment_scan::scan(xml, &mut events) => {
+        Ok(xml) if small && fragment_scan::scan(xml, &mut events) => {
             for event in events {
                 sink.event(event)?;
             }

@@ -4,7 +4,7 @@
 
 use super::super::direct_read;
 use super::super::direct_write;
-use super::super::encoder::{decode_via_text, encode_via_text};
+use super::super::encoder::{decode_document, decode_via_text, encode_via_text};
 use super::super::XmlEvent;
 use super::super::*;
 use super::generator::document;
@@ -402,4 +402,27 @@ fn the_fragment_scanner_reads_what_quick_xml_reads() {
     ] {
         assert_eq!(compare_scan(xml), plain, "{xml:?}");
     }
+}
+
+#[test]
+fn documents_with_many_records_take_the_streaming_route() {
+    let body = format!("<List xmlns=\"urn:l\">{}</List>", "<x>0</x>".repeat(5000));
+    let message = Message::new(
+        MessageVersion::SOAP12_WSA10,
+        "urn:action",
+        Body::Payload(XmlFragment::new(body)),
+    );
+    let bytes = encode_via_text(&message, None).expect("encodes");
+    let quotas = ReaderQuotas::default();
+    let limits = BinaryLimits::from_quotas(&quotas);
+    let version = MessageVersion::SOAP12_WSA10;
+    assert!(direct_read::read(&bytes, 0, &[], &limits, version, &quotas).is_none());
+    let decoded = decode_document(&bytes, 0, &[], &limits, version, &quotas).expect("decodes");
+    let via_text = decode_via_text(&bytes, 0, &[], &limits, version, &quotas).expect("decodes");
+    // Compared without Debug output: the body is 40 KB.
+    assert!(decoded == via_text, "the routes disagree");
+    let (Body::Payload(got), Body::Payload(sent)) = (&decoded.body, &message.body) else {
+        panic!("payloads expected");
+    };
+    assert!(got.xml == sent.xml, "the body changed");
 }
