@@ -32,7 +32,7 @@ USAGE: indigo-bench [OPTIONS]
   --payload BYTES     payload size (a String of that length)  [default 64]
   --runtime KIND      tokio flavour of both runtimes: current | multi [default current]
   --systems LIST      scenarios 1-2: comma list of raw,tarpc,nettcp,nettcp-rm,wshttp,wshttp-rm
-                                                              [default all]
+                      [default all of these], and the opt-in nettcp-text (SOAP text over net.tcp)
   --scenarios LIST    comma list of 1,2,3,4,5                 [default 1,2,3,4,5]
   --oneway-payload N  scenarios 3-4: one-way message size     [default 256]
   --s4-round-secs S   scenario 4: length of one round         [default 5]
@@ -144,7 +144,7 @@ fn parse_args() -> Result<Options, String> {
                 opts.systems = value
                     .split(',')
                     .map(|key| {
-                        System::ALL
+                        System::KNOWN
                             .into_iter()
                             .find(|s| s.key() == key.trim())
                             .ok_or_else(|| format!("--systems: unknown system {key}"))
@@ -264,7 +264,11 @@ async fn run_system(system: System, opts: &Options, server_rt: &tokio::runtime::
             })
             .await
         }
-        System::NetTcp | System::NetTcpRm | System::WsHttp | System::WsHttpRm => {
+        System::NetTcp
+        | System::NetTcpRm
+        | System::NetTcpText
+        | System::WsHttp
+        | System::WsHttpRm => {
             run_with(opts, &address, |a| async move {
                 systems::indigo_echo::connect(system, &a).await
             })

@@ -2,7 +2,7 @@
 //! connection or session each) made on the client runtime.
 
 use futures::StreamExt;
-use indigo::{NetTcpBinding, WsHttpBinding};
+use indigo::{CustomBinding, NetTcpBinding, WsHttpBinding};
 use std::future::Future;
 use std::net::SocketAddr;
 use tarpc::server::Channel;
@@ -23,6 +23,9 @@ pub enum System {
     Tarpc,
     NetTcp,
     NetTcpRm,
+    /// SOAP 1.2 text over net.tcp: opt-in, to compare the binary encoding with text on the
+    /// same transport.
+    NetTcpText,
     WsHttp,
     WsHttpRm,
 }
@@ -37,12 +40,24 @@ impl System {
         System::WsHttpRm,
     ];
 
+    /// Every system `--systems` accepts: [`ALL`](Self::ALL) and the opt-in ones.
+    pub const KNOWN: [System; 7] = [
+        System::Raw,
+        System::Tarpc,
+        System::NetTcp,
+        System::NetTcpRm,
+        System::NetTcpText,
+        System::WsHttp,
+        System::WsHttpRm,
+    ];
+
     pub fn label(self) -> &'static str {
         match self {
             System::Raw => "raw tokio TCP echo (floor)",
             System::Tarpc => "tarpc 0.38, bincode/TCP",
             System::NetTcp => "Indigo NetTcpBinding",
             System::NetTcpRm => "Indigo NetTcpBinding + reliable session",
+            System::NetTcpText => "Indigo CustomBinding::tcp_text() (SOAP text over net.tcp)",
             System::WsHttp => "Indigo WsHttpBinding",
             System::WsHttpRm => "Indigo WsHttpBinding + reliable session",
         }
@@ -54,6 +69,7 @@ impl System {
             System::Tarpc => "tarpc",
             System::NetTcp => "nettcp",
             System::NetTcpRm => "nettcp-rm",
+            System::NetTcpText => "nettcp-text",
             System::WsHttp => "wshttp",
             System::WsHttpRm => "wshttp-rm",
         }
@@ -104,6 +120,15 @@ pub async fn start(system: System, server_rt: &tokio::runtime::Handle) -> Result
             System::NetTcpRm => {
                 indigo_echo::serve(
                     NetTcpBinding::new().with_reliable_session(),
+                    indigo_echo::NET_TCP_ADDRESS,
+                    addr_tx,
+                    stop_rx,
+                )
+                .await
+            }
+            System::NetTcpText => {
+                indigo_echo::serve(
+                    CustomBinding::tcp_text(),
                     indigo_echo::NET_TCP_ADDRESS,
                     addr_tx,
                     stop_rx,
@@ -394,6 +419,7 @@ pub mod indigo_echo {
             System::NetTcpRm => {
                 EchoClient::connect(&NetTcpBinding::new().with_reliable_session(), address).await
             }
+            System::NetTcpText => EchoClient::connect(&CustomBinding::tcp_text(), address).await,
             System::WsHttp => EchoClient::connect(&WsHttpBinding::new(), address).await,
             System::WsHttpRm => {
                 EchoClient::connect(&WsHttpBinding::new().with_reliable_session(), address).await

@@ -462,7 +462,8 @@ impl NameTable {
         Ok(())
     }
 
-    fn add(&mut self, name: &str) -> Result<(), XmlError> {
+    /// Counts one local name or prefix, unless already counted.
+    pub(crate) fn add(&mut self, name: &str) -> Result<(), XmlError> {
         if let Some(bit) = well_known(name) {
             let bit = 1u64 << bit;
             if self.known & bit != 0 {

@@ -24,10 +24,15 @@ fn strings() -> &'static [&'static str] {
     })
 }
 
-fn ids() -> &'static HashMap<&'static str, u32> {
-    static IDS: OnceLock<HashMap<&'static str, u32>> = OnceLock::new();
+/// The writer looks up every name and most texts here, so the hash is foldhash rather than
+/// SipHash. A fixed seed is safe: the table never grows, so no input can make a lookup cost
+/// more than a probe among these 487 strings.
+type Ids = HashMap<&'static str, u32, foldhash::fast::FixedState>;
+
+fn ids() -> &'static Ids {
+    static IDS: OnceLock<Ids> = OnceLock::new();
     IDS.get_or_init(|| {
-        let mut map = HashMap::with_capacity(STATIC_DICTIONARY_LEN);
+        let mut map = Ids::with_capacity_and_hasher(STATIC_DICTIONARY_LEN, Default::default());
         for (index, s) in strings().iter().enumerate() {
             // The list has no duplicates; keep the first id should one ever appear.
             map.entry(*s).or_insert(index as u32 * 2);
@@ -42,6 +47,20 @@ pub fn static_string(id: u32) -> Option<&'static str> {
         return None;
     }
     strings().get((id / 2) as usize).copied()
+}
+
+/// The static string with wire id `id`, and whether it is an XML name without a colon (most
+/// are names, some are namespaces or values).
+pub(crate) fn static_name(id: u32) -> Option<(&'static str, bool)> {
+    static NAMES: OnceLock<Vec<bool>> = OnceLock::new();
+    let names = NAMES.get_or_init(|| {
+        strings()
+            .iter()
+            .map(|s| super::records::is_ncname(s))
+            .collect()
+    });
+    let name = static_string(id)?;
+    Some((name, names.get((id / 2) as usize).copied().unwrap_or(false)))
 }
 
 /// The wire id (even) of `s` in the static dictionary.

@@ -9,9 +9,11 @@
 //! as one object, for callers that own a connection outright.
 
 use super::reader::read_document_at;
+use super::text::TextWriter;
 use super::{
-    binary_to_text, read_document, text_to_binary, write_message, BinaryLimits, BinaryWriter,
-    BinaryXmlError, ReaderSession, WriterSession, DEFAULT_MAX_SESSION_SIZE,
+    direct_read, direct_write, read_document, text_to_binary, write_message, write_message_into,
+    BinaryLimits, BinaryWriter, BinaryXmlError, ReaderSession, WriterSession,
+    DEFAULT_MAX_SESSION_SIZE,
 };
 use crate::encoding::{
     MessageEncoder, SessionDecodeError, SessionEncoder, SessionReader, SessionWriter,
@@ -83,15 +85,15 @@ impl MessageEncoder for BinaryMessageEncoder {
     }
 
     fn encode(&self, message: &Message, out: &mut Vec<u8>) -> Result<(), XmlError> {
-        let mut xml = Vec::new();
-        write_envelope(message, &mut xml)?;
-        out.extend_from_slice(&text_to_binary(&xml, None)?);
-        Ok(())
+        encode_message(message, None, out)
     }
 
     fn decode(&self, bytes: Bytes) -> Result<Message, XmlError> {
-        let xml = binary_to_text(&bytes, None, &BinaryLimits::from_quotas(&self.quotas))?;
-        read_envelope(Bytes::from(xml), self.version, &self.quotas)
+        let limits = BinaryLimits::from_quotas(&self.quotas);
+        decode_document(&bytes, 0, &[], &limits, self.version, &self.quotas).map_err(|e| match e {
+            Failure::Binary(e) => e.into(),
+            Failure::Xml(e) => e,
+        })
     }
 
     fn reader_quotas(&self) -> ReaderQuotas {
@@ -129,10 +131,7 @@ struct BinarySessionWriter {
 
 impl SessionWriter for BinarySessionWriter {
     fn encode(&mut self, message: &Message, out: &mut Vec<u8>) -> Result<(), XmlError> {
-        let mut xml = Vec::new();
-        write_envelope(message, &mut xml)?;
-        out.extend_from_slice(&text_to_binary(&xml, Some(&mut self.session))?);
-        Ok(())
+        encode_message(message, Some(&mut self.session), out)
     }
 
     fn encode_frame(&mut self, frame: &[u8], out: &mut Vec<u8>) -> Result<(), XmlError> {
@@ -155,34 +154,120 @@ struct BinarySessionReader {
 }
 
 impl BinarySessionReader {
-    /// Reads the frame's string table into the session and hands the document that follows
-    /// to `sink`.
-    fn read<'a, S>(&'a mut self, frame: &'a [u8], sink: &mut S) -> Result<(), SessionDecodeError>
-    where
-        S: super::EventSink<'a>,
-    {
-        let limits = BinaryLimits::from_quotas(&self.quotas);
-        let table_len = self.session.read_table(frame).map_err(classify)?;
-        let document = frame.get(table_len..).unwrap_or_default();
-        read_document_at(document, table_len, self.session.strings(), &limits, sink)
-            .map_err(classify)
+    /// Reads the frame's string table into the session; the document follows at the
+    /// returned offset.
+    fn read_table(&mut self, frame: &[u8]) -> Result<usize, SessionDecodeError> {
+        self.session.read_table(frame).map_err(classify)
     }
 }
 
 impl SessionReader for BinarySessionReader {
     fn decode(&mut self, frame: Bytes) -> Result<Message, SessionDecodeError> {
-        let mut text =
-            super::text::TextWriter::new(BinaryLimits::from_quotas(&self.quotas).max_text_bytes);
-        self.read(&frame, &mut text)?;
-        let xml = text.finish().map_err(classify)?;
-        Ok(read_envelope(Bytes::from(xml), self.version, &self.quotas)?)
+        let limits = BinaryLimits::from_quotas(&self.quotas);
+        let table_len = self.read_table(&frame)?;
+        let document = frame.get(table_len..).unwrap_or_default();
+        let strings = self.session.strings();
+        decode_document(
+            document,
+            table_len,
+            strings,
+            &limits,
+            self.version,
+            &self.quotas,
+        )
+        .map_err(|e| match e {
+            Failure::Binary(e) => classify(e),
+            Failure::Xml(e) => SessionDecodeError::Message(e),
+        })
     }
 
     fn decode_frame(&mut self, frame: Bytes) -> Result<Bytes, SessionDecodeError> {
+        let limits = BinaryLimits::from_quotas(&self.quotas);
+        let table_len = self.read_table(&frame)?;
+        let document = frame.get(table_len..).unwrap_or_default();
         let mut writer = BinaryWriter::new(None);
-        self.read(&frame, &mut writer)?;
+        read_document_at(
+            document,
+            table_len,
+            self.session.strings(),
+            &limits,
+            &mut writer,
+        )
+        .map_err(classify)?;
         Ok(writer.finish().map_err(classify)?.into())
     }
+}
+
+/// Appends one message as msbin1 (no `session`) or msbinsession1 to `out`: straight from the
+/// message model where [`direct_write`] covers it, else through text XML.
+fn encode_message(
+    message: &Message,
+    mut session: Option<&mut WriterSession>,
+    out: &mut Vec<u8>,
+) -> Result<(), XmlError> {
+    if direct_write::eligible(message) {
+        out.reserve(direct_write::size_hint(message));
+        let direct = write_message_into(session.as_deref_mut(), out, |writer| {
+            direct_write::write(message, writer)
+        });
+        // On failure `out` and the session were rolled back; the text route then reports
+        // the error as it always has.
+        if direct.is_ok() {
+            return Ok(());
+        }
+    }
+    out.extend_from_slice(&encode_via_text(message, session)?);
+    Ok(())
+}
+
+/// The general route: the envelope as text XML, transcoded.
+pub(crate) fn encode_via_text(
+    message: &Message,
+    session: Option<&mut WriterSession>,
+) -> Result<Vec<u8>, XmlError> {
+    let mut xml = Vec::new();
+    write_envelope(message, &mut xml)?;
+    Ok(text_to_binary(&xml, session)?)
+}
+
+/// Why a document could not be decoded: the binary layer (which may break a session) or
+/// the envelope.
+#[derive(Debug)]
+pub(crate) enum Failure {
+    Binary(BinaryXmlError),
+    Xml(XmlError),
+}
+
+/// Decodes one NBFX document (`base` bytes into its frame, after a session table of
+/// `strings`): straight into the message model where [`direct_read`] covers it, else
+/// through text XML, which decides every error.
+pub(crate) fn decode_document(
+    document: &[u8],
+    base: usize,
+    strings: &[String],
+    limits: &BinaryLimits,
+    version: MessageVersion,
+    quotas: &ReaderQuotas,
+) -> Result<Message, Failure> {
+    if let Some(message) = direct_read::read(document, base, strings, limits, version, quotas) {
+        return Ok(message);
+    }
+    decode_via_text(document, base, strings, limits, version, quotas)
+}
+
+/// The general route: the document rendered as text XML, read as an envelope.
+pub(crate) fn decode_via_text(
+    document: &[u8],
+    base: usize,
+    strings: &[String],
+    limits: &BinaryLimits,
+    version: MessageVersion,
+    quotas: &ReaderQuotas,
+) -> Result<Message, Failure> {
+    let mut text = TextWriter::new(limits.max_text_bytes);
+    read_document_at(document, base, strings, limits, &mut text).map_err(Failure::Binary)?;
+    let xml = text.finish().map_err(Failure::Binary)?;
+    read_envelope(Bytes::from(xml), version, quotas).map_err(Failure::Xml)
 }
 
 /// Sorts a read error: one that leaves the session's string table untrustworthy (or names a
@@ -228,17 +313,27 @@ impl SessionBinaryCodec {
 
     /// Encodes one message (string table + document), as the payload of a SizedEnvelope.
     pub fn encode(&mut self, message: &Message, out: &mut Vec<u8>) -> Result<(), XmlError> {
-        let mut xml = Vec::new();
-        write_envelope(message, &mut xml)?;
-        out.extend_from_slice(&text_to_binary(&xml, Some(&mut self.writer))?);
-        Ok(())
+        encode_message(message, Some(&mut self.writer), out)
     }
 
     /// Decodes one SizedEnvelope payload. An error in the string table breaks the session
     /// for good (as in WCF): the connection should be faulted.
     pub fn decode(&mut self, bytes: Bytes) -> Result<Message, XmlError> {
         let limits = BinaryLimits::from_quotas(&self.quotas);
-        let xml = binary_to_text(&bytes, Some(&mut self.reader), &limits)?;
-        read_envelope(Bytes::from(xml), self.version, &self.quotas)
+        let table_len = self.reader.read_table(&bytes)?;
+        let document = bytes.get(table_len..).unwrap_or_default();
+        let strings = self.reader.strings();
+        decode_document(
+            document,
+            table_len,
+            strings,
+            &limits,
+            self.version,
+            &self.quotas,
+        )
+        .map_err(|e| match e {
+            Failure::Binary(e) => e.into(),
+            Failure::Xml(e) => e,
+        })
     }
 }

@@ -10,19 +10,33 @@
 //! remoting (NRBF) and `BinaryWriter` readers, nothing for Binary XML); the PyPI `wcf`
 //! package, a Python NBFX decoder, serves as a test oracle where it is installed.
 //!
-//! The message model stays the text one: [`binary_to_text`] and [`text_to_binary`] transcode
-//! between binary XML and the UTF-8 XML that [`read_envelope`](crate::message::read_envelope)
-//! reads and [`write_envelope`](crate::message::write_envelope) writes, through a common
-//! [`XmlEvent`] stream. Prefixes and namespace declarations pass through unchanged.
+//! The message model stays the text one (bodies and verbatim headers are text XML): the
+//! encoder goes between it and records on two routes, through a common [`XmlEvent`] stream.
+//!
+//! * The direct route, for ordinary messages: the envelope's own elements (Envelope, Header,
+//!   the WS-Addressing headers, Body) are written from the [`Message`](crate::message::Message)
+//!   as dictionary records and read from the records into its headers, and only the parts the
+//!   model keeps as text are parsed (`fragment_scan`, or quick-xml for anything beyond plain
+//!   elements and text) or rendered. Private modules `direct_write` and `direct_read`.
+//! * The text route, for everything else (faults, comments, unusual namespaces, every
+//!   error): [`text_to_binary`] after [`write_envelope`](crate::message::write_envelope), and
+//!   [`binary_to_text`] before [`read_envelope`](crate::message::read_envelope), so that one
+//!   envelope reader has the last word on what is accepted. The direct route declines what it
+//!   does not mirror exactly, and the tests check that both routes agree wherever it accepts.
+//!
+//! Prefixes and namespace declarations pass through unchanged on both.
 //! [`BinaryMessageEncoder`] puts the sessionless form behind the
 //! [`MessageEncoder`](super::MessageEncoder) trait and hands out the session form per connection
 //! ([`session_encoder`](super::MessageEncoder::session_encoder)), which `NetTcpBinding` uses;
 //! [`SessionBinaryCodec`] is the session form as one object, for callers that own a connection.
 
 pub mod dictionary;
+mod direct_read;
+mod direct_write;
 mod encoder;
 mod error;
 mod events;
+mod fragment_scan;
 pub mod reader;
 mod records;
 pub mod session;
@@ -87,28 +101,42 @@ pub fn write_message<F>(
 where
     F: FnOnce(&mut BinaryWriter<'_>) -> Result<(), BinaryXmlError>,
 {
-    let Some(session) = session else {
-        let mut writer = BinaryWriter::new(None);
-        produce(&mut writer)?;
-        return writer.finish();
-    };
-    let mark = session.mark();
-    let document = {
-        let mut writer = BinaryWriter::new(Some(&mut *session));
-        produce(&mut writer).and_then(|()| writer.finish())
-    };
-    let document = match document {
-        Ok(document) => document,
-        Err(err) => {
-            session.rollback(mark);
-            return Err(err);
-        }
-    };
-    let mut message = Vec::with_capacity(document.len() + 16);
-    if let Err(err) = session.write_table(&mut message) {
-        session.rollback(mark);
-        return Err(err);
-    }
-    message.extend_from_slice(&document);
+    let mut message = Vec::new();
+    write_message_into(session, &mut message, produce)?;
     Ok(message)
+}
+
+/// As [`write_message`], appending the message to `out`, which is left as it was on error
+/// (and so is the session).
+pub(crate) fn write_message_into<F>(
+    mut session: Option<&mut WriterSession>,
+    out: &mut Vec<u8>,
+    produce: F,
+) -> Result<(), BinaryXmlError>
+where
+    F: FnOnce(&mut BinaryWriter<'_>) -> Result<(), BinaryXmlError>,
+{
+    let start = out.len();
+    let mark = session.as_deref().map(WriterSession::mark);
+    // The document is written in place; the session's table, known only once the document
+    // is, then goes in front of it.
+    let mut writer = BinaryWriter::appending(session.as_deref_mut(), std::mem::take(out));
+    let produced = produce(&mut writer);
+    let (finished, mut buffer) = writer.finish_into();
+    let mut result = produced.and(finished);
+    if let (Ok(()), Some(session)) = (&result, session.as_deref_mut()) {
+        let mut table = Vec::new();
+        result = session.write_table(&mut table);
+        if result.is_ok() {
+            buffer.splice(start..start, table);
+        }
+    }
+    if result.is_err() {
+        buffer.truncate(start);
+        if let (Some(session), Some(mark)) = (session, mark) {
+            session.rollback(mark);
+        }
+    }
+    *out = buffer;
+    result
 }

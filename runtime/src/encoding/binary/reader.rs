@@ -7,7 +7,7 @@
 //! rendered from the events is well-formed.
 
 use super::cursor::Cursor;
-use super::dictionary::static_string;
+use super::dictionary::static_name;
 use super::error::BinaryXmlError;
 use super::events::{Attribute, EventSink, XmlEvent};
 use super::records::*;
@@ -232,17 +232,23 @@ impl<'a, S: EventSink<'a> + ?Sized> Reader<'a, '_, S> {
 
     /// A DictionaryString: even ids are static, odd ids index the session table.
     fn dictionary_string(&mut self) -> Result<Cow<'a, str>, BinaryXmlError> {
+        self.dictionary_name().map(|(name, _)| name)
+    }
+
+    /// A DictionaryString, and whether it is a static string known to be an XML name (so
+    /// that the names of SOAP and WS-* elements need no check on every message).
+    fn dictionary_name(&mut self) -> Result<(Cow<'a, str>, bool), BinaryXmlError> {
         let offset = self.cur.offset();
         let id = self.cur.mb31()?;
         if id % 2 == 0 {
-            static_string(id)
-                .map(Cow::Borrowed)
+            static_name(id)
+                .map(|(name, is_ncname)| (Cow::Borrowed(name), is_ncname))
                 .ok_or(BinaryXmlError::UndefinedStaticString { id, offset })
         } else {
             let session = self.session;
             session
                 .get((id / 2) as usize)
-                .map(|s| Cow::Borrowed(s.as_str()))
+                .map(|s| (Cow::Borrowed(s.as_str()), false))
                 .ok_or(BinaryXmlError::UndefinedSessionString {
                     id,
                     offset,
@@ -269,10 +275,15 @@ impl<'a, S: EventSink<'a> + ?Sized> Reader<'a, '_, S> {
                 let prefix = self.inline_string("element prefix")?;
                 (prefix, self.dictionary_string()?)
             }
-            PREFIX_DICTIONARY_ELEMENT_A..PREFIX_ELEMENT_A => (
-                Cow::Borrowed(prefix_letter(record, PREFIX_DICTIONARY_ELEMENT_A)),
-                self.dictionary_string()?,
-            ),
+            PREFIX_DICTIONARY_ELEMENT_A..PREFIX_ELEMENT_A => {
+                let prefix = prefix_letter(record, PREFIX_DICTIONARY_ELEMENT_A);
+                let (local, checked) = self.dictionary_name()?;
+                if checked {
+                    // A letter and a static XML name: nothing to check.
+                    return Ok((Cow::Borrowed(prefix), local));
+                }
+                (Cow::Borrowed(prefix), local)
+            }
             PREFIX_ELEMENT_A..=LAST_ELEMENT => (
                 Cow::Borrowed(prefix_letter(record, PREFIX_ELEMENT_A)),
                 self.inline_string("element name")?,
@@ -337,10 +348,15 @@ impl<'a, S: EventSink<'a> + ?Sized> Reader<'a, '_, S> {
                 let prefix = self.inline_string("attribute prefix")?;
                 (prefix, self.dictionary_string()?)
             }
-            PREFIX_DICTIONARY_ATTRIBUTE_A..PREFIX_ATTRIBUTE_A => (
-                Cow::Borrowed(prefix_letter(record, PREFIX_DICTIONARY_ATTRIBUTE_A)),
-                self.dictionary_string()?,
-            ),
+            PREFIX_DICTIONARY_ATTRIBUTE_A..PREFIX_ATTRIBUTE_A => {
+                let prefix = prefix_letter(record, PREFIX_DICTIONARY_ATTRIBUTE_A);
+                let (local, checked) = self.dictionary_name()?;
+                if checked {
+                    // A letter and a static XML name: no check, and never a declaration.
+                    return self.attribute_value(Cow::Borrowed(prefix), local);
+                }
+                (Cow::Borrowed(prefix), local)
+            }
             _ => (
                 Cow::Borrowed(prefix_letter(record, PREFIX_ATTRIBUTE_A)),
                 self.inline_string("attribute name")?,
@@ -356,6 +372,15 @@ impl<'a, S: EventSink<'a> + ?Sized> Reader<'a, '_, S> {
                 "namespace declarations need an xmlns record",
             ));
         }
+        self.attribute_value(prefix, local)
+    }
+
+    /// The value record of the attribute named so far.
+    fn attribute_value(
+        &mut self,
+        prefix: Cow<'a, str>,
+        local: Cow<'a, str>,
+    ) -> Result<Attribute<'a>, BinaryXmlError> {
         let value_offset = self.cur.offset();
         let value_record = self.cur.u8("attribute value")?;
         let (value, _) = self.text(value_record, value_offset, Place::AttributeValue)?;
@@ -553,7 +578,7 @@ fn fixed_value(kind: u8, cur: &mut Cursor<'_>, offset: usize) -> Result<String, 
             .map_err(|reason| BinaryXmlError::invalid("DateTime", offset, reason))?,
         TIMESPAN_TEXT => values::render_timespan(i64::from_le_bytes(cur.array("TimeSpan")?)),
         UUID_TEXT => values::render_guid(cur.array("Guid")?),
-        UNIQUE_ID_TEXT => format!("urn:uuid:{}", values::render_guid(cur.array("UniqueId")?)),
+        UNIQUE_ID_TEXT => values::render_unique_id(cur.array("UniqueId")?),
         BOOL_TEXT => match cur.u8("Bool")? {
             0 => "false".into(),
             1 => "true".into(),

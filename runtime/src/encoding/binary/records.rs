@@ -85,12 +85,41 @@ pub(crate) fn letter_index(prefix: &str) -> Option<u8> {
 
 /// Whether `name` is an XML NCName (a name without a colon), so text output stays well-formed.
 pub(crate) fn is_ncname(name: &str) -> bool {
+    // Nearly every name is ASCII: one table lookup a byte.
+    if name.is_ascii() {
+        return match name.as_bytes() {
+            [first, rest @ ..] => {
+                ASCII_NAME[usize::from(*first)] == 2
+                    && rest.iter().all(|&b| ASCII_NAME[usize::from(b)] != 0)
+            }
+            [] => false,
+        };
+    }
     let mut chars = name.chars();
     match chars.next() {
         Some(c) if is_name_start_char(c) => chars.all(is_name_char),
         _ => false,
     }
 }
+
+/// For ASCII bytes: 2 if a name may start with it, 1 if it may only follow, 0 if neither
+/// (XML 1.0 NameStartChar and NameChar, without ':').
+static ASCII_NAME: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut b = 0;
+    while b < 128 {
+        let c = b as u8;
+        table[b] = if c.is_ascii_alphabetic() || c == b'_' {
+            2
+        } else if c.is_ascii_digit() || c == b'-' || c == b'.' {
+            1
+        } else {
+            0
+        };
+        b += 1;
+    }
+    table
+};
 
 // XML 1.0 (fifth edition) NameStartChar and NameChar, without ':'.
 fn is_name_start_char(c: char) -> bool {

@@ -109,7 +109,9 @@ impl ReaderSession {
 /// The strings this end has defined for its peer on one connection.
 #[derive(Debug, Clone)]
 pub struct WriterSession {
-    ids: HashMap<String, u32>,
+    /// foldhash, randomly seeded per session like SipHash's `RandomState` but several times
+    /// cheaper on the short names looked up for every element.
+    ids: HashMap<String, u32, foldhash::fast::RandomState>,
     /// Strings defined so far; the next gets id 2 * count + 1.
     count: u32,
     /// Quota left; 0 once a string did not fit, as in WCF.
@@ -140,7 +142,7 @@ impl WriterSession {
     /// An empty table that may grow to `quota` bytes in all.
     pub fn with_quota(quota: usize) -> Self {
         WriterSession {
-            ids: HashMap::new(),
+            ids: HashMap::default(),
             count: 0,
             remaining: quota,
             pending: Vec::new(),

@@ -13,8 +13,9 @@ use std::borrow::Cow;
 #[derive(Debug)]
 pub(crate) struct TextWriter {
     out: Vec<u8>,
-    /// Qualified names of the open elements, for their end tags.
-    open: Vec<String>,
+    /// Where the qualified names of the open elements are in `out` (as written in their
+    /// start tags), for their end tags.
+    open: Vec<(usize, usize)>,
     /// A start tag is written up to its attributes; `>` or `/>` comes with the next event.
     tag_open: bool,
     max_bytes: usize,
@@ -22,12 +23,22 @@ pub(crate) struct TextWriter {
 
 impl TextWriter {
     pub(crate) fn new(max_bytes: usize) -> Self {
+        TextWriter::with_capacity(max_bytes, 0)
+    }
+
+    /// A writer with room for `capacity` bytes of output before it grows.
+    pub(crate) fn with_capacity(max_bytes: usize, capacity: usize) -> Self {
         TextWriter {
-            out: Vec::new(),
+            out: Vec::with_capacity(capacity.min(max_bytes)),
             open: Vec::new(),
             tag_open: false,
             max_bytes,
         }
+    }
+
+    /// Bytes written so far.
+    pub(crate) fn len(&self) -> usize {
+        self.out.len()
     }
 
     pub(crate) fn finish(mut self) -> Result<Vec<u8>, BinaryXmlError> {
@@ -68,8 +79,7 @@ impl<'a> EventSink<'a> for TextWriter {
                 self.out.push(b'<');
                 let name_start = self.out.len();
                 self.qname(&prefix, &local);
-                let name = String::from_utf8_lossy(&self.out[name_start..]).into_owned();
-                self.open.push(name);
+                self.open.push((name_start, self.out.len()));
                 for attribute in &attributes {
                     self.out.push(b' ');
                     self.qname(&attribute.prefix, &attribute.local);
@@ -86,7 +96,7 @@ impl<'a> EventSink<'a> for TextWriter {
                 }
             }
             XmlEvent::EndElement => {
-                let Some(name) = self.open.pop() else {
+                let Some((from, to)) = self.open.pop() else {
                     return Err(BinaryXmlError::Text("end element without a start".into()));
                 };
                 if self.tag_open {
@@ -94,7 +104,7 @@ impl<'a> EventSink<'a> for TextWriter {
                     self.tag_open = false;
                 } else {
                     self.out.extend_from_slice(b"</");
-                    self.out.extend_from_slice(name.as_bytes());
+                    self.out.extend_from_within(from..to);
                     self.out.push(b'>');
                 }
             }

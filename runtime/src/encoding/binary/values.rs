@@ -176,7 +176,23 @@ pub(crate) fn render_timespan(ticks: i64) -> String {
 
 /// A GUID in .NET `Guid.ToByteArray` order, as lowercase `8-4-4-4-12` hex.
 pub(crate) fn render_guid(bytes: [u8; 16]) -> String {
-    uuid::Uuid::from_bytes_le(bytes).hyphenated().to_string()
+    let mut buffer = uuid::Uuid::encode_buffer();
+    uuid::Uuid::from_bytes_le(bytes)
+        .hyphenated()
+        .encode_lower(&mut buffer)
+        .to_owned()
+}
+
+/// A UniqueId record's text: `urn:uuid:` and the GUID, in one allocation.
+pub(crate) fn render_unique_id(bytes: [u8; 16]) -> String {
+    let mut buffer = uuid::Uuid::encode_buffer();
+    let guid = uuid::Uuid::from_bytes_le(bytes)
+        .hyphenated()
+        .encode_lower(&mut buffer);
+    let mut text = String::with_capacity(9 + guid.len());
+    text.push_str("urn:uuid:");
+    text.push_str(guid);
+    text
 }
 
 /// Bytes as base64, the text form of the Bytes records.
@@ -190,7 +206,8 @@ pub(crate) fn canonical_guid(text: &str) -> Option<[u8; 16]> {
         return None;
     }
     let parsed = uuid::Uuid::try_parse(text).ok()?;
-    (parsed.hyphenated().to_string() == text).then(|| parsed.to_bytes_le())
+    let mut buffer = uuid::Uuid::encode_buffer();
+    (parsed.hyphenated().encode_lower(&mut buffer) == text).then(|| parsed.to_bytes_le())
 }
 
 /// An integer in canonical decimal form (no sign on zero, no `+`, no leading zeros) that

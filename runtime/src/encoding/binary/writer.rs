@@ -23,8 +23,10 @@ use super::values::{canonical_guid, canonical_integer};
 pub struct BinaryWriter<'s> {
     out: Vec<u8>,
     session: Option<&'s mut WriterSession>,
-    /// Text not yet written: it becomes a WithEndElement record if an end element follows.
-    text: Option<String>,
+    /// Text not yet written (when `pending`): it becomes a WithEndElement record if an end
+    /// element follows. The buffer is kept between texts so that each costs no allocation.
+    text: String,
+    pending: bool,
     depth: usize,
 }
 
@@ -34,9 +36,66 @@ impl<'s> BinaryWriter<'s> {
         BinaryWriter {
             out: Vec::new(),
             session,
-            text: None,
+            text: String::new(),
+            pending: false,
             depth: 0,
         }
+    }
+
+    /// A writer that appends to `buffer` (handed back by [`finish_into`](Self::finish_into)),
+    /// so a message can be written where it will be sent from.
+    pub(crate) fn appending(session: Option<&'s mut WriterSession>, buffer: Vec<u8>) -> Self {
+        BinaryWriter {
+            out: buffer,
+            ..BinaryWriter::new(session)
+        }
+    }
+
+    /// As [`finish`](Self::finish), but the buffer comes back whatever the outcome, for the
+    /// caller to keep or roll back.
+    pub(crate) fn finish_into(mut self) -> (Result<(), BinaryXmlError>, Vec<u8>) {
+        let closed = match self.depth {
+            0 => Ok(()),
+            open => Err(BinaryXmlError::Unclosed { open }),
+        };
+        let result = self.flush_text().and(closed);
+        (result, self.out)
+    }
+
+    /// What [`start`](Self::start) writes for an element named by the static dictionary's
+    /// string `id`, with the one-letter prefix `letter` (0 for `a`), no attributes. For
+    /// callers that know their names at compile time: no lookup and no name check, because
+    /// the caller's constants were checked once (in the tests).
+    pub(crate) fn start_static(&mut self, letter: u8, id: u32) -> Result<(), BinaryXmlError> {
+        self.flush_text()?;
+        self.depth += 1;
+        self.dictionary_record(PREFIX_DICTIONARY_ELEMENT_A + letter, id);
+        Ok(())
+    }
+
+    /// What [`start`](Self::start) writes for `{letter}:{static name id}="value"`.
+    pub(crate) fn attribute_static(
+        &mut self,
+        letter: u8,
+        id: u32,
+        value: &str,
+    ) -> Result<(), BinaryXmlError> {
+        self.dictionary_record(PREFIX_DICTIONARY_ATTRIBUTE_A + letter, id);
+        self.text_record(value, false)
+    }
+
+    /// What [`start`](Self::start) writes for a declaration of `prefix` (a valid, non-empty
+    /// one) as the static dictionary's string `id`.
+    pub(crate) fn declare_static(&mut self, prefix: &str, id: u32) -> Result<(), BinaryXmlError> {
+        self.out.push(DICTIONARY_XMLNS_ATTRIBUTE);
+        self.string(prefix)?;
+        write_mb31(&mut self.out, id);
+        Ok(())
+    }
+
+    /// A namespace declaration on the element just started.
+    pub(crate) fn declare(&mut self, prefix: &str, namespace: &str) -> Result<(), BinaryXmlError> {
+        self.xmlns(prefix, namespace)
     }
 
     /// The document, once every element is closed.
@@ -169,26 +228,43 @@ impl<'s> BinaryWriter<'s> {
         if self.depth == 0 {
             return Err(BinaryXmlError::Text("end element without a start".into()));
         }
-        match self.text.take() {
-            Some(text) => self.text_record(&text, true)?,
-            None => self.out.push(END_ELEMENT),
+        if self.pending {
+            self.with_pending_text(|writer, text| writer.text_record(text, true))?;
+        } else {
+            self.out.push(END_ELEMENT);
         }
         self.depth -= 1;
         Ok(())
     }
 
+    /// Runs `write` on the pending text, which is then no longer pending.
+    fn with_pending_text<F>(&mut self, write: F) -> Result<(), BinaryXmlError>
+    where
+        F: FnOnce(&mut Self, &str) -> Result<(), BinaryXmlError>,
+    {
+        let mut text = std::mem::take(&mut self.text);
+        self.pending = false;
+        let result = write(self, &text);
+        text.clear();
+        self.text = text;
+        result
+    }
+
     fn flush_text(&mut self) -> Result<(), BinaryXmlError> {
-        let Some(text) = self.text.take() else {
+        if !self.pending {
             return Ok(());
-        };
-        if self.depth > 0 {
-            return self.text_record(&text, false);
         }
+        if self.depth > 0 {
+            return self.with_pending_text(|writer, text| writer.text_record(text, false));
+        }
+        self.pending = false;
+        let text = &self.text;
         // Outside the root only whitespace is XML, and binary XML has no place for it.
-        if text
+        let whitespace = text
             .bytes()
-            .all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
-        {
+            .all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'));
+        self.text.clear();
+        if whitespace {
             Ok(())
         } else {
             Err(BinaryXmlError::Text("text outside the root element".into()))
@@ -276,10 +352,8 @@ impl<'a> EventSink<'a> for BinaryWriter<'_> {
                 attributes,
             } => self.start(&prefix, &local, &attributes),
             XmlEvent::Text(text) => {
-                match &mut self.text {
-                    Some(pending) => pending.push_str(&text),
-                    None => self.text = Some(text.into_owned()),
-                }
+                self.text.push_str(&text);
+                self.pending = true;
                 Ok(())
             }
             XmlEvent::EndElement => self.end(),

@@ -3,6 +3,7 @@
 
 mod bad_input;
 mod captures;
+mod direct;
 mod encoder;
 mod generator;
 mod python_oracle;
