@@ -10,14 +10,13 @@
 use super::app::{self, AppCommand, Delivery};
 use super::envelope::{Codec, IncomingError, RequestIds};
 use super::link::{Link, LinkEvent};
-use super::{sleep_until, Clock, FRAME_QUEUE};
+use super::{Clock, Timer, FRAME_QUEUE};
 use crate::channel::DuplexChannel;
 use crate::error::Error;
 use crate::message::Message;
 use crate::reliable::proto::{
     Action, Body, ProtocolMessage, ReliableSession, SendBlocked, SessionConfig, SessionError,
 };
-use bytes::Bytes;
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
@@ -51,7 +50,7 @@ pub(crate) async fn open(
         crate::transport::ClientTransport::RequestReply(_)
     );
     let (events_tx, events) = mpsc::channel(FRAME_QUEUE * 2);
-    let link = Link::new(transport, opener, events_tx)?;
+    let link = Link::new(transport, opener, codec.encoder.clone(), events_tx)?;
     let (commands_tx, commands) = mpsc::unbounded_channel();
     let (channel, deliver) = app::channel((), commands_tx, address.clone());
     let (opened_tx, opened) = oneshot::channel();
@@ -90,8 +89,7 @@ pub(crate) async fn open(
 
 /// A request sent over HTTP whose reply has not arrived yet.
 struct Chase {
-    frame: Bytes,
-    action: String,
+    message: Message,
     resend_at: Instant,
 }
 
@@ -123,6 +121,7 @@ struct ClientDriver {
 
 impl ClientDriver {
     async fn run(mut self) {
+        let mut timer = Timer::new();
         loop {
             self.drain_actions();
             if self.done {
@@ -138,6 +137,7 @@ impl ClientDriver {
             .into_iter()
             .flatten()
             .min();
+            timer.arm(deadline);
             tokio::select! {
                 command = self.commands.recv() => match command {
                     Some(((), command)) => self.on_command(command),
@@ -147,7 +147,7 @@ impl ClientDriver {
                     }
                 },
                 Some(event) = self.events.recv() => self.on_link_event(event),
-                () = sleep_until(deadline) => self.on_timer(),
+                () = timer.fired() => self.on_timer(),
             }
         }
         // Let the last frames (TerminateSequence's answer...) leave, then end the connection.
@@ -169,7 +169,7 @@ impl ClientDriver {
         for chase in self.chase.values_mut() {
             if chase.resend_at <= instant {
                 chase.resend_at = instant + REPLY_CHASE_INTERVAL;
-                self.link.send(chase.frame.clone(), chase.action.clone());
+                self.link.send(chase.message.clone());
             }
         }
     }
@@ -222,10 +222,13 @@ impl ClientDriver {
             self.session.transport_restored(self.clock.now());
             return;
         }
-        let Some(LinkEvent::Frame(frame)) = event else {
+        let Some(LinkEvent::Message(message)) = event else {
             return;
         };
-        match self.codec.decode(frame) {
+        let incoming = message
+            .map_err(IncomingError::from)
+            .and_then(|message| self.codec.read(message));
+        match incoming {
             Ok(incoming) => {
                 tracing::trace!(kind = incoming.message.kind(), "client receives");
                 self.requests
@@ -327,8 +330,7 @@ impl ClientDriver {
             ack = message.acknowledgement.is_some(),
             "client sends"
         );
-        let Some((frame, action)) = self.codec.frame(message, Some(&self.address), relates_to)
-        else {
+        let Some(out) = self.codec.message(message, Some(&self.address), relates_to) else {
             return;
         };
         if let Body::Sequence {
@@ -344,14 +346,13 @@ impl ClientDriver {
                 self.chase.insert(
                     id.clone(),
                     Chase {
-                        frame: frame.clone(),
-                        action: action.clone(),
+                        message: out.clone(),
                         resend_at: Instant::now() + REPLY_CHASE_INTERVAL,
                     },
                 );
             }
         }
-        self.link.send(frame, action);
+        self.link.send(out);
     }
 
     fn fail(&mut self, error: SessionError) {

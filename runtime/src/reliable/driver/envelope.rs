@@ -136,25 +136,16 @@ impl Codec {
         Ok(frame.into())
     }
 
-    /// [`to_message`](Self::to_message), then [`encode`](Self::encode); logs and drops what
-    /// cannot be written (a bug, not a peer's doing).
-    pub(crate) fn frame(
+    /// [`to_message`](Self::to_message); logs and drops what cannot be written (a bug, not a
+    /// peer's doing).
+    pub(crate) fn message(
         &self,
         message: &ProtocolMessage<Message>,
         to: Option<&str>,
         relates_to: Option<&str>,
-    ) -> Option<(Bytes, String)> {
-        let written = self
-            .to_message(message, to, relates_to)
-            .map_err(|e| e.to_string())
-            .and_then(|m| {
-                let action = m.action().to_owned();
-                self.encode(&m)
-                    .map(|bytes| (bytes, action))
-                    .map_err(|e| e.to_string())
-            });
-        match written {
-            Ok(frame) => Some(frame),
+    ) -> Option<Message> {
+        match self.to_message(message, to, relates_to) {
+            Ok(out) => Some(out),
             Err(e) => {
                 tracing::error!(error = %e, kind = message.kind(), "cannot write a WS-RM message");
                 None
@@ -162,10 +153,23 @@ impl Codec {
         }
     }
 
-    /// Decodes a frame into a protocol message.
-    pub(crate) fn decode(&self, frame: Bytes) -> Result<Incoming, IncomingError> {
-        let message = self.encoder.decode(frame)?;
-        self.read(message)
+    /// [`message`](Self::message), then [`encode`](Self::encode) with the shared encoder
+    /// (HTTP; connections encode in their own session form); logs and drops what cannot be
+    /// written.
+    pub(crate) fn frame(
+        &self,
+        message: &ProtocolMessage<Message>,
+        to: Option<&str>,
+        relates_to: Option<&str>,
+    ) -> Option<Bytes> {
+        let out = self.message(message, to, relates_to)?;
+        match self.encode(&out) {
+            Ok(frame) => Some(frame),
+            Err(e) => {
+                tracing::error!(error = %e, kind = message.kind(), "cannot encode a WS-RM message");
+                None
+            }
+        }
     }
 
     /// Reads a decoded SOAP message as a protocol message.

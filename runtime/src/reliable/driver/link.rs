@@ -2,10 +2,13 @@
 //! when it drops (the sequences outlive connections), or a request-reply transport (HTTP)
 //! where every frame is a request and its response, if any, comes back as input.
 
+use super::connection::{codec_for_connection, read_message, write_messages, Decode, Received};
 use super::FRAME_QUEUE;
+use crate::encoding::MessageEncoder;
 use crate::error::Error;
+use crate::message::{Message, XmlError};
 use crate::transport::{
-    ClientTransport, Connection, FrameSink, FrameStream, RequestTransport, TransportError,
+    ClientTransport, Connection, FrameStream, RequestTransport, TransportError,
 };
 use bytes::Bytes;
 use futures::future::BoxFuture;
@@ -28,8 +31,8 @@ const MAX_RECONNECT_DELAY: Duration = Duration::from_secs(2);
 /// What the link tells the driver.
 #[derive(Debug)]
 pub(crate) enum LinkEvent {
-    /// A frame from the service (on connection `generation`).
-    Frame(Bytes),
+    /// A message from the service, or why one was unreadable.
+    Message(Result<Message, XmlError>),
     /// Connection `generation` is gone.
     Down(u64),
     /// A reconnection attempt succeeded.
@@ -41,7 +44,7 @@ pub(crate) enum LinkEvent {
 enum Kind {
     Duplex {
         opener: Opener,
-        out: Option<mpsc::Sender<Bytes>>,
+        out: Option<mpsc::Sender<Message>>,
         reconnect_at: Option<Instant>,
         connecting: bool,
         delay: Duration,
@@ -57,6 +60,8 @@ enum Kind {
 /// The transport under one client session.
 pub(crate) struct Link {
     kind: Kind,
+    /// Encodes requests (HTTP) and makes each connection's session encoder.
+    encoder: Arc<dyn MessageEncoder>,
     events: mpsc::Sender<LinkEvent>,
     generation: u64,
     tasks: JoinSet<()>,
@@ -69,6 +74,7 @@ impl Link {
     pub(crate) fn new(
         transport: ClientTransport,
         opener: Opener,
+        encoder: Arc<dyn MessageEncoder>,
         events: mpsc::Sender<LinkEvent>,
     ) -> Result<Self, TransportError> {
         let mut tasks = JoinSet::new();
@@ -87,6 +93,7 @@ impl Link {
                 let (queue, requests) = mpsc::channel(FRAME_QUEUE);
                 tasks.spawn(send_requests(
                     Arc::from(transport),
+                    encoder.clone(),
                     requests,
                     events.clone(),
                 ));
@@ -101,6 +108,7 @@ impl Link {
         };
         let mut link = Link {
             kind,
+            encoder,
             events,
             generation: 0,
             tasks,
@@ -117,17 +125,24 @@ impl Link {
         matches!(self.kind, Kind::RequestReply { .. })
     }
 
-    /// Queues a frame; never waits.
-    pub(crate) fn send(&mut self, frame: Bytes, action: String) {
+    /// Queues a message; never waits. Over a connection it is encoded by the connection's
+    /// writer (in the connection's session encoding); over HTTP here.
+    pub(crate) fn send(&mut self, message: Message) {
         while self.tasks.try_join_next().is_some() {}
         match &mut self.kind {
-            Kind::Duplex { out, .. } => match out.as_ref().map(|o| o.try_send(frame)) {
-                Some(Ok(())) => {}
-                Some(Err(mpsc::error::TrySendError::Closed(_))) | None => self.dropped += 1,
-                Some(Err(mpsc::error::TrySendError::Full(_))) => self.dropped += 1,
-            },
+            Kind::Duplex { out, .. } => {
+                if !matches!(out.as_ref().map(|o| o.try_send(message)), Some(Ok(()))) {
+                    self.dropped += 1;
+                }
+            }
             Kind::RequestReply { queue } => {
-                let sent = queue.as_ref().map(|q| q.try_send((frame, action)));
+                let mut frame = Vec::with_capacity(1024);
+                if let Err(e) = self.encoder.encode(&message, &mut frame) {
+                    tracing::error!(error = %e, action = message.action(), "cannot encode a WS-RM message");
+                    return;
+                }
+                let action = message.action().to_owned();
+                let sent = queue.as_ref().map(|q| q.try_send((frame.into(), action)));
                 if !matches!(sent, Some(Ok(()))) {
                     self.dropped += 1;
                 }
@@ -249,14 +264,18 @@ impl Link {
         let (tx, rx) = mpsc::channel(FRAME_QUEUE);
         *out = Some(tx);
         let generation = self.generation;
-        self.tasks.spawn(write_frames(
-            connection.sink,
-            rx,
-            self.events.clone(),
-            generation,
-        ));
-        self.tasks.spawn(read_frames(
+        // A new connection is a new framing session: new string tables both ways.
+        let (encode, decode) = codec_for_connection(&self.encoder);
+        let events = self.events.clone();
+        self.tasks.spawn(async move {
+            if let Err(e) = write_messages(connection.sink, encode, rx).await {
+                debug!(error = %e, "reliable session's connection failed while writing");
+                let _ = events.send(LinkEvent::Down(generation)).await;
+            }
+        });
+        self.tasks.spawn(read_messages(
             connection.stream,
+            decode,
             self.events.clone(),
             generation,
         ));
@@ -291,13 +310,15 @@ impl Drop for Link {
 /// Sends queued requests one after another; responses become input.
 async fn send_requests(
     transport: Arc<dyn RequestTransport>,
+    encoder: Arc<dyn MessageEncoder>,
     mut requests: mpsc::Receiver<(Bytes, String)>,
     events: mpsc::Sender<LinkEvent>,
 ) {
     while let Some((frame, action)) = requests.recv().await {
         match transport.request(frame, &action).await {
             Ok(Some(response)) => {
-                if events.send(LinkEvent::Frame(response)).await.is_err() {
+                let response = encoder.decode(response);
+                if events.send(LinkEvent::Message(response)).await.is_err() {
                     return;
                 }
             }
@@ -308,39 +329,23 @@ async fn send_requests(
     }
 }
 
-/// Writes queued frames; closes the connection when the queue ends.
-pub(crate) async fn write_frames(
-    mut sink: Box<dyn FrameSink>,
-    mut queue: mpsc::Receiver<Bytes>,
-    events: mpsc::Sender<LinkEvent>,
-    generation: u64,
-) {
-    while let Some(frame) = queue.recv().await {
-        if let Err(e) = sink.send(frame).await {
-            debug!(error = %e, "reliable session's connection failed while writing");
-            let _ = events.send(LinkEvent::Down(generation)).await;
-            return;
-        }
-    }
-    let _ = sink.close().await;
-}
-
-/// Reads frames into the driver's queue, dropping them when it is full.
-async fn read_frames(
+/// Reads messages into the driver's queue, dropping them when it is full.
+async fn read_messages(
     mut stream: Box<dyn FrameStream>,
+    mut decode: Decode,
     events: mpsc::Sender<LinkEvent>,
     generation: u64,
 ) {
     loop {
-        match stream.receive().await {
-            Ok(Some(frame)) => match events.try_send(LinkEvent::Frame(frame)) {
+        match read_message(&mut stream, &mut decode).await {
+            Received::Message(message) => match events.try_send(LinkEvent::Message(message)) {
                 Ok(()) => {}
                 Err(mpsc::error::TrySendError::Full(_)) => {
-                    debug!("reliable session's input queue is full; dropping a frame");
+                    debug!("reliable session's input queue is full; dropping a message");
                 }
                 Err(mpsc::error::TrySendError::Closed(_)) => return,
             },
-            Ok(None) | Err(_) => {
+            Received::Ended => {
                 let _ = events.send(LinkEvent::Down(generation)).await;
                 return;
             }
