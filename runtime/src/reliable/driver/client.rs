@@ -183,7 +183,7 @@ impl ClientDriver {
         }
         self.next_poll = Some(instant + CLOSE_POLL_INTERVAL);
         if let Some(ack) = self.session.acknowledgement(now) {
-            self.transmit(&ProtocolMessage::acknowledgement(ack), None);
+            self.transmit(ProtocolMessage::acknowledgement(ack), None);
         }
     }
 
@@ -245,7 +245,7 @@ impl ClientDriver {
                 Some(fault) => {
                     warn!(error = %e, "the service broke the protocol");
                     let error = SessionError::ProtocolViolation(fault.clone());
-                    self.transmit(&ProtocolMessage::fault(fault.clone()), None);
+                    self.transmit(ProtocolMessage::fault(fault.clone()), None);
                     self.session.abort();
                     self.fail(error);
                 }
@@ -261,7 +261,7 @@ impl ClientDriver {
             match action {
                 Action::Send(message) => {
                     let relates_to = self.requests.answered_by(&message).map(str::to_owned);
-                    self.transmit(&message, relates_to.as_deref());
+                    self.transmit(message, relates_to.as_deref());
                 }
                 Action::Deliver(message) => {
                     if let Some(id) = &message.headers.relates_to {
@@ -324,33 +324,35 @@ impl ClientDriver {
         }
     }
 
-    fn transmit(&mut self, message: &ProtocolMessage<Message>, relates_to: Option<&str>) {
+    fn transmit(&mut self, message: ProtocolMessage<Message>, relates_to: Option<&str>) {
         tracing::trace!(
             kind = message.kind(),
             ack = message.acknowledgement.is_some(),
             "client sends"
         );
-        let Some(out) = self.codec.message(message, Some(&self.address), relates_to) else {
-            return;
-        };
-        if let Body::Sequence {
-            payload: Some(app), ..
-        } = &message.body
-        {
-            if let Some(id) = app
+        // Over HTTP, a request whose reply is awaited is re-sent until the reply comes.
+        let chased = match &message.body {
+            Body::Sequence {
+                payload: Some(app), ..
+            } if !self.expecting.is_empty() => app
                 .headers
                 .message_id
                 .as_ref()
                 .filter(|id| self.expecting.contains(*id))
-            {
-                self.chase.insert(
-                    id.clone(),
-                    Chase {
-                        message: out.clone(),
-                        resend_at: Instant::now() + REPLY_CHASE_INTERVAL,
-                    },
-                );
-            }
+                .cloned(),
+            _ => None,
+        };
+        let Some(out) = self.codec.message(message, Some(&self.address), relates_to) else {
+            return;
+        };
+        if let Some(id) = chased {
+            self.chase.insert(
+                id,
+                Chase {
+                    message: out.clone(),
+                    resend_at: Instant::now() + REPLY_CHASE_INTERVAL,
+                },
+            );
         }
         self.link.send(out);
     }

@@ -111,12 +111,13 @@ impl Codec {
     /// faults) `relates_to`, and messages without a `To` get `to`.
     pub(crate) fn to_message(
         &self,
-        message: &ProtocolMessage<Message>,
+        message: ProtocolMessage<Message>,
         to: Option<&str>,
         relates_to: Option<&str>,
     ) -> Result<Message, WireError> {
-        let mut out = wire::write_message(self.version, self.encoder.message_version(), message)?;
-        if RequestKind::of_request(message).is_some() {
+        let is_request = RequestKind::of_request(&message).is_some();
+        let mut out = wire::into_message(self.version, self.encoder.message_version(), message)?;
+        if is_request {
             out.headers.message_id = Some(new_id());
             out.headers.reply_to = Some(ns::WSA10_ANONYMOUS.to_owned());
         }
@@ -140,14 +141,15 @@ impl Codec {
     /// peer's doing).
     pub(crate) fn message(
         &self,
-        message: &ProtocolMessage<Message>,
+        message: ProtocolMessage<Message>,
         to: Option<&str>,
         relates_to: Option<&str>,
     ) -> Option<Message> {
+        let kind = message.kind();
         match self.to_message(message, to, relates_to) {
             Ok(out) => Some(out),
             Err(e) => {
-                tracing::error!(error = %e, kind = message.kind(), "cannot write a WS-RM message");
+                tracing::error!(error = %e, kind, "cannot write a WS-RM message");
                 None
             }
         }
@@ -158,15 +160,16 @@ impl Codec {
     /// written.
     pub(crate) fn frame(
         &self,
-        message: &ProtocolMessage<Message>,
+        message: ProtocolMessage<Message>,
         to: Option<&str>,
         relates_to: Option<&str>,
     ) -> Option<Bytes> {
+        let kind = message.kind();
         let out = self.message(message, to, relates_to)?;
         match self.encode(&out) {
             Ok(frame) => Some(frame),
             Err(e) => {
-                tracing::error!(error = %e, kind = message.kind(), "cannot encode a WS-RM message");
+                tracing::error!(error = %e, kind, "cannot encode a WS-RM message");
                 None
             }
         }

@@ -371,7 +371,7 @@ impl Hub {
                     None => return None,
                 };
                 self.codec
-                    .message(&ProtocolMessage::fault(fault), None, None)
+                    .message(ProtocolMessage::fault(fault), None, None)
             }
         }
     }
@@ -422,13 +422,13 @@ impl Hub {
                 InputOutcome::Session(key)
             }
             Dispatch::Reply(reply) if route == Route::Http => {
-                match self.codec.frame(&reply, None, message_id.as_deref()) {
+                match self.codec.frame(*reply, None, message_id.as_deref()) {
                     Some(frame) => InputOutcome::Answer(frame),
                     None => InputOutcome::Done,
                 }
             }
             Dispatch::Reply(reply) => {
-                if let Some(out) = self.codec.message(&reply, None, message_id.as_deref()) {
+                if let Some(out) = self.codec.message(*reply, None, message_id.as_deref()) {
                     self.send_on(route, out);
                 }
                 InputOutcome::Done
@@ -516,7 +516,7 @@ impl Hub {
                 let is_fault = matches!(message.body, crate::reliable::proto::Body::Fault(_));
                 let frame = match (&message.body, &message.acknowledgement) {
                     (crate::reliable::proto::Body::Empty, None) => None,
-                    _ => self.codec.frame(&message, None, relates_to.as_deref()),
+                    _ => self.codec.frame(message, None, relates_to.as_deref()),
                 };
                 let _ = parked.reply.send(match frame {
                     Some(frame) if is_fault => ReplyFrame::Fault(frame),
@@ -643,7 +643,7 @@ impl Hub {
                     self.parked.insert(key);
                     return;
                 }
-                let Some(out) = self.codec.message(&message, None, relates_to.as_deref()) else {
+                let Some(out) = self.codec.message(message, None, relates_to.as_deref()) else {
                     return;
                 };
                 if let Some(route) = slot.route {

@@ -28,7 +28,7 @@ pub use read::{
 pub use write::{
     ack_requested_header, acknowledgement_header, close_sequence_body,
     close_sequence_response_body, create_sequence_body, create_sequence_response_body, fault_body,
-    sequence_fault_header, sequence_header, terminate_sequence_body,
+    into_message, sequence_fault_header, sequence_header, terminate_sequence_body,
     terminate_sequence_response_body, write_message,
 };
 

@@ -509,6 +509,41 @@ pub fn write_message(
             out
         }
     };
+    add_ack_headers(version, message, &mut out)?;
+    Ok(out)
+}
+
+/// [`write_message`] taking the message: an application message's payload becomes the
+/// output as it is, instead of being copied (it is the one message of the two that carries
+/// a body, headers and all, on every send).
+pub fn into_message(
+    version: ReliableMessagingVersion,
+    message_version: MessageVersion,
+    mut message: ProtocolMessage<Message>,
+) -> Result<Message, WireError> {
+    let Body::Sequence {
+        header,
+        payload: payload @ Some(_),
+    } = &mut message.body
+    else {
+        return write_message(version, message_version, &message);
+    };
+    let Some(mut out) = payload.take() else {
+        return Err(WireError::invalid("Sequence", "the payload vanished"));
+    };
+    out.headers
+        .other
+        .push(sequence_header(version, out.version.envelope, header)?);
+    add_ack_headers(version, &message, &mut out)?;
+    Ok(out)
+}
+
+/// Appends the piggy-backed `SequenceAcknowledgement` and `AckRequested` headers.
+fn add_ack_headers(
+    version: ReliableMessagingVersion,
+    message: &ProtocolMessage<Message>,
+    out: &mut Message,
+) -> Result<(), WireError> {
     let envelope = out.version.envelope;
     if let Some(ack) = &message.acknowledgement {
         out.headers
@@ -520,5 +555,5 @@ pub fn write_message(
             .other
             .push(ack_requested_header(version, envelope, request));
     }
-    Ok(out)
+    Ok(())
 }
