@@ -15,6 +15,7 @@
 //! caller's business: the driver correlates requests and replies.
 
 mod read;
+mod scan;
 mod write;
 
 #[cfg(test)]
