@@ -565,10 +565,13 @@ impl Hub {
                 slot.waiting.push_back((*message, waiter));
                 self.blocked.insert(key);
             }
-            AppCommand::NoReply(id) => {
+            // Only an HTTP request waits for its answer; over a connection a one-way
+            // message needs nothing (it cost a parked-set update and a scan per message).
+            AppCommand::NoReply(id) if slot.route == Some(Route::Http) => {
                 slot.outbox.no_reply(id);
                 self.parked.insert(key);
             }
+            AppCommand::NoReply(_) => {}
             AppCommand::Close(waiter) => {
                 slot.closing.push(waiter);
                 if let Some(session) = self.listener.session_mut(key) {
