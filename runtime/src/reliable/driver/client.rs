@@ -227,7 +227,7 @@ impl ClientDriver {
         };
         let incoming = message
             .map_err(IncomingError::from)
-            .and_then(|message| self.codec.read(message));
+            .and_then(|message| self.codec.read(*message));
         match incoming {
             Ok(incoming) => {
                 tracing::trace!(kind = incoming.message.kind(), "client receives");

@@ -75,7 +75,7 @@ impl Decode {
 pub(crate) async fn write_messages(
     mut sink: Box<dyn FrameSink>,
     mut encode: Encode,
-    mut queue: mpsc::Receiver<Message>,
+    mut queue: mpsc::Receiver<Box<Message>>,
 ) -> Result<(), TransportError> {
     // Frames of one session are alike in size; start each buffer at the last one's.
     let mut hint = 512;
@@ -97,7 +97,7 @@ pub(crate) async fn write_messages(
 /// What [`read_message`] found.
 pub(crate) enum Received {
     /// A message, or why this one message is unreadable (the connection is still sound).
-    Message(Result<Message, XmlError>),
+    Message(Result<Box<Message>, XmlError>),
     /// The connection ended or broke.
     Ended,
 }
@@ -109,7 +109,7 @@ pub(crate) async fn read_message(
 ) -> Received {
     match stream.receive().await {
         Ok(Some(frame)) => match decode.decode(frame) {
-            Ok(message) => Received::Message(Ok(message)),
+            Ok(message) => Received::Message(Ok(Box::new(message))),
             Err(SessionDecodeError::Message(e)) => Received::Message(Err(e)),
             Err(SessionDecodeError::Session(why)) => {
                 // As WCF faults a session channel: abort the connection, no SOAP fault.

@@ -31,8 +31,9 @@ const MAX_RECONNECT_DELAY: Duration = Duration::from_secs(2);
 /// What the link tells the driver.
 #[derive(Debug)]
 pub(crate) enum LinkEvent {
-    /// A message from the service, or why one was unreadable.
-    Message(Result<Message, XmlError>),
+    /// A message from the service, or why one was unreadable. Boxed, as everything queued
+    /// per session: a channel allocates its slots 32 at a time and keeps them.
+    Message(Result<Box<Message>, XmlError>),
     /// Connection `generation` is gone.
     Down(u64),
     /// A reconnection attempt succeeded.
@@ -44,7 +45,7 @@ pub(crate) enum LinkEvent {
 enum Kind {
     Duplex {
         opener: Opener,
-        out: Option<mpsc::Sender<Message>>,
+        out: Option<mpsc::Sender<Box<Message>>>,
         reconnect_at: Option<Instant>,
         connecting: bool,
         delay: Duration,
@@ -131,7 +132,8 @@ impl Link {
         while self.tasks.try_join_next().is_some() {}
         match &mut self.kind {
             Kind::Duplex { out, .. } => {
-                if !matches!(out.as_ref().map(|o| o.try_send(message)), Some(Ok(()))) {
+                let sent = out.as_ref().map(|o| o.try_send(Box::new(message)));
+                if !matches!(sent, Some(Ok(()))) {
                     self.dropped += 1;
                 }
             }
@@ -317,7 +319,7 @@ async fn send_requests(
     while let Some((frame, action)) = requests.recv().await {
         match transport.request(frame, &action).await {
             Ok(Some(response)) => {
-                let response = encoder.decode(response);
+                let response = encoder.decode(response).map(Box::new);
                 if events.send(LinkEvent::Message(response)).await.is_err() {
                     return;
                 }

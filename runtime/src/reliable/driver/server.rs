@@ -37,9 +37,9 @@ type Waiter = oneshot::Sender<Result<(), Error>>;
 #[derive(Debug)]
 pub(crate) enum HubEvent {
     /// A new connection; messages for it go to the sender (its writer encodes them).
-    Connected(u64, mpsc::Sender<Message>),
+    Connected(u64, mpsc::Sender<Box<Message>>),
     /// A message from connection `id`, or why it was unreadable.
-    Message(u64, Result<Message, XmlError>),
+    Message(u64, Result<Box<Message>, XmlError>),
     /// Connection `id` ended.
     Disconnected(u64),
     /// An HTTP request, answered through the exchange.
@@ -233,7 +233,8 @@ struct Hub {
     clock: Clock,
     listener: Listener<Message>,
     codec: Codec,
-    connections: HashMap<u64, mpsc::Sender<Message>>,
+    /// Boxed messages: a connection's queue allocates its slots 32 at a time and keeps them.
+    connections: HashMap<u64, mpsc::Sender<Box<Message>>>,
     sessions: HashMap<SessionKey, Slot>,
     /// Sessions with sends waiting for room in their window.
     blocked: BTreeSet<SessionKey>,
@@ -340,7 +341,7 @@ impl Hub {
             }
             HubEvent::Message(id, message) => match message
                 .map_err(IncomingError::from)
-                .and_then(|message| self.codec.read(message))
+                .and_then(|message| self.codec.read(*message))
             {
                 Ok(incoming) => {
                     self.on_input(Route::Connection(id), incoming);
@@ -534,7 +535,7 @@ impl Hub {
         match route {
             Route::Connection(id) => {
                 if let Some(out) = self.connections.get(&id) {
-                    if out.try_send(message).is_err() {
+                    if out.try_send(Box::new(message)).is_err() {
                         debug!(connection = id, "connection queue full; frame dropped");
                     }
                 }

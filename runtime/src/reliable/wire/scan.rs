@@ -496,7 +496,7 @@ mod tests {
             format!("<r:Sequence xmlns:r=\"{rm}\"><r:Identifier>x</r:Identifier><r:MessageNumber>99999999999999999999</r:MessageNumber></r:Sequence>"),
             format!("<r:Sequence xmlns:r=\"{rm}\"><r:Identifier>x</r:Identifier><r:Identifier>y</r:Identifier><r:MessageNumber>1</r:MessageNumber></r:Sequence>"),
             format!("<r:Sequence xmlns:r=\"{rm}\"><r:Identifier>x</r:Identifier><x:Ext xmlns:x=\"urn:x\"/><r:MessageNumber>1</r:MessageNumber></r:Sequence>"),
-            format!("<r:Sequence xmlns:r=\"urn:other\"><r:Identifier>x</r:Identifier><r:MessageNumber>1</r:MessageNumber></r:Sequence>"),
+            "<r:Sequence xmlns:r=\"urn:other\"><r:Identifier>x</r:Identifier><r:MessageNumber>1</r:MessageNumber></r:Sequence>".to_owned(),
             format!("<r:Sequence xmlns:r=\"{rm}\"><r:Identifier>x</r:Identifier><r:MessageNumber>1</r:MessageNumber></r:Sequenc>"),
             format!("<r:SequenceAcknowledgement xmlns:r=\"{rm}\"><r:Identifier>x</r:Identifier><r:AcknowledgementRange Upper=\"0\" Lower=\"0\"/></r:SequenceAcknowledgement>"),
             format!("<r:SequenceAcknowledgement xmlns:r=\"{rm}\"><r:Identifier>x</r:Identifier><r:AcknowledgementRange Upper=\"1\" Lower=\"5\"/></r:SequenceAcknowledgement>"),
