@@ -12,10 +12,7 @@ use std::fmt::Debug;
 pub mod binary;
 pub mod session;
 
-pub use session::{
-    session_framed, SessionDecodeError, SessionEncoder, SessionFramedListener, SessionReader,
-    SessionWriter,
-};
+pub use session::{SessionDecodeError, SessionEncoder, SessionReader, SessionWriter};
 
 /// Turns messages into bytes and back.
 pub trait MessageEncoder: Debug + Send + Sync + 'static {

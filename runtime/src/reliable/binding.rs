@@ -9,7 +9,7 @@ use super::proto::{
     SessionTimeouts,
 };
 use crate::binding::{Binding, Sessionful, SessionfulBinding, Timeouts};
-use crate::encoding::{session_framed, MessageEncoder, SessionFramedListener};
+use crate::encoding::MessageEncoder;
 use crate::error::Error;
 use crate::transport::{ClientTransport, ServerTransport, TransportError};
 use futures::future::BoxFuture;
@@ -110,20 +110,9 @@ impl<B: Binding> Binding for Reliable<B> {
 
     fn connect(&self, address: &str) -> BoxFuture<'static, Result<ClientTransport, Error>> {
         let (inner, target) = (self.inner.clone(), address.to_owned());
-        let opener: client::Opener = Arc::new(move || {
-            // Every (re)connection starts a new framing session, so a session encoding
-            // (NetTcp's binary one) starts new string tables: the driver's frames are the
-            // shared encoder's, rewritten per connection.
-            let (connecting, encoder) = (inner.connect(&target), inner.encoder());
-            Box::pin(async move {
-                Ok(match connecting.await? {
-                    ClientTransport::Duplex(connection) => {
-                        ClientTransport::Duplex(session_framed(connection, &*encoder))
-                    }
-                    other => other,
-                })
-            })
-        });
+        // Every (re)connection starts a new framing session, so a session encoding (NetTcp's
+        // binary one) starts new string tables: the link gives each connection its own.
+        let opener: client::Opener = Arc::new(move || inner.connect(&target));
         let (codec, config, address) = (self.codec(), self.session_config(), address.to_owned());
         Box::pin(async move {
             let channel = client::open(opener, codec, config, address).await?;
@@ -142,8 +131,7 @@ impl<B: Binding> Binding for Reliable<B> {
         Box::pin(async move {
             let listener = match listening.await? {
                 ServerTransport::Duplex(listener) => {
-                    let listener = SessionFramedListener::new(listener, codec.encoder.clone());
-                    server::serve_connections(Box::new(listener), config, codec)
+                    server::serve_connections(listener, config, codec)
                 }
                 ServerTransport::RequestReply(listener) => {
                     // Over HTTP every response acknowledges, so WCF piggy-backs no AckRequested.

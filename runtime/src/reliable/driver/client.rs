@@ -10,13 +10,13 @@
 use super::app::{self, AppCommand, Delivery};
 use super::envelope::{Codec, IncomingError, RequestIds};
 use super::link::{Link, LinkEvent};
-use super::{sleep_until, Clock, Payload, FRAME_QUEUE};
+use super::{Clock, Payload, Timer, FRAME_QUEUE};
 use crate::channel::DuplexChannel;
 use crate::error::Error;
+use crate::message::Message;
 use crate::reliable::proto::{
     Action, Body, ProtocolMessage, ReliableSession, SendBlocked, SessionConfig, SessionError,
 };
-use bytes::Bytes;
 use futures::channel::mpsc;
 use futures::StreamExt;
 use std::collections::{HashMap, HashSet, VecDeque};
@@ -52,7 +52,7 @@ pub(crate) async fn open(
         crate::transport::ClientTransport::RequestReply(_)
     );
     let (events_tx, events) = mpsc::channel(FRAME_QUEUE * 2);
-    let link = Link::new(transport, opener, events_tx)?;
+    let link = Link::new(transport, opener, codec.encoder.clone(), events_tx)?;
     let (commands_tx, commands) = mpsc::unbounded();
     let (channel, deliver) = app::channel((), commands_tx, address.clone());
     let (opened_tx, opened) = oneshot::channel();
@@ -91,8 +91,7 @@ pub(crate) async fn open(
 
 /// A request sent over HTTP whose reply has not arrived yet.
 struct Chase {
-    frame: Bytes,
-    action: String,
+    message: Message,
     resend_at: Instant,
 }
 
@@ -126,6 +125,7 @@ impl ClientDriver {
     /// Takes the driver boxed: an async fn keeps its by-value arguments apart from the locals
     /// they are moved into, so an unboxed driver would sit in its task twice.
     async fn run(mut self: Box<Self>) {
+        let mut timer = Timer::new();
         loop {
             self.drain_actions();
             if self.done {
@@ -141,6 +141,7 @@ impl ClientDriver {
             .into_iter()
             .flatten()
             .min();
+            timer.arm(deadline);
             tokio::select! {
                 command = self.commands.next() => match command {
                     Some(((), command)) => self.on_command(command),
@@ -150,7 +151,7 @@ impl ClientDriver {
                     }
                 },
                 Some(event) = self.events.next() => self.on_link_event(event),
-                () = sleep_until(deadline) => self.on_timer(),
+                () = timer.fired() => self.on_timer(),
             }
         }
         // Let the last frames (TerminateSequence's answer...) leave, then end the connection.
@@ -172,7 +173,7 @@ impl ClientDriver {
         for chase in self.chase.values_mut() {
             if chase.resend_at <= instant {
                 chase.resend_at = instant + REPLY_CHASE_INTERVAL;
-                self.link.send(chase.frame.clone(), chase.action.clone());
+                self.link.send(chase.message.clone());
             }
         }
     }
@@ -186,7 +187,7 @@ impl ClientDriver {
         }
         self.next_poll = Some(instant + CLOSE_POLL_INTERVAL);
         if let Some(ack) = self.session.acknowledgement(now) {
-            self.transmit(&ProtocolMessage::acknowledgement(ack), None);
+            self.transmit(ProtocolMessage::acknowledgement(ack), None);
         }
     }
 
@@ -225,10 +226,13 @@ impl ClientDriver {
             self.session.transport_restored(self.clock.now());
             return;
         }
-        let Some(LinkEvent::Frame(frame)) = event else {
+        let Some(LinkEvent::Message(message)) = event else {
             return;
         };
-        match self.codec.decode(frame) {
+        let incoming = message
+            .map_err(IncomingError::from)
+            .and_then(|message| self.codec.read(*message));
+        match incoming {
             Ok(incoming) => {
                 tracing::trace!(kind = incoming.message.kind(), "client receives");
                 self.requests
@@ -245,7 +249,7 @@ impl ClientDriver {
                 Some(fault) => {
                     warn!(error = %e, "the service broke the protocol");
                     let error = SessionError::ProtocolViolation(fault.clone());
-                    self.transmit(&ProtocolMessage::fault(fault.clone()), None);
+                    self.transmit(ProtocolMessage::fault(fault.clone()), None);
                     self.session.abort();
                     self.fail(error);
                 }
@@ -261,7 +265,7 @@ impl ClientDriver {
             match action {
                 Action::Send(message) => {
                     let relates_to = self.requests.answered_by(&message).map(str::to_owned);
-                    self.transmit(&message, relates_to.as_deref());
+                    self.transmit(message, relates_to.as_deref());
                 }
                 Action::Deliver(message) => {
                     if let Some(id) = &message.headers.relates_to {
@@ -324,37 +328,37 @@ impl ClientDriver {
         }
     }
 
-    fn transmit(&mut self, message: &ProtocolMessage<Payload>, relates_to: Option<&str>) {
+    fn transmit(&mut self, message: ProtocolMessage<Payload>, relates_to: Option<&str>) {
         tracing::trace!(
             kind = message.kind(),
             ack = message.acknowledgement.is_some(),
             "client sends"
         );
-        let Some((frame, action)) = self.codec.frame(message, Some(&self.address), relates_to)
-        else {
-            return;
-        };
-        if let Body::Sequence {
-            payload: Some(app), ..
-        } = &message.body
-        {
-            if let Some(id) = app
+        // Over HTTP, a request whose reply is awaited is re-sent until the reply comes.
+        let chased = match &message.body {
+            Body::Sequence {
+                payload: Some(app), ..
+            } if !self.expecting.is_empty() => app
                 .headers
                 .message_id
                 .as_ref()
                 .filter(|id| self.expecting.contains(*id))
-            {
-                self.chase.insert(
-                    id.clone(),
-                    Chase {
-                        frame: frame.clone(),
-                        action: action.clone(),
-                        resend_at: Instant::now() + REPLY_CHASE_INTERVAL,
-                    },
-                );
-            }
+                .cloned(),
+            _ => None,
+        };
+        let Some(out) = self.codec.message(message, Some(&self.address), relates_to) else {
+            return;
+        };
+        if let Some(id) = chased {
+            self.chase.insert(
+                id,
+                Chase {
+                    message: out.clone(),
+                    resend_at: Instant::now() + REPLY_CHASE_INTERVAL,
+                },
+            );
         }
-        self.link.send(frame, action);
+        self.link.send(out);
     }
 
     fn fail(&mut self, error: SessionError) {

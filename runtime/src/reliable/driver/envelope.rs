@@ -111,13 +111,15 @@ impl Codec {
     /// faults) `relates_to`, and messages without a `To` get `to`.
     pub(crate) fn to_message(
         &self,
-        message: &ProtocolMessage<Payload>,
+        message: ProtocolMessage<Payload>,
         to: Option<&str>,
         relates_to: Option<&str>,
     ) -> Result<Message, WireError> {
-        let mut out =
-            wire::write_message_of(self.version, self.encoder.message_version(), message)?;
-        if RequestKind::of_request(message).is_some() {
+        let is_request = RequestKind::of_request(&message).is_some();
+        // Unboxing moves the payload's fields, it does not copy the message.
+        let message = message.map_payload(|payload| *payload);
+        let mut out = wire::into_message(self.version, self.encoder.message_version(), message)?;
+        if is_request {
             out.headers.message_id = Some(new_id());
             out.headers.reply_to = Some(ns::WSA10_ANONYMOUS.to_owned());
         }
@@ -137,36 +139,42 @@ impl Codec {
         Ok(frame.into())
     }
 
-    /// [`to_message`](Self::to_message), then [`encode`](Self::encode); logs and drops what
-    /// cannot be written (a bug, not a peer's doing).
-    pub(crate) fn frame(
+    /// [`to_message`](Self::to_message); logs and drops what cannot be written (a bug, not a
+    /// peer's doing).
+    pub(crate) fn message(
         &self,
-        message: &ProtocolMessage<Payload>,
+        message: ProtocolMessage<Payload>,
         to: Option<&str>,
         relates_to: Option<&str>,
-    ) -> Option<(Bytes, String)> {
-        let written = self
-            .to_message(message, to, relates_to)
-            .map_err(|e| e.to_string())
-            .and_then(|m| {
-                let action = m.action().to_owned();
-                self.encode(&m)
-                    .map(|bytes| (bytes, action))
-                    .map_err(|e| e.to_string())
-            });
-        match written {
-            Ok(frame) => Some(frame),
+    ) -> Option<Message> {
+        let kind = message.kind();
+        match self.to_message(message, to, relates_to) {
+            Ok(out) => Some(out),
             Err(e) => {
-                tracing::error!(error = %e, kind = message.kind(), "cannot write a WS-RM message");
+                tracing::error!(error = %e, kind, "cannot write a WS-RM message");
                 None
             }
         }
     }
 
-    /// Decodes a frame into a protocol message.
-    pub(crate) fn decode(&self, frame: Bytes) -> Result<Incoming, IncomingError> {
-        let message = self.encoder.decode(frame)?;
-        self.read(message)
+    /// [`message`](Self::message), then [`encode`](Self::encode) with the shared encoder
+    /// (HTTP; connections encode in their own session form); logs and drops what cannot be
+    /// written.
+    pub(crate) fn frame(
+        &self,
+        message: ProtocolMessage<Payload>,
+        to: Option<&str>,
+        relates_to: Option<&str>,
+    ) -> Option<Bytes> {
+        let kind = message.kind();
+        let out = self.message(message, to, relates_to)?;
+        match self.encode(&out) {
+            Ok(frame) => Some(frame),
+            Err(e) => {
+                tracing::error!(error = %e, kind, "cannot encode a WS-RM message");
+                None
+            }
+        }
     }
 
     /// Reads a decoded SOAP message as a protocol message.

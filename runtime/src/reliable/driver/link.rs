@@ -2,10 +2,13 @@
 //! when it drops (the sequences outlive connections), or a request-reply transport (HTTP)
 //! where every frame is a request and its response, if any, comes back as input.
 
+use super::connection::{codec_for_connection, read_message, write_messages, Decode, Received};
 use super::FRAME_QUEUE;
+use crate::encoding::MessageEncoder;
 use crate::error::Error;
+use crate::message::{Message, XmlError};
 use crate::transport::{
-    ClientTransport, Connection, FrameSink, FrameStream, RequestTransport, TransportError,
+    ClientTransport, Connection, FrameStream, RequestTransport, TransportError,
 };
 use bytes::Bytes;
 use futures::channel::mpsc;
@@ -31,8 +34,9 @@ const MAX_RECONNECT_DELAY: Duration = Duration::from_secs(2);
 /// up front, which every idle session holds.
 #[derive(Debug)]
 pub(crate) enum LinkEvent {
-    /// A frame from the service (on connection `generation`).
-    Frame(Bytes),
+    /// A message from the service, or why one was unreadable. Boxed, as everything queued
+    /// per session: a channel allocates its slots 32 at a time and keeps them.
+    Message(Result<Box<Message>, XmlError>),
     /// Connection `generation` is gone.
     Down(u64),
     /// A reconnection attempt succeeded.
@@ -44,7 +48,7 @@ pub(crate) enum LinkEvent {
 enum Kind {
     Duplex {
         opener: Opener,
-        out: Option<mpsc::Sender<Bytes>>,
+        out: Option<mpsc::Sender<Box<Message>>>,
         reconnect_at: Option<Instant>,
         connecting: bool,
         delay: Duration,
@@ -60,6 +64,8 @@ enum Kind {
 /// The transport under one client session.
 pub(crate) struct Link {
     kind: Kind,
+    /// Encodes requests (HTTP) and makes each connection's session encoder.
+    encoder: Arc<dyn MessageEncoder>,
     events: mpsc::Sender<LinkEvent>,
     generation: u64,
     tasks: JoinSet<()>,
@@ -72,6 +78,7 @@ impl Link {
     pub(crate) fn new(
         transport: ClientTransport,
         opener: Opener,
+        encoder: Arc<dyn MessageEncoder>,
         events: mpsc::Sender<LinkEvent>,
     ) -> Result<Self, TransportError> {
         let mut tasks = JoinSet::new();
@@ -90,6 +97,7 @@ impl Link {
                 let (queue, requests) = mpsc::channel(FRAME_QUEUE);
                 tasks.spawn(send_requests(
                     Arc::from(transport),
+                    encoder.clone(),
                     requests,
                     events.clone(),
                 ));
@@ -104,6 +112,7 @@ impl Link {
         };
         let mut link = Link {
             kind,
+            encoder,
             events,
             generation: 0,
             tasks,
@@ -120,18 +129,26 @@ impl Link {
         matches!(self.kind, Kind::RequestReply { .. })
     }
 
-    /// Queues a frame; never waits.
-    pub(crate) fn send(&mut self, frame: Bytes, action: String) {
+    /// Queues a message; never waits. Over a connection it is encoded by the connection's
+    /// writer (in the connection's session encoding); over HTTP here.
+    pub(crate) fn send(&mut self, message: Message) {
         while self.tasks.try_join_next().is_some() {}
         match &mut self.kind {
             Kind::Duplex { out, .. } => {
-                // Full or closed alike: the frame is dropped, and retransmitted if it matters.
-                if !matches!(out.as_mut().map(|o| o.try_send(frame)), Some(Ok(()))) {
+                // Full or closed alike: the message is dropped, and retransmitted if it matters.
+                let sent = out.as_mut().map(|o| o.try_send(Box::new(message)));
+                if !matches!(sent, Some(Ok(()))) {
                     self.dropped += 1;
                 }
             }
             Kind::RequestReply { queue } => {
-                let sent = queue.as_mut().map(|q| q.try_send((frame, action)));
+                let mut frame = Vec::with_capacity(1024);
+                if let Err(e) = self.encoder.encode(&message, &mut frame) {
+                    tracing::error!(error = %e, action = message.action(), "cannot encode a WS-RM message");
+                    return;
+                }
+                let action = message.action().to_owned();
+                let sent = queue.as_mut().map(|q| q.try_send((frame.into(), action)));
                 if !matches!(sent, Some(Ok(()))) {
                     self.dropped += 1;
                 }
@@ -256,15 +273,18 @@ impl Link {
         let (tx, rx) = mpsc::channel(FRAME_QUEUE);
         *out = Some(tx);
         let generation = self.generation;
+        // A new connection is a new framing session: new string tables both ways.
+        let (encode, decode) = codec_for_connection(&self.encoder);
         let mut events = self.events.clone();
         self.tasks.spawn(async move {
-            if let Err(e) = write_frames(connection.sink, rx).await {
+            if let Err(e) = write_messages(connection.sink, encode, rx).await {
                 debug!(error = %e, "reliable session's connection failed while writing");
                 let _ = events.send(LinkEvent::Down(generation)).await;
             }
         });
-        self.tasks.spawn(read_frames(
+        self.tasks.spawn(read_messages(
             connection.stream,
+            decode,
             self.events.clone(),
             generation,
         ));
@@ -299,13 +319,15 @@ impl Drop for Link {
 /// Sends queued requests one after another; responses become input.
 async fn send_requests(
     transport: Arc<dyn RequestTransport>,
+    encoder: Arc<dyn MessageEncoder>,
     mut requests: mpsc::Receiver<(Bytes, String)>,
     mut events: mpsc::Sender<LinkEvent>,
 ) {
     while let Some((frame, action)) = requests.next().await {
         match transport.request(frame, &action).await {
             Ok(Some(response)) => {
-                if events.send(LinkEvent::Frame(response)).await.is_err() {
+                let response = encoder.decode(response).map(Box::new);
+                if events.send(LinkEvent::Message(response)).await.is_err() {
                     return;
                 }
             }
@@ -316,34 +338,21 @@ async fn send_requests(
     }
 }
 
-/// Writes queued frames; closes the connection when the queue ends. A failed write ends it
-/// at once, with the error.
-pub(crate) async fn write_frames(
-    mut sink: Box<dyn FrameSink>,
-    mut queue: mpsc::Receiver<Bytes>,
-) -> Result<(), TransportError> {
-    while let Some(frame) = queue.next().await {
-        sink.send(frame).await?;
-    }
-    // The peer may already be gone; the connection is over either way.
-    let _ = sink.close().await;
-    Ok(())
-}
-
-/// Reads frames into the driver's queue, dropping them when it is full.
-async fn read_frames(
+/// Reads messages into the driver's queue, dropping them when it is full.
+async fn read_messages(
     mut stream: Box<dyn FrameStream>,
+    mut decode: Decode,
     mut events: mpsc::Sender<LinkEvent>,
     generation: u64,
 ) {
     loop {
-        match stream.receive().await {
-            Ok(Some(frame)) => match events.try_send(LinkEvent::Frame(frame)) {
+        match read_message(&mut stream, &mut decode).await {
+            Received::Message(message) => match events.try_send(LinkEvent::Message(message)) {
                 Ok(()) => {}
                 Err(e) if e.is_disconnected() => return,
-                Err(_) => debug!("reliable session's input queue is full; dropping a frame"),
+                Err(_) => debug!("reliable session's input queue is full; dropping a message"),
             },
-            Ok(None) | Err(_) => {
+            Received::Ended => {
                 let _ = events.send(LinkEvent::Down(generation)).await;
                 return;
             }

@@ -24,13 +24,15 @@
 
 pub(crate) mod app;
 pub(crate) mod client;
+pub(crate) mod connection;
 pub(crate) mod envelope;
 pub(crate) mod http;
 pub(crate) mod link;
 pub(crate) mod server;
 
 use super::proto::Timestamp;
-use tokio::time::Instant;
+use std::pin::Pin;
+use tokio::time::{Instant, Sleep};
 
 /// An application message as the session state machines hold it. Boxed: the cores keep
 /// messages in containers that outlive them (the receiver's reorder map keeps a node of 11
@@ -68,10 +70,44 @@ pub(crate) fn new_id() -> String {
     crate::message::new_message_id()
 }
 
-/// Sleeps until `deadline`, or forever without one.
-pub(crate) async fn sleep_until(deadline: Option<Instant>) {
-    match deadline {
-        Some(at) => tokio::time::sleep_until(at).await,
-        None => std::future::pending().await,
+/// A driver's one timer, moved only when a deadline comes earlier than the one it is set for.
+///
+/// A session's next deadline moves with nearly every message (the acknowledgement and
+/// retransmission timers restart), and registering a tokio timer earlier than the runtime's
+/// next wake-up makes the timer driver wake itself through the I/O driver: a `write` to an
+/// eventfd and one more `epoll_wait` each time. A fresh sleep per loop turn cost about two
+/// of those per message on each side. Firing early is harmless: the sans-IO core acts only
+/// on what is due, and the timer is then set for the real deadline.
+pub(crate) struct Timer {
+    sleep: Pin<Box<Sleep>>,
+    /// The deadline the sleep is set for; `None` once fired (or never set).
+    armed: Option<Instant>,
+}
+
+impl Timer {
+    pub(crate) fn new() -> Self {
+        Timer {
+            sleep: Box::pin(tokio::time::sleep_until(Instant::now())),
+            armed: None,
+        }
+    }
+
+    /// Makes sure the timer fires no later than `deadline`.
+    pub(crate) fn arm(&mut self, deadline: Option<Instant>) {
+        if let Some(at) = deadline {
+            if self.armed.is_none_or(|armed| at < armed) {
+                self.sleep.as_mut().reset(at);
+                self.armed = Some(at);
+            }
+        }
+    }
+
+    /// Completes when the armed deadline passes; never while unarmed. Cancel-safe.
+    pub(crate) async fn fired(&mut self) {
+        if self.armed.is_none() {
+            return std::future::pending().await;
+        }
+        self.sleep.as_mut().await;
+        self.armed = None;
     }
 }

@@ -9,13 +9,14 @@
 //! output then waits in its outbox for the next response.
 
 use super::app::{self, AppCommand, Delivery};
+use super::connection::{codec_for_connection, read_message, write_messages, Decode, Received};
 use super::envelope::{Codec, Incoming, IncomingError, RequestIds, RequestKind};
 use super::http::{awaited_reply, Exchange, Outbox};
-use super::link::write_frames;
-use super::{sleep_until, Clock, Payload, FRAME_QUEUE};
+use super::{Clock, Payload, Timer, FRAME_QUEUE};
 use crate::channel::{ChannelListener, DuplexChannel};
+use crate::encoding::MessageEncoder;
 use crate::error::Error;
-use crate::message::{Message, MessageFault};
+use crate::message::{Message, MessageFault, XmlError};
 use crate::reliable::proto::{
     Action, Dispatch, Listener, ListenerConfig, ProtocolMessage, SendBlocked, SessionKey, WsrmFault,
 };
@@ -27,6 +28,7 @@ use futures::channel::mpsc as queue;
 use futures::future::BoxFuture;
 use futures::StreamExt;
 use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 use tracing::{debug, info_span, warn, Instrument};
@@ -36,10 +38,10 @@ type Waiter = oneshot::Sender<Result<(), Error>>;
 /// What reaches the hub from the transport side.
 #[derive(Debug)]
 pub(crate) enum HubEvent {
-    /// A new connection; frames for it go to the sender.
-    Connected(u64, queue::Sender<Bytes>),
-    /// A frame from connection `id`.
-    Frame(u64, Bytes),
+    /// A new connection; messages for it go to the sender (its writer encodes them).
+    Connected(u64, queue::Sender<Box<Message>>),
+    /// A message from connection `id`, or why it was unreadable.
+    Message(u64, Result<Box<Message>, XmlError>),
     /// Connection `id` ended.
     Disconnected(u64),
     /// An HTTP request, answered through the exchange.
@@ -137,8 +139,14 @@ pub(crate) fn serve_connections(
     // A connection that carries nothing for this long is closed: a healthy client polls every
     // half InactivityTimeout, so only a dead or hostile one stays this quiet.
     let idle_limit = config.session.settings.inactivity_timeout();
+    let encoder = codec.encoder.clone();
     let (channels, events) = start_hub(config, codec, address);
-    let accept_task = tokio::spawn(accept_connections(listener, events.clone(), idle_limit));
+    let accept_task = tokio::spawn(accept_connections(
+        listener,
+        encoder,
+        events.clone(),
+        idle_limit,
+    ));
     // The accept loop lives as long as the hub listens: when the hub's event queue closes,
     // sending the next connection fails and the loop ends; the guard covers a quiet listener.
     tokio::spawn(abort_when_closed(events, accept_task));
@@ -152,6 +160,7 @@ async fn abort_when_closed(events: mpsc::Sender<HubEvent>, task: JoinHandle<()>)
 
 async fn accept_connections(
     mut listener: Box<dyn TransportListener>,
+    encoder: Arc<dyn MessageEncoder>,
     events: mpsc::Sender<HubEvent>,
     idle_limit: std::time::Duration,
 ) {
@@ -175,41 +184,48 @@ async fn accept_connections(
         {
             return;
         }
-        // A failed write needs no report of its own: a broken connection ends both
-        // directions, and the reader reports that.
+        // Each connection is a framing session of its own: its own string tables.
+        let (encode, decode) = codec_for_connection(&encoder);
+        // A failed write needs no report: a broken connection ends both directions, and the
+        // reader reports that.
+        let id = next_id;
         tokio::spawn(async move {
-            if let Err(e) = write_frames(sink, out).await {
-                debug!(error = %e, connection = next_id, "writing to a connection failed");
+            if let Err(e) = write_messages(sink, encode, out).await {
+                debug!(error = %e, connection = id, "connection failed while writing");
             }
         });
-        tokio::spawn(read_connection(stream, events.clone(), next_id, idle_limit));
+        tokio::spawn(read_connection(
+            stream,
+            decode,
+            events.clone(),
+            next_id,
+            idle_limit,
+        ));
     }
 }
 
 async fn read_connection(
     mut stream: Box<dyn FrameStream>,
+    mut decode: Decode,
     events: mpsc::Sender<HubEvent>,
     id: u64,
     idle_limit: std::time::Duration,
 ) {
     loop {
-        let Ok(received) = tokio::time::timeout(idle_limit, stream.receive()).await else {
+        let reading = read_message(&mut stream, &mut decode);
+        let Ok(received) = tokio::time::timeout(idle_limit, reading).await else {
             debug!(connection = id, ?idle_limit, "closing an idle connection");
             break;
         };
         match received {
-            Ok(Some(frame)) => match events.try_send(HubEvent::Frame(id, frame)) {
+            Received::Message(message) => match events.try_send(HubEvent::Message(id, message)) {
                 Ok(()) => {}
                 Err(mpsc::error::TrySendError::Full(_)) => {
-                    debug!("reliable endpoint's input queue is full; dropping a frame");
+                    debug!("reliable endpoint's input queue is full; dropping a message");
                 }
                 Err(mpsc::error::TrySendError::Closed(_)) => return,
             },
-            Ok(None) => break,
-            Err(e) => {
-                debug!(error = %e, "connection failed");
-                break;
-            }
+            Received::Ended => break,
         }
     }
     let _ = events.send(HubEvent::Disconnected(id)).await;
@@ -219,7 +235,8 @@ struct Hub {
     clock: Clock,
     listener: Listener<Payload>,
     codec: Codec,
-    connections: HashMap<u64, queue::Sender<Bytes>>,
+    /// Boxed messages, as everything queued per session or connection.
+    connections: HashMap<u64, queue::Sender<Box<Message>>>,
     sessions: HashMap<SessionKey, Slot>,
     /// Sessions with sends waiting for room in their window.
     blocked: BTreeSet<SessionKey>,
@@ -238,6 +255,7 @@ struct Hub {
 
 impl Hub {
     async fn run(mut self) {
+        let mut timer = Timer::new();
         loop {
             self.drain_actions();
             self.hand_over();
@@ -255,6 +273,7 @@ impl Hub {
             .into_iter()
             .flatten()
             .min();
+            timer.arm(deadline);
             let wake = tokio::select! {
                 Some((key, command)) = self.commands.next() => Wake::Command(key, command),
                 event = self.events.recv() => match event {
@@ -265,7 +284,7 @@ impl Hub {
                     Some(acceptor) => Wake::Accept(acceptor),
                     None => Wake::StoppedListening,
                 },
-                () = sleep_until(deadline) => Wake::Timer,
+                () = timer.fired() => Wake::Timer,
             };
             match wake {
                 Wake::Command(key, command) => self.on_command(key, command),
@@ -322,7 +341,10 @@ impl Hub {
             HubEvent::Disconnected(id) => {
                 self.connections.remove(&id);
             }
-            HubEvent::Frame(id, frame) => match self.codec.decode(frame) {
+            HubEvent::Message(id, message) => match message
+                .map_err(IncomingError::from)
+                .and_then(|message| self.codec.read(*message))
+            {
                 Ok(incoming) => {
                     self.on_input(Route::Connection(id), incoming);
                 }
@@ -336,13 +358,13 @@ impl Hub {
         }
     }
 
-    /// The answer to a frame that is no usable protocol message, if it gets one.
-    fn refusal(&self, error: IncomingError) -> Option<Bytes> {
+    /// The answer to a message that is no usable protocol message, if it gets one.
+    fn refusal(&self, error: IncomingError) -> Option<Message> {
         match error {
             IncomingError::Unreadable(e) => {
                 warn!(error = %e, "unreadable message on a reliable endpoint");
                 let fault = MessageFault::unreadable(&e, "The message");
-                self.fault_frame(fault, None)
+                Some(self.fault_message(fault, None))
             }
             IncomingError::Wire(e) => {
                 warn!(error = %e, "unusable WS-RM message");
@@ -352,13 +374,12 @@ impl Hub {
                     None => return None,
                 };
                 self.codec
-                    .frame(&ProtocolMessage::fault(fault), None, None)
-                    .map(|(frame, _)| frame)
+                    .message(ProtocolMessage::fault(fault), None, None)
             }
         }
     }
 
-    fn fault_frame(&self, fault: MessageFault, relates_to: Option<&str>) -> Option<Bytes> {
+    fn fault_message(&self, fault: MessageFault, relates_to: Option<&str>) -> Message {
         let action = fault.default_action().to_owned();
         let mut message = Message::new(
             self.codec.encoder.message_version(),
@@ -366,7 +387,7 @@ impl Hub {
             crate::message::Body::Fault(fault),
         );
         message.headers.relates_to = relates_to.map(str::to_owned);
-        self.codec.encode(&message).ok()
+        message
     }
 
     fn on_input(&mut self, route: Route, incoming: Incoming) -> InputOutcome {
@@ -403,14 +424,18 @@ impl Hub {
                 }
                 InputOutcome::Session(key)
             }
-            Dispatch::Reply(reply) => match self.codec.frame(&reply, None, message_id.as_deref()) {
-                Some((frame, _)) if route == Route::Http => InputOutcome::Answer(frame),
-                Some((frame, _)) => {
-                    self.send_on(route, frame);
-                    InputOutcome::Done
+            Dispatch::Reply(reply) if route == Route::Http => {
+                match self.codec.frame(*reply, None, message_id.as_deref()) {
+                    Some(frame) => InputOutcome::Answer(frame),
+                    None => InputOutcome::Done,
                 }
-                None => InputOutcome::Done,
-            },
+            }
+            Dispatch::Reply(reply) => {
+                if let Some(out) = self.codec.message(*reply, None, message_id.as_deref()) {
+                    self.send_on(route, out);
+                }
+                InputOutcome::Done
+            }
             Dispatch::Ignored => InputOutcome::Done,
         }
     }
@@ -437,8 +462,12 @@ impl Hub {
         let incoming = match decoded {
             Ok(incoming) => incoming,
             Err(e) => {
-                let answer = match self.refusal(e) {
-                    Some(frame) => ReplyFrame::Fault(frame),
+                let answer = match self.refusal(e).map(|m| self.codec.encode(&m)) {
+                    Some(Ok(frame)) => ReplyFrame::Fault(frame),
+                    Some(Err(e)) => {
+                        tracing::error!(error = %e, "cannot encode a fault");
+                        ReplyFrame::Accepted
+                    }
                     None => ReplyFrame::Accepted,
                 };
                 let _ = reply.send(answer);
@@ -490,10 +519,7 @@ impl Hub {
                 let is_fault = matches!(message.body, crate::reliable::proto::Body::Fault(_));
                 let frame = match (&message.body, &message.acknowledgement) {
                     (crate::reliable::proto::Body::Empty, None) => None,
-                    _ => self
-                        .codec
-                        .frame(&message, None, relates_to.as_deref())
-                        .map(|(f, _)| f),
+                    _ => self.codec.frame(message, None, relates_to.as_deref()),
                 };
                 let _ = parked.reply.send(match frame {
                     Some(frame) if is_fault => ReplyFrame::Fault(frame),
@@ -507,11 +533,11 @@ impl Hub {
         }
     }
 
-    fn send_on(&mut self, route: Route, frame: Bytes) {
+    fn send_on(&mut self, route: Route, message: Message) {
         match route {
             Route::Connection(id) => {
                 if let Some(out) = self.connections.get_mut(&id) {
-                    if out.try_send(frame).is_err() {
+                    if out.try_send(Box::new(message)).is_err() {
                         debug!(connection = id, "connection queue full; frame dropped");
                     }
                 }
@@ -542,10 +568,13 @@ impl Hub {
                 slot.waiting.push_back((message, waiter));
                 self.blocked.insert(key);
             }
-            AppCommand::NoReply(id) => {
+            // Only an HTTP request waits for its answer; over a connection a one-way
+            // message needs nothing (it cost a parked-set update and a scan per message).
+            AppCommand::NoReply(id) if slot.route == Some(Route::Http) => {
                 slot.outbox.no_reply(id);
                 self.parked.insert(key);
             }
+            AppCommand::NoReply(_) => {}
             AppCommand::Close(waiter) => {
                 slot.closing.push(waiter);
                 if let Some(session) = self.listener.session_mut(key) {
@@ -620,12 +649,11 @@ impl Hub {
                     self.parked.insert(key);
                     return;
                 }
-                let Some((frame, _)) = self.codec.frame(&message, None, relates_to.as_deref())
-                else {
+                let Some(out) = self.codec.message(message, None, relates_to.as_deref()) else {
                     return;
                 };
                 if let Some(route) = slot.route {
-                    self.send_on(route, frame);
+                    self.send_on(route, out);
                 }
             }
             Action::Deliver(message) => {

@@ -15,6 +15,7 @@
 //! caller's business: the driver correlates requests and replies.
 
 mod read;
+mod scan;
 mod write;
 
 #[cfg(test)]
@@ -25,11 +26,10 @@ pub use read::{
     read_create_sequence, read_create_sequence_response, read_fault, read_message,
     read_sequence_header, read_terminate_sequence, read_terminate_sequence_response,
 };
-pub(crate) use write::write_message_of;
 pub use write::{
     ack_requested_header, acknowledgement_header, close_sequence_body,
     close_sequence_response_body, create_sequence_body, create_sequence_response_body, fault_body,
-    sequence_fault_header, sequence_header, terminate_sequence_body,
+    into_message, sequence_fault_header, sequence_header, terminate_sequence_body,
     terminate_sequence_response_body, write_message,
 };
 

@@ -178,6 +178,19 @@ pub fn read_sequence_header(
 ) -> Result<SequenceHeader, WireError> {
     const E: &str = "Sequence";
     let fragment = header_fragment(version, header, E)?;
+    if let Some(sequence) = super::scan::sequence_header(version, fragment, quotas) {
+        return Ok(sequence);
+    }
+    general_sequence_header(version, fragment, quotas)
+}
+
+/// The general reader behind the fast path: any layout, and every error.
+pub(super) fn general_sequence_header(
+    version: ReliableMessagingVersion,
+    fragment: &XmlFragment,
+    quotas: &ReaderQuotas,
+) -> Result<SequenceHeader, WireError> {
+    const E: &str = "Sequence";
     let mut rd = Reader::new(fragment, version, quotas)?;
     let root = rd.root(E)?;
     let (mut identifier, mut number, mut last_message) = (None, None, false);
@@ -227,6 +240,19 @@ pub fn read_acknowledgement(
 ) -> Result<SequenceAcknowledgement, WireError> {
     const E: &str = "SequenceAcknowledgement";
     let fragment = header_fragment(version, header, E)?;
+    if let Some(ack) = super::scan::acknowledgement(version, fragment, quotas) {
+        return Ok(ack);
+    }
+    general_acknowledgement(version, fragment, quotas)
+}
+
+/// The general reader behind the fast path: any layout, and every error.
+pub(super) fn general_acknowledgement(
+    version: ReliableMessagingVersion,
+    fragment: &XmlFragment,
+    quotas: &ReaderQuotas,
+) -> Result<SequenceAcknowledgement, WireError> {
+    const E: &str = "SequenceAcknowledgement";
     let mut rd = Reader::new(fragment, version, quotas)?;
     let root = rd.root(E)?;
     let mut identifier = None;
@@ -360,6 +386,19 @@ pub fn read_ack_requested(
 ) -> Result<AckRequested, WireError> {
     const E: &str = "AckRequested";
     let fragment = header_fragment(version, header, E)?;
+    if let Some(request) = super::scan::ack_requested(version, fragment, quotas) {
+        return Ok(request);
+    }
+    general_ack_requested(version, fragment, quotas)
+}
+
+/// The general reader behind the fast path: any layout, and every error.
+pub(super) fn general_ack_requested(
+    version: ReliableMessagingVersion,
+    fragment: &XmlFragment,
+    quotas: &ReaderQuotas,
+) -> Result<AckRequested, WireError> {
+    const E: &str = "AckRequested";
     let mut rd = Reader::new(fragment, version, quotas)?;
     let root = rd.root(E)?;
     let (mut identifier, mut message_number) = (None, None);

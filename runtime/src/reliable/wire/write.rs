@@ -11,7 +11,6 @@ use crate::reliable::proto::{
     SequenceHeader, SoapFaultCode, TerminateSequence, WsrmFault,
 };
 use crate::serialization::xml::{write_ns_decl, write_text};
-use std::borrow::Borrow;
 
 /// WCF's prefix for the WS-RM namespace in both versions.
 const RM: &str = "r";
@@ -422,16 +421,6 @@ pub fn write_message(
     message_version: MessageVersion,
     message: &ProtocolMessage<Message>,
 ) -> Result<Message, WireError> {
-    write_message_of(version, message_version, message)
-}
-
-/// [`write_message`] for any payload that lends a `Message`: the reliable driver's payloads
-/// are boxed.
-pub(crate) fn write_message_of<T: Borrow<Message>>(
-    version: ReliableMessagingVersion,
-    message_version: MessageVersion,
-    message: &ProtocolMessage<T>,
-) -> Result<Message, WireError> {
     let envelope = message_version.envelope;
     let uri = |action: WsrmAction, what: &'static str| {
         action
@@ -474,7 +463,7 @@ pub(crate) fn write_message_of<T: Borrow<Message>>(
         )?,
         Body::Sequence { header, payload } => {
             let mut out = match payload {
-                Some(app) => app.borrow().clone(),
+                Some(app) => app.clone(),
                 None => Message::new(
                     message_version,
                     uri(WsrmAction::LastMessage, "LastMessage")?,
@@ -520,6 +509,41 @@ pub(crate) fn write_message_of<T: Borrow<Message>>(
             out
         }
     };
+    add_ack_headers(version, message, &mut out)?;
+    Ok(out)
+}
+
+/// [`write_message`] taking the message: an application message's payload becomes the
+/// output as it is, instead of being copied (it is the one message of the two that carries
+/// a body, headers and all, on every send).
+pub fn into_message(
+    version: ReliableMessagingVersion,
+    message_version: MessageVersion,
+    mut message: ProtocolMessage<Message>,
+) -> Result<Message, WireError> {
+    let Body::Sequence {
+        header,
+        payload: payload @ Some(_),
+    } = &mut message.body
+    else {
+        return write_message(version, message_version, &message);
+    };
+    let Some(mut out) = payload.take() else {
+        return Err(WireError::invalid("Sequence", "the payload vanished"));
+    };
+    out.headers
+        .other
+        .push(sequence_header(version, out.version.envelope, header)?);
+    add_ack_headers(version, &message, &mut out)?;
+    Ok(out)
+}
+
+/// Appends the piggy-backed `SequenceAcknowledgement` and `AckRequested` headers.
+fn add_ack_headers<T>(
+    version: ReliableMessagingVersion,
+    message: &ProtocolMessage<T>,
+    out: &mut Message,
+) -> Result<(), WireError> {
     let envelope = out.version.envelope;
     if let Some(ack) = &message.acknowledgement {
         out.headers
@@ -531,5 +555,5 @@ pub(crate) fn write_message_of<T: Borrow<Message>>(
             .other
             .push(ack_requested_header(version, envelope, request));
     }
-    Ok(out)
+    Ok(())
 }
