@@ -677,6 +677,22 @@ mod tests {
             .map(|t| (t.number, t.retransmission))
             .collect()
     }
+    /// Grows the window to 8 by acking each fill `rtt` later, then sends a full window
+    /// `base+1 ..= base+8` (drained) and returns `base` and the time it was sent.
+    fn full_window(s: &mut Sender<u32>, rtt: Duration) -> (u64, Timestamp) {
+        let mut now = at(0);
+        while s.window_size() < 8 {
+            fill(s, now);
+            now = now + rtt;
+            let last = s.last_sent();
+            s.on_ack(now, &ack(&[(1, last)], None)).unwrap();
+        }
+        let base = s.last_sent();
+        fill(s, now);
+        drain(s);
+        (base, now)
+    }
+
     /// Fills the window as far as admission allows.
     fn fill(s: &mut Sender<u32>, now: Timestamp) -> Vec<u64> {
         let mut added = Vec::new();
@@ -758,16 +774,7 @@ mod tests {
         let mut cfg = config(true);
         cfg.max_retry_count = 1;
         let mut s = Sender::new(cfg, ms(50));
-        let mut now = at(0);
-        while s.window_size() < 8 {
-            fill(&mut s, now);
-            now = now + ms(50);
-            let last = s.last_sent();
-            s.on_ack(now, &ack(&[(1, last)], None)).unwrap();
-        }
-        let base = s.last_sent();
-        fill(&mut s, now);
-        drain(&mut s);
+        let (base, mut now) = full_window(&mut s, ms(50));
         // base+1 is lost, and so is its fast retransmission.
         now = now + ms(50);
         s.on_ack(now, &ack(&[(1, base), (base + 2, base + 4)], None))
@@ -929,16 +936,7 @@ mod tests {
     /// Window 1..=8 in flight; the receiver got 2, 3, 5, 7, 8 (1, 4, 6 lost).
     fn lossy_window(selective: bool) -> (Sender<u32>, Timestamp) {
         let mut s = Sender::new(config(selective), ms(100));
-        let mut now = at(0);
-        while s.window_size() < 8 {
-            fill(&mut s, now);
-            now = now + ms(10);
-            let last = s.last_sent();
-            s.on_ack(now, &ack(&[(1, last)], None)).unwrap();
-        }
-        let base = s.last_sent();
-        fill(&mut s, now);
-        drain(&mut s);
+        let (base, now) = full_window(&mut s, ms(10));
         let r = |a: u64, b: u64| (base + a, base + b);
         s.on_ack(
             now + ms(50),
@@ -1026,16 +1024,7 @@ mod tests {
     #[test]
     fn a_retransmission_is_not_resent_on_older_evidence() {
         let mut s = Sender::new(config(true), ms(50));
-        let mut now = at(0);
-        while s.window_size() < 8 {
-            fill(&mut s, now);
-            now = now + ms(50);
-            let last = s.last_sent();
-            s.on_ack(now, &ack(&[(1, last)], None)).unwrap();
-        }
-        let base = s.last_sent();
-        fill(&mut s, now); // base+1 ..= base+8
-        drain(&mut s);
+        let (base, mut now) = full_window(&mut s, ms(50));
         // base+1 lost; 2..=4 arrive.
         now = now + ms(50);
         s.on_ack(now, &ack(&[(1, base), (base + 2, base + 4)], None))
