@@ -169,6 +169,11 @@ impl<T: Clone> Listener<T> {
         }
     }
 
+    /// The configuration it was made with.
+    pub fn config(&self) -> &ListenerConfig {
+        &self.config
+    }
+
     /// Counters.
     pub fn stats(&self) -> ListenerStats {
         self.stats

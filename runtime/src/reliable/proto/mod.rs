@@ -17,6 +17,7 @@ pub mod listener;
 pub mod messages;
 pub mod ranges;
 pub mod receiver;
+pub mod request_reply;
 pub mod rtt;
 pub mod sender;
 pub mod session;

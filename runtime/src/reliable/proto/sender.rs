@@ -258,6 +258,17 @@ impl<T: Clone> Sender<T> {
         self.last
     }
 
+    /// Whether message `number` has been acknowledged (numbers below the window were).
+    pub fn is_acked(&self, number: u64) -> bool {
+        match number.checked_sub(self.window_start) {
+            None => true,
+            Some(offset) => usize::try_from(offset)
+                .ok()
+                .and_then(|i| self.window.get(i))
+                .is_some_and(|slot| slot.acked),
+        }
+    }
+
     /// Whether everything sent has been acknowledged.
     pub fn all_acked(&self) -> bool {
         self.window.is_empty()

@@ -484,6 +484,20 @@ impl<T: Clone> ReliableSession<T> {
         Some(input.receiver.make_ack(now, &input.id))
     }
 
+    /// Whether the peer has acknowledged message `number` of the output sequence.
+    pub fn output_acked(&self, number: u64) -> bool {
+        self.output
+            .as_ref()
+            .is_some_and(|o| o.sender.is_acked(number))
+    }
+
+    /// Whether message `number` of the input sequence has been received.
+    pub fn input_received(&self, number: u64) -> bool {
+        self.input
+            .as_ref()
+            .is_some_and(|i| i.receiver.received().contains(number))
+    }
+
     /// The output sequence's sender, for inspection.
     pub fn sender(&self) -> Option<&Sender<T>> {
         self.output.as_ref().map(|o| &o.sender)
@@ -736,6 +750,32 @@ impl<T: Clone> ReliableSession<T> {
             self.state = CommunicationState::Closed;
             self.actions.push_back(Action::Closed);
         }
+    }
+
+    /// For a responder over a request-reply transport, once the client has terminated its
+    /// sequence: the client then only polls until it hears this session's end, so waiting
+    /// for it to answer a CloseSequence or TerminateSequence could hold the close until
+    /// CloseTimeout. If closing with the input done, the output ends now with a
+    /// TerminateSequence (it rides on the next answer, as WCF's reply channel answers a 1.0
+    /// TerminateSequence with its own) and the session closes. Does nothing otherwise.
+    pub fn finish_after_requester_terminated(&mut self) {
+        if self.state != CommunicationState::Closing || !self.input_done() {
+            return;
+        }
+        let is_11 = self.version().is_11();
+        if let Some(output) = self.output.as_mut() {
+            if output.phase != OutputPhase::Done {
+                output.phase = OutputPhase::Done;
+                let terminate = TerminateSequence {
+                    identifier: output.id.clone(),
+                    last_msg_number: if is_11 { output.sender.last() } else { None },
+                };
+                self.push_send(ProtocolMessage::new(Body::TerminateSequence(terminate)));
+            }
+        }
+        self.stop();
+        self.state = CommunicationState::Closed;
+        self.actions.push_back(Action::Closed);
     }
 
     /// Aborts: no message is sent (queued sends are dropped too), the session is Closed.

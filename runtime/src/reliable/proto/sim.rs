@@ -15,14 +15,29 @@
 //! INDIGO_SIM_SEED=<seed> cargo test -p indigo --lib reliable::proto::sim::tests::replay -- --nocapture
 //! ```
 
-use super::listener::{ChannelShape, Listener, ListenerConfig, SessionKey};
+use super::listener::{ChannelShape, Dispatch, Listener, ListenerConfig, SessionKey};
 use super::messages::ProtocolMessage;
+use super::request_reply::{
+    Correlated, ExchangeId, RequestInfo, Requester, RequesterConfig, Responder, ResponderConfig,
+};
 use super::session::{Action, ReliableSession, SessionConfig, SessionError, SessionTimeouts};
 use super::settings::{ReliableMessagingVersion, ReliableSessionSettings};
 use super::time::{earliest, Timestamp};
 use crate::channel::CommunicationState;
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::time::Duration;
+
+/// A simulated application message is its number; as a request its MessageID is the number,
+/// and the service's echo of it is the reply that relates to it.
+impl Correlated for u64 {
+    fn message_id(&self) -> Option<Cow<'_, str>> {
+        Some(Cow::Owned(self.to_string()))
+    }
+    fn relates_to(&self) -> Option<Cow<'_, str>> {
+        Some(Cow::Owned(self.to_string()))
+    }
+}
 
 /// splitmix64: a few lines, seedable, and plenty for scheduling faults.
 #[derive(Debug, Clone)]
@@ -72,6 +87,11 @@ pub(crate) struct Scenario {
     pub partitions: Vec<(u64, u64)>,
     /// Upper bound of the service application's delay before dequeuing a delivery.
     pub consume_delay_ms: u64,
+    /// Over a request-reply transport (HTTP): every client message is an exchange whose
+    /// request or response may be lost (a connection cut by an intermediary), the service
+    /// speaks only in responses, and exchanges run in parallel, so responses overtake each
+    /// other. Duplex then means request-reply operations; one-way means one-way operations.
+    pub http: bool,
 }
 
 impl Scenario {
@@ -114,6 +134,8 @@ impl Scenario {
             } else {
                 0
             },
+            // Drawn last, so the schedules of the other fields stay as they were per seed.
+            http: rng.chance(350),
         }
     }
 
@@ -136,6 +158,7 @@ impl Scenario {
             reorder_extra_ms: 0,
             partitions: Vec::new(),
             consume_delay_ms: 0,
+            http: false,
         }
     }
 }
@@ -173,12 +196,27 @@ enum Dir {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Side {
     Client,
-    Server(SessionKey),
+    /// The service application took message `.1` of session `.0`.
+    Server(SessionKey, u64),
+}
+
+/// What travels over the simulated network.
+#[derive(Debug, Clone)]
+enum Packet {
+    /// A message over a duplex transport.
+    Message(Dir, ProtocolMessage<u64>),
+    /// An HTTP request reaching the service.
+    Request(ExchangeId, ProtocolMessage<u64>),
+    /// An HTTP response reaching the client (`None`: 202, no body).
+    Response(ExchangeId, Option<ProtocolMessage<u64>>),
+    /// The client learns that an exchange failed (its request or response was lost with
+    /// the connection).
+    Failed(ExchangeId),
 }
 
 struct Net {
     rng: Rng,
-    queue: BTreeMap<(Timestamp, u64), (Dir, ProtocolMessage<u64>)>,
+    queue: BTreeMap<(Timestamp, u64), Packet>,
     seq: u64,
 }
 
@@ -188,6 +226,9 @@ struct Sim<'a> {
     net: Net,
     client: ReliableSession<u64>,
     listener: Listener<u64>,
+    /// Over HTTP: the client's exchanges, and each service session's parked requests.
+    requester: Option<Requester<u64>>,
+    responders: BTreeMap<SessionKey, Responder<u64>>,
     consume: BTreeMap<(Timestamp, u64), Side>,
     next_payload: u64,
     client_close_called: bool,
@@ -214,12 +255,37 @@ fn ms(n: u64) -> Duration {
 }
 
 impl Net {
-    fn send(&mut self, s: &Scenario, now: Timestamp, dir: Dir, message: ProtocolMessage<u64>) {
+    fn lost(&mut self, s: &Scenario, now: Timestamp) -> bool {
         let t = now.since_epoch().as_millis() as u64;
-        if s.partitions.iter().any(|&(a, b)| a <= t && t < b) {
-            return;
+        s.partitions.iter().any(|&(a, b)| a <= t && t < b) || self.rng.chance(s.loss_permille)
+    }
+
+    fn delay(&mut self, s: &Scenario) -> Duration {
+        let mut delay = self.rng.between(s.delay_ms.0, s.delay_ms.1);
+        if self.rng.chance(s.reorder_permille) {
+            delay += self.rng.between(0, s.reorder_extra_ms);
         }
-        if self.rng.chance(s.loss_permille) {
+        ms(delay)
+    }
+
+    fn schedule(&mut self, at: Timestamp, packet: Packet) {
+        self.seq += 1;
+        self.queue.insert((at, self.seq), packet);
+    }
+
+    /// An HTTP request or response: lost, or delivered once after a delay; a loss reaches
+    /// the client as a failed exchange (connection closed with RST or FIN, or timed out).
+    fn exchange(&mut self, s: &Scenario, now: Timestamp, id: ExchangeId, packet: Packet) {
+        let delay = self.delay(s);
+        if self.lost(s, now) {
+            self.schedule(now + delay, Packet::Failed(id));
+        } else {
+            self.schedule(now + delay, packet);
+        }
+    }
+
+    fn send(&mut self, s: &Scenario, now: Timestamp, dir: Dir, message: ProtocolMessage<u64>) {
+        if self.lost(s, now) {
             return;
         }
         let copies = if self.rng.chance(s.duplicate_permille) {
@@ -228,13 +294,8 @@ impl Net {
             1
         };
         for _ in 0..copies {
-            let mut delay = self.rng.between(s.delay_ms.0, s.delay_ms.1);
-            if self.rng.chance(s.reorder_permille) {
-                delay += self.rng.between(0, s.reorder_extra_ms);
-            }
-            self.seq += 1;
-            self.queue
-                .insert((now + ms(delay), self.seq), (dir, message.clone()));
+            let delay = self.delay(s);
+            self.schedule(now + delay, Packet::Message(dir, message.clone()));
         }
     }
 }
@@ -252,6 +313,8 @@ impl<'a> Sim<'a> {
             .map_err(|e| e.to_string())?;
         let config = SessionConfig {
             settings,
+            // Over HTTP every response acknowledges, so no AckRequested rides on requests.
+            request_acks: !s.http,
             // Generous open/close timeouts: at 30% loss, WCF's 1 minute (6 attempts of a
             // round trip that fails half the time) would fault a few percent of sessions and
             // hide real bugs among expected faults.
@@ -262,6 +325,7 @@ impl<'a> Sim<'a> {
             },
             ..SessionConfig::default()
         };
+        // A request-reply responder requires an Offer (WCF B1111), as duplex does.
         let offer = s.duplex.then(|| "urn:sim:client-offer".to_owned());
         let client = ReliableSession::initiator(config.clone(), offer);
         let shape = if s.duplex {
@@ -290,6 +354,13 @@ impl<'a> Sim<'a> {
             },
             client,
             listener,
+            requester: s.http.then(|| {
+                Requester::new(RequesterConfig {
+                    max_in_flight: s.window as usize,
+                    ..RequesterConfig::default()
+                })
+            }),
+            responders: BTreeMap::new(),
             consume: BTreeMap::new(),
             next_payload: 0,
             client_close_called: false,
@@ -323,14 +394,86 @@ impl<'a> Sim<'a> {
     }
 
     fn transmit(&mut self, dir: Dir, message: ProtocolMessage<u64>) {
+        self.count(dir, &message);
+        self.net.send(self.s, self.now, dir, message);
+    }
+
+    fn count(&mut self, dir: Dir, message: &ProtocolMessage<u64>) {
         if self.trace {
-            println!("{} {dir:?} {}", self.now, describe(&message));
+            println!("{} {dir:?} {}", self.now, describe(message));
         }
         if matches!(message.body, super::messages::Body::Sequence { .. }) {
             self.data_transmissions += 1;
             self.first_data_at.get_or_insert(self.now);
         }
-        self.net.send(self.s, self.now, dir, message);
+    }
+
+    /// Over HTTP: starts the exchanges the requester has room for, and sends the answers
+    /// the responders have.
+    fn exchanges(&mut self) -> bool {
+        let mut any = false;
+        let now = self.now;
+        if let Some(requester) = &mut self.requester {
+            let mut out = Vec::new();
+            while let Some(request) = requester.poll_transmit(now, &mut self.client) {
+                out.push(request);
+            }
+            for (id, message) in out {
+                any = true;
+                self.count(Dir::ToServer, &message);
+                self.net
+                    .exchange(self.s, now, id, Packet::Request(id, message));
+            }
+        }
+        let mut answers = Vec::new();
+        for (key, responder) in &mut self.responders {
+            let Some(session) = self.listener.session_mut(*key) else {
+                continue;
+            };
+            while let Some(answer) = responder.poll_answer(now, session) {
+                answers.push(answer);
+            }
+        }
+        for (id, message) in answers {
+            any = true;
+            if let Some(message) = &message {
+                self.count(Dir::ToClient, message);
+            }
+            self.net
+                .exchange(self.s, now, id, Packet::Response(id, message));
+        }
+        any
+    }
+
+    /// An HTTP request reaches the service.
+    fn on_request(&mut self, id: ExchangeId, message: ProtocolMessage<u64>) -> Result<(), String> {
+        let now = self.now;
+        let info = RequestInfo::read(&message, &self.listener);
+        match self.listener.handle_input(now, message) {
+            Dispatch::Created(key) | Dispatch::Session(key) => {
+                // What the input produced first, so a response it made can answer it.
+                self.drain()?;
+                let responder = self
+                    .responders
+                    .entry(key)
+                    .or_insert_with(|| Responder::new(ResponderConfig::default()));
+                match self.listener.session(key) {
+                    Some(session) => responder.on_request(now, id, info, session),
+                    None => self
+                        .net
+                        .exchange(self.s, now, id, Packet::Response(id, None)),
+                }
+            }
+            Dispatch::Reply(reply) => {
+                self.count(Dir::ToClient, &reply);
+                self.net
+                    .exchange(self.s, now, id, Packet::Response(id, Some(*reply)));
+            }
+            Dispatch::Ignored => self
+                .net
+                .exchange(self.s, now, id, Packet::Response(id, None)),
+        }
+        Ok(())
     }
 
     /// Drains both sides' actions; returns whether there were any.
@@ -339,8 +482,14 @@ impl<'a> Sim<'a> {
         while let Some(action) = self.client.poll_action() {
             any = true;
             match action {
-                Action::Send(m) => self.transmit(Dir::ToServer, m),
+                Action::Send(m) => match &mut self.requester {
+                    Some(requester) => requester.push(m),
+                    None => self.transmit(Dir::ToServer, m),
+                },
                 Action::Deliver(p) => {
+                    if let Some(requester) = &mut self.requester {
+                        requester.reply_received(&p.to_string());
+                    }
                     self.client_received.push(p);
                     self.schedule_consume(Side::Client);
                 }
@@ -357,11 +506,16 @@ impl<'a> Sim<'a> {
         while let Some((key, action)) = self.listener.poll_action() {
             any = true;
             match action {
+                Action::Send(m) if self.s.http => self
+                    .responders
+                    .entry(key)
+                    .or_insert_with(|| Responder::new(ResponderConfig::default()))
+                    .on_send(m),
                 Action::Send(m) => self.transmit(Dir::ToClient, m),
                 Action::Deliver(p) => {
                     self.server_received.push(p);
                     self.last_delivery_at = self.now;
-                    self.schedule_consume(Side::Server(key));
+                    self.schedule_consume(Side::Server(key, p));
                     if self.s.duplex {
                         self.replies.push_back((key, p));
                     }
@@ -371,14 +525,38 @@ impl<'a> Sim<'a> {
                 }
                 Action::Closed => {
                     self.server_closed.insert(key);
+                    if let Some(responder) = self.responders.get_mut(&key) {
+                        responder.flush();
+                    }
                 }
                 Action::Fault(e) => {
                     self.server_errors.insert(key, e);
+                    if let Some(responder) = self.responders.get_mut(&key) {
+                        responder.flush();
+                    }
                 }
                 Action::Opened => {}
             }
         }
         while self.listener.accept().is_some() {}
+        for (key, responder) in &mut self.responders {
+            if let Some(session) = self.listener.session(*key) {
+                if session.state() == CommunicationState::Closing {
+                    if let Some(session) = self.listener.session_mut(*key) {
+                        responder.update(session);
+                    }
+                }
+            }
+        }
+        if let Some(requester) = &mut self.requester {
+            requester.update(self.now, &self.client);
+            if matches!(
+                self.client.state(),
+                CommunicationState::Closed | CommunicationState::Faulted
+            ) {
+                requester.finish();
+            }
+        }
         Ok(any)
     }
 
@@ -397,6 +575,11 @@ impl<'a> Sim<'a> {
         while self.next_payload < self.s.messages && self.client.can_send() {
             if self.client.send(now, self.next_payload).is_err() {
                 break;
+            }
+            if self.s.duplex {
+                if let Some(requester) = &mut self.requester {
+                    requester.expect_reply(self.next_payload.to_string());
+                }
             }
             self.next_payload += 1;
         }
@@ -459,6 +642,27 @@ impl<'a> Sim<'a> {
         for (_, session) in self.listener.sessions() {
             check("service", session)?;
         }
+        if let Some(requester) = &self.requester {
+            // Awaited replies are bounded by the calls the application has outstanding, which
+            // here is every message whose reply has not come.
+            let outstanding =
+                (self.next_payload as usize).saturating_sub(self.client_received.len());
+            if requester.in_flight() > window || requester.awaiting_replies() > outstanding {
+                return Err(format!(
+                    "requester exceeds its bounds: {} in flight, {} awaited (window {window})",
+                    requester.in_flight(),
+                    requester.awaiting_replies()
+                ));
+            }
+        }
+        for responder in self.responders.values() {
+            let limits = ResponderConfig::default();
+            if responder.parked() > limits.max_parked
+                || responder.remembered() > limits.max_remembered
+            {
+                return Err("a responder exceeds its bounds".to_owned());
+            }
+        }
         if self.listener.session_count() > 8 || self.net.queue.len() > 10_000 {
             return Err("listener or network grew without bound".to_owned());
         }
@@ -488,7 +692,16 @@ impl<'a> Sim<'a> {
                 self.net.queue.keys().next().map(|k| k.0),
                 self.consume.keys().next().map(|k| k.0),
             ),
-            earliest(self.client.poll_timeout(), self.listener.poll_timeout()),
+            earliest(
+                earliest(self.client.poll_timeout(), self.listener.poll_timeout()),
+                earliest(
+                    self.requester.as_ref().and_then(Requester::poll_timeout),
+                    self.responders
+                        .values()
+                        .filter_map(Responder::poll_timeout)
+                        .min(),
+                ),
+            ),
         );
         let Some(next) = next else {
             return Err(format!(
@@ -509,16 +722,24 @@ impl<'a> Sim<'a> {
             if entry.key().0 > now {
                 break;
             }
-            let (dir, message) = entry.remove();
-            match dir {
-                Dir::ToServer => {
-                    if let super::listener::Dispatch::Reply(reply) =
-                        self.listener.handle_input(now, message)
-                    {
+            match entry.remove() {
+                Packet::Message(Dir::ToServer, message) => {
+                    if let Dispatch::Reply(reply) = self.listener.handle_input(now, message) {
                         self.transmit(Dir::ToClient, *reply);
                     }
                 }
-                Dir::ToClient => self.client.handle_input(now, message),
+                Packet::Message(Dir::ToClient, message) => self.client.handle_input(now, message),
+                Packet::Request(id, message) => self.on_request(id, message)?,
+                Packet::Response(id, message) => {
+                    if let Some(requester) = &mut self.requester {
+                        requester.on_response(now, id, message, &mut self.client);
+                    }
+                }
+                Packet::Failed(id) => {
+                    if let Some(requester) = &mut self.requester {
+                        requester.on_failure(now, id, &self.client);
+                    }
+                }
             }
             // What one input produced, before the driver polls it away.
             self.check_memory()?;
@@ -530,15 +751,29 @@ impl<'a> Sim<'a> {
             }
             match entry.remove() {
                 Side::Client => self.client.message_dequeued(now, 1),
-                Side::Server(key) => {
+                Side::Server(key, payload) => {
                     if let Some(session) = self.listener.session_mut(key) {
                         session.message_dequeued(now, 1);
+                    }
+                    // The dispatcher took a one-way request: it gets no reply.
+                    if !self.s.duplex {
+                        if let Some(responder) = self.responders.get_mut(&key) {
+                            responder.no_reply(&payload.to_string());
+                        }
                     }
                 }
             }
         }
         if self.client.poll_timeout().is_some_and(|t| t <= now) {
             self.client.handle_timeout(now);
+        }
+        if let Some(requester) = &mut self.requester {
+            if requester.poll_timeout().is_some_and(|t| t <= now) {
+                requester.handle_timeout(now, &mut self.client);
+            }
+        }
+        for responder in self.responders.values_mut() {
+            responder.handle_timeout(now);
         }
         self.listener.handle_timeout(now);
         Ok(())
@@ -556,6 +791,7 @@ impl<'a> Sim<'a> {
                 let mut busy = self.drain()?;
                 self.applications();
                 busy |= self.drain()?;
+                busy |= self.exchanges();
                 self.check_memory()?;
                 if !busy {
                     break;
