@@ -4,6 +4,7 @@
 pub mod chaos;
 pub mod echo;
 pub mod gsoap;
+pub mod http_proxy;
 
 use bytes::Bytes;
 use indigo::encoding::{MessageEncoder, TextMessageEncoder};

@@ -119,6 +119,7 @@ impl ClientChannel {
         message.headers.message_id = Some(id.clone());
         message.headers.reply_to = Some(ns::WSA10_ANONYMOUS.to_owned());
         message.headers.to = Some(self.address.clone());
+        message.awaits_reply = true;
         match &self.link {
             Link::Duplex(duplex) => self.duplex_request(duplex, id, message).await,
             Link::RequestReply(transport) => match self.exchange(&**transport, &message).await? {

@@ -42,6 +42,7 @@ pub fn read_envelope(
         version,
         headers,
         body,
+        awaits_reply: false,
     })
 }
 
@@ -1335,6 +1336,7 @@ mod tests {
             version: MessageVersion::SOAP11,
             headers: Headers::default(),
             body: Body::Fault(detailed_fault()),
+            awaits_reply: false,
         };
         let text = round_trip(&message);
         let expected = format!(
@@ -1362,6 +1364,7 @@ mod tests {
             version: MessageVersion::SOAP11,
             headers: Headers::default(),
             body: Body::Fault(server),
+            awaits_reply: false,
         };
         let text = round_trip(&message);
         assert!(text.contains("<faultcode>s:Server</faultcode><faultstring>boom</faultstring><faultactor>http://actor</faultactor>"), "{text}");
@@ -1371,6 +1374,7 @@ mod tests {
             version: MessageVersion::SOAP11,
             headers: Headers::default(),
             body: Body::Fault(MessageFault::internal_service_fault()),
+            awaits_reply: false,
         };
         let back = read(write(&internal), MessageVersion::SOAP11).unwrap();
         let Body::Fault(fault) = back.body else {
@@ -1574,6 +1578,7 @@ mod tests {
             version: MessageVersion::SOAP11,
             headers: Headers::default(),
             body: Body::Fault(fault),
+            awaits_reply: false,
         };
         let text = write(&message);
         assert!(

@@ -129,6 +129,10 @@ pub struct Message {
     pub headers: Headers,
     /// Body.
     pub body: Body,
+    /// Set by the client channel on a request whose reply it waits for; never on the wire
+    /// (Indigo's one-way messages carry ReplyTo too, for Mono). A reliable session over HTTP
+    /// re-sends such a request until its reply arrives.
+    pub(crate) awaits_reply: bool,
 }
 
 impl Message {
@@ -141,6 +145,7 @@ impl Message {
                 ..Headers::default()
             },
             body,
+            awaits_reply: false,
         }
     }
 

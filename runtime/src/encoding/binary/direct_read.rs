@@ -490,6 +490,7 @@ impl<'a> Walker<'a> {
             version,
             headers,
             body,
+            awaits_reply: false,
         })
     }
 }

@@ -4,8 +4,10 @@
 //!
 //! Over a duplex transport a dropped connection is reopened and the session continues: the
 //! core resends its handshake request and everything unacknowledged, and re-acknowledges what
-//! it received. Over HTTP, where the service can only answer, a request whose reply has not
-//! come is re-sent until it does (WCF's request-reply initiator does the same, reference §1.6).
+//! it received. Over HTTP, the core's [`Requester`] decides which exchanges run and what is
+//! re-sent (a request whose reply has not come is re-sent until it does, as WCF's
+//! request-reply initiator does, reference §1.6); the driver only starts them and reports
+//! their outcomes, reading its one clock.
 
 use super::app::{self, AppCommand, Delivery};
 use super::envelope::{Codec, IncomingError, RequestIds};
@@ -13,27 +15,19 @@ use super::link::{Link, LinkEvent};
 use super::{Clock, Payload, Timer, FRAME_QUEUE};
 use crate::channel::DuplexChannel;
 use crate::error::Error;
-use crate::message::Message;
+use crate::reliable::proto::request_reply::{Requester, RequesterConfig};
 use crate::reliable::proto::{
-    Action, Body, ProtocolMessage, ReliableSession, SendBlocked, SessionConfig, SessionError,
+    Action, ProtocolMessage, ReliableSession, SendBlocked, SessionConfig, SessionError,
 };
 use futures::channel::mpsc;
 use futures::StreamExt;
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::VecDeque;
 use std::time::Duration;
 use tokio::sync::oneshot;
-use tokio::time::Instant;
 use tracing::{debug, warn, Instrument};
 
-/// How often a request whose reply is missing is re-sent over HTTP.
-const REPLY_CHASE_INTERVAL: Duration = Duration::from_millis(500);
-/// How often a closing session polls over HTTP, where the service can only answer: its own
-/// sequence's end (LastMessage, CloseSequence, TerminateSequence) rides on the responses.
-const CLOSE_POLL_INTERVAL: Duration = Duration::from_millis(50);
-/// Over HTTP, how long a closing session whose own sequence has ended still polls for the
-/// service to end its sequence before it closes without that (see
-/// [`ReliableSession::abandon_input`]).
-const INPUT_END_GRACE: Duration = Duration::from_millis(500);
+/// Exchanges run at once over HTTP: the transfer window, up to this many connections.
+const MAX_PARALLEL_EXCHANGES: usize = 32;
 
 pub(crate) use super::link::Opener;
 
@@ -47,10 +41,14 @@ pub(crate) async fn open(
 ) -> Result<DuplexChannel, Error> {
     let transport = opener().await?;
     // Over HTTP every response acknowledges, so WCF piggy-backs no AckRequested there.
-    config.request_acks = !matches!(
-        transport,
-        crate::transport::ClientTransport::RequestReply(_)
-    );
+    config.request_acks = !link_is_request_reply(&transport);
+    let requester = link_is_request_reply(&transport).then(|| {
+        Box::new(Requester::new(RequesterConfig {
+            max_in_flight: (config.settings.max_transfer_window_size() as usize)
+                .clamp(1, MAX_PARALLEL_EXCHANGES),
+            ..RequesterConfig::default()
+        }))
+    });
     let (events_tx, events) = mpsc::channel(FRAME_QUEUE * 2);
     let link = Link::new(transport, opener, codec.encoder.clone(), events_tx)?;
     let (commands_tx, commands) = mpsc::unbounded();
@@ -72,10 +70,7 @@ pub(crate) async fn open(
         waiting: VecDeque::new(),
         closing: Vec::new(),
         requests: RequestIds::default(),
-        expecting: HashSet::new(),
-        chase: HashMap::new(),
-        next_poll: None,
-        abandon_at: None,
+        requester,
         done: false,
     });
     let span = tracing::info_span!("reliable client", %address);
@@ -89,10 +84,11 @@ pub(crate) async fn open(
     }
 }
 
-/// A request sent over HTTP whose reply has not arrived yet.
-struct Chase {
-    message: Message,
-    resend_at: Instant,
+fn link_is_request_reply(transport: &crate::transport::ClientTransport) -> bool {
+    matches!(
+        transport,
+        crate::transport::ClientTransport::RequestReply(_)
+    )
 }
 
 type Waiter = oneshot::Sender<Result<(), Error>>;
@@ -111,13 +107,9 @@ struct ClientDriver {
     waiting: VecDeque<(Payload, Waiter)>,
     closing: Vec<Waiter>,
     requests: RequestIds,
-    /// MessageIDs of requests that expect a reply (HTTP only).
-    expecting: HashSet<String>,
-    chase: HashMap<String, Chase>,
-    /// When a closing session over HTTP next polls the service.
-    next_poll: Option<Instant>,
-    /// When a closing session over HTTP stops waiting for the service's sequence to end.
-    abandon_at: Option<Instant>,
+    /// Over HTTP: which exchanges run and what is re-sent. Boxed: most sessions run over a
+    /// connection, and an idle one should not carry it.
+    requester: Option<Box<Requester<Payload>>>,
     done: bool,
 }
 
@@ -134,9 +126,10 @@ impl ClientDriver {
             let deadline = [
                 self.session.poll_timeout().map(|t| self.clock.instant(t)),
                 self.link.deadline(),
-                self.chase.values().map(|c| c.resend_at).min(),
-                self.next_poll,
-                self.abandon_at,
+                self.requester
+                    .as_ref()
+                    .and_then(|r| r.poll_timeout())
+                    .map(|t| self.clock.instant(t)),
             ]
             .into_iter()
             .flatten()
@@ -162,32 +155,10 @@ impl ClientDriver {
         let now = self.clock.now();
         self.session.handle_timeout(now);
         self.link.poll();
-        let instant = Instant::now();
-        if self.next_poll.is_some_and(|at| at <= instant) {
-            self.poll_service(now, instant);
-        }
-        if self.abandon_at.is_some_and(|at| at <= instant) {
-            debug!("the service did not end its sequence; closing without it");
-            self.session.abandon_input();
-        }
-        for chase in self.chase.values_mut() {
-            if chase.resend_at <= instant {
-                chase.resend_at = instant + REPLY_CHASE_INTERVAL;
-                self.link.send(chase.message.clone());
+        if let Some(requester) = self.requester.as_mut() {
+            if requester.poll_timeout().is_some_and(|t| t <= now) {
+                requester.handle_timeout(now, &mut self.session);
             }
-        }
-    }
-
-    /// Sends the acknowledgement of the service's sequence as a request, so the response can
-    /// carry what the service has to say.
-    fn poll_service(&mut self, now: crate::reliable::proto::Timestamp, instant: Instant) {
-        if self.session.state() != crate::CommunicationState::Closing {
-            self.next_poll = None;
-            return;
-        }
-        self.next_poll = Some(instant + CLOSE_POLL_INTERVAL);
-        if let Some(ack) = self.session.acknowledgement(now) {
-            self.transmit(ProtocolMessage::acknowledgement(ack), None);
         }
     }
 
@@ -195,9 +166,11 @@ impl ClientDriver {
         let now = self.clock.now();
         match command {
             AppCommand::Send(message, waiter) => {
-                if self.link.is_request_reply() && message.headers.reply_to.is_some() {
-                    if let Some(id) = &message.headers.message_id {
-                        self.expecting.insert(id.clone());
+                if let Some(requester) = self.requester.as_mut() {
+                    if message.awaits_reply {
+                        if let Some(id) = &message.headers.message_id {
+                            requester.expect_reply(id.clone());
+                        }
                     }
                 }
                 self.waiting.push_back((message, waiter));
@@ -206,9 +179,6 @@ impl ClientDriver {
             AppCommand::Close(waiter) => {
                 self.closing.push(waiter);
                 self.session.close(now);
-                if self.link.is_request_reply() {
-                    self.next_poll = Some(Instant::now() + CLOSE_POLL_INTERVAL);
-                }
             }
             AppCommand::Dequeued => self.session.message_dequeued(now, 1),
             AppCommand::Dropped => {
@@ -226,19 +196,46 @@ impl ClientDriver {
             self.session.transport_restored(self.clock.now());
             return;
         }
-        let Some(LinkEvent::Message(message)) = event else {
-            return;
+        let (exchange, message) = match event {
+            Some(LinkEvent::Message(message)) => (None, message),
+            Some(LinkEvent::Answered(id, Some(message))) => (Some(id), message),
+            Some(LinkEvent::Answered(id, None)) => {
+                let now = self.clock.now();
+                if let Some(requester) = self.requester.as_mut() {
+                    requester.on_response(now, id, None, &mut self.session);
+                }
+                return;
+            }
+            Some(LinkEvent::Failed(id)) => {
+                let now = self.clock.now();
+                if let Some(requester) = self.requester.as_mut() {
+                    requester.on_failure(now, id, &self.session);
+                }
+                return;
+            }
+            _ => return,
         };
         let incoming = message
             .map_err(IncomingError::from)
             .and_then(|message| self.codec.read(*message));
+        let now = self.clock.now();
+        if let (Some(id), Err(_)) = (exchange, &incoming) {
+            // An answer that cannot be used is as good as lost: what matters is re-sent.
+            if let Some(requester) = self.requester.as_mut() {
+                requester.on_failure(now, id, &self.session);
+            }
+        }
         match incoming {
             Ok(incoming) => {
                 tracing::trace!(kind = incoming.message.kind(), "client receives");
                 self.requests
                     .record(&incoming.message, incoming.message_id.as_ref());
-                self.session
-                    .handle_input(self.clock.now(), incoming.message);
+                match (exchange, self.requester.as_mut()) {
+                    (Some(id), Some(requester)) => {
+                        requester.on_response(now, id, Some(incoming.message), &mut self.session)
+                    }
+                    _ => self.session.handle_input(now, incoming.message),
+                }
             }
             Err(IncomingError::Unreadable(e)) => {
                 warn!(error = %e, "unreadable message from the service; dropped");
@@ -268,9 +265,10 @@ impl ClientDriver {
                     self.transmit(message, relates_to.as_deref());
                 }
                 Action::Deliver(message) => {
-                    if let Some(id) = &message.headers.relates_to {
-                        self.chase.remove(id);
-                        self.expecting.remove(id);
+                    if let (Some(id), Some(requester)) =
+                        (&message.headers.relates_to, self.requester.as_mut())
+                    {
+                        requester.reply_received(id);
                     }
                     if let Some(deliver) = &self.deliver {
                         let _ = deliver.unbounded_send(Ok(message));
@@ -289,18 +287,26 @@ impl ClientDriver {
             }
             self.admit_waiting();
         }
-        self.watch_input_end();
+        self.start_exchanges();
     }
 
-    /// Over HTTP, once the output sequence has ended while closing, gives the service a
-    /// grace period to end its sequence.
-    fn watch_input_end(&mut self) {
-        if self.abandon_at.is_none()
-            && self.link.is_request_reply()
-            && self.session.state() == crate::CommunicationState::Closing
-            && self.session.output_ended()
-        {
-            self.abandon_at = Some(Instant::now() + INPUT_END_GRACE);
+    /// Over HTTP: lets the requester follow the session, and starts the exchanges it has
+    /// room for.
+    fn start_exchanges(&mut self) {
+        let Some(requester) = self.requester.as_mut() else {
+            return;
+        };
+        let now = self.clock.now();
+        requester.update(now, &self.session);
+        while let Some((id, message)) = requester.poll_transmit(now, &mut self.session) {
+            let relates_to = self.requests.answered_by(&message).map(str::to_owned);
+            match self
+                .codec
+                .message(message, Some(&self.address), relates_to.as_deref())
+            {
+                Some(out) => self.link.exchange(id, out),
+                None => requester.on_failure(now, id, &self.session),
+            }
         }
     }
 
@@ -334,30 +340,14 @@ impl ClientDriver {
             ack = message.acknowledgement.is_some(),
             "client sends"
         );
-        // Over HTTP, a request whose reply is awaited is re-sent until the reply comes.
-        let chased = match &message.body {
-            Body::Sequence {
-                payload: Some(app), ..
-            } if !self.expecting.is_empty() => app
-                .headers
-                .message_id
-                .as_ref()
-                .filter(|id| self.expecting.contains(*id))
-                .cloned(),
-            _ => None,
-        };
+        if let Some(requester) = self.requester.as_mut() {
+            // Over HTTP the requester decides when it goes out (see `start_exchanges`).
+            requester.push(message);
+            return;
+        }
         let Some(out) = self.codec.message(message, Some(&self.address), relates_to) else {
             return;
         };
-        if let Some(id) = chased {
-            self.chase.insert(
-                id,
-                Chase {
-                    message: out.clone(),
-                    resend_at: Instant::now() + REPLY_CHASE_INTERVAL,
-                },
-            );
-        }
         self.link.send(out);
     }
 
@@ -373,7 +363,10 @@ impl ClientDriver {
     fn finish(&mut self, outcome: Result<(), SessionError>) {
         self.done = true;
         self.deliver = None;
-        self.chase.clear();
+        if let Some(requester) = self.requester.as_mut() {
+            debug!(stats = ?requester.stats(), "request-reply exchanges");
+            requester.finish();
+        }
         for waiter in self.closing.drain(..) {
             let _ = waiter.send(outcome.clone().map_err(Error::ReliableSession));
         }

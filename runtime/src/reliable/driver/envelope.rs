@@ -189,3 +189,19 @@ impl Codec {
         })
     }
 }
+
+/// Requests and replies pair by MessageID and RelatesTo over a request-reply transport.
+impl crate::reliable::proto::request_reply::Correlated for Message {
+    fn message_id(&self) -> Option<std::borrow::Cow<'_, str>> {
+        self.headers
+            .message_id
+            .as_deref()
+            .map(std::borrow::Cow::Borrowed)
+    }
+    fn relates_to(&self) -> Option<std::borrow::Cow<'_, str>> {
+        self.headers
+            .relates_to
+            .as_deref()
+            .map(std::borrow::Cow::Borrowed)
+    }
+}

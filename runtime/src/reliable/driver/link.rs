@@ -1,19 +1,22 @@
 //! The client's transport under a reliable session: a duplex connection that is reconnected
 //! when it drops (the sequences outlive connections), or a request-reply transport (HTTP)
-//! where every frame is a request and its response, if any, comes back as input.
+//! where the driver starts exchanges, each a task, and their outcomes come back as events.
+//! Which exchanges run, and what is re-sent, is the core's
+//! [`Requester`](crate::reliable::proto::request_reply::Requester)'s business.
 
 use super::connection::{codec_for_connection, read_message, write_messages, Decode, Received};
 use super::FRAME_QUEUE;
 use crate::encoding::MessageEncoder;
 use crate::error::Error;
 use crate::message::{Message, XmlError};
+use crate::reliable::proto::request_reply::ExchangeId;
 use crate::transport::{
     ClientTransport, Connection, FrameStream, RequestTransport, TransportError,
 };
 use bytes::Bytes;
 use futures::channel::mpsc;
 use futures::future::BoxFuture;
-use futures::{SinkExt, StreamExt};
+use futures::SinkExt;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::task::JoinSet;
@@ -37,6 +40,10 @@ pub(crate) enum LinkEvent {
     /// A message from the service, or why one was unreadable. Boxed, as everything queued
     /// per session: a channel allocates its slots 32 at a time and keeps them.
     Message(Result<Box<Message>, XmlError>),
+    /// Exchange `id` (HTTP) was answered: with a message, an unreadable one, or no body.
+    Answered(ExchangeId, Option<Result<Box<Message>, XmlError>>),
+    /// Exchange `id` failed: the request or its response was lost.
+    Failed(ExchangeId),
     /// Connection `generation` is gone.
     Down(u64),
     /// A reconnection attempt succeeded.
@@ -53,11 +60,9 @@ enum Kind {
         connecting: bool,
         delay: Duration,
     },
-    /// Requests go out one at a time, in order: a WS-RM destination may treat a gap as fatal
-    /// (gSOAP terminates the sequence on one with DiscardFollowingFirstGap), and parallel
-    /// HTTP connections could reorder them.
+    /// Each exchange is a task of its own, so several run at once over parallel connections.
     RequestReply {
-        queue: Option<mpsc::Sender<(Bytes, String)>>,
+        transport: Option<Arc<dyn RequestTransport>>,
     },
 }
 
@@ -81,7 +86,7 @@ impl Link {
         encoder: Arc<dyn MessageEncoder>,
         events: mpsc::Sender<LinkEvent>,
     ) -> Result<Self, TransportError> {
-        let mut tasks = JoinSet::new();
+        let tasks = JoinSet::new();
         let (kind, connection) = match transport {
             ClientTransport::Duplex(connection) => (
                 Kind::Duplex {
@@ -93,16 +98,12 @@ impl Link {
                 },
                 Some(connection),
             ),
-            ClientTransport::RequestReply(transport) => {
-                let (queue, requests) = mpsc::channel(FRAME_QUEUE);
-                tasks.spawn(send_requests(
-                    Arc::from(transport),
-                    encoder.clone(),
-                    requests,
-                    events.clone(),
-                ));
-                (Kind::RequestReply { queue: Some(queue) }, None)
-            }
+            ClientTransport::RequestReply(transport) => (
+                Kind::RequestReply {
+                    transport: Some(Arc::from(transport)),
+                },
+                None,
+            ),
             ClientTransport::Channel(_) => {
                 return Err(TransportError::InvalidAddress(
                     String::new(),
@@ -124,11 +125,6 @@ impl Link {
         Ok(link)
     }
 
-    /// Whether this is a request-reply transport (HTTP).
-    pub(crate) fn is_request_reply(&self) -> bool {
-        matches!(self.kind, Kind::RequestReply { .. })
-    }
-
     /// Queues a message; never waits. Over a connection it is encoded by the connection's
     /// writer (in the connection's session encoding); over HTTP here.
     pub(crate) fn send(&mut self, message: Message) {
@@ -141,19 +137,48 @@ impl Link {
                     self.dropped += 1;
                 }
             }
-            Kind::RequestReply { queue } => {
-                let mut frame = Vec::with_capacity(1024);
-                if let Err(e) = self.encoder.encode(&message, &mut frame) {
-                    tracing::error!(error = %e, action = message.action(), "cannot encode a WS-RM message");
-                    return;
-                }
-                let action = message.action().to_owned();
-                let sent = queue.as_mut().map(|q| q.try_send((frame.into(), action)));
-                if !matches!(sent, Some(Ok(()))) {
-                    self.dropped += 1;
-                }
-            }
+            Kind::RequestReply { .. } => self.exchange(0, message),
         }
+    }
+
+    /// Starts exchange `id` (HTTP): `message` is the request; the outcome comes back as
+    /// [`LinkEvent::Answered`] or [`LinkEvent::Failed`].
+    pub(crate) fn exchange(&mut self, id: ExchangeId, message: Message) {
+        while self.tasks.try_join_next().is_some() {}
+        let Kind::RequestReply {
+            transport: Some(transport),
+        } = &self.kind
+        else {
+            self.dropped += 1;
+            return;
+        };
+        let mut frame = Vec::with_capacity(1024);
+        if let Err(e) = self.encoder.encode(&message, &mut frame) {
+            tracing::error!(error = %e, action = message.action(), "cannot encode a WS-RM message");
+            let mut events = self.events.clone();
+            self.tasks.spawn(async move {
+                let _ = events.send(LinkEvent::Failed(id)).await;
+            });
+            return;
+        }
+        let frame: Bytes = frame.into();
+        let action = message.action().to_owned();
+        let transport = transport.clone();
+        let encoder = self.encoder.clone();
+        let mut events = self.events.clone();
+        self.tasks.spawn(async move {
+            let event = match transport.request(frame, &action).await {
+                Ok(Some(response)) => {
+                    LinkEvent::Answered(id, Some(encoder.decode(response).map(Box::new)))
+                }
+                Ok(None) => LinkEvent::Answered(id, None),
+                Err(e) => {
+                    debug!(error = %e, exchange = id, "reliable request failed");
+                    LinkEvent::Failed(id)
+                }
+            };
+            let _ = events.send(event).await;
+        });
     }
 
     /// When the link next wants [`Link::poll`].
@@ -299,7 +324,7 @@ impl Link {
                 *out = None;
                 *reconnect_at = None;
             }
-            Kind::RequestReply { queue } => *queue = None,
+            Kind::RequestReply { transport } => *transport = None,
         }
     }
 
@@ -313,28 +338,6 @@ impl Link {
 impl Drop for Link {
     fn drop(&mut self) {
         self.tasks.abort_all();
-    }
-}
-
-/// Sends queued requests one after another; responses become input.
-async fn send_requests(
-    transport: Arc<dyn RequestTransport>,
-    encoder: Arc<dyn MessageEncoder>,
-    mut requests: mpsc::Receiver<(Bytes, String)>,
-    mut events: mpsc::Sender<LinkEvent>,
-) {
-    while let Some((frame, action)) = requests.next().await {
-        match transport.request(frame, &action).await {
-            Ok(Some(response)) => {
-                let response = encoder.decode(response).map(Box::new);
-                if events.send(LinkEvent::Message(response)).await.is_err() {
-                    return;
-                }
-            }
-            Ok(None) => {}
-            // Lost with the request: the session retransmits what matters.
-            Err(e) => debug!(error = %e, "reliable request failed"),
-        }
     }
 }
 

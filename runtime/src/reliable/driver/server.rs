@@ -5,20 +5,23 @@
 //! [`DuplexChannel`]s by [`ReliableChannelListener::accept`]; a session stays pending (and
 //! counts against MaxPendingChannels) until the host takes it.
 //!
-//! Over HTTP the hub gets requests instead of connections (see [`super::http`]): a session's
-//! output then waits in its outbox for the next response.
+//! Over HTTP the hub gets requests instead of connections (see [`super::http`]): each
+//! session's [`Responder`] (the sans-IO core's) decides when and with what each request is
+//! answered, and the hub keeps the response channels under their exchange ids until then.
 
 use super::app::{self, AppCommand, Delivery};
 use super::connection::{codec_for_connection, read_message, write_messages, Decode, Received};
-use super::envelope::{Codec, Incoming, IncomingError, RequestIds, RequestKind};
-use super::http::{awaited_reply, Exchange, Outbox};
+use super::envelope::{Codec, Incoming, IncomingError, RequestIds};
+use super::http::Exchange;
 use super::{Clock, Payload, Timer, FRAME_QUEUE};
 use crate::channel::{ChannelListener, DuplexChannel};
 use crate::encoding::MessageEncoder;
 use crate::error::Error;
 use crate::message::{Message, MessageFault, XmlError};
+use crate::reliable::proto::request_reply::{ExchangeId, RequestInfo, Responder, ResponderConfig};
 use crate::reliable::proto::{
-    Action, Dispatch, Listener, ListenerConfig, ProtocolMessage, SendBlocked, SessionKey, WsrmFault,
+    Action, Body, Dispatch, Listener, ListenerConfig, ProtocolMessage, SendBlocked, SessionKey,
+    WsrmFault,
 };
 use crate::transport::{
     Connection, FrameStream, Listener as TransportListener, ReplyFrame, TransportError,
@@ -63,7 +66,8 @@ struct Slot {
     waiting: VecDeque<(Payload, Waiter)>,
     closing: Vec<Waiter>,
     requests: RequestIds,
-    outbox: Outbox,
+    /// Over HTTP: when and with what each request is answered.
+    responder: Option<Box<Responder<Payload>>>,
 }
 
 /// Accepts reliable sessions: the host's view of a reliable endpoint.
@@ -115,7 +119,9 @@ pub(crate) fn start_hub(
         connections: HashMap::new(),
         sessions: HashMap::new(),
         blocked: BTreeSet::new(),
-        parked: BTreeSet::new(),
+        http_sessions: BTreeSet::new(),
+        exchanges: HashMap::new(),
+        next_exchange: 1,
         commands_tx,
         commands,
         events,
@@ -240,8 +246,11 @@ struct Hub {
     sessions: HashMap<SessionKey, Slot>,
     /// Sessions with sends waiting for room in their window.
     blocked: BTreeSet<SessionKey>,
-    /// HTTP sessions with parked requests or new output for them.
-    parked: BTreeSet<SessionKey>,
+    /// Sessions served over HTTP (with a responder).
+    http_sessions: BTreeSet<SessionKey>,
+    /// Where each HTTP exchange's response goes, until its responder answers it.
+    exchanges: HashMap<ExchangeId, oneshot::Sender<ReplyFrame>>,
+    next_exchange: ExchangeId,
     commands_tx: app::Commands<SessionKey>,
     commands: queue::UnboundedReceiver<(SessionKey, AppCommand)>,
     events: mpsc::Receiver<HubEvent>,
@@ -265,9 +274,12 @@ impl Hub {
             }
             let deadline = [
                 self.listener.poll_timeout().map(|t| self.clock.instant(t)),
-                self.parked
+                self.http_sessions
                     .iter()
-                    .filter_map(|k| self.sessions.get(k).and_then(|s| s.outbox.deadline()))
+                    .filter_map(|k| {
+                        let responder = self.sessions.get(k)?.responder.as_ref()?;
+                        responder.poll_timeout().map(|t| self.clock.instant(t))
+                    })
                     .min(),
             ]
             .into_iter()
@@ -291,9 +303,20 @@ impl Hub {
                 Wake::Event(event) => self.on_event(event),
                 Wake::Accept(acceptor) => self.acceptors.push_back(acceptor),
                 Wake::Timer => {
-                    self.listener.handle_timeout(self.clock.now());
+                    let now = self.clock.now();
+                    self.listener.handle_timeout(now);
+                    for key in &self.http_sessions {
+                        if let Some(responder) = self
+                            .sessions
+                            .get_mut(key)
+                            .and_then(|s| s.responder.as_mut())
+                        {
+                            responder.handle_timeout(now);
+                        }
+                    }
+                    // Exchanges whose HTTP side gave up (the handler's own bound).
+                    self.exchanges.retain(|_, reply| !reply.is_closed());
                     self.drain_actions();
-                    self.answer_parked(false);
                 }
                 // The host stopped accepting: take no new session, serve those that are open.
                 Wake::StoppedListening => {
@@ -412,7 +435,7 @@ impl Hub {
                         waiting: VecDeque::new(),
                         closing: Vec::new(),
                         requests,
-                        outbox: Outbox::default(),
+                        responder: None,
                     },
                 );
                 InputOutcome::Session(key)
@@ -474,16 +497,31 @@ impl Hub {
                 return;
             }
         };
-        let waiting_for = awaited_reply(&incoming);
-        let responds_to = RequestKind::of_request(&incoming.message);
+        let info = RequestInfo::read(&incoming.message, &self.listener);
         match self.on_input(Route::Http, incoming) {
             InputOutcome::Session(key) => {
+                let id = self.next_exchange;
+                self.next_exchange += 1;
+                self.exchanges.insert(id, reply);
+                self.http_sessions.insert(key);
                 if let Some(slot) = self.sessions.get_mut(&key) {
-                    slot.outbox.park(waiting_for, responds_to, reply);
-                    self.parked.insert(key);
+                    slot.responder.get_or_insert_with(new_responder);
+                }
+                // What the request produced at once (a handshake response, a fault) first,
+                // so that it can answer the request.
+                self.drain_actions();
+                let now = self.clock.now();
+                if let (Some(responder), Some(session)) = (
+                    self.sessions
+                        .get_mut(&key)
+                        .and_then(|s| s.responder.as_mut()),
+                    self.listener.session(key),
+                ) {
+                    responder.on_request(now, id, info, session);
+                } else if let Some(reply) = self.exchanges.remove(&id) {
+                    let _ = reply.send(ReplyFrame::Accepted);
                 }
                 self.drain_actions();
-                self.answer_parked(false);
             }
             InputOutcome::Answer(frame) => {
                 let _ = reply.send(ReplyFrame::Fault(frame));
@@ -494,42 +532,36 @@ impl Hub {
         }
     }
 
-    /// Answers the parked HTTP requests that can be answered.
-    fn answer_parked(&mut self, flush: bool) {
+    /// Sends the answers a session's responder has ready.
+    fn answer(&mut self, key: SessionKey) {
         let now = self.clock.now();
-        let keys: Vec<SessionKey> = self.parked.iter().copied().collect();
-        for key in keys {
-            let Some(slot) = self.sessions.get_mut(&key) else {
-                self.parked.remove(&key);
+        let (Some(slot), Some(session)) =
+            (self.sessions.get_mut(&key), self.listener.session_mut(key))
+        else {
+            return;
+        };
+        let Some(responder) = slot.responder.as_mut() else {
+            return;
+        };
+        if session.state() == crate::CommunicationState::Closing {
+            responder.update(session);
+        }
+        while let Some((id, message)) = responder.poll_answer(now, session) {
+            let Some(reply) = self.exchanges.remove(&id) else {
                 continue;
             };
-            for (parked, answer) in slot.outbox.ready(flush) {
-                let (mut message, relates_to) = match answer {
-                    Some(queued) => queued,
-                    None => (
-                        ProtocolMessage::new(crate::reliable::proto::Body::Empty),
-                        None,
-                    ),
-                };
-                if let Some(session) = self.listener.session_mut(key) {
-                    if let Some(ack) = session.acknowledgement(now) {
-                        message.acknowledgement = Some(ack);
-                    }
-                }
-                let is_fault = matches!(message.body, crate::reliable::proto::Body::Fault(_));
-                let frame = match (&message.body, &message.acknowledgement) {
-                    (crate::reliable::proto::Body::Empty, None) => None,
-                    _ => self.codec.frame(message, None, relates_to.as_deref()),
-                };
-                let _ = parked.reply.send(match frame {
-                    Some(frame) if is_fault => ReplyFrame::Fault(frame),
-                    Some(frame) => ReplyFrame::Reply(frame),
-                    None => ReplyFrame::Accepted,
-                });
-            }
-            if !slot.outbox.has_parked() {
-                self.parked.remove(&key);
-            }
+            let frame = message.and_then(|message| {
+                let is_fault = matches!(message.body, Body::Fault(_));
+                let relates_to = slot.requests.answered_by(&message).map(str::to_owned);
+                self.codec
+                    .frame(message, None, relates_to.as_deref())
+                    .map(|frame| (frame, is_fault))
+            });
+            let _ = reply.send(match frame {
+                Some((frame, true)) => ReplyFrame::Fault(frame),
+                Some((frame, false)) => ReplyFrame::Reply(frame),
+                None => ReplyFrame::Accepted,
+            });
         }
     }
 
@@ -571,8 +603,10 @@ impl Hub {
             // Only an HTTP request waits for its answer; over a connection a one-way
             // message needs nothing (it cost a parked-set update and a scan per message).
             AppCommand::NoReply(id) if slot.route == Some(Route::Http) => {
-                slot.outbox.no_reply(id);
-                self.parked.insert(key);
+                if let (Some(responder), Some(id)) = (slot.responder.as_mut(), id) {
+                    responder.no_reply(&id);
+                }
+                self.answer(key);
             }
             AppCommand::NoReply(_) => {}
             AppCommand::Close(waiter) => {
@@ -598,12 +632,22 @@ impl Hub {
 
     fn drain_actions(&mut self) {
         self.admit_waiting();
-        while let Some((key, action)) = self.listener.poll_action() {
-            self.on_action(key, action);
-            self.admit_waiting();
-        }
-        if !self.parked.is_empty() {
-            self.answer_parked(false);
+        // Answering may end a session (its responder finishes it once the client has
+        // terminated), which makes more actions: drain until there are none.
+        loop {
+            let mut any = false;
+            while let Some((key, action)) = self.listener.poll_action() {
+                any = true;
+                self.on_action(key, action);
+                self.admit_waiting();
+            }
+            let keys: Vec<SessionKey> = self.http_sessions.iter().copied().collect();
+            for key in keys {
+                self.answer(key);
+            }
+            if !any {
+                break;
+            }
         }
     }
 
@@ -643,12 +687,14 @@ impl Hub {
         match action {
             Action::Send(message) => {
                 tracing::trace!(kind = message.kind(), route = ?slot.route, "service sends");
-                let relates_to = slot.requests.answered_by(&message).map(str::to_owned);
                 if slot.route == Some(Route::Http) {
-                    slot.outbox.push(message, relates_to);
-                    self.parked.insert(key);
+                    slot.responder
+                        .get_or_insert_with(new_responder)
+                        .on_send(message);
+                    self.http_sessions.insert(key);
                     return;
                 }
+                let relates_to = slot.requests.answered_by(&message).map(str::to_owned);
                 let Some(out) = self.codec.message(message, None, relates_to.as_deref()) else {
                     return;
                 };
@@ -696,12 +742,13 @@ impl Hub {
 
     /// Answers every parked request of a session that is ending.
     fn flush_parked(&mut self, key: SessionKey) {
-        if self.parked.contains(&key) {
-            let others: BTreeSet<SessionKey> = std::mem::take(&mut self.parked);
-            self.parked.insert(key);
-            self.answer_parked(true);
-            self.parked = others;
-            self.parked.remove(&key);
+        if let Some(responder) = self
+            .sessions
+            .get_mut(&key)
+            .and_then(|s| s.responder.as_mut())
+        {
+            responder.flush();
+            self.answer(key);
         }
     }
 
@@ -710,6 +757,8 @@ impl Hub {
         let listener = &self.listener;
         self.sessions
             .retain(|key, _| listener.session(*key).is_some());
+        let sessions = &self.sessions;
+        self.http_sessions.retain(|key| sessions.contains_key(key));
     }
 }
 
@@ -750,5 +799,11 @@ fn fail_slot(slot: &mut Slot, why: &str) {
     for waiter in slot.closing.drain(..) {
         let _ = waiter.send(Err(Error::Protocol(why.to_owned())));
     }
-    slot.outbox.clear();
+    if let Some(responder) = slot.responder.as_mut() {
+        responder.clear();
+    }
+}
+
+fn new_responder() -> Box<Responder<Payload>> {
+    Box::new(Responder::new(ResponderConfig::default()))
 }

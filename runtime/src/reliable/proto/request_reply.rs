@@ -123,6 +123,10 @@ pub struct RequesterConfig {
     /// How long a closing session whose own sequence has ended still polls for the service to
     /// end its sequence before closing without that. Default 500 ms.
     pub input_end_grace: Duration,
+    /// An exchange not answered in this time is taken for failed (an intermediary that holds
+    /// a request forever would otherwise keep its slot). Must exceed the service's
+    /// [`ResponderConfig::hold`]. Default 10 s.
+    pub exchange_timeout: Duration,
 }
 
 impl Default for RequesterConfig {
@@ -134,6 +138,7 @@ impl Default for RequesterConfig {
             reply_chase: Duration::from_millis(50),
             close_poll: Duration::from_millis(50),
             input_end_grace: Duration::from_millis(500),
+            exchange_timeout: Duration::from_secs(10),
         }
     }
 }
@@ -154,6 +159,7 @@ pub struct RequesterStats {
 #[derive(Debug)]
 struct Flight<T> {
     message: ProtocolMessage<T>,
+    deadline: Timestamp,
 }
 
 #[derive(Debug)]
@@ -340,6 +346,7 @@ impl<T: Clone + Correlated> Requester<T> {
                 id,
                 Flight {
                     message: message.clone(),
+                    deadline: now + self.config.exchange_timeout,
                 },
             );
             return Some((id, message));
@@ -415,8 +422,9 @@ impl<T: Clone + Correlated> Requester<T> {
     pub fn poll_timeout(&self) -> Option<Timestamp> {
         let chase = self.awaiting.values().filter_map(|a| a.resend_at).min();
         let retry = self.retries.iter().map(|(at, _)| *at).min();
+        let expiry = self.in_flight.values().map(|f| f.deadline).min();
         earliest(
-            earliest(chase, retry),
+            earliest(earliest(chase, retry), expiry),
             earliest(self.poll_at, self.abandon_at),
         )
     }
@@ -424,6 +432,15 @@ impl<T: Clone + Correlated> Requester<T> {
     /// Re-sends what is due, polls while closing, and gives up waiting for the service's end
     /// of its sequence after the grace period.
     pub fn handle_timeout(&mut self, now: Timestamp, session: &mut ReliableSession<T>) {
+        let expired: Vec<ExchangeId> = self
+            .in_flight
+            .iter()
+            .filter(|(_, f)| f.deadline <= now)
+            .map(|(id, _)| *id)
+            .collect();
+        for id in expired {
+            self.on_failure(now, id, session);
+        }
         let mut due = Vec::new();
         for id in &self.awaiting_order {
             if let Some(awaited) = self.awaiting.get_mut(id) {
