@@ -87,7 +87,7 @@
 //! The flags take `one_way`, `one_way = true` or `one_way = false`. Parameters are camelCase
 //! on the wire (`first_value` -> `firstValue`); `#[param(name = "x")]` on a parameter renames
 //! it. Results travel as `{Name}Result` inside `{Name}Response`. An unknown key is a compile
-//! error with a suggestion.
+//! error (with a "did you mean" when a known key is close).
 //!
 //! The macro checks the contract as WCF checks it when a host opens: non-initiating or
 //! terminating operations need `session = Required`; a contract needs an initiating
@@ -124,11 +124,13 @@
 //! | [`Reliable<B>`](reliable::Reliable), from `b.with_reliable_session()` | WS-ReliableMessaging 1.0 or 1.1 over `B` | yes, whatever `B` is |
 //!
 //! A `session = Required` contract only compiles with a binding that has a session, and a
-//! `session = NotAllowed` one only with a binding without. Every binding has WCF's defaults
-//! and setters for them: `with_open_timeout`, `with_close_timeout`, `with_send_timeout` (one
-//! minute each), `with_receive_timeout` (ten minutes: an idle session is closed),
-//! `with_timeouts` ([`Timeouts`]), `with_reader_quotas`, and on net.tcp and HTTP
-//! `with_max_received_message_size` (65,536 bytes).
+//! `session = NotAllowed` one only with a binding without. The standard bindings and
+//! [`CustomBinding`] have WCF's defaults and setters for them: `with_open_timeout`,
+//! `with_close_timeout`, `with_send_timeout` (one minute each), `with_receive_timeout` (ten
+//! minutes: an idle session is closed), `with_timeouts` ([`Timeouts`]), `with_reader_quotas`
+//! (depth 32, string content 8,192, array length 16,384), and on the net.tcp and HTTP bindings
+//! `with_max_received_message_size` (65,536 bytes). Set them before `with_reliable_session()`,
+//! which wraps the binding.
 //!
 //! ```
 //! use indigo::{BasicHttpBinding, NetTcpBinding, WsHttpBinding};
