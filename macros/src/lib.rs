@@ -1,7 +1,7 @@
 //! Procedural macros for Indigo service contracts. Users depend on the `indigo` crate, which
 //! re-exports these; generated code names everything through `::indigo::__private`.
 //!
-//! The pipeline is parse (syn -> [`model`]) -> check (the contract rules, errors collected) ->
+//! The pipeline is parse (syn -> `model`) -> check (the contract rules, errors collected) ->
 //! expand (one module per generated item). On any error the trait itself is still emitted,
 //! so the user sees the real error and not a cascade of "cannot find trait" errors.
 
