@@ -1,7 +1,7 @@
 //! Procedural macros for Indigo service contracts. Users depend on the `indigo` crate, which
 //! re-exports these; generated code names everything through `::indigo::__private`.
 //!
-//! The pipeline is parse (syn -> [`model`]) -> check (the contract rules, errors collected) ->
+//! The pipeline is parse (syn -> `model`) -> check (the contract rules, errors collected) ->
 //! expand (one module per generated item). On any error the trait itself is still emitted,
 //! so the user sees the real error and not a cascade of "cannot find trait" errors.
 
@@ -15,7 +15,35 @@ use proc_macro::TokenStream;
 
 /// Declares a trait as a WCF-style service contract.
 ///
-/// See the `indigo` crate's documentation for the keys and what is generated.
+/// Use it through the `indigo` crate (`#[indigo::service_contract(...)]`), whose
+/// [documentation](../indigo/index.html#contract-keys) has a complete example and says what is
+/// generated: the trait, a `{Trait}Contract` marker, the dispatcher and a `{Trait}Client`.
+///
+/// Keys, all optional:
+///
+/// - `name = "..."`: the contract's wire name (default: the trait's name);
+/// - `namespace = "..."`: the contract namespace (default `http://tempuri.org/`);
+/// - `data_namespace = "..."`: the namespace of struct members in bodies (default
+///   `http://schemas.datacontract.org/2004/07/`);
+/// - `session = Required | Allowed | NotAllowed`: the session mode (default `Allowed`).
+///
+/// Every method of the trait is an `async fn` with an [`#[operation]`](macro@operation)
+/// attribute; a parameter may be renamed on the wire with `#[param(name = "...")]`.
+///
+/// ```ignore
+/// #[indigo::service_contract(name = "ICalculatorSession", session = Required)]
+/// pub trait CalculatorSession {
+///     #[operation(initiating)]
+///     async fn clear(&mut self);
+///     #[operation(one_way, initiating = false)]
+///     async fn add_to(&mut self, #[param(name = "n")] value: f64);
+///     #[operation(initiating = false, terminating)]
+///     async fn equals(&mut self) -> f64;
+/// }
+/// ```
+///
+/// (This example is not run as a test of `indigo-macros`, which cannot depend on `indigo`; the
+/// examples in the `indigo` crate's documentation are.)
 #[proc_macro_attribute]
 pub fn service_contract(attr: TokenStream, item: TokenStream) -> TokenStream {
     let item = proc_macro2::TokenStream::from(item);
@@ -55,6 +83,25 @@ pub fn service_contract(attr: TokenStream, item: TokenStream) -> TokenStream {
 
 /// Marks a method of a `#[service_contract]` trait as an operation. It has meaning only inside
 /// such a trait, where `#[service_contract]` reads it; anywhere else it is an error.
+///
+/// Keys, all optional (see the `indigo` crate's
+/// [documentation](../indigo/index.html#operation-keys)):
+///
+/// - `name = "..."`: the wire name, the request body's wrapper element (default: PascalCase of
+///   the method name, `add_to` -> `AddTo`);
+/// - `action = "..."`: the request action (default `{namespace}{Contract}/{Name}`);
+/// - `reply_action = "..."`: the reply action (default: the action followed by `Response`);
+/// - `one_way`: the operation has no reply (default `false`);
+/// - `initiating`: the operation may start a session (default `true`);
+/// - `terminating`: the operation ends the session (default `false`).
+///
+/// The flags are written `one_way`, `one_way = true` or `one_way = false`; `initiating = false`
+/// and `terminating` need `session = Required` on the contract.
+///
+/// ```ignore
+/// #[operation(name = "Add", action = "urn:calc/Add", reply_action = "urn:calc/AddReply")]
+/// async fn add(&self, a: f64, b: f64) -> f64;
+/// ```
 #[proc_macro_attribute]
 pub fn operation(_attr: TokenStream, item: TokenStream) -> TokenStream {
     let item = proc_macro2::TokenStream::from(item);

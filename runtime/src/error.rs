@@ -6,12 +6,24 @@ use crate::CommunicationState;
 use std::time::Duration;
 
 /// An error from a client call or a host operation.
+///
+/// Operations declared `-> Result<T, Fault<D>>` return [`CallError<D>`] instead, which converts
+/// into this type (so `?` works in a function returning `Result<_, indigo::Error>`); the typed
+/// fault then arrives as [`Error::DeclaredFault`].
+///
+/// New variants may be added: match with a catch-all arm.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum Error {
     /// The service answered with a SOAP fault that the operation does not declare (or the
     /// dispatcher refused the message: unknown action, terminated session...).
     #[error("the service returned a fault: {0}")]
     Fault(Box<MessageFault>),
+    /// The service returned a fault the operation declares (`-> Result<T, Fault<D>>`), converted
+    /// from [`CallError::Fault`]. The box holds the [`Fault<D>`](crate::Fault) itself, detail
+    /// included: get it back with `downcast_ref::<Fault<D>>()`.
+    #[error("the service returned a declared fault: {0}")]
+    DeclaredFault(Box<dyn std::error::Error + Send + Sync + 'static>),
     /// The operation did not complete within its timeout.
     #[error("the operation did not complete within {0:?}")]
     Timeout(Duration),
@@ -52,4 +64,18 @@ pub enum CallError<D: std::fmt::Debug> {
     /// Any other failure.
     #[error(transparent)]
     Other(#[from] Error),
+}
+
+impl<D> From<CallError<D>> for Error
+where
+    D: std::fmt::Debug + Send + Sync + 'static,
+{
+    /// [`CallError::Other`] is the error it holds; [`CallError::Fault`] becomes
+    /// [`Error::DeclaredFault`], keeping the typed [`Fault<D>`](crate::Fault).
+    fn from(error: CallError<D>) -> Self {
+        match error {
+            CallError::Fault(fault) => Error::DeclaredFault(fault),
+            CallError::Other(error) => error,
+        }
+    }
 }

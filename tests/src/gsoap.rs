@@ -3,12 +3,14 @@
 //!
 //! gSOAP is GPL, so nothing it generates is committed: `build.sh` compiles our small C
 //! programs against the Debian packages (`gsoap libgsoap-dev`) at test time, into
-//! `<workspace>/target/gsoap/<1.0|1.1>/{server,client}`, once per test process and only when
-//! the sources are newer than the binaries. What gSOAP puts on the wire is in
-//! `tests/interop/gsoap/NOTES.md`.
+//! `<build_root>/gsoap/<1.0|1.1>/{server,client}`, once per test process and only when the
+//! sources are newer than the binaries. `build_root` is the calling test's
+//! `env!("CARGO_TARGET_TMPDIR")`, so nothing is written into the checkout; the programs also run
+//! in their own directory. What gSOAP puts on the wire is in `tests/interop/gsoap/NOTES.md`.
 //!
-//! Without gSOAP, [`programs`] (and everything built on it) prints a skip notice and returns
-//! `None`, unless `INDIGO_REQUIRE_GSOAP` is set (CI sets it), in which case it panics.
+//! Without gSOAP, [`programs`] (and everything built on it) reports a skip with
+//! [`report_skip`](crate::report_skip) and returns `None`, unless `INDIGO_REQUIRE_GSOAP` is set
+//! (CI sets it), in which case it panics.
 //!
 //! Everything listens and connects on 127.0.0.1 only.
 
@@ -61,10 +63,11 @@ pub fn version_name(version: ReliableMessagingVersion) -> &'static str {
     }
 }
 
-/// The built programs for `version`, or `None` (after printing why) when gSOAP is not
-/// installed and `INDIGO_REQUIRE_GSOAP` is not set. Panics when it is set, or when the build
-/// fails. Builds at most once per process and version.
-pub fn programs(version: ReliableMessagingVersion) -> Option<Programs> {
+/// The built programs for `version` under `build_root` (the test's
+/// `env!("CARGO_TARGET_TMPDIR")`), or `None` (after reporting why) when gSOAP is not installed
+/// and `INDIGO_REQUIRE_GSOAP` is not set. Panics when it is set, or when the build fails.
+/// Builds at most once per process and version (a process passes one `build_root`).
+pub fn programs(build_root: &Path, version: ReliableMessagingVersion) -> Option<Programs> {
     static INSTALLED: OnceLock<bool> = OnceLock::new();
     static BUILT_10: OnceLock<Result<Programs, String>> = OnceLock::new();
     static BUILT_11: OnceLock<Result<Programs, String>> = OnceLock::new();
@@ -73,11 +76,10 @@ pub fn programs(version: ReliableMessagingVersion) -> Option<Programs> {
         if required() {
             panic!("INDIGO_REQUIRE_GSOAP is set, but gSOAP is not installed ({install})");
         }
-        eprintln!(
-            "SKIPPED: gSOAP (soapcpp2, /usr/share/gsoap, cc) is not installed, so the gSOAP \
-             interop test did not run ({install}; set INDIGO_REQUIRE_GSOAP=1 to make this a \
-             failure)"
-        );
+        crate::report_skip(&format!(
+            "gSOAP (soapcpp2, /usr/share/gsoap, cc) is not installed, so the gSOAP interop \
+             test did not run ({install}; set INDIGO_REQUIRE_GSOAP=1 to make this a failure)"
+        ));
         return None;
     }
     let cell = if version.is_11() {
@@ -85,7 +87,7 @@ pub fn programs(version: ReliableMessagingVersion) -> Option<Programs> {
     } else {
         &BUILT_10
     };
-    match cell.get_or_init(|| build(version)) {
+    match cell.get_or_init(|| build(build_root, version)) {
         Ok(programs) => Some(programs.clone()),
         Err(why) => panic!("{why}"),
     }
@@ -118,18 +120,13 @@ fn sources_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("interop/gsoap")
 }
 
-/// `<workspace>/target/gsoap/<version>`.
-fn output_dir(version: ReliableMessagingVersion) -> PathBuf {
-    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
-    manifest
-        .parent()
-        .unwrap_or(manifest)
-        .join("target/gsoap")
-        .join(version_name(version))
+/// `<build_root>/gsoap/<version>`.
+fn output_dir(build_root: &Path, version: ReliableMessagingVersion) -> PathBuf {
+    build_root.join("gsoap").join(version_name(version))
 }
 
-fn build(version: ReliableMessagingVersion) -> Result<Programs, String> {
-    let out = output_dir(version);
+fn build(build_root: &Path, version: ReliableMessagingVersion) -> Result<Programs, String> {
+    let out = output_dir(build_root, version);
     let programs = Programs {
         server: out.join("server"),
         client: out.join("client"),
@@ -199,7 +196,12 @@ struct Process {
 
 impl Process {
     fn spawn(program: &Path, args: &[&str]) -> Process {
-        let mut child = Command::new(program)
+        let mut command = Command::new(program);
+        // Run where the program was built, so anything it writes stays out of the checkout.
+        if let Some(dir) = program.parent() {
+            command.current_dir(dir);
+        }
+        let mut child = command
             .args(args)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -365,11 +367,14 @@ pub struct Served {
 }
 
 impl GsoapServer {
-    /// Builds (if needed) and starts the server for `version` on a free loopback port.
-    /// Returns it with its URL (`http://127.0.0.1:<port>/echo`), or `None` when gSOAP is not
-    /// installed (see [`programs`]).
-    pub async fn start(version: ReliableMessagingVersion) -> Option<(GsoapServer, String)> {
-        let programs = programs(version)?;
+    /// Builds (if needed, under `build_root`) and starts the server for `version` on a free
+    /// loopback port. Returns it with its URL (`http://127.0.0.1:<port>/echo`), or `None` when
+    /// gSOAP is not installed (see [`programs`]).
+    pub async fn start(
+        build_root: &Path,
+        version: ReliableMessagingVersion,
+    ) -> Option<(GsoapServer, String)> {
+        let programs = programs(build_root, version)?;
         Some(GsoapServer::spawn(&programs).await)
     }
 
@@ -511,14 +516,16 @@ impl ClientOutcome {
     }
 }
 
-/// Builds (if needed) and runs the gSOAP client for `version` against `url` with `count`
-/// Echo requests, to its end. `None` when gSOAP is not installed (see [`programs`]).
+/// Builds (if needed, under `build_root`) and runs the gSOAP client for `version` against `url`
+/// with `count` Echo requests, to its end. `None` when gSOAP is not installed (see
+/// [`programs`]).
 pub async fn run_gsoap_client(
+    build_root: &Path,
     version: ReliableMessagingVersion,
     url: &str,
     count: usize,
 ) -> Option<ClientOutcome> {
-    let programs = programs(version)?;
+    let programs = programs(build_root, version)?;
     Some(run_client(&programs, url, count).await)
 }
 

@@ -6,11 +6,29 @@ pub mod echo;
 pub mod gsoap;
 pub mod http_proxy;
 
+use std::io::Write;
+
 use bytes::Bytes;
 use indigo::encoding::{MessageEncoder, TextMessageEncoder};
 use indigo::message::{Message, MessageVersion};
 use indigo::transport::{memory, Connection};
 use std::time::Duration;
+
+/// Reports that a test did not run (a peer it needs is not installed) where a plain
+/// `cargo test` run shows it: `SKIPPED (<test>): <why>` on the process's standard error.
+///
+/// libtest captures what `println!` and `eprintln!` print in a test and shows it only when the
+/// test fails (or under `--nocapture`), so a skipped test that passes would otherwise be silent.
+/// A direct write to `std::io::stderr()` is not captured.
+pub fn report_skip(why: &str) {
+    let thread = std::thread::current();
+    let line = match thread.name() {
+        Some(test) if test != "main" => format!("SKIPPED ({test}): {why}\n"),
+        _ => format!("SKIPPED: {why}\n"),
+    };
+    // One write of the whole line, so lines of tests running in parallel do not interleave.
+    let _ = std::io::stderr().lock().write_all(line.as_bytes());
+}
 
 /// How long a raw peer waits for a reply before a test fails.
 pub const REPLY_WAIT: Duration = Duration::from_secs(5);

@@ -9,8 +9,8 @@
 //!
 //! The peer is `tests/interop/gsoap/` (built at test time by `tests/src/gsoap.rs`; gSOAP is GPL,
 //! so no generated code is committed). What gSOAP puts on the wire is in
-//! `tests/interop/gsoap/NOTES.md`. Without gSOAP (Debian: `gsoap libgsoap-dev`) the tests print
-//! a note and pass, unless `INDIGO_REQUIRE_GSOAP` is set (CI sets it).
+//! `tests/interop/gsoap/NOTES.md`. Without gSOAP (Debian: `gsoap libgsoap-dev`) the tests report
+//! `SKIPPED` in the test run's output and pass, unless `INDIGO_REQUIRE_GSOAP` is set (CI sets it).
 
 use bytes::Bytes;
 use indigo::encoding::{MessageEncoder, TextMessageEncoder};
@@ -27,6 +27,8 @@ use indigo_tests::gsoap::{
 };
 use std::time::Duration;
 
+/// Where the gSOAP programs are built: cargo's scratch directory for integration tests.
+const BUILD_ROOT: &str = env!("CARGO_TARGET_TMPDIR");
 const V10: ReliableMessagingVersion = ReliableMessagingVersion::WsReliableMessagingFebruary2005;
 const V11: ReliableMessagingVersion = ReliableMessagingVersion::WsReliableMessaging11;
 const ANONYMOUS: &str = "http://www.w3.org/2005/08/addressing/anonymous";
@@ -114,7 +116,7 @@ fn read_conversation(version: ReliableMessagingVersion, exchanges: &[Exchange]) 
 async fn gsoap_pair(
     version: ReliableMessagingVersion,
 ) -> Option<(gsoap::ClientOutcome, Vec<Served>, Vec<Exchange>)> {
-    let programs = gsoap::programs(version)?;
+    let programs = gsoap::programs(BUILD_ROOT.as_ref(), version)?;
     let (mut server, _) = GsoapServer::spawn(&programs).await;
     let proxy = RecordingProxy::start(server.port()).await;
     let outcome = run_client(&programs, &proxy.url(), 3).await;
@@ -436,7 +438,7 @@ async fn assert_terminated(client: &mut WcfStyleClient, sequence: &str) {
 
 #[tokio::test]
 async fn wcf_style_wsrm11_session_against_the_gsoap_server() {
-    let Some((mut server, url)) = GsoapServer::start(V11).await else {
+    let Some((mut server, url)) = GsoapServer::start(BUILD_ROOT.as_ref(), V11).await else {
         return;
     };
     let mut client = WcfStyleClient::new(V11, &url);
@@ -494,7 +496,7 @@ async fn wcf_style_wsrm11_session_against_the_gsoap_server() {
 
 #[tokio::test]
 async fn wcf_style_wsrm10_session_against_the_gsoap_server() {
-    let Some((mut server, url)) = GsoapServer::start(V10).await else {
+    let Some((mut server, url)) = GsoapServer::start(BUILD_ROOT.as_ref(), V10).await else {
         return;
     };
     let mut client = WcfStyleClient::new(V10, &url);

@@ -4,7 +4,8 @@
 //! offer, several requests, close, terminate); WS-RM 1.0 runs up to its last message, where
 //! gSOAP's 1.0 support ends (`tests/interop/gsoap/NOTES.md`).
 //!
-//! Skipped with a note when gSOAP is not installed, unless `INDIGO_REQUIRE_GSOAP` is set.
+//! Reports `SKIPPED` in the test run's output and passes when gSOAP is not installed, unless
+//! `INDIGO_REQUIRE_GSOAP` is set.
 
 use indigo::reliable::proto::ReliableMessagingVersion;
 use indigo::{ServiceHost, WsHttpBinding};
@@ -12,6 +13,8 @@ use indigo_tests::echo::{EchoClient, EchoContract, EchoService};
 use indigo_tests::gsoap::{run_gsoap_client, GsoapServer};
 use std::time::Duration;
 
+/// Where the gSOAP programs are built: cargo's scratch directory for integration tests.
+const BUILD_ROOT: &str = env!("CARGO_TARGET_TMPDIR");
 const V10: ReliableMessagingVersion = ReliableMessagingVersion::WsReliableMessagingFebruary2005;
 const V11: ReliableMessagingVersion = ReliableMessagingVersion::WsReliableMessaging11;
 
@@ -34,7 +37,7 @@ async fn indigo_client_calls(client: &EchoClient, count: usize) {
 
 #[tokio::test]
 async fn indigo_client_runs_a_whole_wsrm11_session_against_a_gsoap_server() {
-    let Some((server, url)) = GsoapServer::start(V11).await else {
+    let Some((server, url)) = GsoapServer::start(BUILD_ROOT.as_ref(), V11).await else {
         return;
     };
     let client = EchoClient::connect(&binding(V11), &url)
@@ -61,7 +64,7 @@ async fn indigo_client_runs_a_whole_wsrm11_session_against_a_gsoap_server() {
 
 #[tokio::test]
 async fn indigo_client_runs_wsrm10_against_a_gsoap_server_up_to_the_last_message() {
-    let Some((server, url)) = GsoapServer::start(V10).await else {
+    let Some((server, url)) = GsoapServer::start(BUILD_ROOT.as_ref(), V10).await else {
         return;
     };
     let client = EchoClient::connect(&binding(V10), &url)
@@ -98,7 +101,7 @@ async fn indigo_service(version: ReliableMessagingVersion) -> (ServiceHost, Stri
 #[tokio::test]
 async fn gsoap_client_runs_a_whole_wsrm11_session_against_an_indigo_service() {
     let (host, url) = indigo_service(V11).await;
-    let Some(outcome) = run_gsoap_client(V11, &url, 5).await else {
+    let Some(outcome) = run_gsoap_client(BUILD_ROOT.as_ref(), V11, &url, 5).await else {
         host.abort();
         return;
     };
@@ -120,7 +123,7 @@ async fn gsoap_client_runs_a_whole_wsrm11_session_against_an_indigo_service() {
 #[tokio::test]
 async fn gsoap_client_runs_wsrm10_against_an_indigo_service_up_to_the_last_message() {
     let (host, url) = indigo_service(V10).await;
-    let Some(outcome) = run_gsoap_client(V10, &url, 5).await else {
+    let Some(outcome) = run_gsoap_client(BUILD_ROOT.as_ref(), V10, &url, 5).await else {
         host.abort();
         return;
     };

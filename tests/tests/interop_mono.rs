@@ -8,8 +8,9 @@
 //! summarized in `tests/interop/WIRE-NOTES.md`.
 //!
 //! Needs `mono` and `mcs` (Debian: `mono-mcs mono-runtime libmono-system-servicemodel4.0a-cil`).
-//! Without them the tests print a note and pass, unless `INDIGO_REQUIRE_MONO` is set (CI sets
-//! it), in which case they fail.
+//! Without them the tests report `SKIPPED` in the test run's output
+//! (`indigo_tests::report_skip`) and pass, unless `INDIGO_REQUIRE_MONO` is set (CI sets it), in
+//! which case they fail. The peer is compiled under cargo's `CARGO_TARGET_TMPDIR`.
 //!
 //! Mono listens on 127.0.0.1 only: net.tcp binds the address as written, and the HTTP bindings
 //! use `HostNameComparisonMode.Exact` (without it Mono's HTTP listener binds 0.0.0.0).
@@ -58,10 +59,10 @@ mod mono {
                     "INDIGO_REQUIRE_MONO is set, but `mono`/`mcs` are not installed ({install})"
                 );
             }
-            eprintln!(
-                "SKIPPED: `mono`/`mcs` are not installed, so the Mono interop test did not run \
+            indigo_tests::report_skip(&format!(
+                "`mono`/`mcs` are not installed, so the Mono interop test did not run \
                  ({install}; set INDIGO_REQUIRE_MONO=1 to make this a failure)"
-            );
+            ));
             return None;
         }
         match EXE.get_or_init(build) {
@@ -84,13 +85,11 @@ mod mono {
             .is_ok_and(|s| s.success())
     }
 
-    /// Compiles the peer into `<target>/<profile>/interop/` (beside this test binary's `deps`).
+    /// Compiles the peer into `<target>/tmp/interop-mono/` (cargo's scratch directory for
+    /// integration tests, `CARGO_TARGET_TMPDIR`), never into the checkout.
     fn build() -> Result<PathBuf, String> {
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("interop/build.sh");
-        let out_dir = std::env::current_exe()
-            .ok()
-            .and_then(|exe| Some(exe.parent()?.parent()?.join("interop")))
-            .unwrap_or_else(|| std::env::temp_dir().join("indigo-interop"));
+        let out_dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("interop-mono");
         let output = Command::new("sh")
             .arg(&script)
             .arg(&out_dir)
@@ -182,7 +181,12 @@ mod mono {
     impl MonoPeer {
         /// Starts the peer with `args` (after the exe).
         pub fn spawn(exe: &Path, args: &[&str]) -> MonoPeer {
-            let mut child = Command::new("mono")
+            let mut command = Command::new("mono");
+            // Run beside the exe, so anything Mono writes stays out of the checkout.
+            if let Some(dir) = exe.parent() {
+                command.current_dir(dir);
+            }
+            let mut child = command
                 .arg(exe)
                 .args(args)
                 .stdin(Stdio::piped())

@@ -93,6 +93,43 @@ async fn a_typed_fault_round_trips_with_its_detail() {
     assert_eq!(client.divide(1.0, 4.0).await.unwrap(), 0.25);
 }
 
+/// Calls a fallible and an infallible operation with `?` in a function returning
+/// `indigo::Error`.
+async fn divide_then_explain(client: &ArithmeticClient, divisor: f64) -> Result<f64, Error> {
+    let quotient = client.divide(6.0, divisor).await?;
+    client.check(1).await?;
+    Ok(quotient)
+}
+
+#[tokio::test]
+async fn a_call_error_converts_into_indigo_error_with_its_typed_fault() {
+    let address = "memory://typed-fault-question-mark";
+    let _host = host(address).await;
+    let client = ArithmeticClient::connect(&MemoryBinding::new(), address)
+        .await
+        .unwrap();
+    assert_eq!(divide_then_explain(&client, 3.0).await.unwrap(), 2.0);
+    let error = divide_then_explain(&client, 0.0).await.unwrap_err();
+    assert!(
+        error.to_string().contains("division by zero"),
+        "the display names the fault: {error}"
+    );
+    let Error::DeclaredFault(fault) = error else {
+        panic!("expected Error::DeclaredFault, got {error:?}");
+    };
+    let fault = fault
+        .downcast_ref::<Fault<DivideByZero>>()
+        .expect("the box holds the typed fault");
+    assert_eq!(fault.reason, "division by zero");
+    assert_eq!(fault.detail.dividend, 6.0);
+    // `CallError::Other` converts to the error it holds.
+    let other: Error = CallError::<DivideByZero>::Other(Error::Protocol("x".to_owned())).into();
+    assert!(
+        matches!(other, Error::Protocol(ref why) if why == "x"),
+        "{other:?}"
+    );
+}
+
 #[tokio::test]
 async fn a_typed_fault_has_wcf_s_action_and_detail_element() {
     let address = "memory://typed-fault-wire";

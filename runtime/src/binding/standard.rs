@@ -281,20 +281,109 @@ standard_binding!(
     /// `SecurityMode.None`. Messages are .NET Binary XML with a string table per connection
     /// (msbinsession1, KnownEncoding 0x08, 2,048 bytes of table each way), as in WCF; for
     /// text over net.tcp use [`CustomBinding::tcp_text`].
+    ///
+    /// Addresses are `net.tcp://host[:port]/path` (port 808 by default). A service asking for
+    /// port 0 gets a free one, which [`ServiceHost::addresses`](crate::ServiceHost::addresses)
+    /// reports:
+    ///
+    /// ```
+    /// use indigo::{NetTcpBinding, ServiceHost};
+    /// use std::time::Duration;
+    ///
+    /// #[indigo::service_contract]
+    /// pub trait Greeter {
+    ///     #[operation]
+    ///     async fn greet(&self, name: String) -> String;
+    /// }
+    ///
+    /// struct English;
+    ///
+    /// impl Greeter for English {
+    ///     async fn greet(&self, name: String) -> String {
+    ///         format!("hello, {name}")
+    ///     }
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), indigo::Error> {
+    /// let binding = NetTcpBinding::new().with_send_timeout(Duration::from_secs(10));
+    /// let host = ServiceHost::builder(GreeterContract::single(English))
+    ///     .endpoint(binding.clone(), "net.tcp://127.0.0.1:0/greeter")
+    ///     .open()
+    ///     .await?;
+    /// let address = host.addresses().remove(0); // net.tcp://127.0.0.1:<port>/greeter
+    ///
+    /// let client = GreeterClient::connect(&binding, &address).await?;
+    /// assert_eq!(client.greet("net.tcp".to_owned()).await?, "hello, net.tcp");
+    /// client.close().await?;
+    /// host.close().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     NetTcpBinding, TcpTransport, BinaryMessageEncoder::new(MessageVersion::SOAP12_WSA10)
 );
 standard_binding!(
     /// SOAP 1.2 + WS-Addressing 1.0 over HTTP, sessionless: WCF's `WSHttpBinding` with
     /// `SecurityMode.None` and no reliable session.
+    ///
+    /// Addresses are `http://host:port/path`; every call is a POST whose response carries the
+    /// reply. Being sessionless, it carries `session = Allowed` and `session = NotAllowed`
+    /// contracts; [`with_reliable_session`](Self::with_reliable_session) makes it sessionful.
+    ///
+    /// ```
+    /// use indigo::{ServiceHost, WsHttpBinding};
+    ///
+    /// #[indigo::service_contract(session = NotAllowed)]
+    /// pub trait Clock {
+    ///     #[operation]
+    ///     async fn year(&self) -> u32;
+    /// }
+    ///
+    /// struct Fixed;
+    ///
+    /// impl Clock for Fixed {
+    ///     async fn year(&self) -> u32 {
+    ///         2026
+    ///     }
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), indigo::Error> {
+    /// let host = ServiceHost::builder(ClockContract::single(Fixed))
+    ///     .endpoint(WsHttpBinding::new(), "http://127.0.0.1:0/clock")
+    ///     .open()
+    ///     .await?;
+    /// let client = ClockClient::connect(&WsHttpBinding::new(), &host.addresses()[0]).await?;
+    /// assert_eq!(client.year().await?, 2026);
+    /// host.close().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     WsHttpBinding, HttpTransport, TextMessageEncoder::new(MessageVersion::SOAP12_WSA10)
 );
 standard_binding!(
     /// SOAP 1.1 over HTTP without WS-Addressing, sessionless: WCF's `BasicHttpBinding`.
+    /// The action travels in the `SOAPAction` header. Used like [`WsHttpBinding`]:
+    ///
+    /// ```
+    /// use indigo::BasicHttpBinding;
+    /// use indigo::message::ReaderQuotas;
+    ///
+    /// let quotas = ReaderQuotas {
+    ///     max_string_content_length: 1 << 20,
+    ///     ..ReaderQuotas::default()
+    /// };
+    /// let binding = BasicHttpBinding::new()
+    ///     .with_max_received_message_size(4 << 20)
+    ///     .with_reader_quotas(quotas);
+    /// # let _ = binding;
+    /// ```
     BasicHttpBinding, HttpTransport, TextMessageEncoder::new(MessageVersion::SOAP11)
 );
 standard_binding!(
     /// The in-process binding: sessionful, SOAP 1.2 + WS-Addressing 1.0 text, addresses
-    /// `memory://name`. For tests and examples; messages are still encoded to bytes.
+    /// `memory://name`. For tests and examples; messages are still encoded to bytes. The
+    /// [crate documentation](crate) opens with an example over it.
     MemoryBinding, MemoryTransport, TextMessageEncoder::new(MessageVersion::SOAP12_WSA10)
 );
 standard_binding!(

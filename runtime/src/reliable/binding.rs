@@ -21,6 +21,59 @@ use std::sync::Arc;
 /// Messages of one session are delivered exactly once and in order (unless unordered is
 /// chosen) over lossy links, and a client whose connection drops reconnects and carries on.
 /// The settings are WCF's, with WCF's defaults: see [`ReliableSessionSettings`].
+///
+/// With a reliable session, a `session = Required` contract runs over HTTP:
+///
+/// ```
+/// use indigo::reliable::proto::{ReliableMessagingVersion, ReliableSessionSettings};
+/// use indigo::{ServiceHost, WsHttpBinding};
+/// use std::time::Duration;
+///
+/// #[indigo::service_contract(session = Required)]
+/// pub trait Counter {
+///     #[operation(initiating)]
+///     async fn bump(&mut self) -> u32;
+///     #[operation(initiating = false, terminating)]
+///     async fn finish(&mut self) -> u32;
+/// }
+///
+/// #[derive(Default)]
+/// struct Count(u32);
+///
+/// impl Counter for Count {
+///     async fn bump(&mut self) -> u32 {
+///         self.0 += 1;
+///         self.0
+///     }
+///     async fn finish(&mut self) -> u32 {
+///         self.0
+///     }
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let mut settings = ReliableSessionSettings::default();
+/// settings
+///     .set_max_transfer_window_size(32)?
+///     .set_inactivity_timeout(Duration::from_secs(120))?;
+/// let binding = WsHttpBinding::new()
+///     .with_reliable_session()
+///     .with_settings(settings)
+///     .with_version(ReliableMessagingVersion::WsReliableMessaging11);
+///
+/// let host = ServiceHost::builder(CounterContract::per_session(Count::default))
+///     .endpoint(binding.clone(), "http://127.0.0.1:0/counter")
+///     .open()
+///     .await?;
+/// let client = CounterClient::connect(&binding, &host.addresses()[0]).await?;
+/// let (session, first) = client.bump().await?; // the session starts
+/// assert_eq!(first, 1);
+/// assert_eq!(session.bump().await?, 2);
+/// assert_eq!(session.finish().await?, 2); // and ends
+/// host.close().await?;
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone)]
 pub struct Reliable<B> {
     inner: B,

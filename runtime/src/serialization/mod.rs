@@ -1,4 +1,4 @@
-//! serde <-> XML in DataContractSerializer's conventions (see DESIGN.md, "Wire defaults"):
+//! serde <-> XML in DataContractSerializer's conventions (ARCHITECTURE.md, "Wire defaults"):
 //! one element per struct member in ordinal name order, `i:nil="true"` for `None`, enums by
 //! variant name, sequences as one element per item named after the item type.
 //!

@@ -300,7 +300,46 @@ impl std::fmt::Debug for ServiceHost {
 }
 
 impl ServiceHost {
-    /// Starts describing a host for `service`.
+    /// Starts describing a host for `service`: add endpoints (a binding and an address each),
+    /// optionally a throttle, then [`open`](ServiceHostBuilder::open) them all.
+    ///
+    /// ```
+    /// use indigo::{MemoryBinding, NetTcpBinding, ServiceHost, ServiceThrottle};
+    ///
+    /// #[indigo::service_contract]
+    /// pub trait Echo {
+    ///     #[operation]
+    ///     async fn echo(&self, text: String) -> String;
+    /// }
+    ///
+    /// struct Parrot;
+    ///
+    /// impl Echo for Parrot {
+    ///     async fn echo(&self, text: String) -> String {
+    ///         text
+    ///     }
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), indigo::Error> {
+    /// let host = ServiceHost::builder(EchoContract::per_call(|| Parrot))
+    ///     .endpoint(MemoryBinding::new(), "memory://echo-doc")
+    ///     .endpoint(NetTcpBinding::new(), "net.tcp://127.0.0.1:0/echo")
+    ///     .throttle(ServiceThrottle {
+    ///         max_concurrent_calls: 64,
+    ///         ..ServiceThrottle::default()
+    ///     })
+    ///     .open()
+    ///     .await?;
+    /// assert_eq!(host.addresses()[0], "memory://echo-doc");
+    /// assert!(host.addresses()[1].starts_with("net.tcp://127.0.0.1:"));
+    ///
+    /// let client = EchoClient::connect(&NetTcpBinding::new(), &host.addresses()[1]).await?;
+    /// assert_eq!(client.echo("hi".to_owned()).await?, "hi");
+    /// host.close().await?; // stops accepting, lets running calls finish
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn builder<C: Dispatch<S>, S: Send + 'static>(
         service: Service<C, S>,
     ) -> ServiceHostBuilder<C, S> {

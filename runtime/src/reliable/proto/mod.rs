@@ -1,4 +1,5 @@
-//! The sans-IO core of WS-ReliableMessaging (DESIGN principle 2, like quinn-proto and rustls).
+//! The sans-IO core of WS-ReliableMessaging, like quinn-proto and rustls (ARCHITECTURE.md,
+//! "Where the protocol rules live").
 //!
 //! * [`ranges`]: acknowledgement range sets and ack validation.
 //! * [`settings`]: [`ReliableSessionSettings`], WCF's names, defaults and ranges.
