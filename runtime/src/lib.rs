@@ -79,5 +79,5 @@ pub use contract::{Contract, ContractDescription, OperationDescription, SessionM
 pub use error::{CallError, Error};
 pub use fault::Fault;
 pub use indigo_macros::{operation, service_contract};
-pub use service::{InstanceContextMode, Service, ServiceHost, ServiceThrottle};
+pub use service::{InstanceContextMode, OperationContext, Service, ServiceHost, ServiceThrottle};
 pub use stream::ByteStream;

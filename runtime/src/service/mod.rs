@@ -2,6 +2,7 @@
 
 #[doc(hidden)]
 pub mod codec;
+mod context;
 mod dispatch;
 mod host;
 mod instance;
@@ -10,6 +11,7 @@ mod session;
 mod streamed;
 mod throttle;
 
+pub use context::OperationContext;
 pub use dispatch::{Dispatch, Reply};
 pub use host::{Service, ServiceHost, ServiceHostBuilder};
 pub use instance::{

@@ -2,6 +2,7 @@
 //! (initiating first, nothing after a terminating operation), picks the instance and runs
 //! each call, and sends replies.
 
+use super::context::{ChannelInfo, OperationContext};
 use super::dispatch::{Dispatch, Reply};
 use super::instance::{InstanceCell, InstanceContextMode};
 use super::throttle::{Slot, Throttle};
@@ -158,8 +159,18 @@ pub(crate) async fn run_connection<C, S>(
         sink,
         mut source,
         peer,
+        remote_address,
+        session_id,
     } = channel;
     let span = tracing::info_span!("session", %peer, contract = C::DESCRIPTION.name);
+    // A transport session has no id on the wire; the service names it, as WCF does.
+    let session_id =
+        session_id.or_else(|| endpoint.has_session.then(crate::message::new_message_id));
+    let channel = Arc::new(ChannelInfo {
+        peer,
+        remote_address,
+        session_id,
+    });
     async move {
         let replier = Arc::new(Replier {
             sink: tokio::sync::Mutex::new(sink),
@@ -222,7 +233,14 @@ pub(crate) async fn run_connection<C, S>(
             };
             // Boxed: handling a message needs far more state than waiting for one, and the
             // task of an idle session should only be as large as the wait.
-            let handling = handle::<C, S>(&endpoint, &mut state, request, &replier, &mut in_flight);
+            let handling = handle::<C, S>(
+                &endpoint,
+                &channel,
+                &mut state,
+                request,
+                &replier,
+                &mut in_flight,
+            );
             match Box::pin(handling).await {
                 Flow::Continue => {}
                 Flow::End => break,
@@ -244,6 +262,7 @@ pub(crate) async fn run_connection<C, S>(
 
 async fn handle<C, S>(
     endpoint: &EndpointShared<C, S>,
+    channel: &Arc<ChannelInfo>,
     state: &mut SessionState<C::Cell>,
     request: Message,
     replier: &Arc<Replier>,
@@ -289,13 +308,15 @@ where
     let session_instance = endpoint.has_session.then_some(&mut state.instance);
     let (cell, instance_slot) = instance_for_call(endpoint, session_instance).await;
     let guard = cell.lock(op.access).await;
-    let call = run_call::<C, S>(call, guard, op);
+    let context = OperationContext::new(op, request.headers, channel.clone());
+    // The reply goes to the request's MessageID, which the context keeps.
+    let request_context = context.clone();
+    let call = run_call::<C, S>(call, guard, op, context);
     let invocation = async move {
         let reply = call.await;
         drop((call_slot, instance_slot));
         reply
     };
-    let request_id = request.headers.message_id;
     let concurrent =
         !endpoint.has_session || (op.access == InstanceAccess::Shared && !op.is_terminating);
     if concurrent {
@@ -303,13 +324,13 @@ where
         in_flight.spawn(
             async move {
                 let reply = invocation.await;
-                replier.send(request_id.as_deref(), reply).await;
+                replier.send(request_context.message_id(), reply).await;
             }
             .in_current_span(),
         );
     } else {
         let reply = invocation.await;
-        replier.send(request_id.as_deref(), reply).await;
+        replier.send(request_context.message_id(), reply).await;
     }
     if op.is_terminating && endpoint.has_session {
         debug!(
@@ -406,18 +427,20 @@ where
     }
 }
 
-/// Runs one call, turning a panic in the service into WCF's InternalServiceFault.
+/// Runs one call with `context` as its [`OperationContext`], turning a panic in the service
+/// into WCF's InternalServiceFault.
 pub(crate) async fn run_call<C, S>(
     call: C::Call,
     guard: <C::Cell as InstanceCell<S>>::Guard,
     op: &'static OperationDescription,
+    context: OperationContext,
 ) -> Reply
 where
     C: Dispatch<S>,
     S: Send + 'static,
 {
-    match AssertUnwindSafe(C::invoke(call, guard))
-        .catch_unwind()
+    match context
+        .scope(AssertUnwindSafe(C::invoke(call, guard)).catch_unwind())
         .await
     {
         Ok(Reply::Fault { .. } | Reply::Body { .. }) if op.is_one_way => Reply::None,

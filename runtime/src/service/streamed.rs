@@ -3,6 +3,7 @@
 //! single) instance, as on HTTP. Requests of operations that take a stream are decoded from
 //! their head, with the stream handed to the operation as it arrives.
 
+use super::context::{ChannelInfo, OperationContext};
 use super::dispatch::{Dispatch, Reply};
 use super::host::Service;
 use super::instance::InstanceCell;
@@ -56,11 +57,11 @@ async fn serve_one<C: Dispatch<S>, S: Send + 'static>(
     request: StreamedMessage,
 ) -> Option<StreamedMessage> {
     let StreamedMessage {
-        message: mut request,
+        message: request,
         stream,
     } = request;
     let version = endpoint.encoder.message_version();
-    let request_id = request.headers.message_id.take();
+    let request_id = request.headers.message_id.clone();
     let admitted = match stream {
         None => admit::<C, S>(&endpoint, true, &request),
         Some(stream) => {
@@ -88,7 +89,14 @@ async fn serve_one<C: Dispatch<S>, S: Send + 'static>(
     let call_slot = endpoint.throttle.call().await;
     let (cell, instance_slot) = instance_for_call(&endpoint, None).await;
     let guard = cell.lock(op.access).await;
-    let reply = run_call::<C, S>(call, guard, op).await;
+    // A streamed exchange stands alone and the streamed transports do not say who sent it.
+    let channel = Arc::new(ChannelInfo {
+        peer: "streamed client".to_owned(),
+        remote_address: None,
+        session_id: None,
+    });
+    let context = OperationContext::new(op, request.headers, channel);
+    let reply = run_call::<C, S>(call, guard, op, context).await;
     drop((call_slot, instance_slot));
     match reply {
         Reply::Stream {

@@ -28,6 +28,7 @@ pub async fn connect(address: &str, options: &TcpOptions) -> Result<Connection, 
         options.close_timeout,
         address.to_owned(),
         address.to_owned(),
+        None,
     ))
 }
 

@@ -152,6 +152,7 @@ pub async fn listen(address: &str, options: TcpOptions) -> Result<TcpListener, T
             endpoint.options.close_timeout,
             endpoint.address.clone(),
             format!("net.tcp client {peer}"),
+            Some(peer),
         )
     };
     let (address, incoming, accept_task) = bind(address, options, Mode::Duplex, wrap).await?;

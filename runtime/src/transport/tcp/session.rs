@@ -27,6 +27,7 @@ pub(crate) fn connection(
     close_timeout: Duration,
     address: String,
     peer: String,
+    remote_address: Option<std::net::SocketAddr>,
 ) -> Connection {
     let limits = Limits::new(max_received_message_size);
     Connection {
@@ -44,6 +45,7 @@ pub(crate) fn connection(
             ended: false,
         }),
         peer,
+        remote_address,
     }
 }
 
