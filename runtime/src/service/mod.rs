@@ -6,6 +6,7 @@ mod context;
 mod dispatch;
 mod host;
 mod instance;
+mod lifetime;
 mod request;
 mod session;
 mod streamed;

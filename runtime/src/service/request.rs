@@ -4,10 +4,9 @@
 
 use super::context::{ChannelInfo, OperationContext};
 use super::dispatch::Dispatch;
-use super::instance::InstanceCell;
+use super::lifetime::instance_for_call;
 use super::session::{
-    admit, fault_for_unreadable, fault_reply, instance_for_call, reply_message, run_call,
-    EndpointShared, Refusal,
+    admit, fault_for_unreadable, fault_reply, reply_message, run_call, EndpointShared, Refusal,
 };
 use crate::transport::{ReplyFrame, RequestHandler};
 use bytes::Bytes;
@@ -77,10 +76,10 @@ where
     let request_context = context.clone();
     let invocation = async move {
         let call_slot = endpoint.throttle.call().await;
-        let (cell, instance_slot) = instance_for_call(&endpoint, None).await;
-        let guard = cell.lock(op.access).await;
+        let lease = instance_for_call(&endpoint, None, &context).await;
+        let guard = lease.lock(op.access).await;
         let reply = run_call::<C, S>(call, guard, op, context).await;
-        drop((call_slot, instance_slot));
+        drop((call_slot, lease));
         reply
     };
     if op.is_one_way {

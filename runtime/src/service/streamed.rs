@@ -6,8 +6,8 @@
 use super::context::{ChannelInfo, OperationContext};
 use super::dispatch::{Dispatch, Reply};
 use super::host::Service;
-use super::instance::InstanceCell;
-use super::session::{admit, fault_reply, instance_for_call, reply_message, run_call};
+use super::lifetime::instance_for_call;
+use super::session::{admit, fault_reply, reply_message, run_call};
 use super::session::{EndpointShared, Refusal};
 use super::throttle::{ServiceThrottle, Throttle};
 use crate::binding::Timeouts;
@@ -87,8 +87,6 @@ async fn serve_one<C: Dispatch<S>, S: Send + 'static>(
         }
     };
     let call_slot = endpoint.throttle.call().await;
-    let (cell, instance_slot) = instance_for_call(&endpoint, None).await;
-    let guard = cell.lock(op.access).await;
     // A streamed exchange stands alone and the streamed transports do not say who sent it.
     let channel = Arc::new(ChannelInfo {
         peer: "streamed client".to_owned(),
@@ -96,8 +94,10 @@ async fn serve_one<C: Dispatch<S>, S: Send + 'static>(
         session_id: None,
     });
     let context = OperationContext::new(op, request.headers, channel);
+    let lease = instance_for_call(&endpoint, None, &context).await;
+    let guard = lease.lock(op.access).await;
     let reply = run_call::<C, S>(call, guard, op, context).await;
-    drop((call_slot, instance_slot));
+    drop((call_slot, lease));
     match reply {
         Reply::Stream {
             action,
