@@ -28,7 +28,6 @@ pub async fn connect(address: &str, options: &TcpOptions) -> Result<Connection, 
         options.close_timeout,
         address.to_owned(),
         address.to_owned(),
-        None,
     ))
 }
 

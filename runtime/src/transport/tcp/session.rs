@@ -27,7 +27,6 @@ pub(crate) fn connection(
     close_timeout: Duration,
     address: String,
     peer: String,
-    remote_address: Option<std::net::SocketAddr>,
 ) -> Connection {
     let limits = Limits::new(max_received_message_size);
     Connection {
@@ -45,7 +44,8 @@ pub(crate) fn connection(
             ended: false,
         }),
         peer,
-        remote_address,
+        // The listener knows it and sets it.
+        remote_address: None,
     }
 }
 
