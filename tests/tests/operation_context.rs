@@ -740,3 +740,25 @@ async fn a_shared_instance_is_released_when_its_sessions_abort() {
     stays(&log.closed, 1).await;
     assert_eq!(log.opened.load(Ordering::SeqCst), 1);
 }
+
+#[tokio::test]
+async fn the_closed_hook_runs_once_when_the_host_is_dropped_during_a_call() {
+    let log = Arc::new(Log::default());
+    let binding = MemoryBinding::new();
+    let (host, address) = open_host(
+        with_hooks(ProbeContract::per_session(ProbeService::new), &log),
+        binding.clone(),
+        "memory://context-drop-mid-call",
+    )
+    .await;
+    let mut session = RawSession::open(&binding, &address, "mid-call").await;
+    session.add(1, None).await;
+    // A long `&self` call holds the instance when the host goes: aborting it releases the
+    // instance in whatever order its task drops the guard and the lease.
+    session.send(0, &["60000"], None).await;
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    drop(host);
+    wait_for(&log.closed, 1).await;
+    stays(&log.closed, 1).await;
+    assert_eq!(log.finals.lock().unwrap()[0].1, 1);
+}
