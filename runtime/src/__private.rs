@@ -14,7 +14,8 @@ pub use crate::service::codec::{
     stream_expected,
 };
 pub use crate::service::{
-    Dispatch, ExclusiveCell, InstanceCell, InstanceGuard, Reply, Service, SharedCell,
+    Dispatch, ExclusiveCell, InstanceCell, InstanceGuard, OperationContext, Reply, Service,
+    SharedCell,
 };
 pub use crate::stream::{ByteStream, StreamedBinding};
 pub use futures::future::BoxFuture;

@@ -378,5 +378,5 @@ pub use indigo_macros::operation;
 /// ```
 #[doc(inline)]
 pub use indigo_macros::service_contract;
-pub use service::{InstanceContextMode, Service, ServiceHost, ServiceThrottle};
+pub use service::{InstanceContextMode, OperationContext, Service, ServiceHost, ServiceThrottle};
 pub use stream::ByteStream;

@@ -94,6 +94,19 @@ pub fn expand(contract: &Contract, names: &Names) -> TokenStream {
             #vis fn single<S: #ident>(instance: S) -> ::indigo::__private::Service<Self, S> {
                 ::indigo::__private::Service::single(instance)
             }
+
+            /// Hosts `S` with instances shared by the sessions whose first message `key` maps
+            /// to the same value, made by `factory` (see `Service::shared_by`).
+            #vis fn shared_by<S, K, F>(key: K, factory: F) -> ::indigo::__private::Service<Self, S>
+            where
+                S: #ident,
+                K: ::core::ops::Fn(&::indigo::__private::OperationContext)
+                        -> ::indigo::__private::Option<::indigo::__private::String>
+                    + ::core::marker::Send + ::core::marker::Sync + 'static,
+                F: ::core::ops::Fn() -> S + ::core::marker::Send + ::core::marker::Sync + 'static,
+            {
+                ::indigo::__private::Service::shared_by(key, factory)
+            }
         }
     }
 }

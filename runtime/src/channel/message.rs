@@ -59,12 +59,19 @@ pub struct DuplexChannel {
     pub source: Box<dyn MessageSource>,
     /// A description of the peer, for logs.
     pub peer: String,
+    /// The peer's socket address, where the transport below has one.
+    pub remote_address: Option<std::net::SocketAddr>,
+    /// The session's identifier, for channels whose protocol names the session (a reliable
+    /// session's sequence); `None` for a bare transport connection.
+    pub session_id: Option<String>,
 }
 
 impl std::fmt::Debug for DuplexChannel {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("DuplexChannel")
             .field("peer", &self.peer)
+            .field("remote_address", &self.remote_address)
+            .field("session_id", &self.session_id)
             .finish_non_exhaustive()
     }
 }
@@ -73,7 +80,12 @@ impl DuplexChannel {
     /// The bottom channel of a binding: `encoder` over a transport connection, through a
     /// session encoder of its own when the encoding has one.
     pub fn encoded(connection: Connection, encoder: Arc<dyn MessageEncoder>) -> Self {
-        let Connection { sink, stream, peer } = connection;
+        let Connection {
+            sink,
+            stream,
+            peer,
+            remote_address,
+        } = connection;
         let (writer, reader) = match encoder.session_encoder() {
             Some(SessionEncoder { writer, reader, .. }) => {
                 (Codec::Session(writer), Decoder::Session(reader))
@@ -94,6 +106,8 @@ impl DuplexChannel {
                 broken,
             }),
             peer,
+            remote_address,
+            session_id: None,
         }
     }
 }

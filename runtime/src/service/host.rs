@@ -1,10 +1,12 @@
 //! The service host: one service (contract + instancing) on one or more endpoints, opened and
 //! closed as one object.
 
+use super::context::OperationContext;
 use super::dispatch::Dispatch;
-use super::instance::{InstanceCell, InstanceContextMode};
+use super::instance::InstanceContextMode;
+use super::lifetime::{Factory, InstanceSource, Registry};
 use super::request::RequestDispatcher;
-use super::session::{run_connection, EndpointShared, InstanceSource};
+use super::session::{run_connection, EndpointShared};
 use super::throttle::{ServiceThrottle, Throttle};
 use crate::binding::{Binding, CarriedBy, SessionCapability, Timeouts};
 use crate::channel::{ChannelListener, EncodedListener};
@@ -37,17 +39,100 @@ impl<C: Dispatch<S>, S: Send + 'static> std::fmt::Debug for Service<C, S> {
 impl<C: Dispatch<S>, S: Send + 'static> Service<C, S> {
     /// One instance per client session, made by `factory` at the session's first call.
     pub fn per_session(factory: impl Fn() -> S + Send + Sync + 'static) -> Self {
-        Self::from_source(InstanceSource::PerSession(Arc::new(factory)))
+        Self::from_source(InstanceSource::PerSession(Factory::new(factory)))
     }
 
     /// A new instance, made by `factory`, for every call.
     pub fn per_call(factory: impl Fn() -> S + Send + Sync + 'static) -> Self {
-        Self::from_source(InstanceSource::PerCall(Arc::new(factory)))
+        Self::from_source(InstanceSource::PerCall(Factory::new(factory)))
     }
 
     /// One instance for every call of every session.
     pub fn single(instance: S) -> Self {
-        Self::from_source(InstanceSource::Single(C::Cell::new(instance)))
+        Self::from_source(InstanceSource::single(instance))
+    }
+
+    /// Instances shared between sessions, as WCF's `IInstanceContextProvider`: `key` looks at
+    /// the first message of each session and names the instance the session is bound to.
+    /// Sessions with the same key share one instance, made by `factory` when the first of them
+    /// starts and released when the last of them ends; a session whose key is `None` gets an
+    /// instance of its own, as with [`per_session`](Self::per_session). On a binding without
+    /// sessions every call is looked at, and calls with one key share an instance while any
+    /// of them runs.
+    ///
+    /// The contract's concurrency holds across the sessions of a shared instance: its
+    /// `&mut self` operations run one at a time, whichever session calls them, and its
+    /// `&self` operations at once.
+    ///
+    /// ```
+    /// use indigo::{OperationContext, ServiceHost, NetTcpBinding};
+    ///
+    /// #[indigo::service_contract]
+    /// pub trait Tally {
+    ///     #[operation]
+    ///     async fn add(&mut self, n: i32) -> i32;
+    /// }
+    ///
+    /// #[derive(Default)]
+    /// struct Team(i32);
+    ///
+    /// impl Tally for Team {
+    ///     async fn add(&mut self, n: i32) -> i32 {
+    ///         self.0 += n;
+    ///         self.0
+    ///     }
+    /// }
+    ///
+    /// # async fn run() -> Result<(), indigo::Error> {
+    /// // Sessions that send the same `<t:Team xmlns:t="urn:teams">` header share a tally.
+    /// let service = TallyContract::shared_by(
+    ///     |ctx: &OperationContext| ctx.header_text("urn:teams", "Team"),
+    ///     Team::default,
+    /// )
+    /// .on_instance_closed(|team: &mut Team| println!("team done at {}", team.0));
+    /// let host = ServiceHost::builder(service)
+    ///     .endpoint(NetTcpBinding::default(), "net.tcp://127.0.0.1:0/tally")
+    ///     .open()
+    ///     .await?;
+    /// host.close().await
+    /// # }
+    /// ```
+    pub fn shared_by(
+        key: impl Fn(&OperationContext) -> Option<String> + Send + Sync + 'static,
+        factory: impl Fn() -> S + Send + Sync + 'static,
+    ) -> Self {
+        Self::from_source(InstanceSource::Shared(
+            Factory::new(factory),
+            Arc::new(Registry::new(key)),
+        ))
+    }
+
+    /// Runs `hook` on every instance the service makes, once, before its first operation:
+    /// with a session, when the session starts (its first message is in `context`, and is
+    /// also the [current](OperationContext::current) one). An instance given to
+    /// [`single`](Self::single) was not made by the service and gets no hooks. A panic in
+    /// the hook is logged and the instance serves the call anyway.
+    pub fn on_instance_opened(
+        mut self,
+        hook: impl Fn(&mut S, &OperationContext) + Send + Sync + 'static,
+    ) -> Self {
+        if let Some(factory) = self.instances.factory_mut() {
+            factory.set_opened(hook);
+        }
+        self
+    }
+
+    /// Runs `hook` on every instance the service makes, once, when it is released: after
+    /// the last call on it, when its session ends (for a shared instance, the last of its
+    /// sessions), however the session ends (a terminating operation, close, abort by the
+    /// client, fault, receive timeout, or the host closing or being dropped). The hook is
+    /// WCF's instance `Dispose`; a service type can also just implement `Drop`, but the hook
+    /// runs while the instance is still owned by the service, with exclusive access.
+    pub fn on_instance_closed(mut self, hook: impl Fn(&mut S) + Send + Sync + 'static) -> Self {
+        if let Some(factory) = self.instances.factory_mut() {
+            factory.set_closed(hook);
+        }
+        self
     }
 
     fn from_source(instances: InstanceSource<C, S>) -> Self {

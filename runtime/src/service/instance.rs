@@ -36,6 +36,8 @@ pub trait InstanceCell<S>: Clone + Send + Sync + 'static {
     fn new(instance: S) -> Self;
     /// Waits for access; requests are served first come, first served.
     fn lock(&self, access: InstanceAccess) -> impl Future<Output = Self::Guard> + Send;
+    /// Exclusive access now, if nothing holds the instance (for releasing it).
+    fn try_exclusive(&self) -> Option<Self::Guard>;
 }
 
 /// The cell of contracts whose operations all take `&mut self`.
@@ -80,6 +82,10 @@ impl<S: Send + 'static> InstanceCell<S> for ExclusiveCell<S> {
 
     async fn lock(&self, _access: InstanceAccess) -> ExclusiveGuard<S> {
         ExclusiveGuard(self.0.clone().lock_owned().await)
+    }
+
+    fn try_exclusive(&self) -> Option<ExclusiveGuard<S>> {
+        self.0.clone().try_lock_owned().ok().map(ExclusiveGuard)
     }
 }
 
@@ -133,5 +139,13 @@ impl<S: Send + Sync + 'static> InstanceCell<S> for SharedCell<S> {
             InstanceAccess::Shared => SharedGuard::Shared(self.0.clone().read_owned().await),
             InstanceAccess::Exclusive => SharedGuard::Exclusive(self.0.clone().write_owned().await),
         }
+    }
+
+    fn try_exclusive(&self) -> Option<SharedGuard<S>> {
+        self.0
+            .clone()
+            .try_write_owned()
+            .ok()
+            .map(SharedGuard::Exclusive)
     }
 }

@@ -2,14 +2,17 @@
 
 #[doc(hidden)]
 pub mod codec;
+mod context;
 mod dispatch;
 mod host;
 mod instance;
+mod lifetime;
 mod request;
 mod session;
 mod streamed;
 mod throttle;
 
+pub use context::OperationContext;
 pub use dispatch::{Dispatch, Reply};
 pub use host::{Service, ServiceHost, ServiceHostBuilder};
 pub use instance::{

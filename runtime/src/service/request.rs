@@ -2,15 +2,16 @@
 //! it gets a per-call (or the single) instance. One-way requests are accepted at once and run
 //! in the background, as WCF answers them with 202 before dispatching.
 
+use super::context::{ChannelInfo, OperationContext};
 use super::dispatch::Dispatch;
-use super::instance::InstanceCell;
+use super::lifetime::instance_for_call;
 use super::session::{
-    admit, fault_for_unreadable, fault_reply, instance_for_call, reply_message, run_call,
-    EndpointShared, Refusal,
+    admit, fault_for_unreadable, fault_reply, reply_message, run_call, EndpointShared, Refusal,
 };
 use crate::transport::{ReplyFrame, RequestHandler};
 use bytes::Bytes;
 use futures::future::BoxFuture;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use tracing::{error, warn, Instrument};
 
@@ -21,9 +22,18 @@ pub(crate) struct RequestDispatcher<C: Dispatch<S>, S: Send + 'static> {
 
 impl<C: Dispatch<S>, S: Send + 'static> RequestHandler for RequestDispatcher<C, S> {
     fn handle(&self, frame: Bytes, action: Option<String>) -> BoxFuture<'static, ReplyFrame> {
+        self.handle_from(frame, action, None)
+    }
+
+    fn handle_from(
+        &self,
+        frame: Bytes,
+        action: Option<String>,
+        remote_address: Option<SocketAddr>,
+    ) -> BoxFuture<'static, ReplyFrame> {
         let endpoint = self.endpoint.clone();
         let span = tracing::info_span!("request", contract = C::DESCRIPTION.name);
-        Box::pin(serve_one(endpoint, frame, action).instrument(span))
+        Box::pin(serve_one(endpoint, frame, action, remote_address).instrument(span))
     }
 }
 
@@ -31,6 +41,7 @@ async fn serve_one<C, S>(
     endpoint: Arc<EndpointShared<C, S>>,
     frame: Bytes,
     transport_action: Option<String>,
+    remote_address: Option<SocketAddr>,
 ) -> ReplyFrame
 where
     C: Dispatch<S>,
@@ -47,20 +58,28 @@ where
     if request.headers.action.is_none() {
         request.headers.action = transport_action;
     }
-    let request_id = request.headers.message_id.take();
     let (op, call) = match admit::<C, S>(&endpoint, true, &request) {
         Ok(admitted) => admitted,
         Err(Refusal { fault, reply: true }) => {
-            return frame_for(&*encoder, request_id.as_deref(), fault_reply(*fault))
+            let request_id = request.headers.message_id.as_deref();
+            return frame_for(&*encoder, request_id, fault_reply(*fault));
         }
         Err(Refusal { reply: false, .. }) => return ReplyFrame::Accepted,
     };
+    let channel = Arc::new(ChannelInfo {
+        peer: remote_address.map_or_else(|| "HTTP client".to_owned(), |a| a.to_string()),
+        remote_address,
+        session_id: None,
+    });
+    let context = OperationContext::new(op, request.headers, channel);
+    // The reply goes to the request's MessageID, which the context keeps.
+    let request_context = context.clone();
     let invocation = async move {
         let call_slot = endpoint.throttle.call().await;
-        let (cell, instance_slot) = instance_for_call(&endpoint, None).await;
-        let guard = cell.lock(op.access).await;
-        let reply = run_call::<C, S>(call, guard, op).await;
-        drop((call_slot, instance_slot));
+        let lease = instance_for_call(&endpoint, None, &context).await;
+        let guard = lease.lock(op.access).await;
+        let reply = run_call::<C, S>(call, guard, op, context).await;
+        drop((call_slot, lease));
         reply
     };
     if op.is_one_way {
@@ -68,7 +87,7 @@ where
         return ReplyFrame::Accepted;
     }
     let reply = invocation.await;
-    frame_for(&*encoder, request_id.as_deref(), reply)
+    frame_for(&*encoder, request_context.message_id(), reply)
 }
 
 /// Encodes a reply for the transport.

@@ -2,9 +2,11 @@
 //! (initiating first, nothing after a terminating operation), picks the instance and runs
 //! each call, and sends replies.
 
+use super::context::{ChannelInfo, OperationContext};
 use super::dispatch::{Dispatch, Reply};
-use super::instance::{InstanceCell, InstanceContextMode};
-use super::throttle::{Slot, Throttle};
+use super::instance::InstanceCell;
+use super::lifetime::{instance_for_call, InstanceSource, Lease};
+use super::throttle::Throttle;
 use crate::binding::Timeouts;
 use crate::channel::{DuplexChannel, MessageSink, ReceiveError};
 use crate::contract::{InstanceAccess, OperationDescription};
@@ -17,36 +19,6 @@ use tokio::sync::watch;
 use tokio::task::JoinSet;
 use tracing::{debug, error, warn, Instrument};
 
-/// How an endpoint makes instances.
-pub(crate) enum InstanceSource<C: Dispatch<S>, S: Send + 'static> {
-    /// A new instance per session (per call when the binding has no session).
-    PerSession(Arc<dyn Fn() -> S + Send + Sync>),
-    /// A new instance per call.
-    PerCall(Arc<dyn Fn() -> S + Send + Sync>),
-    /// One instance for everything.
-    Single(C::Cell),
-}
-
-impl<C: Dispatch<S>, S: Send + 'static> Clone for InstanceSource<C, S> {
-    fn clone(&self) -> Self {
-        match self {
-            InstanceSource::PerSession(f) => InstanceSource::PerSession(f.clone()),
-            InstanceSource::PerCall(f) => InstanceSource::PerCall(f.clone()),
-            InstanceSource::Single(cell) => InstanceSource::Single(cell.clone()),
-        }
-    }
-}
-
-impl<C: Dispatch<S>, S: Send + 'static> InstanceSource<C, S> {
-    pub(crate) fn mode(&self) -> InstanceContextMode {
-        match self {
-            InstanceSource::PerSession(_) => InstanceContextMode::PerSession,
-            InstanceSource::PerCall(_) => InstanceContextMode::PerCall,
-            InstanceSource::Single(_) => InstanceContextMode::Single,
-        }
-    }
-}
-
 /// What every connection of one endpoint shares.
 pub(crate) struct EndpointShared<C: Dispatch<S>, S: Send + 'static> {
     pub(crate) instances: InstanceSource<C, S>,
@@ -57,13 +29,13 @@ pub(crate) struct EndpointShared<C: Dispatch<S>, S: Send + 'static> {
 }
 
 /// Per-connection session state.
-struct SessionState<Cell> {
+struct SessionState<C: Dispatch<S>, S: Send + 'static> {
     /// Whether an initiating operation has been accepted.
     started: bool,
     /// Whether a terminating operation has completed.
     terminated: bool,
-    /// The session's instance (PerSession on a sessionful binding only), with its throttle slot.
-    instance: Option<(Cell, Slot)>,
+    /// The session's instance (PerSession or shared, on a sessionful binding only).
+    instance: Option<Lease<C, S>>,
 }
 
 enum Flow {
@@ -158,8 +130,18 @@ pub(crate) async fn run_connection<C, S>(
         sink,
         mut source,
         peer,
+        remote_address,
+        session_id,
     } = channel;
     let span = tracing::info_span!("session", %peer, contract = C::DESCRIPTION.name);
+    // A transport session has no id on the wire; the service names it, as WCF does.
+    let session_id =
+        session_id.or_else(|| endpoint.has_session.then(crate::message::new_message_id));
+    let channel = Arc::new(ChannelInfo {
+        peer,
+        remote_address,
+        session_id,
+    });
     async move {
         let replier = Arc::new(Replier {
             sink: tokio::sync::Mutex::new(sink),
@@ -222,7 +204,14 @@ pub(crate) async fn run_connection<C, S>(
             };
             // Boxed: handling a message needs far more state than waiting for one, and the
             // task of an idle session should only be as large as the wait.
-            let handling = handle::<C, S>(&endpoint, &mut state, request, &replier, &mut in_flight);
+            let handling = handle::<C, S>(
+                &endpoint,
+                &channel,
+                &mut state,
+                request,
+                &replier,
+                &mut in_flight,
+            );
             match Box::pin(handling).await {
                 Flow::Continue => {}
                 Flow::End => break,
@@ -244,7 +233,8 @@ pub(crate) async fn run_connection<C, S>(
 
 async fn handle<C, S>(
     endpoint: &EndpointShared<C, S>,
-    state: &mut SessionState<C::Cell>,
+    channel: &Arc<ChannelInfo>,
+    state: &mut SessionState<C, S>,
     request: Message,
     replier: &Arc<Replier>,
     in_flight: &mut JoinSet<()>,
@@ -286,16 +276,19 @@ where
     // Taking the slots and the guard here, before the next message is read, is what keeps
     // calls of one session in order: they queue in arrival order.
     let call_slot = endpoint.throttle.call().await;
+    let context = OperationContext::new(op, request.headers, channel.clone());
     let session_instance = endpoint.has_session.then_some(&mut state.instance);
-    let (cell, instance_slot) = instance_for_call(endpoint, session_instance).await;
-    let guard = cell.lock(op.access).await;
-    let call = run_call::<C, S>(call, guard, op);
+    let lease = instance_for_call(endpoint, session_instance, &context).await;
+    let guard = lease.lock(op.access).await;
+    // The reply goes to the request's MessageID, which the context keeps.
+    let request_context = context.clone();
+    let call = run_call::<C, S>(call, guard, op, context);
     let invocation = async move {
         let reply = call.await;
-        drop((call_slot, instance_slot));
+        // The instance is released (if this was its last lease) after the call let go of it.
+        drop((call_slot, lease));
         reply
     };
-    let request_id = request.headers.message_id;
     let concurrent =
         !endpoint.has_session || (op.access == InstanceAccess::Shared && !op.is_terminating);
     if concurrent {
@@ -303,13 +296,13 @@ where
         in_flight.spawn(
             async move {
                 let reply = invocation.await;
-                replier.send(request_id.as_deref(), reply).await;
+                replier.send(request_context.message_id(), reply).await;
             }
             .in_current_span(),
         );
     } else {
         let reply = invocation.await;
-        replier.send(request_id.as_deref(), reply).await;
+        replier.send(request_context.message_id(), reply).await;
     }
     if op.is_terminating && endpoint.has_session {
         debug!(
@@ -378,46 +371,20 @@ where
     }
 }
 
-/// The instance a call runs on, with the instance slot to hold for the call (per-call
-/// instances); a session's instance keeps its slot in `session_instance`, the session's slot.
-pub(crate) async fn instance_for_call<C, S>(
-    endpoint: &EndpointShared<C, S>,
-    session_instance: Option<&mut Option<(C::Cell, Slot)>>,
-) -> (C::Cell, Slot)
-where
-    C: Dispatch<S>,
-    S: Send + 'static,
-{
-    match (&endpoint.instances, session_instance) {
-        (InstanceSource::Single(cell), _) => (cell.clone(), None),
-        (InstanceSource::PerSession(make), Some(slot)) => {
-            if let Some((cell, _)) = slot {
-                return (cell.clone(), None);
-            }
-            let instance_slot = endpoint.throttle.instance().await;
-            let cell = C::Cell::new(make());
-            *slot = Some((cell.clone(), instance_slot));
-            (cell, None)
-        }
-        (InstanceSource::PerSession(make) | InstanceSource::PerCall(make), _) => {
-            let instance_slot = endpoint.throttle.instance().await;
-            (C::Cell::new(make()), instance_slot)
-        }
-    }
-}
-
-/// Runs one call, turning a panic in the service into WCF's InternalServiceFault.
+/// Runs one call with `context` as its [`OperationContext`], turning a panic in the service
+/// into WCF's InternalServiceFault.
 pub(crate) async fn run_call<C, S>(
     call: C::Call,
     guard: <C::Cell as InstanceCell<S>>::Guard,
     op: &'static OperationDescription,
+    context: OperationContext,
 ) -> Reply
 where
     C: Dispatch<S>,
     S: Send + 'static,
 {
-    match AssertUnwindSafe(C::invoke(call, guard))
-        .catch_unwind()
+    match context
+        .scope(AssertUnwindSafe(C::invoke(call, guard)).catch_unwind())
         .await
     {
         Ok(Reply::Fault { .. } | Reply::Body { .. }) if op.is_one_way => Reply::None,

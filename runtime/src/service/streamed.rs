@@ -3,10 +3,11 @@
 //! single) instance, as on HTTP. Requests of operations that take a stream are decoded from
 //! their head, with the stream handed to the operation as it arrives.
 
+use super::context::{ChannelInfo, OperationContext};
 use super::dispatch::{Dispatch, Reply};
 use super::host::Service;
-use super::instance::InstanceCell;
-use super::session::{admit, fault_reply, instance_for_call, reply_message, run_call};
+use super::lifetime::instance_for_call;
+use super::session::{admit, fault_reply, reply_message, run_call};
 use super::session::{EndpointShared, Refusal};
 use super::throttle::{ServiceThrottle, Throttle};
 use crate::binding::Timeouts;
@@ -56,11 +57,11 @@ async fn serve_one<C: Dispatch<S>, S: Send + 'static>(
     request: StreamedMessage,
 ) -> Option<StreamedMessage> {
     let StreamedMessage {
-        message: mut request,
+        message: request,
         stream,
     } = request;
     let version = endpoint.encoder.message_version();
-    let request_id = request.headers.message_id.take();
+    let request_id = request.headers.message_id.clone();
     let admitted = match stream {
         None => admit::<C, S>(&endpoint, true, &request),
         Some(stream) => {
@@ -86,10 +87,17 @@ async fn serve_one<C: Dispatch<S>, S: Send + 'static>(
         }
     };
     let call_slot = endpoint.throttle.call().await;
-    let (cell, instance_slot) = instance_for_call(&endpoint, None).await;
-    let guard = cell.lock(op.access).await;
-    let reply = run_call::<C, S>(call, guard, op).await;
-    drop((call_slot, instance_slot));
+    // A streamed exchange stands alone and the streamed transports do not say who sent it.
+    let channel = Arc::new(ChannelInfo {
+        peer: "streamed client".to_owned(),
+        remote_address: None,
+        session_id: None,
+    });
+    let context = OperationContext::new(op, request.headers, channel);
+    let lease = instance_for_call(&endpoint, None, &context).await;
+    let guard = lease.lock(op.access).await;
+    let reply = run_call::<C, S>(call, guard, op, context).await;
+    drop((call_slot, lease));
     match reply {
         Reply::Stream {
             action,

@@ -68,6 +68,7 @@ pub async fn connect(address: &str) -> Result<Connection, TransportError> {
         sink: Box::new(MemorySink(Some(to_client))),
         stream: Box::new(MemoryStream(from_client)),
         peer: "memory client".to_owned(),
+        remote_address: None,
     };
     accept_queue
         .send(server_side)
@@ -77,6 +78,7 @@ pub async fn connect(address: &str) -> Result<Connection, TransportError> {
         sink: Box::new(MemorySink(Some(to_server))),
         stream: Box::new(MemoryStream(from_server)),
         peer: address.to_owned(),
+        remote_address: None,
     })
 }
 

@@ -61,12 +61,15 @@ pub struct Connection {
     pub stream: Box<dyn FrameStream>,
     /// A description of the peer, for logs.
     pub peer: String,
+    /// The peer's socket address, where the transport has one (the service side of net.tcp).
+    pub remote_address: Option<std::net::SocketAddr>,
 }
 
 impl std::fmt::Debug for Connection {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Connection")
             .field("peer", &self.peer)
+            .field("remote_address", &self.remote_address)
             .finish()
     }
 }
@@ -130,6 +133,18 @@ pub trait RequestHandler: Send + Sync + 'static {
     /// Handles one encoded request; `action` is the transport's (HTTP `SOAPAction` or the
     /// content type's `action` parameter), for envelopes that carry none themselves.
     fn handle(&self, frame: Bytes, action: Option<String>) -> BoxFuture<'static, ReplyFrame>;
+
+    /// As [`handle`](Self::handle), for a transport that knows the sender's socket address
+    /// (`remote_address`); handlers that want it override this, others need not.
+    fn handle_from(
+        &self,
+        frame: Bytes,
+        action: Option<String>,
+        remote_address: Option<std::net::SocketAddr>,
+    ) -> BoxFuture<'static, ReplyFrame> {
+        let _ = remote_address;
+        self.handle(frame, action)
+    }
 }
 
 /// A request-reply listener (HTTP): serves requests with a handler until shut down.

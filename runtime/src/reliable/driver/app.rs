@@ -33,11 +33,13 @@ pub(crate) type Delivery = Result<Box<Message>, Box<Error>>;
 /// Sends commands for one session, tagged with the session's key.
 pub(crate) type Commands<K> = mpsc::UnboundedSender<(K, AppCommand)>;
 
-/// A channel for session `key`: the driver keeps the returned sender to deliver messages.
+/// A channel for session `key` (identified on the wire by `session_id`): the driver keeps the
+/// returned sender to deliver messages.
 pub(crate) fn channel<K: Copy + Send + Sync + 'static>(
     key: K,
     commands: Commands<K>,
     peer: String,
+    session_id: Option<String>,
 ) -> (DuplexChannel, mpsc::UnboundedSender<Delivery>) {
     let (deliver, deliveries) = mpsc::unbounded();
     let channel = DuplexChannel {
@@ -51,6 +53,8 @@ pub(crate) fn channel<K: Copy + Send + Sync + 'static>(
             deliveries,
         }),
         peer,
+        remote_address: None,
+        session_id,
     };
     (channel, deliver)
 }

@@ -52,7 +52,7 @@ pub(crate) async fn open(
     let (events_tx, events) = mpsc::channel(FRAME_QUEUE * 2);
     let link = Link::new(transport, opener, codec.encoder.clone(), events_tx)?;
     let (commands_tx, commands) = mpsc::unbounded();
-    let (channel, deliver) = app::channel((), commands_tx, address.clone());
+    let (channel, deliver) = app::channel((), commands_tx, address.clone(), None);
     let (opened_tx, opened) = oneshot::channel();
     let mut session = ReliableSession::initiator(config, Some(super::new_id()));
     let clock = Clock::new();

@@ -180,7 +180,9 @@ async fn accept_connections(
             }
         };
         next_id += 1;
-        let Connection { sink, stream, peer } = connection;
+        let Connection {
+            sink, stream, peer, ..
+        } = connection;
         debug!(%peer, id = next_id, "connection for reliable sessions");
         let (out_tx, out) = queue::channel(FRAME_QUEUE);
         if events
@@ -424,8 +426,18 @@ impl Hub {
         let now = self.clock.now();
         match self.listener.handle_input(now, message) {
             Dispatch::Created(key) => {
-                let (channel, deliver) =
-                    app::channel(key, self.commands_tx.clone(), self.address.clone());
+                // WCF's session id of a reliable session is its inbound sequence's identifier.
+                let session_id = self
+                    .listener
+                    .session(key)
+                    .and_then(|session| session.input_identifier())
+                    .map(str::to_owned);
+                let (channel, deliver) = app::channel(
+                    key,
+                    self.commands_tx.clone(),
+                    self.address.clone(),
+                    session_id,
+                );
                 self.sessions.insert(
                     key,
                     Slot {

@@ -83,6 +83,7 @@ impl RequestListener for HttpListener {
                     handler: handler.clone(),
                     path: self.path.clone(),
                     options: self.options,
+                    peer,
                 });
                 let service = hyper::service::service_fn(move |request| {
                     let context = context.clone();
@@ -112,6 +113,8 @@ struct RequestContext {
     handler: Arc<dyn RequestHandler>,
     path: Arc<str>,
     options: HttpOptions,
+    /// The client's socket address, for the service's operation context.
+    peer: std::net::SocketAddr,
 }
 
 fn plain(status: StatusCode, text: &str) -> Response<Full<Bytes>> {
@@ -190,7 +193,11 @@ impl RequestContext {
                 return plain(StatusCode::BAD_REQUEST, "unreadable request body");
             }
         };
-        let (status, body) = match self.handler.handle(body, action).await {
+        let (status, body) = match self
+            .handler
+            .handle_from(body, action, Some(self.peer))
+            .await
+        {
             ReplyFrame::Reply(body) => (StatusCode::OK, body),
             ReplyFrame::Fault(body) => (StatusCode::INTERNAL_SERVER_ERROR, body),
             ReplyFrame::Accepted => (StatusCode::ACCEPTED, Bytes::new()),

@@ -144,7 +144,7 @@ pub async fn listen_streamed(
 /// [`Listener::local_address`]) and starts accepting.
 pub async fn listen(address: &str, options: TcpOptions) -> Result<TcpListener, TransportError> {
     let wrap: Wrap<Connection> = |reader, write, endpoint, peer, _reuse| {
-        connection(
+        let mut connection = connection(
             Role::Server,
             reader,
             shared_writer(write),
@@ -152,7 +152,9 @@ pub async fn listen(address: &str, options: TcpOptions) -> Result<TcpListener, T
             endpoint.options.close_timeout,
             endpoint.address.clone(),
             format!("net.tcp client {peer}"),
-        )
+        );
+        connection.remote_address = Some(peer);
+        connection
     };
     let (address, incoming, accept_task) = bind(address, options, Mode::Duplex, wrap).await?;
     Ok(TcpListener {

@@ -44,6 +44,8 @@ pub(crate) fn connection(
             ended: false,
         }),
         peer,
+        // The listener knows it and sets it.
+        remote_address: None,
     }
 }
 
