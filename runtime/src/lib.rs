@@ -150,7 +150,7 @@
 //! (also on the memory bindings and on [`CustomBinding`]) add WS-ReliableMessaging: the messages
 //! of a session arrive exactly once and in order across lossy links, and a net.tcp client whose
 //! connection drops reconnects and carries on. [`Reliable`](reliable::Reliable) takes
-//! [`ReliableSessionSettings`](reliable::proto::ReliableSessionSettings) (WCF's
+//! [`ReliableSessionSettings`](ReliableSessionSettings) (WCF's
 //! `ReliableSessionBindingElement` properties, with WCF's defaults and ranges) with
 //! `with_settings`, the protocol version with `with_version`, and a cap on a service endpoint's
 //! sessions with `with_max_sessions`. Since the result is sessionful, a `session = Required`
@@ -378,5 +378,8 @@ pub use indigo_macros::operation;
 /// ```
 #[doc(inline)]
 pub use indigo_macros::service_contract;
+pub use message::ReaderQuotas;
+pub use reliable::proto::{ReliableMessagingVersion, ReliableSessionSettings, SettingsError};
+pub use reliable::Reliable;
 pub use service::{InstanceContextMode, OperationContext, Service, ServiceHost, ServiceThrottle};
 pub use stream::ByteStream;
