@@ -121,7 +121,7 @@
 //! | [`BasicHttpBinding`] | SOAP 1.1 text over HTTP, no WS-Addressing | no |
 //! | [`MemoryBinding`] / [`MemoryDatagramBinding`] | in process (`memory://name`), still encoded to bytes | yes / no |
 //! | [`CustomBinding<T>`] | a text or binary encoder over a transport element ([`binding::TcpTransport`], [`binding::HttpTransport`], ...) | the transport's |
-//! | [`Reliable<B>`](reliable::Reliable), from `b.with_reliable_session()` | WS-ReliableMessaging 1.0 or 1.1 over `B` | yes, whatever `B` is |
+//! | [`Reliable<B>`](Reliable), from `b.with_reliable_session()` | WS-ReliableMessaging 1.0 or 1.1 over `B` | yes, whatever `B` is |
 //!
 //! A `session = Required` contract only compiles with a binding that has a session, and a
 //! `session = NotAllowed` one only with a binding without. The standard bindings and
@@ -149,8 +149,8 @@
 //! `NetTcpBinding::new().with_reliable_session()` and `WsHttpBinding::new().with_reliable_session()`
 //! (also on the memory bindings and on [`CustomBinding`]) add WS-ReliableMessaging: the messages
 //! of a session arrive exactly once and in order across lossy links, and a net.tcp client whose
-//! connection drops reconnects and carries on. [`Reliable`](reliable::Reliable) takes
-//! [`ReliableSessionSettings`](ReliableSessionSettings) (WCF's
+//! connection drops reconnects and carries on. [`Reliable`] takes
+//! [`ReliableSessionSettings`] (WCF's
 //! `ReliableSessionBindingElement` properties, with WCF's defaults and ranges) with
 //! `with_settings`, the protocol version with `with_version`, and a cap on a service endpoint's
 //! sessions with `with_max_sessions`. Since the result is sessionful, a `session = Required`
