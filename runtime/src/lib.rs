@@ -325,6 +325,7 @@ pub mod serialization;
 pub mod service;
 pub mod stream;
 pub mod transport;
+pub(crate) mod xml;
 
 #[doc(hidden)]
 pub mod __private;

@@ -2,8 +2,8 @@
 //! child element per parameter, values in DataContractSerializer's conventions.
 
 use super::{ReaderQuotas, XmlError, XmlFragment};
-use crate::serialization::xml::{self, Element, FragmentReader, Node};
 use crate::serialization::{read_element, read_missing, Writer};
+use crate::xml::{self, Element, FragmentReader, Node};
 use serde::{de::DeserializeOwned, Serialize};
 
 /// Writes `<{wrapper} xmlns="{namespace}">` and then one element per part.

@@ -8,7 +8,7 @@ use super::{
     ns, AddressingVersion, Body, EnvelopeVersion, FaultCode, FaultCodeValue, Headers, Message,
     MessageFault, MessageVersion, QualifiedName, RawHeader, ReaderQuotas, XmlError, XmlFragment,
 };
-use crate::serialization::xml::{
+use crate::xml::{
     check_start_and_record, check_string_quota, element_ns, in_scope_namespaces, is_whitespace,
     map_error, resolve_ref, trim, write_attr, write_ns_decl, write_text, NameTable, UTF8_BOM,
 };

@@ -11,13 +11,12 @@ mod fault;
 mod ids;
 mod names;
 
+pub use crate::xml::{ReaderQuotas, XmlError, XmlFragment};
 pub use body::{BodyReader, BodyWriter};
 pub use envelope::{read_envelope, write_envelope};
 pub use fault::{FaultCode, FaultCodeValue, MessageFault};
 pub use ids::new_message_id;
 pub use names::{ns, QualifiedName};
-
-use bytes::Bytes;
 
 /// Which SOAP envelope a message uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -99,27 +98,6 @@ pub enum Body {
     Fault(MessageFault),
 }
 
-/// A piece of XML kept as bytes, together with the namespace declarations that were in scope
-/// where it was cut out, so it can be parsed or re-emitted on its own.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct XmlFragment {
-    /// UTF-8 XML: one or more complete elements (or character data), no XML declaration.
-    pub xml: Bytes,
-    /// `(prefix, namespace URI)` pairs in scope at the fragment's position that the fragment
-    /// may rely on; the empty prefix is the default namespace.
-    pub inherited_namespaces: Vec<(String, String)>,
-}
-
-impl XmlFragment {
-    /// A fragment that declares every namespace it uses itself.
-    pub fn new(xml: impl Into<Bytes>) -> Self {
-        XmlFragment {
-            xml: xml.into(),
-            inherited_namespaces: Vec::new(),
-        }
-    }
-}
-
 /// A SOAP message.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Message {
@@ -158,56 +136,4 @@ impl Message {
     pub fn is_fault(&self) -> bool {
         matches!(self.body, Body::Fault(_))
     }
-}
-
-/// Limits on what a reader accepts from a peer, as WCF's `XmlDictionaryReaderQuotas`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ReaderQuotas {
-    /// Deepest element nesting in a whole envelope. Default 32.
-    pub max_depth: usize,
-    /// Longest text or attribute value, in characters. Default 8,192.
-    pub max_string_content_length: usize,
-    /// Most items in one array (sequence) and most bytes in one base64 value. Default 16,384.
-    pub max_array_length: usize,
-    /// Most characters across all distinct element, attribute and prefix names. Default 16,384.
-    pub max_name_table_char_count: usize,
-}
-
-impl Default for ReaderQuotas {
-    fn default() -> Self {
-        ReaderQuotas {
-            max_depth: 32,
-            max_string_content_length: 8192,
-            max_array_length: 16384,
-            max_name_table_char_count: 16384,
-        }
-    }
-}
-
-/// What went wrong turning XML into a message or a value, or back.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum XmlError {
-    /// The bytes are not well-formed XML (or not UTF-8).
-    #[error("malformed XML: {0}")]
-    Malformed(String),
-    /// Well-formed XML that is not a SOAP envelope of the expected shape.
-    #[error("not a SOAP envelope: {0}")]
-    NotSoap(String),
-    /// A SOAP envelope of another version than the binding's.
-    #[error("SOAP envelope version mismatch: expected {expected}, found {found}")]
-    EnvelopeVersionMismatch {
-        /// The envelope namespace the binding expects.
-        expected: &'static str,
-        /// The envelope namespace that arrived.
-        found: String,
-    },
-    /// A reader quota was exceeded.
-    #[error("reader quota exceeded: {0}")]
-    QuotaExceeded(String),
-    /// A value could not be written as XML.
-    #[error("cannot serialize: {0}")]
-    Serialize(String),
-    /// The XML does not hold a value of the expected type.
-    #[error("cannot deserialize: {0}")]
-    Deserialize(String),
 }

@@ -23,7 +23,7 @@ pub mod ns {
     pub const WCF_DISPATCHER_FAULT_ACTION: &str =
         "http://schemas.microsoft.com/net/2005/12/windowscommunicationfoundation/dispatcher/fault";
     /// XML Schema instance (`i:nil`, `i:type`).
-    pub const XSI: &str = "http://www.w3.org/2001/XMLSchema-instance";
+    pub const XSI: &str = crate::xml::XSI;
     /// DataContractSerializer's namespace for collections of primitives.
     pub const DC_ARRAYS: &str = "http://schemas.microsoft.com/2003/10/Serialization/Arrays";
     /// DataContractSerializer's serialization namespace (`z:Id`, char, guid, duration).

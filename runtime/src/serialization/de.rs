@@ -1,9 +1,9 @@
 //! XML -> serde in DataContractSerializer's conventions, tolerant the way WCF's reader is:
 //! children are matched by local name, unknown ones skipped, whitespace around values trimmed.
 
-use super::xml::{is_whitespace, trim, truncate_for_message, Element, FragmentReader, Node};
 use super::Error;
 use crate::message::XmlError;
+use crate::xml::{is_whitespace, trim, truncate_for_message, Element, FragmentReader, Node};
 use base64::Engine as _;
 use serde::de::{self, value::StrDeserializer, DeserializeSeed, IntoDeserializer, Visitor};
 use std::borrow::Cow;

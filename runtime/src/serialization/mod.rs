@@ -22,14 +22,13 @@
 mod de;
 mod ser;
 mod sniff;
-pub(crate) mod xml;
 
 use crate::message::{ReaderQuotas, XmlError, XmlFragment};
 use serde::{de::DeserializeOwned, Serialize};
 use std::fmt;
 
+use crate::xml::{self, FragmentReader, Node};
 pub(crate) use ser::Writer;
-use xml::{FragmentReader, Node};
 
 /// Serializes `value` as one element `name` in namespace `namespace`; struct members go in
 /// `data_namespace`.

@@ -1,9 +1,9 @@
 //! serde -> XML in DataContractSerializer's conventions, written straight into a `Vec<u8>`.
 
 use super::sniff::{contract_of, key_value_name, Contract, ContractNs};
-use super::xml::{write_ns_decl, write_text};
 use super::Error;
 use crate::message::{ns, XmlError};
+use crate::xml::{write_ns_decl, write_text};
 use base64::Engine as _;
 use serde::ser::{self, Serialize};
 use std::borrow::Cow;

@@ -197,9 +197,7 @@ fn header_text(header: &RawHeader) -> Option<String> {
             Event::End(_) => return Some(text),
             Event::Text(t) if depth == 1 => t.xml10_content(),
             Event::CData(c) if depth == 1 => c.into_inner(),
-            Event::GeneralRef(r) if depth == 1 => {
-                crate::serialization::xml::resolve_ref(&r).ok()?
-            }
+            Event::GeneralRef(r) if depth == 1 => crate::xml::resolve_ref(&r).ok()?,
             Event::Eof => return None,
             _ => continue,
         };

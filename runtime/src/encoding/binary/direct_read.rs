@@ -29,7 +29,7 @@ use crate::message::{
     ns, Body, EnvelopeVersion, Headers, Message, MessageVersion, QualifiedName, RawHeader,
     ReaderQuotas, XmlFragment,
 };
-use crate::serialization::xml::{trim, NameTable};
+use crate::xml::{trim, NameTable};
 use bytes::Bytes;
 use std::borrow::Cow;
 

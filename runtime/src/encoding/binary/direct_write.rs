@@ -17,7 +17,7 @@ use super::events::{Attribute, EventSink, XmlEvent};
 use super::fragment_scan;
 use super::{parse_text, BinaryWriter, BinaryXmlError};
 use crate::message::{ns, AddressingVersion, Body, EnvelopeVersion, Headers, Message, XmlFragment};
-use crate::serialization::xml::UTF8_BOM;
+use crate::xml::UTF8_BOM;
 use std::borrow::Cow;
 
 /// Whether [`write`] produces what the text route would for `message`: no fault body, and

@@ -4,7 +4,7 @@
 
 use super::error::BinaryXmlError;
 use super::events::{Attribute, EventSink, XmlEvent};
-use crate::serialization::xml::{resolve_ref, write_attr, write_text, UTF8_BOM};
+use crate::xml::{resolve_ref, write_attr, write_text, UTF8_BOM};
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::{Reader, XmlVersion};
 use std::borrow::Cow;

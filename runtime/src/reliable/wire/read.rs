@@ -13,7 +13,7 @@ use crate::reliable::proto::{
     SequenceAcknowledgement, SequenceHeader, SoapFaultCode, TerminateSequence, WsrmFault,
     WsrmFaultCode,
 };
-use crate::serialization::xml::{trim, Element, FragmentReader};
+use crate::xml::{trim, Element, FragmentReader};
 use quick_xml::XmlVersion;
 
 /// Where a child element belongs, decided while its namespace scope is current.
@@ -646,7 +646,7 @@ fn scan_detail(
 ) -> Result<(), WireError> {
     let mut rd = Reader::new(fragment, version, quotas)?;
     loop {
-        use crate::serialization::xml::Node;
+        use crate::xml::Node;
         match rd.r.next()? {
             Node::Start(el) => {
                 let rm = rd.space(&el)? == Space::Rm;

@@ -10,7 +10,7 @@ use crate::reliable::proto::{
     IncompleteSequenceBehavior, ProtocolMessage, ReliableMessagingVersion, SequenceAcknowledgement,
     SequenceHeader, SoapFaultCode, TerminateSequence, WsrmFault,
 };
-use crate::serialization::xml::{write_ns_decl, write_text};
+use crate::xml::{write_ns_decl, write_text};
 
 /// WCF's prefix for the WS-RM namespace in both versions.
 const RM: &str = "r";

@@ -1,12 +1,90 @@
-//! Low-level XML pieces shared by the serializer, the body codec and the envelope codec:
-//! WCF-compatible escaping, reference resolution, error mapping and a forward-only element
-//! reader over a fragment.
+//! Low-level XML pieces shared by the serializer, the body codec, the envelope codec, the
+//! binary encoding and the WS-RM wire format: fragments, reader quotas and XML errors (the
+//! types; `message` re-exports them), WCF-compatible escaping, reference resolution, error
+//! mapping and a forward-only element reader over a fragment. It depends on no other module
+//! of the crate, so every layer above can use it.
 
-use crate::message::{ReaderQuotas, XmlError, XmlFragment};
+use bytes::Bytes;
 use quick_xml::events::{BytesRef, BytesStart, Event};
 use quick_xml::name::{Namespace, PrefixDeclaration, QName, ResolveResult};
 use quick_xml::NsReader;
 use std::borrow::Cow;
+
+/// A piece of XML kept as bytes, together with the namespace declarations that were in scope
+/// where it was cut out, so it can be parsed or re-emitted on its own.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct XmlFragment {
+    /// UTF-8 XML: one or more complete elements (or character data), no XML declaration.
+    pub xml: Bytes,
+    /// `(prefix, namespace URI)` pairs in scope at the fragment's position that the fragment
+    /// may rely on; the empty prefix is the default namespace.
+    pub inherited_namespaces: Vec<(String, String)>,
+}
+
+impl XmlFragment {
+    /// A fragment that declares every namespace it uses itself.
+    pub fn new(xml: impl Into<Bytes>) -> Self {
+        XmlFragment {
+            xml: xml.into(),
+            inherited_namespaces: Vec::new(),
+        }
+    }
+}
+
+/// Limits on what a reader accepts from a peer, as WCF's `XmlDictionaryReaderQuotas`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReaderQuotas {
+    /// Deepest element nesting in a whole envelope. Default 32.
+    pub max_depth: usize,
+    /// Longest text or attribute value, in characters. Default 8,192.
+    pub max_string_content_length: usize,
+    /// Most items in one array (sequence) and most bytes in one base64 value. Default 16,384.
+    pub max_array_length: usize,
+    /// Most characters across all distinct element, attribute and prefix names. Default 16,384.
+    pub max_name_table_char_count: usize,
+}
+
+impl Default for ReaderQuotas {
+    fn default() -> Self {
+        ReaderQuotas {
+            max_depth: 32,
+            max_string_content_length: 8192,
+            max_array_length: 16384,
+            max_name_table_char_count: 16384,
+        }
+    }
+}
+
+/// What went wrong turning XML into a message or a value, or back.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum XmlError {
+    /// The bytes are not well-formed XML (or not UTF-8).
+    #[error("malformed XML: {0}")]
+    Malformed(String),
+    /// Well-formed XML that is not a SOAP envelope of the expected shape.
+    #[error("not a SOAP envelope: {0}")]
+    NotSoap(String),
+    /// A SOAP envelope of another version than the binding's.
+    #[error("SOAP envelope version mismatch: expected {expected}, found {found}")]
+    EnvelopeVersionMismatch {
+        /// The envelope namespace the binding expects.
+        expected: &'static str,
+        /// The envelope namespace that arrived.
+        found: String,
+    },
+    /// A reader quota was exceeded.
+    #[error("reader quota exceeded: {0}")]
+    QuotaExceeded(String),
+    /// A value could not be written as XML.
+    #[error("cannot serialize: {0}")]
+    Serialize(String),
+    /// The XML does not hold a value of the expected type.
+    #[error("cannot deserialize: {0}")]
+    Deserialize(String),
+}
+
+/// The XML Schema instance namespace (`xsi:nil`, `xsi:type`).
+pub(crate) const XSI: &str = "http://www.w3.org/2001/XMLSchema-instance";
 
 /// The UTF-8 byte order mark, which peers may put in front of a document.
 pub(crate) const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
@@ -278,7 +356,7 @@ fn check_and_record<R>(
         if let Some(nil @ None) = nil.as_deref_mut() {
             if local.into_inner() == "nil"
                 && attr.key.prefix().is_some()
-                && ns == ResolveResult::Bound(Namespace(crate::message::ns::XSI))
+                && ns == ResolveResult::Bound(Namespace(XSI))
             {
                 *nil = Some(matches!(trim(&attr.value), "true" | "1"));
             }
@@ -555,7 +633,7 @@ pub(crate) fn has_nil<R>(reader: &NsReader<R>, start: &BytesStart<'_>) -> Result
             continue;
         }
         let (ns, _) = reader.resolver().resolve_attribute(attr.key);
-        if ns == ResolveResult::Bound(Namespace(crate::message::ns::XSI)) {
+        if ns == ResolveResult::Bound(Namespace(XSI)) {
             return Ok(matches!(trim(&attr.value), "true" | "1"));
         }
     }
@@ -1032,7 +1110,7 @@ mod tests {
 
     #[test]
     fn nil_is_found_as_has_nil_finds_it() {
-        let xsi = crate::message::ns::XSI;
+        let xsi = XSI;
         let tags = [
             format!(r#"<a xmlns:i="{xsi}" i:nil="true"/>"#),
             format!(r#"<a xmlns:i="{xsi}" i:nil=" 1 "/>"#),
