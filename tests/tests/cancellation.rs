@@ -3,8 +3,9 @@
 //! call nobody waits for any more is discarded.
 
 use indigo::binding::{CarriedBy, TcpTransport};
+use indigo::client::deadline;
 use indigo::message::ReaderQuotas;
-use indigo::{Binding, CommunicationState, CustomBinding, ServiceHost};
+use indigo::{Binding, CommunicationState, CustomBinding, Error, NetTcpBinding, ServiceHost};
 use std::time::Duration;
 
 /// A session that echoes values and counts one-way notes, so a test can check that replies
@@ -122,5 +123,65 @@ async fn a_call_dropped_while_its_request_is_written_leaves_the_session_usable()
         .expect("terminating call timed out")
         .expect("terminating call");
     assert_eq!(notes, 1);
+    host.close().await.expect("close the host");
+}
+
+/// The binary encoding with room for requests of a few megabytes.
+fn tcp_binding() -> NetTcpBinding {
+    NetTcpBinding::new()
+        .with_max_received_message_size(8 << 20)
+        .with_reader_quotas(ReaderQuotas {
+            max_string_content_length: 8 << 20,
+            ..Default::default()
+        })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_call_past_its_deadline_fails_alone_and_the_session_goes_on() {
+    let (host, address) = tcp_host(tcp_binding()).await;
+    let session = LedgerClient::connect(&tcp_binding(), &address)
+        .await
+        .expect("connect")
+        .start()
+        .await
+        .expect("start the session");
+
+    let late = deadline(Duration::from_millis(50), session.nap(300)).await;
+    match late {
+        Err(Error::OperationTimeout { operation, timeout }) => {
+            assert_eq!(operation, "Nap");
+            assert_eq!(timeout, Duration::from_millis(50));
+        }
+        other => panic!("expected the deadline to fail the call, got {other:?}"),
+    }
+    assert_eq!(session.state(), CommunicationState::Opened);
+    // The service finishes the abandoned nap first (one call at a time), then answers.
+    let next = deadline(PATIENCE, session.echo(7, "after".to_owned()))
+        .await
+        .expect("the call after a deadline");
+    assert_eq!(next, 7);
+
+    // A client-wide timeout applies to every call; a deadline of the call's own overrides it.
+    let session = session.with_operation_timeout(Duration::from_millis(50));
+    let late = session.nap(300).await;
+    assert!(
+        matches!(
+            late,
+            Err(Error::OperationTimeout {
+                operation: "Nap",
+                ..
+            })
+        ),
+        "{late:?}"
+    );
+    let patient = deadline(PATIENCE, session.echo(8, String::new()))
+        .await
+        .expect("a per-call deadline overrides the client's");
+    assert_eq!(patient, 8);
+    session.note(1).await.expect("a quick one-way call");
+    assert_eq!(
+        deadline(PATIENCE, session.finish()).await.expect("finish"),
+        1
+    );
     host.close().await.expect("close the host");
 }
