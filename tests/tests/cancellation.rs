@@ -5,7 +5,9 @@
 use indigo::binding::{CarriedBy, TcpTransport};
 use indigo::client::deadline;
 use indigo::message::ReaderQuotas;
-use indigo::{Binding, CommunicationState, CustomBinding, Error, NetTcpBinding, ServiceHost};
+use indigo::{
+    Binding, CommunicationState, CustomBinding, Error, MemoryBinding, NetTcpBinding, ServiceHost,
+};
 use std::time::Duration;
 
 /// A session that echoes values and counts one-way notes, so a test can check that replies
@@ -183,5 +185,186 @@ async fn a_call_past_its_deadline_fails_alone_and_the_session_goes_on() {
         deadline(PATIENCE, session.finish()).await.expect("finish"),
         1
     );
+    host.close().await.expect("close the host");
+}
+
+/// splitmix64: a seeded sequence, so a failing run can be repeated.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    fn below(&mut self, bound: u64) -> u64 {
+        self.next() % bound
+    }
+}
+
+/// `INDIGO_CANCEL_SEED` when set, else a fresh seed; printed if the test fails.
+fn seed() -> u64 {
+    match std::env::var("INDIGO_CANCEL_SEED") {
+        Ok(text) => text.parse().expect("INDIGO_CANCEL_SEED is a u64"),
+        Err(_) => std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |since| since.as_nanos() as u64),
+    }
+}
+
+/// Prints the seed when the test panics, so the run can be repeated.
+struct SeedReport(u64, &'static str);
+
+impl Drop for SeedReport {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            eprintln!("{} failed with INDIGO_CANCEL_SEED={}", self.1, self.0);
+        }
+    }
+}
+
+/// Polls `call` at most `polls` times, yielding between polls, then drops it.
+async fn drop_after_polls<F: std::future::Future>(call: F, polls: u64) -> Option<F::Output> {
+    let mut call = std::pin::pin!(call);
+    for _ in 0..polls {
+        if let std::task::Poll::Ready(output) = futures::poll!(call.as_mut()) {
+            return Some(output);
+        }
+        tokio::task::yield_now().await;
+    }
+    None
+}
+
+/// How a call of the random run ends.
+enum Cut {
+    /// Dropped after this many polls, if not done by then.
+    Polls(u64),
+    /// Dropped after this long, if not done by then.
+    After(Duration),
+    /// Awaited to the end.
+    Never,
+}
+
+const CALLS: u64 = 1_000;
+
+/// Makes [`CALLS`] calls on one session, cutting most of them short at a random point, then
+/// checks that the session still answers correctly and ends cleanly. A cut call may or may not
+/// have reached the service, so the count of notes is checked against bounds, not a value.
+/// Now and then a request carries up to `large` bytes of padding, so that it takes many writes
+/// and a cut may land inside it.
+async fn cancel_at_random<B>(binding: B, address: &str, large: usize, label: &'static str)
+where
+    B: Binding,
+    LedgerContract: CarriedBy<B>,
+{
+    let seed = seed();
+    let _report = SeedReport(seed, label);
+    let mut rng = Rng(seed);
+    let session = LedgerClient::connect(&binding, address)
+        .await
+        .expect("connect")
+        .start()
+        .await
+        .expect("start the session");
+    let (mut notes_sent, mut notes_tried) = (0u64, 0u64);
+    for value in 0..CALLS {
+        let cut = match rng.below(4) {
+            0 => Cut::Polls(rng.below(6)),
+            1 | 2 => Cut::After(Duration::from_micros(rng.below(2000))),
+            _ => Cut::Never,
+        };
+        let padding = match rng.below(40) {
+            0 => "p".repeat(large / 2 + rng.below(large as u64 / 2) as usize),
+            _ => "p".repeat(rng.below(2048) as usize),
+        };
+        if rng.below(2) == 0 {
+            notes_tried += 1;
+            let call = session.note(value);
+            let done = match cut {
+                Cut::Polls(polls) => drop_after_polls(call, polls).await,
+                Cut::After(after) => tokio::time::timeout(after, call).await.ok(),
+                Cut::Never => Some(
+                    tokio::time::timeout(PATIENCE, call)
+                        .await
+                        .unwrap_or_else(|_| panic!("note {value} never completed")),
+                ),
+            };
+            if let Some(result) = done {
+                result.unwrap_or_else(|e| panic!("note {value} failed: {e}"));
+                notes_sent += 1;
+            }
+        } else {
+            let call = session.echo(value, padding);
+            let done = match cut {
+                Cut::Polls(polls) => drop_after_polls(call, polls).await,
+                Cut::After(after) => tokio::time::timeout(after, call).await.ok(),
+                Cut::Never => Some(
+                    tokio::time::timeout(PATIENCE, call)
+                        .await
+                        .unwrap_or_else(|_| panic!("echo {value} never completed")),
+                ),
+            };
+            if let Some(result) = done {
+                let echoed = result.unwrap_or_else(|e| panic!("echo {value} failed: {e}"));
+                assert_eq!(echoed, value, "a reply answered another request");
+            }
+        }
+    }
+    assert_eq!(session.state(), CommunicationState::Opened);
+    let last = tokio::time::timeout(PATIENCE, session.echo(CALLS, String::new()))
+        .await
+        .expect("the last echo never completed")
+        .expect("the last echo failed");
+    assert_eq!(last, CALLS);
+    let notes = tokio::time::timeout(PATIENCE, session.finish())
+        .await
+        .expect("finish never completed")
+        .expect("finish failed");
+    assert!(
+        (notes_sent..=notes_tried).contains(&notes),
+        "the service counted {notes} notes; {notes_sent} were sent for sure, {notes_tried} tried"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn calls_cancelled_at_random_points_leave_a_net_tcp_session_intact() {
+    let (host, address) = tcp_host(tcp_binding()).await;
+    cancel_at_random(tcp_binding(), &address, 3 << 20, "net.tcp").await;
+    host.close().await.expect("close the host");
+}
+
+/// Text has no cap on a message's size (binary has 4 MiB), so its requests can outgrow the
+/// socket buffers while the service reads.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn calls_cancelled_at_random_points_leave_a_net_tcp_text_session_intact() {
+    let (host, address) = tcp_host(large_tcp()).await;
+    cancel_at_random(large_tcp(), &address, 16 << 20, "net.tcp text").await;
+    host.close().await.expect("close the host");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn calls_cancelled_at_random_points_leave_an_in_process_session_intact() {
+    let address = "memory://cancellation-at-random";
+    let binding = MemoryBinding::new().with_reader_quotas(ReaderQuotas {
+        max_string_content_length: 8 << 20,
+        ..Default::default()
+    });
+    let host = ServiceHost::builder(LedgerContract::per_session(LedgerService::default))
+        .endpoint(binding.clone(), address)
+        .open()
+        .await
+        .expect("open the in-process host");
+    cancel_at_random(binding, address, 1 << 20, "memory").await;
+    host.close().await.expect("close the host");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn calls_cancelled_at_random_points_leave_a_reliable_session_intact() {
+    let binding = tcp_binding().with_reliable_session();
+    let (host, address) = tcp_host(binding.clone()).await;
+    cancel_at_random(binding, &address, 1 << 20, "reliable net.tcp").await;
     host.close().await.expect("close the host");
 }
