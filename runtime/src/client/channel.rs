@@ -26,8 +26,10 @@ const OUTBOX_CAPACITY: usize = 16;
 /// What the writer task is asked to do.
 enum Outgoing {
     /// Send a message; `sent` learns how the write went.
+    /// Boxed: the queue allocates its slots in blocks of 32, which should not each be the
+    /// size of a whole message.
     Message {
-        message: Message,
+        message: Box<Message>,
         sent: oneshot::Sender<Result<(), Error>>,
     },
     /// Close the sending direction after everything queued before.
@@ -148,7 +150,10 @@ impl ClientChannel {
         let handed_over = async {
             duplex
                 .outbox
-                .send(Outgoing::Message { message, sent })
+                .send(Outgoing::Message {
+                    message: Box::new(message),
+                    sent,
+                })
                 .await
                 .map_err(|_| Error::Transport(TransportError::Closed))?;
             // The writer dropped the answer without sending it: it was aborted.
@@ -349,7 +354,7 @@ async fn write_messages(
             );
             continue;
         }
-        let result = match tokio::time::timeout(send_timeout, sink.send(message)).await {
+        let result = match tokio::time::timeout(send_timeout, sink.send(*message)).await {
             Ok(Ok(())) => Ok(()),
             // Encoding failed before anything was written (the session encoder rolls back).
             Ok(Err(e @ Error::Xml(_))) => Err(e),
@@ -423,4 +428,106 @@ async fn read_replies(mut source: Box<dyn MessageSource>, pending: Pending, stat
         state.fault();
     }
     lock(&pending).clear();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::encoding::TextMessageEncoder;
+    use crate::message::{Body, MessageVersion};
+    use crate::transport::{memory, Connection, Listener};
+
+    const VERSION: MessageVersion = MessageVersion::SOAP12_WSA10;
+
+    async fn pair(name: &str) -> (ClientChannel, Connection, Arc<dyn MessageEncoder>) {
+        let address = format!("memory://{name}");
+        let mut listener = memory::listen(&address).expect("listen");
+        let connection = memory::connect(&address).await.expect("connect");
+        let service = listener.accept().await.expect("accept");
+        let encoder: Arc<dyn MessageEncoder> = Arc::new(TextMessageEncoder::new(VERSION));
+        let channel = ClientChannel::new(
+            ClientTransport::Duplex(connection),
+            address,
+            encoder.clone(),
+            Timeouts::default(),
+        );
+        (channel, service, encoder)
+    }
+
+    async fn receive(service: &mut Connection, encoder: &Arc<dyn MessageEncoder>) -> Message {
+        let frame = service
+            .stream
+            .receive()
+            .await
+            .expect("receive")
+            .expect("a frame");
+        encoder.decode(frame).expect("decode")
+    }
+
+    async fn answer(service: &mut Connection, encoder: &Arc<dyn MessageEncoder>, to: &Message) {
+        let mut reply = Message::new(VERSION, "urn:test/AskResponse", Body::Empty);
+        reply.headers.relates_to = to.headers.message_id.clone();
+        let mut frame = Vec::new();
+        encoder.encode(&reply, &mut frame).expect("encode");
+        service.sink.send(frame.into()).await.expect("send");
+    }
+
+    fn pending_len(channel: &ClientChannel) -> usize {
+        match &channel.link {
+            Link::Duplex(duplex) => lock(&duplex.pending).len(),
+            Link::RequestReply(_) => 0,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_dropped_request_forgets_its_reply_and_the_next_request_gets_its_own() {
+        let (channel, mut service, encoder) = pair("client-channel-dropped-request").await;
+        let ask = || Message::new(VERSION, "urn:test/Ask", Body::Empty);
+
+        let cut = tokio::time::timeout(Duration::from_millis(20), channel.request(ask())).await;
+        assert!(
+            cut.is_err(),
+            "nothing answered, so the call cannot complete"
+        );
+        assert_eq!(pending_len(&channel), 0, "the dropped call left its entry");
+
+        let first = receive(&mut service, &encoder).await;
+        answer(&mut service, &encoder, &first).await;
+        let (reply, ()) = tokio::join!(channel.request(ask()), async {
+            let second = receive(&mut service, &encoder).await;
+            assert_ne!(first.headers.message_id, second.headers.message_id);
+            answer(&mut service, &encoder, &second).await;
+        });
+        let reply = reply.expect("the next request");
+        let second_id = reply.headers.relates_to.clone();
+        assert!(second_id.is_some() && second_id != first.headers.message_id);
+        assert_eq!(channel.state(), CommunicationState::Opened);
+        assert_eq!(pending_len(&channel), 0);
+    }
+
+    #[tokio::test]
+    async fn a_request_dropped_before_the_writer_took_it_is_not_sent() {
+        let (channel, mut service, encoder) = pair("client-channel-never-sent").await;
+        // Not polled once: the message never reaches the queue.
+        drop(channel.request(Message::new(VERSION, "urn:test/Never", Body::Empty)));
+        // Polled once, then dropped at once: the writer, which has not run yet, skips it.
+        let once = drop_after_one_poll(channel.send(Message::new(
+            VERSION,
+            "urn:test/Skipped",
+            Body::Empty,
+        )));
+        once.await;
+        channel
+            .send(Message::new(VERSION, "urn:test/Sent", Body::Empty))
+            .await
+            .expect("send");
+        let first = receive(&mut service, &encoder).await;
+        assert_eq!(first.action(), "urn:test/Sent");
+    }
+
+    async fn drop_after_one_poll<F: std::future::Future>(call: F) {
+        let mut call = std::pin::pin!(call);
+        let polled = futures::poll!(call.as_mut());
+        assert!(polled.is_pending(), "the call completed in one poll");
+    }
 }
