@@ -26,6 +26,7 @@ const OUTBOX_CAPACITY: usize = 16;
 /// What the writer task is asked to do.
 enum Outgoing {
     /// Send a message; `sent` learns how the write went.
+    ///
     /// Boxed: the queue allocates its slots in blocks of 32, which should not each be the
     /// size of a whole message.
     Message {
@@ -156,7 +157,8 @@ impl ClientChannel {
                 })
                 .await
                 .map_err(|_| Error::Transport(TransportError::Closed))?;
-            // The writer dropped the answer without sending it: it was aborted.
+            // The writer dropped the answer unsent: it was aborted, or the direction had ended
+            // (closed or faulted) before this message's turn.
             written
                 .await
                 .map_err(|_| Error::Transport(TransportError::Closed))?
