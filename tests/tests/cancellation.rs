@@ -7,6 +7,7 @@ use indigo::client::deadline;
 use indigo::message::ReaderQuotas;
 use indigo::{
     Binding, CommunicationState, CustomBinding, Error, MemoryBinding, NetTcpBinding, ServiceHost,
+    WsHttpBinding,
 };
 use std::time::Duration;
 
@@ -366,5 +367,84 @@ async fn calls_cancelled_at_random_points_leave_a_reliable_session_intact() {
     let binding = tcp_binding().with_reliable_session();
     let (host, address) = tcp_host(binding.clone()).await;
     cancel_at_random(binding, &address, 1 << 20, "reliable net.tcp").await;
+    host.close().await.expect("close the host");
+}
+
+/// A sessionless contract, for HTTP.
+#[indigo::service_contract(namespace = "urn:indigo:tests:cancellation")]
+pub trait Clock {
+    /// Sleeps `millis`, then returns them.
+    #[operation]
+    async fn wait(&self, millis: u64) -> u64;
+}
+
+struct ClockService;
+
+impl Clock for ClockService {
+    async fn wait(&self, millis: u64) -> u64 {
+        tokio::time::sleep(Duration::from_millis(millis)).await;
+        millis
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http_calls_cut_short_or_past_their_deadline_leave_the_client_usable() {
+    let host = ServiceHost::builder(ClockContract::per_call(|| ClockService))
+        .endpoint(WsHttpBinding::new(), "http://127.0.0.1:0/clock")
+        .open()
+        .await
+        .expect("open the HTTP host");
+    let address = host.addresses().remove(0);
+    let client = ClockClient::connect(&WsHttpBinding::new(), &address)
+        .await
+        .expect("connect");
+
+    let late = deadline(Duration::from_millis(30), client.wait(300)).await;
+    assert!(
+        matches!(
+            late,
+            Err(Error::OperationTimeout {
+                operation: "Wait",
+                ..
+            })
+        ),
+        "{late:?}"
+    );
+    let seed = seed();
+    let _report = SeedReport(seed, "http");
+    let mut rng = Rng(seed);
+    for _ in 0..100 {
+        let after = Duration::from_micros(rng.below(1500));
+        let _ = tokio::time::timeout(after, client.wait(rng.below(2))).await;
+    }
+    let next = tokio::time::timeout(PATIENCE, client.wait(1))
+        .await
+        .expect("the call after cancelled ones never completed")
+        .expect("the call after cancelled ones failed");
+    assert_eq!(next, 1);
+    host.close().await.expect("close the host");
+}
+
+/// Ignored: a reliable WS-HTTP session stalls after a few hundred back-to-back calls (one-way
+/// ones; request-reply alone runs through) even when nothing is cancelled, with the client
+/// code from before the writer task too, and with flow control off. A bug of its own in the
+/// reliable HTTP path, not of cancellation; this test reproduces it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "reliable WS-HTTP stalls after a few hundred one-way calls, cancelled or not"]
+async fn calls_cancelled_at_random_points_leave_a_reliable_http_session_intact() {
+    let binding = WsHttpBinding::new()
+        .with_max_received_message_size(8 << 20)
+        .with_reader_quotas(ReaderQuotas {
+            max_string_content_length: 8 << 20,
+            ..Default::default()
+        })
+        .with_reliable_session();
+    let host = ServiceHost::builder(LedgerContract::per_session(LedgerService::default))
+        .endpoint(binding.clone(), "http://127.0.0.1:0/ledger")
+        .open()
+        .await
+        .expect("open the HTTP host");
+    let address = host.addresses().remove(0);
+    cancel_at_random(binding, &address, 1 << 20, "reliable http").await;
     host.close().await.expect("close the host");
 }
