@@ -427,8 +427,9 @@ async fn http_calls_cut_short_or_past_their_deadline_leave_the_client_usable() {
 
 /// Ignored: a reliable WS-HTTP session stalls after a few hundred back-to-back calls (one-way
 /// ones; request-reply alone runs through) even when nothing is cancelled, with the client
-/// code from before the writer task too, and with flow control off. A bug of its own in the
-/// reliable HTTP path, not of cancellation; this test reproduces it.
+/// code from before the writer task too, and with flow control off. A trace shows one message
+/// retransmitted again and again, received by the service each time and never acknowledged.
+/// A bug of its own in the reliable HTTP path, not of cancellation; this test reproduces it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "reliable WS-HTTP stalls after a few hundred one-way calls, cancelled or not"]
 async fn calls_cancelled_at_random_points_leave_a_reliable_http_session_intact() {
