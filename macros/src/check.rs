@@ -28,6 +28,7 @@ const CLIENT_METHODS: &[&str] = &[
     "abort",
     "state",
     "from_runtime",
+    "with_operation_timeout",
 ];
 
 /// Operations whose method names clash with the generated client's own methods. Unlike the

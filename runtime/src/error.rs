@@ -27,6 +27,16 @@ pub enum Error {
     /// The operation did not complete within its timeout.
     #[error("the operation did not complete within {0:?}")]
     Timeout(Duration),
+    /// A call did not complete within the deadline its caller gave it (see
+    /// [`client::deadline`](crate::client::deadline)). Only that call failed: the session
+    /// goes on.
+    #[error("the call to {operation} did not complete within its deadline of {timeout:?}")]
+    OperationTimeout {
+        /// The operation called.
+        operation: &'static str,
+        /// The deadline it was given.
+        timeout: Duration,
+    },
     /// The transport failed or the peer went away.
     #[error(transparent)]
     Transport(#[from] TransportError),

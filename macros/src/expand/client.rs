@@ -272,6 +272,13 @@ fn lifecycle_fns() -> TokenStream {
         pub fn abort(self) {
             self.runtime.abort()
         }
+
+        /// Gives every later call of this client `timeout` to complete; a call that takes
+        /// longer fails with `Error::OperationTimeout` and the session stays usable. For one
+        /// call only, see `indigo::client::deadline`.
+        pub fn with_operation_timeout(self, timeout: ::core::time::Duration) -> Self {
+            Self::from_runtime(self.runtime.with_operation_timeout(timeout))
+        }
     }
 }
 

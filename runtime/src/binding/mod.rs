@@ -50,7 +50,8 @@ pub struct Timeouts {
     pub open: Duration,
     /// How long a graceful close may take before it becomes an abort.
     pub close: Duration,
-    /// How long a send, or a request and its reply, may take.
+    /// How long a send, or a request and its reply, may take. A session channel whose
+    /// transport has not taken a message within it faults: the peer may have part of it.
     pub send: Duration,
     /// How long a service session may stay idle before it is closed.
     pub receive: Duration,

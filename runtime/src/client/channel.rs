@@ -13,18 +13,61 @@ use crate::message::{ns, Message};
 use crate::transport::{ClientTransport, RequestTransport, TransportError};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use tokio::sync::oneshot;
+use std::time::Duration;
+use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 use tracing::{debug, warn};
 
 type Pending = Arc<Mutex<HashMap<String, oneshot::Sender<Message>>>>;
 
-/// The duplex half of a channel: the session channel's sink, the requests awaiting replies,
-/// and the task reading replies.
+/// Messages waiting for the writer task. A few are enough: callers wait for the write anyway.
+const OUTBOX_CAPACITY: usize = 16;
+
+/// What the writer task is asked to do.
+enum Outgoing {
+    /// Send a message; `sent` learns how the write went.
+    ///
+    /// Boxed: the queue allocates its slots in blocks of 32, which should not each be the
+    /// size of a whole message.
+    Message {
+        message: Box<Message>,
+        sent: oneshot::Sender<Result<(), Error>>,
+    },
+    /// Close the sending direction after everything queued before.
+    Close(oneshot::Sender<Result<(), Error>>),
+}
+
+/// The duplex half of a channel: the queue of the task that owns the session channel's sink,
+/// the requests awaiting replies, and the tasks writing and reading.
+///
+/// Only the writer task drives the sink, so a caller that gives up (its future dropped by a
+/// timeout or a `select!`) can never stop a message half-way: a session encoder that already
+/// counted a message's strings as sent, or a record cut off on the socket, would break every
+/// later message of the session.
 struct Duplex {
-    sink: tokio::sync::Mutex<Box<dyn MessageSink>>,
+    outbox: mpsc::Sender<Outgoing>,
     pending: Pending,
     reader: JoinHandle<()>,
+    writer: JoinHandle<()>,
+}
+
+/// Removes a request's entry from the pending replies when its call ends, however it ends: a
+/// call dropped while it waits must not leave an entry that nothing will ever take.
+struct PendingReply<'a> {
+    pending: &'a Pending,
+    id: String,
+}
+
+impl Drop for PendingReply<'_> {
+    fn drop(&mut self) {
+        lock(self.pending).remove(&self.id);
+    }
+}
+
+fn lock(pending: &Pending) -> std::sync::MutexGuard<'_, HashMap<String, oneshot::Sender<Message>>> {
+    // A panic while holding this lock cannot leave the map inconsistent (single inserts and
+    // removes), so a poisoned lock is still usable.
+    pending.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 enum Link {
@@ -63,9 +106,10 @@ impl ClientChannel {
             ClientTransport::Duplex(connection) => Link::Duplex(Duplex::start(
                 DuplexChannel::encoded(connection, encoder.clone()),
                 state.clone(),
+                timeouts.send,
             )),
             ClientTransport::Channel(channel) => {
-                Link::Duplex(Duplex::start(channel, state.clone()))
+                Link::Duplex(Duplex::start(channel, state.clone(), timeouts.send))
             }
             ClientTransport::RequestReply(transport) => Link::RequestReply(transport),
         };
@@ -99,17 +143,29 @@ impl ClientChannel {
         Ok(frame.into())
     }
 
+    /// Hands a message to the writer task and waits, within the send timeout, until it is
+    /// written. Dropping this future at any point is harmless: the message is then written
+    /// whole, or not at all if the writer had not started on it.
     async fn transmit(&self, duplex: &Duplex, message: Message) -> Result<(), Error> {
-        let mut sink = duplex.sink.lock().await;
-        match tokio::time::timeout(self.timeouts.send, sink.send(message)).await {
-            Ok(Ok(())) => Ok(()),
-            Ok(Err(e @ Error::Xml(_))) => Err(e),
-            Ok(Err(e)) => {
-                self.state.fault();
-                Err(e)
-            }
-            Err(_) => Err(Error::Timeout(self.timeouts.send)),
-        }
+        let (sent, written) = oneshot::channel();
+        let handed_over = async {
+            duplex
+                .outbox
+                .send(Outgoing::Message {
+                    message: Box::new(message),
+                    sent,
+                })
+                .await
+                .map_err(|_| Error::Transport(TransportError::Closed))?;
+            // The writer dropped the answer unsent: it was aborted, or the direction had ended
+            // (closed or faulted) before this message's turn.
+            written
+                .await
+                .map_err(|_| Error::Transport(TransportError::Closed))?
+        };
+        tokio::time::timeout(self.timeouts.send, handed_over)
+            .await
+            .map_err(|_| Error::Timeout(self.timeouts.send))?
     }
 
     /// Sends a request and waits for the reply that relates to it, within the send timeout.
@@ -139,24 +195,19 @@ impl ClientChannel {
         message: Message,
     ) -> Result<Message, Error> {
         let (tx, rx) = oneshot::channel();
-        duplex.lock_pending().insert(id.clone(), tx);
+        lock(&duplex.pending).insert(id.clone(), tx);
+        let _entry = PendingReply {
+            pending: &duplex.pending,
+            id,
+        };
         let outcome = async {
             self.transmit(duplex, message).await?;
             rx.await
                 .map_err(|_| Error::Transport(TransportError::Closed))
         };
-        match tokio::time::timeout(self.timeouts.send, outcome).await {
-            Ok(result) => {
-                if result.is_err() {
-                    duplex.lock_pending().remove(&id);
-                }
-                result
-            }
-            Err(_) => {
-                duplex.lock_pending().remove(&id);
-                Err(Error::Timeout(self.timeouts.send))
-            }
-        }
+        tokio::time::timeout(self.timeouts.send, outcome)
+            .await
+            .map_err(|_| Error::Timeout(self.timeouts.send))?
     }
 
     /// One exchange on a request-reply transport, within the send timeout.
@@ -219,7 +270,15 @@ impl ClientChannel {
         let result = match &mut self.link {
             Link::Duplex(duplex) => {
                 let graceful = async {
-                    duplex.sink.lock().await.close().await?;
+                    let (done, closed) = oneshot::channel();
+                    duplex
+                        .outbox
+                        .send(Outgoing::Close(done))
+                        .await
+                        .map_err(|_| Error::Transport(TransportError::Closed))?;
+                    closed
+                        .await
+                        .map_err(|_| Error::Transport(TransportError::Closed))??;
                     (&mut duplex.reader)
                         .await
                         .map_err(|e| Error::Protocol(format!("reply reader failed: {e}")))
@@ -239,27 +298,30 @@ impl ClientChannel {
     pub(crate) fn abort(&self) {
         if let Link::Duplex(duplex) = &self.link {
             duplex.reader.abort();
-            duplex.lock_pending().clear();
+            duplex.writer.abort();
+            lock(&duplex.pending).clear();
         }
         self.state.set(CommunicationState::Closed);
     }
 }
 
 impl Duplex {
-    fn start(channel: DuplexChannel, state: Arc<StateCell>) -> Self {
+    fn start(channel: DuplexChannel, state: Arc<StateCell>, send_timeout: Duration) -> Self {
         let pending: Pending = Arc::default();
+        let (outbox, queue) = mpsc::channel(OUTBOX_CAPACITY);
+        let writer = tokio::spawn(write_messages(
+            channel.sink,
+            queue,
+            state.clone(),
+            send_timeout,
+        ));
         let reader = tokio::spawn(read_replies(channel.source, pending.clone(), state));
         Duplex {
-            sink: tokio::sync::Mutex::new(channel.sink),
+            outbox,
             pending,
             reader,
+            writer,
         }
-    }
-
-    fn lock_pending(&self) -> std::sync::MutexGuard<'_, HashMap<String, oneshot::Sender<Message>>> {
-        // A panic while holding this lock cannot leave the map inconsistent (single inserts and
-        // removes), so a poisoned lock is still usable.
-        self.pending.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
 
@@ -267,7 +329,64 @@ impl Drop for Duplex {
     fn drop(&mut self) {
         // Dropping the channel without closing it aborts it: no task outlives the handle.
         self.reader.abort();
+        self.writer.abort();
     }
+}
+
+/// The writer task: sends queued messages one at a time, each to the end.
+async fn write_messages(
+    mut sink: Box<dyn MessageSink>,
+    mut queue: mpsc::Receiver<Outgoing>,
+    state: Arc<StateCell>,
+    send_timeout: Duration,
+) {
+    while let Some(outgoing) = queue.recv().await {
+        let (message, sent) = match outgoing {
+            Outgoing::Message { message, sent } => (message, sent),
+            Outgoing::Close(done) => {
+                let _ = done.send(sink.close().await);
+                break;
+            }
+        };
+        if sent.is_closed() {
+            // Its call was dropped before the message went anywhere: not sending it at all
+            // is as whole as sending it, and cheaper.
+            debug!(
+                action = message.action(),
+                "not sending a message whose call was cancelled"
+            );
+            continue;
+        }
+        let result = match tokio::time::timeout(send_timeout, sink.send(*message)).await {
+            Ok(Ok(())) => Ok(()),
+            // Encoding failed before anything was written (the session encoder rolls back).
+            Ok(Err(e @ Error::Xml(_))) => Err(e),
+            Ok(Err(e)) => {
+                state.fault();
+                Err(e)
+            }
+            Err(_) => {
+                // The transport took the message only in part, if at all; what the peer reads
+                // next is unknown, so the session cannot go on.
+                warn!(
+                    timeout = ?send_timeout,
+                    "a message could not be sent within the send timeout; faulting the channel"
+                );
+                state.fault();
+                Err(Error::Timeout(send_timeout))
+            }
+        };
+        let failed = result.is_err() && state.get() == CommunicationState::Faulted;
+        let _ = sent.send(result);
+        if failed {
+            break;
+        }
+    }
+    // The direction is over. The sink lives on with the channel (a reliable session's sink
+    // aborts the session when dropped); anything still queued is refused, its caller
+    // learning from the dropped answer that the channel closed.
+    while queue.recv().await.is_some() {}
+    drop(sink);
 }
 
 async fn read_replies(mut source: Box<dyn MessageSource>, pending: Pending, state: Arc<StateCell>) {
@@ -290,11 +409,17 @@ async fn read_replies(mut source: Box<dyn MessageSource>, pending: Pending, stat
             .headers
             .relates_to
             .as_ref()
-            .and_then(|id| pending.lock().unwrap_or_else(|p| p.into_inner()).remove(id));
+            .and_then(|id| lock(&pending).remove(id));
         match waiter {
             Some(waiter) => {
-                let _ = waiter.send(reply);
+                if let Err(reply) = waiter.send(reply) {
+                    debug!(
+                        action = reply.action(),
+                        "dropping a reply whose call was cancelled"
+                    );
+                }
             }
+            // Also the late reply of a cancelled call, whose entry went with the call.
             None => debug!(
                 action = reply.action(),
                 "dropping a message that answers no pending request"
@@ -305,5 +430,107 @@ async fn read_replies(mut source: Box<dyn MessageSource>, pending: Pending, stat
     if state.get() == CommunicationState::Opened {
         state.fault();
     }
-    pending.lock().unwrap_or_else(|p| p.into_inner()).clear();
+    lock(&pending).clear();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::encoding::TextMessageEncoder;
+    use crate::message::{Body, MessageVersion};
+    use crate::transport::{memory, Connection, Listener};
+
+    const VERSION: MessageVersion = MessageVersion::SOAP12_WSA10;
+
+    async fn pair(name: &str) -> (ClientChannel, Connection, Arc<dyn MessageEncoder>) {
+        let address = format!("memory://{name}");
+        let mut listener = memory::listen(&address).expect("listen");
+        let connection = memory::connect(&address).await.expect("connect");
+        let service = listener.accept().await.expect("accept");
+        let encoder: Arc<dyn MessageEncoder> = Arc::new(TextMessageEncoder::new(VERSION));
+        let channel = ClientChannel::new(
+            ClientTransport::Duplex(connection),
+            address,
+            encoder.clone(),
+            Timeouts::default(),
+        );
+        (channel, service, encoder)
+    }
+
+    async fn receive(service: &mut Connection, encoder: &Arc<dyn MessageEncoder>) -> Message {
+        let frame = service
+            .stream
+            .receive()
+            .await
+            .expect("receive")
+            .expect("a frame");
+        encoder.decode(frame).expect("decode")
+    }
+
+    async fn answer(service: &mut Connection, encoder: &Arc<dyn MessageEncoder>, to: &Message) {
+        let mut reply = Message::new(VERSION, "urn:test/AskResponse", Body::Empty);
+        reply.headers.relates_to = to.headers.message_id.clone();
+        let mut frame = Vec::new();
+        encoder.encode(&reply, &mut frame).expect("encode");
+        service.sink.send(frame.into()).await.expect("send");
+    }
+
+    fn pending_len(channel: &ClientChannel) -> usize {
+        match &channel.link {
+            Link::Duplex(duplex) => lock(&duplex.pending).len(),
+            Link::RequestReply(_) => 0,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_dropped_request_forgets_its_reply_and_the_next_request_gets_its_own() {
+        let (channel, mut service, encoder) = pair("client-channel-dropped-request").await;
+        let ask = || Message::new(VERSION, "urn:test/Ask", Body::Empty);
+
+        let cut = tokio::time::timeout(Duration::from_millis(20), channel.request(ask())).await;
+        assert!(
+            cut.is_err(),
+            "nothing answered, so the call cannot complete"
+        );
+        assert_eq!(pending_len(&channel), 0, "the dropped call left its entry");
+
+        let first = receive(&mut service, &encoder).await;
+        answer(&mut service, &encoder, &first).await;
+        let (reply, ()) = tokio::join!(channel.request(ask()), async {
+            let second = receive(&mut service, &encoder).await;
+            assert_ne!(first.headers.message_id, second.headers.message_id);
+            answer(&mut service, &encoder, &second).await;
+        });
+        let reply = reply.expect("the next request");
+        let second_id = reply.headers.relates_to.clone();
+        assert!(second_id.is_some() && second_id != first.headers.message_id);
+        assert_eq!(channel.state(), CommunicationState::Opened);
+        assert_eq!(pending_len(&channel), 0);
+    }
+
+    #[tokio::test]
+    async fn a_request_dropped_before_the_writer_took_it_is_not_sent() {
+        let (channel, mut service, encoder) = pair("client-channel-never-sent").await;
+        // Not polled once: the message never reaches the queue.
+        drop(channel.request(Message::new(VERSION, "urn:test/Never", Body::Empty)));
+        // Polled once, then dropped at once: the writer, which has not run yet, skips it.
+        let once = drop_after_one_poll(channel.send(Message::new(
+            VERSION,
+            "urn:test/Skipped",
+            Body::Empty,
+        )));
+        once.await;
+        channel
+            .send(Message::new(VERSION, "urn:test/Sent", Body::Empty))
+            .await
+            .expect("send");
+        let first = receive(&mut service, &encoder).await;
+        assert_eq!(first.action(), "urn:test/Sent");
+    }
+
+    async fn drop_after_one_poll<F: std::future::Future>(call: F) {
+        let mut call = std::pin::pin!(call);
+        let polled = futures::poll!(call.as_mut());
+        assert!(polled.is_pending(), "the call completed in one poll");
+    }
 }

@@ -1,5 +1,60 @@
 //! What generated clients are built on: a [`ClientRuntime`] per client session, and the
 //! typestate markers of `session = Required` clients.
+//!
+//! # Deadlines
+//!
+//! A call may be given a deadline of its own with [`deadline`], and a client a deadline for
+//! each of its calls with its `with_operation_timeout`. A call past its deadline fails with
+//! [`Error::OperationTimeout`]; only that call fails, and the session goes on. Dropping a
+//! call's future (under `tokio::time::timeout`, in a `select!`) is just as safe: a message is
+//! sent whole or not at all, and a reply that comes too late is discarded.
+//!
+//! ```
+//! use indigo::{Error, MemoryBinding, ServiceHost};
+//! use std::time::Duration;
+//!
+//! #[indigo::service_contract(session = Required)]
+//! pub trait Oracle {
+//!     #[operation(initiating)]
+//!     async fn ask(&mut self, think_ms: u64) -> u64;
+//! }
+//!
+//! struct Slow;
+//!
+//! impl Oracle for Slow {
+//!     async fn ask(&mut self, think_ms: u64) -> u64 {
+//!         tokio::time::sleep(Duration::from_millis(think_ms)).await;
+//!         42
+//!     }
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Error> {
+//! let host = ServiceHost::builder(OracleContract::per_session(|| Slow))
+//!     .endpoint(MemoryBinding::new(), "memory://oracle-doc")
+//!     .open()
+//!     .await?;
+//! // Every call of this client gets two seconds...
+//! let client = OracleClient::connect(&MemoryBinding::new(), "memory://oracle-doc")
+//!     .await?
+//!     .with_operation_timeout(Duration::from_secs(2));
+//! let (session, answer) = client.ask(0).await?;
+//! assert_eq!(answer, 42);
+//!
+//! // ...and this one 20 ms.
+//! let late = indigo::client::deadline(Duration::from_millis(20), session.ask(300)).await;
+//! assert!(matches!(
+//!     late,
+//!     Err(Error::OperationTimeout { operation: "Ask", .. })
+//! ));
+//! // The session goes on. (This service takes one call at a time, so it answers once it has
+//! // finished thinking about the abandoned one.)
+//! assert_eq!(session.ask(0).await?, 42);
+//! session.close().await?;
+//! host.close().await?;
+//! # Ok(())
+//! # }
+//! ```
 
 mod channel;
 
@@ -18,9 +73,27 @@ use futures::future::BoxFuture;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use std::fmt::Debug;
+use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::sync::OnceCell;
+
+tokio::task_local! {
+    /// The deadline [`deadline`] gives the calls made while its future runs.
+    static CALL_TIMEOUT: Duration;
+}
+
+/// Runs `call` (a call of a generated client) with a deadline of `timeout`: past it, the call
+/// fails with [`Error::OperationTimeout`] (inside [`CallError::Other`] for an operation with a
+/// declared fault), and the session stays usable. This overrides the client's own
+/// `with_operation_timeout` for this call. The call is still bounded by the binding's send
+/// timeout too; stream operations take no deadline.
+///
+/// The deadline reaches the calls `call` makes on its own task: not those of tasks it spawns.
+pub async fn deadline<F: Future>(timeout: Duration, call: F) -> F::Output {
+    CALL_TIMEOUT.scope(timeout, call).await
+}
 
 /// Typestate of a `session = Required` client before its first (initiating) call: only
 /// initiating operations can be called, and each returns the client in the [`Active`] state.
@@ -50,6 +123,8 @@ pub struct ClientRuntime {
     /// one connection per call, and `channel` stays unused.
     /// An error when the binding cannot carry streamed calls, reported by every call.
     streamed: Option<Result<StreamedClient, String>>,
+    /// The deadline of each call, unless [`deadline`] gives one.
+    operation_timeout: Option<Duration>,
 }
 
 impl Debug for ClientRuntime {
@@ -79,7 +154,37 @@ impl ClientRuntime {
             channel: OnceCell::new(),
             open_failed: AtomicBool::new(false),
             streamed: None,
+            operation_timeout: None,
         }
+    }
+
+    /// Gives every later call `timeout` to complete (see [`deadline`] for one call).
+    pub fn with_operation_timeout(mut self, timeout: Duration) -> Self {
+        self.operation_timeout = Some(timeout);
+        self
+    }
+
+    /// Runs one call of `op` within its deadline, if it has one.
+    async fn within_deadline<T>(
+        &self,
+        op: &OperationDescription,
+        call: impl Future<Output = Result<T, Error>>,
+    ) -> Result<T, Error> {
+        let timeout = CALL_TIMEOUT
+            .try_with(|t| *t)
+            .ok()
+            .or(self.operation_timeout);
+        let Some(timeout) = timeout else {
+            return call.await;
+        };
+        // Giving up is safe at any point: the channel sends a message whole or not at all, and
+        // forgets the reply it would have waited for.
+        tokio::time::timeout(timeout, call)
+            .await
+            .map_err(|_| Error::OperationTimeout {
+                operation: op.name,
+                timeout,
+            })?
     }
 
     /// A client of a contract with stream operations: all its calls use streamed transfer
@@ -199,11 +304,14 @@ impl ClientRuntime {
 
     /// Sends a one-way operation.
     pub async fn send(&self, op: &OperationDescription, body: XmlFragment) -> Result<(), Error> {
-        if let Some(streamed) = self.streamed() {
-            let request = StreamedMessage::buffered(self.message(op, body));
-            return streamed?.send_one_way(request).await;
-        }
-        self.channel().await?.send(self.message(op, body)).await
+        self.within_deadline(op, async {
+            if let Some(streamed) = self.streamed() {
+                let request = StreamedMessage::buffered(self.message(op, body));
+                return streamed?.send_one_way(request).await;
+            }
+            self.channel().await?.send(self.message(op, body)).await
+        })
+        .await
     }
 
     /// Sends a request-reply operation and returns the reply message (which may be a fault).
@@ -212,11 +320,14 @@ impl ClientRuntime {
         op: &OperationDescription,
         body: XmlFragment,
     ) -> Result<Message, Error> {
-        if let Some(streamed) = self.streamed() {
-            let request = StreamedMessage::buffered(self.message(op, body));
-            return Ok(streamed?.call(request, false).await?.message);
-        }
-        self.channel().await?.request(self.message(op, body)).await
+        self.within_deadline(op, async {
+            if let Some(streamed) = self.streamed() {
+                let request = StreamedMessage::buffered(self.message(op, body));
+                return Ok(streamed?.call(request, false).await?.message);
+            }
+            self.channel().await?.request(self.message(op, body)).await
+        })
+        .await
     }
 
     /// The request of an operation whose only parameter, `part`, is a stream.
