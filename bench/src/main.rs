@@ -10,6 +10,7 @@
 
 mod idle;
 mod lossy;
+mod lossy_http;
 mod measure;
 mod oneway;
 mod scenarios;

@@ -2,9 +2,10 @@
 
 use crate::idle::{self, IdleResult};
 use crate::lossy::{LossyProxy, Snapshot};
+use crate::lossy_http::LossyHttpProxy;
 use crate::measure::{Summary, Timing};
 use crate::oneway::{self, OneWayRun, RmTweaks, RoundHooks, SinkHost};
-use indigo::{CustomBinding, NetTcpBinding};
+use indigo::{CustomBinding, NetTcpBinding, WsHttpBinding};
 use std::fmt::Write as _;
 use std::time::Duration;
 
@@ -17,6 +18,9 @@ pub enum S4Encoding {
     Text,
     /// `NetTcpBinding`: binary session encoding (msbinsession1); counts are approximate.
     Binary,
+    /// `WsHttpBinding`: SOAP 1.2 text over HTTP, every message an exchange; loss is per
+    /// request and per response, and counts are of exchanges.
+    Http,
 }
 
 impl S4Encoding {
@@ -24,12 +28,13 @@ impl S4Encoding {
         match self {
             S4Encoding::Text => "net.tcp text (CustomBinding::tcp_text)",
             S4Encoding::Binary => "NetTcpBinding (binary session)",
+            S4Encoding::Http => "WsHttpBinding (HTTP exchanges)",
         }
     }
 }
 
 /// (encoding, window, loss) cases measured in scenario 4.
-pub const S4_CASES: [(S4Encoding, u32, f64); 8] = [
+pub const S4_CASES: [(S4Encoding, u32, f64); 11] = [
     (S4Encoding::Text, 64, 0.0),
     (S4Encoding::Text, 64, 0.01),
     (S4Encoding::Text, 64, 0.05),
@@ -38,6 +43,10 @@ pub const S4_CASES: [(S4Encoding, u32, f64); 8] = [
     (S4Encoding::Binary, 64, 0.0),
     (S4Encoding::Binary, 64, 0.01),
     (S4Encoding::Binary, 64, 0.05),
+    // Over HTTP at most 32 exchanges run at once (the requester's cap), so window 32.
+    (S4Encoding::Http, 32, 0.0),
+    (S4Encoding::Http, 32, 0.01),
+    (S4Encoding::Http, 32, 0.05),
 ];
 /// The proxy's delay each way in scenario 4.
 pub const S4_DELAY: Duration = Duration::from_millis(25);
@@ -125,14 +134,38 @@ impl LossyRow {
     }
 }
 
-struct ProxyHooks<'a> {
-    proxy: &'a LossyProxy,
+/// What the round hooks need of a lossy proxy.
+trait Lossy {
+    fn set_loss(&self, loss: f64);
+    fn snapshot(&self) -> Snapshot;
+}
+
+impl Lossy for LossyProxy {
+    fn set_loss(&self, loss: f64) {
+        LossyProxy::set_loss(self, loss);
+    }
+    fn snapshot(&self) -> Snapshot {
+        LossyProxy::snapshot(self)
+    }
+}
+
+impl Lossy for LossyHttpProxy {
+    fn set_loss(&self, loss: f64) {
+        LossyHttpProxy::set_loss(self, loss);
+    }
+    fn snapshot(&self) -> Snapshot {
+        LossyHttpProxy::snapshot(self)
+    }
+}
+
+struct ProxyHooks<'a, P> {
+    proxy: &'a P,
     loss: f64,
     at_start: Snapshot,
     total: Snapshot,
 }
 
-impl RoundHooks for ProxyHooks<'_> {
+impl<P: Lossy> RoundHooks for ProxyHooks<'_, P> {
     fn warmup_start(&mut self) {
         self.proxy.set_loss(self.loss);
     }
@@ -175,6 +208,12 @@ pub async fn scenario4(
                     .with_settings(settings);
                 lossy_case(binding, loss, payload, timing, server_rt, seed).await
             }
+            S4Encoding::Http => {
+                let binding = WsHttpBinding::new()
+                    .with_reliable_session()
+                    .with_settings(settings);
+                lossy_http_case(binding, loss, payload, timing, server_rt, seed).await
+            }
         };
         if let Err(e) = &result {
             eprintln!("  failed: {e}");
@@ -211,6 +250,49 @@ where
         .to_owned();
     let proxy = LossyProxy::start(upstream, S4_DELAY, 0x5EED_0000 + seed).await?;
     let address = format!("net.tcp://127.0.0.1:{}/sink", proxy.port());
+    let mut hooks = ProxyHooks {
+        proxy: &proxy,
+        loss,
+        at_start: Snapshot::default(),
+        total: Snapshot::default(),
+    };
+    let run = oneway::run(
+        &binding,
+        &address,
+        &host.delivered,
+        payload,
+        timing,
+        &mut hooks,
+    )
+    .await;
+    let total = hooks.total;
+    drop(proxy);
+    host.stop().await;
+    Ok((run?, total))
+}
+
+async fn lossy_http_case<B>(
+    binding: B,
+    loss: f64,
+    payload: usize,
+    timing: Timing,
+    server_rt: &tokio::runtime::Handle,
+    seed: u64,
+) -> Result<(OneWayRun, Snapshot), String>
+where
+    B: indigo::Binding,
+    oneway::SinkContract: indigo::binding::CarriedBy<B>,
+{
+    let host = SinkHost::start(binding.clone(), "http://127.0.0.1:0/sink", server_rt).await?;
+    let upstream = host
+        .address
+        .trim_start_matches("http://")
+        .split('/')
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    let proxy = LossyHttpProxy::start(upstream, S4_DELAY, 0x5EED_0000 + seed).await?;
+    let address = format!("http://127.0.0.1:{}/sink", proxy.port());
     let mut hooks = ProxyHooks {
         proxy: &proxy,
         loss,
@@ -331,6 +413,13 @@ pub fn table4(rows: &[LossyRow], s3: &[OneWayRow]) -> String {
                     S4Encoding::Binary => (
                         stats.up_envelopes,
                         stats.up_dropped,
+                        stats.up_envelopes.saturating_sub(run.delivered_in_rounds),
+                        "≈",
+                    ),
+                    // Exchanges: a lost response loses the exchange too, so both count.
+                    S4Encoding::Http => (
+                        stats.up_envelopes,
+                        stats.up_dropped + stats.down_dropped,
                         stats.up_envelopes.saturating_sub(run.delivered_in_rounds),
                         "≈",
                     ),
