@@ -1,0 +1,102 @@
+//! SOAP 1.1 / 1.2 envelopes with WS-Addressing 1.0 headers, written and read with quick-xml.
+//!
+//! Writing follows WCF's byte layout (prefixes `s` and `a`, `mustUnderstand="1"` on Action and
+//! To) so captures compare equal. Reading accepts any prefixes, checks well-formedness and the
+//! reader quotas over the whole envelope, and keeps the body as a zero-copy slice of the input.
+
+mod read;
+mod write;
+
+use read::*;
+use write::*;
+
+use super::{
+    ns, AddressingVersion, Body, EnvelopeVersion, FaultCode, FaultCodeValue, Headers, Message,
+    MessageFault, MessageVersion, QualifiedName, RawHeader, ReaderQuotas, XmlError, XmlFragment,
+};
+use crate::xml::{
+    check_start_and_record, check_string_quota, element_ns, in_scope_namespaces, is_whitespace,
+    map_error, resolve_ref, trim, write_attr, write_ns_decl, write_text, NameTable, UTF8_BOM,
+};
+use bytes::Bytes;
+use quick_xml::events::{BytesStart, Event};
+use quick_xml::name::{Namespace, PrefixDeclaration, QName, ResolveResult};
+use quick_xml::{NsReader, Reader, XmlVersion};
+use std::borrow::Cow;
+
+/// Appends `message` to `out` as a complete SOAP envelope (no XML declaration).
+pub fn write_envelope(message: &Message, out: &mut Vec<u8>) -> Result<(), XmlError> {
+    // One allocation up front instead of a doubling series while the envelope is written.
+    out.reserve(size_hint(message));
+    let rollback = out.len();
+    let result = EnvelopeWriter::new(message, out).write();
+    if result.is_err() {
+        out.truncate(rollback);
+    }
+    result
+}
+
+/// Parses a complete SOAP envelope of the binding's `version`.
+pub fn read_envelope(
+    bytes: Bytes,
+    version: MessageVersion,
+    quotas: &ReaderQuotas,
+) -> Result<Message, XmlError> {
+    let mut reader = EnvelopeReader::new(&bytes, version.envelope, quotas);
+    let (headers, body) = reader.read()?;
+    Ok(Message {
+        version,
+        headers,
+        body,
+        awaits_reply: false,
+    })
+}
+
+/// About how many bytes `message` takes as an envelope: the variable parts plus room for the
+/// markup around them (escaping may add a little more).
+fn size_hint(message: &Message) -> usize {
+    const MARKUP: usize = 320;
+    let headers = &message.headers;
+    let addressing: usize = [
+        &headers.action,
+        &headers.message_id,
+        &headers.to,
+        &headers.reply_to,
+        &headers.relates_to,
+    ]
+    .iter()
+    .map(|value| value.as_deref().map_or(0, |v| v.len() + 40))
+    .sum();
+    let fragment = |f: &XmlFragment| {
+        f.xml.len()
+            + f.inherited_namespaces
+                .iter()
+                .map(|(prefix, uri)| prefix.len() + uri.len() + 10)
+                .sum::<usize>()
+    };
+    let other: usize = headers.other.iter().map(|h| fragment(&h.xml)).sum();
+    let body = match &message.body {
+        Body::Empty => 0,
+        Body::Payload(payload) => fragment(payload),
+        Body::Fault(fault) => {
+            fault.reason.len()
+                + fault.node.as_deref().map_or(0, str::len)
+                + fault.detail.as_ref().map_or(0, fragment)
+                + MARKUP
+        }
+    };
+    MARKUP + addressing + other + body
+}
+
+fn envelope_ns(version: EnvelopeVersion) -> &'static str {
+    match version {
+        EnvelopeVersion::Soap11 => ns::SOAP11,
+        EnvelopeVersion::Soap12 => ns::SOAP12,
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Writing
+
+#[cfg(test)]
+mod tests;
