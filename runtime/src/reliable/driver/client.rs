@@ -118,9 +118,14 @@ impl ClientDriver {
     /// they are moved into, so an unboxed driver would sit in its task twice.
     async fn run(mut self: Box<Self>) {
         let mut timer = Timer::new();
+        // Once every handle is gone the command stream ends; polling it again would return at
+        // once, forever, and spin the task while it lingers (see below).
+        let mut commands_open = true;
         loop {
             self.drain_actions();
-            if self.done {
+            // Over HTTP the last requests (TerminateSequence, the final acknowledgement) are
+            // the service's only news of the end: the requester lingers until they are through.
+            if self.done && self.requester.as_ref().is_none_or(|r| r.is_idle()) {
                 break;
             }
             let deadline = [
@@ -136,10 +141,11 @@ impl ClientDriver {
             .min();
             timer.arm(deadline);
             tokio::select! {
-                command = self.commands.next() => match command {
+                command = self.commands.next(), if commands_open => match command {
                     Some(((), command)) => self.on_command(command),
                     None => {
                         // Every handle is gone: nobody can use or close the session.
+                        commands_open = false;
                         self.session.abort();
                     }
                 },
@@ -365,7 +371,7 @@ impl ClientDriver {
         self.deliver = None;
         if let Some(requester) = self.requester.as_mut() {
             debug!(stats = ?requester.stats(), "request-reply exchanges");
-            requester.finish();
+            requester.finish(self.clock.now());
         }
         for waiter in self.closing.drain(..) {
             let _ = waiter.send(outcome.clone().map_err(Error::ReliableSession));

@@ -127,6 +127,10 @@ pub struct RequesterConfig {
     /// a request forever would otherwise keep its slot). Must exceed the service's
     /// [`ResponderConfig::hold`]. Default 10 s.
     pub exchange_timeout: Duration,
+    /// After the session ended, how long its last requests (a TerminateSequence, the final
+    /// acknowledgement, answers to the service's own close) are still re-sent when their
+    /// exchanges fail: the service can learn of the end only from them. Default 2 s.
+    pub linger: Duration,
 }
 
 impl Default for RequesterConfig {
@@ -139,6 +143,7 @@ impl Default for RequesterConfig {
             close_poll: Duration::from_millis(50),
             input_end_grace: Duration::from_millis(500),
             exchange_timeout: Duration::from_secs(10),
+            linger: Duration::from_secs(2),
         }
     }
 }
@@ -186,6 +191,8 @@ pub struct Requester<T> {
     awaiting_order: VecDeque<String>,
     poll_at: Option<Timestamp>,
     abandon_at: Option<Timestamp>,
+    /// Set once the session ended: until then its last requests are still sent.
+    linger_until: Option<Timestamp>,
     stats: RequesterStats,
 }
 
@@ -206,6 +213,7 @@ impl<T: Clone + Correlated> Requester<T> {
             awaiting_order: VecDeque::new(),
             poll_at: None,
             abandon_at: None,
+            linger_until: None,
             stats: RequesterStats::default(),
         }
     }
@@ -246,7 +254,7 @@ impl<T: Clone + Correlated> Requester<T> {
         }
     }
 
-    /// The reply to `message_id` has arrived (or the caller gave up on it).
+    /// The reply to `message_id` has been delivered (or the caller gave up on it).
     pub fn reply_received(&mut self, message_id: &str) {
         if self.awaiting.remove(message_id).is_some() {
             self.awaiting_order.retain(|id| id != message_id);
@@ -304,6 +312,11 @@ impl<T: Clone + Correlated> Requester<T> {
         now: Timestamp,
         session: &mut ReliableSession<T>,
     ) -> Option<(ExchangeId, ProtocolMessage<T>)> {
+        if self.linger_until.is_some_and(|until| until <= now) {
+            self.queue.clear();
+            self.retries.clear();
+            return None;
+        }
         if self.retries.iter().any(|(at, _)| *at <= now) {
             // Due re-sends go first, in the order they failed.
             let (due, later): (VecDeque<_>, VecDeque<_>) = std::mem::take(&mut self.retries)
@@ -366,11 +379,10 @@ impl<T: Clone + Correlated> Requester<T> {
             return;
         };
         self.consecutive_failures = 0;
+        // A reply that arrives is not yet a reply received: the session may refuse it (its
+        // receive window full), so the request stays awaited until the reply is delivered
+        // (`reply_received`), and is chased meanwhile.
         if let Some(response) = response {
-            if let Some(answered) = payload_of(&response).and_then(|p| p.relates_to()) {
-                let answered = answered.into_owned();
-                self.reply_received(&answered);
-            }
             session.handle_input(now, response);
         }
         if let Some(awaited_id) = self.awaited_id(&flight.message) {
@@ -392,6 +404,9 @@ impl<T: Clone + Correlated> Requester<T> {
             return;
         };
         self.stats.failed += 1;
+        if self.linger_until.is_some_and(|until| until <= now) {
+            return;
+        }
         self.consecutive_failures = self.consecutive_failures.saturating_add(1);
         let message = flight.message;
         let awaited = self.awaited_id(&message).is_some();
@@ -423,8 +438,9 @@ impl<T: Clone + Correlated> Requester<T> {
         let chase = self.awaiting.values().filter_map(|a| a.resend_at).min();
         let retry = self.retries.iter().map(|(at, _)| *at).min();
         let expiry = self.in_flight.values().map(|f| f.deadline).min();
+        let linger = self.linger_until.filter(|_| !self.is_idle());
         earliest(
-            earliest(earliest(chase, retry), expiry),
+            earliest(earliest(chase, retry), earliest(expiry, linger)),
             earliest(self.poll_at, self.abandon_at),
         )
     }
@@ -432,6 +448,14 @@ impl<T: Clone + Correlated> Requester<T> {
     /// Re-sends what is due, polls while closing, and gives up waiting for the service's end
     /// of its sequence after the grace period.
     pub fn handle_timeout(&mut self, now: Timestamp, session: &mut ReliableSession<T>) {
+        if self.linger_until.is_some_and(|until| until <= now) {
+            // The session ended a while ago: what has not got through by now is given up,
+            // and the answers to exchanges still running are of no use.
+            self.queue.clear();
+            self.retries.clear();
+            self.in_flight.clear();
+            return;
+        }
         let expired: Vec<ExchangeId> = self
             .in_flight
             .iter()
@@ -486,10 +510,24 @@ impl<T: Clone + Correlated> Requester<T> {
         }
     }
 
-    /// The session ended: what is queued still goes out once (its last answers to the
-    /// service, such as a TerminateSequenceResponse), but nothing is re-sent or polled for.
-    pub fn finish(&mut self) {
-        self.retries.clear();
+    /// Whether nothing is queued, waiting to be re-sent or in flight.
+    pub fn is_idle(&self) -> bool {
+        self.queue.is_empty() && self.retries.is_empty() && self.in_flight.is_empty()
+    }
+
+    /// The session ended. Its last requests (a TerminateSequence, the final acknowledgement,
+    /// answers to the service's own close) still go out, and are re-sent if their exchanges
+    /// fail, for [`RequesterConfig::linger`]: without them the service would wait for them
+    /// until its own timeouts. Application messages and replies are no longer sent or chased.
+    /// Keep driving the requester until [`Requester::is_idle`]. Idempotent.
+    pub fn finish(&mut self, now: Timestamp) {
+        if self.linger_until.is_some() {
+            return;
+        }
+        self.linger_until = Some(now + self.config.linger);
+        let control = |m: &ProtocolMessage<T>| !matches!(m.body, Body::Sequence { .. });
+        self.queue.retain(control);
+        self.retries.retain(|(_, m)| control(m));
         self.awaiting.clear();
         self.awaiting_order.clear();
         self.poll_at = None;
@@ -909,5 +947,215 @@ impl<T: Clone + Correlated> Responder<T> {
         self.order.clear();
         self.queued.clear();
         self.standing = None;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::reliable::proto::listener::Dispatch;
+    use crate::reliable::proto::session::Action;
+    use crate::reliable::proto::settings::ReliableSessionSettings;
+    use crate::reliable::proto::test_support::Harness;
+
+    /// A test request is its number: its MessageID, and the RelatesTo of the reply echoing it.
+    impl Correlated for u32 {
+        fn message_id(&self) -> Option<Cow<'_, str>> {
+            Some(Cow::Owned(self.to_string()))
+        }
+        fn relates_to(&self) -> Option<Cow<'_, str>> {
+            Some(Cow::Owned(self.to_string()))
+        }
+    }
+
+    fn sent(session: &mut ReliableSession<u32>) -> Vec<ProtocolMessage<u32>> {
+        let mut out = Vec::new();
+        while let Some(action) = session.poll_action() {
+            if let Action::Send(message) = action {
+                out.push(message);
+            }
+        }
+        out
+    }
+
+    /// An open duplex session, a client request carrying `payload` (not yet delivered), and
+    /// the service side's responder.
+    fn session_and_request(payload: u32) -> (Harness, ProtocolMessage<u32>, Responder<u32>) {
+        let mut h = Harness::new(ReliableSessionSettings::default(), true);
+        h.open();
+        let now = h.now;
+        h.client.send(now, payload).expect("room in the window");
+        let request = sent(&mut h.client)
+            .into_iter()
+            .find(|m| matches!(m.body, Body::Sequence { .. }))
+            .expect("the request");
+        (h, request, Responder::new(ResponderConfig::default()))
+    }
+
+    /// Feeds `request` to the listener as exchange `exchange`, as the hub does.
+    fn take(
+        h: &mut Harness,
+        responder: &mut Responder<u32>,
+        exchange: ExchangeId,
+        request: &ProtocolMessage<u32>,
+    ) {
+        let info = RequestInfo::read(request, &h.listener);
+        let now = h.now;
+        let Dispatch::Session(key) = h.listener.handle_input(now, request.clone()) else {
+            panic!("the request belongs to the session");
+        };
+        while h.listener.poll_action().is_some() {}
+        let session = h.listener.session(key).expect("live");
+        responder.on_request(now, exchange, info, session);
+    }
+
+    fn answers(
+        h: &mut Harness,
+        responder: &mut Responder<u32>,
+    ) -> Vec<(ExchangeId, Option<ProtocolMessage<u32>>)> {
+        let key = h.server_key().expect("a session");
+        let now = h.now;
+        let session = h.listener.session_mut(key).expect("live");
+        std::iter::from_fn(|| responder.poll_answer(now, session)).collect()
+    }
+
+    fn reply_payload(message: &Option<ProtocolMessage<u32>>) -> Option<u32> {
+        message.as_ref().and_then(|m| payload_of(m).copied())
+    }
+
+    #[test]
+    fn a_re_sent_request_gets_the_kept_reply_until_the_client_acknowledges_it() {
+        let (mut h, request, mut responder) = session_and_request(7);
+        take(&mut h, &mut responder, 1, &request);
+        assert!(
+            answers(&mut h, &mut responder).is_empty(),
+            "parked for its reply"
+        );
+        // The operation replies.
+        let now = h.now;
+        h.server().send(now, 7).expect("room");
+        for message in sent(h.server()) {
+            responder.on_send(message);
+        }
+        let first = answers(&mut h, &mut responder);
+        assert_eq!(first.len(), 1);
+        assert_eq!((first[0].0, reply_payload(&first[0].1)), (1, Some(7)));
+        // That response is lost; the client sends the request again and gets the same reply,
+        // at once.
+        take(&mut h, &mut responder, 2, &request);
+        let again = answers(&mut h, &mut responder);
+        assert_eq!(again.len(), 1);
+        assert_eq!((again[0].0, reply_payload(&again[0].1)), (2, Some(7)));
+        assert_eq!(responder.remembered(), 1);
+        // Once a request acknowledges the reply, it is forgotten: a further copy of the request
+        // is answered with the acknowledgement alone.
+        let reply = again[0].1.clone().expect("the reply");
+        h.client.handle_input(now, reply);
+        while h.client.poll_action().is_some() {}
+        let mut acking = request.clone();
+        acking.acknowledgement = h.client.acknowledgement(now);
+        take(&mut h, &mut responder, 3, &acking);
+        let last = answers(&mut h, &mut responder);
+        assert_eq!(responder.remembered(), 0);
+        assert_eq!(last.len(), 1);
+        assert_eq!(reply_payload(&last[0].1), None, "no reply kept any more");
+    }
+
+    #[test]
+    fn a_one_way_request_is_answered_when_dispatched_and_its_copies_at_once() {
+        let (mut h, request, mut responder) = session_and_request(9);
+        take(&mut h, &mut responder, 1, &request);
+        assert!(
+            answers(&mut h, &mut responder).is_empty(),
+            "parked until dispatched"
+        );
+        responder.no_reply("9");
+        let first = answers(&mut h, &mut responder);
+        assert_eq!(first.len(), 1);
+        let ack = first[0].1.as_ref().and_then(|m| m.acknowledgement.clone());
+        assert!(ack.is_some_and(|a| a.ranges.iter().any(|r| r.lower <= 1 && 1 <= r.upper)));
+        // A copy of it (its response was lost) is not held for the hold time.
+        take(&mut h, &mut responder, 2, &request);
+        assert_eq!(answers(&mut h, &mut responder).len(), 1);
+        assert_eq!(responder.parked(), 0);
+    }
+
+    #[test]
+    fn a_request_whose_reply_is_late_is_answered_after_the_hold() {
+        let (mut h, request, mut responder) = session_and_request(5);
+        take(&mut h, &mut responder, 1, &request);
+        let deadline = responder.poll_timeout().expect("a parked request");
+        assert_eq!(deadline, h.now + ResponderConfig::default().hold);
+        responder.handle_timeout(deadline);
+        let answered = answers(&mut h, &mut responder);
+        assert_eq!(answered.len(), 1);
+        assert_eq!(
+            reply_payload(&answered[0].1),
+            None,
+            "an acknowledgement only"
+        );
+    }
+
+    #[test]
+    fn the_requester_never_sends_what_the_service_acknowledged() {
+        let mut h = Harness::new(ReliableSessionSettings::default(), true);
+        h.open();
+        let mut requester = Requester::new(RequesterConfig {
+            max_in_flight: 1,
+            ..RequesterConfig::default()
+        });
+        let now = h.now;
+        h.client.send(now, 1).expect("room");
+        for message in sent(&mut h.client) {
+            requester.push(message);
+        }
+        let (id, first) = requester
+            .poll_transmit(now, &mut h.client)
+            .expect("a request");
+        // The request reaches the service, but its exchange fails on the way back...
+        h.listener.handle_input(now, first.clone());
+        requester.on_failure(now, id, &h.client);
+        assert_eq!(requester.queued(), 1, "queued for a re-send");
+        // ...and before the re-send, another response acknowledges it.
+        let key = h.server_key().expect("a session");
+        let ack = h
+            .listener
+            .session_mut(key)
+            .and_then(|s| s.acknowledgement(now))
+            .expect("an acknowledgement");
+        h.client
+            .handle_input(now, ProtocolMessage::acknowledgement(ack));
+        let later = now + Duration::from_secs(1);
+        assert!(requester.poll_transmit(later, &mut h.client).is_none());
+        assert_eq!(requester.stats().acknowledged_dropped, 1);
+    }
+
+    #[test]
+    fn an_awaited_request_is_re_sent_until_its_reply_is_delivered() {
+        let mut h = Harness::new(ReliableSessionSettings::default(), true);
+        h.open();
+        let mut requester = Requester::new(RequesterConfig::default());
+        let now = h.now;
+        h.client.send(now, 4).expect("room");
+        requester.expect_reply("4".to_owned());
+        for message in sent(&mut h.client) {
+            requester.push(message);
+        }
+        let (id, _) = requester
+            .poll_transmit(now, &mut h.client)
+            .expect("a request");
+        // Answered with an acknowledgement only (the operation is slow).
+        requester.on_response(now, id, None, &mut h.client);
+        let chase_at = requester.poll_timeout().expect("a chase");
+        assert_eq!(chase_at, now + RequesterConfig::default().reply_chase);
+        requester.handle_timeout(chase_at, &mut h.client);
+        let (_, again) = requester
+            .poll_transmit(chase_at, &mut h.client)
+            .expect("the request again");
+        assert_eq!(payload_of(&again).copied(), Some(4));
+        assert_eq!(requester.stats().chased, 1);
+        // Its reply delivered, it is no longer awaited.
+        requester.reply_received("4");
+        assert_eq!(requester.awaiting_replies(), 0);
     }
 }

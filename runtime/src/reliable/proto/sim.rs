@@ -420,6 +420,9 @@ impl<'a> Sim<'a> {
             }
             for (id, message) in out {
                 any = true;
+                if self.trace {
+                    print!("exchange {id}: ");
+                }
                 self.count(Dir::ToServer, &message);
                 self.net
                     .exchange(self.s, now, id, Packet::Request(id, message));
@@ -554,7 +557,7 @@ impl<'a> Sim<'a> {
                 self.client.state(),
                 CommunicationState::Closed | CommunicationState::Faulted
             ) {
-                requester.finish();
+                requester.finish(self.now);
             }
         }
         Ok(any)
@@ -736,6 +739,9 @@ impl<'a> Sim<'a> {
                     }
                 }
                 Packet::Failed(id) => {
+                    if self.trace {
+                        println!("{now} exchange {id} failed");
+                    }
                     if let Some(requester) = &mut self.requester {
                         requester.on_failure(now, id, &self.client);
                     }
@@ -976,9 +982,21 @@ mod tests {
             println!("seed {seed}: {:?} / {:?}", r.client_error, r.server_error);
         }
         // Faults are allowed only with a clear error (checked per run); they must stay rare,
-        // or something is stalling.
+        // or something is stalling (995 of these 1,000 complete today).
         let completed = reports.iter().filter(|r| r.completed).count();
-        assert!(completed >= 970, "{summary}");
+        assert!(completed >= 985, "{summary}");
+        // Over HTTP nothing should fault at all in these schedules: every loss there is an
+        // exchange the requester sees fail and re-sends.
+        let http_faults: Vec<usize> = reports
+            .iter()
+            .enumerate()
+            .filter(|(seed, r)| !r.completed && Scenario::random(*seed as u64).http)
+            .map(|(seed, _)| seed)
+            .collect();
+        assert!(
+            http_faults.len() <= 2,
+            "HTTP schedules that faulted: {http_faults:?}"
+        );
     }
 
     /// The soak: 100,000 schedules. `cargo test -p indigo --release -- --ignored soak`
