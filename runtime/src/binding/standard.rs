@@ -401,6 +401,36 @@ max_message_size_setter!(NetTcpBinding);
 max_message_size_setter!(WsHttpBinding);
 max_message_size_setter!(BasicHttpBinding);
 
+impl NetTcpBinding {
+    /// Sets how long a new connection may take to complete its preamble before the service
+    /// closes it (WCF's `ChannelInitializationTimeout`, default 30 s). See
+    /// [`TcpTransport::channel_initialization_timeout`].
+    pub fn with_channel_initialization_timeout(mut self, timeout: Duration) -> Self {
+        self.inner.transport.channel_initialization_timeout = timeout;
+        self
+    }
+
+    /// Sets how many connections the service holds before the host takes them (WCF's
+    /// `MaxPendingConnections`, default 12 per processor), and so how many silent sockets it
+    /// keeps before shedding the oldest. See [`TcpTransport::max_pending_connections`].
+    pub fn with_max_pending_connections(mut self, connections: usize) -> Self {
+        self.inner.transport.max_pending_connections = connections;
+        self
+    }
+
+    /// Sets how many accepts the service keeps outstanding (WCF's `MaxPendingAccepts`,
+    /// default 2 per processor). See [`TcpTransport::max_pending_accepts`].
+    pub fn with_max_pending_accepts(mut self, accepts: usize) -> Self {
+        self.inner.transport.max_pending_accepts = accepts;
+        self
+    }
+
+    /// The transport settings, with their current values.
+    pub fn transport(&self) -> &TcpTransport {
+        &self.inner.transport
+    }
+}
+
 /// `with_reliable_session` on the standard bindings WCF offers it on.
 macro_rules! reliable_session_option {
     ($($name:ident),*) => {
