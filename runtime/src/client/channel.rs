@@ -25,7 +25,12 @@ struct Duplex {
     sink: tokio::sync::Mutex<Box<dyn MessageSink>>,
     pending: Pending,
     reader: JoinHandle<()>,
+    /// Why the reader stopped, when the connection failed: calls still waiting report it
+    /// instead of a bare `Closed` (a framing fault such as MaxMessageSizeExceeded says why).
+    failure: Failure,
 }
+
+type Failure = Arc<std::sync::OnceLock<TransportError>>;
 
 enum Link {
     Duplex(Duplex),
@@ -142,8 +147,15 @@ impl ClientChannel {
         duplex.lock_pending().insert(id.clone(), tx);
         let outcome = async {
             self.transmit(duplex, message).await?;
-            rx.await
-                .map_err(|_| Error::Transport(TransportError::Closed))
+            rx.await.map_err(|_| {
+                Error::Transport(
+                    duplex
+                        .failure
+                        .get()
+                        .cloned()
+                        .unwrap_or(TransportError::Closed),
+                )
+            })
         };
         match tokio::time::timeout(self.timeouts.send, outcome).await {
             Ok(result) => {
@@ -248,11 +260,18 @@ impl ClientChannel {
 impl Duplex {
     fn start(channel: DuplexChannel, state: Arc<StateCell>) -> Self {
         let pending: Pending = Arc::default();
-        let reader = tokio::spawn(read_replies(channel.source, pending.clone(), state));
+        let failure: Failure = Arc::default();
+        let reader = tokio::spawn(read_replies(
+            channel.source,
+            pending.clone(),
+            state,
+            failure.clone(),
+        ));
         Duplex {
             sink: tokio::sync::Mutex::new(channel.sink),
             pending,
             reader,
+            failure,
         }
     }
 
@@ -270,7 +289,12 @@ impl Drop for Duplex {
     }
 }
 
-async fn read_replies(mut source: Box<dyn MessageSource>, pending: Pending, state: Arc<StateCell>) {
+async fn read_replies(
+    mut source: Box<dyn MessageSource>,
+    pending: Pending,
+    state: Arc<StateCell>,
+    failure: Failure,
+) {
     loop {
         let reply = match source.receive().await {
             Ok(Some(reply)) => reply,
@@ -282,7 +306,13 @@ async fn read_replies(mut source: Box<dyn MessageSource>, pending: Pending, stat
             }
             Err(ReceiveError::Failed(e)) => {
                 warn!(error = %e, "client connection failed");
+                if let Error::Transport(reason) = &e {
+                    let _ = failure.set(reason.clone());
+                }
                 state.fault();
+                // No reply can come any more: the calls waiting for one fail now, with the
+                // reason, instead of at their timeout.
+                pending.lock().unwrap_or_else(|p| p.into_inner()).clear();
                 break;
             }
         };
