@@ -366,12 +366,10 @@ async fn a_10_mb_text_envelope_gets_max_message_size_exceeded() {
     let socket = handshaken(&address, 0x03).await;
     let (mut read, mut write) = socket.into_split();
     let size = 10 * 1024 * 1024;
-    let head = format!(
-        "<s:Envelope xmlns:s=\"http://www.w3.org/2003/05/soap-envelope\" \
+    let head = "<s:Envelope xmlns:s=\"http://www.w3.org/2003/05/soap-envelope\" \
          xmlns:a=\"http://www.w3.org/2005/08/addressing\"><s:Header><a:Action \
          s:mustUnderstand=\"1\">urn:indigo:tests:hostile/Blob/Size</a:Action></s:Header>\
-         <s:Body><Size xmlns=\"urn:indigo:tests:hostile\"><data>"
-    );
+         <s:Body><Size xmlns=\"urn:indigo:tests:hostile\"><data>";
     let tail = "</data></Size></s:Body></s:Envelope>";
     let mut envelope = Vec::with_capacity(size);
     envelope.extend_from_slice(head.as_bytes());

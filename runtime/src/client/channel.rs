@@ -305,7 +305,15 @@ async fn read_replies(
                 break;
             }
             Err(ReceiveError::Failed(e)) => {
-                warn!(error = %e, "client connection failed");
+                let idle = pending.lock().unwrap_or_else(|p| p.into_inner()).is_empty();
+                if idle && matches!(e, Error::Transport(TransportError::Closed)) {
+                    // The connection ended between records with no call waiting: a service
+                    // that closes without End (Mono does) has lost nothing of ours. The
+                    // channel still faults, as WCF's does on a close without End.
+                    debug!("the service closed the connection with no call in progress");
+                } else {
+                    warn!(error = %e, "client connection failed");
+                }
                 if let Error::Transport(reason) = &e {
                     let _ = failure.set(reason.clone());
                 }
