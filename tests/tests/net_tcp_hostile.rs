@@ -193,7 +193,12 @@ async fn flood(address: &str, count: usize) -> (Vec<TcpStream>, Vec<tokio::task:
     let mut idle = Vec::with_capacity(count);
     let mut tricklers = Vec::new();
     for i in 0..count {
-        let socket = TcpStream::connect(&target).await.expect("flood connect");
+        // Bounded: a listener that stops accepting fills the kernel's backlog, and connect
+        // would then hang in SYN retries.
+        let socket = tokio::time::timeout(Duration::from_secs(5), TcpStream::connect(&target))
+            .await
+            .unwrap_or_else(|_| panic!("flood socket {i} not accepted within 5 s"))
+            .expect("flood connect");
         if i < TRICKLERS {
             let bytes = preamble(address, 0x08);
             tricklers.push(tokio::spawn(async move {
