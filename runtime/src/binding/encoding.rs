@@ -36,6 +36,26 @@ impl MessageEncoding {
     }
 }
 
+impl MessageEncoding {
+    /// The same encoding, made ready for messages of up to `bytes`: the binary encoder's
+    /// expansion bound ([`BinaryMessageEncoder::with_max_expanded_size`]) becomes 64 times
+    /// that (its ratio at WCF's default 65,536-byte limit: 4 MiB), never less than its default,
+    /// so that raising `MaxReceivedMessageSize` is not undone by a second, fixed cap. The text
+    /// encoder has no such bound.
+    pub fn for_max_received_message_size(self, bytes: usize) -> Self {
+        match self {
+            MessageEncoding::Binary(binary) => MessageEncoding::Binary(
+                binary.with_max_expanded_size(
+                    bytes
+                        .saturating_mul(64)
+                        .max(crate::encoding::binary::DEFAULT_MAX_TEXT_BYTES),
+                ),
+            ),
+            text => text,
+        }
+    }
+}
+
 impl From<TextMessageEncoder> for MessageEncoding {
     fn from(text: TextMessageEncoder) -> Self {
         MessageEncoding::Text(text)

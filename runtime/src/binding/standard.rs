@@ -55,6 +55,14 @@ impl<T: TransportBindingElement> CustomBinding<T> {
 }
 
 impl CustomBinding<TcpTransport> {
+    /// Sets the largest message accepted (WCF's `MaxReceivedMessageSize`, default 65,536
+    /// bytes) on the transport, and lets a binary encoder's expansion bound grow with it (see
+    /// [`MessageEncoding::for_max_received_message_size`]).
+    pub fn with_max_received_message_size(mut self, bytes: usize) -> Self {
+        self.transport.max_received_message_size = bytes;
+        self.encoder = self.encoder.clone().for_max_received_message_size(bytes);
+        self
+    }
     /// SOAP 1.2 + WS-Addressing 1.0 text over net.tcp: what WCF builds from
     /// `CustomBinding(TextMessageEncodingBindingElement(Soap12WSAddressing10), TcpTransportBindingElement)`.
     pub fn tcp_text() -> Self {
@@ -77,6 +85,14 @@ impl CustomBinding<TcpTransport> {
 }
 
 impl CustomBinding<HttpTransport> {
+    /// Sets the largest message accepted (WCF's `MaxReceivedMessageSize`, default 65,536
+    /// bytes) on the transport, and lets a binary encoder's expansion bound grow with it (see
+    /// [`MessageEncoding::for_max_received_message_size`]).
+    pub fn with_max_received_message_size(mut self, bytes: usize) -> Self {
+        self.transport.max_received_message_size = bytes;
+        self.encoder = self.encoder.clone().for_max_received_message_size(bytes);
+        self
+    }
     /// SOAP 1.2 + WS-Addressing 1.0 text over HTTP.
     pub fn http_soap12() -> Self {
         Self::new(
@@ -267,9 +283,16 @@ macro_rules! max_message_size_setter {
     ($name:ident) => {
         impl $name {
             /// Sets the largest message accepted (WCF's `MaxReceivedMessageSize`, default
-            /// 65,536 bytes). A larger one is refused with the transport's fault.
+            /// 65,536 bytes). A larger one is refused with the transport's fault. Any value
+            /// works: no other fixed cap stands in the way (a binary encoder's expansion bound
+            /// grows with it, see [`MessageEncoding::for_max_received_message_size`]).
             pub fn with_max_received_message_size(mut self, bytes: usize) -> Self {
                 self.inner.transport.max_received_message_size = bytes;
+                self.inner.encoder = self
+                    .inner
+                    .encoder
+                    .clone()
+                    .for_max_received_message_size(bytes);
                 self
             }
         }
@@ -400,6 +423,36 @@ impl DatagramBinding for MemoryDatagramBinding {}
 max_message_size_setter!(NetTcpBinding);
 max_message_size_setter!(WsHttpBinding);
 max_message_size_setter!(BasicHttpBinding);
+
+impl NetTcpBinding {
+    /// Sets how long a new connection may take to complete its preamble before the service
+    /// closes it (WCF's `ChannelInitializationTimeout`, default 30 s). See
+    /// [`TcpTransport::channel_initialization_timeout`].
+    pub fn with_channel_initialization_timeout(mut self, timeout: Duration) -> Self {
+        self.inner.transport.channel_initialization_timeout = timeout;
+        self
+    }
+
+    /// Sets how many connections the service holds before the host takes them (WCF's
+    /// `MaxPendingConnections`, default 12 per processor), and so how many silent sockets it
+    /// keeps before shedding the oldest. See [`TcpTransport::max_pending_connections`].
+    pub fn with_max_pending_connections(mut self, connections: usize) -> Self {
+        self.inner.transport.max_pending_connections = connections;
+        self
+    }
+
+    /// Sets how many accepts the service keeps outstanding (WCF's `MaxPendingAccepts`,
+    /// default 2 per processor). See [`TcpTransport::max_pending_accepts`].
+    pub fn with_max_pending_accepts(mut self, accepts: usize) -> Self {
+        self.inner.transport.max_pending_accepts = accepts;
+        self
+    }
+
+    /// The transport settings, with their current values.
+    pub fn transport(&self) -> &TcpTransport {
+        &self.inner.transport
+    }
+}
 
 /// `with_reliable_session` on the standard bindings WCF offers it on.
 macro_rules! reliable_session_option {

@@ -82,21 +82,71 @@ memory_transport!(MemoryDatagramTransport, Sessionless);
 /// net.tcp: .NET Message Framing over TCP, duplex session mode. One connection is one session.
 /// The preamble announces the encoder's session form when it has one (binary: msbinsession1,
 /// `0x08`), else its media type (msbin1 `0x07`, SOAP 1.2 text `0x03`, SOAP 1.1 text `0x00`).
+///
+/// The settings are WCF's `TcpTransportBindingElement` ones, with WCF's defaults; each has a
+/// setter here and on [`NetTcpBinding`](super::NetTcpBinding).
 #[derive(Debug, Clone, Copy)]
 pub struct TcpTransport {
-    /// Largest message accepted (a framing fault answers a larger one). Default 65,536 bytes.
+    /// Largest message accepted (WCF's `MaxReceivedMessageSize`, and `MaxBufferSize`, equal to
+    /// it in buffered mode). A larger one is refused with the `MaxMessageSizeExceededFault`
+    /// framing fault before any of it is buffered. Default 65,536 bytes; anything up to
+    /// 2^31 − 1 (the largest size net.tcp framing can declare) works.
     pub max_received_message_size: usize,
+    /// How long a new connection may take to complete its preamble before the listener closes
+    /// it without a fault (WCF's `ChannelInitializationTimeout`). Default 30 s. The binding's
+    /// open timeout bounds it too (WCF bounds the rest of the channel's opening by it), and a
+    /// client's connect and preamble take at most the shorter of the two.
+    pub channel_initialization_timeout: std::time::Duration,
+    /// Most connections a listener holds that the host has not taken yet: still in their
+    /// preamble, or handshaken and queued (WCF's `MaxPendingConnections`). When all are
+    /// taken, a new connection takes the place of the oldest one that has not sent a framing
+    /// record (else the oldest one still in its preamble), which is closed, so idle sockets
+    /// cannot lock well-behaved clients out; only when every one has finished its preamble
+    /// does the listener stop accepting until the host takes one. Default 12 per processor
+    /// ([`tcp::default_max_pending_connections`], WCF's default since .NET 4.5).
+    pub max_pending_connections: usize,
+    /// How many accepts a listener keeps outstanding on its socket (WCF's
+    /// `MaxPendingAccepts`). Default 2 per processor ([`tcp::default_max_pending_accepts`],
+    /// WCF's default since .NET 4.5).
+    pub max_pending_accepts: usize,
 }
 
 impl Default for TcpTransport {
     fn default() -> Self {
         TcpTransport {
             max_received_message_size: DEFAULT_MAX_RECEIVED_MESSAGE_SIZE,
+            channel_initialization_timeout: tcp::DEFAULT_PREAMBLE_TIMEOUT,
+            max_pending_connections: tcp::default_max_pending_connections(),
+            max_pending_accepts: tcp::default_max_pending_accepts(),
         }
     }
 }
 
 impl TcpTransport {
+    /// Sets [`max_received_message_size`](Self::max_received_message_size).
+    pub fn with_max_received_message_size(mut self, bytes: usize) -> Self {
+        self.max_received_message_size = bytes;
+        self
+    }
+
+    /// Sets [`channel_initialization_timeout`](Self::channel_initialization_timeout).
+    pub fn with_channel_initialization_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.channel_initialization_timeout = timeout;
+        self
+    }
+
+    /// Sets [`max_pending_connections`](Self::max_pending_connections).
+    pub fn with_max_pending_connections(mut self, connections: usize) -> Self {
+        self.max_pending_connections = connections;
+        self
+    }
+
+    /// Sets [`max_pending_accepts`](Self::max_pending_accepts).
+    pub fn with_max_pending_accepts(mut self, accepts: usize) -> Self {
+        self.max_pending_accepts = accepts;
+        self
+    }
+
     fn options(
         &self,
         address: &str,
@@ -137,10 +187,12 @@ impl TcpTransport {
         tcp::TcpOptions {
             max_received_message_size: self.max_received_message_size,
             encoding,
-            // WCF keeps ChannelInitializationTimeout (30 s) apart from OpenTimeout; the shorter
-            // of the two bounds a handshake here.
-            preamble_timeout: timeouts.open.min(tcp::DEFAULT_PREAMBLE_TIMEOUT),
+            // WCF keeps ChannelInitializationTimeout apart from OpenTimeout; the shorter of the
+            // two bounds a handshake here.
+            preamble_timeout: timeouts.open.min(self.channel_initialization_timeout),
             close_timeout: timeouts.close,
+            max_pending_connections: self.max_pending_connections,
+            max_pending_accepts: self.max_pending_accepts,
         }
     }
 }

@@ -49,6 +49,9 @@ struct Duplex {
     pending: Pending,
     reader: JoinHandle<()>,
     writer: JoinHandle<()>,
+    /// Why the reader stopped, when the connection failed: calls still waiting report it
+    /// instead of a bare `Closed` (a framing fault such as MaxMessageSizeExceeded says why).
+    failure: Failure,
 }
 
 /// Removes a request's entry from the pending replies when its call ends, however it ends: a
@@ -69,6 +72,8 @@ fn lock(pending: &Pending) -> std::sync::MutexGuard<'_, HashMap<String, oneshot:
     // removes), so a poisoned lock is still usable.
     pending.lock().unwrap_or_else(|p| p.into_inner())
 }
+
+type Failure = Arc<std::sync::OnceLock<TransportError>>;
 
 enum Link {
     Duplex(Duplex),
@@ -202,8 +207,15 @@ impl ClientChannel {
         };
         let outcome = async {
             self.transmit(duplex, message).await?;
-            rx.await
-                .map_err(|_| Error::Transport(TransportError::Closed))
+            rx.await.map_err(|_| {
+                Error::Transport(
+                    duplex
+                        .failure
+                        .get()
+                        .cloned()
+                        .unwrap_or(TransportError::Closed),
+                )
+            })
         };
         tokio::time::timeout(self.timeouts.send, outcome)
             .await
@@ -315,12 +327,19 @@ impl Duplex {
             state.clone(),
             send_timeout,
         ));
-        let reader = tokio::spawn(read_replies(channel.source, pending.clone(), state));
+        let failure: Failure = Arc::default();
+        let reader = tokio::spawn(read_replies(
+            channel.source,
+            pending.clone(),
+            state,
+            failure.clone(),
+        ));
         Duplex {
             outbox,
             pending,
             reader,
             writer,
+            failure,
         }
     }
 }
@@ -389,7 +408,12 @@ async fn write_messages(
     drop(sink);
 }
 
-async fn read_replies(mut source: Box<dyn MessageSource>, pending: Pending, state: Arc<StateCell>) {
+async fn read_replies(
+    mut source: Box<dyn MessageSource>,
+    pending: Pending,
+    state: Arc<StateCell>,
+    failure: Failure,
+) {
     loop {
         let reply = match source.receive().await {
             Ok(Some(reply)) => reply,
@@ -400,8 +424,22 @@ async fn read_replies(mut source: Box<dyn MessageSource>, pending: Pending, stat
                 break;
             }
             Err(ReceiveError::Failed(e)) => {
-                warn!(error = %e, "client connection failed");
+                let idle = pending.lock().unwrap_or_else(|p| p.into_inner()).is_empty();
+                if idle && matches!(e, Error::Transport(TransportError::Closed)) {
+                    // The connection ended between records with no call waiting: a service
+                    // that closes without End (Mono does) has lost nothing of ours. The
+                    // channel still faults, as WCF's does on a close without End.
+                    debug!("the service closed the connection with no call in progress");
+                } else {
+                    warn!(error = %e, "client connection failed");
+                }
+                if let Error::Transport(reason) = &e {
+                    let _ = failure.set(reason.clone());
+                }
                 state.fault();
+                // No reply can come any more: the calls waiting for one fail now, with the
+                // reason, instead of at their timeout.
+                pending.lock().unwrap_or_else(|p| p.into_inner()).clear();
                 break;
             }
         };

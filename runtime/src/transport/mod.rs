@@ -24,7 +24,9 @@ pub enum TransportError {
     #[error("the connection is closed")]
     Closed,
     /// A frame is larger than the receiver accepts.
-    #[error("a message of {size} bytes exceeds the maximum of {max} bytes")]
+    #[error(
+        "a message of {size} bytes exceeds the maximum of {max} bytes (MaxReceivedMessageSize)"
+    )]
     FrameTooLarge {
         /// The frame's size (or a lower bound of it).
         size: usize,

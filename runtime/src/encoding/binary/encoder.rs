@@ -13,7 +13,7 @@ use super::text::TextWriter;
 use super::{
     direct_read, direct_write, read_document, text_to_binary, write_message, write_message_into,
     BinaryLimits, BinaryWriter, BinaryXmlError, ReaderSession, WriterSession,
-    DEFAULT_MAX_SESSION_SIZE,
+    DEFAULT_MAX_SESSION_SIZE, DEFAULT_MAX_TEXT_BYTES,
 };
 use crate::encoding::{
     MessageEncoder, SessionDecodeError, SessionEncoder, SessionReader, SessionWriter,
@@ -37,6 +37,8 @@ pub struct BinaryMessageEncoder {
     quotas: ReaderQuotas,
     /// Bytes of string table per direction and connection; `None`: no session encoder.
     max_session_size: Option<usize>,
+    /// Most bytes of XML one message may expand to ([`BinaryLimits::max_text_bytes`]).
+    max_expanded_size: usize,
 }
 
 impl BinaryMessageEncoder {
@@ -46,7 +48,23 @@ impl BinaryMessageEncoder {
             version,
             quotas: ReaderQuotas::default(),
             max_session_size: Some(DEFAULT_MAX_SESSION_SIZE),
+            max_expanded_size: DEFAULT_MAX_TEXT_BYTES,
         }
+    }
+
+    /// Sets how many bytes of XML one received message may expand to: a few bytes of binary
+    /// can stand for a long dictionary string or a long array, so this bounds what a peer
+    /// can make the reader produce, apart from the message's own size. Default 4 MiB
+    /// ([`DEFAULT_MAX_TEXT_BYTES`]); the standard bindings' `with_max_received_message_size`
+    /// raises it to 64 times the message size, so that a raised limit is not undone here.
+    pub fn with_max_expanded_size(mut self, bytes: usize) -> Self {
+        self.max_expanded_size = bytes;
+        self
+    }
+
+    /// The limits a received message is read under.
+    fn limits(&self) -> BinaryLimits {
+        limits(&self.quotas, self.max_expanded_size)
     }
 
     /// Replaces the reader quotas.
@@ -89,7 +107,7 @@ impl MessageEncoder for BinaryMessageEncoder {
     }
 
     fn decode(&self, bytes: Bytes) -> Result<Message, XmlError> {
-        let limits = BinaryLimits::from_quotas(&self.quotas);
+        let limits = self.limits();
         decode_document(&bytes, 0, &[], &limits, self.version, &self.quotas).map_err(|e| match e {
             Failure::Binary(e) => e.into(),
             Failure::Xml(e) => e,
@@ -110,6 +128,7 @@ impl MessageEncoder for BinaryMessageEncoder {
             reader: Box::new(BinarySessionReader {
                 version: self.version,
                 quotas: self.quotas,
+                max_expanded_size: self.max_expanded_size,
                 session: ReaderSession::with_quota(max),
             }),
         })
@@ -145,11 +164,20 @@ impl SessionWriter for BinarySessionWriter {
     }
 }
 
+/// The reader's limits: the quotas', and the expansion bound.
+fn limits(quotas: &ReaderQuotas, max_expanded_size: usize) -> BinaryLimits {
+    BinaryLimits {
+        max_text_bytes: max_expanded_size,
+        ..BinaryLimits::from_quotas(quotas)
+    }
+}
+
 /// The receiving half of an msbinsession1 connection.
 #[derive(Debug)]
 struct BinarySessionReader {
     version: MessageVersion,
     quotas: ReaderQuotas,
+    max_expanded_size: usize,
     session: ReaderSession,
 }
 
@@ -163,7 +191,7 @@ impl BinarySessionReader {
 
 impl SessionReader for BinarySessionReader {
     fn decode(&mut self, frame: Bytes) -> Result<Message, SessionDecodeError> {
-        let limits = BinaryLimits::from_quotas(&self.quotas);
+        let limits = limits(&self.quotas, self.max_expanded_size);
         let table_len = self.read_table(&frame)?;
         let document = frame.get(table_len..).unwrap_or_default();
         let strings = self.session.strings();
@@ -182,7 +210,7 @@ impl SessionReader for BinarySessionReader {
     }
 
     fn decode_frame(&mut self, frame: Bytes) -> Result<Bytes, SessionDecodeError> {
-        let limits = BinaryLimits::from_quotas(&self.quotas);
+        let limits = limits(&self.quotas, self.max_expanded_size);
         let table_len = self.read_table(&frame)?;
         let document = frame.get(table_len..).unwrap_or_default();
         let mut writer = BinaryWriter::new(None);

@@ -53,7 +53,7 @@ mod tests;
 pub use encoder::{BinaryMessageEncoder, SessionBinaryCodec};
 pub use error::BinaryXmlError;
 pub use events::{normalize_text, Attribute, EventSink, OwnedEvents, XmlEvent};
-pub use reader::{read_document, read_events, BinaryLimits};
+pub use reader::{read_document, read_events, BinaryLimits, DEFAULT_MAX_TEXT_BYTES};
 pub use session::{ReaderSession, WriterSession, DEFAULT_MAX_SESSION_SIZE};
 pub use text::parse_text;
 pub use writer::BinaryWriter;

@@ -22,16 +22,23 @@ pub struct BinaryLimits {
     /// Most items in one Array record. Default 16,384 (WCF's `MaxArrayLength`).
     pub max_array_length: usize,
     /// Most bytes of text XML [`binary_to_text`](super::binary_to_text) may produce; a few
-    /// bytes of binary can stand for a long dictionary string or a long array. Default 4 MiB.
+    /// bytes of binary can stand for a long dictionary string or a long array. Default
+    /// [`DEFAULT_MAX_TEXT_BYTES`] (4 MiB); [`BinaryMessageEncoder`](super::BinaryMessageEncoder)
+    /// sets it with `with_max_expanded_size`, and a binding's `with_max_received_message_size`
+    /// raises it with the message size.
     pub max_text_bytes: usize,
 }
+
+/// The default of [`BinaryLimits::max_text_bytes`]: 4 MiB, 64 times WCF's default
+/// `MaxReceivedMessageSize`.
+pub const DEFAULT_MAX_TEXT_BYTES: usize = 4 << 20;
 
 impl Default for BinaryLimits {
     fn default() -> Self {
         BinaryLimits {
             max_depth: 128,
             max_array_length: 16_384,
-            max_text_bytes: 4 << 20,
+            max_text_bytes: DEFAULT_MAX_TEXT_BYTES,
         }
     }
 }

@@ -82,7 +82,9 @@ impl RequestTransport for HttpClientTransport {
                     Err(TransportError::EndpointNotFound(self.uri.to_string()))
                 }
                 StatusCode::PAYLOAD_TOO_LARGE => Err(TransportError::Io(
-                    "the service refused the message as too large (HTTP 413)".to_owned(),
+                    "the service refused the message as larger than its \
+                     MaxReceivedMessageSize (HTTP 413)"
+                        .to_owned(),
                 )),
                 other => Err(TransportError::Io(format!(
                     "the service answered HTTP {other}"

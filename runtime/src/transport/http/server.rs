@@ -127,6 +127,27 @@ fn plain(status: StatusCode, text: &str) -> Response<Full<Bytes>> {
     response
 }
 
+/// The 413 answer to a request over `max` bytes.
+fn too_large(max: usize) -> Response<Full<Bytes>> {
+    plain(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        &format!("the message exceeds the maximum of {max} bytes (MaxReceivedMessageSize)"),
+    )
+}
+
+/// The body length a request's `Content-Length` declares, if it declares one that parses.
+/// An unparsable one is left to hyper, which refuses it before the request gets here.
+fn declared_length(request: &Request<Incoming>) -> Option<u64> {
+    request
+        .headers()
+        .get(header::CONTENT_LENGTH)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse()
+        .ok()
+}
+
 /// The `action="..."` parameter of a SOAP 1.2 content type.
 fn action_parameter(content_type: &str) -> Option<String> {
     content_type.split(';').skip(1).find_map(|param| {
@@ -144,6 +165,20 @@ impl RequestContext {
         }
         if request.uri().path() != &*self.path {
             return plain(StatusCode::NOT_FOUND, "no endpoint at this path");
+        }
+        let max = self.options.max_received_message_size;
+        if let Some(declared) = declared_length(&request) {
+            if declared > u64::try_from(max).unwrap_or(u64::MAX) {
+                // Answered from the headers alone: waiting for (or reading) a body that is
+                // known to be too large only helps a client tie the connection up.
+                warn!(
+                    peer = %self.peer,
+                    content_length = declared,
+                    max_received_message_size = max,
+                    "request larger than MaxReceivedMessageSize; answering 413 before its body"
+                );
+                return too_large(max);
+            }
         }
         let content_type = request
             .headers()
@@ -175,18 +210,18 @@ impl RequestContext {
                 &format!("this endpoint expects {expected}"),
             );
         }
-        let max = self.options.max_received_message_size;
         let body = match Limited::new(request.into_body(), max).collect().await {
             Ok(body) => body.to_bytes(),
             Err(e)
                 if e.downcast_ref::<http_body_util::LengthLimitError>()
                     .is_some() =>
             {
-                warn!(max, "request larger than the maximum received message size");
-                return plain(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    &format!("the message exceeds the maximum of {max} bytes"),
+                warn!(
+                    peer = %self.peer,
+                    max_received_message_size = max,
+                    "request body larger than MaxReceivedMessageSize; answering 413"
                 );
+                return too_large(max);
             }
             Err(e) => {
                 debug!(error = %e, "could not read the request body");

@@ -103,7 +103,9 @@ impl FramingFault {
                 "the server's encoder does not accept the message encoding"
             }
             FramingFault::UpgradeInvalid => "the server does not support the stream upgrade",
-            FramingFault::MaxMessageSizeExceeded => "a message exceeded the server's size limit",
+            FramingFault::MaxMessageSizeExceeded => {
+                "the message is larger than the service's MaxReceivedMessageSize (quota exceeded)"
+            }
             FramingFault::ServerTooBusy => "the server is too busy",
             FramingFault::ServiceActivationFailed => "the service could not be activated",
             FramingFault::EndpointUnavailable => "the endpoint is unavailable",

@@ -176,6 +176,11 @@ pub(crate) fn shared_writer(half: OwnedWriteHalf) -> SharedWriter {
 }
 
 impl Writer {
+    /// Whether this direction has ended (End or Fault sent).
+    pub(crate) fn is_finished(&self) -> bool {
+        self.finished
+    }
+
     /// Writes one SizedEnvelope. Header and payload go out in one vectored write, so a small
     /// message is one segment without copying the payload.
     pub(crate) async fn write_envelope(&mut self, frame: Bytes) -> Result<(), TransportError> {

@@ -15,6 +15,7 @@
 //! * [`connect`]: the client; [`listen`]: the listener.
 
 mod address;
+mod admission;
 mod client;
 mod envelope_stream;
 pub mod fault;
@@ -35,6 +36,7 @@ pub use envelope_stream::{UnsizedReader, UnsizedWriter};
 pub use fault::FramingFault;
 pub use framing::{KnownEncoding, Mode};
 pub use options::{
-    TcpOptions, DEFAULT_CLOSE_TIMEOUT, DEFAULT_MAX_RECEIVED_MESSAGE_SIZE, DEFAULT_PREAMBLE_TIMEOUT,
+    default_max_pending_accepts, default_max_pending_connections, TcpOptions,
+    DEFAULT_CLOSE_TIMEOUT, DEFAULT_MAX_RECEIVED_MESSAGE_SIZE, DEFAULT_PREAMBLE_TIMEOUT,
 };
 pub use server::{listen, listen_streamed, StreamedExchange, StreamedListener, TcpListener};

@@ -1,8 +1,11 @@
-//! The listener: accepts sockets in a background task, checks each preamble in a task of its
-//! own under the preamble timeout (so a slow or hostile client never holds up another), and
-//! queues handshaken sessions for `accept`.
+//! The listener: accepts sockets in background tasks (WCF's `MaxPendingAccepts` of them), runs
+//! each preamble in a task of its own under the ChannelInitializationTimeout (so a slow or
+//! hostile client never holds up another), and queues handshaken sessions for `accept`. Which
+//! connections stay pending, and which are shed when `MaxPendingConnections` is reached, is
+//! decided by the sans-IO [`PendingTable`](super::admission::PendingTable).
 
 use super::address;
+use super::admission::{Admission, PendingId, PendingTable};
 use super::envelope_stream::{Reuse, UnsizedReader, UnsizedWriter};
 use super::fault::FramingFault;
 use super::framing::{self, Limits, Mode, Record};
@@ -15,14 +18,15 @@ use super::preamble::{PreambleCheck, Step};
 use super::session::{connection, Role};
 use crate::transport::{Connection, Listener, TransportError};
 use futures::future::BoxFuture;
+use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 use tokio::io::AsyncWriteExt;
 use tokio::net::tcp::OwnedWriteHalf;
-use tokio::sync::{mpsc, OwnedSemaphorePermit, Semaphore};
-use tokio::task::{JoinHandle, JoinSet};
-use tracing::{debug, warn};
+use tokio::sync::{mpsc, Notify};
+use tokio::task::{AbortHandle, JoinSet};
+use tracing::{debug, info, warn};
 
 /// Pause after a failed `accept` (say, out of file descriptors) before trying again, so the
 /// loop does not spin.
@@ -40,19 +44,151 @@ struct Endpoint {
     mode: Mode,
 }
 
+/// The pending connections of a listener: the table that decides, and the preamble task of
+/// each entry, to close a connection the table sheds.
+#[derive(Debug)]
+struct PendingConnections {
+    state: Mutex<PendingState>,
+    /// Signalled when an entry leaves, for accept loops waiting on a table full of handshaken
+    /// connections.
+    room: Notify,
+}
+
+#[derive(Debug)]
+struct PendingState {
+    table: PendingTable,
+    tasks: HashMap<PendingId, AbortHandle>,
+    /// Connections shed so far, for the log.
+    shed: u64,
+}
+
+impl PendingConnections {
+    fn new(max: usize) -> Arc<Self> {
+        Arc::new(PendingConnections {
+            state: Mutex::new(PendingState {
+                table: PendingTable::new(max),
+                tasks: HashMap::new(),
+                shed: 0,
+            }),
+            room: Notify::new(),
+        })
+    }
+
+    fn lock(&self) -> MutexGuard<'_, PendingState> {
+        // Every update is a single map operation, so a panic elsewhere cannot leave the state
+        // half-changed: a poisoned lock is still usable.
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Returns once a new connection could be admitted.
+    async fn wait_for_room(&self) {
+        loop {
+            if self.lock().table.has_room() {
+                return;
+            }
+            self.room.notified().await;
+        }
+    }
+
+    /// Admits a connection and spawns `task` with its slot; sheds (closes) the connection the
+    /// table gives up for it. `false` when there is no room: the caller drops the socket.
+    fn start(
+        self: &Arc<Self>,
+        peer: SocketAddr,
+        task: impl FnOnce(Slot) -> BoxFuture<'static, ()>,
+    ) -> bool {
+        let victim = {
+            let mut state = self.lock();
+            let (id, shed) = match state.table.admit() {
+                Admission::Admitted { id, shed } => (id, shed),
+                Admission::Full => return false,
+            };
+            let slot = Slot {
+                pending: self.clone(),
+                id,
+            };
+            // Inserted under the lock, so the task cannot finish (and remove its entry) first.
+            let handle = tokio::spawn(task(slot)).abort_handle();
+            state.tasks.insert(id, handle);
+            let victim = shed.and_then(|victim| state.tasks.remove(&victim));
+            if victim.is_some() {
+                state.shed += 1;
+                let shed = state.shed;
+                // Once per power of two, so a flood is visible without a line per socket.
+                if shed.is_power_of_two() {
+                    info!(
+                        %peer,
+                        shed,
+                        max_pending_connections = state.table.len(),
+                        "net.tcp pending connections full: closing the oldest without a \
+                         preamble to admit a new one"
+                    );
+                }
+            }
+            victim
+        };
+        if let Some(victim) = victim {
+            // Dropping the task closes its socket.
+            victim.abort();
+        }
+        true
+    }
+
+    /// Closes every pending connection (the listener is gone).
+    fn close_all(&self) {
+        let tasks: Vec<AbortHandle> = self.lock().tasks.drain().map(|(_, task)| task).collect();
+        for task in tasks {
+            task.abort();
+        }
+    }
+}
+
+/// A connection's place among the pending ones, from accept until the host takes it (or it is
+/// refused, times out or is shed). Dropping it frees the place.
+#[derive(Debug)]
+struct Slot {
+    pending: Arc<PendingConnections>,
+    id: PendingId,
+}
+
+impl Slot {
+    /// A preamble record arrived: the connection is no longer silent.
+    fn progressed(&self) {
+        self.pending.lock().table.progressed(self.id);
+    }
+
+    /// The preamble is accepted: the connection can no longer be shed.
+    fn handshaken(&self) {
+        self.pending.lock().table.handshaken(self.id);
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        let freed = {
+            let mut state = self.pending.lock();
+            state.tasks.remove(&self.id);
+            state.table.remove(self.id)
+        };
+        if freed {
+            self.pending.room.notify_one();
+        }
+    }
+}
+
 /// A handshaken connection and its place among the pending ones.
-type Pending<T> = (T, OwnedSemaphorePermit);
+type Pending<T> = (T, Slot);
 
 /// Turns a handshaken socket into what the listener hands out; streamed endpoints also get
 /// the [`Reuse`] that takes the socket back for another preamble after a clean exchange.
 type Wrap<T> = fn(Reader, OwnedWriteHalf, &Endpoint, SocketAddr, Option<Arc<Reuse>>) -> T;
 
 /// What serving one connection needs: the endpoint, where accepted connections go, and the
-/// pending-connection limit.
+/// pending connections.
 struct Serving<T> {
     endpoint: Arc<Endpoint>,
     queue: mpsc::Sender<Pending<T>>,
-    pending: Arc<Semaphore>,
+    pending: Arc<PendingConnections>,
     wrap: Wrap<T>,
 }
 
@@ -67,12 +203,27 @@ impl<T> Clone for Serving<T> {
     }
 }
 
+/// What keeps a listener running: its accept loops and its pending connections. Dropping it
+/// stops accepting, closes the socket and every connection still in its preamble.
+#[derive(Debug)]
+struct Running {
+    accept_loops: JoinSet<()>,
+    pending: Arc<PendingConnections>,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.accept_loops.abort_all();
+        self.pending.close_all();
+    }
+}
+
 /// A net.tcp listener on one address. Dropping it stops accepting and frees the port.
 #[derive(Debug)]
 pub struct TcpListener {
     address: String,
     incoming: mpsc::Receiver<Pending<Connection>>,
-    accept_task: JoinHandle<()>,
+    _running: Running,
 }
 
 /// One streamed (singleton) exchange accepted by a [`StreamedListener`]: the request comes in
@@ -94,25 +245,19 @@ pub struct StreamedExchange {
 pub struct StreamedListener {
     address: String,
     incoming: mpsc::Receiver<Pending<StreamedExchange>>,
-    accept_task: JoinHandle<()>,
+    _running: Running,
 }
 
 impl StreamedListener {
     /// The next exchange.
     pub async fn accept(&mut self) -> Result<StreamedExchange, TransportError> {
-        let (exchange, _permit) = self.incoming.recv().await.ok_or(TransportError::Closed)?;
+        let (exchange, _slot) = self.incoming.recv().await.ok_or(TransportError::Closed)?;
         Ok(exchange)
     }
 
     /// The address clients connect to (with the real port when port 0 was asked for).
     pub fn local_address(&self) -> String {
         self.address.clone()
-    }
-}
-
-impl Drop for StreamedListener {
-    fn drop(&mut self) {
-        self.accept_task.abort();
     }
 }
 
@@ -132,11 +277,11 @@ pub async fn listen_streamed(
         reply: UnsizedWriter::new(write).with_reuse(reuse),
         peer: format!("net.tcp client {peer}"),
     };
-    let (address, incoming, accept_task) = bind(address, options, Mode::Singleton, wrap).await?;
+    let (address, incoming, running) = bind(address, options, Mode::Singleton, wrap).await?;
     Ok(StreamedListener {
         address,
         incoming,
-        accept_task,
+        _running: running,
     })
 }
 
@@ -156,16 +301,16 @@ pub async fn listen(address: &str, options: TcpOptions) -> Result<TcpListener, T
         connection.remote_address = Some(peer);
         connection
     };
-    let (address, incoming, accept_task) = bind(address, options, Mode::Duplex, wrap).await?;
+    let (address, incoming, running) = bind(address, options, Mode::Duplex, wrap).await?;
     Ok(TcpListener {
         address,
         incoming,
-        accept_task,
+        _running: running,
     })
 }
 
-/// What a bound listener consists of: its address, its queue and its accept task.
-type Bound<T> = (String, mpsc::Receiver<Pending<T>>, JoinHandle<()>);
+/// What a bound listener consists of: its address, its queue and what keeps it running.
+type Bound<T> = (String, mpsc::Receiver<Pending<T>>, Running);
 
 async fn bind<T: Send + 'static>(
     address: &str,
@@ -190,7 +335,7 @@ async fn bind<T: Send + 'static>(
         local.ip().to_string()
     };
     let address = format!("net.tcp://{host}:{}{}", local.port(), target.path);
-    let pending_limit = max_pending_connections();
+    let pending_limit = options.max_pending_connections.max(1);
     let (queue, incoming) = mpsc::channel(pending_limit);
     let endpoint = Arc::new(Endpoint {
         path: target.path,
@@ -198,23 +343,40 @@ async fn bind<T: Send + 'static>(
         options,
         mode,
     });
-    let accept_task = tokio::spawn(accept_loop(socket, endpoint, queue, pending_limit, wrap));
-    debug!(%address, ?mode, "net.tcp listener started");
-    Ok((address, incoming, accept_task))
-}
-
-/// WCF's `MaxPendingConnections` default: 12 per CPU. Sockets beyond it wait in the kernel's
-/// backlog instead of costing a task each.
-fn max_pending_connections() -> usize {
-    let cpus = std::thread::available_parallelism().map_or(1, usize::from);
-    12 * cpus
+    let pending = PendingConnections::new(pending_limit);
+    let serving = Serving {
+        endpoint,
+        queue,
+        pending: pending.clone(),
+        wrap,
+    };
+    let socket = Arc::new(socket);
+    let mut accept_loops = JoinSet::new();
+    for _ in 0..options.max_pending_accepts.max(1) {
+        accept_loops.spawn(accept_loop(socket.clone(), serving.clone()));
+    }
+    debug!(
+        %address,
+        ?mode,
+        max_pending_connections = pending_limit,
+        max_pending_accepts = options.max_pending_accepts.max(1),
+        "net.tcp listener started"
+    );
+    Ok((
+        address,
+        incoming,
+        Running {
+            accept_loops,
+            pending,
+        },
+    ))
 }
 
 impl Listener for TcpListener {
     fn accept(&mut self) -> BoxFuture<'_, Result<Connection, TransportError>> {
         Box::pin(async move {
-            // The permit drops here: the connection is no longer pending.
-            let (connection, _permit) = self.incoming.recv().await.ok_or(TransportError::Closed)?;
+            // The slot drops here: the connection is no longer pending.
+            let (connection, _slot) = self.incoming.recv().await.ok_or(TransportError::Closed)?;
             Ok(connection)
         })
     }
@@ -224,34 +386,14 @@ impl Listener for TcpListener {
     }
 }
 
-impl Drop for TcpListener {
-    fn drop(&mut self) {
-        // Ends the accept loop, which closes the socket and aborts handshakes in flight.
-        self.accept_task.abort();
-    }
-}
-
-async fn accept_loop<T: Send + 'static>(
-    socket: tokio::net::TcpListener,
-    endpoint: Arc<Endpoint>,
-    queue: mpsc::Sender<Pending<T>>,
-    pending_limit: usize,
-    wrap: Wrap<T>,
-) {
-    let pending = Arc::new(Semaphore::new(pending_limit));
-    let serving = Serving {
-        endpoint,
-        queue,
-        pending: pending.clone(),
-        wrap,
-    };
-    // Owning the handshakes means dropping the loop aborts them all.
-    let mut handshakes = JoinSet::new();
+/// One of the listener's outstanding accepts (WCF's `MaxPendingAccepts`): waits for room among
+/// the pending connections, accepts, and starts the preamble in a task of its own.
+async fn accept_loop<T: Send + 'static>(socket: Arc<tokio::net::TcpListener>, serving: Serving<T>) {
     loop {
-        // A connection counts as pending from accept until `accept()` takes it.
-        let Ok(permit) = pending.clone().acquire_owned().await else {
-            return;
-        };
+        tokio::select! {
+            () = serving.pending.wait_for_room() => {}
+            () = serving.queue.closed() => return,
+        }
         let (tcp, peer) = tokio::select! {
             accepted = socket.accept() => match accepted {
                 Ok(accepted) => accepted,
@@ -263,18 +405,19 @@ async fn accept_loop<T: Send + 'static>(
             },
             () = serving.queue.closed() => return,
         };
-        while handshakes.try_join_next().is_some() {}
         if let Err(e) = tcp.set_nodelay(true) {
             debug!(%peer, error = %e, "could not set TCP_NODELAY");
         }
         let (read, write) = tcp.into_split();
-        handshakes.spawn(serve_connection(
-            serving.clone(),
-            RecordReader::new(read),
-            write,
-            peer,
-            permit,
-        ));
+        let reader = RecordReader::new(read);
+        let again = serving.clone();
+        let started = serving.pending.start(peer, move |slot| {
+            serve_connection(again, reader, write, peer, slot)
+        });
+        if !started {
+            // Another accept loop took the last place since the wait: the socket closes.
+            debug!(%peer, "no room among the pending net.tcp connections; closing");
+        }
     }
 }
 
@@ -285,28 +428,32 @@ fn serve_connection<T: Send + 'static>(
     reader: Reader,
     write: OwnedWriteHalf,
     peer: SocketAddr,
-    permit: OwnedSemaphorePermit,
+    slot: Slot,
 ) -> BoxFuture<'static, ()> {
     Box::pin(async move {
-        let Some((reader, write)) = handshake(reader, write, peer, &serving.endpoint).await else {
+        let Some((reader, write)) = handshake(reader, write, peer, &serving.endpoint, &slot).await
+        else {
             return;
         };
+        slot.handshaken();
         // A singleton exchange ends with End both ways, after which the client may send a new
         // preamble on the same socket (MS-NMFTB; Mono's client does), as WCF's listener allows.
         let reuse = (serving.endpoint.mode == Mode::Singleton).then(|| {
             let again = serving.clone();
             Reuse::new(Box::new(move |reader, write| {
                 // A reused connection is pending again; with no room it just closes.
-                let Ok(permit) = again.pending.clone().try_acquire_owned() else {
+                let serving = again.clone();
+                let started = again.pending.start(peer, move |slot| {
+                    serve_connection(serving, reader, write, peer, slot)
+                });
+                if !started {
                     debug!(%peer, "no room to reuse a net.tcp connection; closing");
-                    return;
-                };
-                tokio::spawn(serve_connection(again.clone(), reader, write, peer, permit));
+                }
             }))
         });
         let accepted = (serving.wrap)(reader, write, &serving.endpoint, peer, reuse);
         // Fails only when the listener is gone; the connection then just closes.
-        let _ = serving.queue.send((accepted, permit)).await;
+        let _ = serving.queue.send((accepted, slot)).await;
     })
 }
 
@@ -316,6 +463,7 @@ async fn handshake(
     mut write: OwnedWriteHalf,
     peer: SocketAddr,
     endpoint: &Endpoint,
+    slot: &Slot,
 ) -> Option<(Reader, OwnedWriteHalf)> {
     let options = &endpoint.options;
     let deadline = deadline_after(options.preamble_timeout);
@@ -328,6 +476,7 @@ async fn handshake(
                 Ok(record) => record,
                 Err(error) => return Step::Abort(describe(&error)),
             };
+            slot.progressed();
             let step = check.next(record);
             if step != Step::Continue {
                 return step;
@@ -337,7 +486,11 @@ async fn handshake(
     .await;
     match outcome {
         Err(_) => {
-            debug!(%peer, "net.tcp preamble timed out; closing");
+            debug!(
+                %peer,
+                timeout = ?options.preamble_timeout,
+                "no complete net.tcp preamble within the ChannelInitializationTimeout; closing"
+            );
             None
         }
         Ok(Step::Abort(why)) => {

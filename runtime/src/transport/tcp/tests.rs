@@ -745,3 +745,50 @@ mod streamed {
         client.abort();
     }
 }
+
+/// A peer that acknowledges the preamble and, once the client's End has arrived, closes the
+/// socket without an End of its own, as a Mono service does; or closes at once, before any
+/// End, when `abort` is set.
+async fn mono_like_server(abort: bool) -> String {
+    let socket = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = format!("net.tcp://{}/calc", socket.local_addr().unwrap());
+    tokio::spawn(async move {
+        let (mut peer, _) = socket.accept().await.unwrap();
+        let mut byte = [0u8; 1];
+        // The preamble ends with PreambleEnd (0x0C); the Via holds no 0x0C byte.
+        loop {
+            peer.read_exact(&mut byte).await.unwrap();
+            if byte[0] == 0x0C {
+                break;
+            }
+        }
+        peer.write_all(&[0x0B]).await.unwrap();
+        if !abort {
+            peer.read_exact(&mut byte).await.unwrap();
+            assert_eq!(byte[0], 0x07, "the client's End");
+        }
+        drop(peer);
+    });
+    address
+}
+
+#[tokio::test]
+async fn a_peer_that_closes_after_our_end_without_its_own_ends_the_stream_normally() {
+    let options = options();
+    let address = mono_like_server(false).await;
+    let mut client = within(connect(&address, &options)).await.unwrap();
+    within(client.sink.close()).await.unwrap();
+    assert_eq!(within(client.stream.receive()).await, Ok(None));
+    assert_eq!(within(client.stream.receive()).await, Ok(None));
+}
+
+#[tokio::test]
+async fn a_peer_that_closes_before_our_end_still_aborts_the_session() {
+    let options = options();
+    let address = mono_like_server(true).await;
+    let mut client = within(connect(&address, &options)).await.unwrap();
+    assert_eq!(
+        within(client.stream.receive()).await,
+        Err(TransportError::Closed)
+    );
+}
