@@ -286,11 +286,13 @@ async fn read_replies(mut source: Box<dyn MessageSource>, pending: Pending, stat
                 break;
             }
         };
-        let waiter = reply
-            .headers
-            .relates_to
-            .as_ref()
-            .and_then(|id| pending.lock().unwrap_or_else(|p| p.into_inner()).remove(id));
+        let waiter = {
+            let mut pending = pending.lock().unwrap_or_else(|p| p.into_inner());
+            match reply.headers.relates_to.as_ref() {
+                Some(id) => pending.remove(id),
+                None => sole_request(&mut pending, &reply),
+            }
+        };
         match waiter {
             Some(waiter) => {
                 let _ = waiter.send(reply);
@@ -306,4 +308,33 @@ async fn read_replies(mut source: Box<dyn MessageSource>, pending: Pending, stat
         state.fault();
     }
     pending.lock().unwrap_or_else(|p| p.into_inner()).clear();
+}
+
+/// The request a reply without RelatesTo answers. Mono's WCF sends its typed faults over
+/// net.tcp without RelatesTo, and its own client takes such a reply as the answer; with
+/// exactly one request outstanding there is no doubt which one it answers. With several it
+/// cannot be told, and the reply is dropped (the calls time out) with a warning.
+fn sole_request(
+    pending: &mut HashMap<String, oneshot::Sender<Message>>,
+    reply: &Message,
+) -> Option<oneshot::Sender<Message>> {
+    match pending.len() {
+        0 => None,
+        1 => {
+            let id = pending.keys().next()?.clone();
+            debug!(
+                action = reply.action(),
+                request = %id,
+                "a reply without RelatesTo answers the one outstanding request"
+            );
+            pending.remove(&id)
+        }
+        outstanding => {
+            warn!(
+                action = reply.action(),
+                outstanding, "a reply without RelatesTo with several requests outstanding; dropped"
+            );
+            None
+        }
+    }
 }
