@@ -253,7 +253,35 @@ async fn a_service_gone_silent_faults_the_session_at_the_inactivity_timeout() {
         started.elapsed()
     );
     assert_eq!(client.state(), CommunicationState::Faulted, "{error}");
+    // The error says which rule ended the session, and keeps it as its source.
+    assert_says_inactivity_timeout(&error);
+    let later = client
+        .echo("after".into())
+        .await
+        .expect_err("the session is faulted");
+    assert_says_inactivity_timeout(&later);
     host.abort();
+}
+
+/// The error's text names the InactivityTimeout of 1 s, and its source chain holds the
+/// session's own error.
+fn assert_says_inactivity_timeout(error: &indigo::Error) {
+    let text = error.to_string();
+    assert!(
+        text.contains("the reliable session faulted")
+            && text.contains("no message from the peer within the InactivityTimeout of 1s"),
+        "the error does not say why the session faulted: {text}"
+    );
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    let mut found = false;
+    while let Some(e) = source {
+        found |= matches!(
+            e.downcast_ref::<indigo::reliable::proto::SessionError>(),
+            Some(indigo::reliable::proto::SessionError::InactivityTimeout(_))
+        );
+        source = e.source();
+    }
+    assert!(found, "the source chain lost the session error: {error:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

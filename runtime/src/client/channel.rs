@@ -18,6 +18,8 @@ use tokio::task::JoinHandle;
 use tracing::{debug, warn};
 
 type Pending = Arc<Mutex<HashMap<String, oneshot::Sender<Message>>>>;
+/// Why the channel faulted, once it has: kept for the errors of later calls.
+type Cause = Arc<Mutex<Option<Arc<Error>>>>;
 
 /// The duplex half of a channel: the session channel's sink, the requests awaiting replies,
 /// and the task reading replies.
@@ -39,6 +41,7 @@ pub(crate) struct ClientChannel {
     timeouts: Timeouts,
     link: Link,
     state: Arc<StateCell>,
+    cause: Cause,
 }
 
 impl std::fmt::Debug for ClientChannel {
@@ -59,13 +62,15 @@ impl ClientChannel {
         timeouts: Timeouts,
     ) -> Self {
         let state = Arc::new(StateCell::new(CommunicationState::Opened));
+        let cause = Cause::default();
         let link = match transport {
             ClientTransport::Duplex(connection) => Link::Duplex(Duplex::start(
                 DuplexChannel::encoded(connection, encoder.clone()),
                 state.clone(),
+                cause.clone(),
             )),
             ClientTransport::Channel(channel) => {
-                Link::Duplex(Duplex::start(channel, state.clone()))
+                Link::Duplex(Duplex::start(channel, state.clone(), cause.clone()))
             }
             ClientTransport::RequestReply(transport) => Link::RequestReply(transport),
         };
@@ -75,7 +80,13 @@ impl ClientChannel {
             timeouts,
             link,
             state,
+            cause,
         }
+    }
+
+    /// What faulted the channel, if it faulted and the reason is known.
+    fn cause(&self) -> Option<Arc<Error>> {
+        self.cause.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
     pub(crate) fn state(&self) -> CommunicationState {
@@ -89,6 +100,7 @@ impl ClientChannel {
                 operation,
                 object: "client channel",
                 state,
+                cause: self.cause(),
             }),
         }
     }
@@ -142,8 +154,16 @@ impl ClientChannel {
         duplex.lock_pending().insert(id.clone(), tx);
         let outcome = async {
             self.transmit(duplex, message).await?;
-            rx.await
-                .map_err(|_| Error::Transport(TransportError::Closed))
+            // The reader dropped the waiter: the channel ended; say why when it is known.
+            rx.await.map_err(|_| match self.cause() {
+                Some(cause) => Error::InvalidState {
+                    operation: "receive the reply",
+                    object: "client channel",
+                    state: self.state.get(),
+                    cause: Some(cause),
+                },
+                None => Error::Transport(TransportError::Closed),
+            })
         };
         match tokio::time::timeout(self.timeouts.send, outcome).await {
             Ok(result) => {
@@ -211,6 +231,7 @@ impl ClientChannel {
                     operation: "close",
                     object: "client channel",
                     state: CommunicationState::Faulted,
+                    cause: self.cause(),
                 });
             }
             _ => {}
@@ -246,9 +267,9 @@ impl ClientChannel {
 }
 
 impl Duplex {
-    fn start(channel: DuplexChannel, state: Arc<StateCell>) -> Self {
+    fn start(channel: DuplexChannel, state: Arc<StateCell>, cause: Cause) -> Self {
         let pending: Pending = Arc::default();
-        let reader = tokio::spawn(read_replies(channel.source, pending.clone(), state));
+        let reader = tokio::spawn(read_replies(channel.source, pending.clone(), state, cause));
         Duplex {
             sink: tokio::sync::Mutex::new(channel.sink),
             pending,
@@ -270,19 +291,28 @@ impl Drop for Duplex {
     }
 }
 
-async fn read_replies(mut source: Box<dyn MessageSource>, pending: Pending, state: Arc<StateCell>) {
+async fn read_replies(
+    mut source: Box<dyn MessageSource>,
+    pending: Pending,
+    state: Arc<StateCell>,
+    cause: Cause,
+) {
+    let fault = |error: Error| {
+        *cause.lock().unwrap_or_else(|p| p.into_inner()) = Some(Arc::new(error));
+        state.fault();
+    };
     loop {
         let reply = match source.receive().await {
             Ok(Some(reply)) => reply,
             Ok(None) => break,
             Err(ReceiveError::Unreadable(e)) => {
                 warn!(error = %e, "unreadable message from the service; faulting the channel");
-                state.fault();
+                fault(Error::from(e));
                 break;
             }
             Err(ReceiveError::Failed(e)) => {
                 warn!(error = %e, "client connection failed");
-                state.fault();
+                fault(e);
                 break;
             }
         };

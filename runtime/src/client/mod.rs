@@ -142,6 +142,7 @@ impl ClientRuntime {
                 operation: "open",
                 object: "client channel",
                 state: CommunicationState::Faulted,
+                cause: None,
             });
         }
         self.channel

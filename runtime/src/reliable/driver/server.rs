@@ -809,6 +809,7 @@ fn closed_error() -> Error {
         operation: "send on the reliable session",
         object: "reliable session",
         state: crate::CommunicationState::Closed,
+        cause: None,
     }
 }
 
