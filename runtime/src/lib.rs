@@ -378,5 +378,7 @@ pub use indigo_macros::operation;
 /// ```
 #[doc(inline)]
 pub use indigo_macros::service_contract;
-pub use service::{InstanceContextMode, OperationContext, Service, ServiceHost, ServiceThrottle};
+pub use service::{
+    AddressFilterMode, InstanceContextMode, OperationContext, Service, ServiceHost, ServiceThrottle,
+};
 pub use stream::ByteStream;
