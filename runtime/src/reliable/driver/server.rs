@@ -461,9 +461,25 @@ impl Hub {
                 InputOutcome::Session(key)
             }
             Dispatch::Session(key) => {
+                let mut moved = false;
                 if let Some(slot) = self.sessions.get_mut(&key) {
+                    // The client reconnected: its session now speaks on another connection.
+                    moved = matches!(
+                        (slot.route, route),
+                        (Some(Route::Connection(old)), Route::Connection(new)) if old != new
+                    );
                     slot.route = Some(route);
                     slot.requests.merge(requests);
+                }
+                if moved {
+                    // What was sent on the old connection may be lost with it: re-send the
+                    // unacknowledged output on the new one now, as the client does on its
+                    // side, instead of at the next retransmission timer (backed off by
+                    // every send lost on the dead connection), which under frequent cuts
+                    // left a reply, a terminating one included, undelivered for a minute.
+                    if let Some(session) = self.listener.session_mut(key) {
+                        session.transport_restored(now);
+                    }
                 }
                 InputOutcome::Session(key)
             }
