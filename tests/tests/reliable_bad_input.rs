@@ -354,7 +354,7 @@ async fn pipelined_ack_requested(version: ReliableMessagingVersion) {
             let frame =
                 String::from_utf8(envelope(&format!("{rm}/AckRequested"), i + 2, &request, ""))
                     .unwrap()
-                    .replace(RM11, &rm);
+                    .replace(RM11, rm);
             sink.send(frame.into_bytes().into())
                 .await
                 .expect("the connection stays open");
