@@ -117,6 +117,11 @@ async fn invalid_message_numbers_over_http_get_a_fault_not_a_202() {
             let indigo::message::Body::Fault(fault) = fault.body else {
                 unreachable!()
             };
+            assert_eq!(
+                fault.code.value,
+                indigo::message::FaultCodeValue::Sender,
+                "{version:?} MessageNumber {number}: the sender is at fault"
+            );
             assert!(
                 fault.reason.contains("MessageNumber"),
                 "{version:?} MessageNumber {number}: the reason names the element: {}",

@@ -35,7 +35,7 @@ pub use write::{
 
 use super::proto::SoapFaultCode;
 use super::proto::{ReliableMessagingVersion, WsrmFault};
-use crate::message::{ns, FaultCode, MessageFault, QualifiedName, XmlError};
+use crate::message::{ns, FaultCode, FaultCodeValue, MessageFault, XmlError};
 
 /// WCF's namespace for `netrm:BufferRemaining` (and `ConnectionLimitReached`).
 pub const NETRM_NAMESPACE: &str = super::proto::fault::NETRM_NAMESPACE;
@@ -203,8 +203,13 @@ impl WireError {
             WireError::NotReliableMessaging { action } => {
                 InvalidInputAnswer::Soap(MessageFault::action_not_supported(action))
             }
+            // WS-RM has no subcode for a malformed header: a plain Sender fault, no
+            // invented `wsrm:` subcode that the schemas would not know.
             other => InvalidInputAnswer::Soap(MessageFault::new(
-                FaultCode::sender(QualifiedName::new(version.namespace(), "InvalidMessage")),
+                FaultCode {
+                    value: FaultCodeValue::Sender,
+                    subcodes: Vec::new(),
+                },
                 format!("The message is not a valid WS-ReliableMessaging message: {other}."),
             )),
         }
