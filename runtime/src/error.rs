@@ -3,7 +3,16 @@
 use crate::message::{MessageFault, XmlError};
 use crate::transport::TransportError;
 use crate::CommunicationState;
+use std::sync::Arc;
 use std::time::Duration;
+
+/// The `: cause` part of a faulted object's message.
+fn because(cause: &Option<Arc<Error>>) -> String {
+    cause
+        .as_ref()
+        .map(|cause| format!(" ({cause})"))
+        .unwrap_or_default()
+}
 
 /// An error from a client call or a host operation.
 ///
@@ -44,7 +53,10 @@ pub enum Error {
     #[error(transparent)]
     Xml(#[from] XmlError),
     /// The object is not in a state that allows the operation (for example, used after close).
-    #[error("cannot {operation}: the {object} is {state:?}")]
+    /// When it faulted, `cause` is the error that faulted it (an inactivity timeout, a broken
+    /// connection...), also the [`source`](std::error::Error::source).
+    #[error("cannot {operation}: the {object} is {state:?}{}", because(.cause))]
+    #[non_exhaustive]
     InvalidState {
         /// What was attempted.
         operation: &'static str,
@@ -52,12 +64,16 @@ pub enum Error {
         object: &'static str,
         /// The state it was in.
         state: CommunicationState,
+        /// What faulted it, when known.
+        #[source]
+        cause: Option<Arc<Error>>,
     },
     /// The peer broke the protocol (an unexpected reply, a reply without correlation...).
     #[error("protocol violation: {0}")]
     Protocol(String),
-    /// The reliable session faulted (or could not open or close).
-    #[error("reliable session: {0}")]
+    /// The reliable session faulted (or could not open or close); the error says which
+    /// timeout or rule ended it.
+    #[error("the reliable session faulted: {0}")]
     ReliableSession(#[from] crate::reliable::proto::SessionError),
     /// The binding or address was rejected.
     #[error("invalid configuration: {0}")]

@@ -382,5 +382,7 @@ pub use indigo_macros::service_contract;
 pub use message::ReaderQuotas;
 pub use reliable::proto::{ReliableMessagingVersion, ReliableSessionSettings, SettingsError};
 pub use reliable::Reliable;
-pub use service::{InstanceContextMode, OperationContext, Service, ServiceHost, ServiceThrottle};
+pub use service::{
+    AddressFilterMode, InstanceContextMode, OperationContext, Service, ServiceHost, ServiceThrottle,
+};
 pub use stream::ByteStream;

@@ -10,7 +10,9 @@
 //     the 2,048-byte MaxSessionSize within one session. Mono puts only parameter and result
 //     names there ("v", "EndResult"), which keeps its own tables tiny;
 //   * IEcho (http://example.org/echo/, sessionless) over HTTP, SOAP 1.1 ("basic-http") or
-//     SOAP 1.2 + WS-Addressing 1.0 ("soap12-http");
+//     SOAP 1.2 + WS-Addressing 1.0 ("soap12-http"), or over net.tcp with text ("tcp-text-echo")
+//     or binary XML ("tcp-binary-echo"), where Mono sends the typed fault of Fail without a
+//     RelatesTo header;
 //   * IFiles (http://example.org/files, sessionless) over NetTcpBinding(SecurityMode.None) with
 //     TransferMode.Streamed (binding "tcp-streamed"): Upload(Stream) and Download(long) -> Stream
 //     with --size bytes (default 32 MiB) of a generated pattern, checked by a running digest on
@@ -411,12 +413,14 @@ namespace IndigoInterop
             switch (name)
             {
                 case "tcp-text":
+                case "tcp-text-echo":
                     binding = new CustomBinding(
                         new TextMessageEncodingBindingElement(MessageVersion.Soap12WSAddressing10, Encoding.UTF8),
                         new TcpTransportBindingElement());
                     break;
                 case "tcp-binary":
                 case "tcp-binary-names":
+                case "tcp-binary-echo":
                     // WCF's default net.tcp encoding: binary XML, msbinsession1 (KnownEncoding 0x08).
                     binding = new NetTcpBinding(SecurityMode.None);
                     break;
@@ -445,7 +449,7 @@ namespace IndigoInterop
                         new HttpTransportBindingElement { HostNameComparisonMode = HostNameComparisonMode.Exact });
                     break;
                 default:
-                    throw new ArgumentException("unknown binding " + name + " (tcp-text | tcp-binary | tcp-binary-names | tcp-streamed | basic-http | soap12-http)");
+                    throw new ArgumentException("unknown binding " + name + " (tcp-text | tcp-binary | tcp-binary-names | tcp-streamed | tcp-text-echo | tcp-binary-echo | basic-http | soap12-http)");
             }
             binding.OpenTimeout = ShortTimeout;
             binding.CloseTimeout = ShortTimeout;

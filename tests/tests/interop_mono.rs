@@ -795,9 +795,16 @@ where
     B: indigo::Binding,
     EchoContract: indigo::binding::CarriedBy<B>,
 {
+    indigo_client_against_mono_echo_at(binding, mono_binding, http_address()).await;
+}
+
+async fn indigo_client_against_mono_echo_at<B>(binding: B, mono_binding: &str, address: String)
+where
+    B: indigo::Binding,
+    EchoContract: indigo::binding::CarriedBy<B>,
+{
     let Some(exe) = mono::peer_exe() else { return };
     let _turn = mono::one_at_a_time().await;
-    let address = http_address();
     let server = MonoPeer::server(&exe, mono_binding, &address).await;
     let client = EchoClient::connect(&binding, &address).await.unwrap();
 
@@ -851,6 +858,28 @@ async fn indigo_client_calls_mono_echo_over_basic_http() {
         .with_open_timeout(CALL_TIMEOUT)
         .with_send_timeout(CALL_TIMEOUT);
     indigo_client_against_mono_echo(binding, "basic-http").await;
+}
+
+// Mono sends the typed fault of `Fail` over net.tcp without RelatesTo; the Indigo client takes
+// it as the answer to its one outstanding request (as Mono's own client does) instead of
+// dropping it and timing out.
+
+#[tokio::test]
+async fn a_typed_fault_from_mono_over_net_tcp_text_reaches_the_indigo_client() {
+    let binding = CustomBinding::tcp_text()
+        .with_open_timeout(CALL_TIMEOUT)
+        .with_send_timeout(CALL_TIMEOUT);
+    let address = format!("net.tcp://127.0.0.1:{}/echo", mono::free_port());
+    indigo_client_against_mono_echo_at(binding, "tcp-text-echo", address).await;
+}
+
+#[tokio::test]
+async fn a_typed_fault_from_mono_over_net_tcp_binary_reaches_the_indigo_client() {
+    let binding = NetTcpBinding::new()
+        .with_open_timeout(CALL_TIMEOUT)
+        .with_send_timeout(CALL_TIMEOUT);
+    let address = format!("net.tcp://127.0.0.1:{}/echo", mono::free_port());
+    indigo_client_against_mono_echo_at(binding, "tcp-binary-echo", address).await;
 }
 
 #[tokio::test]

@@ -155,3 +155,33 @@ async fn an_idle_session_is_closed_at_the_receive_timeout() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn an_os_error_is_kept_as_the_source_of_the_transport_error() {
+    // 192.0.2.1 (TEST-NET-1) is no address of this machine: binding fails in the OS, locally.
+    let opened = ServiceHost::builder(SlowContract::per_session(|| SlowService {
+        dropped: Arc::default(),
+    }))
+    .endpoint(
+        indigo::NetTcpBinding::new(),
+        "net.tcp://192.0.2.1:0/nowhere",
+    )
+    .open()
+    .await;
+    let Err(error) = opened else {
+        panic!("bound to an address this machine does not have")
+    };
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&error);
+    let mut os_error = None;
+    while let Some(e) = source {
+        if let Some(io) = e.downcast_ref::<std::io::Error>() {
+            os_error = Some(io.kind());
+        }
+        source = e.source();
+    }
+    assert_eq!(
+        os_error,
+        Some(std::io::ErrorKind::AddrNotAvailable),
+        "the OS error is not in the source chain of {error:?}"
+    );
+}

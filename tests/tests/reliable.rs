@@ -4,10 +4,12 @@
 
 use indigo::binding::{Binding, CarriedBy};
 use indigo::reliable::proto::{ReliableMessagingVersion, ReliableSessionSettings};
+use indigo::reliable::Reliable;
 use indigo::{CommunicationState, MemoryBinding, NetTcpBinding, ServiceHost, WsHttpBinding};
 use indigo_examples::calculator::{Calculator, CalculatorSessionClient, CalculatorSessionContract};
 use indigo_tests::chaos::ChaosProxy;
 use indigo_tests::echo::{EchoClient, EchoContract, EchoService};
+use indigo_tests::gsoap::free_port;
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
@@ -159,9 +161,100 @@ impl Ledger for LedgerService {
     }
 }
 
-fn port_of(address: &str) -> u16 {
-    let rest = address.trim_start_matches("net.tcp://127.0.0.1:");
-    rest.split('/').next().unwrap().parse().unwrap()
+/// A host listening on `port` of its own, addressed through a proxy at `address`: its
+/// clients send To = the proxy's address, the endpoint's public address.
+async fn behind_proxy<C, S>(
+    service: indigo::Service<C, S>,
+    binding: Reliable<NetTcpBinding>,
+    address: &str,
+    port: u16,
+) -> ServiceHost
+where
+    C: indigo::service::Dispatch<S> + CarriedBy<Reliable<NetTcpBinding>>,
+    S: Send + 'static,
+{
+    let path = address.rsplit('/').next().unwrap_or_default();
+    ServiceHost::builder(service)
+        .endpoint_with_listen_address(
+            binding,
+            address,
+            format!("net.tcp://127.0.0.1:{port}/{path}"),
+        )
+        .open()
+        .await
+        .unwrap()
+}
+
+/// 10,000 one-way messages through a proxy that cuts every connection every 50 ms; returns
+/// how long they took and how many connections the proxy saw.
+async fn through_cuts_every_50_ms(version: ReliableMessagingVersion) -> (Duration, u64) {
+    if let Ok(filter) = std::env::var("RUST_LOG") {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+            .with_test_writer()
+            .try_init();
+    }
+    const MESSAGES: u64 = 10_000;
+    let mut settings = ReliableSessionSettings::default();
+    settings
+        .set_reliable_messaging_version(version)
+        .set_max_transfer_window_size(64)
+        .unwrap();
+    let binding = NetTcpBinding::new()
+        .with_reliable_session()
+        .with_settings(settings);
+    let upstream = free_port();
+    let every = Duration::from_millis(50);
+    let proxy = ChaosProxy::start(upstream, Some((every, every)), 0x5eed).await;
+    let address = format!("net.tcp://127.0.0.1:{}/ledger", proxy.port());
+    let host = behind_proxy(
+        LedgerContract::per_session(LedgerService::default),
+        binding.clone(),
+        &address,
+        upstream,
+    )
+    .await;
+    let client = LedgerClient::connect(&binding, &address).await.unwrap();
+    let session = client.begin().await.unwrap();
+    let started = std::time::Instant::now();
+    let run = async {
+        for n in 1..=MESSAGES {
+            session.record(n).await.unwrap();
+        }
+        session.finish().await.unwrap()
+    };
+    let tally = tokio::time::timeout(Duration::from_secs(120), run)
+        .await
+        .unwrap_or_else(|_| panic!("{version:?}: stalled"));
+    let elapsed = started.elapsed();
+    assert_eq!(
+        tally,
+        Tally {
+            count: MESSAGES,
+            out_of_order: 0,
+            last: MESSAGES
+        },
+        "{version:?}: exactly once, in order"
+    );
+    let connections = proxy.connections();
+    host.abort();
+    (elapsed, connections)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ws_rm_1_1_reconnects_as_fast_as_1_0_under_cuts_every_50_ms() {
+    let (v10, v10_connections) = through_cuts_every_50_ms(V10).await;
+    let (v11, v11_connections) = through_cuts_every_50_ms(V11).await;
+    eprintln!(
+        "cuts every 50 ms: WS-RM 1.0 {v10:?} over {v10_connections} connections, \
+         1.1 {v11:?} over {v11_connections} connections"
+    );
+    // Both run on the same machine in the same test, so the ratio holds under load.
+    let ratio = v11.as_secs_f64() / v10.as_secs_f64().max(0.05);
+    assert!(
+        ratio < 3.0,
+        "WS-RM 1.1 took {ratio:.1} times as long as 1.0 ({v11:?} against {v10:?})"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -172,12 +265,7 @@ async fn ten_thousand_messages_through_a_proxy_that_cuts_the_connection() {
     let binding = NetTcpBinding::new()
         .with_reliable_session()
         .with_settings(settings);
-    let host = ServiceHost::builder(LedgerContract::per_session(LedgerService::default))
-        .endpoint(binding.clone(), "net.tcp://127.0.0.1:0/ledger")
-        .open()
-        .await
-        .unwrap();
-    let upstream = port_of(&host.addresses()[0]);
+    let upstream = free_port();
     let proxy = ChaosProxy::start(
         upstream,
         Some((Duration::from_millis(100), Duration::from_millis(400))),
@@ -185,6 +273,13 @@ async fn ten_thousand_messages_through_a_proxy_that_cuts_the_connection() {
     )
     .await;
     let address = format!("net.tcp://127.0.0.1:{}/ledger", proxy.port());
+    let host = behind_proxy(
+        LedgerContract::per_session(LedgerService::default),
+        binding.clone(),
+        &address,
+        upstream,
+    )
+    .await;
     let client = LedgerClient::connect(&binding, &address).await.unwrap();
     let session = client.begin().await.unwrap();
     let started = std::time::Instant::now();
@@ -232,13 +327,16 @@ async fn a_service_gone_silent_faults_the_session_at_the_inactivity_timeout() {
     let binding = NetTcpBinding::new()
         .with_reliable_session()
         .with_settings(settings);
-    let host = ServiceHost::builder(EchoContract::per_session(EchoService::default))
-        .endpoint(binding.clone(), "net.tcp://127.0.0.1:0/echo")
-        .open()
-        .await
-        .unwrap();
-    let proxy = ChaosProxy::start(port_of(&host.addresses()[0]), None, 1).await;
+    let upstream = free_port();
+    let proxy = ChaosProxy::start(upstream, None, 1).await;
     let address = format!("net.tcp://127.0.0.1:{}/echo", proxy.port());
+    let host = behind_proxy(
+        EchoContract::per_session(EchoService::default),
+        binding.clone(),
+        &address,
+        upstream,
+    )
+    .await;
     let client = EchoClient::connect(&binding, &address).await.unwrap();
     assert_eq!(client.echo("alive".into()).await.unwrap(), "alive");
     proxy.go_silent();
@@ -253,7 +351,35 @@ async fn a_service_gone_silent_faults_the_session_at_the_inactivity_timeout() {
         started.elapsed()
     );
     assert_eq!(client.state(), CommunicationState::Faulted, "{error}");
+    // The error says which rule ended the session, and keeps it as its source.
+    assert_says_inactivity_timeout(&error);
+    let later = client
+        .echo("after".into())
+        .await
+        .expect_err("the session is faulted");
+    assert_says_inactivity_timeout(&later);
     host.abort();
+}
+
+/// The error's text names the InactivityTimeout of 1 s, and its source chain holds the
+/// session's own error.
+fn assert_says_inactivity_timeout(error: &indigo::Error) {
+    let text = error.to_string();
+    assert!(
+        text.contains("the reliable session faulted")
+            && text.contains("no message from the peer within the InactivityTimeout of 1s"),
+        "the error does not say why the session faulted: {text}"
+    );
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    let mut found = false;
+    while let Some(e) = source {
+        found |= matches!(
+            e.downcast_ref::<indigo::reliable::proto::SessionError>(),
+            Some(indigo::reliable::proto::SessionError::InactivityTimeout(_))
+        );
+        source = e.source();
+    }
+    assert!(found, "the source chain lost the session error: {error:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

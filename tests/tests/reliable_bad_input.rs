@@ -12,6 +12,7 @@ use std::time::Duration;
 
 const RM11: &str = "http://docs.oasis-open.org/ws-rx/wsrm/200702";
 const V11: ReliableMessagingVersion = ReliableMessagingVersion::WsReliableMessaging11;
+const V10: ReliableMessagingVersion = ReliableMessagingVersion::WsReliableMessagingFebruary2005;
 const ANONYMOUS: &str = "http://www.w3.org/2005/08/addressing/anonymous";
 
 fn envelope(action: &str, id: u32, headers: &str, body: &str) -> Vec<u8> {
@@ -292,5 +293,99 @@ async fn a_create_sequence_flood_past_max_pending_channels_is_refused_with_conne
     }
     assert_eq!((created, limited), (4, 36));
     still_serving(&client).await;
+    host.abort();
+}
+
+#[tokio::test]
+async fn twenty_thousand_pipelined_ack_requested_over_text_tcp_are_answered() {
+    for version in [V10, V11] {
+        pipelined_ack_requested(version).await;
+    }
+}
+
+async fn pipelined_ack_requested(version: ReliableMessagingVersion) {
+    use indigo::transport::tcp::{self, TcpOptions};
+    let rm = version.namespace();
+    let binding = indigo::CustomBinding::tcp_text()
+        .with_reliable_session()
+        .with_version(version);
+    let host = ServiceHost::builder(EchoContract::per_session(EchoService::default))
+        .endpoint(binding, "net.tcp://127.0.0.1:0/echo")
+        .open()
+        .await
+        .unwrap();
+    let address = host.addresses()[0].clone();
+    let connection = tcp::connect(&address, &TcpOptions::default())
+        .await
+        .unwrap();
+    let (mut sink, mut stream) = (connection.sink, connection.stream);
+    let encoder =
+        indigo::encoding::TextMessageEncoder::new(indigo::message::MessageVersion::SOAP12_WSA10);
+    use indigo::encoding::MessageEncoder;
+    let decode = |frame| encoder.decode(frame).expect("a readable message");
+    let create = String::from_utf8(create_sequence_envelope(1, "urn:uuid:pipelined-offer"))
+        .unwrap()
+        .replace(RM11, rm);
+    let create = if version.is_11() {
+        create
+    } else {
+        // 1.0's Offer has no Endpoint.
+        let start = create.find("<r:Endpoint>").unwrap();
+        let end = create.find("</r:Endpoint>").unwrap() + "</r:Endpoint>".len();
+        format!("{}{}", &create[..start], &create[end..])
+    };
+    sink.send(create.into_bytes().into()).await.unwrap();
+    let response = tokio::time::timeout(Duration::from_secs(5), stream.receive())
+        .await
+        .expect("CreateSequenceResponse in time")
+        .unwrap()
+        .expect("CreateSequenceResponse");
+    let read = |message| {
+        wire::read_message(version, message, &ReaderQuotas::default()).expect("a WS-RM message")
+    };
+    let id = match read(decode(response)).body {
+        Body::CreateSequenceResponse(r) => r.identifier,
+        other => panic!("expected CreateSequenceResponse, got {other:?}"),
+    };
+    let request = format!("<r:AckRequested><r:Identifier>{id}</r:Identifier></r:AckRequested>");
+    // Pipelined: all written before anything is read, on one connection.
+    let writer = tokio::spawn(async move {
+        for i in 0..20_000u32 {
+            let frame =
+                String::from_utf8(envelope(&format!("{rm}/AckRequested"), i + 2, &request, ""))
+                    .unwrap()
+                    .replace(RM11, rm);
+            sink.send(frame.into_bytes().into())
+                .await
+                .expect("the connection stays open");
+        }
+        sink
+    });
+    // Nothing is read until every request is written, as a pipelining peer does.
+    let sink = writer.await.unwrap();
+    let mut acks = 0usize;
+    let mut last_ack_at = None;
+    loop {
+        match tokio::time::timeout(Duration::from_secs(3), stream.receive()).await {
+            Ok(Ok(Some(frame))) => {
+                if read(decode(frame)).acknowledgement.is_some() {
+                    acks += 1;
+                    last_ack_at = Some(std::time::Instant::now());
+                }
+            }
+            Ok(Ok(None)) => panic!("the service closed the connection after {acks} acks"),
+            Ok(Err(e)) => panic!("the connection failed after {acks} acks: {e}"),
+            Err(_) => break,
+        }
+    }
+    drop(sink);
+    eprintln!("{version:?}: {acks} acks");
+    assert!(
+        acks >= 1,
+        "20,000 AckRequested got no acknowledgement at all"
+    );
+    // Coalesced: far fewer acks than requests.
+    assert!(acks < 2_000, "{acks} acks for 20,000 requests");
+    assert!(last_ack_at.is_some());
     host.abort();
 }

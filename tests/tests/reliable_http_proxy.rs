@@ -68,14 +68,6 @@ impl Ledger for LedgerService {
     }
 }
 
-fn port_of(address: &str) -> u16 {
-    let rest = address.trim_start_matches("http://127.0.0.1:");
-    rest.split('/')
-        .next()
-        .and_then(|p| p.parse().ok())
-        .expect("an http://127.0.0.1:port/ address")
-}
-
 async fn session_through(version: ReliableMessagingVersion, faults: Faults) {
     if let Ok(filter) = std::env::var("RUST_LOG") {
         let _ = tracing_subscriber::fmt()
@@ -92,14 +84,21 @@ async fn session_through(version: ReliableMessagingVersion, faults: Faults) {
     let binding = WsHttpBinding::new()
         .with_reliable_session()
         .with_settings(settings);
+    let lossy = faults.drop_permille > 0;
+    // The service listens on a port of its own; its clients address the proxy, which is the
+    // endpoint's public address (the To they send).
+    let upstream = indigo_tests::gsoap::free_port();
+    let proxy = HttpProxy::start(upstream, faults).await;
+    let address = format!("http://127.0.0.1:{}/ledger", proxy.port());
     let host = ServiceHost::builder(LedgerContract::per_session(LedgerService::default))
-        .endpoint(binding.clone(), "http://127.0.0.1:0/ledger")
+        .endpoint_with_listen_address(
+            binding.clone(),
+            &address,
+            format!("http://127.0.0.1:{upstream}/ledger"),
+        )
         .open()
         .await
         .unwrap();
-    let lossy = faults.drop_permille > 0;
-    let proxy = HttpProxy::start(port_of(&host.addresses()[0]), faults).await;
-    let address = format!("http://127.0.0.1:{}/ledger", proxy.port());
     let started = Instant::now();
     let run = async {
         let client = LedgerClient::connect(&binding, &address).await.unwrap();

@@ -19,6 +19,8 @@ use tokio::task::JoinHandle;
 use tracing::{debug, warn};
 
 type Pending = Arc<Mutex<HashMap<String, oneshot::Sender<Message>>>>;
+/// Why the channel faulted, once it has: kept for the errors of later calls.
+type Cause = Arc<Mutex<Option<Arc<Error>>>>;
 
 /// Messages waiting for the writer task. A few are enough: callers wait for the write anyway.
 const OUTBOX_CAPACITY: usize = 16;
@@ -87,6 +89,7 @@ pub(crate) struct ClientChannel {
     timeouts: Timeouts,
     link: Link,
     state: Arc<StateCell>,
+    cause: Cause,
 }
 
 impl std::fmt::Debug for ClientChannel {
@@ -107,15 +110,20 @@ impl ClientChannel {
         timeouts: Timeouts,
     ) -> Self {
         let state = Arc::new(StateCell::new(CommunicationState::Opened));
+        let cause = Cause::default();
         let link = match transport {
             ClientTransport::Duplex(connection) => Link::Duplex(Duplex::start(
                 DuplexChannel::encoded(connection, encoder.clone()),
                 state.clone(),
                 timeouts.send,
+                cause.clone(),
             )),
-            ClientTransport::Channel(channel) => {
-                Link::Duplex(Duplex::start(channel, state.clone(), timeouts.send))
-            }
+            ClientTransport::Channel(channel) => Link::Duplex(Duplex::start(
+                channel,
+                state.clone(),
+                timeouts.send,
+                cause.clone(),
+            )),
             ClientTransport::RequestReply(transport) => Link::RequestReply(transport),
         };
         ClientChannel {
@@ -124,7 +132,13 @@ impl ClientChannel {
             timeouts,
             link,
             state,
+            cause,
         }
+    }
+
+    /// What faulted the channel, if it faulted and the reason is known.
+    fn cause(&self) -> Option<Arc<Error>> {
+        self.cause.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
     pub(crate) fn state(&self) -> CommunicationState {
@@ -138,6 +152,7 @@ impl ClientChannel {
                 operation,
                 object: "client channel",
                 state,
+                cause: self.cause(),
             }),
         }
     }
@@ -207,15 +222,19 @@ impl ClientChannel {
         };
         let outcome = async {
             self.transmit(duplex, message).await?;
-            rx.await.map_err(|_| {
-                Error::Transport(
-                    duplex
-                        .failure
-                        .get()
-                        .cloned()
-                        .unwrap_or(TransportError::Closed),
-                )
-            })
+            // The reader dropped the waiter: the channel ended; say why when it is known (a
+            // transport failure such as a framing fault, or what faulted the channel).
+            rx.await
+                .map_err(|_| match (duplex.failure.get(), self.cause()) {
+                    (Some(reason), _) => Error::Transport(reason.clone()),
+                    (None, Some(cause)) => Error::InvalidState {
+                        operation: "receive the reply",
+                        object: "client channel",
+                        state: self.state.get(),
+                        cause: Some(cause),
+                    },
+                    (None, None) => Error::Transport(TransportError::Closed),
+                })
         };
         tokio::time::timeout(self.timeouts.send, outcome)
             .await
@@ -274,6 +293,7 @@ impl ClientChannel {
                     operation: "close",
                     object: "client channel",
                     state: CommunicationState::Faulted,
+                    cause: self.cause(),
                 });
             }
             _ => {}
@@ -318,7 +338,12 @@ impl ClientChannel {
 }
 
 impl Duplex {
-    fn start(channel: DuplexChannel, state: Arc<StateCell>, send_timeout: Duration) -> Self {
+    fn start(
+        channel: DuplexChannel,
+        state: Arc<StateCell>,
+        send_timeout: Duration,
+        cause: Cause,
+    ) -> Self {
         let pending: Pending = Arc::default();
         let (outbox, queue) = mpsc::channel(OUTBOX_CAPACITY);
         let writer = tokio::spawn(write_messages(
@@ -333,6 +358,7 @@ impl Duplex {
             pending.clone(),
             state,
             failure.clone(),
+            cause,
         ));
         Duplex {
             outbox,
@@ -413,18 +439,23 @@ async fn read_replies(
     pending: Pending,
     state: Arc<StateCell>,
     failure: Failure,
+    cause: Cause,
 ) {
+    let fault = |error: Error| {
+        *cause.lock().unwrap_or_else(|p| p.into_inner()) = Some(Arc::new(error));
+        state.fault();
+    };
     loop {
         let reply = match source.receive().await {
             Ok(Some(reply)) => reply,
             Ok(None) => break,
             Err(ReceiveError::Unreadable(e)) => {
                 warn!(error = %e, "unreadable message from the service; faulting the channel");
-                state.fault();
+                fault(Error::from(e));
                 break;
             }
             Err(ReceiveError::Failed(e)) => {
-                let idle = pending.lock().unwrap_or_else(|p| p.into_inner()).is_empty();
+                let idle = lock(&pending).is_empty();
                 if idle && matches!(e, Error::Transport(TransportError::Closed)) {
                     // The connection ended between records with no call waiting: a service
                     // that closes without End (Mono does) has lost nothing of ours. The
@@ -436,18 +467,20 @@ async fn read_replies(
                 if let Error::Transport(reason) = &e {
                     let _ = failure.set(reason.clone());
                 }
-                state.fault();
+                fault(e);
                 // No reply can come any more: the calls waiting for one fail now, with the
                 // reason, instead of at their timeout.
-                pending.lock().unwrap_or_else(|p| p.into_inner()).clear();
+                lock(&pending).clear();
                 break;
             }
         };
-        let waiter = reply
-            .headers
-            .relates_to
-            .as_ref()
-            .and_then(|id| lock(&pending).remove(id));
+        let waiter = {
+            let mut pending = lock(&pending);
+            match reply.headers.relates_to.as_ref() {
+                Some(id) => pending.remove(id),
+                None => sole_request(&mut pending, &reply),
+            }
+        };
         match waiter {
             Some(waiter) => {
                 if let Err(reply) = waiter.send(reply) {
@@ -469,6 +502,35 @@ async fn read_replies(
         state.fault();
     }
     lock(&pending).clear();
+}
+
+/// The request a reply without RelatesTo answers. Mono's WCF sends its typed faults over
+/// net.tcp without RelatesTo, and its own client takes such a reply as the answer; with
+/// exactly one request outstanding there is no doubt which one it answers. With several it
+/// cannot be told, and the reply is dropped (the calls time out) with a warning.
+fn sole_request(
+    pending: &mut HashMap<String, oneshot::Sender<Message>>,
+    reply: &Message,
+) -> Option<oneshot::Sender<Message>> {
+    match pending.len() {
+        0 => None,
+        1 => {
+            let id = pending.keys().next()?.clone();
+            debug!(
+                action = reply.action(),
+                request = %id,
+                "a reply without RelatesTo answers the one outstanding request"
+            );
+            pending.remove(&id)
+        }
+        outstanding => {
+            warn!(
+                action = reply.action(),
+                outstanding, "a reply without RelatesTo with several requests outstanding; dropped"
+            );
+            None
+        }
+    }
 }
 
 #[cfg(test)]

@@ -247,6 +247,7 @@ impl ClientRuntime {
                 operation: "open",
                 object: "client channel",
                 state: CommunicationState::Faulted,
+                cause: None,
             });
         }
         self.channel

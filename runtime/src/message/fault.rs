@@ -121,6 +121,19 @@ impl MessageFault {
         )
     }
 
+    /// WS-Addressing's `DestinationUnreachable`: the message's `To` is not the endpoint's
+    /// address (WCF's AddressFilter mismatch), with WCF's reason.
+    pub fn destination_unreachable(to: &str) -> Self {
+        MessageFault::new(
+            FaultCode::sender(QualifiedName::new(ns::WSA10, "DestinationUnreachable")),
+            format!(
+                "The message with To '{to}' cannot be processed at the receiver, due to an \
+                 AddressFilter mismatch at the EndpointDispatcher.  Check that the sender and \
+                 receiver's EndpointAddresses agree."
+            ),
+        )
+    }
+
     /// A message that exceeds a reader quota (depth, string length, array length).
     pub fn quota_exceeded(reason: impl Into<String>) -> Self {
         MessageFault::new(

@@ -8,6 +8,7 @@ use super::lifetime::{Factory, InstanceSource, Registry};
 use super::request::RequestDispatcher;
 use super::session::{run_connection, EndpointShared};
 use super::throttle::{ServiceThrottle, Throttle};
+use super::{AddressFilter, AddressFilterMode};
 use crate::binding::{Binding, CarriedBy, SessionCapability, Timeouts};
 use crate::channel::{ChannelListener, EncodedListener};
 use crate::channel::{CommunicationState, StateCell};
@@ -157,6 +158,11 @@ type ListenFuture = BoxFuture<'static, Result<ServerTransport, Error>>;
 
 struct EndpointConfig {
     address: String,
+    /// The address clients send to (`To`), when it is not the one listened at (behind a
+    /// proxy): WCF's endpoint address, where `address` is its ListenUri.
+    public_address: Option<String>,
+    /// This endpoint's address filter, if not the host's.
+    filter: Option<AddressFilterMode>,
     binding: &'static str,
     listen: ListenFuture,
     shared_parts: (Arc<dyn crate::encoding::MessageEncoder>, Timeouts, bool),
@@ -167,6 +173,7 @@ pub struct ServiceHostBuilder<C: Dispatch<S>, S: Send + 'static> {
     service: Service<C, S>,
     endpoints: Vec<EndpointConfig>,
     throttle: ServiceThrottle,
+    address_filter: AddressFilterMode,
 }
 
 impl<C: Dispatch<S>, S: Send + 'static> std::fmt::Debug for ServiceHostBuilder<C, S> {
@@ -197,6 +204,8 @@ impl<C: Dispatch<S>, S: Send + 'static> ServiceHostBuilder<C, S> {
         let listen = binding.listen(&address);
         self.endpoints.push(EndpointConfig {
             address,
+            public_address: None,
+            filter: None,
             binding: binding.name(),
             listen,
             shared_parts: (
@@ -205,6 +214,44 @@ impl<C: Dispatch<S>, S: Send + 'static> ServiceHostBuilder<C, S> {
                 B::Session::HAS_SESSION,
             ),
         });
+        self
+    }
+
+    /// Adds an endpoint that listens at `listen_address` but is addressed as `address`: the
+    /// `To` its clients send, checked by the address filter. That is an endpoint behind a
+    /// proxy or a load balancer, whose clients address the proxy (WCF's endpoint address and
+    /// `ListenUri`).
+    pub fn endpoint_with_listen_address<B>(
+        mut self,
+        binding: B,
+        address: impl Into<String>,
+        listen_address: impl Into<String>,
+    ) -> Self
+    where
+        B: Binding,
+        C: CarriedBy<B>,
+    {
+        self = self.endpoint(binding, listen_address);
+        if let Some(endpoint) = self.endpoints.last_mut() {
+            endpoint.public_address = Some(address.into());
+        }
+        self
+    }
+
+    /// How every endpoint matches the `To` header of what it receives against its address
+    /// (default [`AddressFilterMode::Exact`], as WCF); a message addressed elsewhere gets
+    /// WS-Addressing's `DestinationUnreachable` fault.
+    pub fn address_filter_mode(mut self, mode: AddressFilterMode) -> Self {
+        self.address_filter = mode;
+        self
+    }
+
+    /// The address filter of the endpoint added last, instead of the host's
+    /// [`address_filter_mode`](Self::address_filter_mode).
+    pub fn endpoint_address_filter_mode(mut self, mode: AddressFilterMode) -> Self {
+        if let Some(endpoint) = self.endpoints.last_mut() {
+            endpoint.filter = Some(mode);
+        }
         self
     }
 
@@ -232,12 +279,23 @@ impl<C: Dispatch<S>, S: Send + 'static> ServiceHostBuilder<C, S> {
                 .await
                 .map_err(|_| Error::Timeout(timeouts.open))??;
             close_timeout = close_timeout.max(timeouts.close);
+            // `To` is checked against the public address, or the address listened at (with
+            // the port the OS picked for port 0).
+            let filter_address = config.public_address.unwrap_or_else(|| match &listener {
+                ServerTransport::Duplex(l) => l.local_address(),
+                ServerTransport::Channels(l) => l.local_address(),
+                ServerTransport::RequestReply(l) => l.local_address(),
+            });
             let shared = Arc::new(EndpointShared::<C, S> {
                 instances: self.service.instances.clone(),
                 encoder,
                 timeouts,
                 has_session,
                 throttle: throttle.clone(),
+                address_filter: Some(AddressFilter {
+                    mode: config.filter.unwrap_or(self.address_filter),
+                    address: filter_address,
+                }),
             });
             listeners.push((listener, shared, config.binding));
         }
@@ -432,6 +490,7 @@ impl ServiceHost {
             service,
             endpoints: Vec::new(),
             throttle: ServiceThrottle::default(),
+            address_filter: AddressFilterMode::default(),
         }
     }
 

@@ -1,5 +1,6 @@
 //! The service side: hosts, instancing and dispatch.
 
+mod address_filter;
 #[doc(hidden)]
 pub mod codec;
 mod context;
@@ -12,6 +13,8 @@ mod session;
 mod streamed;
 mod throttle;
 
+pub(crate) use address_filter::AddressFilter;
+pub use address_filter::AddressFilterMode;
 pub use context::OperationContext;
 pub use dispatch::{Dispatch, Reply};
 pub use host::{Service, ServiceHost, ServiceHostBuilder};

@@ -26,6 +26,8 @@ pub(crate) struct EndpointShared<C: Dispatch<S>, S: Send + 'static> {
     pub(crate) timeouts: Timeouts,
     pub(crate) has_session: bool,
     pub(crate) throttle: Arc<Throttle>,
+    /// Which `To` headers are addressed to this endpoint; `None` takes every message.
+    pub(crate) address_filter: Option<super::AddressFilter>,
 }
 
 /// Per-connection session state.
@@ -334,6 +336,22 @@ where
     S: Send + 'static,
 {
     let contract = C::DESCRIPTION;
+    // WCF's dispatcher matches the address filter first, then the contract filter.
+    if let Some(filter) = &endpoint.address_filter {
+        if !filter.accepts(request.headers.to.as_deref()) {
+            warn!(
+                to = request.headers.to.as_deref(),
+                endpoint = %filter.address,
+                "a message addressed to another endpoint"
+            );
+            return Err(Refusal {
+                fault: Box::new(MessageFault::destination_unreachable(
+                    request.headers.to.as_deref().unwrap_or_default(),
+                )),
+                reply: true,
+            });
+        }
+    }
     if request.headers.action.is_none() {
         warn!("a message without an Action");
         return Err(Refusal {

@@ -31,6 +31,8 @@ pub(crate) fn streamed_dispatcher<C: Dispatch<S>, S: Send + 'static>(
             timeouts,
             has_session: false,
             throttle: Arc::new(Throttle::new(ServiceThrottle::default())),
+            // The streamed host has no endpoint address of its own to check `To` against.
+            address_filter: None,
         }),
     }
 }

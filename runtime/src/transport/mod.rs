@@ -36,9 +36,58 @@ pub enum TransportError {
     /// The peer broke the framing protocol, or refused the connection with a framing fault.
     #[error("framing error: {0}")]
     Framing(String),
-    /// An I/O error from the operating system.
+    /// An I/O error, described in words (no operating-system error behind it).
     #[error("I/O error: {0}")]
     Io(String),
+    /// An I/O error from the operating system, kept as the error's source so that callers
+    /// see the OS error (its kind, its code, its own source) and not only its text.
+    #[error("I/O error: {0}")]
+    Os(#[source] IoError),
+}
+
+/// A shared [`std::io::Error`]: cloneable, so that [`TransportError`] stays `Clone`; two are
+/// equal when their kind and text are.
+#[derive(Debug, Clone)]
+pub struct IoError(std::sync::Arc<std::io::Error>);
+
+impl IoError {
+    /// The kind of the OS error.
+    pub fn kind(&self) -> std::io::ErrorKind {
+        self.0.kind()
+    }
+
+    /// The OS error itself.
+    pub fn get(&self) -> &std::io::Error {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for IoError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// The source is the [`std::io::Error`] itself, so that `downcast_ref::<std::io::Error>()`
+/// along the chain finds it.
+impl std::error::Error for IoError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&*self.0)
+    }
+}
+
+impl PartialEq for IoError {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.kind() == other.0.kind() && self.0.to_string() == other.0.to_string()
+    }
+}
+
+impl Eq for IoError {}
+
+impl From<std::io::Error> for TransportError {
+    fn from(error: std::io::Error) -> Self {
+        TransportError::Os(IoError(std::sync::Arc::new(error)))
+    }
 }
 
 /// The sending half of a connection.

@@ -82,6 +82,7 @@ fn gone() -> Error {
         operation: "use the reliable session",
         object: "reliable session",
         state: crate::CommunicationState::Closed,
+        cause: None,
     }
 }
 

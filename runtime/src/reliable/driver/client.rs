@@ -333,6 +333,7 @@ impl ClientDriver {
                             operation: "send on the reliable session",
                             object: "reliable session",
                             state: blocked_state(reason, self.session.state()),
+                            cause: None,
                         }));
                     }
                 },
@@ -376,11 +377,16 @@ impl ClientDriver {
         for waiter in self.closing.drain(..) {
             let _ = waiter.send(outcome.clone().map_err(Error::ReliableSession));
         }
+        let cause = outcome
+            .as_ref()
+            .err()
+            .map(|e| std::sync::Arc::new(Error::ReliableSession(e.clone())));
         for (_, waiter) in self.waiting.drain(..) {
             let _ = waiter.send(Err(Error::InvalidState {
                 operation: "send on the reliable session",
                 object: "reliable session",
                 state: self.session.state(),
+                cause: cause.clone(),
             }));
         }
         if let Some(opened) = self.opened.take() {

@@ -21,8 +21,8 @@ use crate::message::{Message, MessageFault, XmlError};
 use crate::reliable::proto::request_reply::{ExchangeId, RequestInfo, Responder, ResponderConfig};
 use crate::reliable::proto::{
     Action, Body, Dispatch, Listener, ListenerConfig, ProtocolMessage, SendBlocked, SessionKey,
-    WsrmFault,
 };
+use crate::reliable::wire::InvalidInputAnswer;
 use crate::transport::{
     Connection, FrameStream, Listener as TransportListener, ReplyFrame, TransportError,
 };
@@ -366,40 +366,43 @@ impl Hub {
             HubEvent::Disconnected(id) => {
                 self.connections.remove(&id);
             }
-            HubEvent::Message(id, message) => match message
-                .map_err(IncomingError::from)
-                .and_then(|message| self.codec.read(*message))
-            {
-                Ok(incoming) => {
-                    self.on_input(Route::Connection(id), incoming);
-                }
-                Err(e) => {
-                    if let Some(reply) = self.refusal(e) {
-                        self.send_on(Route::Connection(id), reply);
+            HubEvent::Message(id, message) => {
+                let mut message_id = None;
+                match message.map_err(IncomingError::from).and_then(|message| {
+                    message_id.clone_from(&message.headers.message_id);
+                    self.codec.read(*message)
+                }) {
+                    Ok(incoming) => {
+                        self.on_input(Route::Connection(id), incoming);
+                    }
+                    Err(e) => {
+                        if let Some(reply) = self.refusal(e, message_id.as_deref()) {
+                            self.send_on(Route::Connection(id), reply);
+                        }
                     }
                 }
-            },
+            }
             HubEvent::Exchange(exchange) => self.on_exchange(exchange),
         }
     }
 
     /// The answer to a message that is no usable protocol message, if it gets one.
-    fn refusal(&self, error: IncomingError) -> Option<Message> {
+    fn refusal(&self, error: IncomingError, relates_to: Option<&str>) -> Option<Message> {
         match error {
             IncomingError::Unreadable(e) => {
                 warn!(error = %e, "unreadable message on a reliable endpoint");
                 let fault = MessageFault::unreadable(&e, "The message");
-                Some(self.fault_message(fault, None))
+                Some(self.fault_message(fault, relates_to))
             }
             IncomingError::Wire(e) => {
                 warn!(error = %e, "unusable WS-RM message");
-                let fault = match e.fault() {
-                    Some(fault) => fault.clone(),
-                    None if self.codec.version.is_11() => WsrmFault::WsrmRequired,
-                    None => return None,
-                };
-                self.codec
-                    .message(ProtocolMessage::fault(fault), None, None)
+                match e.answer(self.codec.version) {
+                    InvalidInputAnswer::Wsrm(fault) => {
+                        self.codec
+                            .message(ProtocolMessage::fault(fault), None, relates_to)
+                    }
+                    InvalidInputAnswer::Soap(fault) => Some(self.fault_message(fault, relates_to)),
+                }
             }
         }
     }
@@ -424,7 +427,12 @@ impl Hub {
         let mut requests = RequestIds::default();
         requests.record(&message, message_id.as_ref());
         let now = self.clock.now();
-        match self.listener.handle_input(now, message) {
+        let dispatch = if route == Route::Http {
+            self.listener.handle_request(now, message)
+        } else {
+            self.listener.handle_input(now, message)
+        };
+        match dispatch {
             Dispatch::Created(key) => {
                 // WCF's session id of a reliable session is its inbound sequence's identifier.
                 let session_id = self
@@ -453,9 +461,25 @@ impl Hub {
                 InputOutcome::Session(key)
             }
             Dispatch::Session(key) => {
+                let mut moved = false;
                 if let Some(slot) = self.sessions.get_mut(&key) {
+                    // The client reconnected: its session now speaks on another connection.
+                    moved = matches!(
+                        (slot.route, route),
+                        (Some(Route::Connection(old)), Route::Connection(new)) if old != new
+                    );
                     slot.route = Some(route);
                     slot.requests.merge(requests);
+                }
+                if moved {
+                    // What was sent on the old connection may be lost with it: re-send the
+                    // unacknowledged output on the new one now, as the client does on its
+                    // side, instead of at the next retransmission timer (backed off by
+                    // every send lost on the dead connection), which under frequent cuts
+                    // left a reply, a terminating one included, undelivered for a minute.
+                    if let Some(session) = self.listener.session_mut(key) {
+                        session.transport_restored(now);
+                    }
                 }
                 InputOutcome::Session(key)
             }
@@ -483,6 +507,7 @@ impl Hub {
             action,
             reply,
         } = exchange;
+        let mut message_id = None;
         let decoded = self
             .codec
             .encoder
@@ -492,12 +517,14 @@ impl Hub {
                 if message.headers.action.is_none() {
                     message.headers.action = action;
                 }
+                message_id.clone_from(&message.headers.message_id);
                 self.codec.read(message)
             });
         let incoming = match decoded {
             Ok(incoming) => incoming,
             Err(e) => {
-                let answer = match self.refusal(e).map(|m| self.codec.encode(&m)) {
+                let refusal = self.refusal(e, message_id.as_deref());
+                let answer = match refusal.map(|m| self.codec.encode(&m)) {
                     Some(Ok(frame)) => ReplyFrame::Fault(frame),
                     Some(Err(e)) => {
                         tracing::error!(error = %e, "cannot encode a fault");
@@ -798,6 +825,7 @@ fn closed_error() -> Error {
         operation: "send on the reliable session",
         object: "reliable session",
         state: crate::CommunicationState::Closed,
+        cause: None,
     }
 }
 

@@ -134,6 +134,8 @@ pub struct Listener<T> {
     new_id: IdGenerator,
     tokens: u32,
     refilled_at: Timestamp,
+    /// Set while handling a request whose transport owes its sender a response anyway.
+    answer_every_fault: bool,
     stats: ListenerStats,
 }
 
@@ -165,6 +167,7 @@ impl<T: Clone> Listener<T> {
             next_key: 0,
             new_id,
             refilled_at: Timestamp::ZERO,
+            answer_every_fault: false,
             stats: ListenerStats::default(),
         }
     }
@@ -241,7 +244,7 @@ impl<T: Clone> Listener<T> {
     }
 
     fn fault_reply(&mut self, now: Timestamp, fault: WsrmFault) -> Dispatch<T> {
-        if self.take_token(now) {
+        if self.answer_every_fault || self.take_token(now) {
             Dispatch::Reply(Box::new(ProtocolMessage::fault(fault)))
         } else {
             Dispatch::Ignored
@@ -258,6 +261,18 @@ impl<T: Clone> Listener<T> {
                 connection_limit_reached: false,
             },
         )
+    }
+
+    /// Handles one message that came as a request of a request-reply transport (HTTP). The
+    /// transport owes each request a response, so a refusal or UnknownSequence costs nothing
+    /// the request did not already cost: every one is answered with its fault, never limited
+    /// by [`ListenerConfig::fault_replies_per_second`] into silence (WCF answers each
+    /// CreateSequence over the limit with ConnectionLimitReached).
+    pub fn handle_request(&mut self, now: Timestamp, message: ProtocolMessage<T>) -> Dispatch<T> {
+        self.answer_every_fault = true;
+        let dispatch = self.handle_input(now, message);
+        self.answer_every_fault = false;
+        dispatch
     }
 
     /// Handles one incoming message.

@@ -110,6 +110,32 @@ fn a_create_sequence_flood_is_bounded() {
 }
 
 #[test]
+fn a_create_sequence_flood_over_requests_gets_a_refusal_for_each() {
+    // Over a request-reply transport every request is owed a response: each refusal is
+    // sent (a silent 202 would tell the client nothing), and the rate limit does not apply.
+    let mut l = listener(ChannelShape::OneWay, V10);
+    let mut limited = 0;
+    for i in 0..2_000u64 {
+        let d = l.handle_request(at(i / 10), create(None));
+        match fault_of(&d) {
+            Some(fault) if fault.nested_subcode().is_some() => limited += 1,
+            Some(other) => panic!("unexpected fault {other:?}"),
+            None => assert!(matches!(d, Dispatch::Created(_)), "{d:?}"),
+        }
+    }
+    assert_eq!(l.session_count(), 4, "MaxPendingChannels");
+    assert_eq!(limited, 2_000 - 4, "every refusal answered");
+    assert_eq!(l.stats().suppressed, 0);
+    // The limit still holds for messages off a request (a duplex connection).
+    let mut replies = 0;
+    for i in 0..1_000u64 {
+        let d = l.handle_input(at(200 + i / 10), create(None));
+        replies += usize::from(matches!(d, Dispatch::Reply(_)));
+    }
+    assert!(replies < 1_000, "the duplex path stays rate-limited");
+}
+
+#[test]
 fn offers_follow_the_channel_shape() {
     let mut duplex = listener(ChannelShape::Duplex, V10);
     assert!(fault_of(&duplex.handle_input(at(0), create(None)))

@@ -154,13 +154,13 @@ pub enum SessionError {
         retry_count: u32,
     },
     /// Nothing was heard from the peer for InactivityTimeout.
-    #[error("the inactivity timeout of {0:?} has been exceeded")]
+    #[error("no message from the peer within the InactivityTimeout of {0:?}")]
     InactivityTimeout(Duration),
     /// CreateSequence went unanswered for OpenTimeout.
-    #[error("the session did not open within {0:?}")]
+    #[error("CreateSequence went unanswered within the OpenTimeout of {0:?}")]
     OpenTimeout(Duration),
     /// Close did not complete within CloseTimeout.
-    #[error("the session did not close within {0:?}")]
+    #[error("the session did not close within the CloseTimeout of {0:?}")]
     CloseTimeout(Duration),
     /// The output sequence reached the maximum message number.
     #[error("the message number reached the maximum ({MAX_MESSAGE_NUMBER})")]

@@ -33,8 +33,9 @@ pub use write::{
     terminate_sequence_response_body, write_message,
 };
 
+use super::proto::SoapFaultCode;
 use super::proto::{ReliableMessagingVersion, WsrmFault};
-use crate::message::{ns, XmlError};
+use crate::message::{ns, FaultCode, FaultCodeValue, MessageFault, XmlError};
 
 /// WCF's namespace for `netrm:BufferRemaining` (and `ConnectionLimitReached`).
 pub const NETRM_NAMESPACE: &str = super::proto::fault::NETRM_NAMESPACE;
@@ -136,6 +137,15 @@ impl WsrmAction {
     }
 }
 
+/// The fault a service answers an unusable message with (see [`WireError::answer`]).
+#[derive(Debug, Clone, PartialEq)]
+pub enum InvalidInputAnswer {
+    /// A WS-RM fault.
+    Wsrm(WsrmFault),
+    /// A plain SOAP fault.
+    Soap(MessageFault),
+}
+
 /// Why a WS-RM message could not be written or read.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum WireError {
@@ -176,6 +186,44 @@ impl WireError {
         match self {
             WireError::Fault(fault) => Some(fault),
             _ => None,
+        }
+    }
+
+    /// How a service answers a message it could not read as WS-RM, so that no invalid input
+    /// goes unanswered (WCF's `WsrmMessageInfo.Get` turns each into a fault reply): the WS-RM
+    /// fault the error names; WSRMRequired (1.1) or ActionNotSupported (1.0) for a message
+    /// without WS-RM; a SOAP Sender fault naming the element for anything else (a
+    /// MessageNumber of `0`, `-1` or `abc`, a duplicated header).
+    pub fn answer(&self, version: ReliableMessagingVersion) -> InvalidInputAnswer {
+        match self {
+            WireError::Fault(fault) => InvalidInputAnswer::Wsrm(fault.clone()),
+            WireError::NotReliableMessaging { .. } if version.is_11() => {
+                InvalidInputAnswer::Wsrm(WsrmFault::WsrmRequired)
+            }
+            WireError::NotReliableMessaging { action } => {
+                InvalidInputAnswer::Soap(MessageFault::action_not_supported(action))
+            }
+            // WS-RM has no subcode for a malformed header: a plain Sender fault, no
+            // invented `wsrm:` subcode that the schemas would not know.
+            other => InvalidInputAnswer::Soap(MessageFault::new(
+                FaultCode {
+                    value: FaultCodeValue::Sender,
+                    subcodes: Vec::new(),
+                },
+                format!("The message is not a valid WS-ReliableMessaging message: {other}."),
+            )),
+        }
+    }
+
+    /// A CreateSequence that cannot be read is refused (Sender), with the reason.
+    fn refusing_create_sequence(self) -> Self {
+        match self {
+            WireError::Fault(_) => self,
+            other => WireError::Fault(WsrmFault::CreateSequenceRefused {
+                code: SoapFaultCode::Sender,
+                reason: format!("The CreateSequence request is invalid: {other}."),
+                connection_limit_reached: false,
+            }),
         }
     }
 

@@ -809,11 +809,13 @@ pub fn read_message(
         Body::Fault(fault)
     } else {
         match action {
-            Some(WsrmAction::CreateSequence) => Body::CreateSequence(read_create_sequence(
-                version,
-                &payload(&message, "CreateSequence")?,
-                quotas,
-            )?),
+            // WCF answers a CreateSequence it cannot use with CreateSequenceRefused (Sender):
+            // an empty body, AcksTo unlike ReplyTo (RS `CreateSequenceInfo.ReadMessage`).
+            Some(WsrmAction::CreateSequence) => Body::CreateSequence(
+                payload(&message, "CreateSequence")
+                    .and_then(|body| read_create_sequence(version, &body, quotas))
+                    .map_err(WireError::refusing_create_sequence)?,
+            ),
             Some(WsrmAction::CreateSequenceResponse) => {
                 Body::CreateSequenceResponse(read_create_sequence_response(
                     version,

@@ -34,11 +34,9 @@ impl HttpListener {
             .await
             .map_err(|e| match e.kind() {
                 std::io::ErrorKind::AddrInUse => TransportError::AddressInUse(address.to_owned()),
-                _ => TransportError::Io(e.to_string()),
+                _ => TransportError::from(e),
             })?;
-        let local = listener
-            .local_addr()
-            .map_err(|e| TransportError::Io(e.to_string()))?;
+        let local = listener.local_addr().map_err(TransportError::from)?;
         let host = if local.is_ipv6() {
             format!("[{}]", local.ip())
         } else {

@@ -139,7 +139,7 @@ async fn connect_socket(
                 last_error = match e.kind() {
                     // WCF reports a refused connection as EndpointNotFoundException too.
                     std::io::ErrorKind::ConnectionRefused => not_found(),
-                    _ => TransportError::Io(e.to_string()),
+                    _ => TransportError::from(e),
                 };
             }
         }

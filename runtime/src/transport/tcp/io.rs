@@ -153,7 +153,13 @@ pub(crate) fn io_error(error: &std::io::Error) -> TransportError {
         BrokenPipe | ConnectionReset | ConnectionAborted | NotConnected | UnexpectedEof => {
             TransportError::Closed
         }
-        _ => TransportError::Io(error.to_string()),
+        // Borrowed here, so rebuilt: the OS code when there is one, else kind and text.
+        _ => TransportError::from(
+            error
+                .raw_os_error()
+                .map(std::io::Error::from_raw_os_error)
+                .unwrap_or_else(|| std::io::Error::new(error.kind(), error.to_string())),
+        ),
     }
 }
 

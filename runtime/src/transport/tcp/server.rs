@@ -324,11 +324,9 @@ async fn bind<T: Send + 'static>(
         .await
         .map_err(|e| match e.kind() {
             std::io::ErrorKind::AddrInUse => TransportError::AddressInUse(address.to_owned()),
-            _ => TransportError::Io(e.to_string()),
+            _ => TransportError::from(e),
         })?;
-    let local = socket
-        .local_addr()
-        .map_err(|e| TransportError::Io(e.to_string()))?;
+    let local = socket.local_addr().map_err(TransportError::from)?;
     let host = if local.is_ipv6() {
         format!("[{}]", local.ip())
     } else {
