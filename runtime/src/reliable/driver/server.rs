@@ -271,7 +271,8 @@ impl Hub {
             self.drain_actions();
             self.hand_over();
             let listening = self.listening;
-            if !listening && self.sessions.is_empty() {
+            // Closed sessions the listener keeps to answer late re-sends hold nothing up.
+            if !listening && self.listener.session_count() == 0 {
                 break;
             }
             let deadline = [
@@ -325,12 +326,35 @@ impl Hub {
                     debug!("reliable endpoint closing; draining its sessions");
                     self.listening = false;
                     self.acceptors.clear();
+                    self.abort_pending();
                 }
             }
         }
         for slot in self.sessions.values_mut() {
             fail_slot(slot, "the reliable endpoint closed");
         }
+    }
+
+    /// Aborts the sessions the host never accepted: the host is closing and will not take
+    /// them, and nothing else would end them before their InactivityTimeout.
+    fn abort_pending(&mut self) {
+        let pending: Vec<SessionKey> = self
+            .sessions
+            .iter()
+            .filter(|(_, slot)| slot.channel.is_some())
+            .map(|(key, _)| *key)
+            .collect();
+        for key in pending {
+            if let Some(slot) = self.sessions.get_mut(&key) {
+                slot.channel = None;
+            }
+            if let Some(session) = self.listener.session_mut(key) {
+                debug!("aborting a reliable session the host never accepted");
+                session.abort();
+            }
+        }
+        self.drain_actions();
+        self.sweep();
     }
 
     /// Gives pending sessions to waiting `accept` calls, oldest first.
