@@ -329,6 +329,10 @@ pub mod transport;
 #[doc(hidden)]
 pub mod __private;
 
+#[cfg(any(test, feature = "fuzzing"))]
+#[doc(hidden)]
+pub mod __fuzz;
+
 pub use binding::{
     BasicHttpBinding, Binding, CustomBinding, MemoryBinding, MemoryDatagramBinding, NetTcpBinding,
     Timeouts, WsHttpBinding,
