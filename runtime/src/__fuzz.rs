@@ -134,7 +134,7 @@ pub fn soap_envelope(data: &[u8]) {
 /// not compared byte for byte: the writer moves namespace declarations (a header declares
 /// what it inherited, the envelope drops unused ones), so only their count is; the
 /// addressing headers, the other headers' names and the fault (if any) must be equal.
-fn assert_same_message(original: Message, back: Message) {
+pub(crate) fn assert_same_message(original: Message, back: Message) {
     let summary = |m: &Message| {
         let mut headers = m.headers.clone();
         let names: Vec<_> = headers
@@ -159,7 +159,7 @@ fn assert_same_message(original: Message, back: Message) {
     assert_eq!(
         summary(&back),
         summary(&original),
-        "a re-written envelope reads differently"
+        "a re-written message reads differently"
     );
 }
 
