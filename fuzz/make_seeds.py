@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
-"""Rebuilds the seed corpus of each fuzz target from the real captures in the repository
-(runtime/src/**/testdata), in the input format each target reads (see runtime/src/__fuzz.rs).
-Run from the repository root: python3 fuzz/make_seeds.py"""
+"""Rebuilds the seeds of the capture-based fuzz targets (framing, preamble, binary_xml,
+soap_envelope, wsrm) from the real captures in the repository (runtime/src/**/testdata), in the
+input format each target reads (see runtime/src/__fuzz.rs). The data_contract seeds are the
+serializer's own output for the target's types, and the http_request seeds requests for the
+target's contract, both written by hand. Run from anywhere: python3 fuzz/make_seeds.py"""
 
 import os
 import re
