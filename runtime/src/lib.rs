@@ -330,6 +330,10 @@ pub(crate) mod xml;
 #[doc(hidden)]
 pub mod __private;
 
+#[cfg(any(test, feature = "fuzzing"))]
+#[doc(hidden)]
+pub mod __fuzz;
+
 pub use binding::{
     BasicHttpBinding, Binding, CustomBinding, MemoryBinding, MemoryDatagramBinding, NetTcpBinding,
     Timeouts, WsHttpBinding,

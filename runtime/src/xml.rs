@@ -347,6 +347,7 @@ fn check_and_record<R>(
             quota = names.add_name(attr.key);
         }
         if attr.key.as_namespace_binding().is_some() {
+            check_namespace(&attr.value, position)?;
             continue;
         }
         let (ns, local) = reader.resolver().resolve_attribute(attr.key);
@@ -365,6 +366,30 @@ fn check_and_record<R>(
     quota
 }
 
+/// Whether a namespace URI reads back as it is written. quick-xml resolves a prefix to the
+/// raw bytes of its declaration, without resolving references or normalizing whitespace, while
+/// [`write_ns_decl`] escapes these characters; a URI holding one would be read as something
+/// else than it means (`a&amp;b` for `a&b`) and change on every pass through Indigo. Real
+/// namespace URIs never hold them, so the readers refuse such a declaration.
+pub(crate) fn plain_namespace(uri: &str) -> bool {
+    !uri.contains(|c| {
+        matches!(
+            c,
+            '&' | '<' | '>' | '"' | '\0'..='\x1F' | '\u{FFFE}' | '\u{FFFF}'
+        )
+    })
+}
+
+fn check_namespace(uri: &str, position: u64) -> Result<(), XmlError> {
+    if plain_namespace(uri) {
+        return Ok(());
+    }
+    Err(XmlError::Malformed(format!(
+        "a namespace declaration holds a reference, a control character or markup (at byte \
+         {position}); not supported"
+    )))
+}
+
 /// The attribute checks with quick-xml's own duplicate check, then the recording of all names
 /// again (recording is idempotent) and [`has_nil`].
 #[cold]
@@ -378,6 +403,7 @@ fn check_attributes_checked<R>(
     for attr in start.attributes() {
         let attr = attr.map_err(|e| XmlError::Malformed(format!("{e} (at byte {position})")))?;
         if attr.key.as_namespace_binding().is_some() {
+            check_namespace(&attr.value, position)?;
             continue;
         }
         if let (ResolveResult::Unknown(p), _) = reader.resolver().resolve_attribute(attr.key) {

@@ -29,7 +29,7 @@ use crate::message::{
     ns, Body, EnvelopeVersion, Headers, Message, MessageVersion, QualifiedName, RawHeader,
     ReaderQuotas, XmlFragment,
 };
-use crate::xml::{trim, NameTable};
+use crate::xml::{plain_namespace, trim, NameTable};
 use bytes::Bytes;
 use std::borrow::Cow;
 
@@ -220,7 +220,12 @@ impl<'a> Walker<'a> {
                 continue;
             };
             let uri = &*attribute.value;
-            if declared == "xml" || uri.is_empty() || uri == XML_NS || uri == XMLNS_NS {
+            if declared == "xml"
+                || uri.is_empty()
+                || uri == XML_NS
+                || uri == XMLNS_NS
+                || !plain_namespace(uri)
+            {
                 return Err(Declined);
             }
             if self.scope.len() >= MAX_BINDINGS {

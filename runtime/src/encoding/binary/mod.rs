@@ -47,6 +47,9 @@ pub mod writer;
 
 mod cursor;
 
+#[cfg(any(test, feature = "fuzzing"))]
+pub(crate) mod fuzz;
+
 #[cfg(test)]
 mod tests;
 

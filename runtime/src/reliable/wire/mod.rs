@@ -234,3 +234,31 @@ impl WireError {
         }
     }
 }
+
+/// The fuzzing hook of the header readers (`crate::__fuzz::wsrm`): whatever the fast path in
+/// `scan` accepts, the general reader must read the same. Here because both are private.
+#[cfg(any(test, feature = "fuzzing"))]
+pub(crate) fn fast_path_agrees(
+    version: ReliableMessagingVersion,
+    fragment: &crate::message::XmlFragment,
+    quotas: &crate::message::ReaderQuotas,
+) {
+    if let Some(fast) = scan::sequence_header(version, fragment, quotas) {
+        assert_eq!(
+            Ok(fast),
+            read::general_sequence_header(version, fragment, quotas)
+        );
+    }
+    if let Some(fast) = scan::acknowledgement(version, fragment, quotas) {
+        assert_eq!(
+            Ok(fast),
+            read::general_acknowledgement(version, fragment, quotas)
+        );
+    }
+    if let Some(fast) = scan::ack_requested(version, fragment, quotas) {
+        assert_eq!(
+            Ok(fast),
+            read::general_ack_requested(version, fragment, quotas)
+        );
+    }
+}

@@ -23,7 +23,7 @@ pub mod framing;
 mod io;
 pub mod mb31;
 mod options;
-mod preamble;
+pub(crate) mod preamble;
 mod server;
 mod session;
 
