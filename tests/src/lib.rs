@@ -5,6 +5,7 @@ pub mod chaos;
 pub mod echo;
 pub mod gsoap;
 pub mod http_proxy;
+pub mod ledger;
 
 use std::io::Write;
 

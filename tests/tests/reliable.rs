@@ -10,7 +10,7 @@ use indigo_examples::calculator::{Calculator, CalculatorSessionClient, Calculato
 use indigo_tests::chaos::ChaosProxy;
 use indigo_tests::echo::{EchoClient, EchoContract, EchoService};
 use indigo_tests::gsoap::free_port;
-use serde::{Deserialize, Serialize};
+use indigo_tests::ledger::{LedgerClient, LedgerContract, LedgerService, Tally};
 use std::time::Duration;
 
 const V10: ReliableMessagingVersion = ReliableMessagingVersion::WsReliableMessagingFebruary2005;
@@ -107,57 +107,6 @@ async fn echo_requests_one_way_and_typed_faults_over_reliable_http() {
             .await
             .unwrap()
             .unwrap();
-    }
-}
-
-/// What the ledger service saw of a session.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Tally {
-    /// Messages recorded.
-    #[serde(rename = "Count")]
-    pub count: u64,
-    /// Messages that did not follow their predecessor (duplicates, gaps or reordering).
-    #[serde(rename = "OutOfOrder")]
-    pub out_of_order: u64,
-    /// The last number recorded.
-    #[serde(rename = "Last")]
-    pub last: u64,
-}
-
-/// Numbers sent one way, checked in order by the service.
-#[indigo::service_contract(session = Required, namespace = "http://example.org/ledger/")]
-pub trait Ledger {
-    /// Starts the session.
-    #[operation(initiating)]
-    async fn begin(&mut self);
-    /// Records `n`; the client sends 1, 2, 3...
-    #[operation(one_way, initiating = false)]
-    async fn record(&mut self, n: u64);
-    /// What has been recorded so far.
-    #[operation(initiating = false)]
-    async fn tally(&mut self) -> Tally;
-    /// Ends the session.
-    #[operation(initiating = false, terminating)]
-    async fn finish(&mut self) -> Tally;
-}
-
-#[derive(Debug, Default)]
-struct LedgerService(Tally);
-
-impl Ledger for LedgerService {
-    async fn begin(&mut self) {}
-    async fn record(&mut self, n: u64) {
-        if n != self.0.last + 1 {
-            self.0.out_of_order += 1;
-        }
-        self.0.count += 1;
-        self.0.last = n;
-    }
-    async fn tally(&mut self) -> Tally {
-        self.0
-    }
-    async fn finish(&mut self) -> Tally {
-        self.0
     }
 }
 
