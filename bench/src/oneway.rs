@@ -111,8 +111,11 @@ impl SinkHost {
         let (addr_tx, addr_rx) = oneshot::channel::<Result<String, String>>();
         let address = address.to_owned();
         let done = server_rt.spawn(async move {
+            // Scenario 4's clients reach the sink through a proxy whose address is not the
+            // sink's: filter on nothing, as WCF services behind proxies do (AddressFilterMode.Any).
             let opened = ServiceHost::builder(SinkContract::single(service))
                 .endpoint(binding, &address)
+                .address_filter_mode(indigo::AddressFilterMode::Any)
                 .throttle(THROTTLE)
                 .open()
                 .await;

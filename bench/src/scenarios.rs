@@ -228,6 +228,24 @@ pub async fn scenario4(
     rows
 }
 
+/// Which lossy proxy a scenario-4 case runs through, by the binding's scheme.
+#[derive(Debug, Clone, Copy)]
+enum LinkKind {
+    /// net.tcp records delayed and dropped ([`LossyProxy`]).
+    NetTcp,
+    /// HTTP requests and responses delayed and lost ([`LossyHttpProxy`]).
+    Http,
+}
+
+impl LinkKind {
+    fn scheme(self) -> &'static str {
+        match self {
+            LinkKind::NetTcp => "net.tcp",
+            LinkKind::Http => "http",
+        }
+    }
+}
+
 async fn lossy_case<B>(
     binding: B,
     loss: f64,
@@ -240,35 +258,16 @@ where
     B: indigo::Binding,
     oneway::SinkContract: indigo::binding::CarriedBy<B>,
 {
-    let host = SinkHost::start(binding.clone(), "net.tcp://127.0.0.1:0/sink", server_rt).await?;
-    let upstream = host
-        .address
-        .trim_start_matches("net.tcp://")
-        .split('/')
-        .next()
-        .unwrap_or_default()
-        .to_owned();
-    let proxy = LossyProxy::start(upstream, S4_DELAY, 0x5EED_0000 + seed).await?;
-    let address = format!("net.tcp://127.0.0.1:{}/sink", proxy.port());
-    let mut hooks = ProxyHooks {
-        proxy: &proxy,
+    lossy_run(
+        LinkKind::NetTcp,
+        binding,
         loss,
-        at_start: Snapshot::default(),
-        total: Snapshot::default(),
-    };
-    let run = oneway::run(
-        &binding,
-        &address,
-        &host.delivered,
         payload,
         timing,
-        &mut hooks,
+        server_rt,
+        seed,
     )
-    .await;
-    let total = hooks.total;
-    drop(proxy);
-    host.stop().await;
-    Ok((run?, total))
+    .await
 }
 
 async fn lossy_http_case<B>(
@@ -283,24 +282,103 @@ where
     B: indigo::Binding,
     oneway::SinkContract: indigo::binding::CarriedBy<B>,
 {
-    let host = SinkHost::start(binding.clone(), "http://127.0.0.1:0/sink", server_rt).await?;
+    lossy_run(
+        LinkKind::Http,
+        binding,
+        loss,
+        payload,
+        timing,
+        server_rt,
+        seed,
+    )
+    .await
+}
+
+/// One scenario-4 case: a sink host, the lossy proxy in front of it, the one-way run through
+/// the proxy, and the proxy's counters over the measured rounds.
+async fn lossy_run<B>(
+    link: LinkKind,
+    binding: B,
+    loss: f64,
+    payload: usize,
+    timing: Timing,
+    server_rt: &tokio::runtime::Handle,
+    seed: u64,
+) -> Result<(OneWayRun, Snapshot), String>
+where
+    B: indigo::Binding,
+    oneway::SinkContract: indigo::binding::CarriedBy<B>,
+{
+    let scheme = link.scheme();
+    let listen = format!("{scheme}://127.0.0.1:0/sink");
+    let host = SinkHost::start(binding.clone(), &listen, server_rt).await?;
     let upstream = host
         .address
-        .trim_start_matches("http://")
+        .trim_start_matches(&format!("{scheme}://"))
         .split('/')
         .next()
         .unwrap_or_default()
         .to_owned();
-    let proxy = LossyHttpProxy::start(upstream, S4_DELAY, 0x5EED_0000 + seed).await?;
-    let address = format!("http://127.0.0.1:{}/sink", proxy.port());
+    let seed = 0x5EED_0000 + seed;
+    let (run, total) = match link {
+        LinkKind::NetTcp => {
+            let proxy = LossyProxy::start(upstream, S4_DELAY, seed).await?;
+            through(
+                &proxy,
+                proxy.port(),
+                scheme,
+                &binding,
+                &host,
+                loss,
+                payload,
+                timing,
+            )
+            .await
+        }
+        LinkKind::Http => {
+            let proxy = LossyHttpProxy::start(upstream, S4_DELAY, seed).await?;
+            through(
+                &proxy,
+                proxy.port(),
+                scheme,
+                &binding,
+                &host,
+                loss,
+                payload,
+                timing,
+            )
+            .await
+        }
+    };
+    host.stop().await;
+    Ok((run?, total))
+}
+
+/// The one-way run through `proxy` (listening on `port`), with its round hooks.
+#[allow(clippy::too_many_arguments)]
+async fn through<P: Lossy, B>(
+    proxy: &P,
+    port: u16,
+    scheme: &str,
+    binding: &B,
+    host: &SinkHost,
+    loss: f64,
+    payload: usize,
+    timing: Timing,
+) -> (Result<OneWayRun, String>, Snapshot)
+where
+    B: indigo::Binding,
+    oneway::SinkContract: indigo::binding::CarriedBy<B>,
+{
+    let address = format!("{scheme}://127.0.0.1:{port}/sink");
     let mut hooks = ProxyHooks {
-        proxy: &proxy,
+        proxy,
         loss,
         at_start: Snapshot::default(),
         total: Snapshot::default(),
     };
     let run = oneway::run(
-        &binding,
+        binding,
         &address,
         &host.delivered,
         payload,
@@ -308,10 +386,7 @@ where
         &mut hooks,
     )
     .await;
-    let total = hooks.total;
-    drop(proxy);
-    host.stop().await;
-    Ok((run?, total))
+    (run, hooks.total)
 }
 
 pub async fn scenario5(
