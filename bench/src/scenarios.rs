@@ -200,19 +200,46 @@ pub async fn scenario4(
                 let binding = CustomBinding::tcp_text()
                     .with_reliable_session()
                     .with_settings(settings);
-                lossy_case(binding, loss, payload, timing, server_rt, seed).await
+                lossy_run(
+                    LinkKind::NetTcp,
+                    binding,
+                    loss,
+                    payload,
+                    timing,
+                    server_rt,
+                    seed,
+                )
+                .await
             }
             S4Encoding::Binary => {
                 let binding = NetTcpBinding::new()
                     .with_reliable_session()
                     .with_settings(settings);
-                lossy_case(binding, loss, payload, timing, server_rt, seed).await
+                lossy_run(
+                    LinkKind::NetTcp,
+                    binding,
+                    loss,
+                    payload,
+                    timing,
+                    server_rt,
+                    seed,
+                )
+                .await
             }
             S4Encoding::Http => {
                 let binding = WsHttpBinding::new()
                     .with_reliable_session()
                     .with_settings(settings);
-                lossy_http_case(binding, loss, payload, timing, server_rt, seed).await
+                lossy_run(
+                    LinkKind::Http,
+                    binding,
+                    loss,
+                    payload,
+                    timing,
+                    server_rt,
+                    seed,
+                )
+                .await
             }
         };
         if let Err(e) = &result {
@@ -244,54 +271,6 @@ impl LinkKind {
             LinkKind::Http => "http",
         }
     }
-}
-
-async fn lossy_case<B>(
-    binding: B,
-    loss: f64,
-    payload: usize,
-    timing: Timing,
-    server_rt: &tokio::runtime::Handle,
-    seed: u64,
-) -> Result<(OneWayRun, Snapshot), String>
-where
-    B: indigo::Binding,
-    oneway::SinkContract: indigo::binding::CarriedBy<B>,
-{
-    lossy_run(
-        LinkKind::NetTcp,
-        binding,
-        loss,
-        payload,
-        timing,
-        server_rt,
-        seed,
-    )
-    .await
-}
-
-async fn lossy_http_case<B>(
-    binding: B,
-    loss: f64,
-    payload: usize,
-    timing: Timing,
-    server_rt: &tokio::runtime::Handle,
-    seed: u64,
-) -> Result<(OneWayRun, Snapshot), String>
-where
-    B: indigo::Binding,
-    oneway::SinkContract: indigo::binding::CarriedBy<B>,
-{
-    lossy_run(
-        LinkKind::Http,
-        binding,
-        loss,
-        payload,
-        timing,
-        server_rt,
-        seed,
-    )
-    .await
 }
 
 /// One scenario-4 case: a sink host, the lossy proxy in front of it, the one-way run through
