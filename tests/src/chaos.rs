@@ -125,6 +125,11 @@ async fn accept(
             let Ok(server) = TcpStream::connect(("127.0.0.1", upstream)).await else {
                 return;
             };
+            // Without this, Nagle's algorithm against delayed acknowledgements holds small
+            // messages up to 40 ms at the proxy: the stalls would be the proxy's, not the
+            // product's.
+            let _ = client.set_nodelay(true);
+            let _ = server.set_nodelay(true);
             pipe(client, server, cut, stopped, silent).await;
         });
     }

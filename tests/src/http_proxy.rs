@@ -78,6 +78,8 @@ impl HttpProxy {
         });
         let task = tokio::spawn(async move {
             while let Ok((client, _)) = listener.accept().await {
+                // No Nagle delay at the proxy: the tests time the product, not it.
+                let _ = client.set_nodelay(true);
                 tokio::spawn(serve(client, state.clone()));
             }
         });
@@ -215,7 +217,10 @@ async fn serve(mut client: TcpStream, shared: Arc<Shared>) {
         }
         if upstream.is_none() {
             match TcpStream::connect(("127.0.0.1", shared.upstream)).await {
-                Ok(stream) => upstream = Some((stream, Vec::new())),
+                Ok(stream) => {
+                    let _ = stream.set_nodelay(true);
+                    upstream = Some((stream, Vec::new()));
+                }
                 Err(_) => return,
             }
         }
