@@ -17,11 +17,9 @@ use crate::encoding::binary::BinaryLimits;
 use crate::encoding::MessageEncoder;
 use crate::error::Error;
 use crate::message::{Body, Message, MessageVersion, XmlError, XmlFragment};
-use crate::transport::tcp::{self, StreamedListener, TcpOptions, UnsizedReader, UnsizedWriter};
+use crate::transport::tcp::{self, TcpOptions, UnsizedReader, UnsizedWriter};
 use crate::transport::TransportError;
 use bytes::{Bytes, BytesMut};
-use futures::future::BoxFuture;
-use std::future::Future;
 use std::io;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -36,7 +34,7 @@ pub const STREAM_CHUNK_SIZE: usize = 64 * 1024;
 /// Largest head (everything before the stream's content) a receiver buffers while it looks
 /// for the stream part. A message without a stream part is buffered whole, up to the
 /// transport's `MaxReceivedMessageSize`.
-pub const MAX_STREAM_HEAD: usize = 64 * 1024;
+pub(crate) const MAX_STREAM_HEAD: usize = 64 * 1024;
 /// Pieces a receiver reads ahead of the consumer of a stream.
 const READ_AHEAD: usize = 4;
 
@@ -76,6 +74,7 @@ impl AsyncRead for ByteStream {
 /// empty, `stream` its content. Without a stream it is an ordinary (buffered) message, such as
 /// a fault or the reply of an operation that returns nothing.
 #[derive(Debug)]
+#[doc(hidden)]
 pub struct StreamedMessage {
     /// The envelope; with a stream, its body is `<{wrapper}><{part}/></{wrapper}>`.
     pub message: Message,
@@ -122,7 +121,7 @@ fn escape_attribute(value: &str) -> String {
 }
 
 /// Streamed transfer needs msbin1: the stream travels as Bytes records.
-fn check_encoder(encoder: &dyn MessageEncoder) -> Result<(), Error> {
+pub(crate) fn check_encoder(encoder: &dyn MessageEncoder) -> Result<(), Error> {
     match encoder.media_type() {
         "application/soap+msbin1" => Ok(()),
         other => Err(Error::Configuration(format!(
@@ -133,7 +132,7 @@ fn check_encoder(encoder: &dyn MessageEncoder) -> Result<(), Error> {
 
 /// Sends `message` as the envelope of `writer`, then ends the direction. The stream goes out
 /// one chunk per read of at most [`STREAM_CHUNK_SIZE`] bytes, each one Bytes32 record.
-pub async fn write_message(
+pub(crate) async fn write_message(
     mut writer: UnsizedWriter,
     encoder: &dyn MessageEncoder,
     message: StreamedMessage,
@@ -207,7 +206,7 @@ fn stream_head_len(encoded: &[u8]) -> Result<usize, Error> {
 ///
 /// Every wait for the peer's next bytes is bounded by `idle` (WCF's ReceiveTimeout), so a peer
 /// that stalls mid-message fails the read (or the stream) instead of holding it forever.
-pub async fn read_message(
+pub(crate) async fn read_message(
     mut reader: UnsizedReader,
     encoder: Arc<dyn MessageEncoder>,
     has_stream: impl Fn(&str) -> bool,
@@ -367,7 +366,7 @@ pub trait StreamedBinding: Binding {
 
 /// The client side of streamed calls: each [`call`](Self::call) is one connection.
 #[derive(Debug, Clone)]
-pub struct StreamedClient {
+pub(crate) struct StreamedClient {
     address: String,
     options: TcpOptions,
     encoder: Arc<dyn MessageEncoder>,
@@ -385,11 +384,6 @@ impl StreamedClient {
             encoder,
             timeouts: binding.timeouts(),
         })
-    }
-
-    /// The message version requests must use.
-    pub fn message_version(&self) -> MessageVersion {
-        self.encoder.message_version()
     }
 
     /// Sends `request` and returns the reply as soon as its head has arrived. Sending is
@@ -449,145 +443,5 @@ impl StreamedClient {
         message.headers.to = Some(self.address.clone());
         message.headers.message_id = Some(crate::message::new_message_id());
         message.headers.reply_to = Some(crate::message::ns::WSA10_ANONYMOUS.to_owned());
-    }
-
-    /// The client's timeouts.
-    pub fn timeouts(&self) -> Timeouts {
-        self.timeouts
-    }
-}
-
-/// Serves the requests of a streamed endpoint.
-pub trait StreamedHandler: Send + Sync + 'static {
-    /// Whether requests with `action` carry a stream (their operation takes one).
-    fn request_has_stream(&self, action: &str) -> bool;
-    /// Answers one request; `None` sends no reply (one-way operations).
-    fn handle(&self, request: StreamedMessage) -> BoxFuture<'static, Option<StreamedMessage>>;
-}
-
-/// A [`StreamedHandler`] made of a closure and the actions whose requests carry a stream.
-pub fn handler_fn<F, Fut>(streamed_actions: &[&str], handle: F) -> impl StreamedHandler
-where
-    F: Fn(StreamedMessage) -> Fut + Send + Sync + 'static,
-    Fut: Future<Output = StreamedMessage> + Send + 'static,
-{
-    FnHandler {
-        streamed_actions: streamed_actions.iter().map(|a| (*a).to_owned()).collect(),
-        handle,
-    }
-}
-
-struct FnHandler<F> {
-    streamed_actions: Vec<String>,
-    handle: F,
-}
-
-impl<F, Fut> StreamedHandler for FnHandler<F>
-where
-    F: Fn(StreamedMessage) -> Fut + Send + Sync + 'static,
-    Fut: Future<Output = StreamedMessage> + Send + 'static,
-{
-    fn request_has_stream(&self, action: &str) -> bool {
-        self.streamed_actions.iter().any(|a| a == action)
-    }
-
-    fn handle(&self, request: StreamedMessage) -> BoxFuture<'static, Option<StreamedMessage>> {
-        let reply = (self.handle)(request);
-        Box::pin(async move { Some(reply.await) })
-    }
-}
-
-/// A running streamed endpoint; dropping it stops accepting.
-#[derive(Debug)]
-pub struct StreamedHost {
-    address: String,
-    task: tokio::task::JoinHandle<()>,
-}
-
-impl StreamedHost {
-    /// Listens at `address` over `binding` and answers every request with `handler`, each
-    /// exchange in a task of its own.
-    pub async fn open<B: StreamedBinding>(
-        binding: &B,
-        address: &str,
-        handler: impl StreamedHandler,
-    ) -> Result<Self, Error> {
-        let encoder = binding.encoder();
-        check_encoder(&*encoder)?;
-        let listener = tcp::listen_streamed(address, binding.streamed_options(address)?).await?;
-        let address = listener.local_address();
-        let task = tokio::spawn(serve(
-            listener,
-            encoder,
-            Arc::new(handler),
-            binding.timeouts(),
-        ));
-        Ok(StreamedHost { address, task })
-    }
-
-    /// Hosts `service` (per-call or single instancing: streamed calls have no session, so a
-    /// per-session service gets an instance per call) at `address` over `binding`.
-    pub async fn serve<C, S, B>(
-        service: crate::service::Service<C, S>,
-        binding: &B,
-        address: &str,
-    ) -> Result<Self, Error>
-    where
-        C: crate::service::Dispatch<S>,
-        S: Send + 'static,
-        B: StreamedBinding,
-    {
-        let handler =
-            crate::service::streamed_dispatcher(service, binding.encoder(), binding.timeouts());
-        Self::open(binding, address, handler).await
-    }
-
-    /// The address clients connect to.
-    pub fn address(&self) -> &str {
-        &self.address
-    }
-}
-
-impl Drop for StreamedHost {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
-}
-
-async fn serve(
-    mut listener: StreamedListener,
-    encoder: Arc<dyn MessageEncoder>,
-    handler: Arc<dyn StreamedHandler>,
-    timeouts: Timeouts,
-) {
-    // WCF's ReceiveTimeout bounds every wait for a request's bytes, its SendTimeout the
-    // writing of a reply (a stream included).
-    let (idle, send) = (timeouts.receive, timeouts.send);
-    while let Ok(exchange) = listener.accept().await {
-        let (encoder, handler) = (encoder.clone(), handler.clone());
-        tokio::spawn(async move {
-            let peer = exchange.peer;
-            let has_stream = |action: &str| handler.request_has_stream(action);
-            let request =
-                match read_message(exchange.request, encoder.clone(), has_stream, idle).await {
-                    Ok(request) => request,
-                    Err(error) => {
-                        debug!(%peer, %error, "unreadable streamed request");
-                        return;
-                    }
-                };
-            let reply = handler.handle(request).await;
-            let sent = tokio::time::timeout(send, async {
-                match reply {
-                    Some(reply) => write_message(exchange.reply, &*encoder, reply).await,
-                    None => exchange.reply.end().await.map_err(Error::from),
-                }
-            })
-            .await
-            .unwrap_or(Err(Error::Timeout(send)));
-            if let Err(error) = sent {
-                debug!(%peer, %error, "could not send a streamed reply");
-            }
-        });
     }
 }

@@ -1011,13 +1011,11 @@ async fn mono_client_streams_to_and_from_indigo_over_net_tcp() {
         .await
         .unwrap();
     let address = files_address();
-    let host = indigo::stream::StreamedHost::serve(
-        files::FilesContract::single(files::FilesService),
-        &streamed_binding(),
-        &address,
-    )
-    .await
-    .expect("open the streamed host");
+    let host = indigo::ServiceHost::builder(files::FilesContract::single(files::FilesService))
+        .endpoint(streamed_binding(), &address)
+        .open()
+        .await
+        .expect("open the streamed host");
     let size = STREAMED_SIZE.to_string();
     let client = MonoPeer::spawn(
         &exe,

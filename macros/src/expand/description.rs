@@ -49,6 +49,13 @@ pub fn expand(contract: &Contract, names: &Names) -> TokenStream {
         SessionMode::NotAllowed => quote!(::indigo::__private::DatagramBinding),
         SessionMode::Allowed => quote!(::indigo::__private::Binding),
     };
+    // Stream operations travel by streamed transfer, which only some bindings carry: hosting
+    // or calling such a contract over any other binding does not compile.
+    let binding_bound = if contract.is_streamed() {
+        quote!(#binding_bound + ::indigo::__private::StreamedBinding)
+    } else {
+        binding_bound
+    };
     let doc = format!(
         "The `{ident}` contract (`{name}` in `{namespace}`): its description, the bindings that \
          can carry it, and constructors for hosting an implementation."

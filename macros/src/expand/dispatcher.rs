@@ -144,6 +144,8 @@ fn streamed_decode(contract: &Contract, names: &Names) -> TokenStream {
         })
     });
     quote! {
+        const STREAMED: bool = true;
+
         fn takes_stream(#l_index: usize) -> bool {
             #takes
         }

@@ -58,8 +58,9 @@ impl ::indigo::__private::Contract for FilesContract {
         ],
     };
 }
-impl<B: ::indigo::__private::Binding> ::indigo::__private::CarriedBy<B>
-for FilesContract {}
+impl<
+    B: ::indigo::__private::Binding + ::indigo::__private::StreamedBinding,
+> ::indigo::__private::CarriedBy<B> for FilesContract {}
 impl FilesContract {
     /// Hosts `S` with one instance per client session, made by `factory`.
     pub fn per_session<S, F>(factory: F) -> ::indigo::__private::Service<Self, S>
@@ -166,6 +167,7 @@ impl<S: Files> ::indigo::__private::Dispatch<S> for FilesContract {
             }
         }
     }
+    const STREAMED: bool = true;
     fn takes_stream(index: usize) -> bool {
         ::core::matches!(index, 0usize)
     }

@@ -89,6 +89,18 @@ pub trait Binding: Clone + Send + Sync + 'static {
     /// Starts listening at `address`.
     #[doc(hidden)]
     fn listen(&self, address: &str) -> BoxFuture<'static, Result<ServerTransport, Error>>;
+
+    /// Starts listening for streamed exchanges at `address` (a contract with stream
+    /// operations). Only a [`StreamedBinding`](crate::stream::StreamedBinding) has them; the
+    /// contract's `CarriedBy` bound keeps any other binding from getting here.
+    #[doc(hidden)]
+    fn listen_streamed(&self, address: &str) -> BoxFuture<'static, Result<ServerTransport, Error>> {
+        let error = Error::Configuration(format!(
+            "{} cannot carry streamed transfer ({address})",
+            self.name()
+        ));
+        Box::pin(async move { Err(error) })
+    }
 }
 
 /// A binding whose channels are sessions: required by `session = Required` contracts.

@@ -181,6 +181,23 @@ impl<T: TransportBindingElement> Binding for CustomBinding<T> {
             .listen(address, &self.encoder(), &self.timeouts);
         Box::pin(async move { Ok(listening.await?) })
     }
+
+    fn listen_streamed(&self, address: &str) -> BoxFuture<'static, Result<ServerTransport, Error>> {
+        let encoder = self.encoder();
+        let listening = crate::stream::check_encoder(&*encoder).map(|()| {
+            self.transport
+                .listen_streamed(address, &encoder, &self.timeouts)
+        });
+        let address = address.to_owned();
+        Box::pin(async move {
+            match listening? {
+                Some(listening) => Ok(listening.await?),
+                None => Err(Error::Configuration(format!(
+                    "this transport has no streamed transfer ({address})"
+                ))),
+            }
+        })
+    }
 }
 
 impl SessionfulBinding for CustomBinding<TcpTransport> {}
@@ -273,6 +290,13 @@ macro_rules! standard_binding {
 
             fn listen(&self, address: &str) -> BoxFuture<'static, Result<ServerTransport, Error>> {
                 self.inner.listen(address)
+            }
+
+            fn listen_streamed(
+                &self,
+                address: &str,
+            ) -> BoxFuture<'static, Result<ServerTransport, Error>> {
+                self.inner.listen_streamed(address)
             }
         }
     };

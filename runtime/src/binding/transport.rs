@@ -32,6 +32,17 @@ pub trait TransportBindingElement: Clone + Debug + Send + Sync + 'static {
         encoder: &Arc<dyn MessageEncoder>,
         timeouts: &Timeouts,
     ) -> BoxFuture<'static, Result<ServerTransport, TransportError>>;
+    /// Starts listening for streamed exchanges; `None` when the transport has no streamed
+    /// transfer.
+    fn listen_streamed(
+        &self,
+        address: &str,
+        encoder: &Arc<dyn MessageEncoder>,
+        timeouts: &Timeouts,
+    ) -> Option<BoxFuture<'static, Result<ServerTransport, TransportError>>> {
+        let _ = (address, encoder, timeouts);
+        None
+    }
 }
 
 /// In-process transport, sessionful: one connection is one session.
@@ -231,6 +242,20 @@ impl TransportBindingElement for TcpTransport {
             let listener = tcp::listen(&address, options?).await?;
             Ok(ServerTransport::Duplex(Box::new(listener)))
         })
+    }
+
+    fn listen_streamed(
+        &self,
+        address: &str,
+        encoder: &Arc<dyn MessageEncoder>,
+        timeouts: &Timeouts,
+    ) -> Option<BoxFuture<'static, Result<ServerTransport, TransportError>>> {
+        let options = self.streamed_options(address, &**encoder, timeouts);
+        let address = address.to_owned();
+        Some(Box::pin(async move {
+            let listener = tcp::listen_streamed(&address, options?).await?;
+            Ok(ServerTransport::Streamed(listener))
+        }))
     }
 }
 

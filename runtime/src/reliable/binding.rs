@@ -197,6 +197,12 @@ impl<B: Binding> Binding for Reliable<B> {
                         "a reliable session cannot run over another reliable session".to_owned(),
                     )))
                 }
+                ServerTransport::Streamed(_) => {
+                    return Err(Error::from(TransportError::InvalidAddress(
+                        target,
+                        "a reliable session cannot run over streamed transfer".to_owned(),
+                    )))
+                }
             };
             Ok(ServerTransport::Channels(Box::new(listener)))
         })

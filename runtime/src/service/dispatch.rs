@@ -51,6 +51,10 @@ pub trait Dispatch<S: Send + 'static>: Contract {
         quotas: &ReaderQuotas,
     ) -> Result<Self::Call, Box<MessageFault>>;
 
+    /// Whether the contract travels by streamed transfer (it has stream operations): every
+    /// call is then an exchange of its own, with no session, as WCF's `TransferMode.Streamed`.
+    const STREAMED: bool = false;
+
     /// Whether operation `index` takes a stream (its only parameter is a `ByteStream`).
     fn takes_stream(index: usize) -> bool {
         let _ = index;

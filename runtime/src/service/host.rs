@@ -7,6 +7,7 @@ use super::instance::InstanceContextMode;
 use super::lifetime::{Factory, InstanceSource, Registry};
 use super::request::RequestDispatcher;
 use super::session::{run_connection, EndpointShared};
+use super::streamed::serve_streamed;
 use super::throttle::{ServiceThrottle, Throttle};
 use super::{AddressFilter, AddressFilterMode};
 use crate::binding::{Binding, CarriedBy, SessionCapability, Timeouts};
@@ -147,11 +148,6 @@ impl<C: Dispatch<S>, S: Send + 'static> Service<C, S> {
     pub fn instance_context_mode(&self) -> InstanceContextMode {
         self.instances.mode()
     }
-
-    /// Where the instances come from, for hosts outside this module (streamed endpoints).
-    pub(crate) fn into_instances(self) -> InstanceSource<C, S> {
-        self.instances
-    }
 }
 
 type ListenFuture = BoxFuture<'static, Result<ServerTransport, Error>>;
@@ -201,7 +197,14 @@ impl<C: Dispatch<S>, S: Send + 'static> ServiceHostBuilder<C, S> {
         C: CarriedBy<B>,
     {
         let address = address.into();
-        let listen = binding.listen(&address);
+        // A contract with stream operations is served by streamed transfer: every call an
+        // exchange of its own (WCF's `TransferMode.Streamed`); its `CarriedBy` bound admits
+        // only bindings that have it.
+        let listen = if C::STREAMED {
+            binding.listen_streamed(&address)
+        } else {
+            binding.listen(&address)
+        };
         self.endpoints.push(EndpointConfig {
             address,
             public_address: None,
@@ -211,7 +214,7 @@ impl<C: Dispatch<S>, S: Send + 'static> ServiceHostBuilder<C, S> {
             shared_parts: (
                 binding.encoder(),
                 binding.timeouts(),
-                B::Session::HAS_SESSION,
+                B::Session::HAS_SESSION && !C::STREAMED,
             ),
         });
         self
@@ -281,11 +284,9 @@ impl<C: Dispatch<S>, S: Send + 'static> ServiceHostBuilder<C, S> {
             close_timeout = close_timeout.max(timeouts.close);
             // `To` is checked against the public address, or the address listened at (with
             // the port the OS picked for port 0).
-            let filter_address = config.public_address.unwrap_or_else(|| match &listener {
-                ServerTransport::Duplex(l) => l.local_address(),
-                ServerTransport::Channels(l) => l.local_address(),
-                ServerTransport::RequestReply(l) => l.local_address(),
-            });
+            let filter_address = config
+                .public_address
+                .unwrap_or_else(|| listener.local_address());
             let shared = Arc::new(EndpointShared::<C, S> {
                 instances: self.service.instances.clone(),
                 encoder,
@@ -336,6 +337,11 @@ impl<C: Dispatch<S>, S: Send + 'static> ServiceHostBuilder<C, S> {
                     let handler = Arc::new(RequestDispatcher { endpoint: shared });
                     (listener.local_address(), listener.serve(handler, stop))
                 }
+                ServerTransport::Streamed(listener) => (
+                    listener.local_address(),
+                    Box::pin(serve_streamed(listener, shared, shutdown_rx.clone()))
+                        as BoxFuture<'static, ()>,
+                ),
             };
             info!(%address, binding, contract = C::DESCRIPTION.name, "listening");
             let task = tokio::spawn(run.instrument(tracing::info_span!("endpoint", %address)));

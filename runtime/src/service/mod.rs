@@ -22,5 +22,4 @@ pub use instance::{
     ExclusiveCell, ExclusiveGuard, InstanceCell, InstanceContextMode, InstanceGuard, SharedCell,
     SharedGuard,
 };
-pub(crate) use streamed::streamed_dispatcher;
 pub use throttle::ServiceThrottle;

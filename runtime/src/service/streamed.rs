@@ -5,53 +5,79 @@
 
 use super::context::{ChannelInfo, OperationContext};
 use super::dispatch::{Dispatch, Reply};
-use super::host::Service;
 use super::lifetime::instance_for_call;
 use super::session::{admit, fault_reply, reply_message, run_call};
 use super::session::{EndpointShared, Refusal};
-use super::throttle::{ServiceThrottle, Throttle};
-use crate::binding::Timeouts;
-use crate::encoding::MessageEncoder;
+use crate::error::Error;
 use crate::message::{Body, Message};
-use crate::stream::{StreamedHandler, StreamedMessage};
-use futures::future::BoxFuture;
+use crate::stream::{read_message, write_message, StreamedMessage};
+use crate::transport::tcp::{StreamedExchange, StreamedListener};
 use std::sync::Arc;
-use tracing::warn;
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+use tracing::{debug, warn};
 
-/// The [`StreamedHandler`] that dispatches to `service`.
-pub(crate) fn streamed_dispatcher<C: Dispatch<S>, S: Send + 'static>(
-    service: Service<C, S>,
-    encoder: Arc<dyn MessageEncoder>,
-    timeouts: Timeouts,
-) -> impl StreamedHandler {
-    StreamedDispatcher {
-        endpoint: Arc::new(EndpointShared {
-            instances: service.into_instances(),
-            encoder,
-            timeouts,
-            has_session: false,
-            throttle: Arc::new(Throttle::new(ServiceThrottle::default())),
-            // The streamed host has no endpoint address of its own to check `To` against.
-            address_filter: None,
-        }),
-    }
-}
-
-struct StreamedDispatcher<C: Dispatch<S>, S: Send + 'static> {
+/// Serves the streamed exchanges `listener` accepts until `shutdown`, each in a task of its
+/// own; then stops accepting and lets the running exchanges finish.
+pub(crate) async fn serve_streamed<C: Dispatch<S>, S: Send + 'static>(
+    mut listener: StreamedListener,
     endpoint: Arc<EndpointShared<C, S>>,
-}
-
-impl<C: Dispatch<S>, S: Send + 'static> StreamedHandler for StreamedDispatcher<C, S> {
-    fn request_has_stream(&self, action: &str) -> bool {
-        C::DESCRIPTION
-            .operation_by_action(action)
-            .is_some_and(|(index, _)| C::takes_stream(index))
+    mut shutdown: watch::Receiver<bool>,
+) {
+    // WCF's ReceiveTimeout bounds every wait for a request's bytes, its SendTimeout the
+    // writing of a reply (a stream included).
+    let (idle, send) = (endpoint.timeouts.receive, endpoint.timeouts.send);
+    let mut exchanges = JoinSet::new();
+    loop {
+        while exchanges.try_join_next().is_some() {}
+        let exchange = tokio::select! {
+            biased;
+            _ = shutdown.changed() => break,
+            accepted = listener.accept() => match accepted {
+                Ok(exchange) => exchange,
+                Err(error) => {
+                    warn!(%error, "streamed listener failed");
+                    break;
+                }
+            },
+        };
+        let endpoint = endpoint.clone();
+        exchanges.spawn(async move {
+            let StreamedExchange {
+                request,
+                reply,
+                peer,
+            } = exchange;
+            let has_stream = |action: &str| {
+                C::DESCRIPTION
+                    .operation_by_action(action)
+                    .is_some_and(|(index, _)| C::takes_stream(index))
+            };
+            let encoder = endpoint.encoder.clone();
+            let request = match read_message(request, encoder.clone(), has_stream, idle).await {
+                Ok(request) => request,
+                Err(error) => {
+                    debug!(%peer, %error, "unreadable streamed request");
+                    return;
+                }
+            };
+            let answer = serve_one(endpoint, request).await;
+            let sent = tokio::time::timeout(send, async {
+                match answer {
+                    Some(answer) => write_message(reply, &*encoder, answer).await,
+                    None => reply.end().await.map_err(Error::from),
+                }
+            })
+            .await
+            .unwrap_or(Err(Error::Timeout(send)));
+            if let Err(error) = sent {
+                debug!(%peer, %error, "could not send a streamed reply");
+            }
+        });
     }
-
-    fn handle(&self, request: StreamedMessage) -> BoxFuture<'static, Option<StreamedMessage>> {
-        let endpoint = self.endpoint.clone();
-        Box::pin(async move { serve_one(endpoint, request).await })
-    }
+    // Stop accepting before draining, so no new exchange starts during close.
+    drop(listener);
+    while exchanges.join_next().await.is_some() {}
 }
 
 async fn serve_one<C: Dispatch<S>, S: Send + 'static>(

@@ -218,6 +218,21 @@ pub enum ServerTransport {
     RequestReply(Box<dyn RequestListener>),
     /// Accepts session channels that already speak messages (reliable sessions).
     Channels(Box<dyn crate::channel::ChannelListener>),
+    /// Accepts streamed exchanges: each connection carries one request and its reply, the
+    /// stream unbuffered (net.tcp's singleton mode, WCF's `TransferMode.Streamed`).
+    Streamed(tcp::StreamedListener),
+}
+
+impl ServerTransport {
+    /// The address the listener is reachable at (with the port the OS picked for port 0).
+    pub fn local_address(&self) -> String {
+        match self {
+            ServerTransport::Duplex(l) => l.local_address(),
+            ServerTransport::RequestReply(l) => l.local_address(),
+            ServerTransport::Channels(l) => l.local_address(),
+            ServerTransport::Streamed(l) => l.local_address(),
+        }
+    }
 }
 
 impl std::fmt::Debug for ServerTransport {
@@ -226,6 +241,7 @@ impl std::fmt::Debug for ServerTransport {
             ServerTransport::Duplex(l) => write!(f, "Duplex({})", l.local_address()),
             ServerTransport::RequestReply(l) => write!(f, "RequestReply({})", l.local_address()),
             ServerTransport::Channels(l) => write!(f, "Channels({})", l.local_address()),
+            ServerTransport::Streamed(l) => write!(f, "Streamed({})", l.local_address()),
         }
     }
 }

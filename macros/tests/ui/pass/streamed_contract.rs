@@ -1,8 +1,7 @@
 //! A contract with stream operations: its client needs a binding that can carry streamed
 //! calls, and its service is hosted on a streamed endpoint.
 
-use indigo::stream::StreamedHost;
-use indigo::{ByteStream, NetTcpBinding};
+use indigo::{ByteStream, NetTcpBinding, ServiceHost};
 
 #[indigo::service_contract(namespace = "http://example.org/files")]
 pub trait Files {
@@ -34,7 +33,10 @@ impl Files for Store {
 #[allow(dead_code)]
 async fn use_it() -> Result<(), indigo::Error> {
     let binding = NetTcpBinding::new();
-    let _host = StreamedHost::serve(FilesContract::per_call(|| Store), &binding, "net.tcp://h/f").await?;
+    let _host = ServiceHost::builder(FilesContract::per_call(|| Store))
+        .endpoint(binding.clone(), "net.tcp://h/f")
+        .open()
+        .await?;
     let client = FilesClient::new(&binding, "net.tcp://h/f");
     let _: u64 = client.upload(ByteStream::from_bytes(&b"x"[..])).await?;
     let _: ByteStream = client.download("a".to_owned()).await?;
