@@ -3,14 +3,15 @@
 
 use bytes::{Bytes, BytesMut};
 use criterion::{criterion_group, criterion_main, BatchSize, BenchmarkId, Criterion};
-use indigo::encoding::binary::BinaryMessageEncoder;
+use indigo::__internals::framing::{decode, encode, Limits, Record};
+use indigo::__internals::RangeSet;
+use indigo::__internals::{read_envelope, write_envelope};
+use indigo::encoding::BinaryMessageEncoder;
 use indigo::encoding::MessageEncoder;
 use indigo::message::{
-    new_message_id, read_envelope, write_envelope, Body, BodyReader, BodyWriter, Message,
-    MessageVersion, ReaderQuotas, XmlFragment,
+    new_message_id, Body, BodyReader, BodyWriter, Message, MessageVersion, ReaderQuotas,
+    XmlFragment,
 };
-use indigo::reliable::proto::ranges::RangeSet;
-use indigo::transport::tcp::framing::{decode, encode, Limits, Record};
 use serde::{Deserialize, Serialize};
 use std::hint::black_box;
 use std::time::Duration;

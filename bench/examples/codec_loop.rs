@@ -5,11 +5,10 @@
 //! state), each on the echo request the benchmarks send.
 
 use bytes::Bytes;
-use indigo::encoding::binary::BinaryMessageEncoder;
+use indigo::__internals::{read_envelope, write_envelope};
+use indigo::encoding::BinaryMessageEncoder;
 use indigo::encoding::MessageEncoder;
-use indigo::message::{
-    read_envelope, write_envelope, Body, BodyWriter, Message, MessageVersion, ReaderQuotas,
-};
+use indigo::message::{Body, BodyWriter, Message, MessageVersion, ReaderQuotas};
 use std::hint::black_box;
 
 fn echo_request() -> Message {

@@ -11,8 +11,8 @@
 
 use crate::systems::indigo_echo::{EchoClient, EchoContract, EchoService};
 use futures::StreamExt;
-use indigo::reliable::proto::ReliableSessionSettings;
 use indigo::reliable::Reliable;
+use indigo::ReliableSessionSettings;
 use indigo::{NetTcpBinding, ServiceHost, ServiceThrottle};
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};

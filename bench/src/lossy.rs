@@ -9,7 +9,7 @@
 //! there only envelopes are counted.
 
 use bytes::BytesMut;
-use indigo::transport::tcp::framing::{self, Limits, Record};
+use indigo::__internals::framing::{self, Limits, Record};
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};

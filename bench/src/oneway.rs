@@ -2,8 +2,8 @@
 //! session, counted where they are delivered, at the service.
 
 use crate::measure::{Summary, Timing};
-use indigo::reliable::proto::ReliableSessionSettings;
 use indigo::reliable::Reliable;
+use indigo::ReliableSessionSettings;
 use indigo::{NetTcpBinding, ServiceHost, ServiceThrottle};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};

@@ -1,8 +1,8 @@
 //! Paths generated code uses. Not public API: it changes with the macros.
 
 pub use crate::binding::{Binding, CarriedBy, DatagramBinding, SessionfulBinding};
-pub use crate::client::write_part;
-pub use crate::client::{Active, ClientRuntime, Idle};
+pub use crate::client::runtime::{write_part, ClientRuntime};
+pub use crate::client::{Active, Idle};
 pub use crate::contract::{
     Contract, ContractDescription, InstanceAccess, OperationDescription, SessionMode,
 };
@@ -13,10 +13,9 @@ pub use crate::service::codec::{
     access_violation, open_request, read_param, reply_fault, reply_stream, reply_unit, reply_value,
     stream_expected,
 };
-pub use crate::service::{
-    Dispatch, ExclusiveCell, InstanceCell, InstanceGuard, OperationContext, Reply, Service,
-    SharedCell,
-};
+pub use crate::service::dispatch::Reply;
+pub use crate::service::instance::{ExclusiveCell, InstanceCell, InstanceGuard, SharedCell};
+pub use crate::service::{Dispatch, OperationContext, Service};
 pub use crate::stream::{ByteStream, StreamedBinding};
 pub use futures::future::BoxFuture;
 pub use serde::{de::DeserializeOwned, Serialize};

@@ -313,7 +313,7 @@
 #![warn(missing_docs)]
 
 pub mod binding;
-pub mod channel;
+pub(crate) mod channel;
 pub mod client;
 pub mod contract;
 pub mod encoding;
@@ -329,6 +329,9 @@ pub(crate) mod xml;
 
 #[doc(hidden)]
 pub mod __private;
+
+#[doc(hidden)]
+pub mod __internals;
 
 #[cfg(any(test, feature = "fuzzing"))]
 #[doc(hidden)]
@@ -384,8 +387,8 @@ pub use indigo_macros::operation;
 #[doc(inline)]
 pub use indigo_macros::service_contract;
 pub use message::ReaderQuotas;
-pub use reliable::proto::{ReliableMessagingVersion, ReliableSessionSettings, SettingsError};
 pub use reliable::Reliable;
+pub use reliable::{ReliableMessagingVersion, ReliableSessionSettings, SettingsError};
 pub use service::{
     AddressFilterMode, InstanceContextMode, OperationContext, Service, ServiceHost, ServiceThrottle,
 };

@@ -4,13 +4,14 @@
 //! the test run's output ([`report_skip`]). The messages are written under cargo's scratch
 //! directory for integration tests (`CARGO_TARGET_TMPDIR`), never into the checkout.
 
-use indigo::message::{write_envelope, Body as SoapBody, Message, MessageVersion, XmlFragment};
-use indigo::reliable::proto::{
-    Accept, AckRange, AckRequested, Body, CloseSequence, CreateSequence, CreateSequenceResponse,
-    IncompleteSequenceBehavior, Offer, ProtocolMessage, ReliableMessagingVersion,
-    SequenceAcknowledgement, SequenceHeader, SoapFaultCode, TerminateSequence, WsrmFault,
+use indigo::__internals::write_envelope;
+use indigo::__internals::wsrm::{
+    sequence_fault_header, write_message, Accept, AckRange, AckRequested, Body, CloseSequence,
+    CreateSequence, CreateSequenceResponse, IncompleteSequenceBehavior, Offer, ProtocolMessage,
+    SequenceAcknowledgement, SequenceHeader, TerminateSequence,
 };
-use indigo::reliable::wire::{sequence_fault_header, write_message};
+use indigo::message::{Body as SoapBody, Message, MessageVersion, XmlFragment};
+use indigo::reliable::{ReliableMessagingVersion, SoapFaultCode, WsrmFault};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;

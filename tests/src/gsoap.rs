@@ -14,7 +14,7 @@
 //!
 //! Everything listens and connects on 127.0.0.1 only.
 
-use indigo::reliable::proto::ReliableMessagingVersion;
+use indigo::ReliableMessagingVersion;
 use std::io::{BufRead, BufReader, Read};
 use std::net::{Ipv4Addr, TcpListener};
 use std::path::{Path, PathBuf};

@@ -12,7 +12,8 @@ use std::io::Write;
 use bytes::Bytes;
 use indigo::encoding::{MessageEncoder, TextMessageEncoder};
 use indigo::message::{Message, MessageVersion};
-use indigo::transport::{memory, Connection};
+use indigo::transport::{ClientTransport, Connection};
+use indigo::Binding;
 use std::time::Duration;
 
 /// Reports that a test did not run (a peer it needs is not installed) where a plain
@@ -45,8 +46,16 @@ pub struct RawPeer {
 impl RawPeer {
     /// Connects to an in-process address.
     pub async fn connect(address: &str) -> Self {
+        // The binding's transport without its channel stack: frames go out exactly as given.
+        let ClientTransport::Duplex(connection) = indigo::MemoryBinding::new()
+            .connect(address)
+            .await
+            .expect("connect")
+        else {
+            panic!("the in-process transport is a duplex connection");
+        };
         RawPeer {
-            connection: memory::connect(address).await.expect("connect"),
+            connection,
             encoder: TextMessageEncoder::new(MessageVersion::SOAP12_WSA10),
             next_id: 0,
         }

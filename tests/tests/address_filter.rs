@@ -4,7 +4,8 @@
 //! `DestinationUnreachable` (HTTP 500 with the fault).
 
 use bytes::Bytes;
-use indigo::message::{read_envelope, Body, MessageVersion, ReaderQuotas};
+use indigo::__internals::read_envelope;
+use indigo::message::{Body, MessageVersion, ReaderQuotas};
 use indigo::{AddressFilterMode, ServiceHost, WsHttpBinding};
 use indigo_tests::echo::{EchoContract, EchoService};
 use indigo_tests::gsoap::{free_port, post_soap12, HttpResponse};

@@ -13,14 +13,14 @@
 //! `SKIPPED` in the test run's output and pass, unless `INDIGO_REQUIRE_GSOAP` is set (CI sets it).
 
 use bytes::Bytes;
+use indigo::__internals::wsrm::{
+    read_message, AckRange, Body, ProtocolMessage, SequenceAcknowledgement,
+};
 use indigo::encoding::{MessageEncoder, TextMessageEncoder};
 use indigo::message::{
     Body as SoapBody, BodyReader, Headers, Message, MessageVersion, ReaderQuotas,
 };
-use indigo::reliable::proto::{
-    AckRange, Body, ProtocolMessage, ReliableMessagingVersion, SequenceAcknowledgement, WsrmFault,
-};
-use indigo::reliable::wire::read_message;
+use indigo::reliable::{ReliableMessagingVersion, WsrmFault};
 use indigo_tests::gsoap::{
     self, post_soap12, run_client, split_http, Exchange, GsoapServer, HttpResponse, RecordingProxy,
     Served, ECHO_ACTION, ECHO_NAMESPACE, ECHO_RESPONSE_ACTION,
@@ -510,7 +510,11 @@ async fn wcf_style_wsrm10_session_against_the_gsoap_server() {
     headers.push_str(&client.ack_requested_header(&sequence));
     headers.push_str(&client.ack_header(&offer_id, 2));
     let answer = client
-        .send(indigo::reliable::wire::LAST_MESSAGE_ACTION_10, &headers, "")
+        .send(
+            indigo::__internals::wsrm::LAST_MESSAGE_ACTION_10,
+            &headers,
+            "",
+        )
         .await;
     answer.assert_empty_202();
 

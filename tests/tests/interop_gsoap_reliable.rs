@@ -7,7 +7,7 @@
 //! Reports `SKIPPED` in the test run's output and passes when gSOAP is not installed, unless
 //! `INDIGO_REQUIRE_GSOAP` is set.
 
-use indigo::reliable::proto::ReliableMessagingVersion;
+use indigo::ReliableMessagingVersion;
 use indigo::{ServiceHost, WsHttpBinding};
 use indigo_tests::echo::{EchoClient, EchoContract, EchoService};
 use indigo_tests::gsoap::{run_gsoap_client, GsoapServer};

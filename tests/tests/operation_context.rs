@@ -5,8 +5,8 @@
 //! Typed clients cannot add custom headers, so the header tests speak through a raw message
 //! channel of the binding, with envelopes built by hand.
 
+use indigo::__internals::DuplexChannel;
 use indigo::binding::Binding;
-use indigo::channel::DuplexChannel;
 use indigo::message::{Body, Message, QualifiedName, RawHeader, XmlFragment};
 use indigo::transport::ClientTransport;
 use indigo::{

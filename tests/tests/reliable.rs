@@ -3,8 +3,8 @@
 //! session through a proxy that keeps cutting the connection.
 
 use indigo::binding::{Binding, CarriedBy};
-use indigo::reliable::proto::{ReliableMessagingVersion, ReliableSessionSettings};
 use indigo::reliable::Reliable;
+use indigo::reliable::{ReliableMessagingVersion, ReliableSessionSettings};
 use indigo::{CommunicationState, MemoryBinding, NetTcpBinding, ServiceHost, WsHttpBinding};
 use indigo_examples::calculator::{Calculator, CalculatorSessionClient, CalculatorSessionContract};
 use indigo_tests::chaos::ChaosProxy;
@@ -328,8 +328,8 @@ fn assert_says_inactivity_timeout(error: &indigo::Error) {
     let mut found = false;
     while let Some(e) = source {
         found |= matches!(
-            e.downcast_ref::<indigo::reliable::proto::SessionError>(),
-            Some(indigo::reliable::proto::SessionError::InactivityTimeout(_))
+            e.downcast_ref::<indigo::reliable::SessionError>(),
+            Some(indigo::reliable::SessionError::InactivityTimeout(_))
         );
         source = e.source();
     }

@@ -2,9 +2,9 @@
 //! answer), memory stays bounded, and a well-behaved session on the same endpoint carries on.
 //! The misbehaving peer writes raw SOAP 1.2 envelopes on an in-process connection.
 
+use indigo::__internals::wsrm::{self as wire, Body, ProtocolMessage};
 use indigo::message::{Message, ReaderQuotas};
-use indigo::reliable::proto::{Body, ProtocolMessage, ReliableMessagingVersion, WsrmFaultCode};
-use indigo::reliable::wire;
+use indigo::reliable::{ReliableMessagingVersion, WsrmFaultCode};
 use indigo::{MemoryBinding, ServiceHost};
 use indigo_tests::echo::{EchoClient, EchoContract, EchoService};
 use indigo_tests::RawPeer;
@@ -234,7 +234,7 @@ async fn an_ack_requested_storm_gets_a_bounded_number_of_acks() {
 
 #[tokio::test]
 async fn a_connection_that_never_speaks_is_closed_at_the_inactivity_timeout() {
-    let mut settings = indigo::reliable::proto::ReliableSessionSettings::default();
+    let mut settings = indigo::ReliableSessionSettings::default();
     settings
         .set_inactivity_timeout(Duration::from_millis(300))
         .unwrap();
@@ -284,7 +284,7 @@ async fn a_create_sequence_flood_past_max_pending_channels_is_refused_with_conne
         peer.send_bytes(create_sequence_envelope(i, &offer)).await;
         match read(peer.receive().await.expect("an answer")).body {
             Body::CreateSequenceResponse(_) => created += 1,
-            Body::Fault(indigo::reliable::proto::WsrmFault::CreateSequenceRefused {
+            Body::Fault(indigo::reliable::WsrmFault::CreateSequenceRefused {
                 connection_limit_reached: true,
                 ..
             }) => limited += 1,
@@ -304,7 +304,8 @@ async fn twenty_thousand_pipelined_ack_requested_over_text_tcp_are_answered() {
 }
 
 async fn pipelined_ack_requested(version: ReliableMessagingVersion) {
-    use indigo::transport::tcp::{self, TcpOptions};
+    use indigo::transport::ClientTransport;
+    use indigo::Binding;
     let rm = version.namespace();
     let binding = indigo::CustomBinding::tcp_text()
         .with_reliable_session()
@@ -315,9 +316,14 @@ async fn pipelined_ack_requested(version: ReliableMessagingVersion) {
         .await
         .unwrap();
     let address = host.addresses()[0].clone();
-    let connection = tcp::connect(&address, &TcpOptions::default())
+    // The text binding's bare transport: envelopes go out exactly as written here.
+    let ClientTransport::Duplex(connection) = indigo::CustomBinding::tcp_text()
+        .connect(&address)
         .await
-        .unwrap();
+        .unwrap()
+    else {
+        panic!("net.tcp is a duplex connection");
+    };
     let (mut sink, mut stream) = (connection.sink, connection.stream);
     let encoder =
         indigo::encoding::TextMessageEncoder::new(indigo::message::MessageVersion::SOAP12_WSA10);

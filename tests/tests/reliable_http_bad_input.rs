@@ -3,9 +3,10 @@
 //! empty `202`. The misbehaving peer POSTs raw SOAP 1.2 envelopes on loopback.
 
 use bytes::Bytes;
-use indigo::message::{read_envelope, Message, MessageVersion, ReaderQuotas};
-use indigo::reliable::proto::{Body, ProtocolMessage, ReliableMessagingVersion, WsrmFault};
-use indigo::reliable::wire;
+use indigo::__internals::read_envelope;
+use indigo::__internals::wsrm::{self as wire, Body, ProtocolMessage};
+use indigo::message::{Message, MessageVersion, ReaderQuotas};
+use indigo::reliable::{ReliableMessagingVersion, WsrmFault};
 use indigo::{ServiceHost, WsHttpBinding};
 use indigo_tests::echo::{EchoContract, EchoService};
 use indigo_tests::gsoap::{post_soap12, HttpResponse};

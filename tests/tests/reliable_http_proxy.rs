@@ -4,7 +4,7 @@
 //! Each session sends 2,000 one-way messages with a request-reply call every 100: every
 //! message must arrive exactly once and in order, every call must be answered, nothing stalls.
 
-use indigo::reliable::proto::{ReliableMessagingVersion, ReliableSessionSettings};
+use indigo::reliable::{ReliableMessagingVersion, ReliableSessionSettings};
 use indigo::{ServiceHost, WsHttpBinding};
 use indigo_tests::http_proxy::{Drop, Faults, HttpProxy};
 use indigo_tests::ledger::{LedgerClient, LedgerContract, LedgerService, Tally};

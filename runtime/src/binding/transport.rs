@@ -19,6 +19,7 @@ pub trait TransportBindingElement: Clone + Debug + Send + Sync + 'static {
     /// The URI scheme of its addresses.
     fn scheme(&self) -> &'static str;
     /// Opens a client channel's transport.
+    #[doc(hidden)]
     fn connect(
         &self,
         address: &str,
@@ -26,6 +27,7 @@ pub trait TransportBindingElement: Clone + Debug + Send + Sync + 'static {
         timeouts: &Timeouts,
     ) -> BoxFuture<'static, Result<ClientTransport, TransportError>>;
     /// Starts listening.
+    #[doc(hidden)]
     fn listen(
         &self,
         address: &str,
@@ -34,6 +36,7 @@ pub trait TransportBindingElement: Clone + Debug + Send + Sync + 'static {
     ) -> BoxFuture<'static, Result<ServerTransport, TransportError>>;
     /// Starts listening for streamed exchanges; `None` when the transport has no streamed
     /// transfer.
+    #[doc(hidden)]
     fn listen_streamed(
         &self,
         address: &str,
@@ -114,11 +117,10 @@ pub struct TcpTransport {
     /// record (else the oldest one still in its preamble), which is closed, so idle sockets
     /// cannot lock well-behaved clients out; only when every one has finished its preamble
     /// does the listener stop accepting until the host takes one. Default 12 per processor
-    /// ([`tcp::default_max_pending_connections`], WCF's default since .NET 4.5).
+    /// (WCF's default since .NET 4.5).
     pub max_pending_connections: usize,
     /// How many accepts a listener keeps outstanding on its socket (WCF's
-    /// `MaxPendingAccepts`). Default 2 per processor ([`tcp::default_max_pending_accepts`],
-    /// WCF's default since .NET 4.5).
+    /// `MaxPendingAccepts`). Default 2 per processor (WCF's default since .NET 4.5).
     pub max_pending_accepts: usize,
 }
 

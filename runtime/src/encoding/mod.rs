@@ -1,17 +1,22 @@
 //! Message <-> bytes. The encoder is a layer of its own so a binding can swap text XML for
 //! .NET binary XML without anything above it noticing.
 //!
-//! Encodings with per-connection state (msbinsession1) add a [`SessionEncoder`] per
-//! connection on top of the shared encoder: see [`session`].
+//! Encodings with per-connection state (msbinsession1) add a session encoder per connection
+//! on top of the shared encoder (`session.rs`, crate-private like the binary XML codec in
+//! `binary/`): bindings choose an encoding with [`MessageEncoding`](crate::binding::MessageEncoding).
+
+pub(crate) mod binary;
+pub(crate) mod session;
 
 use crate::message::{
     read_envelope, write_envelope, Message, MessageVersion, ReaderQuotas, XmlError,
 };
 use bytes::Bytes;
 use std::fmt::Debug;
-pub mod binary;
-pub mod session;
 
+pub use binary::{BinaryMessageEncoder, BinaryXmlError};
+
+#[doc(hidden)]
 pub use session::{SessionDecodeError, SessionEncoder, SessionReader, SessionWriter};
 
 /// Turns messages into bytes and back.
@@ -31,6 +36,7 @@ pub trait MessageEncoder: Debug + Send + Sync + 'static {
     /// encoder for one new connection, which a session transport (net.tcp, in-process) must
     /// use instead of [`encode`](Self::encode)/[`decode`](Self::decode). `None` (the
     /// default) when every message stands alone.
+    #[doc(hidden)]
     fn session_encoder(&self) -> Option<SessionEncoder> {
         None
     }

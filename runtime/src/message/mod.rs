@@ -6,14 +6,14 @@
 //! eagerly because every layer needs to look at them.
 
 mod body;
-mod envelope;
+pub(crate) mod envelope;
 mod fault;
 mod ids;
 mod names;
 
 pub use crate::xml::{ReaderQuotas, XmlError, XmlFragment};
 pub use body::{BodyReader, BodyWriter};
-pub use envelope::{read_envelope, write_envelope};
+pub(crate) use envelope::{read_envelope, write_envelope};
 pub use fault::{FaultCode, FaultCodeValue, MessageFault};
 pub use ids::new_message_id;
 pub use names::{ns, QualifiedName};

@@ -25,7 +25,7 @@ use std::sync::Arc;
 /// With a reliable session, a `session = Required` contract runs over HTTP:
 ///
 /// ```
-/// use indigo::reliable::proto::{ReliableMessagingVersion, ReliableSessionSettings};
+/// use indigo::{ReliableMessagingVersion, ReliableSessionSettings};
 /// use indigo::{ServiceHost, WsHttpBinding};
 /// use std::time::Duration;
 ///

@@ -1,12 +1,11 @@
 //! The service side: hosts, instancing and dispatch.
 
 mod address_filter;
-#[doc(hidden)]
-pub mod codec;
+pub(crate) mod codec;
 mod context;
-mod dispatch;
+pub(crate) mod dispatch;
 mod host;
-mod instance;
+pub(crate) mod instance;
 mod lifetime;
 mod request;
 mod session;
@@ -16,10 +15,7 @@ mod throttle;
 pub(crate) use address_filter::AddressFilter;
 pub use address_filter::AddressFilterMode;
 pub use context::OperationContext;
-pub use dispatch::{Dispatch, Reply};
+pub use dispatch::Dispatch;
 pub use host::{Service, ServiceHost, ServiceHostBuilder};
-pub use instance::{
-    ExclusiveCell, ExclusiveGuard, InstanceCell, InstanceContextMode, InstanceGuard, SharedCell,
-    SharedGuard,
-};
+pub use instance::InstanceContextMode;
 pub use throttle::ServiceThrottle;

@@ -1,9 +1,15 @@
 //! Transports move whole encoded messages (frames) between two ends of a connection. A
 //! connection is one transport session; what a frame holds is the encoder's business.
+//!
+//! Public here: [`TransportError`] and what it carries. The transports themselves (net.tcp,
+//! HTTP, in-process) are crate-private; the connection and listener types bindings hand out
+//! are hidden from the documentation, for bindings and tests that speak raw frames.
 
-pub mod http;
-pub mod memory;
-pub mod tcp;
+pub(crate) mod http;
+pub(crate) mod memory;
+pub(crate) mod tcp;
+
+pub use tcp::FramingFault;
 
 use bytes::Bytes;
 use futures::future::BoxFuture;
@@ -91,6 +97,7 @@ impl From<std::io::Error> for TransportError {
 }
 
 /// The sending half of a connection.
+#[doc(hidden)]
 pub trait FrameSink: Send + 'static {
     /// Sends one frame.
     fn send(&mut self, frame: Bytes) -> BoxFuture<'_, Result<(), TransportError>>;
@@ -99,12 +106,14 @@ pub trait FrameSink: Send + 'static {
 }
 
 /// The receiving half of a connection.
+#[doc(hidden)]
 pub trait FrameStream: Send + 'static {
     /// The next frame, or `None` once the peer has closed its sending direction.
     fn receive(&mut self) -> BoxFuture<'_, Result<Option<Bytes>, TransportError>>;
 }
 
 /// Both halves of one connection.
+#[doc(hidden)]
 pub struct Connection {
     /// Where frames go.
     pub sink: Box<dyn FrameSink>,
@@ -126,6 +135,7 @@ impl std::fmt::Debug for Connection {
 }
 
 /// Accepts connections at one address.
+#[doc(hidden)]
 pub trait Listener: Send + 'static {
     /// The next inbound connection.
     fn accept(&mut self) -> BoxFuture<'_, Result<Connection, TransportError>>;
@@ -135,6 +145,7 @@ pub trait Listener: Send + 'static {
 
 /// A transport where every request gets its own response (HTTP's shape, WCF's
 /// `IRequestChannel`).
+#[doc(hidden)]
 pub trait RequestTransport: Send + Sync + 'static {
     /// Sends one encoded message; returns the response body, or `None` when the peer accepted
     /// the message without a reply (HTTP 202).
@@ -147,6 +158,7 @@ pub trait RequestTransport: Send + Sync + 'static {
 
 /// What a binding's client side opens: a duplex connection carrying a session, or a
 /// request-reply transport.
+#[doc(hidden)]
 pub enum ClientTransport {
     /// One connection, messages both ways (net.tcp, in-process).
     Duplex(Connection),
@@ -169,6 +181,7 @@ impl std::fmt::Debug for ClientTransport {
 
 /// The answer to one request on a request-reply transport.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[doc(hidden)]
 pub enum ReplyFrame {
     /// A reply message.
     Reply(Bytes),
@@ -180,6 +193,7 @@ pub enum ReplyFrame {
 
 /// Serves one request of a request-reply transport: the host supplies it, the transport calls
 /// it for every request.
+#[doc(hidden)]
 pub trait RequestHandler: Send + Sync + 'static {
     /// Handles one encoded request; `action` is the transport's (HTTP `SOAPAction` or the
     /// content type's `action` parameter), for envelopes that carry none themselves.
@@ -199,6 +213,7 @@ pub trait RequestHandler: Send + Sync + 'static {
 }
 
 /// A request-reply listener (HTTP): serves requests with a handler until shut down.
+#[doc(hidden)]
 pub trait RequestListener: Send + 'static {
     /// The address clients send to (with the real port when port 0 was asked for).
     fn local_address(&self) -> String;
@@ -211,6 +226,7 @@ pub trait RequestListener: Send + 'static {
 }
 
 /// What a binding's service side opens.
+#[doc(hidden)]
 pub enum ServerTransport {
     /// Accepts connections, each a session or a stream of datagrams.
     Duplex(Box<dyn Listener>),

@@ -55,7 +55,7 @@ impl BinaryMessageEncoder {
     /// Sets how many bytes of XML one received message may expand to: a few bytes of binary
     /// can stand for a long dictionary string or a long array, so this bounds what a peer
     /// can make the reader produce, apart from the message's own size. Default 4 MiB
-    /// ([`DEFAULT_MAX_TEXT_BYTES`]); the standard bindings' `with_max_received_message_size`
+    /// (4,194,304 bytes); the standard bindings' `with_max_received_message_size`
     /// raises it to 64 times the message size, so that a raised limit is not undone here.
     pub fn with_max_expanded_size(mut self, bytes: usize) -> Self {
         self.max_expanded_size = bytes;
@@ -316,6 +316,7 @@ fn classify(error: BinaryXmlError) -> SessionDecodeError {
 /// and the one it has received. Create one per framing session (a new preamble, even on a
 /// reused socket, starts empty tables) and drop it with the session.
 #[derive(Debug, Clone)]
+#[cfg(any(test, feature = "fuzzing"))]
 pub struct SessionBinaryCodec {
     version: MessageVersion,
     quotas: ReaderQuotas,
@@ -323,6 +324,7 @@ pub struct SessionBinaryCodec {
     writer: WriterSession,
 }
 
+#[cfg(any(test, feature = "fuzzing"))]
 impl SessionBinaryCodec {
     /// A codec with empty tables of `max_session_size` bytes each way (WCF: 2,048).
     pub fn new(version: MessageVersion, quotas: ReaderQuotas, max_session_size: usize) -> Self {
@@ -335,6 +337,7 @@ impl SessionBinaryCodec {
     }
 
     /// The media type to announce (KnownEncoding 0x08).
+    #[cfg(test)]
     pub fn media_type(&self) -> &'static str {
         "application/soap+msbinsession1"
     }

@@ -97,7 +97,7 @@ pub enum BinaryXmlError {
         quota: usize,
     },
     /// A session string table that contradicts its own size; WCF then treats the session
-    /// as broken for good, and so does [`ReaderSession`](super::ReaderSession).
+    /// as broken for good, and so does this reader's session.
     #[error("malformed session string table: {0}")]
     MalformedStringTable(String),
     /// The reader session already failed once; nothing more can be read from it.

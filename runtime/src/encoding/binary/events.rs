@@ -51,6 +51,7 @@ impl<'a> Attribute<'a> {
     }
 
     /// A copy that owns its strings.
+    #[cfg(test)]
     pub fn into_owned(self) -> Attribute<'static> {
         Attribute {
             prefix: Cow::Owned(self.prefix.into_owned()),
@@ -82,6 +83,7 @@ pub enum XmlEvent<'a> {
 
 impl XmlEvent<'_> {
     /// A copy that owns its strings.
+    #[cfg(test)]
     pub fn into_owned(self) -> XmlEvent<'static> {
         match self {
             XmlEvent::StartElement {
@@ -122,6 +124,7 @@ impl<'a> EventSink<'a> for Vec<XmlEvent<'a>> {
 
 /// Joins adjacent text events and drops empty ones: binary XML may split text across records
 /// (and text XML across references or CDATA) without changing the document.
+#[cfg(test)]
 pub fn normalize_text(events: Vec<XmlEvent<'_>>) -> Vec<XmlEvent<'static>> {
     let mut out: Vec<XmlEvent<'static>> = Vec::with_capacity(events.len());
     for event in events {
@@ -140,8 +143,10 @@ pub fn normalize_text(events: Vec<XmlEvent<'_>>) -> Vec<XmlEvent<'static>> {
 /// Collects events as owned values; unlike a `Vec`, it accepts events of any lifetime, as
 /// [`parse_text`](super::parse_text) requires.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
+#[cfg(test)]
 pub struct OwnedEvents(pub Vec<XmlEvent<'static>>);
 
+#[cfg(test)]
 impl<'a> EventSink<'a> for OwnedEvents {
     fn event(&mut self, event: XmlEvent<'a>) -> Result<(), BinaryXmlError> {
         self.0.push(event.into_owned());

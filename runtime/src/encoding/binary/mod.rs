@@ -53,10 +53,15 @@ pub(crate) mod fuzz;
 #[cfg(test)]
 mod tests;
 
-pub use encoder::{BinaryMessageEncoder, SessionBinaryCodec};
+pub use encoder::BinaryMessageEncoder;
+#[cfg(test)]
+pub use encoder::SessionBinaryCodec;
 pub use error::BinaryXmlError;
+#[cfg(test)]
 pub use events::{normalize_text, Attribute, EventSink, OwnedEvents, XmlEvent};
-pub use reader::{read_document, read_events, BinaryLimits, DEFAULT_MAX_TEXT_BYTES};
+#[cfg(test)]
+pub use reader::read_events;
+pub use reader::{read_document, BinaryLimits, DEFAULT_MAX_TEXT_BYTES};
 pub use session::{ReaderSession, WriterSession, DEFAULT_MAX_SESSION_SIZE};
 pub use text::parse_text;
 pub use writer::BinaryWriter;
@@ -66,6 +71,7 @@ pub use writer::BinaryWriter;
 /// With a `session` (msbinsession1), `bytes` is one whole message: its string table is read
 /// into the session first, then the document. Without one (msbin1), `bytes` is just the
 /// document and odd dictionary ids are errors.
+#[cfg(any(test, feature = "fuzzing"))]
 pub fn binary_to_text(
     bytes: &[u8],
     session: Option<&mut ReaderSession>,

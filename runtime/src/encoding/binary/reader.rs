@@ -66,6 +66,7 @@ pub fn read_document<'a, S: EventSink<'a> + ?Sized>(
 }
 
 /// Reads one NBFX document into a vector of events.
+#[cfg(test)]
 pub fn read_events<'a>(
     bytes: &'a [u8],
     session: &'a [String],

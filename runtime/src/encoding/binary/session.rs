@@ -150,11 +150,13 @@ impl WriterSession {
     }
 
     /// How many strings the peer knows (or will know once the current message is sent).
+    #[cfg(test)]
     pub fn len(&self) -> usize {
         self.count as usize
     }
 
     /// Whether no string was defined yet.
+    #[cfg(test)]
     pub fn is_empty(&self) -> bool {
         self.count == 0
     }

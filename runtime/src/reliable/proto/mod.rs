@@ -37,10 +37,9 @@ pub use messages::{
     IncompleteSequenceBehavior, Offer, ProtocolMessage, SequenceAcknowledgement, SequenceHeader,
     TerminateSequence,
 };
-pub use ranges::{AckRange, RangeSet};
+pub use ranges::AckRange;
 pub use session::{
-    Action, MemoryUse, PollingMode, ReliableSession, Role, SendBlocked, SessionConfig,
-    SessionError, SessionStats, SessionTimeouts, TrySendError,
+    Action, ReliableSession, SendBlocked, SessionConfig, SessionError, SessionTimeouts,
 };
 pub use settings::{ReliableMessagingVersion, ReliableSessionSettings, SettingsError};
 pub use time::Timestamp;

@@ -185,6 +185,7 @@ impl<T> Receiver<T> {
     }
 
     /// The last message number, once known.
+    #[cfg(test)]
     pub fn last(&self) -> Option<u64> {
         self.last
     }
@@ -197,16 +198,19 @@ impl<T> Receiver<T> {
     }
 
     /// Delivered messages the application has not dequeued yet.
+    #[cfg(test)]
     pub fn undelivered(&self) -> u32 {
         self.undelivered
     }
 
     /// Messages held out of order.
+    #[cfg(test)]
     pub fn buffered(&self) -> usize {
         self.buffer.len()
     }
 
     /// Counters.
+    #[cfg(test)]
     pub fn stats(&self) -> ReceiverStats {
         self.stats
     }

@@ -224,16 +224,19 @@ impl<T: Clone + Correlated> Requester<T> {
     }
 
     /// Exchanges running.
+    #[cfg(test)]
     pub fn in_flight(&self) -> usize {
         self.in_flight.len()
     }
 
     /// Messages waiting for an exchange, and failed ones waiting to be re-sent.
+    #[cfg(test)]
     pub fn queued(&self) -> usize {
         self.queue.len() + self.retries.len()
     }
 
     /// Requests whose replies are still awaited.
+    #[cfg(test)]
     pub fn awaiting_replies(&self) -> usize {
         self.awaiting.len()
     }
@@ -670,11 +673,13 @@ impl<T: Clone + Correlated> Responder<T> {
     }
 
     /// Requests parked.
+    #[cfg(test)]
     pub fn parked(&self) -> usize {
         self.parked.len()
     }
 
     /// Requests remembered (awaiting an outcome or a kept reply).
+    #[cfg(test)]
     pub fn remembered(&self) -> usize {
         self.outcomes.len()
     }

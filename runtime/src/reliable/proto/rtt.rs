@@ -98,6 +98,7 @@ impl RttEstimator {
     }
 
     /// The timeout WCF would arm (no cap).
+    #[cfg(test)]
     pub fn uncapped_timeout(&self) -> Duration {
         from_units(self.timeout)
     }

@@ -229,16 +229,19 @@ impl<T: Clone> Sender<T> {
     }
 
     /// Messages held (sent, not yet acknowledged in order).
+    #[cfg(test)]
     pub fn window_len(&self) -> usize {
         self.window.len()
     }
 
     /// The congestion window (1..=MaxTransferWindowSize).
+    #[cfg(test)]
     pub fn window_size(&self) -> u32 {
         self.window_size
     }
 
     /// The slow-start threshold.
+    #[cfg(test)]
     pub fn slow_start_threshold(&self) -> u32 {
         self.slow_start_threshold
     }
@@ -249,6 +252,7 @@ impl<T: Clone> Sender<T> {
     }
 
     /// The RTT estimator.
+    #[cfg(test)]
     pub fn rtt(&self) -> &RttEstimator {
         &self.rtt
     }
@@ -275,6 +279,7 @@ impl<T: Clone> Sender<T> {
     }
 
     /// Counters.
+    #[cfg(test)]
     pub fn stats(&self) -> SenderStats {
         self.stats
     }

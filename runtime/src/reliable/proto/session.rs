@@ -16,21 +16,14 @@
 //! and after each call drains [`ReliableSession::poll_action`]: `Send` goes to the peer,
 //! `Deliver` to the application, and the others report state changes.
 //!
-//! ```
-//! use indigo::reliable::proto::{
-//!     Action, ReliableSession, SessionConfig, Timestamp,
-//! };
+//! Opening an initiator, for example, queues a CreateSequence to send and sets the timer
+//! of its retry (the unit test `opening_sends_create_sequence_and_arms_its_retry`):
 //!
+//! ```text
 //! let mut client = ReliableSession::<&str>::initiator(SessionConfig::default(), None);
 //! client.open(Timestamp::ZERO);
-//! while let Some(action) = client.poll_action() {
-//!     match action {
-//!         Action::Send(message) => assert_eq!(message.kind(), "CreateSequence"),
-//!         other => panic!("unexpected {other:?}"),
-//!     }
-//! }
-//! // CreateSequence is retried every 10 s until the open timeout.
-//! assert!(client.poll_timeout().is_some());
+//! // poll_action() gives Action::Send(CreateSequence), then None;
+//! // poll_timeout() gives the retry: every 10 s until the open timeout.
 //! ```
 //!
 //! Delivered messages count against the receive buffer until the application has taken them:
@@ -44,9 +37,13 @@ use super::messages::{
     TerminateSequence, ANONYMOUS_ADDRESS,
 };
 use super::ranges::{validate_ack_ranges, MAX_MESSAGE_NUMBER};
-use super::receiver::{ReceiveError, ReceiveOutcome, Receiver, ReceiverConfig, ReceiverStats};
+#[cfg(test)]
+use super::receiver::ReceiverStats;
+use super::receiver::{ReceiveError, ReceiveOutcome, Receiver, ReceiverConfig};
 use super::rtt::UNKNOWN_INITIATION_TIME;
-use super::sender::{AddError, Sender, SenderConfig, SenderStats};
+#[cfg(test)]
+use super::sender::SenderStats;
+use super::sender::{AddError, Sender, SenderConfig};
 use super::settings::{ReliableMessagingVersion, ReliableSessionSettings};
 use super::time::{earliest, Timestamp};
 use crate::channel::CommunicationState;
@@ -219,6 +216,7 @@ pub struct TrySendError<T> {
 /// How much memory the session holds, in messages: every figure is bounded by
 /// MaxTransferWindowSize (the action queue by a small multiple of it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg(test)]
 pub struct MemoryUse {
     /// Messages in the send window.
     pub send_window: usize,
@@ -232,6 +230,7 @@ pub struct MemoryUse {
 
 /// Counters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg(test)]
 pub struct SessionStats {
     /// The output sequence's counters.
     pub sender: SenderStats,
@@ -439,24 +438,15 @@ impl<T: Clone> ReliableSession<T> {
         }
     }
 
-    /// Client or service.
-    pub fn role(&self) -> Role {
-        self.role
-    }
-
     /// The WCF communication state.
     pub fn state(&self) -> CommunicationState {
         self.state
     }
 
     /// The configuration.
+    #[cfg(test)]
     pub fn config(&self) -> &SessionConfig {
         &self.config
-    }
-
-    /// The error the session faulted with.
-    pub fn error(&self) -> Option<&SessionError> {
-        self.error.as_ref()
     }
 
     /// The output sequence's identifier, once known.
@@ -499,6 +489,7 @@ impl<T: Clone> ReliableSession<T> {
     }
 
     /// The output sequence's sender, for inspection.
+    #[cfg(test)]
     pub fn sender(&self) -> Option<&Sender<T>> {
         self.output.as_ref().map(|o| &o.sender)
     }
@@ -515,11 +506,13 @@ impl<T: Clone> ReliableSession<T> {
     }
 
     /// The current keep-alive polling mode.
+    #[cfg(test)]
     pub fn polling_mode(&self) -> PollingMode {
         self.polling_mode
     }
 
     /// How much the session holds.
+    #[cfg(test)]
     pub fn memory(&self) -> MemoryUse {
         MemoryUse {
             send_window: self.output.as_ref().map_or(0, |o| o.sender.window_len()),
@@ -530,6 +523,7 @@ impl<T: Clone> ReliableSession<T> {
     }
 
     /// Counters.
+    #[cfg(test)]
     pub fn stats(&self) -> SessionStats {
         SessionStats {
             sender: self
@@ -614,6 +608,7 @@ impl<T: Clone> ReliableSession<T> {
     }
 
     /// Whether [`ReliableSession::send`] would take a message now.
+    #[cfg(test)]
     pub fn can_send(&self) -> bool {
         self.state == CommunicationState::Opened
             && self

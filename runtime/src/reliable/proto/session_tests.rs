@@ -19,6 +19,23 @@ use std::time::Duration;
 const V10: ReliableMessagingVersion = ReliableMessagingVersion::WsReliableMessagingFebruary2005;
 const V11: ReliableMessagingVersion = ReliableMessagingVersion::WsReliableMessaging11;
 
+/// The session module's example: the driver's loop in miniature.
+#[test]
+fn opening_sends_create_sequence_and_arms_its_retry() {
+    use crate::reliable::proto::Timestamp;
+    let mut client = ReliableSession::<&str>::initiator(SessionConfig::default(), None);
+    client.open(Timestamp::ZERO);
+    let mut sent = Vec::new();
+    while let Some(action) = client.poll_action() {
+        match action {
+            Action::Send(message) => sent.push(message.kind()),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    assert_eq!(sent, ["CreateSequence"]);
+    assert!(client.poll_timeout().is_some(), "CreateSequence is retried");
+}
+
 fn settings(version: ReliableMessagingVersion) -> ReliableSessionSettings {
     let mut s = ReliableSessionSettings::default();
     s.set_reliable_messaging_version(version);

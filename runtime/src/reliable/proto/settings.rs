@@ -89,7 +89,7 @@ pub enum SettingsError {
 /// error.
 ///
 /// ```
-/// use indigo::reliable::proto::{ReliableMessagingVersion, ReliableSessionSettings};
+/// use indigo::{ReliableMessagingVersion, ReliableSessionSettings};
 /// use std::time::Duration;
 ///
 /// let mut settings = ReliableSessionSettings::default();
@@ -99,7 +99,7 @@ pub enum SettingsError {
 ///     .set_reliable_messaging_version(ReliableMessagingVersion::WsReliableMessaging11);
 /// assert!(settings.set_max_transfer_window_size(5000).is_err());
 /// assert_eq!(settings.max_transfer_window_size(), 32);
-/// # Ok::<(), indigo::reliable::proto::SettingsError>(())
+/// # Ok::<(), indigo::SettingsError>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReliableSessionSettings {
@@ -166,7 +166,7 @@ impl ReliableSessionSettings {
         self.acknowledgement_interval
     }
 
-    /// Sets AcknowledgementInterval: greater than zero and at most [`MAX_TIMEOUT`].
+    /// Sets AcknowledgementInterval: greater than zero and at most `i32::MAX` milliseconds (about 24.8 days, as WCF).
     pub fn set_acknowledgement_interval(
         &mut self,
         value: Duration,
@@ -191,7 +191,7 @@ impl ReliableSessionSettings {
         self.inactivity_timeout
     }
 
-    /// Sets InactivityTimeout: greater than zero and at most [`MAX_TIMEOUT`].
+    /// Sets InactivityTimeout: greater than zero and at most `i32::MAX` milliseconds (about 24.8 days, as WCF).
     pub fn set_inactivity_timeout(&mut self, value: Duration) -> Result<&mut Self, SettingsError> {
         self.inactivity_timeout = check_timeout("InactivityTimeout", value)?;
         Ok(self)
@@ -281,8 +281,8 @@ impl ReliableSessionSettings {
     /// by a range) first covers it, never from a retransmitted message (Karn's rule), and seed
     /// the estimate from the last CreateSequence attempt rather than the first. WCF samples
     /// every message when the window slides past it, from its last attempt, so messages held
-    /// behind a hole or acked only by a keep-alive poll inflate the estimate (see
-    /// [`super::rtt::MAX_RETRANSMISSION_TIMEOUT`]). The estimator's arithmetic is WCF's either
+    /// behind a hole or acked only by a keep-alive poll inflate the estimate, and with it the
+    /// retransmission timeout (up to its 60 s cap). The estimator's arithmetic is WCF's either
     /// way, and nothing on the wire changes. Default true; false samples as WCF does.
     pub fn karn_rtt_sampling(&self) -> bool {
         self.karn_rtt_sampling

@@ -21,17 +21,13 @@ mod write;
 #[cfg(test)]
 mod tests;
 
-pub use read::{
-    read_ack_requested, read_acknowledgement, read_close_sequence, read_close_sequence_response,
-    read_create_sequence, read_create_sequence_response, read_fault, read_message,
-    read_sequence_header, read_terminate_sequence, read_terminate_sequence_response,
-};
-pub use write::{
-    ack_requested_header, acknowledgement_header, close_sequence_body,
-    close_sequence_response_body, create_sequence_body, create_sequence_response_body, fault_body,
-    into_message, sequence_fault_header, sequence_header, terminate_sequence_body,
-    terminate_sequence_response_body, write_message,
-};
+pub use read::read_message;
+pub use write::{into_message, sequence_fault_header, write_message};
+// The per-element readers and writers, one per WS-RM element, for the unit tests.
+#[cfg(test)]
+use read::{read_ack_requested, read_acknowledgement, read_create_sequence, read_sequence_header};
+#[cfg(test)]
+use write::{acknowledgement_header, sequence_header};
 
 use super::proto::SoapFaultCode;
 use super::proto::{ReliableMessagingVersion, WsrmFault};

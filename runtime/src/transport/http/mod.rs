@@ -11,9 +11,6 @@ pub use server::HttpListener;
 use super::TransportError;
 use crate::message::EnvelopeVersion;
 
-/// WCF's default `MaxReceivedMessageSize`.
-pub const DEFAULT_MAX_RECEIVED_MESSAGE_SIZE: usize = 65_536;
-
 /// Settings of the HTTP transport.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct HttpOptions {
@@ -21,16 +18,6 @@ pub struct HttpOptions {
     pub envelope: EnvelopeVersion,
     /// Largest request (service) or response (client) body accepted. Default 65,536 bytes.
     pub max_received_message_size: usize,
-}
-
-impl HttpOptions {
-    /// Options for `envelope` with WCF's default size limit.
-    pub fn new(envelope: EnvelopeVersion) -> Self {
-        HttpOptions {
-            envelope,
-            max_received_message_size: DEFAULT_MAX_RECEIVED_MESSAGE_SIZE,
-        }
-    }
 }
 
 /// The `Content-Type` of a request carrying `action`.

@@ -30,13 +30,14 @@ mod session;
 #[cfg(test)]
 mod tests;
 
-pub use address::DEFAULT_PORT;
 pub use client::{connect, connect_streamed};
 pub use envelope_stream::{UnsizedReader, UnsizedWriter};
 pub use fault::FramingFault;
-pub use framing::{KnownEncoding, Mode};
+pub use framing::KnownEncoding;
 pub use options::{
     default_max_pending_accepts, default_max_pending_connections, TcpOptions,
-    DEFAULT_CLOSE_TIMEOUT, DEFAULT_MAX_RECEIVED_MESSAGE_SIZE, DEFAULT_PREAMBLE_TIMEOUT,
+    DEFAULT_PREAMBLE_TIMEOUT,
 };
-pub use server::{listen, listen_streamed, StreamedExchange, StreamedListener, TcpListener};
+#[cfg(test)]
+pub use server::TcpListener;
+pub use server::{listen, listen_streamed, StreamedExchange, StreamedListener};
