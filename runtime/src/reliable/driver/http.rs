@@ -5,7 +5,7 @@
 //! channel under the exchange's id until then.
 
 use super::envelope::Codec;
-use super::server::{start_hub, HubEvent, ReliableChannelListener};
+use super::server::{start_hub, Exchange, HubEvent, ReliableChannelListener};
 use crate::message::{ns, FaultCode, Message, MessageFault, QualifiedName};
 use crate::reliable::proto::request_reply::ResponderConfig;
 use crate::reliable::proto::ListenerConfig;
@@ -14,14 +14,6 @@ use bytes::Bytes;
 use futures::future::BoxFuture;
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
-
-/// One HTTP request handed to the hub, and where its response goes.
-#[derive(Debug)]
-pub(crate) struct Exchange {
-    pub(crate) frame: Bytes,
-    pub(crate) action: Option<String>,
-    pub(crate) reply: oneshot::Sender<ReplyFrame>,
-}
 
 /// Serves an HTTP listener through a hub.
 pub(crate) fn serve_requests(
