@@ -16,9 +16,9 @@ pub use crate::channel::{DuplexChannel, MessageSink, MessageSource};
 /// endpoint sends.
 pub mod wsrm {
     pub use crate::reliable::proto::{
-        Accept, AckRange, AckRequested, Body, CloseSequence, CreateSequence,
-        CreateSequenceResponse, IncompleteSequenceBehavior, Offer, ProtocolMessage,
-        SequenceAcknowledgement, SequenceHeader, TerminateSequence,
+        Accept, AckRange, AckRequested, CloseSequence, CreateSequence, CreateSequenceResponse,
+        IncompleteSequenceBehavior, Offer, ProtocolBody, ProtocolMessage, SequenceAcknowledgement,
+        SequenceHeader, TerminateSequence,
     };
     pub use crate::reliable::wire::{
         read_message, sequence_fault_header, write_message, LAST_MESSAGE_ACTION_10,

@@ -6,9 +6,9 @@
 
 use indigo::__internals::write_envelope;
 use indigo::__internals::wsrm::{
-    sequence_fault_header, write_message, Accept, AckRange, AckRequested, Body, CloseSequence,
-    CreateSequence, CreateSequenceResponse, IncompleteSequenceBehavior, Offer, ProtocolMessage,
-    SequenceAcknowledgement, SequenceHeader, TerminateSequence,
+    sequence_fault_header, write_message, Accept, AckRange, AckRequested, CloseSequence,
+    CreateSequence, CreateSequenceResponse, IncompleteSequenceBehavior, Offer, ProtocolBody,
+    ProtocolMessage, SequenceAcknowledgement, SequenceHeader, TerminateSequence,
 };
 use indigo::message::{Body as SoapBody, Message, MessageVersion, XmlFragment};
 use indigo::reliable::{ReliableMessagingVersion, SoapFaultCode, WsrmFault};
@@ -32,7 +32,7 @@ fn ack(ranges: &[(u64, u64)], is_final: bool, buffer: Option<u32>) -> SequenceAc
 fn messages(version: ReliableMessagingVersion) -> Vec<(String, Message)> {
     let v11 = version.is_11();
     let anon = "http://www.w3.org/2005/08/addressing/anonymous";
-    let mut app = ProtocolMessage::new(Body::Sequence {
+    let mut app = ProtocolMessage::new(ProtocolBody::Sequence {
         header: SequenceHeader {
             identifier: ID.into(),
             message_number: 1,
@@ -52,7 +52,7 @@ fn messages(version: ReliableMessagingVersion) -> Vec<(String, Message)> {
         message_number: None,
     });
     let mut list = vec![
-        ProtocolMessage::new(Body::CreateSequence(CreateSequence {
+        ProtocolMessage::new(ProtocolBody::CreateSequence(CreateSequence {
             acks_to: anon.into(),
             expires: Some("PT10M".into()),
             offer: Some(Offer {
@@ -63,15 +63,17 @@ fn messages(version: ReliableMessagingVersion) -> Vec<(String, Message)> {
                     .then_some(IncompleteSequenceBehavior::DiscardFollowingFirstGap),
             }),
         })),
-        ProtocolMessage::new(Body::CreateSequenceResponse(CreateSequenceResponse {
-            identifier: ID.into(),
-            expires: None,
-            incomplete_sequence_behavior: v11.then_some(IncompleteSequenceBehavior::NoDiscard),
-            accept: Some(Accept {
-                acks_to: "http://host/svc".into(),
-            }),
-        })),
-        ProtocolMessage::new(Body::TerminateSequence(TerminateSequence {
+        ProtocolMessage::new(ProtocolBody::CreateSequenceResponse(
+            CreateSequenceResponse {
+                identifier: ID.into(),
+                expires: None,
+                incomplete_sequence_behavior: v11.then_some(IncompleteSequenceBehavior::NoDiscard),
+                accept: Some(Accept {
+                    acks_to: "http://host/svc".into(),
+                }),
+            },
+        )),
+        ProtocolMessage::new(ProtocolBody::TerminateSequence(TerminateSequence {
             identifier: ID.into(),
             last_msg_number: Some(3),
         })),
@@ -103,12 +105,12 @@ fn messages(version: ReliableMessagingVersion) -> Vec<(String, Message)> {
         list.extend([
             ProtocolMessage::acknowledgement(ack(&[(1, 30)], true, Some(8))),
             ProtocolMessage::acknowledgement(ack(&[], true, None)),
-            ProtocolMessage::new(Body::CloseSequence(CloseSequence {
+            ProtocolMessage::new(ProtocolBody::CloseSequence(CloseSequence {
                 identifier: ID.into(),
                 last_msg_number: Some(3),
             })),
-            ProtocolMessage::new(Body::CloseSequenceResponse(ID.into())),
-            ProtocolMessage::new(Body::TerminateSequenceResponse(ID.into())),
+            ProtocolMessage::new(ProtocolBody::CloseSequenceResponse(ID.into())),
+            ProtocolMessage::new(ProtocolBody::TerminateSequenceResponse(ID.into())),
         ]);
         faults.extend([
             WsrmFault::SequenceClosed {
@@ -117,7 +119,7 @@ fn messages(version: ReliableMessagingVersion) -> Vec<(String, Message)> {
             WsrmFault::WsrmRequired,
         ]);
     } else {
-        list.push(ProtocolMessage::new(Body::Sequence {
+        list.push(ProtocolMessage::new(ProtocolBody::Sequence {
             header: SequenceHeader {
                 identifier: ID.into(),
                 message_number: 4,

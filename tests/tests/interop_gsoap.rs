@@ -14,7 +14,7 @@
 
 use bytes::Bytes;
 use indigo::__internals::wsrm::{
-    read_message, AckRange, Body, ProtocolMessage, SequenceAcknowledgement,
+    read_message, AckRange, ProtocolBody, ProtocolMessage, SequenceAcknowledgement,
 };
 use indigo::encoding::{MessageEncoder, TextMessageEncoder};
 use indigo::message::{
@@ -347,7 +347,7 @@ impl WcfStyleClient {
 fn assert_echo_reply(answer: &Answer, offer_id: &str, sequence: &str, number: u64, text: &str) {
     let read = answer.message();
     assert_eq!(read.headers.action.as_deref(), Some(ECHO_RESPONSE_ACTION));
-    let Body::Sequence {
+    let ProtocolBody::Sequence {
         header,
         payload: Some(payload),
     } = &read.rm.body
@@ -370,7 +370,7 @@ async fn open_session(client: &mut WcfStyleClient) -> (String, String) {
     let offer_id = client.new_id();
     let answer = client.create_sequence(&offer_id).await;
     let read = answer.message();
-    let Body::CreateSequenceResponse(response) = &read.rm.body else {
+    let ProtocolBody::CreateSequenceResponse(response) = &read.rm.body else {
         panic!("expected CreateSequenceResponse, got {}", read.rm.kind());
     };
     let accept = response.accept.as_ref().expect("the offer is accepted");
@@ -424,7 +424,7 @@ async fn assert_terminated(client: &mut WcfStyleClient, sequence: &str) {
         read.headers.action.as_deref(),
         Some("http://www.w3.org/2005/08/addressing/soap/fault")
     );
-    let Body::Fault(fault) = &read.rm.body else {
+    let ProtocolBody::Fault(fault) = &read.rm.body else {
         panic!("expected a WS-RM fault, got {}", read.rm.kind());
     };
     assert!(
@@ -456,7 +456,7 @@ async fn wcf_style_wsrm11_session_against_the_gsoap_server() {
     let read = answer.message();
     assert_eq!(
         read.rm.body,
-        Body::CloseSequenceResponse(sequence.clone()),
+        ProtocolBody::CloseSequenceResponse(sequence.clone()),
         "{}",
         answer.text()
     );
@@ -474,7 +474,7 @@ async fn wcf_style_wsrm11_session_against_the_gsoap_server() {
     let read = answer.message();
     assert_eq!(
         read.rm.body,
-        Body::TerminateSequenceResponse(sequence.clone()),
+        ProtocolBody::TerminateSequenceResponse(sequence.clone()),
         "{}",
         answer.text()
     );
@@ -528,7 +528,7 @@ async fn wcf_style_wsrm10_session_against_the_gsoap_server() {
         .send(&client.rm("TerminateSequence"), "", &body)
         .await;
     let read = answer.message();
-    let Body::TerminateSequence(terminate) = &read.rm.body else {
+    let ProtocolBody::TerminateSequence(terminate) = &read.rm.body else {
         panic!("expected TerminateSequence, got {}", answer.text());
     };
     assert_eq!(

@@ -2,7 +2,7 @@
 //! answer), memory stays bounded, and a well-behaved session on the same endpoint carries on.
 //! The misbehaving peer writes raw SOAP 1.2 envelopes on an in-process connection.
 
-use indigo::__internals::wsrm::{self as wire, Body, ProtocolMessage};
+use indigo::__internals::wsrm::{self as wire, ProtocolBody, ProtocolMessage};
 use indigo::message::{Message, ReaderQuotas};
 use indigo::reliable::{ReliableMessagingVersion, WsrmFaultCode};
 use indigo::{MemoryBinding, ServiceHost};
@@ -28,7 +28,7 @@ fn read(message: Message) -> ProtocolMessage<Message> {
 
 fn fault_code(message: Message) -> WsrmFaultCode {
     match read(message).body {
-        Body::Fault(fault) => fault.code(),
+        ProtocolBody::Fault(fault) => fault.code(),
         other => panic!("expected a WS-RM fault, got {other:?}"),
     }
 }
@@ -73,7 +73,7 @@ async fn create_sequence(peer: &mut RawPeer, id: u32, offer: &str) -> String {
     peer.send_bytes(create_sequence_envelope(id, offer)).await;
     let response = peer.receive().await.expect("CreateSequenceResponse");
     match read(response).body {
-        Body::CreateSequenceResponse(r) => r.identifier,
+        ProtocolBody::CreateSequenceResponse(r) => r.identifier,
         other => panic!("expected CreateSequenceResponse, got {other:?}"),
     }
 }
@@ -157,7 +157,7 @@ async fn a_message_past_the_last_one_gets_last_message_number_exceeded() {
     for _ in 0..4 {
         match tokio::time::timeout(Duration::from_secs(2), peer.receive()).await {
             Ok(Some(message)) => {
-                if let Body::Fault(fault) = read(message).body {
+                if let ProtocolBody::Fault(fault) = read(message).body {
                     codes.push(fault.code());
                     break;
                 }
@@ -186,8 +186,8 @@ async fn a_create_sequence_flood_is_refused_past_the_limit_with_memory_bounded()
         let offer = format!("urn:uuid:flood-{i}");
         peer.send_bytes(create_sequence_envelope(i, &offer)).await;
         match read(peer.receive().await.expect("an answer")).body {
-            Body::CreateSequenceResponse(_) => created += 1,
-            Body::Fault(fault) => {
+            ProtocolBody::CreateSequenceResponse(_) => created += 1,
+            ProtocolBody::Fault(fault) => {
                 assert_eq!(fault.code(), WsrmFaultCode::CreateSequenceRefused);
                 refused += 1;
             }
@@ -283,8 +283,8 @@ async fn a_create_sequence_flood_past_max_pending_channels_is_refused_with_conne
         let offer = format!("urn:uuid:pending-flood-{i}");
         peer.send_bytes(create_sequence_envelope(i, &offer)).await;
         match read(peer.receive().await.expect("an answer")).body {
-            Body::CreateSequenceResponse(_) => created += 1,
-            Body::Fault(indigo::reliable::WsrmFault::CreateSequenceRefused {
+            ProtocolBody::CreateSequenceResponse(_) => created += 1,
+            ProtocolBody::Fault(indigo::reliable::WsrmFault::CreateSequenceRefused {
                 connection_limit_reached: true,
                 ..
             }) => limited += 1,
@@ -350,7 +350,7 @@ async fn pipelined_ack_requested(version: ReliableMessagingVersion) {
         wire::read_message(version, message, &ReaderQuotas::default()).expect("a WS-RM message")
     };
     let id = match read(decode(response)).body {
-        Body::CreateSequenceResponse(r) => r.identifier,
+        ProtocolBody::CreateSequenceResponse(r) => r.identifier,
         other => panic!("expected CreateSequenceResponse, got {other:?}"),
     };
     let request = format!("<r:AckRequested><r:Identifier>{id}</r:Identifier></r:AckRequested>");

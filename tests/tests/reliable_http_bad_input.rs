@@ -4,7 +4,7 @@
 
 use bytes::Bytes;
 use indigo::__internals::read_envelope;
-use indigo::__internals::wsrm::{self as wire, Body, ProtocolMessage};
+use indigo::__internals::wsrm::{self as wire, ProtocolBody, ProtocolMessage};
 use indigo::message::{Message, MessageVersion, ReaderQuotas};
 use indigo::reliable::{ReliableMessagingVersion, WsrmFault};
 use indigo::{ServiceHost, WsHttpBinding};
@@ -98,7 +98,7 @@ async fn open_sequence(version: ReliableMessagingVersion, address: &str) -> Stri
         .await
         .unwrap();
     match protocol(version, &response).body {
-        Body::CreateSequenceResponse(r) => r.identifier,
+        ProtocolBody::CreateSequenceResponse(r) => r.identifier,
         other => panic!("expected CreateSequenceResponse, got {other:?}"),
     }
 }
@@ -146,7 +146,7 @@ async fn an_application_message_without_a_sequence_header_over_http_gets_a_fault
         if version.is_11() {
             // WS-RM 1.1's own fault for a message that does not use WS-RM.
             match protocol(version, &response).body {
-                Body::Fault(WsrmFault::WsrmRequired) => {}
+                ProtocolBody::Fault(WsrmFault::WsrmRequired) => {}
                 other => panic!("expected WSRMRequired, got {other:?}"),
             }
         } else {
@@ -171,7 +171,7 @@ async fn a_malformed_create_sequence_over_http_is_refused() {
             let response = post_soap12(&address, &action, &request).await.unwrap();
             assert_fault(&response, &format!("{version:?} CreateSequence `{body}`"));
             match protocol(version, &response).body {
-                Body::Fault(WsrmFault::CreateSequenceRefused { .. }) => {}
+                ProtocolBody::Fault(WsrmFault::CreateSequenceRefused { .. }) => {}
                 other => panic!("{version:?}: expected CreateSequenceRefused, got {other:?}"),
             }
         }
@@ -203,11 +203,11 @@ async fn two_thousand_create_sequences_at_once_are_each_answered_or_refused() {
             "a CreateSequence answered with an empty 202"
         );
         match protocol(V11, &response).body {
-            Body::CreateSequenceResponse(_) => {
+            ProtocolBody::CreateSequenceResponse(_) => {
                 assert_eq!(response.status, 200);
                 created += 1;
             }
-            Body::Fault(WsrmFault::CreateSequenceRefused {
+            ProtocolBody::Fault(WsrmFault::CreateSequenceRefused {
                 connection_limit_reached: true,
                 ..
             }) => {

@@ -41,7 +41,7 @@ pub struct ClientRuntime {
     /// one connection per call, and `channel` stays unused.
     /// An error when the binding cannot carry streamed calls, reported by every call.
     streamed: Option<Result<StreamedClient, String>>,
-    /// The deadline of each call, unless [`deadline`] gives one.
+    /// The deadline of each call, unless [`deadline`](super::deadline) gives one.
     operation_timeout: Option<Duration>,
 }
 
@@ -76,7 +76,7 @@ impl ClientRuntime {
         }
     }
 
-    /// Gives every later call `timeout` to complete (see [`deadline`] for one call).
+    /// Gives every later call `timeout` to complete (see [`deadline`](super::deadline) for one call).
     pub fn with_operation_timeout(mut self, timeout: Duration) -> Self {
         self.operation_timeout = Some(timeout);
         self

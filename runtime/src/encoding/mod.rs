@@ -2,11 +2,11 @@
 //! .NET binary XML without anything above it noticing.
 //!
 //! Encodings with per-connection state (msbinsession1) add a session encoder per connection
-//! on top of the shared encoder (`session.rs`, crate-private like the binary XML codec in
+//! on top of the shared encoder (`session_encoder.rs`, crate-private like the binary XML codec in
 //! `binary/`): bindings choose an encoding with [`MessageEncoding`](crate::binding::MessageEncoding).
 
 pub(crate) mod binary;
-pub(crate) mod session;
+pub(crate) mod session_encoder;
 
 use crate::message::{
     read_envelope, write_envelope, Message, MessageVersion, ReaderQuotas, XmlError,
@@ -17,7 +17,7 @@ use std::fmt::Debug;
 pub use binary::{BinaryMessageEncoder, BinaryXmlError};
 
 #[doc(hidden)]
-pub use session::{SessionDecodeError, SessionEncoder, SessionReader, SessionWriter};
+pub use session_encoder::{SessionDecodeError, SessionEncoder, SessionReader, SessionWriter};
 
 /// Turns messages into bytes and back.
 pub trait MessageEncoder: Debug + Send + Sync + 'static {

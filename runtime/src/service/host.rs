@@ -6,7 +6,7 @@ use super::dispatch::Dispatch;
 use super::instance::InstanceContextMode;
 use super::lifetime::{Factory, InstanceSource, Registry};
 use super::request::RequestDispatcher;
-use super::session::{run_connection, EndpointShared};
+use super::session_dispatch::{run_connection, EndpointShared};
 use super::streamed::serve_streamed;
 use super::throttle::{ServiceThrottle, Throttle};
 use super::{AddressFilter, AddressFilterMode};

@@ -10,7 +10,7 @@
 use super::context::OperationContext;
 use super::dispatch::Dispatch;
 use super::instance::{InstanceCell, InstanceContextMode, InstanceGuard};
-use super::session::EndpointShared;
+use super::session_dispatch::EndpointShared;
 use super::throttle::Slot;
 use crate::contract::InstanceAccess;
 use std::collections::HashMap;

@@ -1,14 +1,14 @@
 //! The service side: hosts, instancing and dispatch.
 
 mod address_filter;
-pub(crate) mod codec;
 mod context;
 pub(crate) mod dispatch;
+pub(crate) mod generated;
 mod host;
 pub(crate) mod instance;
 mod lifetime;
 mod request;
-mod session;
+mod session_dispatch;
 mod streamed;
 mod throttle;
 

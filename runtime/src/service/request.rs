@@ -5,7 +5,7 @@
 use super::context::{ChannelInfo, OperationContext};
 use super::dispatch::Dispatch;
 use super::lifetime::instance_for_call;
-use super::session::{
+use super::session_dispatch::{
     admit, fault_for_unreadable, fault_reply, reply_message, run_call, EndpointShared, Refusal,
 };
 use crate::transport::{ReplyFrame, RequestHandler};

@@ -6,8 +6,8 @@
 use super::context::{ChannelInfo, OperationContext};
 use super::dispatch::{Dispatch, Reply};
 use super::lifetime::instance_for_call;
-use super::session::{admit, fault_reply, reply_message, run_call};
-use super::session::{EndpointShared, Refusal};
+use super::session_dispatch::{admit, fault_reply, reply_message, run_call};
+use super::session_dispatch::{EndpointShared, Refusal};
 use crate::error::Error;
 use crate::message::{Body, Message};
 use crate::stream::{read_message, write_message, StreamedMessage};

@@ -4,7 +4,7 @@
 //! * [MC-NBFS]: the static dictionary of 487 SOAP/WS-* strings ([`dictionary`]);
 //!   `application/soap+msbin1` is NBFX with this dictionary.
 //! * [MC-NBFSE]: `application/soap+msbinsession1`, which adds a per-connection string table in
-//!   front of each message ([`session`]).
+//!   front of each message ([`string_table`]).
 //!
 //! This is hand-written because no Rust crate implements these formats (crates.io has .NET
 //! remoting (NRBF) and `BinaryWriter` readers, nothing for Binary XML); the PyPI `wcf`
@@ -39,8 +39,8 @@ mod events;
 mod fragment_scan;
 pub mod reader;
 mod records;
-pub mod session;
 pub mod stream;
+pub mod string_table;
 mod text;
 mod values;
 pub mod writer;
@@ -62,7 +62,7 @@ pub use events::{normalize_text, Attribute, EventSink, OwnedEvents, XmlEvent};
 #[cfg(test)]
 pub use reader::read_events;
 pub use reader::{read_document, BinaryLimits, DEFAULT_MAX_TEXT_BYTES};
-pub use session::{ReaderSession, WriterSession, DEFAULT_MAX_SESSION_SIZE};
+pub use string_table::{ReaderSession, WriterSession, DEFAULT_MAX_SESSION_SIZE};
 pub use text::parse_text;
 pub use writer::BinaryWriter;
 

@@ -12,7 +12,7 @@ use super::dictionary::static_id;
 use super::error::BinaryXmlError;
 use super::events::{Attribute, EventSink, XmlEvent};
 use super::records::*;
-use super::session::WriterSession;
+use super::string_table::WriterSession;
 use super::text::comment_is_xml;
 use super::values::{canonical_guid, canonical_integer};
 

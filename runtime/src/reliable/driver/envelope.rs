@@ -5,7 +5,7 @@
 use super::{new_id, Payload};
 use crate::encoding::MessageEncoder;
 use crate::message::{ns, Message, ReaderQuotas, XmlError};
-use crate::reliable::proto::{Body, ProtocolMessage, ReliableMessagingVersion};
+use crate::reliable::proto::{ProtocolBody, ProtocolMessage, ReliableMessagingVersion};
 use crate::reliable::wire::{self, WireError};
 use bytes::Bytes;
 use std::sync::Arc;
@@ -22,9 +22,9 @@ impl RequestKind {
     /// The kind of request `message` is, if any.
     pub(crate) fn of_request<T>(message: &ProtocolMessage<T>) -> Option<Self> {
         match message.body {
-            Body::CreateSequence(_) => Some(RequestKind::Create),
-            Body::CloseSequence(_) => Some(RequestKind::Close),
-            Body::TerminateSequence(_) => Some(RequestKind::Terminate),
+            ProtocolBody::CreateSequence(_) => Some(RequestKind::Create),
+            ProtocolBody::CloseSequence(_) => Some(RequestKind::Close),
+            ProtocolBody::TerminateSequence(_) => Some(RequestKind::Terminate),
             _ => None,
         }
     }
@@ -32,9 +32,9 @@ impl RequestKind {
     /// The kind of request `message` answers, if any.
     pub(crate) fn of_response<T>(message: &ProtocolMessage<T>) -> Option<Self> {
         match message.body {
-            Body::CreateSequenceResponse(_) => Some(RequestKind::Create),
-            Body::CloseSequenceResponse(_) => Some(RequestKind::Close),
-            Body::TerminateSequenceResponse(_) => Some(RequestKind::Terminate),
+            ProtocolBody::CreateSequenceResponse(_) => Some(RequestKind::Create),
+            ProtocolBody::CloseSequenceResponse(_) => Some(RequestKind::Close),
+            ProtocolBody::TerminateSequenceResponse(_) => Some(RequestKind::Terminate),
             _ => None,
         }
     }

@@ -5,7 +5,7 @@
 //!
 //! * [`client`]: one task per client session over a transport that it reconnects when the
 //!   connection drops; the sequences continue where they were.
-//! * [`server`]: one hub task per endpoint that owns the [`Listener`](super::proto::Listener),
+//! * [`server`]: one hub task per endpoint that owns the [`ReliableListener`](super::proto::ReliableListener),
 //!   reads every connection (or HTTP request) and routes each session's output to the
 //!   connection it last heard from.
 //! * [`app`]: the channel halves the layer above holds, and the commands they send the driver.

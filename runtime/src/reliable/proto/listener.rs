@@ -3,10 +3,10 @@
 //! and work whatever peers send (reference §2.7; RS `ReliableChannelListener.cs`
 //! `ProcessCreateSequence`).
 //!
-//! The listener owns its sessions. Drive it like a session: [`Listener::handle_input`] for
-//! every message that arrives (its [`Dispatch`] says whether to answer the sender directly),
-//! [`Listener::handle_timeout`] at [`Listener::poll_timeout`], and drain
-//! [`Listener::poll_action`] after each call. Accept new sessions with [`Listener::accept`].
+//! The listener owns its sessions. Drive it like a session: [`ReliableListener::handle_input`] for
+//! every message that arrives (its [`Routing`] says whether to answer the sender directly),
+//! [`ReliableListener::handle_timeout`] at [`ReliableListener::poll_timeout`], and drain
+//! [`ReliableListener::poll_action`] after each call. Accept new sessions with [`ReliableListener::accept`].
 //!
 //! Bounds:
 //! * sessions created but not accepted: MaxPendingChannels (then CreateSequenceRefused with
@@ -21,7 +21,7 @@
 //!   per AcknowledgementInterval.
 
 use super::fault::{SoapFaultCode, WsrmFault};
-use super::messages::{Body, CreateSequence, ProtocolMessage};
+use super::messages::{CreateSequence, ProtocolBody, ProtocolMessage};
 use super::session::{Action, ReliableSession, SessionConfig};
 use super::time::{earliest, Timestamp};
 use crate::channel::CommunicationState;
@@ -61,7 +61,7 @@ pub struct ListenerConfig {
     pub max_sessions: usize,
     /// Closed sessions kept to answer late re-sends. Default [`DEFAULT_MAX_CLOSED_SESSIONS`].
     pub max_closed_sessions: usize,
-    /// Listener-level fault replies allowed per second (and burst). Default
+    /// ReliableListener-level fault replies allowed per second (and burst). Default
     /// [`DEFAULT_FAULT_REPLIES_PER_SECOND`].
     pub fault_replies_per_second: u32,
 }
@@ -86,8 +86,8 @@ pub struct SessionKey(u64);
 
 /// What the listener did with a message.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Dispatch<T> {
-    /// A new session was created; accept it with [`Listener::accept`]. Its
+pub enum Routing<T> {
+    /// A new session was created; accept it with [`ReliableListener::accept`]. Its
     /// CreateSequenceResponse is among its actions.
     Created(SessionKey),
     /// Handed to this session; poll the actions.
@@ -121,7 +121,7 @@ struct Entry<T> {
 pub type IdGenerator = Box<dyn FnMut() -> String + Send>;
 
 /// Accepts and hosts the service side of reliable sessions.
-pub struct Listener<T> {
+pub struct ReliableListener<T> {
     config: ListenerConfig,
     /// Boxed entries: a B-tree node holds 11 values and is often half full, and a session is
     /// large, so inline entries would cost each idle session the room of a second one.
@@ -142,9 +142,9 @@ pub struct Listener<T> {
     stats: ListenerStats,
 }
 
-impl<T> fmt::Debug for Listener<T> {
+impl<T> fmt::Debug for ReliableListener<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Listener")
+        f.debug_struct("ReliableListener")
             .field("shape", &self.config.shape)
             .field("sessions", &self.sessions.len())
             .field("pending", &self.pending.len())
@@ -154,10 +154,10 @@ impl<T> fmt::Debug for Listener<T> {
     }
 }
 
-impl<T: Clone> Listener<T> {
+impl<T: Clone> ReliableListener<T> {
     /// A listener; `new_id` names the sequences it creates (identifiers must be unique).
     pub fn new(config: ListenerConfig, new_id: IdGenerator) -> Self {
-        Listener {
+        ReliableListener {
             tokens: config.fault_replies_per_second,
             config,
             sessions: BTreeMap::new(),
@@ -213,7 +213,7 @@ impl<T: Clone> Listener<T> {
     }
 
     /// A session, to send on, close, or report dequeued messages. Its actions then come out
-    /// of [`Listener::poll_action`].
+    /// of [`ReliableListener::poll_action`].
     pub fn session_mut(&mut self, key: SessionKey) -> Option<&mut ReliableSession<T>> {
         let entry = self.sessions.get_mut(&key)?;
         self.ready.insert(key);
@@ -249,15 +249,15 @@ impl<T: Clone> Listener<T> {
         true
     }
 
-    fn fault_reply(&mut self, now: Timestamp, fault: WsrmFault) -> Dispatch<T> {
+    fn fault_reply(&mut self, now: Timestamp, fault: WsrmFault) -> Routing<T> {
         if self.answer_every_fault || self.take_token(now) {
-            Dispatch::Reply(Box::new(ProtocolMessage::fault(fault)))
+            Routing::Reply(Box::new(ProtocolMessage::fault(fault)))
         } else {
-            Dispatch::Ignored
+            Routing::Ignored
         }
     }
 
-    fn refuse(&mut self, now: Timestamp, code: SoapFaultCode, reason: &str) -> Dispatch<T> {
+    fn refuse(&mut self, now: Timestamp, code: SoapFaultCode, reason: &str) -> Routing<T> {
         self.stats.refused += 1;
         self.fault_reply(
             now,
@@ -274,7 +274,7 @@ impl<T: Clone> Listener<T> {
     /// the request did not already cost: every one is answered with its fault, never limited
     /// by [`ListenerConfig::fault_replies_per_second`] into silence (WCF answers each
     /// CreateSequence over the limit with ConnectionLimitReached).
-    pub fn handle_request(&mut self, now: Timestamp, message: ProtocolMessage<T>) -> Dispatch<T> {
+    pub fn handle_request(&mut self, now: Timestamp, message: ProtocolMessage<T>) -> Routing<T> {
         self.answer_every_fault = true;
         let dispatch = self.handle_input(now, message);
         self.answer_every_fault = false;
@@ -282,8 +282,8 @@ impl<T: Clone> Listener<T> {
     }
 
     /// Handles one incoming message.
-    pub fn handle_input(&mut self, now: Timestamp, message: ProtocolMessage<T>) -> Dispatch<T> {
-        if let Body::CreateSequence(create) = &message.body {
+    pub fn handle_input(&mut self, now: Timestamp, message: ProtocolMessage<T>) -> Routing<T> {
+        if let ProtocolBody::CreateSequence(create) = &message.body {
             let create = create.clone();
             return self.on_create_sequence(now, &create, message);
         }
@@ -306,16 +306,16 @@ impl<T: Clone> Listener<T> {
             if let Some(entry) = self.sessions.get_mut(&key) {
                 entry.session.handle_input(now, message);
                 self.ready.insert(key);
-                return Dispatch::Session(key);
+                return Routing::Session(key);
             }
         }
         // Never answer a fault or a response with a fault.
         let answerable = matches!(
             message.body,
-            Body::Empty
-                | Body::Sequence { .. }
-                | Body::CloseSequence(_)
-                | Body::TerminateSequence(_)
+            ProtocolBody::Empty
+                | ProtocolBody::Sequence { .. }
+                | ProtocolBody::CloseSequence(_)
+                | ProtocolBody::TerminateSequence(_)
         );
         match candidates.iter().flatten().next() {
             Some(id) if answerable => {
@@ -325,7 +325,7 @@ impl<T: Clone> Listener<T> {
                 self.stats.unknown += 1;
                 self.fault_reply(now, fault)
             }
-            _ => Dispatch::Ignored,
+            _ => Routing::Ignored,
         }
     }
 
@@ -335,7 +335,7 @@ impl<T: Clone> Listener<T> {
         now: Timestamp,
         create: &CreateSequence,
         message: ProtocolMessage<T>,
-    ) -> Dispatch<T> {
+    ) -> Routing<T> {
         let is_11 = self
             .config
             .session
@@ -377,7 +377,7 @@ impl<T: Clone> Listener<T> {
                     entry.session.handle_input(now, message);
                     self.ready.insert(key);
                 }
-                return Dispatch::Session(key);
+                return Routing::Session(key);
             }
         }
         let sessions = &self.sessions;
@@ -427,7 +427,7 @@ impl<T: Clone> Listener<T> {
         self.pending.push_back(key);
         self.ready.insert(key);
         self.stats.created += 1;
-        Dispatch::Created(key)
+        Routing::Created(key)
     }
 
     /// The earliest time a session has timer work. Sessions touched since their actions were

@@ -1,18 +1,18 @@
-//! Listener tests: MaxPendingChannels, offers, idempotent CreateSequence, UnknownSequence, the
+//! ReliableListener tests: MaxPendingChannels, offers, idempotent CreateSequence, UnknownSequence, the
 //! bad-input cases of the issue (flood, storm, bad session beside good ones), closed sessions.
 
 use crate::channel::CommunicationState;
 use crate::reliable::proto::fault::WsrmFault;
-use crate::reliable::proto::listener::{ChannelShape, Dispatch, Listener, ListenerConfig};
+use crate::reliable::proto::listener::{ChannelShape, ListenerConfig, ReliableListener, Routing};
 use crate::reliable::proto::messages::{
-    AckRequested, Body, CreateSequence, Offer, ProtocolMessage, SequenceHeader,
+    AckRequested, CreateSequence, Offer, ProtocolBody, ProtocolMessage, SequenceHeader,
 };
 use crate::reliable::proto::session::Action;
 use crate::reliable::proto::settings::{ReliableMessagingVersion, ReliableSessionSettings};
 use crate::reliable::proto::test_support::{at, Dir, Harness};
 use std::time::Duration;
 
-fn listener(shape: ChannelShape, version: ReliableMessagingVersion) -> Listener<u32> {
+fn listener(shape: ChannelShape, version: ReliableMessagingVersion) -> ReliableListener<u32> {
     let mut config = ListenerConfig::new(shape);
     config
         .session
@@ -20,7 +20,7 @@ fn listener(shape: ChannelShape, version: ReliableMessagingVersion) -> Listener<
         .set_reliable_messaging_version(version);
     config.address = "test://svc".into();
     let mut n = 0;
-    Listener::new(
+    ReliableListener::new(
         config,
         Box::new(move || {
             n += 1;
@@ -30,7 +30,7 @@ fn listener(shape: ChannelShape, version: ReliableMessagingVersion) -> Listener<
 }
 
 fn create(offer: Option<&str>) -> ProtocolMessage<u32> {
-    ProtocolMessage::new(Body::CreateSequence(CreateSequence {
+    ProtocolMessage::new(ProtocolBody::CreateSequence(CreateSequence {
         acks_to: "urn:client".into(),
         expires: None,
         offer: offer.map(|id| Offer {
@@ -42,17 +42,17 @@ fn create(offer: Option<&str>) -> ProtocolMessage<u32> {
     }))
 }
 
-fn fault_of(d: &Dispatch<u32>) -> Option<&WsrmFault> {
+fn fault_of(d: &Routing<u32>) -> Option<&WsrmFault> {
     match d {
-        Dispatch::Reply(m) => match &m.body {
-            Body::Fault(f) => Some(f),
+        Routing::Reply(m) => match &m.body {
+            ProtocolBody::Fault(f) => Some(f),
             _ => None,
         },
         _ => None,
     }
 }
 
-fn drain(l: &mut Listener<u32>) -> Vec<Action<u32>> {
+fn drain(l: &mut ReliableListener<u32>) -> Vec<Action<u32>> {
     std::iter::from_fn(|| l.poll_action())
         .map(|(_, a)| a)
         .collect()
@@ -67,7 +67,7 @@ fn max_pending_channels_refuses_with_connection_limit_reached() {
     for _ in 0..4 {
         assert!(matches!(
             l.handle_input(at(0), create(None)),
-            Dispatch::Created(_)
+            Routing::Created(_)
         ));
     }
     let refused = l.handle_input(at(0), create(None));
@@ -85,7 +85,7 @@ fn max_pending_channels_refuses_with_connection_limit_reached() {
     assert!(l.accept().is_some());
     assert!(matches!(
         l.handle_input(at(0), create(None)),
-        Dispatch::Created(_)
+        Routing::Created(_)
     ));
 }
 
@@ -96,7 +96,7 @@ fn a_create_sequence_flood_is_bounded() {
     for i in 0..10_000u64 {
         // 10,000 requests within one second.
         let d = l.handle_input(at(i / 10), create(None));
-        replies += usize::from(matches!(d, Dispatch::Reply(_)));
+        replies += usize::from(matches!(d, Routing::Reply(_)));
     }
     assert_eq!(l.session_count(), 4, "MaxPendingChannels");
     assert!(replies <= 64 + 64, "rate-limited refusals, got {replies}");
@@ -105,7 +105,7 @@ fn a_create_sequence_flood_is_bounded() {
     while l.accept().is_some() {}
     assert!(matches!(
         l.handle_input(at(5_000), create(None)),
-        Dispatch::Created(_)
+        Routing::Created(_)
     ));
 }
 
@@ -120,7 +120,7 @@ fn a_create_sequence_flood_over_requests_gets_a_refusal_for_each() {
         match fault_of(&d) {
             Some(fault) if fault.nested_subcode().is_some() => limited += 1,
             Some(other) => panic!("unexpected fault {other:?}"),
-            None => assert!(matches!(d, Dispatch::Created(_)), "{d:?}"),
+            None => assert!(matches!(d, Routing::Created(_)), "{d:?}"),
         }
     }
     assert_eq!(l.session_count(), 4, "MaxPendingChannels");
@@ -130,7 +130,7 @@ fn a_create_sequence_flood_over_requests_gets_a_refusal_for_each() {
     let mut replies = 0;
     for i in 0..1_000u64 {
         let d = l.handle_input(at(200 + i / 10), create(None));
-        replies += usize::from(matches!(d, Dispatch::Reply(_)));
+        replies += usize::from(matches!(d, Routing::Reply(_)));
     }
     assert!(replies < 1_000, "the duplex path stays rate-limited");
 }
@@ -146,13 +146,13 @@ fn offers_follow_the_channel_shape() {
             .is_some_and(|f| f.reason().contains("must not contain an offer"))
     );
     let mut one_way_11 = listener(ChannelShape::OneWay, V11);
-    let Dispatch::Created(key) = one_way_11.handle_input(at(0), create(Some("urn:o"))) else {
+    let Routing::Created(key) = one_way_11.handle_input(at(0), create(Some("urn:o"))) else {
         panic!("created");
     };
     let Some(Action::Send(m)) = drain(&mut one_way_11).into_iter().next() else {
         panic!("a response");
     };
-    let Body::CreateSequenceResponse(response) = m.body else {
+    let ProtocolBody::CreateSequenceResponse(response) = m.body else {
         panic!();
     };
     assert!(
@@ -165,19 +165,19 @@ fn offers_follow_the_channel_shape() {
 #[test]
 fn a_resent_create_sequence_gets_the_same_session() {
     let mut l = listener(ChannelShape::Duplex, V11);
-    let Dispatch::Created(key) = l.handle_input(at(0), create(Some("urn:offer"))) else {
+    let Routing::Created(key) = l.handle_input(at(0), create(Some("urn:offer"))) else {
         panic!();
     };
     let first = drain(&mut l);
     assert_eq!(
         l.handle_input(at(10), create(Some("urn:offer"))),
-        Dispatch::Session(key)
+        Routing::Session(key)
     );
     let second = drain(&mut l);
     let response = |actions: &[Action<u32>]| {
         actions.iter().find_map(|a| match a {
             Action::Send(m) => match &m.body {
-                Body::CreateSequenceResponse(r) => Some(r.clone()),
+                ProtocolBody::CreateSequenceResponse(r) => Some(r.clone()),
                 _ => None,
             },
             _ => None,
@@ -187,7 +187,7 @@ fn a_resent_create_sequence_gets_the_same_session() {
     assert_eq!(l.session_count(), 1);
     // Someone else offering an identifier in use is refused.
     let mut other = create(Some("urn:s:1"));
-    if let Body::CreateSequence(c) = &mut other.body {
+    if let ProtocolBody::CreateSequence(c) = &mut other.body {
         c.acks_to = "urn:other".into();
     }
     assert!(fault_of(&l.handle_input(at(11), other)).is_some());
@@ -196,7 +196,7 @@ fn a_resent_create_sequence_gets_the_same_session() {
 #[test]
 fn unknown_sequences_get_unknown_sequence_rate_limited() {
     let mut l = listener(ChannelShape::OneWay, V10);
-    let message = ProtocolMessage::new(Body::Sequence {
+    let message = ProtocolMessage::new(ProtocolBody::Sequence {
         header: SequenceHeader {
             identifier: "urn:ghost".into(),
             message_number: 1,
@@ -212,12 +212,12 @@ fn unknown_sequences_get_unknown_sequence_rate_limited() {
     let fault = ProtocolMessage::fault(WsrmFault::UnknownSequence {
         identifier: "urn:ghost".into(),
     });
-    assert_eq!(l.handle_input(at(0), fault), Dispatch::Ignored);
+    assert_eq!(l.handle_input(at(0), fault), Routing::Ignored);
     let mut replies = 1;
     for _ in 0..1000 {
         replies += usize::from(matches!(
             l.handle_input(at(0), message.clone()),
-            Dispatch::Reply(_)
+            Routing::Reply(_)
         ));
     }
     assert_eq!(
@@ -226,7 +226,7 @@ fn unknown_sequences_get_unknown_sequence_rate_limited() {
     );
     assert!(matches!(
         l.handle_input(at(1_000), message),
-        Dispatch::Reply(_)
+        Routing::Reply(_)
     ));
 }
 
@@ -260,24 +260,24 @@ fn an_ack_requested_storm_gets_bounded_answers_and_spares_other_sessions() {
     assert_eq!(h.delivered_to_server(), [5]);
     assert!(matches!(
         h.listener.handle_input(h.now, create(None)),
-        Dispatch::Created(_)
+        Routing::Created(_)
     ));
 }
 
 #[test]
 fn a_bad_session_does_not_harm_another() {
     let mut l = listener(ChannelShape::OneWay, V10);
-    let Dispatch::Created(good) = l.handle_input(at(0), create(None)) else {
+    let Routing::Created(good) = l.handle_input(at(0), create(None)) else {
         panic!();
     };
-    let Dispatch::Created(bad) = l.handle_input(at(0), create(None)) else {
+    let Routing::Created(bad) = l.handle_input(at(0), create(None)) else {
         panic!();
     };
     drain(&mut l);
     let good_id = "urn:s:1";
     let bad_id = "urn:s:2";
     let seq = |id: &str, n: u64| {
-        let mut m = ProtocolMessage::new(Body::Sequence {
+        let mut m = ProtocolMessage::new(ProtocolBody::Sequence {
             header: SequenceHeader {
                 identifier: id.into(),
                 message_number: n,
@@ -329,7 +329,7 @@ fn closed_sessions_answer_late_resends_within_a_bound() {
     assert_eq!(h.listener.closed_count(), 1);
     let id = h.client.output_identifier().unwrap().to_owned();
     // The TerminateSequenceResponse was lost and the client re-sends TerminateSequence.
-    let again = ProtocolMessage::new(Body::TerminateSequence(
+    let again = ProtocolMessage::new(ProtocolBody::TerminateSequence(
         crate::reliable::proto::messages::TerminateSequence {
             identifier: id.clone(),
             last_msg_number: Some(1),
@@ -342,7 +342,7 @@ fn closed_sessions_answer_late_resends_within_a_bound() {
     // Only a bounded number of closed sessions is kept.
     let mut l = listener(ChannelShape::OneWay, V10);
     for i in 0..200u64 {
-        let Dispatch::Created(key) = l.handle_input(at(i), create(None)) else {
+        let Routing::Created(key) = l.handle_input(at(i), create(None)) else {
             panic!();
         };
         l.accept();

@@ -122,7 +122,7 @@ pub struct TerminateSequence {
 
 /// The body of a protocol message: what decides its action URI.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Body<T> {
+pub enum ProtocolBody<T> {
     /// No body of its own: a standalone SequenceAcknowledgement (action
     /// `.../SequenceAcknowledgement`) or, with only `ack_requested`, a standalone AckRequested.
     Empty,
@@ -154,8 +154,8 @@ pub enum Body<T> {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ProtocolMessage<T> {
     /// What the message is.
-    pub body: Body<T>,
-    /// A piggy-backed (or, with `Body::Empty`, standalone) SequenceAcknowledgement.
+    pub body: ProtocolBody<T>,
+    /// A piggy-backed (or, with `ProtocolBody::Empty`, standalone) SequenceAcknowledgement.
     pub acknowledgement: Option<SequenceAcknowledgement>,
     /// A piggy-backed (or standalone) AckRequested.
     pub ack_requested: Option<AckRequested>,
@@ -163,7 +163,7 @@ pub struct ProtocolMessage<T> {
 
 impl<T> ProtocolMessage<T> {
     /// A message with only a body.
-    pub fn new(body: Body<T>) -> Self {
+    pub fn new(body: ProtocolBody<T>) -> Self {
         ProtocolMessage {
             body,
             acknowledgement: None,
@@ -174,7 +174,7 @@ impl<T> ProtocolMessage<T> {
     /// A standalone SequenceAcknowledgement.
     pub fn acknowledgement(ack: SequenceAcknowledgement) -> Self {
         ProtocolMessage {
-            body: Body::Empty,
+            body: ProtocolBody::Empty,
             acknowledgement: Some(ack),
             ack_requested: None,
         }
@@ -183,7 +183,7 @@ impl<T> ProtocolMessage<T> {
     /// A standalone AckRequested for `identifier`.
     pub fn ack_requested(identifier: impl Into<String>) -> Self {
         ProtocolMessage {
-            body: Body::Empty,
+            body: ProtocolBody::Empty,
             acknowledgement: None,
             ack_requested: Some(AckRequested {
                 identifier: identifier.into(),
@@ -194,38 +194,41 @@ impl<T> ProtocolMessage<T> {
 
     /// A fault message.
     pub fn fault(fault: WsrmFault) -> Self {
-        ProtocolMessage::new(Body::Fault(fault))
+        ProtocolMessage::new(ProtocolBody::Fault(fault))
     }
 
     /// The sequence identifier the body refers to, if any.
     pub fn body_identifier(&self) -> Option<&str> {
         match &self.body {
-            Body::Empty | Body::CreateSequence(_) => None,
-            Body::CreateSequenceResponse(r) => Some(&r.identifier),
-            Body::Sequence { header, .. } => Some(&header.identifier),
-            Body::CloseSequence(c) => Some(&c.identifier),
-            Body::CloseSequenceResponse(id) | Body::TerminateSequenceResponse(id) => Some(id),
-            Body::TerminateSequence(t) => Some(&t.identifier),
-            Body::Fault(f) => f.identifier(),
+            ProtocolBody::Empty | ProtocolBody::CreateSequence(_) => None,
+            ProtocolBody::CreateSequenceResponse(r) => Some(&r.identifier),
+            ProtocolBody::Sequence { header, .. } => Some(&header.identifier),
+            ProtocolBody::CloseSequence(c) => Some(&c.identifier),
+            ProtocolBody::CloseSequenceResponse(id)
+            | ProtocolBody::TerminateSequenceResponse(id) => Some(id),
+            ProtocolBody::TerminateSequence(t) => Some(&t.identifier),
+            ProtocolBody::Fault(f) => f.identifier(),
         }
     }
 
     /// The same message with its application payload (if any) passed through `f`; the
-    /// driver boxes payloads this way (see [`Body::Sequence`]).
+    /// driver boxes payloads this way (see [`ProtocolBody::Sequence`]).
     pub fn map_payload<U>(self, f: impl FnOnce(T) -> U) -> ProtocolMessage<U> {
         let body = match self.body {
-            Body::Empty => Body::Empty,
-            Body::CreateSequence(c) => Body::CreateSequence(c),
-            Body::CreateSequenceResponse(r) => Body::CreateSequenceResponse(r),
-            Body::Sequence { header, payload } => Body::Sequence {
+            ProtocolBody::Empty => ProtocolBody::Empty,
+            ProtocolBody::CreateSequence(c) => ProtocolBody::CreateSequence(c),
+            ProtocolBody::CreateSequenceResponse(r) => ProtocolBody::CreateSequenceResponse(r),
+            ProtocolBody::Sequence { header, payload } => ProtocolBody::Sequence {
                 header,
                 payload: payload.map(f),
             },
-            Body::CloseSequence(c) => Body::CloseSequence(c),
-            Body::CloseSequenceResponse(id) => Body::CloseSequenceResponse(id),
-            Body::TerminateSequence(t) => Body::TerminateSequence(t),
-            Body::TerminateSequenceResponse(id) => Body::TerminateSequenceResponse(id),
-            Body::Fault(fault) => Body::Fault(fault),
+            ProtocolBody::CloseSequence(c) => ProtocolBody::CloseSequence(c),
+            ProtocolBody::CloseSequenceResponse(id) => ProtocolBody::CloseSequenceResponse(id),
+            ProtocolBody::TerminateSequence(t) => ProtocolBody::TerminateSequence(t),
+            ProtocolBody::TerminateSequenceResponse(id) => {
+                ProtocolBody::TerminateSequenceResponse(id)
+            }
+            ProtocolBody::Fault(fault) => ProtocolBody::Fault(fault),
         };
         ProtocolMessage {
             body,
@@ -237,18 +240,18 @@ impl<T> ProtocolMessage<T> {
     /// A short name for logs and errors.
     pub fn kind(&self) -> &'static str {
         match &self.body {
-            Body::Empty if self.acknowledgement.is_some() => "SequenceAcknowledgement",
-            Body::Empty if self.ack_requested.is_some() => "AckRequested",
-            Body::Empty => "Empty",
-            Body::CreateSequence(_) => "CreateSequence",
-            Body::CreateSequenceResponse(_) => "CreateSequenceResponse",
-            Body::Sequence { payload: None, .. } => "LastMessage",
-            Body::Sequence { .. } => "Sequence",
-            Body::CloseSequence(_) => "CloseSequence",
-            Body::CloseSequenceResponse(_) => "CloseSequenceResponse",
-            Body::TerminateSequence(_) => "TerminateSequence",
-            Body::TerminateSequenceResponse(_) => "TerminateSequenceResponse",
-            Body::Fault(_) => "Fault",
+            ProtocolBody::Empty if self.acknowledgement.is_some() => "SequenceAcknowledgement",
+            ProtocolBody::Empty if self.ack_requested.is_some() => "AckRequested",
+            ProtocolBody::Empty => "Empty",
+            ProtocolBody::CreateSequence(_) => "CreateSequence",
+            ProtocolBody::CreateSequenceResponse(_) => "CreateSequenceResponse",
+            ProtocolBody::Sequence { payload: None, .. } => "LastMessage",
+            ProtocolBody::Sequence { .. } => "Sequence",
+            ProtocolBody::CloseSequence(_) => "CloseSequence",
+            ProtocolBody::CloseSequenceResponse(_) => "CloseSequenceResponse",
+            ProtocolBody::TerminateSequence(_) => "TerminateSequence",
+            ProtocolBody::TerminateSequenceResponse(_) => "TerminateSequenceResponse",
+            ProtocolBody::Fault(_) => "Fault",
         }
     }
 }

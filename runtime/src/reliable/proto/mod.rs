@@ -31,11 +31,11 @@ mod sim;
 mod test_support;
 
 pub use fault::{SoapFaultCode, WsrmFault, WsrmFaultCode};
-pub use listener::{ChannelShape, Dispatch, Listener, ListenerConfig, SessionKey};
+pub use listener::{ChannelShape, ListenerConfig, ReliableListener, Routing, SessionKey};
 pub use messages::{
-    Accept, AckRequested, Body, CloseSequence, CreateSequence, CreateSequenceResponse,
-    IncompleteSequenceBehavior, Offer, ProtocolMessage, SequenceAcknowledgement, SequenceHeader,
-    TerminateSequence,
+    Accept, AckRequested, CloseSequence, CreateSequence, CreateSequenceResponse,
+    IncompleteSequenceBehavior, Offer, ProtocolBody, ProtocolMessage, SequenceAcknowledgement,
+    SequenceHeader, TerminateSequence,
 };
 pub use ranges::AckRange;
 pub use session::{

@@ -23,8 +23,8 @@
 //! Exchanges are named by [`ExchangeId`]s the caller hands out; the driver keeps whatever
 //! answers an exchange (an HTTP response channel) under that id.
 
-use super::listener::Listener;
-use super::messages::{Body, ProtocolMessage};
+use super::listener::ReliableListener;
+use super::messages::{ProtocolBody, ProtocolMessage};
 use super::session::ReliableSession;
 use super::time::{earliest, Timestamp};
 use crate::channel::CommunicationState;
@@ -69,9 +69,9 @@ impl RequestKind {
     /// The kind of request `message` is, if any.
     pub fn of_request<T>(message: &ProtocolMessage<T>) -> Option<Self> {
         match message.body {
-            Body::CreateSequence(_) => Some(RequestKind::Create),
-            Body::CloseSequence(_) => Some(RequestKind::Close),
-            Body::TerminateSequence(_) => Some(RequestKind::Terminate),
+            ProtocolBody::CreateSequence(_) => Some(RequestKind::Create),
+            ProtocolBody::CloseSequence(_) => Some(RequestKind::Close),
+            ProtocolBody::TerminateSequence(_) => Some(RequestKind::Terminate),
             _ => None,
         }
     }
@@ -79,9 +79,9 @@ impl RequestKind {
     /// The kind of request `message` answers, if any.
     pub fn of_response<T>(message: &ProtocolMessage<T>) -> Option<Self> {
         match message.body {
-            Body::CreateSequenceResponse(_) => Some(RequestKind::Create),
-            Body::CloseSequenceResponse(_) => Some(RequestKind::Close),
-            Body::TerminateSequenceResponse(_) => Some(RequestKind::Terminate),
+            ProtocolBody::CreateSequenceResponse(_) => Some(RequestKind::Create),
+            ProtocolBody::CloseSequenceResponse(_) => Some(RequestKind::Close),
+            ProtocolBody::TerminateSequenceResponse(_) => Some(RequestKind::Terminate),
             _ => None,
         }
     }
@@ -89,14 +89,14 @@ impl RequestKind {
 
 fn sequence_number<T>(message: &ProtocolMessage<T>) -> Option<u64> {
     match &message.body {
-        Body::Sequence { header, .. } => Some(header.message_number),
+        ProtocolBody::Sequence { header, .. } => Some(header.message_number),
         _ => None,
     }
 }
 
 fn payload_of<T>(message: &ProtocolMessage<T>) -> Option<&T> {
     match &message.body {
-        Body::Sequence {
+        ProtocolBody::Sequence {
             payload: Some(payload),
             ..
         } => Some(payload),
@@ -298,10 +298,10 @@ impl<T: Clone + Correlated> Requester<T> {
                 }
             }
             None => {
-                if matches!(message.body, Body::Empty) {
+                if matches!(message.body, ProtocolBody::Empty) {
                     // A standalone acknowledgement or AckRequested: the newest says it all.
                     self.queue
-                        .retain(|queued| !matches!(queued.body, Body::Empty));
+                        .retain(|queued| !matches!(queued.body, ProtocolBody::Empty));
                 }
                 self.queue.push_back(message);
             }
@@ -348,8 +348,10 @@ impl<T: Clone + Correlated> Requester<T> {
             }
             // Every request acknowledges the service's sequence as it stands now, which is
             // what lets the service forget the replies the client has.
-            if matches!(message.body, Body::Sequence { .. } | Body::Empty)
-                || message.acknowledgement.is_some()
+            if matches!(
+                message.body,
+                ProtocolBody::Sequence { .. } | ProtocolBody::Empty
+            ) || message.acknowledgement.is_some()
             {
                 if let Some(ack) = session.acknowledgement(now) {
                     message.acknowledgement = Some(ack);
@@ -422,8 +424,11 @@ impl<T: Clone + Correlated> Requester<T> {
             if newer_queued || (session.output_acked(number) && !awaited) {
                 return;
             }
-        } else if matches!(message.body, Body::Empty)
-            && self.queue.iter().any(|m| matches!(m.body, Body::Empty))
+        } else if matches!(message.body, ProtocolBody::Empty)
+            && self
+                .queue
+                .iter()
+                .any(|m| matches!(m.body, ProtocolBody::Empty))
         {
             return;
         }
@@ -528,7 +533,7 @@ impl<T: Clone + Correlated> Requester<T> {
             return;
         }
         self.linger_until = Some(now + self.config.linger);
-        let control = |m: &ProtocolMessage<T>| !matches!(m.body, Body::Sequence { .. });
+        let control = |m: &ProtocolMessage<T>| !matches!(m.body, ProtocolBody::Sequence { .. });
         self.queue.retain(control);
         self.retries.retain(|(_, m)| control(m));
         self.awaiting.clear();
@@ -581,10 +586,10 @@ impl RequestInfo {
     /// already received (a re-sent request).
     pub fn read<T: Correlated + Clone>(
         message: &ProtocolMessage<T>,
-        listener: &Listener<T>,
+        listener: &ReliableListener<T>,
     ) -> Self {
         let (application, duplicate) = match &message.body {
-            Body::Sequence { header, payload } => (
+            ProtocolBody::Sequence { header, payload } => (
                 payload.is_some(),
                 listener
                     .find(&header.identifier)
@@ -603,7 +608,7 @@ impl RequestInfo {
         let kind = RequestKind::of_request(message)
             .filter(|kind| *kind != RequestKind::Terminate || version.is_11());
         RequestInfo {
-            terminates: matches!(message.body, Body::TerminateSequence(_)),
+            terminates: matches!(message.body, ProtocolBody::TerminateSequence(_)),
             kind,
             message_id: payload_of(message)
                 .and_then(|p| p.message_id())
@@ -756,8 +761,8 @@ impl<T: Clone + Correlated> Responder<T> {
     pub fn on_send(&mut self, message: ProtocolMessage<T>) {
         match &message.body {
             // Every response carries a fresh acknowledgement: standalone ones add nothing.
-            Body::Empty => {}
-            Body::Sequence {
+            ProtocolBody::Empty => {}
+            ProtocolBody::Sequence {
                 header,
                 payload: Some(payload),
             } => {
@@ -777,15 +782,15 @@ impl<T: Clone + Correlated> Responder<T> {
                     None => self.remember(id, replied),
                 }
             }
-            Body::Sequence { payload: None, .. }
-            | Body::CloseSequence(_)
-            | Body::TerminateSequence(_) => {
+            ProtocolBody::Sequence { payload: None, .. }
+            | ProtocolBody::CloseSequence(_)
+            | ProtocolBody::TerminateSequence(_) => {
                 self.queued.retain(|queued| {
                     !matches!(
                         queued.body,
-                        Body::Sequence { payload: None, .. }
-                            | Body::CloseSequence(_)
-                            | Body::TerminateSequence(_)
+                        ProtocolBody::Sequence { payload: None, .. }
+                            | ProtocolBody::CloseSequence(_)
+                            | ProtocolBody::TerminateSequence(_)
                     )
                 });
                 self.standing = Some(message.clone());
@@ -856,7 +861,9 @@ impl<T: Clone + Correlated> Responder<T> {
     fn standing_message(&mut self, session: &ReliableSession<T>) -> Option<ProtocolMessage<T>> {
         let current = match &self.standing {
             Some(message) => match &message.body {
-                Body::Sequence { header, .. } => !session.output_acked(header.message_number),
+                ProtocolBody::Sequence { header, .. } => {
+                    !session.output_acked(header.message_number)
+                }
                 _ => !matches!(
                     session.state(),
                     CommunicationState::Closed | CommunicationState::Faulted
@@ -958,7 +965,7 @@ impl<T: Clone + Correlated> Responder<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::reliable::proto::listener::Dispatch;
+    use crate::reliable::proto::listener::Routing;
     use crate::reliable::proto::session::Action;
     use crate::reliable::proto::settings::ReliableSessionSettings;
     use crate::reliable::proto::test_support::Harness;
@@ -992,7 +999,7 @@ mod tests {
         h.client.send(now, payload).expect("room in the window");
         let request = sent(&mut h.client)
             .into_iter()
-            .find(|m| matches!(m.body, Body::Sequence { .. }))
+            .find(|m| matches!(m.body, ProtocolBody::Sequence { .. }))
             .expect("the request");
         (h, request, Responder::new(ResponderConfig::default()))
     }
@@ -1006,7 +1013,7 @@ mod tests {
     ) {
         let info = RequestInfo::read(request, &h.listener);
         let now = h.now;
-        let Dispatch::Session(key) = h.listener.handle_input(now, request.clone()) else {
+        let Routing::Session(key) = h.listener.handle_input(now, request.clone()) else {
             panic!("the request belongs to the session");
         };
         while h.listener.poll_action().is_some() {}

@@ -32,9 +32,9 @@
 
 use super::fault::{SoapFaultCode, WsrmFault};
 use super::messages::{
-    Accept, AckRequested, Body, CloseSequence, CreateSequence, CreateSequenceResponse,
-    IncompleteSequenceBehavior, Offer, ProtocolMessage, SequenceAcknowledgement, SequenceHeader,
-    TerminateSequence, ANONYMOUS_ADDRESS,
+    Accept, AckRequested, CloseSequence, CreateSequence, CreateSequenceResponse,
+    IncompleteSequenceBehavior, Offer, ProtocolBody, ProtocolMessage, SequenceAcknowledgement,
+    SequenceHeader, TerminateSequence, ANONYMOUS_ADDRESS,
 };
 use super::ranges::{validate_ack_ranges, MAX_MESSAGE_NUMBER};
 #[cfg(test)]
@@ -416,7 +416,9 @@ impl<T: Clone> ReliableSession<T> {
         session.create_response = Some(response.clone());
         session.state = CommunicationState::Opened;
         session.inactivity_deadline = Some(now + session.config.settings.inactivity_timeout());
-        session.push_send(ProtocolMessage::new(Body::CreateSequenceResponse(response)));
+        session.push_send(ProtocolMessage::new(ProtocolBody::CreateSequenceResponse(
+            response,
+        )));
         session.actions.push_back(Action::Opened);
         session
     }
@@ -565,9 +567,9 @@ impl<T: Clone> ReliableSession<T> {
 
     fn send_control(&mut self, control: &Control) {
         let body = match control.clone() {
-            Control::Create(c) => Body::CreateSequence(c),
-            Control::Close(c) => Body::CloseSequence(c),
-            Control::Terminate(t) => Body::TerminateSequence(t),
+            Control::Create(c) => ProtocolBody::CreateSequence(c),
+            Control::Close(c) => ProtocolBody::CloseSequence(c),
+            Control::Terminate(t) => ProtocolBody::TerminateSequence(t),
         };
         self.push_send(ProtocolMessage::new(body));
     }
@@ -765,7 +767,9 @@ impl<T: Clone> ReliableSession<T> {
                     identifier: output.id.clone(),
                     last_msg_number: if is_11 { output.sender.last() } else { None },
                 };
-                self.push_send(ProtocolMessage::new(Body::TerminateSequence(terminate)));
+                self.push_send(ProtocolMessage::new(ProtocolBody::TerminateSequence(
+                    terminate,
+                )));
             }
         }
         self.stop();
@@ -896,11 +900,11 @@ impl<T: Clone> ReliableSession<T> {
         } = message;
         // A response opens the sequences the headers may name; a fault ends everything.
         let body = match body {
-            Body::CreateSequenceResponse(response) => {
+            ProtocolBody::CreateSequenceResponse(response) => {
                 self.on_create_sequence_response(now, response)?;
-                Body::Empty
+                ProtocolBody::Empty
             }
-            Body::Fault(fault) => return self.on_fault(fault),
+            ProtocolBody::Fault(fault) => return self.on_fault(fault),
             other => other,
         };
         if self.state == CommunicationState::Opening {
@@ -910,23 +914,27 @@ impl<T: Clone> ReliableSession<T> {
             self.on_acknowledgement(now, ack)?;
         }
         let ack_requested_here = match (&body, &ack_requested) {
-            (Body::Sequence { header, .. }, Some(request)) => {
+            (ProtocolBody::Sequence { header, .. }, Some(request)) => {
                 request.identifier == header.identifier
             }
             _ => false,
         };
         match body {
-            Body::Empty | Body::CreateSequenceResponse(_) | Body::Fault(_) => {}
-            Body::CreateSequence(create) => self.on_create_sequence(&create),
-            Body::Sequence { header, payload } => {
+            ProtocolBody::Empty
+            | ProtocolBody::CreateSequenceResponse(_)
+            | ProtocolBody::Fault(_) => {}
+            ProtocolBody::CreateSequence(create) => self.on_create_sequence(&create),
+            ProtocolBody::Sequence { header, payload } => {
                 self.on_sequence(now, header, payload, ack_requested_here)?;
             }
-            Body::CloseSequence(close) => self.on_close_sequence(now, &close)?,
-            Body::CloseSequenceResponse(id) => {
+            ProtocolBody::CloseSequence(close) => self.on_close_sequence(now, &close)?,
+            ProtocolBody::CloseSequenceResponse(id) => {
                 self.on_close_response(now, &id, acknowledgement.as_ref())?;
             }
-            Body::TerminateSequence(terminate) => self.on_terminate_sequence(now, &terminate)?,
-            Body::TerminateSequenceResponse(id) => {
+            ProtocolBody::TerminateSequence(terminate) => {
+                self.on_terminate_sequence(now, &terminate)?
+            }
+            ProtocolBody::TerminateSequenceResponse(id) => {
                 self.on_terminate_response(&id, acknowledgement.as_ref())?;
             }
         }
@@ -946,7 +954,9 @@ impl<T: Clone> ReliableSession<T> {
         if let (Role::Responder, true, Some(response)) =
             (self.role, same_offer, self.create_response.clone())
         {
-            self.push_send(ProtocolMessage::new(Body::CreateSequenceResponse(response)));
+            self.push_send(ProtocolMessage::new(ProtocolBody::CreateSequenceResponse(
+                response,
+            )));
         }
     }
 
@@ -1115,7 +1125,7 @@ impl<T: Clone> ReliableSession<T> {
         let ack = input.receiver.make_ack(now, &input.id);
         let id = input.id.clone();
         self.push_send(ProtocolMessage {
-            body: Body::CloseSequenceResponse(id),
+            body: ProtocolBody::CloseSequenceResponse(id),
             acknowledgement: Some(ack),
             ack_requested: None,
         });
@@ -1138,7 +1148,7 @@ impl<T: Clone> ReliableSession<T> {
             let ack = input.receiver.make_ack(now, &input.id);
             let id = input.id.clone();
             self.push_send(ProtocolMessage {
-                body: Body::TerminateSequenceResponse(id),
+                body: ProtocolBody::TerminateSequenceResponse(id),
                 acknowledgement: Some(ack),
                 ack_requested: None,
             });
@@ -1226,7 +1236,7 @@ impl<T: Clone> ReliableSession<T> {
             return;
         };
         let reply = match &message.body {
-            Body::Sequence { header, .. } if header.identifier == input.id => {
+            ProtocolBody::Sequence { header, .. } if header.identifier == input.id => {
                 if input.receiver.received().contains(header.message_number) {
                     input.receiver.request_ack(now);
                     input.receiver.ack_due(now).then(|| {
@@ -1238,19 +1248,21 @@ impl<T: Clone> ReliableSession<T> {
                     }))
                 }
             }
-            Body::CloseSequence(c) if is_11 && c.identifier == input.id => Some(ProtocolMessage {
-                body: Body::CloseSequenceResponse(input.id.clone()),
-                acknowledgement: Some(input.receiver.make_ack(now, &input.id)),
-                ack_requested: None,
-            }),
-            Body::TerminateSequence(t) if is_11 && t.identifier == input.id => {
+            ProtocolBody::CloseSequence(c) if is_11 && c.identifier == input.id => {
                 Some(ProtocolMessage {
-                    body: Body::TerminateSequenceResponse(input.id.clone()),
+                    body: ProtocolBody::CloseSequenceResponse(input.id.clone()),
                     acknowledgement: Some(input.receiver.make_ack(now, &input.id)),
                     ack_requested: None,
                 })
             }
-            Body::Empty
+            ProtocolBody::TerminateSequence(t) if is_11 && t.identifier == input.id => {
+                Some(ProtocolMessage {
+                    body: ProtocolBody::TerminateSequenceResponse(input.id.clone()),
+                    acknowledgement: Some(input.receiver.make_ack(now, &input.id)),
+                    ack_requested: None,
+                })
+            }
+            ProtocolBody::Empty
                 if message
                     .ack_requested
                     .as_ref()
@@ -1422,7 +1434,7 @@ impl<T: Clone> ReliableSession<T> {
             } else {
                 // 1.0 has no TerminateSequenceResponse: WCF sends it once and is done.
                 output.phase = OutputPhase::Done;
-                self.push_send(ProtocolMessage::new(Body::TerminateSequence(
+                self.push_send(ProtocolMessage::new(ProtocolBody::TerminateSequence(
                     TerminateSequence {
                         identifier: id,
                         last_msg_number: None,
@@ -1463,7 +1475,7 @@ impl<T: Clone> ReliableSession<T> {
                     tracing::trace!(sequence = %output.id, number = tx.number, "retransmit");
                 }
                 self.actions.push_back(Action::Send(ProtocolMessage {
-                    body: Body::Sequence {
+                    body: ProtocolBody::Sequence {
                         header: SequenceHeader {
                             identifier: output.id.clone(),
                             message_number: tx.number,

@@ -4,8 +4,8 @@
 use crate::channel::CommunicationState;
 use crate::reliable::proto::fault::{SoapFaultCode, WsrmFault};
 use crate::reliable::proto::messages::{
-    AckRequested, Body, CloseSequence, CreateSequence, IncompleteSequenceBehavior, ProtocolMessage,
-    SequenceAcknowledgement, SequenceHeader, ANONYMOUS_ADDRESS,
+    AckRequested, CloseSequence, CreateSequence, IncompleteSequenceBehavior, ProtocolBody,
+    ProtocolMessage, SequenceAcknowledgement, SequenceHeader, ANONYMOUS_ADDRESS,
 };
 use crate::reliable::proto::ranges::{AckRange, MAX_MESSAGE_NUMBER};
 use crate::reliable::proto::sender::AddError;
@@ -47,7 +47,7 @@ fn secs(n: u64) -> Duration {
 }
 
 fn seq(id: &str, n: u64, payload: Option<u32>, last: bool) -> ProtocolMessage<u32> {
-    ProtocolMessage::new(Body::Sequence {
+    ProtocolMessage::new(ProtocolBody::Sequence {
         header: SequenceHeader {
             identifier: id.into(),
             message_number: n,
@@ -80,7 +80,7 @@ fn sent_faults(h: &Harness, dir: Dir) -> Vec<WsrmFault> {
         .iter()
         .filter(|(_, d, _)| *d == dir)
         .filter_map(|(_, _, m)| match &m.body {
-            Body::Fault(f) => Some(f.clone()),
+            ProtocolBody::Fault(f) => Some(f.clone()),
             _ => None,
         })
         .collect()
@@ -106,7 +106,7 @@ fn one_way_10_lifecycle() {
     h.open();
     assert_eq!(h.kinds(Dir::ToServer, 0), ["CreateSequence"]);
     assert_eq!(h.kinds(Dir::ToClient, 0), ["CreateSequenceResponse"]);
-    let Body::CreateSequence(create) = &h.log[0].2.body else {
+    let ProtocolBody::CreateSequence(create) = &h.log[0].2.body else {
         panic!("not a CreateSequence");
     };
     assert_eq!(create.acks_to, ANONYMOUS_ADDRESS);
@@ -130,7 +130,7 @@ fn one_way_10_lifecycle() {
     let last = h.log[mark..]
         .iter()
         .find_map(|(_, _, m)| match &m.body {
-            Body::Sequence {
+            ProtocolBody::Sequence {
                 header,
                 payload: None,
             } => Some(header.clone()),
@@ -164,9 +164,9 @@ fn one_way_11_lifecycle() {
     );
     for (_, _, m) in &h.log[mark..] {
         match &m.body {
-            Body::CloseSequence(c) => assert_eq!(c.last_msg_number, Some(3)),
-            Body::TerminateSequence(t) => assert_eq!(t.last_msg_number, Some(3)),
-            Body::CloseSequenceResponse(_) | Body::TerminateSequenceResponse(_) => {
+            ProtocolBody::CloseSequence(c) => assert_eq!(c.last_msg_number, Some(3)),
+            ProtocolBody::TerminateSequence(t) => assert_eq!(t.last_msg_number, Some(3)),
+            ProtocolBody::CloseSequenceResponse(_) | ProtocolBody::TerminateSequenceResponse(_) => {
                 let ack = m.acknowledgement.as_ref().expect("a final ack");
                 assert!(ack.is_final);
                 assert_eq!(ack.ranges, [AckRange::new(1, 3)]);
@@ -230,7 +230,7 @@ fn duplex_10_lifecycle() {
 #[test]
 fn duplex_11_lifecycle_with_offer() {
     let h = duplex_lifecycle(V11);
-    let Body::CreateSequence(create) = &h.log[0].2.body else {
+    let ProtocolBody::CreateSequence(create) = &h.log[0].2.body else {
         panic!();
     };
     let offer = create.offer.as_ref().unwrap();
@@ -240,7 +240,7 @@ fn duplex_11_lifecycle_with_offer() {
         offer.incomplete_sequence_behavior,
         Some(IncompleteSequenceBehavior::DiscardFollowingFirstGap)
     );
-    let Body::CreateSequenceResponse(response) = &h.log[1].2.body else {
+    let ProtocolBody::CreateSequenceResponse(response) = &h.log[1].2.body else {
         panic!();
     };
     assert!(response.accept.is_some());
@@ -310,14 +310,14 @@ fn a_full_listener_is_retried_other_refusals_fault() {
     let mut s = settings(V10);
     s.set_max_pending_channels(1).unwrap();
     let mut h = Harness::new(s, false);
-    let blocker = ProtocolMessage::new(Body::CreateSequence(CreateSequence {
+    let blocker = ProtocolMessage::new(ProtocolBody::CreateSequence(CreateSequence {
         acks_to: ANONYMOUS_ADDRESS.into(),
         expires: None,
         offer: None,
     }));
     assert!(matches!(
         h.listener.handle_input(h.now, blocker),
-        crate::reliable::proto::listener::Dispatch::Created(_)
+        crate::reliable::proto::listener::Routing::Created(_)
     ));
     while h.listener.poll_action().is_some() {} // its response goes to someone else
     h.client.open(h.now);
@@ -350,7 +350,7 @@ fn one_way_11_listener_does_not_accept_an_offer() {
     h.client = ReliableSession::initiator(h.client.config().clone(), Some("urn:offer".into()));
     h.client.open(h.now);
     h.pump();
-    let Body::CreateSequenceResponse(response) = &h.log[1].2.body else {
+    let ProtocolBody::CreateSequenceResponse(response) = &h.log[1].2.body else {
         panic!();
     };
     assert!(response.accept.is_none());
@@ -573,7 +573,7 @@ fn a_new_message_after_close_sequence_is_sequence_closed_in_11() {
     let id = h.client.output_identifier().unwrap().to_owned();
     h.listener.handle_input(
         h.now,
-        ProtocolMessage::new(Body::CloseSequence(CloseSequence {
+        ProtocolMessage::new(ProtocolBody::CloseSequence(CloseSequence {
             identifier: id.clone(),
             last_msg_number: None,
         })),

@@ -15,7 +15,7 @@
 //! INDIGO_SIM_SEED=<seed> cargo test -p indigo --lib reliable::proto::sim::tests::replay -- --nocapture
 //! ```
 
-use super::listener::{ChannelShape, Dispatch, Listener, ListenerConfig, SessionKey};
+use super::listener::{ChannelShape, ListenerConfig, ReliableListener, Routing, SessionKey};
 use super::messages::ProtocolMessage;
 use super::request_reply::{
     Correlated, ExchangeId, RequestInfo, Requester, RequesterConfig, Responder, ResponderConfig,
@@ -225,7 +225,7 @@ struct Sim<'a> {
     now: Timestamp,
     net: Net,
     client: ReliableSession<u64>,
-    listener: Listener<u64>,
+    listener: ReliableListener<u64>,
     /// Over HTTP: the client's exchanges, and each service session's parked requests.
     requester: Option<Requester<u64>>,
     responders: BTreeMap<SessionKey, Responder<u64>>,
@@ -337,7 +337,7 @@ impl<'a> Sim<'a> {
         listener_config.session = config;
         listener_config.address = "sim://service".to_owned();
         let mut counter = 0u64;
-        let listener = Listener::new(
+        let listener = ReliableListener::new(
             listener_config,
             Box::new(move || {
                 counter += 1;
@@ -402,7 +402,7 @@ impl<'a> Sim<'a> {
         if self.trace {
             println!("{} {dir:?} {}", self.now, describe(message));
         }
-        if matches!(message.body, super::messages::Body::Sequence { .. }) {
+        if matches!(message.body, super::messages::ProtocolBody::Sequence { .. }) {
             self.data_transmissions += 1;
             self.first_data_at.get_or_insert(self.now);
         }
@@ -453,7 +453,7 @@ impl<'a> Sim<'a> {
         let now = self.now;
         let info = RequestInfo::read(&message, &self.listener);
         match self.listener.handle_input(now, message) {
-            Dispatch::Created(key) | Dispatch::Session(key) => {
+            Routing::Created(key) | Routing::Session(key) => {
                 // What the input produced first, so a response it made can answer it.
                 self.drain()?;
                 let responder = self
@@ -467,12 +467,12 @@ impl<'a> Sim<'a> {
                         .exchange(self.s, now, id, Packet::Response(id, None)),
                 }
             }
-            Dispatch::Reply(reply) => {
+            Routing::Reply(reply) => {
                 self.count(Dir::ToClient, &reply);
                 self.net
                     .exchange(self.s, now, id, Packet::Response(id, Some(*reply)));
             }
-            Dispatch::Ignored => self
+            Routing::Ignored => self
                 .net
                 .exchange(self.s, now, id, Packet::Response(id, None)),
         }
@@ -727,7 +727,7 @@ impl<'a> Sim<'a> {
             }
             match entry.remove() {
                 Packet::Message(Dir::ToServer, message) => {
-                    if let Dispatch::Reply(reply) = self.listener.handle_input(now, message) {
+                    if let Routing::Reply(reply) = self.listener.handle_input(now, message) {
                         self.transmit(Dir::ToClient, *reply);
                     }
                 }
@@ -872,15 +872,15 @@ impl<'a> Sim<'a> {
 }
 
 fn describe(m: &ProtocolMessage<u64>) -> String {
-    use super::messages::Body;
+    use super::messages::ProtocolBody;
     let mut out = match &m.body {
-        Body::Sequence { header, payload } => format!(
+        ProtocolBody::Sequence { header, payload } => format!(
             "Sequence #{} {:?}{}",
             header.message_number,
             payload,
             if header.last_message { " last" } else { "" }
         ),
-        Body::Fault(f) => format!("Fault {f}"),
+        ProtocolBody::Fault(f) => format!("Fault {f}"),
         _ => m.kind().to_owned(),
     };
     if let Some(a) = &m.acknowledgement {

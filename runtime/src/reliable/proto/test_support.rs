@@ -1,7 +1,7 @@
 //! A zero-latency harness for session and listener unit tests: one client session, one
 //! listener, a manual clock, a log of every message sent and an optional drop filter.
 
-use super::listener::{ChannelShape, Dispatch, Listener, ListenerConfig, SessionKey};
+use super::listener::{ChannelShape, ListenerConfig, ReliableListener, Routing, SessionKey};
 use super::messages::ProtocolMessage;
 use super::session::{Action, ReliableSession, SessionConfig};
 use super::settings::ReliableSessionSettings;
@@ -20,7 +20,7 @@ pub(crate) type DropFilter = Box<dyn FnMut(Dir, &ProtocolMessage<u32>) -> bool>;
 pub(crate) struct Harness {
     pub now: Timestamp,
     pub client: ReliableSession<u32>,
-    pub listener: Listener<u32>,
+    pub listener: ReliableListener<u32>,
     /// Every message sent, in order, dropped or not.
     pub log: Vec<(Timestamp, Dir, ProtocolMessage<u32>)>,
     pub client_events: Vec<Action<u32>>,
@@ -53,7 +53,7 @@ impl Harness {
         listener_config.session = config.clone();
         listener_config.address = "test://service".into();
         let mut n = 0;
-        let listener = Listener::new(
+        let listener = ReliableListener::new(
             listener_config,
             Box::new(move || {
                 n += 1;
@@ -117,7 +117,7 @@ impl Harness {
                 break;
             }
             for m in to_server {
-                if let Dispatch::Reply(reply) = self.listener.handle_input(now, m) {
+                if let Routing::Reply(reply) = self.listener.handle_input(now, m) {
                     self.log.push((now, Dir::ToClient, (*reply).clone()));
                     if !(self.drop)(Dir::ToClient, &reply) {
                         self.client.handle_input(now, *reply);

@@ -8,8 +8,8 @@ use crate::message::{
 };
 use crate::reliable::proto::ranges::{DEFAULT_MAX_RANGES, MAX_MESSAGE_NUMBER};
 use crate::reliable::proto::{
-    Accept, AckRange, AckRequested, Body, CloseSequence, CreateSequence, CreateSequenceResponse,
-    IncompleteSequenceBehavior, Offer, ProtocolMessage, ReliableMessagingVersion,
+    Accept, AckRange, AckRequested, CloseSequence, CreateSequence, CreateSequenceResponse,
+    IncompleteSequenceBehavior, Offer, ProtocolBody, ProtocolMessage, ReliableMessagingVersion,
     SequenceAcknowledgement, SequenceHeader, SoapFaultCode, TerminateSequence, WsrmFault,
     WsrmFaultCode,
 };
@@ -806,53 +806,55 @@ pub fn read_message(
     message.headers.other = rest;
     let action = WsrmAction::from_uri(message.action(), version);
     let body = if let Some(fault) = read_fault(version, &message, quotas)? {
-        Body::Fault(fault)
+        ProtocolBody::Fault(fault)
     } else {
         match action {
             // WCF answers a CreateSequence it cannot use with CreateSequenceRefused (Sender):
             // an empty body, AcksTo unlike ReplyTo (RS `CreateSequenceInfo.ReadMessage`).
-            Some(WsrmAction::CreateSequence) => Body::CreateSequence(
+            Some(WsrmAction::CreateSequence) => ProtocolBody::CreateSequence(
                 payload(&message, "CreateSequence")
                     .and_then(|body| read_create_sequence(version, &body, quotas))
                     .map_err(WireError::refusing_create_sequence)?,
             ),
             Some(WsrmAction::CreateSequenceResponse) => {
-                Body::CreateSequenceResponse(read_create_sequence_response(
+                ProtocolBody::CreateSequenceResponse(read_create_sequence_response(
                     version,
                     &payload(&message, "CreateSequenceResponse")?,
                     quotas,
                 )?)
             }
-            Some(WsrmAction::CloseSequence) => Body::CloseSequence(read_close_sequence(
+            Some(WsrmAction::CloseSequence) => ProtocolBody::CloseSequence(read_close_sequence(
                 version,
                 &payload(&message, "CloseSequence")?,
                 quotas,
             )?),
             Some(WsrmAction::CloseSequenceResponse) => {
-                Body::CloseSequenceResponse(read_close_sequence_response(
+                ProtocolBody::CloseSequenceResponse(read_close_sequence_response(
                     version,
                     &payload(&message, "CloseSequenceResponse")?,
                     quotas,
                 )?)
             }
-            Some(WsrmAction::TerminateSequence) => Body::TerminateSequence(
+            Some(WsrmAction::TerminateSequence) => ProtocolBody::TerminateSequence(
                 read_terminate_sequence(version, &payload(&message, "TerminateSequence")?, quotas)?,
             ),
             Some(WsrmAction::TerminateSequenceResponse) => {
-                Body::TerminateSequenceResponse(read_terminate_sequence_response(
+                ProtocolBody::TerminateSequenceResponse(read_terminate_sequence_response(
                     version,
                     &payload(&message, "TerminateSequenceResponse")?,
                     quotas,
                 )?)
             }
-            Some(WsrmAction::LastMessage) => Body::Sequence {
+            Some(WsrmAction::LastMessage) => ProtocolBody::Sequence {
                 header: sequence.take().ok_or_else(|| {
                     WireError::invalid("Sequence", "a LastMessage message has no Sequence header")
                 })?,
                 payload: None,
             },
-            Some(WsrmAction::SequenceAcknowledgement) if acknowledgement.is_some() => Body::Empty,
-            Some(WsrmAction::AckRequested) if ack_requested.is_some() => Body::Empty,
+            Some(WsrmAction::SequenceAcknowledgement) if acknowledgement.is_some() => {
+                ProtocolBody::Empty
+            }
+            Some(WsrmAction::AckRequested) if ack_requested.is_some() => ProtocolBody::Empty,
             Some(WsrmAction::SequenceAcknowledgement) => {
                 return Err(WireError::invalid(
                     "SequenceAcknowledgement",
@@ -866,7 +868,7 @@ pub fn read_message(
                 Some(header) => {
                     let payload = Some(message);
                     return Ok(ProtocolMessage {
-                        body: Body::Sequence { header, payload },
+                        body: ProtocolBody::Sequence { header, payload },
                         acknowledgement,
                         ack_requested,
                     });

@@ -4,8 +4,8 @@ use crate::message::{
     RawHeader, ReaderQuotas, XmlFragment,
 };
 use crate::reliable::proto::{
-    Accept, AckRange, AckRequested, Body, CloseSequence, CreateSequence, CreateSequenceResponse,
-    IncompleteSequenceBehavior, Offer, ProtocolMessage, ReliableMessagingVersion,
+    Accept, AckRange, AckRequested, CloseSequence, CreateSequence, CreateSequenceResponse,
+    IncompleteSequenceBehavior, Offer, ProtocolBody, ProtocolMessage, ReliableMessagingVersion,
     SequenceAcknowledgement, SequenceHeader, SoapFaultCode, TerminateSequence, WsrmFault,
 };
 use ReliableMessagingVersion::{
@@ -45,7 +45,7 @@ fn all_messages(version: ReliableMessagingVersion) -> Vec<ProtocolMessage<Messag
     let v11 = version.is_11();
     let isb = v11.then_some(IncompleteSequenceBehavior::DiscardFollowingFirstGap);
     let mut out = vec![
-        ProtocolMessage::new(Body::CreateSequence(CreateSequence {
+        ProtocolMessage::new(ProtocolBody::CreateSequence(CreateSequence {
             acks_to: "http://www.w3.org/2005/08/addressing/anonymous".into(),
             expires: None,
             offer: Some(Offer {
@@ -55,26 +55,30 @@ fn all_messages(version: ReliableMessagingVersion) -> Vec<ProtocolMessage<Messag
                 incomplete_sequence_behavior: isb,
             }),
         })),
-        ProtocolMessage::new(Body::CreateSequence(CreateSequence {
+        ProtocolMessage::new(ProtocolBody::CreateSequence(CreateSequence {
             acks_to: "http://host/a?x=1&y=<2>".into(),
             expires: Some("PT10M".into()),
             offer: None,
         })),
-        ProtocolMessage::new(Body::CreateSequenceResponse(CreateSequenceResponse {
-            identifier: ID.into(),
-            expires: Some("PT1M".into()),
-            incomplete_sequence_behavior: isb,
-            accept: Some(Accept {
-                acks_to: "http://host/svc".into(),
-            }),
-        })),
-        ProtocolMessage::new(Body::CreateSequenceResponse(CreateSequenceResponse {
-            identifier: "my:any-uri".into(),
-            expires: None,
-            incomplete_sequence_behavior: None,
-            accept: None,
-        })),
-        ProtocolMessage::new(Body::TerminateSequence(TerminateSequence {
+        ProtocolMessage::new(ProtocolBody::CreateSequenceResponse(
+            CreateSequenceResponse {
+                identifier: ID.into(),
+                expires: Some("PT1M".into()),
+                incomplete_sequence_behavior: isb,
+                accept: Some(Accept {
+                    acks_to: "http://host/svc".into(),
+                }),
+            },
+        )),
+        ProtocolMessage::new(ProtocolBody::CreateSequenceResponse(
+            CreateSequenceResponse {
+                identifier: "my:any-uri".into(),
+                expires: None,
+                incomplete_sequence_behavior: None,
+                accept: None,
+            },
+        )),
+        ProtocolMessage::new(ProtocolBody::TerminateSequence(TerminateSequence {
             identifier: ID.into(),
             last_msg_number: v11.then_some(3),
         })),
@@ -82,7 +86,7 @@ fn all_messages(version: ReliableMessagingVersion) -> Vec<ProtocolMessage<Messag
         ProtocolMessage::acknowledgement(ack(&[], false, None)),
         ProtocolMessage::ack_requested(ID),
         {
-            let mut m = ProtocolMessage::new(Body::Sequence {
+            let mut m = ProtocolMessage::new(ProtocolBody::Sequence {
                 header: SequenceHeader {
                     identifier: ID.into(),
                     message_number: 9_223_372_036_854_775_807,
@@ -133,16 +137,16 @@ fn all_messages(version: ReliableMessagingVersion) -> Vec<ProtocolMessage<Messag
         out.extend([
             ProtocolMessage::acknowledgement(ack(&[(1, 30)], true, Some(8))),
             ProtocolMessage::acknowledgement(ack(&[], true, None)),
-            ProtocolMessage::new(Body::CloseSequence(CloseSequence {
+            ProtocolMessage::new(ProtocolBody::CloseSequence(CloseSequence {
                 identifier: ID.into(),
                 last_msg_number: Some(3),
             })),
-            ProtocolMessage::new(Body::CloseSequence(CloseSequence {
+            ProtocolMessage::new(ProtocolBody::CloseSequence(CloseSequence {
                 identifier: ID.into(),
                 last_msg_number: None,
             })),
-            ProtocolMessage::new(Body::CloseSequenceResponse(ID.into())),
-            ProtocolMessage::new(Body::TerminateSequenceResponse(ID.into())),
+            ProtocolMessage::new(ProtocolBody::CloseSequenceResponse(ID.into())),
+            ProtocolMessage::new(ProtocolBody::TerminateSequenceResponse(ID.into())),
             ProtocolMessage::fault(WsrmFault::SequenceClosed {
                 identifier: ID.into(),
             }),
@@ -150,7 +154,7 @@ fn all_messages(version: ReliableMessagingVersion) -> Vec<ProtocolMessage<Messag
         ]);
     } else {
         out.extend([
-            ProtocolMessage::new(Body::Sequence {
+            ProtocolMessage::new(ProtocolBody::Sequence {
                 header: SequenceHeader {
                     identifier: ID.into(),
                     message_number: 4,
@@ -174,11 +178,11 @@ fn every_message_round_trips_in_both_versions() {
             match (&m.body, &back.body) {
                 // The payload comes back as a parsed message: compare what matters.
                 (
-                    Body::Sequence {
+                    ProtocolBody::Sequence {
                         header: h1,
                         payload: Some(p1),
                     },
-                    Body::Sequence {
+                    ProtocolBody::Sequence {
                         header: h2,
                         payload: Some(p2),
                     },
@@ -268,12 +272,12 @@ fn version_mismatches_are_errors() {
     assert!(unsupported(write_message(
         V10,
         MV,
-        &ProtocolMessage::new(Body::CloseSequenceResponse(ID.into()))
+        &ProtocolMessage::new(ProtocolBody::CloseSequenceResponse(ID.into()))
     )));
     assert!(unsupported(write_message(
         V10,
         MV,
-        &ProtocolMessage::new(Body::TerminateSequenceResponse(ID.into()))
+        &ProtocolMessage::new(ProtocolBody::TerminateSequenceResponse(ID.into()))
     )));
     assert!(unsupported(write_message(
         V10,
@@ -288,7 +292,7 @@ fn version_mismatches_are_errors() {
     assert!(unsupported(write_message(
         V11,
         MV,
-        &ProtocolMessage::new(Body::Sequence {
+        &ProtocolMessage::new(ProtocolBody::Sequence {
             header: SequenceHeader {
                 identifier: ID.into(),
                 message_number: 1,
@@ -297,7 +301,7 @@ fn version_mismatches_are_errors() {
             payload: None,
         })
     )));
-    assert!(write_message(V10, MV, &ProtocolMessage::new(Body::Empty)).is_err());
+    assert!(write_message(V10, MV, &ProtocolMessage::new(ProtocolBody::Empty)).is_err());
 }
 
 #[test]
@@ -319,7 +323,7 @@ fn soap11_faults_carry_a_sequence_fault_header() {
         write_envelope(&m, &mut bytes).unwrap();
         let parsed = read_envelope(bytes.into(), MessageVersion::SOAP11, &q()).unwrap();
         let back = read_message(version, parsed, &q()).unwrap();
-        assert_eq!(back.body, Body::Fault(fault.clone()));
+        assert_eq!(back.body, ProtocolBody::Fault(fault.clone()));
     }
 }
 
@@ -519,7 +523,7 @@ fn reads_the_gsoap_wsrm11_capture() {
         "TerminateSequenceResponse",
     ]);
     assert_eq!(kinds, expected);
-    let Body::CreateSequence(cs) = &msgs[0].body else {
+    let ProtocolBody::CreateSequence(cs) = &msgs[0].body else {
         panic!()
     };
     let offer = cs.offer.as_ref().unwrap();
@@ -528,7 +532,7 @@ fn reads_the_gsoap_wsrm11_capture() {
     let sequences: Vec<_> = msgs
         .iter()
         .filter_map(|m| match &m.body {
-            Body::Sequence {
+            ProtocolBody::Sequence {
                 header,
                 payload: Some(_),
             } => Some(header.message_number),
@@ -545,10 +549,10 @@ fn reads_the_gsoap_wsrm11_capture() {
     assert!(last.is_final);
     assert!(!last.ranges.is_empty());
     assert!(msgs.iter().any(|m| m.ack_requested.is_some()));
-    let Some(Body::CloseSequence(close)) = msgs
+    let Some(ProtocolBody::CloseSequence(close)) = msgs
         .iter()
         .map(|m| &m.body)
-        .find(|b| matches!(b, Body::CloseSequence(_)))
+        .find(|b| matches!(b, ProtocolBody::CloseSequence(_)))
     else {
         panic!()
     };
@@ -564,7 +568,7 @@ fn reads_the_gsoap_wsrm10_capture() {
         let m = read_envelope(e.into_bytes().into(), MV, &q()).unwrap();
         match read_message(V10, m, &q()) {
             Ok(p) => {
-                if let Body::CreateSequence(cs) = &p.body {
+                if let ProtocolBody::CreateSequence(cs) = &p.body {
                     // gSOAP sends 1.1's Offer children in 1.0 too; they are skipped.
                     assert_eq!(cs.offer.as_ref().unwrap().endpoint, None);
                 }
@@ -587,7 +591,7 @@ fn the_gsoap_wsrm10_last_message_is_marked() {
     let last = msgs
         .iter()
         .find_map(|m| match &m.body {
-            Body::Sequence {
+            ProtocolBody::Sequence {
                 header,
                 payload: None,
             } => Some(header),

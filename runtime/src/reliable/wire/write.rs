@@ -6,9 +6,9 @@ use crate::message::{
     MessageVersion, QualifiedName, RawHeader, XmlFragment,
 };
 use crate::reliable::proto::{
-    AckRequested, Body, CloseSequence, CreateSequence, CreateSequenceResponse,
-    IncompleteSequenceBehavior, ProtocolMessage, ReliableMessagingVersion, SequenceAcknowledgement,
-    SequenceHeader, SoapFaultCode, TerminateSequence, WsrmFault,
+    AckRequested, CloseSequence, CreateSequence, CreateSequenceResponse,
+    IncompleteSequenceBehavior, ProtocolBody, ProtocolMessage, ReliableMessagingVersion,
+    SequenceAcknowledgement, SequenceHeader, SoapFaultCode, TerminateSequence, WsrmFault,
 };
 use crate::xml::{write_ns_decl, write_text};
 
@@ -414,7 +414,7 @@ pub fn sequence_fault_header(
 
 /// Writes a whole protocol message: body and action per §1.2, then the `Sequence`,
 /// `SequenceAcknowledgement` and `AckRequested` headers. An application message
-/// (`Body::Sequence` with a payload) keeps its own action and headers and gains the WS-RM
+/// (`ProtocolBody::Sequence` with a payload) keeps its own action and headers and gains the WS-RM
 /// ones. MessageID, ReplyTo and RelatesTo are left for the caller to set.
 pub fn write_message(
     version: ReliableMessagingVersion,
@@ -435,7 +435,7 @@ pub fn write_message(
         ))
     };
     let mut out = match &message.body {
-        Body::Empty => {
+        ProtocolBody::Empty => {
             let (action, what) = if message.acknowledgement.is_some() {
                 (
                     WsrmAction::SequenceAcknowledgement,
@@ -451,17 +451,17 @@ pub fn write_message(
             };
             Message::new(message_version, uri(action, what)?, SoapBody::Empty)
         }
-        Body::CreateSequence(c) => payload(
+        ProtocolBody::CreateSequence(c) => payload(
             WsrmAction::CreateSequence,
             "CreateSequence",
             create_sequence_body(version, c),
         )?,
-        Body::CreateSequenceResponse(r) => payload(
+        ProtocolBody::CreateSequenceResponse(r) => payload(
             WsrmAction::CreateSequenceResponse,
             "CreateSequenceResponse",
             create_sequence_response_body(version, r),
         )?,
-        Body::Sequence { header, payload } => {
+        ProtocolBody::Sequence { header, payload } => {
             let mut out = match payload {
                 Some(app) => app.clone(),
                 None => Message::new(
@@ -475,27 +475,27 @@ pub fn write_message(
                 .push(sequence_header(version, out.version.envelope, header)?);
             out
         }
-        Body::CloseSequence(c) => payload(
+        ProtocolBody::CloseSequence(c) => payload(
             WsrmAction::CloseSequence,
             "CloseSequence",
             close_sequence_body(version, c)?,
         )?,
-        Body::CloseSequenceResponse(id) => payload(
+        ProtocolBody::CloseSequenceResponse(id) => payload(
             WsrmAction::CloseSequenceResponse,
             "CloseSequenceResponse",
             close_sequence_response_body(version, id)?,
         )?,
-        Body::TerminateSequence(t) => payload(
+        ProtocolBody::TerminateSequence(t) => payload(
             WsrmAction::TerminateSequence,
             "TerminateSequence",
             terminate_sequence_body(version, t),
         )?,
-        Body::TerminateSequenceResponse(id) => payload(
+        ProtocolBody::TerminateSequenceResponse(id) => payload(
             WsrmAction::TerminateSequenceResponse,
             "TerminateSequenceResponse",
             terminate_sequence_response_body(version, id)?,
         )?,
-        Body::Fault(fault) => {
+        ProtocolBody::Fault(fault) => {
             let mut out = Message::new(
                 message_version,
                 uri(WsrmAction::Fault, "fault")?,
@@ -521,7 +521,7 @@ pub fn into_message(
     message_version: MessageVersion,
     mut message: ProtocolMessage<Message>,
 ) -> Result<Message, WireError> {
-    let Body::Sequence {
+    let ProtocolBody::Sequence {
         header,
         payload: payload @ Some(_),
     } = &mut message.body

@@ -22,10 +22,10 @@ pub mod fault;
 pub mod framing;
 mod io;
 pub mod mb31;
+mod message_phase;
 mod options;
 pub(crate) mod preamble;
 mod server;
-mod session;
 
 #[cfg(test)]
 mod tests;

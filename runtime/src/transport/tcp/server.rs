@@ -13,9 +13,9 @@ use super::io::{
     deadline_after, drain, shared_writer, write_fault, ReadError, Reader, RecordReader,
     MAX_DRAIN_SIZE,
 };
+use super::message_phase::{connection, Role};
 use super::options::TcpOptions;
 use super::preamble::{PreambleCheck, Step};
-use super::session::{connection, Role};
 use crate::transport::{Connection, Listener, TransportError};
 use futures::future::BoxFuture;
 use std::collections::HashMap;

@@ -12,7 +12,7 @@ use super::super::Payload;
 use super::hub::Hub;
 use super::routing::{InputOutcome, Route};
 use crate::reliable::proto::request_reply::{RequestInfo, Responder, ResponderConfig};
-use crate::reliable::proto::{Body, SessionKey};
+use crate::reliable::proto::{ProtocolBody, SessionKey};
 use crate::transport::ReplyFrame;
 use bytes::Bytes;
 use tokio::sync::oneshot;
@@ -117,7 +117,7 @@ impl Hub {
                 continue;
             };
             let frame = message.and_then(|message| {
-                let is_fault = matches!(message.body, Body::Fault(_));
+                let is_fault = matches!(message.body, ProtocolBody::Fault(_));
                 let relates_to = slot.requests.answered_by(&message).map(str::to_owned);
                 self.codec
                     .frame(message, None, relates_to.as_deref())

@@ -6,12 +6,12 @@
 use super::super::app::{self, AppCommand};
 use super::super::envelope::Codec;
 use super::super::{Clock, Payload, Timer};
-use super::session::{fail_slot, Slot};
+use super::slots::{fail_slot, Slot};
 use super::HubEvent;
 use crate::channel::DuplexChannel;
 use crate::message::Message;
 use crate::reliable::proto::request_reply::ExchangeId;
-use crate::reliable::proto::{Listener, SessionKey};
+use crate::reliable::proto::{ReliableListener, SessionKey};
 use crate::transport::ReplyFrame;
 use futures::channel::mpsc as queue;
 use futures::StreamExt;
@@ -21,7 +21,7 @@ use tracing::debug;
 
 pub(super) struct Hub {
     pub(super) clock: Clock,
-    pub(super) listener: Listener<Payload>,
+    pub(super) listener: ReliableListener<Payload>,
     pub(super) codec: Codec,
     /// Boxed messages, as everything queued per session or connection.
     pub(super) connections: HashMap<u64, queue::Sender<Box<Message>>>,

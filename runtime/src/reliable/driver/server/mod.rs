@@ -1,4 +1,4 @@
-//! The service side: one hub task per endpoint owns the [`Listener`] (admission with
+//! The service side: one hub task per endpoint owns the [`ReliableListener`] (admission with
 //! MaxPendingChannels, routing by sequence identifier), reads every transport connection, and
 //! sends each session's output on the connection that session was last heard on, so a client
 //! that reconnects finds its session where it left it. Sessions are handed to the host as
@@ -14,7 +14,7 @@
 //! The hub is one struct, [`hub::Hub`], and one task; its methods are spread over this
 //! module's files by what they answer to, so that each can be read without the others: the
 //! loop in `hub`, transport input and output in `routing`, HTTP exchanges in `exchange`, the
-//! application's commands and the session's actions in `session`, handing sessions to the host
+//! application's commands and the session's actions in `slots`, handing sessions to the host
 //! in `accept`. The tasks around sockets, which the hub never waits on, are in `connections`.
 
 mod accept;
@@ -22,7 +22,7 @@ mod connections;
 mod exchange;
 mod hub;
 mod routing;
-mod session;
+mod slots;
 
 pub(crate) use accept::ReliableChannelListener;
 pub(crate) use exchange::Exchange;
@@ -30,7 +30,7 @@ pub(crate) use exchange::Exchange;
 use super::envelope::Codec;
 use super::{Clock, FRAME_QUEUE};
 use crate::message::{Message, XmlError};
-use crate::reliable::proto::{Listener, ListenerConfig};
+use crate::reliable::proto::{ListenerConfig, ReliableListener};
 use crate::transport::Listener as TransportListener;
 use connections::{abort_when_closed, accept_connections};
 use futures::channel::mpsc as queue;
@@ -63,7 +63,7 @@ pub(crate) fn start_hub(
     let (commands_tx, commands) = queue::unbounded();
     let hub = Hub {
         clock: Clock::new(),
-        listener: Listener::new(config, Box::new(super::new_id)),
+        listener: ReliableListener::new(config, Box::new(super::new_id)),
         codec,
         connections: HashMap::new(),
         sessions: HashMap::new(),

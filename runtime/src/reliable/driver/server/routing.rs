@@ -7,10 +7,10 @@
 use super::super::app;
 use super::super::envelope::{Incoming, IncomingError, RequestIds};
 use super::hub::Hub;
-use super::session::Slot;
+use super::slots::Slot;
 use super::HubEvent;
 use crate::message::{Message, MessageFault};
-use crate::reliable::proto::{Dispatch, ProtocolMessage, SessionKey};
+use crate::reliable::proto::{ProtocolMessage, Routing, SessionKey};
 use crate::reliable::wire::InvalidInputAnswer;
 use bytes::Bytes;
 use std::collections::VecDeque;
@@ -103,7 +103,7 @@ impl Hub {
             self.listener.handle_input(now, message)
         };
         match dispatch {
-            Dispatch::Created(key) => {
+            Routing::Created(key) => {
                 // WCF's session id of a reliable session is its inbound sequence's identifier.
                 let session_id = self
                     .listener
@@ -130,7 +130,7 @@ impl Hub {
                 );
                 InputOutcome::Session(key)
             }
-            Dispatch::Session(key) => {
+            Routing::Session(key) => {
                 let mut moved = false;
                 if let Some(slot) = self.sessions.get_mut(&key) {
                     // The client reconnected: its session now speaks on another connection.
@@ -153,19 +153,19 @@ impl Hub {
                 }
                 InputOutcome::Session(key)
             }
-            Dispatch::Reply(reply) if route == Route::Http => {
+            Routing::Reply(reply) if route == Route::Http => {
                 match self.codec.frame(*reply, None, message_id.as_deref()) {
                     Some(frame) => InputOutcome::Answer(frame),
                     None => InputOutcome::Done,
                 }
             }
-            Dispatch::Reply(reply) => {
+            Routing::Reply(reply) => {
                 if let Some(out) = self.codec.message(*reply, None, message_id.as_deref()) {
                     self.send_on(route, out);
                 }
                 InputOutcome::Done
             }
-            Dispatch::Ignored => InputOutcome::Done,
+            Routing::Ignored => InputOutcome::Done,
         }
     }
 
