@@ -57,6 +57,7 @@ impl Default for ReaderQuotas {
 
 /// What went wrong turning XML into a message or a value, or back.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum XmlError {
     /// The bytes are not well-formed XML (or not UTF-8).
     #[error("malformed XML: {0}")]

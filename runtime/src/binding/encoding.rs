@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 /// The message encoding of a [`CustomBinding`](super::CustomBinding).
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub enum MessageEncoding {
     /// Text XML (UTF-8).
     Text(TextMessageEncoder),

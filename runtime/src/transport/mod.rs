@@ -16,6 +16,7 @@ use futures::future::BoxFuture;
 
 /// What can go wrong below the message layer.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum TransportError {
     /// Nothing listens at the address.
     #[error("no endpoint listens at {0}")]

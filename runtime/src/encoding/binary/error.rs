@@ -5,6 +5,7 @@ use crate::message::XmlError;
 /// What went wrong reading or writing .NET Binary XML ([MC-NBFX]/[MC-NBFS]/[MC-NBFSE]) or
 /// transcoding it to and from text XML. Offsets are byte positions in the buffer being read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum BinaryXmlError {
     /// A record or value needs more bytes than remain in the buffer.
     #[error("truncated {what} at offset {offset}: needs {needed} bytes, {remaining} remain")]

@@ -126,6 +126,7 @@ pub enum PollingMode {
 
 /// Why a session faulted.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum SessionError {
     /// The peer sent a WS-RM fault about this session.
     #[error("the peer faulted the session: {0}")]

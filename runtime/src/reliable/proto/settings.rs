@@ -53,6 +53,7 @@ pub const MAX_TIMEOUT: Duration = Duration::from_millis(i32::MAX as u64);
 
 /// A setting was given a value outside WCF's allowed range. The setting keeps its old value.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum SettingsError {
     /// A duration setting must be greater than zero.
     #[error("{name} must be greater than zero")]
