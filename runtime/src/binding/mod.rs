@@ -15,6 +15,9 @@ pub use transport::{
     HttpTransport, MemoryDatagramTransport, MemoryTransport, TcpTransport, TransportBindingElement,
 };
 
+use crate::channel::{
+    ClientChannelShape, DuplexChannel, EncodedRequestChannel, ServerChannelShape,
+};
 use crate::encoding::MessageEncoder;
 use crate::error::Error;
 use crate::transport::{ClientTransport, ServerTransport};
@@ -85,6 +88,44 @@ pub trait Binding: Clone + Send + Sync + 'static {
     /// Opens the client side of a channel to `address`.
     #[doc(hidden)]
     fn connect(&self, address: &str) -> BoxFuture<'static, Result<ClientTransport, Error>>;
+
+    /// Opens a client channel to `address`: the transport's connection with the binding's
+    /// encoder applied, in the shape the transport has. Every client opens its channel here,
+    /// so the encoder is applied once, by the binding, as WCF's binding elements stack.
+    #[doc(hidden)]
+    fn open_channel(&self, address: &str) -> BoxFuture<'static, Result<ClientChannelShape, Error>> {
+        let connecting = self.connect(address);
+        let encoder = self.encoder();
+        Box::pin(async move {
+            Ok(match connecting.await? {
+                ClientTransport::Duplex(connection) => {
+                    ClientChannelShape::DuplexSession(DuplexChannel::encoded(connection, encoder))
+                }
+                ClientTransport::Channel(channel) => ClientChannelShape::DuplexSession(channel),
+                ClientTransport::RequestReply(transport) => ClientChannelShape::Request(Box::new(
+                    EncodedRequestChannel::new(transport, encoder),
+                )),
+            })
+        })
+    }
+
+    /// Starts listening at `address` for the contract's channels (`streamed`: one exchange
+    /// per connection, for contracts with stream operations): the transport's listener with
+    /// the binding's encoder applied, in the shape the transport has.
+    #[doc(hidden)]
+    fn open_listener(
+        &self,
+        address: &str,
+        streamed: bool,
+    ) -> BoxFuture<'static, Result<ServerChannelShape, Error>> {
+        let listening = if streamed {
+            self.listen_streamed(address)
+        } else {
+            self.listen(address)
+        };
+        let encoder = self.encoder();
+        Box::pin(async move { Ok(ServerChannelShape::encoded(listening.await?, encoder)) })
+    }
 
     /// Starts listening at `address`.
     #[doc(hidden)]

@@ -118,6 +118,12 @@ pub trait ChannelListener: Send + 'static {
     fn accept(&mut self) -> BoxFuture<'_, Result<DuplexChannel, TransportError>>;
     /// The address clients connect to.
     fn local_address(&self) -> String;
+    /// Whether the listener keeps new sessions pending itself until they are accepted (a
+    /// reliable listener, up to MaxPendingChannels): the host then accepts only with a
+    /// session slot free, so that sessions past the throttle wait, and are refused, there.
+    fn queues_pending_sessions(&self) -> bool {
+        false
+    }
 }
 
 /// A transport listener whose connections become encoded channels.

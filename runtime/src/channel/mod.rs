@@ -2,10 +2,13 @@
 //! host, listener and client channel uses, and the message-level channels bindings stack.
 
 mod message;
+mod request;
 
 pub use message::{
     ChannelListener, DuplexChannel, EncodedListener, MessageSink, MessageSource, ReceiveError,
 };
+pub(crate) use request::EncodedRequestChannel;
+pub use request::{ClientChannelShape, RequestChannel, RequestMessageHandler, ServerChannelShape};
 
 use std::sync::atomic::{AtomicU8, Ordering};
 

@@ -1,16 +1,17 @@
-//! The client end of a channel. Over a duplex connection (net.tcp, in-process) requests are
-//! correlated with replies by MessageID and RelatesTo, so several calls may be in flight on one
-//! connection, and a background task reads. Over a request-reply transport (HTTP) each request
-//! carries its own reply.
+//! The client end of a channel, over the message channel its binding opened. Over a duplex
+//! session channel (net.tcp, in-process, a reliable session) requests are correlated with
+//! replies by MessageID and RelatesTo, so several calls may be in flight on one connection,
+//! and a background task reads. Over a request channel (HTTP) each request carries its own
+//! reply. Nothing here encodes: the binding's channel speaks messages.
 
 use crate::binding::Timeouts;
 use crate::channel::{
-    CommunicationState, DuplexChannel, MessageSink, MessageSource, ReceiveError, StateCell,
+    ClientChannelShape, CommunicationState, DuplexChannel, MessageSink, MessageSource,
+    ReceiveError, RequestChannel, StateCell,
 };
-use crate::encoding::MessageEncoder;
 use crate::error::Error;
 use crate::message::{ns, Message};
-use crate::transport::{ClientTransport, RequestTransport, TransportError};
+use crate::transport::TransportError;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -79,13 +80,12 @@ type Failure = Arc<std::sync::OnceLock<TransportError>>;
 
 enum Link {
     Duplex(Duplex),
-    RequestReply(Box<dyn RequestTransport>),
+    RequestReply(Box<dyn RequestChannel>),
 }
 
-/// One client channel: a session over a duplex connection, or a request-reply transport.
+/// One client channel: a session over a duplex session channel, or a request channel.
 pub(crate) struct ClientChannel {
     address: String,
-    encoder: Arc<dyn MessageEncoder>,
     timeouts: Timeouts,
     link: Link,
     state: Arc<StateCell>,
@@ -102,33 +102,21 @@ impl std::fmt::Debug for ClientChannel {
 }
 
 impl ClientChannel {
-    /// Wraps an open transport.
-    pub(crate) fn new(
-        transport: ClientTransport,
-        address: String,
-        encoder: Arc<dyn MessageEncoder>,
-        timeouts: Timeouts,
-    ) -> Self {
+    /// Wraps the channel a binding opened.
+    pub(crate) fn new(channel: ClientChannelShape, address: String, timeouts: Timeouts) -> Self {
         let state = Arc::new(StateCell::new(CommunicationState::Opened));
         let cause = Cause::default();
-        let link = match transport {
-            ClientTransport::Duplex(connection) => Link::Duplex(Duplex::start(
-                DuplexChannel::encoded(connection, encoder.clone()),
-                state.clone(),
-                timeouts.send,
-                cause.clone(),
-            )),
-            ClientTransport::Channel(channel) => Link::Duplex(Duplex::start(
+        let link = match channel {
+            ClientChannelShape::DuplexSession(channel) => Link::Duplex(Duplex::start(
                 channel,
                 state.clone(),
                 timeouts.send,
                 cause.clone(),
             )),
-            ClientTransport::RequestReply(transport) => Link::RequestReply(transport),
+            ClientChannelShape::Request(channel) => Link::RequestReply(channel),
         };
         ClientChannel {
             address,
-            encoder,
             timeouts,
             link,
             state,
@@ -155,12 +143,6 @@ impl ClientChannel {
                 cause: self.cause(),
             }),
         }
-    }
-
-    fn encode(&self, message: &Message) -> Result<bytes::Bytes, Error> {
-        let mut frame = Vec::with_capacity(512);
-        self.encoder.encode(message, &mut frame)?;
-        Ok(frame.into())
     }
 
     /// Hands a message to the writer task and waits, within the send timeout, until it is
@@ -241,24 +223,15 @@ impl ClientChannel {
             .map_err(|_| Error::Timeout(self.timeouts.send))?
     }
 
-    /// One exchange on a request-reply transport, within the send timeout.
+    /// One exchange on a request channel, within the send timeout.
     async fn exchange(
         &self,
-        transport: &dyn RequestTransport,
+        channel: &dyn RequestChannel,
         message: &Message,
     ) -> Result<Option<Message>, Error> {
-        let frame = self.encode(message)?;
-        let response = tokio::time::timeout(
-            self.timeouts.send,
-            transport.request(frame, message.action()),
-        )
-        .await
-        .map_err(|_| Error::Timeout(self.timeouts.send))?;
-        match response {
-            Ok(Some(bytes)) => Ok(Some(self.encoder.decode(bytes)?)),
-            Ok(None) => Ok(None),
-            Err(e) => Err(e.into()),
-        }
+        tokio::time::timeout(self.timeouts.send, channel.request(message))
+            .await
+            .map_err(|_| Error::Timeout(self.timeouts.send))?
     }
 
     /// Sends a one-way message.
@@ -536,7 +509,7 @@ fn sole_request(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::encoding::TextMessageEncoder;
+    use crate::encoding::{MessageEncoder, TextMessageEncoder};
     use crate::message::{Body, MessageVersion};
     use crate::transport::{memory, Connection, Listener};
 
@@ -549,9 +522,8 @@ mod tests {
         let service = listener.accept().await.expect("accept");
         let encoder: Arc<dyn MessageEncoder> = Arc::new(TextMessageEncoder::new(VERSION));
         let channel = ClientChannel::new(
-            ClientTransport::Duplex(connection),
+            ClientChannelShape::DuplexSession(DuplexChannel::encoded(connection, encoder.clone())),
             address,
-            encoder.clone(),
             Timeouts::default(),
         );
         (channel, service, encoder)

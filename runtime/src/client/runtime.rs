@@ -5,13 +5,13 @@ use super::channel::ClientChannel;
 use super::CALL_TIMEOUT;
 use crate::binding::Binding;
 use crate::binding::Timeouts;
+use crate::channel::ClientChannelShape;
 use crate::contract::{ContractDescription, OperationDescription};
 use crate::encoding::MessageEncoder;
 use crate::error::{CallError, Error};
 use crate::message::{Body, BodyReader, BodyWriter, Message, XmlFragment};
 use crate::serialization::from_fragment;
 use crate::stream::{ByteStream, StreamedBinding, StreamedClient, StreamedMessage};
-use crate::transport::ClientTransport;
 use crate::{CommunicationState, Fault};
 use futures::future::BoxFuture;
 use serde::de::DeserializeOwned;
@@ -23,7 +23,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::OnceCell;
 
-type Opener = Box<dyn Fn() -> BoxFuture<'static, Result<ClientTransport, Error>> + Send + Sync>;
+type Opener = Box<dyn Fn() -> BoxFuture<'static, Result<ClientChannelShape, Error>> + Send + Sync>;
 
 /// One client session: the channel plus the contract it speaks. Generated clients wrap one.
 ///
@@ -68,7 +68,7 @@ impl ClientRuntime {
             address: address.to_owned(),
             encoder: binding.encoder(),
             timeouts: binding.timeouts(),
-            opener: Box::new(move || binding.connect(&target)),
+            opener: Box::new(move || binding.open_channel(&target)),
             channel: OnceCell::new(),
             open_failed: AtomicBool::new(false),
             streamed: None,
@@ -175,10 +175,9 @@ impl ClientRuntime {
                     .map_err(|_| Error::Timeout(self.timeouts.open))
                     .and_then(|transport| transport);
                 match opened {
-                    Ok(transport) => Ok(ClientChannel::new(
-                        transport,
+                    Ok(channel) => Ok(ClientChannel::new(
+                        channel,
                         self.address.clone(),
-                        self.encoder.clone(),
                         self.timeouts,
                     )),
                     Err(e) => {

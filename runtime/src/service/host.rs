@@ -11,10 +11,9 @@ use super::streamed::serve_streamed;
 use super::throttle::{ServiceThrottle, Throttle};
 use super::{AddressFilter, AddressFilterMode};
 use crate::binding::{Binding, CarriedBy, SessionCapability, Timeouts};
-use crate::channel::{ChannelListener, EncodedListener};
+use crate::channel::{ChannelListener, ServerChannelShape};
 use crate::channel::{CommunicationState, StateCell};
 use crate::error::Error;
-use crate::transport::ServerTransport;
 use futures::future::BoxFuture;
 use std::marker::PhantomData;
 use std::sync::Arc;
@@ -150,7 +149,7 @@ impl<C: Dispatch<S>, S: Send + 'static> Service<C, S> {
     }
 }
 
-type ListenFuture = BoxFuture<'static, Result<ServerTransport, Error>>;
+type ListenFuture = BoxFuture<'static, Result<ServerChannelShape, Error>>;
 
 struct EndpointConfig {
     address: String,
@@ -200,11 +199,7 @@ impl<C: Dispatch<S>, S: Send + 'static> ServiceHostBuilder<C, S> {
         // A contract with stream operations is served by streamed transfer: every call an
         // exchange of its own (WCF's `TransferMode.Streamed`); its `CarriedBy` bound admits
         // only bindings that have it.
-        let listen = if C::STREAMED {
-            binding.listen_streamed(&address)
-        } else {
-            binding.listen(&address)
-        };
+        let listen = binding.open_listener(&address, C::STREAMED);
         self.endpoints.push(EndpointConfig {
             address,
             public_address: None,
@@ -303,33 +298,23 @@ impl<C: Dispatch<S>, S: Send + 'static> ServiceHostBuilder<C, S> {
         let mut endpoints = Vec::with_capacity(listeners.len());
         for (transport, shared, binding) in listeners {
             let (address, run) = match transport {
-                ServerTransport::Duplex(listener) => {
-                    let encoder = shared.encoder.clone();
-                    let listener: Box<dyn ChannelListener> =
-                        Box::new(EncodedListener::new(listener, encoder));
+                // A session listener over a transport accepts at once and reads once a session
+                // slot is free; a reliable listener keeps sessions pending (MaxPendingChannels)
+                // until they are accepted, so it is asked only with a slot in hand, as WCF's
+                // channel dispatcher does: past the throttle, new sessions wait there, then are
+                // refused.
+                ServerChannelShape::DuplexSessions(listener) => {
+                    let order = if listener.queues_pending_sessions() {
+                        SlotOrder::BeforeAccept
+                    } else {
+                        SlotOrder::AfterAccept
+                    };
                     (
                         listener.local_address(),
-                        accept_loop(
-                            listener,
-                            shared,
-                            shutdown_rx.clone(),
-                            SlotOrder::AfterAccept,
-                        ),
+                        accept_loop(listener, shared, shutdown_rx.clone(), order),
                     )
                 }
-                // A reliable listener keeps sessions pending (MaxPendingChannels) until they
-                // are accepted, so accept only with a session slot in hand, as WCF's channel
-                // dispatcher does: past the throttle, new sessions wait there, then are refused.
-                ServerTransport::Channels(listener) => (
-                    listener.local_address(),
-                    accept_loop(
-                        listener,
-                        shared,
-                        shutdown_rx.clone(),
-                        SlotOrder::BeforeAccept,
-                    ),
-                ),
-                ServerTransport::RequestReply(listener) => {
+                ServerChannelShape::Requests(listener) => {
                     let mut shutdown = shutdown_rx.clone();
                     let stop = Box::pin(async move {
                         let _ = shutdown.changed().await;
@@ -337,7 +322,7 @@ impl<C: Dispatch<S>, S: Send + 'static> ServiceHostBuilder<C, S> {
                     let handler = Arc::new(RequestDispatcher { endpoint: shared });
                     (listener.local_address(), listener.serve(handler, stop))
                 }
-                ServerTransport::Streamed(listener) => (
+                ServerChannelShape::Streamed(listener) => (
                     listener.local_address(),
                     Box::pin(serve_streamed(listener, shared, shutdown_rx.clone()))
                         as BoxFuture<'static, ()>,

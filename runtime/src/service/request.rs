@@ -1,70 +1,57 @@
-//! Serving request-reply transports (HTTP): every request stands alone, with no session, so
-//! it gets a per-call (or the single) instance. One-way requests are accepted at once and run
-//! in the background, as WCF answers them with 202 before dispatching.
+//! Serving request channels (HTTP): every request stands alone, with no session, so it gets a
+//! per-call (or the single) instance. One-way requests are accepted at once and run in the
+//! background, as WCF answers them with 202 before dispatching. Requests arrive decoded (the
+//! binding's request listener applies the encoder) and replies leave as messages.
 
 use super::context::{ChannelInfo, OperationContext};
 use super::dispatch::Dispatch;
 use super::lifetime::instance_for_call;
 use super::session_dispatch::{
-    admit, fault_for_unreadable, fault_reply, reply_message, run_call, EndpointShared, Refusal,
+    admit, fault_reply, reply_message, run_call, EndpointShared, Refusal,
 };
-use crate::transport::{ReplyFrame, RequestHandler};
-use bytes::Bytes;
+use crate::channel::RequestMessageHandler;
+use crate::message::Message;
 use futures::future::BoxFuture;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use tracing::{error, warn, Instrument};
+use tracing::Instrument;
 
 /// The host's handler for one request-reply endpoint.
 pub(crate) struct RequestDispatcher<C: Dispatch<S>, S: Send + 'static> {
     pub(crate) endpoint: Arc<EndpointShared<C, S>>,
 }
 
-impl<C: Dispatch<S>, S: Send + 'static> RequestHandler for RequestDispatcher<C, S> {
-    fn handle(&self, frame: Bytes, action: Option<String>) -> BoxFuture<'static, ReplyFrame> {
-        self.handle_from(frame, action, None)
-    }
-
-    fn handle_from(
+impl<C: Dispatch<S>, S: Send + 'static> RequestMessageHandler for RequestDispatcher<C, S> {
+    fn handle(
         &self,
-        frame: Bytes,
-        action: Option<String>,
+        request: Message,
         remote_address: Option<SocketAddr>,
-    ) -> BoxFuture<'static, ReplyFrame> {
+    ) -> BoxFuture<'static, Option<Message>> {
         let endpoint = self.endpoint.clone();
         let span = tracing::info_span!("request", contract = C::DESCRIPTION.name);
-        Box::pin(serve_one(endpoint, frame, action, remote_address).instrument(span))
+        Box::pin(serve_one(endpoint, request, remote_address).instrument(span))
     }
 }
 
+/// Answers one request; `None` accepts it without a reply (one-way, or a refusal that owes
+/// none).
 async fn serve_one<C, S>(
     endpoint: Arc<EndpointShared<C, S>>,
-    frame: Bytes,
-    transport_action: Option<String>,
+    request: Message,
     remote_address: Option<SocketAddr>,
-) -> ReplyFrame
+) -> Option<Message>
 where
     C: Dispatch<S>,
     S: Send + 'static,
 {
-    let encoder = endpoint.encoder.clone();
-    let mut request = match encoder.decode(frame) {
-        Ok(request) => request,
-        Err(e) => {
-            warn!(error = %e, "unreadable request");
-            return frame_for(&*encoder, None, fault_reply(fault_for_unreadable(&e)));
-        }
-    };
-    if request.headers.action.is_none() {
-        request.headers.action = transport_action;
-    }
+    let version = endpoint.encoder.message_version();
     let (op, call) = match admit::<C, S>(&endpoint, true, &request) {
         Ok(admitted) => admitted,
         Err(Refusal { fault, reply: true }) => {
             let request_id = request.headers.message_id.as_deref();
-            return frame_for(&*encoder, request_id, fault_reply(*fault));
+            return reply_message(version, request_id, fault_reply(*fault));
         }
-        Err(Refusal { reply: false, .. }) => return ReplyFrame::Accepted,
+        Err(Refusal { reply: false, .. }) => return None,
     };
     let channel = Arc::new(ChannelInfo {
         peer: remote_address.map_or_else(|| "HTTP client".to_owned(), |a| a.to_string()),
@@ -84,28 +71,8 @@ where
     };
     if op.is_one_way {
         tokio::spawn(invocation.in_current_span());
-        return ReplyFrame::Accepted;
+        return None;
     }
     let reply = invocation.await;
-    frame_for(&*encoder, request_context.message_id(), reply)
-}
-
-/// Encodes a reply for the transport.
-fn frame_for(
-    encoder: &dyn crate::encoding::MessageEncoder,
-    request_id: Option<&str>,
-    reply: super::dispatch::Reply,
-) -> ReplyFrame {
-    let Some(message) = reply_message(encoder.message_version(), request_id, reply) else {
-        return ReplyFrame::Accepted;
-    };
-    let mut out = Vec::with_capacity(512);
-    match encoder.encode(&message, &mut out) {
-        Ok(()) if message.is_fault() => ReplyFrame::Fault(out.into()),
-        Ok(()) => ReplyFrame::Reply(out.into()),
-        Err(e) => {
-            error!(error = %e, "cannot encode a reply");
-            ReplyFrame::Accepted
-        }
-    }
+    reply_message(version, request_context.message_id(), reply)
 }

@@ -43,6 +43,10 @@ impl ChannelListener for ReliableChannelListener {
     fn local_address(&self) -> String {
         self.address.clone()
     }
+
+    fn queues_pending_sessions(&self) -> bool {
+        true
+    }
 }
 
 impl Hub {

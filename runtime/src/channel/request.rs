@@ -1,0 +1,242 @@
+//! The request/reply channel shape (WCF's `IRequestChannel` and `IReplyChannel`): every request
+//! carries its own reply, as over HTTP. The encoder is applied here, once, between the
+//! transport's frames and the messages the layers above see; and the two shapes a binding
+//! opens, client side ([`ClientChannelShape`]) and service side ([`ServerChannelShape`]).
+
+use super::{ChannelListener, EncodedListener};
+use crate::encoding::MessageEncoder;
+use crate::error::Error;
+use crate::message::{Body, Message, MessageFault};
+use crate::transport::{
+    ReplyFrame, RequestHandler, RequestListener, RequestTransport, ServerTransport,
+};
+use bytes::Bytes;
+use futures::future::BoxFuture;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tracing::{error, warn};
+
+/// A channel whose requests each get their own reply.
+pub trait RequestChannel: Send + Sync + 'static {
+    /// Sends `message`; its reply, or `None` when the peer took it without one (HTTP 202).
+    fn request<'a>(&'a self, message: &'a Message)
+        -> BoxFuture<'a, Result<Option<Message>, Error>>;
+}
+
+/// `encoder` over a request/reply transport: the bottom channel of an HTTP binding.
+pub(crate) struct EncodedRequestChannel {
+    transport: Box<dyn RequestTransport>,
+    encoder: Arc<dyn MessageEncoder>,
+}
+
+impl EncodedRequestChannel {
+    pub(crate) fn new(
+        transport: Box<dyn RequestTransport>,
+        encoder: Arc<dyn MessageEncoder>,
+    ) -> Self {
+        EncodedRequestChannel { transport, encoder }
+    }
+}
+
+impl RequestChannel for EncodedRequestChannel {
+    fn request<'a>(
+        &'a self,
+        message: &'a Message,
+    ) -> BoxFuture<'a, Result<Option<Message>, Error>> {
+        Box::pin(async move {
+            let mut frame = Vec::with_capacity(512);
+            self.encoder.encode(message, &mut frame)?;
+            match self
+                .transport
+                .request(frame.into(), message.action())
+                .await?
+            {
+                Some(bytes) => Ok(Some(self.encoder.decode(bytes)?)),
+                None => Ok(None),
+            }
+        })
+    }
+}
+
+/// What a binding opens on the client side, in WCF's channel shapes.
+#[doc(hidden)]
+pub enum ClientChannelShape {
+    /// A session channel: messages both ways, in order (net.tcp, in-process, any reliable
+    /// session).
+    DuplexSession(super::DuplexChannel),
+    /// Independent request/reply exchanges (HTTP).
+    Request(Box<dyn RequestChannel>),
+}
+
+impl std::fmt::Debug for ClientChannelShape {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ClientChannelShape::DuplexSession(channel) => {
+                f.debug_tuple("DuplexSession").field(channel).finish()
+            }
+            ClientChannelShape::Request(_) => f.write_str("Request"),
+        }
+    }
+}
+
+/// The service's side of a request channel: answers one request message (WCF's
+/// `RequestContext`). `None` accepts the request without a reply (a one-way operation).
+pub trait RequestMessageHandler: Send + Sync + 'static {
+    /// Answers `request`, which came from `remote_address` where the transport knows it.
+    fn handle(
+        &self,
+        request: Message,
+        remote_address: Option<SocketAddr>,
+    ) -> BoxFuture<'static, Option<Message>>;
+}
+
+/// Listens for request channels: serves every request with a message handler.
+pub trait RequestChannelListener: Send + 'static {
+    /// The address clients send to (with the real port when port 0 was asked for).
+    fn local_address(&self) -> String;
+    /// Serves until `shutdown` resolves, then lets in-flight requests finish.
+    fn serve(
+        self: Box<Self>,
+        handler: Arc<dyn RequestMessageHandler>,
+        shutdown: BoxFuture<'static, ()>,
+    ) -> BoxFuture<'static, ()>;
+}
+
+/// `encoder` over a request/reply transport listener: requests are decoded before the handler
+/// sees them and replies encoded after. A request that cannot be read is answered here with a
+/// SOAP fault saying why, in the encoder's message version.
+pub(crate) struct EncodedRequestListener {
+    listener: Box<dyn RequestListener>,
+    encoder: Arc<dyn MessageEncoder>,
+}
+
+impl EncodedRequestListener {
+    pub(crate) fn new(
+        listener: Box<dyn RequestListener>,
+        encoder: Arc<dyn MessageEncoder>,
+    ) -> Self {
+        EncodedRequestListener { listener, encoder }
+    }
+}
+
+impl RequestChannelListener for EncodedRequestListener {
+    fn local_address(&self) -> String {
+        self.listener.local_address()
+    }
+
+    fn serve(
+        self: Box<Self>,
+        handler: Arc<dyn RequestMessageHandler>,
+        shutdown: BoxFuture<'static, ()>,
+    ) -> BoxFuture<'static, ()> {
+        let codec = Arc::new(Decoding {
+            handler,
+            encoder: self.encoder,
+        });
+        self.listener.serve(codec, shutdown)
+    }
+}
+
+/// The frame-level handler a transport calls: decodes, hands over, encodes.
+struct Decoding {
+    handler: Arc<dyn RequestMessageHandler>,
+    encoder: Arc<dyn MessageEncoder>,
+}
+
+impl RequestHandler for Decoding {
+    fn handle(&self, frame: Bytes, action: Option<String>) -> BoxFuture<'static, ReplyFrame> {
+        self.handle_from(frame, action, None)
+    }
+
+    fn handle_from(
+        &self,
+        frame: Bytes,
+        action: Option<String>,
+        remote_address: Option<SocketAddr>,
+    ) -> BoxFuture<'static, ReplyFrame> {
+        let encoder = self.encoder.clone();
+        let mut request = match encoder.decode(frame) {
+            Ok(request) => request,
+            Err(error) => {
+                warn!(%error, "unreadable request");
+                let fault = MessageFault::unreadable(&error, "The message");
+                let action = fault.default_action().to_owned();
+                let reply = Message::new(encoder.message_version(), action, Body::Fault(fault));
+                return Box::pin(async move { frame_for(&*encoder, reply) });
+            }
+        };
+        // An envelope without an Action of its own (SOAP 1.1 over HTTP) takes the transport's.
+        if request.headers.action.is_none() {
+            request.headers.action = action;
+        }
+        let answering = self.handler.handle(request, remote_address);
+        Box::pin(async move {
+            match answering.await {
+                Some(reply) => frame_for(&*encoder, reply),
+                None => ReplyFrame::Accepted,
+            }
+        })
+    }
+}
+
+/// Encodes a reply for the transport: a fault travels as one (HTTP 500).
+fn frame_for(encoder: &dyn MessageEncoder, reply: Message) -> ReplyFrame {
+    let mut out = Vec::with_capacity(512);
+    match encoder.encode(&reply, &mut out) {
+        Ok(()) if reply.is_fault() => ReplyFrame::Fault(out.into()),
+        Ok(()) => ReplyFrame::Reply(out.into()),
+        Err(error) => {
+            error!(%error, "cannot encode a reply");
+            ReplyFrame::Accepted
+        }
+    }
+}
+
+/// What a binding opens on the service side, in WCF's channel shapes.
+#[doc(hidden)]
+pub enum ServerChannelShape {
+    /// Accepts session channels (net.tcp, in-process, reliable sessions).
+    DuplexSessions(Box<dyn ChannelListener>),
+    /// Serves independent requests (HTTP).
+    Requests(Box<dyn RequestChannelListener>),
+    /// Accepts streamed exchanges, each one request and its reply with the stream unbuffered
+    /// (net.tcp's singleton mode).
+    Streamed(crate::transport::tcp::StreamedListener),
+}
+
+impl ServerChannelShape {
+    /// The address the listener is reachable at.
+    pub fn local_address(&self) -> String {
+        match self {
+            ServerChannelShape::DuplexSessions(l) => l.local_address(),
+            ServerChannelShape::Requests(l) => l.local_address(),
+            ServerChannelShape::Streamed(l) => l.local_address(),
+        }
+    }
+
+    /// The binding's transport listener with `encoder` applied: the one place a service-side
+    /// encoder meets the transport.
+    pub(crate) fn encoded(transport: ServerTransport, encoder: Arc<dyn MessageEncoder>) -> Self {
+        match transport {
+            ServerTransport::Duplex(listener) => ServerChannelShape::DuplexSessions(Box::new(
+                EncodedListener::new(listener, encoder),
+            )),
+            ServerTransport::Channels(listener) => ServerChannelShape::DuplexSessions(listener),
+            ServerTransport::RequestReply(listener) => ServerChannelShape::Requests(Box::new(
+                EncodedRequestListener::new(listener, encoder),
+            )),
+            ServerTransport::Streamed(listener) => ServerChannelShape::Streamed(listener),
+        }
+    }
+}
+
+impl std::fmt::Debug for ServerChannelShape {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let shape = match self {
+            ServerChannelShape::DuplexSessions(_) => "DuplexSessions",
+            ServerChannelShape::Requests(_) => "Requests",
+            ServerChannelShape::Streamed(_) => "Streamed",
+        };
+        write!(f, "{shape}({})", self.local_address())
+    }
+}
