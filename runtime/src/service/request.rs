@@ -5,9 +5,8 @@
 
 use super::context::{ChannelInfo, OperationContext};
 use super::dispatch::Dispatch;
-use super::lifetime::instance_for_call;
 use super::session_dispatch::{
-    admit, fault_reply, reply_message, run_call, EndpointShared, Refusal,
+    admit, begin_call, fault_reply, reply_message, EndpointShared, Refusal,
 };
 use crate::channel::RequestMessageHandler;
 use crate::message::Message;
@@ -61,14 +60,7 @@ where
     let context = OperationContext::new(op, request.headers, channel);
     // The reply goes to the request's MessageID, which the context keeps.
     let request_context = context.clone();
-    let invocation = async move {
-        let call_slot = endpoint.throttle.call().await;
-        let lease = instance_for_call(&endpoint, None, &context).await;
-        let guard = lease.lock(op.access).await;
-        let reply = run_call::<C, S>(call, guard, op, context).await;
-        drop((call_slot, lease));
-        reply
-    };
+    let invocation = async move { begin_call(&endpoint, None, op, call, context).await.await };
     if op.is_one_way {
         tokio::spawn(invocation.in_current_span());
         return None;

@@ -277,20 +277,11 @@ where
     }
     // Taking the slots and the guard here, before the next message is read, is what keeps
     // calls of one session in order: they queue in arrival order.
-    let call_slot = endpoint.throttle.call().await;
     let context = OperationContext::new(op, request.headers, channel.clone());
-    let session_instance = endpoint.has_session.then_some(&mut state.instance);
-    let lease = instance_for_call(endpoint, session_instance, &context).await;
-    let guard = lease.lock(op.access).await;
     // The reply goes to the request's MessageID, which the context keeps.
     let request_context = context.clone();
-    let call = run_call::<C, S>(call, guard, op, context);
-    let invocation = async move {
-        let reply = call.await;
-        // The instance is released (if this was its last lease) after the call let go of it.
-        drop((call_slot, lease));
-        reply
-    };
+    let session_instance = endpoint.has_session.then_some(&mut state.instance);
+    let invocation = begin_call(endpoint, session_instance, op, call, context).await;
     let concurrent =
         !endpoint.has_session || (op.access == InstanceAccess::Shared && !op.is_terminating);
     if concurrent {
@@ -386,6 +377,34 @@ where
                 reply: !op.is_one_way,
             })
         }
+    }
+}
+
+/// The dispatch step every channel shape takes once a request is admitted: a call slot from
+/// the throttle, then the instance (the session's, or one for this call), then its lock in
+/// the operation's access mode, in that order. Returns the call, ready to run, holding all
+/// three until it has: a session that awaits this before reading its next message keeps its
+/// calls in arrival order.
+pub(crate) async fn begin_call<C, S>(
+    endpoint: &EndpointShared<C, S>,
+    session_instance: Option<&mut Option<Lease<C, S>>>,
+    op: &'static OperationDescription,
+    call: C::Call,
+    context: OperationContext,
+) -> impl std::future::Future<Output = Reply> + Send + 'static
+where
+    C: Dispatch<S>,
+    S: Send + 'static,
+{
+    let call_slot = endpoint.throttle.call().await;
+    let lease = instance_for_call(endpoint, session_instance, &context).await;
+    let guard = lease.lock(op.access).await;
+    let call = run_call::<C, S>(call, guard, op, context);
+    async move {
+        let reply = call.await;
+        // The instance is released (if this was its last lease) after the call let go of it.
+        drop((call_slot, lease));
+        reply
     }
 }
 

@@ -5,8 +5,7 @@
 
 use super::context::{ChannelInfo, OperationContext};
 use super::dispatch::{Dispatch, Reply};
-use super::lifetime::instance_for_call;
-use super::session_dispatch::{admit, fault_reply, reply_message, run_call};
+use super::session_dispatch::{admit, begin_call, fault_reply, reply_message};
 use super::session_dispatch::{EndpointShared, Refusal};
 use crate::error::Error;
 use crate::message::{Body, Message};
@@ -114,7 +113,6 @@ async fn serve_one<C: Dispatch<S>, S: Send + 'static>(
                 .map(StreamedMessage::buffered);
         }
     };
-    let call_slot = endpoint.throttle.call().await;
     // A streamed exchange stands alone and the streamed transports do not say who sent it.
     let channel = Arc::new(ChannelInfo {
         peer: "streamed client".to_owned(),
@@ -122,10 +120,7 @@ async fn serve_one<C: Dispatch<S>, S: Send + 'static>(
         session_id: None,
     });
     let context = OperationContext::new(op, request.headers, channel);
-    let lease = instance_for_call(&endpoint, None, &context).await;
-    let guard = lease.lock(op.access).await;
-    let reply = run_call::<C, S>(call, guard, op, context).await;
-    drop((call_slot, lease));
+    let reply = begin_call(&endpoint, None, op, call, context).await.await;
     match reply {
         Reply::Stream {
             action,
