@@ -85,6 +85,13 @@ pub trait Binding: Clone + Send + Sync + 'static {
     /// The binding's timeouts.
     fn timeouts(&self) -> Timeouts;
 
+    /// Whether the binding has a reliable session among its layers (a second one cannot go on
+    /// top: WCF allows one per binding).
+    #[doc(hidden)]
+    fn has_reliable_session(&self) -> bool {
+        false
+    }
+
     /// Opens the client side of a channel to `address`.
     #[doc(hidden)]
     fn connect(&self, address: &str) -> BoxFuture<'static, Result<ClientTransport, Error>>;

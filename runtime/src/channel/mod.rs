@@ -8,7 +8,10 @@ pub use message::{
     ChannelListener, DuplexChannel, EncodedListener, MessageSink, MessageSource, ReceiveError,
 };
 pub(crate) use request::EncodedRequestChannel;
-pub use request::{ClientChannelShape, RequestChannel, RequestMessageHandler, ServerChannelShape};
+pub use request::{
+    ClientChannelShape, RequestChannel, RequestChannelListener, RequestMessageHandler,
+    ServerChannelShape,
+};
 
 use std::sync::atomic::{AtomicU8, Ordering};
 

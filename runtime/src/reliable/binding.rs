@@ -1,6 +1,11 @@
 //! A reliable session as a binding layer: WCF's `ReliableSessionBindingElement`, or
 //! `ReliableSession.Enabled = true` on a standard binding. It turns any binding into a
 //! sessionful one, so a `session = Required` contract can run over HTTP with it.
+//!
+//! As WCF's element sits on the channels below it, this one consumes its inner binding's
+//! message channels (`open_channel`, `open_listener`): the inner binding encodes, once, and
+//! the reliable layer only ever sees messages. What it hands up is again a session channel
+//! (`ClientTransport::Channel`, `ServerTransport::Channels`), so bindings stack uniformly.
 
 use super::driver::{client, envelope::Codec, http, server};
 use super::proto::messages::ANONYMOUS_ADDRESS;
@@ -9,6 +14,7 @@ use super::proto::{
     SessionTimeouts,
 };
 use crate::binding::{Binding, Sessionful, SessionfulBinding, Timeouts};
+use crate::channel::ServerChannelShape;
 use crate::encoding::MessageEncoder;
 use crate::error::Error;
 use crate::transport::{ClientTransport, ServerTransport, TransportError};
@@ -130,10 +136,26 @@ impl<B: Binding> Reliable<B> {
         }
     }
 
+    /// WCF allows one reliable session per binding. The inner binding's channels no longer
+    /// show it (a reliable session's channel is a session channel like a connection's), so
+    /// the binding says so itself.
+    fn refuse_nested(&self, address: &str) -> Option<Error> {
+        self.inner.has_reliable_session().then(|| {
+            Error::from(TransportError::InvalidAddress(
+                address.to_owned(),
+                "a reliable session cannot run over another reliable session".to_owned(),
+            ))
+        })
+    }
+
     fn codec(&self) -> Codec {
+        // Metadata only: the WS-RM messages are written in the inner binding's message
+        // version and their bodies read under its quotas. Its channels do the encoding.
+        let encoder = self.inner.encoder();
         Codec::new(
             self.settings.reliable_messaging_version(),
-            self.inner.encoder(),
+            encoder.message_version(),
+            encoder.reader_quotas(),
         )
     }
 }
@@ -161,11 +183,18 @@ impl<B: Binding> Binding for Reliable<B> {
         self.inner.timeouts()
     }
 
+    fn has_reliable_session(&self) -> bool {
+        true
+    }
+
     fn connect(&self, address: &str) -> BoxFuture<'static, Result<ClientTransport, Error>> {
+        if let Some(refused) = self.refuse_nested(address) {
+            return Box::pin(async move { Err(refused) });
+        }
         let (inner, target) = (self.inner.clone(), address.to_owned());
-        // Every (re)connection starts a new framing session, so a session encoding (NetTcp's
-        // binary one) starts new string tables: the link gives each connection its own.
-        let opener: client::Opener = Arc::new(move || inner.connect(&target));
+        // A reconnection is a new inner channel, and so a new framing session: a session
+        // encoding (NetTcp's binary one) starts new string tables with it.
+        let opener: client::Opener = Arc::new(move || inner.open_channel(&target));
         let (codec, config, address) = (self.codec(), self.session_config(), address.to_owned());
         Box::pin(async move {
             let channel = client::open(opener, codec, config, address).await?;
@@ -174,7 +203,10 @@ impl<B: Binding> Binding for Reliable<B> {
     }
 
     fn listen(&self, address: &str) -> BoxFuture<'static, Result<ServerTransport, Error>> {
-        let listening = self.inner.listen(address);
+        if let Some(refused) = self.refuse_nested(address) {
+            return Box::pin(async move { Err(refused) });
+        }
+        let listening = self.inner.open_listener(address, false);
         let codec = self.codec();
         let target = address.to_owned();
         let mut config = ListenerConfig::new(ChannelShape::Duplex);
@@ -183,21 +215,15 @@ impl<B: Binding> Binding for Reliable<B> {
         config.max_sessions = self.max_sessions;
         Box::pin(async move {
             let listener = match listening.await? {
-                ServerTransport::Duplex(listener) => {
+                ServerChannelShape::DuplexSessions(listener) => {
                     server::serve_connections(listener, config, codec)
                 }
-                ServerTransport::RequestReply(listener) => {
+                ServerChannelShape::Requests(listener) => {
                     // Over HTTP every response acknowledges, so WCF piggy-backs no AckRequested.
                     config.session.request_acks = false;
                     http::serve_requests(listener, config, codec)
                 }
-                ServerTransport::Channels(_) => {
-                    return Err(Error::from(TransportError::InvalidAddress(
-                        target,
-                        "a reliable session cannot run over another reliable session".to_owned(),
-                    )))
-                }
-                ServerTransport::Streamed(_) => {
+                ServerChannelShape::Streamed(_) => {
                     return Err(Error::from(TransportError::InvalidAddress(
                         target,
                         "a reliable session cannot run over streamed transfer".to_owned(),
@@ -210,3 +236,22 @@ impl<B: Binding> Binding for Reliable<B> {
 }
 
 impl<B: Binding> SessionfulBinding for Reliable<B> {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::binding::MemoryBinding;
+
+    #[tokio::test]
+    async fn a_reliable_session_over_another_is_refused() {
+        let nested = Reliable::new(Reliable::new(MemoryBinding::new()));
+        let address = "memory://reliable-over-reliable";
+        for error in [
+            nested.listen(address).await.err(),
+            nested.connect(address).await.err(),
+        ] {
+            let error = error.expect("refused").to_string();
+            assert!(error.contains("another reliable session"), "{error}");
+        }
+    }
+}

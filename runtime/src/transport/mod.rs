@@ -165,8 +165,8 @@ pub enum ClientTransport {
     Duplex(Connection),
     /// Independent request-reply exchanges (HTTP).
     RequestReply(Box<dyn RequestTransport>),
-    /// A session channel that already speaks messages (a reliable session over another
-    /// transport).
+    /// A session channel that already speaks messages (a reliable session, over its inner
+    /// binding's channels).
     Channel(crate::channel::DuplexChannel),
 }
 
@@ -233,7 +233,8 @@ pub enum ServerTransport {
     Duplex(Box<dyn Listener>),
     /// Serves independent requests.
     RequestReply(Box<dyn RequestListener>),
-    /// Accepts session channels that already speak messages (reliable sessions).
+    /// Accepts session channels that already speak messages (reliable sessions, over their
+    /// inner binding's channels).
     Channels(Box<dyn crate::channel::ChannelListener>),
     /// Accepts streamed exchanges: each connection carries one request and its reply, the
     /// stream unbuffered (net.tcp's singleton mode, WCF's `TransferMode.Streamed`).

@@ -12,8 +12,8 @@
 use super::app::{self, AppCommand, Delivery};
 use super::envelope::{Codec, IncomingError, RequestIds};
 use super::link::{Link, LinkEvent};
-use super::{Clock, Payload, Timer, FRAME_QUEUE};
-use crate::channel::DuplexChannel;
+use super::{Clock, Payload, Timer, MESSAGE_QUEUE};
+use crate::channel::{ClientChannelShape, DuplexChannel};
 use crate::error::Error;
 use crate::reliable::proto::request_reply::{Requester, RequesterConfig};
 use crate::reliable::proto::{
@@ -31,7 +31,7 @@ const MAX_PARALLEL_EXCHANGES: usize = 32;
 
 pub(crate) use super::link::Opener;
 
-/// Opens a reliable session to `address` over the transport `opener` makes: connects,
+/// Opens a reliable session to `address` over the inner channels `opener` makes: opens one,
 /// runs the CreateSequence handshake, and returns the session as a channel.
 pub(crate) async fn open(
     opener: Opener,
@@ -39,18 +39,19 @@ pub(crate) async fn open(
     mut config: SessionConfig,
     address: String,
 ) -> Result<DuplexChannel, Error> {
-    let transport = opener().await?;
+    let inner = opener().await?;
+    let request_reply = matches!(inner, ClientChannelShape::Request(_));
     // Over HTTP every response acknowledges, so WCF piggy-backs no AckRequested there.
-    config.request_acks = !link_is_request_reply(&transport);
-    let requester = link_is_request_reply(&transport).then(|| {
+    config.request_acks = !request_reply;
+    let requester = request_reply.then(|| {
         Box::new(Requester::new(RequesterConfig {
             max_in_flight: (config.settings.max_transfer_window_size() as usize)
                 .clamp(1, MAX_PARALLEL_EXCHANGES),
             ..RequesterConfig::default()
         }))
     });
-    let (events_tx, events) = mpsc::channel(FRAME_QUEUE * 2);
-    let link = Link::new(transport, opener, codec.encoder.clone(), events_tx)?;
+    let (events_tx, events) = mpsc::channel(MESSAGE_QUEUE * 2);
+    let link = Link::new(inner, opener, events_tx)?;
     let (commands_tx, commands) = mpsc::unbounded();
     let (channel, deliver) = app::channel((), commands_tx, address.clone(), None);
     let (opened_tx, opened) = oneshot::channel();
@@ -82,13 +83,6 @@ pub(crate) async fn open(
             "the reliable session ended while opening".to_owned(),
         )),
     }
-}
-
-fn link_is_request_reply(transport: &crate::transport::ClientTransport) -> bool {
-    matches!(
-        transport,
-        crate::transport::ClientTransport::RequestReply(_)
-    )
 }
 
 type Waiter = oneshot::Sender<Result<(), Error>>;
@@ -153,7 +147,7 @@ impl ClientDriver {
                 () = timer.fired() => self.on_timer(),
             }
         }
-        // Let the last frames (TerminateSequence's answer...) leave, then end the connection.
+        // Let the last messages (TerminateSequence's answer...) leave, then end the connection.
         let _ = tokio::time::timeout(Duration::from_secs(1), self.link.finish()).await;
     }
 
@@ -397,7 +391,7 @@ impl ClientDriver {
         if self.link.dropped > 0 {
             debug!(
                 dropped = self.link.dropped,
-                "frames dropped by the link (retransmitted)"
+                "messages dropped by the link (retransmitted)"
             );
         }
     }

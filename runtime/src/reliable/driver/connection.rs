@@ -1,95 +1,36 @@
-//! A duplex connection under a reliable session, carrying messages rather than frames.
+//! A session channel of the inner binding under a reliable session: one connection of it, as
+//! the driver sees it (a reconnection is a new channel).
 //!
-//! The driver hands each connection whole SOAP messages; the connection's writer task encodes
-//! them with the connection's own session encoder (NetTcp's msbinsession1 string tables) and
-//! its reader decodes with the matching session reader. Encoding once, straight into the
-//! session form, costs about half what encoding with the shared encoder and then rewriting
-//! every frame into the session form (and back on receipt) did; it was ~14% of all CPU in
-//! scenarios 2 and 3 of BENCHMARKS.md. Encodings without per-connection state use the shared
-//! encoder as they are.
+//! The channel encodes and decodes itself (`DuplexChannel::encoded`, with a session encoder of
+//! its own per connection when the encoding has one, NetTcp's msbinsession1 string tables), so
+//! the driver hands it whole messages and gets whole messages back. What stays here is why
+//! the driver needs tasks around it: a writer per connection drains a bounded queue, so that
+//! the state machine never waits on a socket, and a reader tells an unreadable message (the
+//! connection is still sound) from a connection that ended or broke.
 
-use crate::encoding::{MessageEncoder, SessionDecodeError, SessionReader, SessionWriter};
+use crate::channel::{MessageSink, MessageSource, ReceiveError};
+use crate::error::Error;
 use crate::message::{Message, XmlError};
-use crate::transport::{FrameSink, FrameStream, TransportError};
-use bytes::Bytes;
 use futures::channel::mpsc;
 use futures::StreamExt;
-use std::sync::Arc;
 use tracing::{debug, error};
 
-/// Encodes what one connection sends.
-pub(crate) enum Encode {
-    /// The connection's session encoder (a new string table per connection).
-    Session(Box<dyn SessionWriter>),
-    /// The shared encoder: every message stands alone.
-    Shared(Arc<dyn MessageEncoder>),
-}
-
-/// Decodes what one connection receives.
-pub(crate) enum Decode {
-    /// The connection's session decoder.
-    Session(Box<dyn SessionReader>),
-    /// The shared encoder.
-    Shared(Arc<dyn MessageEncoder>),
-}
-
-/// The encoder and decoder of one new connection (a new framing session).
-pub(crate) fn codec_for_connection(encoder: &Arc<dyn MessageEncoder>) -> (Encode, Decode) {
-    match encoder.session_encoder() {
-        Some(session) => (
-            Encode::Session(session.writer),
-            Decode::Session(session.reader),
-        ),
-        None => (
-            Encode::Shared(encoder.clone()),
-            Decode::Shared(encoder.clone()),
-        ),
-    }
-}
-
-impl Encode {
-    /// One frame for `message`. A failure is a local bug (the message is our own), and the
-    /// session encoder rolls its table back, so the connection stays usable.
-    fn encode(&mut self, message: &Message, buffer_hint: usize) -> Result<Bytes, XmlError> {
-        let mut out = Vec::with_capacity(buffer_hint);
-        match self {
-            Encode::Session(writer) => writer.encode(message, &mut out)?,
-            Encode::Shared(encoder) => encoder.encode(message, &mut out)?,
-        }
-        Ok(out.into())
-    }
-}
-
-impl Decode {
-    /// The message in `frame`. [`SessionDecodeError::Session`] means the connection's
-    /// string tables can no longer be trusted: the connection must go.
-    fn decode(&mut self, frame: Bytes) -> Result<Message, SessionDecodeError> {
-        match self {
-            Decode::Session(reader) => reader.decode(frame),
-            Decode::Shared(encoder) => Ok(encoder.decode(frame)?),
-        }
-    }
-}
-
-/// Writes queued messages, encoded for this connection, until the queue ends (then closes
-/// the connection gracefully) or a write fails (returned).
+/// Writes queued messages until the queue ends (then closes the channel gracefully, its End)
+/// or the channel fails (returned).
 pub(crate) async fn write_messages(
-    mut sink: Box<dyn FrameSink>,
-    mut encode: Encode,
+    mut sink: Box<dyn MessageSink>,
     mut queue: mpsc::Receiver<Box<Message>>,
-) -> Result<(), TransportError> {
-    // Frames of one session are alike in size; start each buffer at the last one's.
-    let mut hint = 512;
+) -> Result<(), Error> {
     while let Some(message) = queue.next().await {
-        let frame = match encode.encode(&message, hint) {
-            Ok(frame) => frame,
-            Err(e) => {
-                error!(error = %e, action = message.action(), "cannot encode a WS-RM message");
-                continue;
+        match sink.send(*message).await {
+            Ok(()) => {}
+            // The message is our own, so this is a local bug, and a session encoder rolls its
+            // table back: the connection stays usable; the protocol re-sends what matters.
+            Err(Error::Xml(e)) => {
+                error!(error = %e, "cannot encode a WS-RM message");
             }
-        };
-        hint = frame.len() + 64;
-        sink.send(frame).await?;
+            Err(e) => return Err(e),
+        }
     }
     let _ = sink.close().await;
     Ok(())
@@ -103,23 +44,15 @@ pub(crate) enum Received {
     Ended,
 }
 
-/// Reads and decodes the next message of a connection.
-pub(crate) async fn read_message(
-    stream: &mut Box<dyn FrameStream>,
-    decode: &mut Decode,
-) -> Received {
-    match stream.receive().await {
-        Ok(Some(frame)) => match decode.decode(frame) {
-            Ok(message) => Received::Message(Ok(Box::new(message))),
-            Err(SessionDecodeError::Message(e)) => Received::Message(Err(e)),
-            Err(SessionDecodeError::Session(why)) => {
-                // As WCF faults a session channel: abort the connection, no SOAP fault.
-                debug!(%why, "the connection's session encoding broke; dropping it");
-                Received::Ended
-            }
-        },
+/// The next message of a connection.
+pub(crate) async fn read_message(source: &mut Box<dyn MessageSource>) -> Received {
+    match source.receive().await {
+        Ok(Some(message)) => Received::Message(Ok(Box::new(message))),
+        Err(ReceiveError::Unreadable(e)) => Received::Message(Err(e)),
         Ok(None) => Received::Ended,
-        Err(e) => {
+        Err(ReceiveError::Failed(e)) => {
+            // A transport failure, or a session encoding the peer broke (the channel aborts
+            // the connection then, as WCF faults a session channel: no SOAP fault).
             debug!(error = %e, "reliable session's connection failed while reading");
             Received::Ended
         }

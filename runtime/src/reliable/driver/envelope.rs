@@ -1,14 +1,12 @@
-//! Protocol messages to and from encoded SOAP messages, with the WS-Addressing headers the
-//! wire layer leaves to the driver: WCF requires MessageID and ReplyTo on CreateSequence,
-//! CloseSequence and TerminateSequence, and RelatesTo on their responses (reference §1.6).
+//! Protocol messages to and from SOAP messages, with the WS-Addressing headers the wire layer
+//! leaves to the driver: WCF requires MessageID and ReplyTo on CreateSequence, CloseSequence
+//! and TerminateSequence, and RelatesTo on their responses (reference §1.6). Nothing is
+//! encoded here: the inner binding's channels carry these messages and encode them.
 
 use super::{new_id, Payload};
-use crate::encoding::MessageEncoder;
-use crate::message::{ns, Message, ReaderQuotas, XmlError};
+use crate::message::{ns, Message, MessageVersion, ReaderQuotas, XmlError};
 use crate::reliable::proto::{ProtocolBody, ProtocolMessage, ReliableMessagingVersion};
 use crate::reliable::wire::{self, WireError};
-use bytes::Bytes;
-use std::sync::Arc;
 
 /// A control request whose response must carry its MessageID in RelatesTo.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -80,7 +78,7 @@ pub(crate) struct Incoming {
     pub(crate) message_id: Option<String>,
 }
 
-/// Why a received frame is not a usable protocol message.
+/// Why a received message is not a usable protocol message.
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum IncomingError {
     #[error(transparent)]
@@ -93,16 +91,21 @@ pub(crate) enum IncomingError {
 #[derive(Debug, Clone)]
 pub(crate) struct Codec {
     pub(crate) version: ReliableMessagingVersion,
-    pub(crate) encoder: Arc<dyn MessageEncoder>,
+    /// The envelope and addressing versions of the inner binding's messages.
+    pub(crate) message_version: MessageVersion,
+    /// The inner binding's limits, applied again to the bodies of WS-RM messages.
     quotas: ReaderQuotas,
 }
 
 impl Codec {
-    pub(crate) fn new(version: ReliableMessagingVersion, encoder: Arc<dyn MessageEncoder>) -> Self {
-        let quotas = encoder.reader_quotas();
+    pub(crate) fn new(
+        version: ReliableMessagingVersion,
+        message_version: MessageVersion,
+        quotas: ReaderQuotas,
+    ) -> Self {
         Codec {
             version,
-            encoder,
+            message_version,
             quotas,
         }
     }
@@ -118,7 +121,7 @@ impl Codec {
         let is_request = RequestKind::of_request(&message).is_some();
         // Unboxing moves the payload's fields, it does not copy the message.
         let message = message.map_payload(|payload| *payload);
-        let mut out = wire::into_message(self.version, self.encoder.message_version(), message)?;
+        let mut out = wire::into_message(self.version, self.message_version, message)?;
         if is_request {
             out.headers.message_id = Some(new_id());
             out.headers.reply_to = Some(ns::WSA10_ANONYMOUS.to_owned());
@@ -130,13 +133,6 @@ impl Codec {
             out.headers.to = to.map(str::to_owned);
         }
         Ok(out)
-    }
-
-    /// Encodes a SOAP message into one frame.
-    pub(crate) fn encode(&self, message: &Message) -> Result<Bytes, XmlError> {
-        let mut frame = Vec::with_capacity(1024);
-        self.encoder.encode(message, &mut frame)?;
-        Ok(frame.into())
     }
 
     /// [`to_message`](Self::to_message); logs and drops what cannot be written (a bug, not a
@@ -157,27 +153,7 @@ impl Codec {
         }
     }
 
-    /// [`message`](Self::message), then [`encode`](Self::encode) with the shared encoder
-    /// (HTTP; connections encode in their own session form); logs and drops what cannot be
-    /// written.
-    pub(crate) fn frame(
-        &self,
-        message: ProtocolMessage<Payload>,
-        to: Option<&str>,
-        relates_to: Option<&str>,
-    ) -> Option<Bytes> {
-        let kind = message.kind();
-        let out = self.message(message, to, relates_to)?;
-        match self.encode(&out) {
-            Ok(frame) => Some(frame),
-            Err(e) => {
-                tracing::error!(error = %e, kind, "cannot encode a WS-RM message");
-                None
-            }
-        }
-    }
-
-    /// Reads a decoded SOAP message as a protocol message.
+    /// Reads a received SOAP message as a protocol message.
     pub(crate) fn read(&self, message: Message) -> Result<Incoming, IncomingError> {
         let message_id = message.headers.message_id.clone();
         let message = wire::read_message(self.version, message, &self.quotas)

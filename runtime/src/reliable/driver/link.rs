@@ -1,19 +1,18 @@
-//! The client's transport under a reliable session: a duplex connection that is reconnected
-//! when it drops (the sequences outlive connections), or a request-reply transport (HTTP)
+//! The client's channel under a reliable session, opened from the inner binding as WCF's
+//! reliable channel factory opens its inner channels: a duplex session channel that is
+//! reopened when it drops (the sequences outlive connections), or a request channel (HTTP)
 //! where the driver starts exchanges, each a task, and their outcomes come back as events.
 //! Which exchanges run, and what is re-sent, is the core's
-//! [`Requester`](crate::reliable::proto::request_reply::Requester)'s business.
+//! [`Requester`](crate::reliable::proto::request_reply::Requester)'s business. The inner
+//! channels encode; the link only moves messages.
 
-use super::connection::{codec_for_connection, read_message, write_messages, Decode, Received};
-use super::FRAME_QUEUE;
-use crate::encoding::MessageEncoder;
+use super::connection::{read_message, write_messages, Received};
+use super::MESSAGE_QUEUE;
+use crate::channel::{ClientChannelShape, DuplexChannel, MessageSource, RequestChannel};
 use crate::error::Error;
 use crate::message::{Message, XmlError};
 use crate::reliable::proto::request_reply::ExchangeId;
-use crate::transport::{
-    ClientTransport, Connection, FrameStream, RequestTransport, TransportError,
-};
-use bytes::Bytes;
+use crate::transport::TransportError;
 use futures::channel::mpsc;
 use futures::future::BoxFuture;
 use futures::SinkExt;
@@ -23,9 +22,9 @@ use tokio::task::JoinSet;
 use tokio::time::Instant;
 use tracing::debug;
 
-/// Opens a fresh transport to the service.
+/// Opens a fresh channel of the inner binding to the service.
 pub(crate) type Opener =
-    Arc<dyn Fn() -> BoxFuture<'static, Result<ClientTransport, Error>> + Send + Sync>;
+    Arc<dyn Fn() -> BoxFuture<'static, Result<ClientChannelShape, Error>> + Send + Sync>;
 
 /// The first retry after a dropped connection; doubles up to [`MAX_RECONNECT_DELAY`].
 const FIRST_RECONNECT_DELAY: Duration = Duration::from_millis(20);
@@ -33,7 +32,7 @@ const FIRST_RECONNECT_DELAY: Duration = Duration::from_millis(20);
 const MAX_RECONNECT_DELAY: Duration = Duration::from_secs(2);
 
 /// What the link tells the driver. The rare variants are boxed to keep the common one (a
-/// frame) the size of the enum: the driver's event channel allocates a block of 32 of them
+/// message) the size of the enum: the driver's event channel allocates a block of 32 of them
 /// up front, which every idle session holds.
 #[derive(Debug)]
 pub(crate) enum LinkEvent {
@@ -47,7 +46,7 @@ pub(crate) enum LinkEvent {
     /// Connection `generation` is gone.
     Down(u64),
     /// A reconnection attempt succeeded.
-    Connected(u64, Box<Connection>),
+    Connected(u64, Box<DuplexChannel>),
     /// A reconnection attempt failed.
     ConnectFailed(u64, Box<Error>),
 }
@@ -62,33 +61,30 @@ enum Kind {
     },
     /// Each exchange is a task of its own, so several run at once over parallel connections.
     RequestReply {
-        transport: Option<Arc<dyn RequestTransport>>,
+        channel: Option<Arc<dyn RequestChannel>>,
     },
 }
 
-/// The transport under one client session.
+/// The inner channel under one client session.
 pub(crate) struct Link {
     kind: Kind,
-    /// Encodes requests (HTTP) and makes each connection's session encoder.
-    encoder: Arc<dyn MessageEncoder>,
     events: mpsc::Sender<LinkEvent>,
     generation: u64,
     tasks: JoinSet<()>,
-    /// Frames dropped because a queue was full or the connection was down.
+    /// Messages dropped because a queue was full or the connection was down.
     pub(crate) dropped: u64,
 }
 
 impl Link {
-    /// A link over an opened transport; its events go to `events`.
+    /// A link over an opened channel; its events go to `events`.
     pub(crate) fn new(
-        transport: ClientTransport,
+        channel: ClientChannelShape,
         opener: Opener,
-        encoder: Arc<dyn MessageEncoder>,
         events: mpsc::Sender<LinkEvent>,
     ) -> Result<Self, TransportError> {
         let tasks = JoinSet::new();
-        let (kind, connection) = match transport {
-            ClientTransport::Duplex(connection) => (
+        let (kind, duplex) = match channel {
+            ClientChannelShape::DuplexSession(channel) => (
                 Kind::Duplex {
                     opener,
                     out: None,
@@ -96,37 +92,30 @@ impl Link {
                     connecting: false,
                     delay: FIRST_RECONNECT_DELAY,
                 },
-                Some(connection),
+                Some(channel),
             ),
-            ClientTransport::RequestReply(transport) => (
+            ClientChannelShape::Request(channel) => (
                 Kind::RequestReply {
-                    transport: Some(Arc::from(transport)),
+                    channel: Some(Arc::from(channel)),
                 },
                 None,
             ),
-            ClientTransport::Channel(_) => {
-                return Err(TransportError::InvalidAddress(
-                    String::new(),
-                    "a reliable session cannot run over another reliable session".to_owned(),
-                ))
-            }
         };
         let mut link = Link {
             kind,
-            encoder,
             events,
             generation: 0,
             tasks,
             dropped: 0,
         };
-        if let Some(connection) = connection {
-            link.attach(connection);
+        if let Some(duplex) = duplex {
+            link.attach(duplex);
         }
         Ok(link)
     }
 
-    /// Queues a message; never waits. Over a connection it is encoded by the connection's
-    /// writer (in the connection's session encoding); over HTTP here.
+    /// Queues a message; never waits. Over a connection the connection's writer task sends
+    /// it; over HTTP it is an exchange of its own.
     pub(crate) fn send(&mut self, message: Message) {
         while self.tasks.try_join_next().is_some() {}
         match &mut self.kind {
@@ -146,32 +135,25 @@ impl Link {
     pub(crate) fn exchange(&mut self, id: ExchangeId, message: Message) {
         while self.tasks.try_join_next().is_some() {}
         let Kind::RequestReply {
-            transport: Some(transport),
+            channel: Some(channel),
         } = &self.kind
         else {
             self.dropped += 1;
             return;
         };
-        let mut frame = Vec::with_capacity(1024);
-        if let Err(e) = self.encoder.encode(&message, &mut frame) {
-            tracing::error!(error = %e, action = message.action(), "cannot encode a WS-RM message");
-            let mut events = self.events.clone();
-            self.tasks.spawn(async move {
-                let _ = events.send(LinkEvent::Failed(id)).await;
-            });
-            return;
-        }
-        let frame: Bytes = frame.into();
-        let action = message.action().to_owned();
-        let transport = transport.clone();
-        let encoder = self.encoder.clone();
+        let channel = channel.clone();
         let mut events = self.events.clone();
         self.tasks.spawn(async move {
-            let event = match transport.request(frame, &action).await {
-                Ok(Some(response)) => {
-                    LinkEvent::Answered(id, Some(encoder.decode(response).map(Box::new)))
-                }
+            let event = match channel.request(&message).await {
+                Ok(Some(response)) => LinkEvent::Answered(id, Some(Ok(Box::new(response)))),
                 Ok(None) => LinkEvent::Answered(id, None),
+                // The request channel cannot say whether it was our request that it could not
+                // write or the response that it could not read; either way the exchange is as
+                // good as lost, and the requester re-sends what matters.
+                Err(Error::Xml(e)) => {
+                    debug!(error = %e, exchange = id, "reliable request or its response unreadable");
+                    LinkEvent::Answered(id, Some(Err(e)))
+                }
                 Err(e) => {
                     debug!(error = %e, exchange = id, "reliable request failed");
                     LinkEvent::Failed(id)
@@ -213,8 +195,8 @@ impl Link {
             (opener.clone(), self.events.clone(), self.generation);
         self.tasks.spawn(async move {
             let event = match opener().await {
-                Ok(ClientTransport::Duplex(connection)) => {
-                    LinkEvent::Connected(generation, Box::new(connection))
+                Ok(ClientChannelShape::DuplexSession(channel)) => {
+                    LinkEvent::Connected(generation, Box::new(channel))
                 }
                 Ok(_) => LinkEvent::ConnectFailed(
                     generation,
@@ -242,7 +224,7 @@ impl Link {
                 self.detach();
                 false
             }
-            Some(LinkEvent::Connected(g, connection)) if g == generation => {
+            Some(LinkEvent::Connected(g, channel)) if g == generation => {
                 if let Kind::Duplex {
                     connecting, delay, ..
                 } = &mut self.kind
@@ -250,7 +232,7 @@ impl Link {
                     *connecting = false;
                     *delay = FIRST_RECONNECT_DELAY;
                 }
-                self.attach(*connection);
+                self.attach(*channel);
                 true
             }
             Some(LinkEvent::ConnectFailed(g, e)) if g == generation => {
@@ -291,25 +273,22 @@ impl Link {
         }
     }
 
-    fn attach(&mut self, connection: Connection) {
+    fn attach(&mut self, channel: DuplexChannel) {
         let Kind::Duplex { out, .. } = &mut self.kind else {
             return;
         };
-        let (tx, rx) = mpsc::channel(FRAME_QUEUE);
+        let (tx, rx) = mpsc::channel(MESSAGE_QUEUE);
         *out = Some(tx);
         let generation = self.generation;
-        // A new connection is a new framing session: new string tables both ways.
-        let (encode, decode) = codec_for_connection(&self.encoder);
         let mut events = self.events.clone();
         self.tasks.spawn(async move {
-            if let Err(e) = write_messages(connection.sink, encode, rx).await {
+            if let Err(e) = write_messages(channel.sink, rx).await {
                 debug!(error = %e, "reliable session's connection failed while writing");
                 let _ = events.send(LinkEvent::Down(generation)).await;
             }
         });
         self.tasks.spawn(read_messages(
-            connection.stream,
-            decode,
+            channel.source,
             self.events.clone(),
             generation,
         ));
@@ -324,11 +303,11 @@ impl Link {
                 *out = None;
                 *reconnect_at = None;
             }
-            Kind::RequestReply { transport } => *transport = None,
+            Kind::RequestReply { channel } => *channel = None,
         }
     }
 
-    /// Waits (bounded by the caller) for queued frames to leave and the connection to close.
+    /// Waits (bounded by the caller) for queued messages to leave and the connection to close.
     pub(crate) async fn finish(mut self) {
         self.shutdown();
         while self.tasks.join_next().await.is_some() {}
@@ -343,13 +322,12 @@ impl Drop for Link {
 
 /// Reads messages into the driver's queue, dropping them when it is full.
 async fn read_messages(
-    mut stream: Box<dyn FrameStream>,
-    mut decode: Decode,
+    mut source: Box<dyn MessageSource>,
     mut events: mpsc::Sender<LinkEvent>,
     generation: u64,
 ) {
     loop {
-        match read_message(&mut stream, &mut decode).await {
+        match read_message(&mut source).await {
             Received::Message(message) => match events.try_send(LinkEvent::Message(message)) {
                 Ok(()) => {}
                 Err(e) if e.is_disconnected() => return,

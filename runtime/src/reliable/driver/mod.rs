@@ -1,9 +1,10 @@
 //! The async layer of reliable sessions: drives the sans-IO [`proto`](super::proto) state
-//! machines with tokio's clock over a real transport, and hands the layer above a plain
+//! machines with tokio's clock over the inner binding's message channels (session channels,
+//! reopened when they drop, or request channels), and hands the layer above a plain
 //! [`DuplexChannel`](crate::channel::DuplexChannel), so the client channel and the service
 //! dispatcher work unchanged over a reliable session (WCF's `ReliableSessionBindingElement`).
 //!
-//! * [`client`]: one task per client session over a transport that it reconnects when the
+//! * [`client`]: one task per client session over an inner channel that it reopens when the
 //!   connection drops; the sequences continue where they were.
 //! * [`server`]: one hub task per endpoint that owns the [`ReliableListener`](super::proto::ReliableListener),
 //!   reads every connection (or HTTP request) and routes each session's output to the
@@ -12,9 +13,13 @@
 //! * [`envelope`]: protocol messages to and from SOAP messages, with the addressing headers
 //!   WCF requires (MessageID and ReplyTo on requests, RelatesTo on responses).
 //!
-//! Frames are queued to the transport without waiting: a full queue drops the frame, which the
-//! protocol then retransmits. That keeps a slow connection from ever blocking the state machine
-//! (and so from deadlocking two peers that both write), and bounds memory per connection.
+//! The driver never encodes: the inner channels do, each connection with its own session
+//! encoder where the encoding has one, and the driver moves only messages.
+//!
+//! Messages are queued to a connection without waiting: a full queue drops the message, which
+//! the protocol then retransmits. That keeps a slow connection from ever blocking the state
+//! machine (and so from deadlocking two peers that both write), and bounds memory per
+//! connection.
 //!
 //! The queues of each session and connection are `futures::channel::mpsc`, not tokio's: a
 //! tokio channel allocates a block of 32 slots and a 512-byte cache-padded header as soon as
@@ -40,8 +45,8 @@ use tokio::time::{Instant, Sleep};
 /// `Message` costs hundreds of bytes that every idle session would otherwise carry.
 pub(crate) type Payload = Box<crate::message::Message>;
 
-/// Frames queued per connection (each way) before the driver drops rather than waits.
-pub(crate) const FRAME_QUEUE: usize = 256;
+/// Messages queued per connection (each way) before the driver drops rather than waits.
+pub(crate) const MESSAGE_QUEUE: usize = 256;
 
 /// tokio's monotonic clock as the core's [`Timestamp`]s.
 #[derive(Debug, Clone, Copy)]

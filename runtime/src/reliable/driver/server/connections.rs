@@ -1,17 +1,13 @@
-//! The tasks around a duplex transport: the accept loop, and a reader and a writer for each
-//! connection. They are tasks of their own, not part of the hub, so that no socket can hold the
-//! hub up: they turn frames into [`HubEvent`]s and queued messages into frames, and the hub
-//! only ever queues without waiting.
+//! The tasks around the inner binding's session channels: the accept loop, and a reader and a
+//! writer for each channel (one connection). They are tasks of their own, not part of the hub,
+//! so that no socket can hold the hub up: they turn received messages into [`HubEvent`]s and
+//! send queued ones, and the hub only ever queues without waiting.
 
-use super::super::connection::{
-    codec_for_connection, read_message, write_messages, Decode, Received,
-};
-use super::super::FRAME_QUEUE;
+use super::super::connection::{read_message, write_messages, Received};
+use super::super::MESSAGE_QUEUE;
 use super::HubEvent;
-use crate::encoding::MessageEncoder;
-use crate::transport::{Connection, FrameStream, Listener as TransportListener};
+use crate::channel::{ChannelListener, DuplexChannel, MessageSource};
 use futures::channel::mpsc as queue;
-use std::sync::Arc;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tracing::{debug, warn};
@@ -22,26 +18,25 @@ pub(super) async fn abort_when_closed(events: mpsc::Sender<HubEvent>, task: Join
 }
 
 pub(super) async fn accept_connections(
-    mut listener: Box<dyn TransportListener>,
-    encoder: Arc<dyn MessageEncoder>,
+    mut listener: Box<dyn ChannelListener>,
     events: mpsc::Sender<HubEvent>,
     idle_limit: std::time::Duration,
 ) {
     let mut next_id = 0u64;
     loop {
-        let connection = match listener.accept().await {
-            Ok(connection) => connection,
+        let channel = match listener.accept().await {
+            Ok(channel) => channel,
             Err(e) => {
                 warn!(error = %e, "reliable endpoint's listener failed");
                 return;
             }
         };
         next_id += 1;
-        let Connection {
-            sink, stream, peer, ..
-        } = connection;
+        let DuplexChannel {
+            sink, source, peer, ..
+        } = channel;
         debug!(%peer, id = next_id, "connection for reliable sessions");
-        let (out_tx, out) = queue::channel(FRAME_QUEUE);
+        let (out_tx, out) = queue::channel(MESSAGE_QUEUE);
         if events
             .send(HubEvent::Connected(next_id, out_tx))
             .await
@@ -49,35 +44,26 @@ pub(super) async fn accept_connections(
         {
             return;
         }
-        // Each connection is a framing session of its own: its own string tables.
-        let (encode, decode) = codec_for_connection(&encoder);
         // A failed write needs no report: a broken connection ends both directions, and the
         // reader reports that.
         let id = next_id;
         tokio::spawn(async move {
-            if let Err(e) = write_messages(sink, encode, out).await {
+            if let Err(e) = write_messages(sink, out).await {
                 debug!(error = %e, connection = id, "connection failed while writing");
             }
         });
-        tokio::spawn(read_connection(
-            stream,
-            decode,
-            events.clone(),
-            next_id,
-            idle_limit,
-        ));
+        tokio::spawn(read_connection(source, events.clone(), next_id, idle_limit));
     }
 }
 
 async fn read_connection(
-    mut stream: Box<dyn FrameStream>,
-    mut decode: Decode,
+    mut source: Box<dyn MessageSource>,
     events: mpsc::Sender<HubEvent>,
     id: u64,
     idle_limit: std::time::Duration,
 ) {
     loop {
-        let reading = read_message(&mut stream, &mut decode);
+        let reading = read_message(&mut source);
         let Ok(received) = tokio::time::timeout(idle_limit, reading).await else {
             debug!(connection = id, ?idle_limit, "closing an idle connection");
             break;

@@ -1,4 +1,5 @@
-//! The hub's HTTP side. Requests arrive as [`Exchange`]s; each HTTP session's [`Responder`]
+//! The hub's HTTP side. Request messages arrive as [`Exchange`]s (the inner binding's
+//! request listener has decoded them, and encodes the answers); each HTTP session's [`Responder`]
 //! decides when and with what each is answered, and the hub keeps the response channels under
 //! their exchange ids until then. Apart from routing because only HTTP sessions have a
 //! responder and parked answers: over a connection nothing waits to be answered.
@@ -7,59 +8,38 @@
 //! [`driver::http`](super::super::http), so that the handler depends on the hub and not the
 //! hub on the handler.
 
-use super::super::envelope::IncomingError;
 use super::super::Payload;
 use super::hub::Hub;
 use super::routing::{InputOutcome, Route};
+use crate::message::Message;
 use crate::reliable::proto::request_reply::{RequestInfo, Responder, ResponderConfig};
-use crate::reliable::proto::{ProtocolBody, SessionKey};
-use crate::transport::ReplyFrame;
-use bytes::Bytes;
+use crate::reliable::proto::SessionKey;
 use tokio::sync::oneshot;
+
+/// The answer to one HTTP request: a message (a fault travels as HTTP 500, the request
+/// listener sees to that), or `None` for an empty 202.
+pub(crate) type Answer = Option<Message>;
 
 /// One HTTP request handed to the hub, and where its response goes.
 #[derive(Debug)]
 pub(crate) struct Exchange {
-    pub(crate) frame: Bytes,
-    pub(crate) action: Option<String>,
-    pub(crate) reply: oneshot::Sender<ReplyFrame>,
+    /// Boxed: the hub's event queue allocates its slots in blocks, and most events are small.
+    pub(crate) message: Box<Message>,
+    pub(crate) reply: oneshot::Sender<Answer>,
 }
 
 impl Hub {
     /// An HTTP request: fed to the session it belongs to, then parked until it can be
     /// answered (see [`driver::http`](super::super::http)).
     pub(super) fn on_exchange(&mut self, exchange: Exchange) {
-        let Exchange {
-            frame,
-            action,
-            reply,
-        } = exchange;
-        let mut message_id = None;
-        let decoded = self
-            .codec
-            .encoder
-            .decode(frame)
-            .map_err(IncomingError::from)
-            .and_then(|mut message| {
-                if message.headers.action.is_none() {
-                    message.headers.action = action;
-                }
-                message_id.clone_from(&message.headers.message_id);
-                self.codec.read(message)
-            });
-        let incoming = match decoded {
+        let Exchange { message, reply } = exchange;
+        let message_id = message.headers.message_id.clone();
+        let incoming = match self.codec.read(*message) {
             Ok(incoming) => incoming,
             Err(e) => {
-                let refusal = self.refusal(e, message_id.as_deref());
-                let answer = match refusal.map(|m| self.codec.encode(&m)) {
-                    Some(Ok(frame)) => ReplyFrame::Fault(frame),
-                    Some(Err(e)) => {
-                        tracing::error!(error = %e, "cannot encode a fault");
-                        ReplyFrame::Accepted
-                    }
-                    None => ReplyFrame::Accepted,
-                };
-                let _ = reply.send(answer);
+                // Never an empty 202 for input that is no usable WS-RM message: the refusal
+                // is a fault, which the request listener sends as HTTP 500.
+                let _ = reply.send(self.refusal(e, message_id.as_deref()));
                 return;
             }
         };
@@ -85,15 +65,15 @@ impl Hub {
                 ) {
                     responder.on_request(now, id, info, session);
                 } else if let Some(reply) = self.exchanges.remove(&id) {
-                    let _ = reply.send(ReplyFrame::Accepted);
+                    let _ = reply.send(None);
                 }
                 self.drain_actions();
             }
-            InputOutcome::Answer(frame) => {
-                let _ = reply.send(ReplyFrame::Fault(frame));
+            InputOutcome::Answer(fault) => {
+                let _ = reply.send(Some(*fault));
             }
             InputOutcome::Done => {
-                let _ = reply.send(ReplyFrame::Accepted);
+                let _ = reply.send(None);
             }
         }
     }
@@ -116,18 +96,11 @@ impl Hub {
             let Some(reply) = self.exchanges.remove(&id) else {
                 continue;
             };
-            let frame = message.and_then(|message| {
-                let is_fault = matches!(message.body, ProtocolBody::Fault(_));
+            let answer = message.and_then(|message| {
                 let relates_to = slot.requests.answered_by(&message).map(str::to_owned);
-                self.codec
-                    .frame(message, None, relates_to.as_deref())
-                    .map(|frame| (frame, is_fault))
+                self.codec.message(message, None, relates_to.as_deref())
             });
-            let _ = reply.send(match frame {
-                Some((frame, true)) => ReplyFrame::Fault(frame),
-                Some((frame, false)) => ReplyFrame::Reply(frame),
-                None => ReplyFrame::Accepted,
-            });
+            let _ = reply.send(answer);
         }
     }
 

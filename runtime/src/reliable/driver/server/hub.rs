@@ -6,13 +6,13 @@
 use super::super::app::{self, AppCommand};
 use super::super::envelope::Codec;
 use super::super::{Clock, Payload, Timer};
+use super::exchange::Answer;
 use super::slots::{fail_slot, Slot};
 use super::HubEvent;
 use crate::channel::DuplexChannel;
 use crate::message::Message;
 use crate::reliable::proto::request_reply::ExchangeId;
 use crate::reliable::proto::{ReliableListener, SessionKey};
-use crate::transport::ReplyFrame;
 use futures::channel::mpsc as queue;
 use futures::StreamExt;
 use std::collections::{BTreeSet, HashMap, VecDeque};
@@ -31,7 +31,7 @@ pub(super) struct Hub {
     /// Sessions served over HTTP (with a responder).
     pub(super) http_sessions: BTreeSet<SessionKey>,
     /// Where each HTTP exchange's response goes, until its responder answers it.
-    pub(super) exchanges: HashMap<ExchangeId, oneshot::Sender<ReplyFrame>>,
+    pub(super) exchanges: HashMap<ExchangeId, oneshot::Sender<Answer>>,
     pub(super) next_exchange: ExchangeId,
     pub(super) commands_tx: app::Commands<SessionKey>,
     pub(super) commands: queue::UnboundedReceiver<(SessionKey, AppCommand)>,

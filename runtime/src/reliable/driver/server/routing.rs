@@ -1,4 +1,4 @@
-//! Where messages go. Transport input is decoded and given to the listener, which says whose
+//! Where messages go. Input from the inner binding is read and given to the listener, which says whose
 //! session it is (or answers it itself); each session's output follows the [`Route`] it was
 //! last heard on. Apart from the sessions' own bookkeeping because this is where a client that
 //! reconnects moves its session onto the new connection, and where input that is no usable
@@ -12,7 +12,6 @@ use super::HubEvent;
 use crate::message::{Message, MessageFault};
 use crate::reliable::proto::{ProtocolMessage, Routing, SessionKey};
 use crate::reliable::wire::InvalidInputAnswer;
-use bytes::Bytes;
 use std::collections::VecDeque;
 use tracing::{debug, warn};
 
@@ -80,7 +79,7 @@ impl Hub {
     fn fault_message(&self, fault: MessageFault, relates_to: Option<&str>) -> Message {
         let action = fault.default_action().to_owned();
         let mut message = Message::new(
-            self.codec.encoder.message_version(),
+            self.codec.message_version,
             action,
             crate::message::Body::Fault(fault),
         );
@@ -154,8 +153,8 @@ impl Hub {
                 InputOutcome::Session(key)
             }
             Routing::Reply(reply) if route == Route::Http => {
-                match self.codec.frame(*reply, None, message_id.as_deref()) {
-                    Some(frame) => InputOutcome::Answer(frame),
+                match self.codec.message(*reply, None, message_id.as_deref()) {
+                    Some(fault) => InputOutcome::Answer(Box::new(fault)),
                     None => InputOutcome::Done,
                 }
             }
@@ -174,7 +173,7 @@ impl Hub {
             Route::Connection(id) => {
                 if let Some(out) = self.connections.get_mut(&id) {
                     if out.try_send(Box::new(message)).is_err() {
-                        debug!(connection = id, "connection queue full; frame dropped");
+                        debug!(connection = id, "connection queue full; message dropped");
                     }
                 }
             }
@@ -189,8 +188,8 @@ impl Hub {
 pub(super) enum InputOutcome {
     /// It belongs to this session.
     Session(SessionKey),
-    /// Answer its sender with this frame (a fault).
-    Answer(Bytes),
+    /// Answer its sender with this message (a fault).
+    Answer(Box<Message>),
     /// Nothing more to do.
     Done,
 }
