@@ -50,6 +50,7 @@ impl Hub {
                 self.next_exchange += 1;
                 self.exchanges.insert(id, reply);
                 self.http_sessions.insert(key);
+                self.http_dirty.insert(key);
                 if let Some(slot) = self.sessions.get_mut(&key) {
                     slot.responder.get_or_insert_with(new_responder);
                 }
@@ -64,6 +65,7 @@ impl Hub {
                     self.listener.session(key),
                 ) {
                     responder.on_request(now, id, info, session);
+                    self.http_dirty.insert(key);
                 } else if let Some(reply) = self.exchanges.remove(&id) {
                     let _ = reply.send(None);
                 }

@@ -30,6 +30,10 @@ pub(super) struct Hub {
     pub(super) blocked: BTreeSet<SessionKey>,
     /// Sessions served over HTTP (with a responder).
     pub(super) http_sessions: BTreeSet<SessionKey>,
+    /// HTTP sessions whose responder may have an answer to give: something happened to them
+    /// since they were last asked. Asking only these keeps the work per event independent of
+    /// how many sessions the endpoint serves.
+    pub(super) http_dirty: BTreeSet<SessionKey>,
     /// Where each HTTP exchange's response goes, until its responder answers it.
     pub(super) exchanges: HashMap<ExchangeId, oneshot::Sender<Answer>>,
     pub(super) next_exchange: ExchangeId,
@@ -88,6 +92,7 @@ impl Hub {
                 Wake::Timer => {
                     let now = self.clock.now();
                     self.listener.handle_timeout(now);
+                    self.http_dirty.extend(self.http_sessions.iter().copied());
                     for key in &self.http_sessions {
                         if let Some(responder) = self
                             .sessions
@@ -126,9 +131,11 @@ impl Hub {
                 self.on_action(key, action);
                 self.admit_waiting();
             }
-            let keys: Vec<SessionKey> = self.http_sessions.iter().copied().collect();
-            for key in keys {
-                self.answer(key);
+            let dirty = std::mem::take(&mut self.http_dirty);
+            for key in dirty {
+                if self.http_sessions.contains(&key) {
+                    self.answer(key);
+                }
             }
             if !any {
                 break;
@@ -143,6 +150,8 @@ impl Hub {
             .retain(|key, _| listener.session(*key).is_some());
         let sessions = &self.sessions;
         self.http_sessions.retain(|key| sessions.contains_key(key));
+        let http_sessions = &self.http_sessions;
+        self.http_dirty.retain(|key| http_sessions.contains(key));
     }
 }
 

@@ -72,6 +72,7 @@ pub(crate) fn start_hub(
         sessions: HashMap::new(),
         blocked: BTreeSet::new(),
         http_sessions: BTreeSet::new(),
+        http_dirty: BTreeSet::new(),
         exchanges: HashMap::new(),
         next_exchange: 1,
         commands_tx,

@@ -35,6 +35,7 @@ pub(super) struct Slot {
 
 impl Hub {
     pub(super) fn on_command(&mut self, key: SessionKey, command: AppCommand) {
+        self.http_dirty.insert(key);
         let now = self.clock.now();
         let Some(slot) = self.sessions.get_mut(&key) else {
             // The session is gone: answer what waits for an answer.
@@ -88,6 +89,7 @@ impl Hub {
         let now = self.clock.now();
         let blocked = std::mem::take(&mut self.blocked);
         for key in blocked {
+            self.http_dirty.insert(key);
             let (Some(slot), Some(session)) =
                 (self.sessions.get_mut(&key), self.listener.session_mut(key))
             else {
@@ -114,6 +116,7 @@ impl Hub {
     }
 
     pub(super) fn on_action(&mut self, key: SessionKey, action: Action<Payload>) {
+        self.http_dirty.insert(key);
         let Some(slot) = self.sessions.get_mut(&key) else {
             return;
         };
