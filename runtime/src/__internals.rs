@@ -10,7 +10,7 @@ pub use crate::transport::tcp::framing::{self, Limits, Record};
 pub use crate::__fuzz as fuzz;
 
 /// The message channels a binding stacks, for tests that speak raw envelopes through them.
-pub use crate::channel::{DuplexChannel, MessageSink, MessageSource};
+pub use crate::channel::{ClientChannelShape, DuplexChannel, MessageSink, MessageSource};
 
 /// WS-RM messages as values and their XML form, for tests that check what a reliable
 /// endpoint sends.

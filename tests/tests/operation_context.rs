@@ -5,10 +5,9 @@
 //! Typed clients cannot add custom headers, so the header tests speak through a raw message
 //! channel of the binding, with envelopes built by hand.
 
-use indigo::__internals::DuplexChannel;
+use indigo::__internals::{ClientChannelShape, DuplexChannel};
 use indigo::binding::Binding;
 use indigo::message::{Body, Message, QualifiedName, RawHeader, XmlFragment};
-use indigo::transport::ClientTransport;
 use indigo::{
     BasicHttpBinding, Contract, MemoryBinding, NetTcpBinding, OperationContext, ServiceHost,
     WsHttpBinding,
@@ -189,12 +188,10 @@ struct RawSession {
 
 impl RawSession {
     async fn open<B: Binding>(binding: &B, address: &str, name: &'static str) -> Self {
-        let channel = match binding.connect(address).await.expect("connect") {
-            ClientTransport::Duplex(connection) => {
-                DuplexChannel::encoded(connection, binding.encoder())
-            }
-            ClientTransport::Channel(channel) => channel,
-            ClientTransport::RequestReply(_) => panic!("not a session binding"),
+        // The binding's channel, as a client gets it, but driven by hand.
+        let channel = match binding.open_channel(address).await.expect("connect") {
+            ClientChannelShape::DuplexSession(channel) => channel,
+            ClientChannelShape::Request(_) => panic!("not a session binding"),
         };
         RawSession {
             channel,

@@ -108,7 +108,6 @@ pub trait Binding: Clone + Send + Sync + 'static {
                 ClientTransport::Duplex(connection) => {
                     ClientChannelShape::DuplexSession(DuplexChannel::encoded(connection, encoder))
                 }
-                ClientTransport::Channel(channel) => ClientChannelShape::DuplexSession(channel),
                 ClientTransport::RequestReply(transport) => ClientChannelShape::Request(Box::new(
                     EncodedRequestChannel::new(transport, encoder),
                 )),

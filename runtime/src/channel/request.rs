@@ -221,7 +221,6 @@ impl ServerChannelShape {
             ServerTransport::Duplex(listener) => ServerChannelShape::DuplexSessions(Box::new(
                 EncodedListener::new(listener, encoder),
             )),
-            ServerTransport::Channels(listener) => ServerChannelShape::DuplexSessions(listener),
             ServerTransport::RequestReply(listener) => ServerChannelShape::Requests(Box::new(
                 EncodedRequestListener::new(listener, encoder),
             )),

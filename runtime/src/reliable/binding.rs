@@ -5,7 +5,8 @@
 //! As WCF's element sits on the channels below it, this one consumes its inner binding's
 //! message channels (`open_channel`, `open_listener`): the inner binding encodes, once, and
 //! the reliable layer only ever sees messages. What it hands up is again a session channel
-//! (`ClientTransport::Channel`, `ServerTransport::Channels`), so bindings stack uniformly.
+//! (`ClientChannelShape::DuplexSession`, `ServerChannelShape::DuplexSessions`): it is a
+//! channel layer, with no transport-level form of its own.
 
 use super::driver::{client, envelope::Codec, http, server};
 use super::proto::messages::ANONYMOUS_ADDRESS;
@@ -14,7 +15,7 @@ use super::proto::{
     SessionTimeouts,
 };
 use crate::binding::{Binding, Sessionful, SessionfulBinding, Timeouts};
-use crate::channel::ServerChannelShape;
+use crate::channel::{ClientChannelShape, ServerChannelShape};
 use crate::encoding::MessageEncoder;
 use crate::error::Error;
 use crate::transport::{ClientTransport, ServerTransport, TransportError};
@@ -187,7 +188,18 @@ impl<B: Binding> Binding for Reliable<B> {
         true
     }
 
+    /// A reliable session is a channel layer with no transport of its own: what it offers is
+    /// [`open_channel`](Binding::open_channel), over its inner binding's channels.
     fn connect(&self, address: &str) -> BoxFuture<'static, Result<ClientTransport, Error>> {
+        Box::pin(no_transport(address.to_owned()))
+    }
+
+    /// As [`connect`](Self::connect): see [`open_listener`](Binding::open_listener).
+    fn listen(&self, address: &str) -> BoxFuture<'static, Result<ServerTransport, Error>> {
+        Box::pin(no_transport(address.to_owned()))
+    }
+
+    fn open_channel(&self, address: &str) -> BoxFuture<'static, Result<ClientChannelShape, Error>> {
         if let Some(refused) = self.refuse_nested(address) {
             return Box::pin(async move { Err(refused) });
         }
@@ -198,17 +210,29 @@ impl<B: Binding> Binding for Reliable<B> {
         let (codec, config, address) = (self.codec(), self.session_config(), address.to_owned());
         Box::pin(async move {
             let channel = client::open(opener, codec, config, address).await?;
-            Ok(ClientTransport::Channel(channel))
+            Ok(ClientChannelShape::DuplexSession(channel))
         })
     }
 
-    fn listen(&self, address: &str) -> BoxFuture<'static, Result<ServerTransport, Error>> {
+    fn open_listener(
+        &self,
+        address: &str,
+        streamed: bool,
+    ) -> BoxFuture<'static, Result<ServerChannelShape, Error>> {
         if let Some(refused) = self.refuse_nested(address) {
             return Box::pin(async move { Err(refused) });
         }
+        let target = address.to_owned();
+        if streamed {
+            return Box::pin(async move {
+                Err(Error::from(TransportError::InvalidAddress(
+                    target,
+                    "a reliable session cannot run over streamed transfer".to_owned(),
+                )))
+            });
+        }
         let listening = self.inner.open_listener(address, false);
         let codec = self.codec();
-        let target = address.to_owned();
         let mut config = ListenerConfig::new(ChannelShape::Duplex);
         config.session = self.session_config();
         config.address = address.to_owned();
@@ -230,9 +254,15 @@ impl<B: Binding> Binding for Reliable<B> {
                     )))
                 }
             };
-            Ok(ServerTransport::Channels(Box::new(listener)))
+            Ok(ServerChannelShape::DuplexSessions(Box::new(listener)))
         })
     }
+}
+
+async fn no_transport<T>(address: String) -> Result<T, Error> {
+    Err(Error::Configuration(format!(
+        "a reliable session has no transport of its own ({address}): open its channels"
+    )))
 }
 
 impl<B: Binding> SessionfulBinding for Reliable<B> {}
@@ -247,8 +277,8 @@ mod tests {
         let nested = Reliable::new(Reliable::new(MemoryBinding::new()));
         let address = "memory://reliable-over-reliable";
         for error in [
-            nested.listen(address).await.err(),
-            nested.connect(address).await.err(),
+            nested.open_listener(address, false).await.err(),
+            nested.open_channel(address).await.err(),
         ] {
             let error = error.expect("refused").to_string();
             assert!(error.contains("another reliable session"), "{error}");

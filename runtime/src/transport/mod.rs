@@ -165,9 +165,6 @@ pub enum ClientTransport {
     Duplex(Connection),
     /// Independent request-reply exchanges (HTTP).
     RequestReply(Box<dyn RequestTransport>),
-    /// A session channel that already speaks messages (a reliable session, over its inner
-    /// binding's channels).
-    Channel(crate::channel::DuplexChannel),
 }
 
 impl std::fmt::Debug for ClientTransport {
@@ -175,7 +172,6 @@ impl std::fmt::Debug for ClientTransport {
         match self {
             ClientTransport::Duplex(c) => f.debug_tuple("Duplex").field(c).finish(),
             ClientTransport::RequestReply(_) => f.write_str("RequestReply"),
-            ClientTransport::Channel(c) => f.debug_tuple("Channel").field(c).finish(),
         }
     }
 }
@@ -233,9 +229,6 @@ pub enum ServerTransport {
     Duplex(Box<dyn Listener>),
     /// Serves independent requests.
     RequestReply(Box<dyn RequestListener>),
-    /// Accepts session channels that already speak messages (reliable sessions, over their
-    /// inner binding's channels).
-    Channels(Box<dyn crate::channel::ChannelListener>),
     /// Accepts streamed exchanges: each connection carries one request and its reply, the
     /// stream unbuffered (net.tcp's singleton mode, WCF's `TransferMode.Streamed`).
     Streamed(tcp::StreamedListener),
@@ -247,7 +240,6 @@ impl ServerTransport {
         match self {
             ServerTransport::Duplex(l) => l.local_address(),
             ServerTransport::RequestReply(l) => l.local_address(),
-            ServerTransport::Channels(l) => l.local_address(),
             ServerTransport::Streamed(l) => l.local_address(),
         }
     }
@@ -258,7 +250,6 @@ impl std::fmt::Debug for ServerTransport {
         match self {
             ServerTransport::Duplex(l) => write!(f, "Duplex({})", l.local_address()),
             ServerTransport::RequestReply(l) => write!(f, "RequestReply({})", l.local_address()),
-            ServerTransport::Channels(l) => write!(f, "Channels({})", l.local_address()),
             ServerTransport::Streamed(l) => write!(f, "Streamed({})", l.local_address()),
         }
     }
