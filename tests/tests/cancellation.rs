@@ -249,6 +249,26 @@ enum Cut {
     Never,
 }
 
+impl Cut {
+    /// Runs `call` (the `what` call carrying `value`) until this cut: its output if it finished.
+    async fn run<F: std::future::Future>(
+        self,
+        call: F,
+        what: &str,
+        value: u64,
+    ) -> Option<F::Output> {
+        match self {
+            Cut::Polls(polls) => drop_after_polls(call, polls).await,
+            Cut::After(after) => tokio::time::timeout(after, call).await.ok(),
+            Cut::Never => Some(
+                tokio::time::timeout(PATIENCE, call)
+                    .await
+                    .unwrap_or_else(|_| panic!("{what} {value} never completed")),
+            ),
+        }
+    }
+}
+
 const CALLS: u64 = 1_000;
 
 /// Makes [`CALLS`] calls on one session, cutting most of them short at a random point, then
@@ -283,31 +303,13 @@ where
         };
         if rng.below(2) == 0 {
             notes_tried += 1;
-            let call = session.note(value);
-            let done = match cut {
-                Cut::Polls(polls) => drop_after_polls(call, polls).await,
-                Cut::After(after) => tokio::time::timeout(after, call).await.ok(),
-                Cut::Never => Some(
-                    tokio::time::timeout(PATIENCE, call)
-                        .await
-                        .unwrap_or_else(|_| panic!("note {value} never completed")),
-                ),
-            };
+            let done = cut.run(session.note(value), "note", value).await;
             if let Some(result) = done {
                 result.unwrap_or_else(|e| panic!("note {value} failed: {e}"));
                 notes_sent += 1;
             }
         } else {
-            let call = session.echo(value, padding);
-            let done = match cut {
-                Cut::Polls(polls) => drop_after_polls(call, polls).await,
-                Cut::After(after) => tokio::time::timeout(after, call).await.ok(),
-                Cut::Never => Some(
-                    tokio::time::timeout(PATIENCE, call)
-                        .await
-                        .unwrap_or_else(|_| panic!("echo {value} never completed")),
-                ),
-            };
+            let done = cut.run(session.echo(value, padding), "echo", value).await;
             if let Some(result) = done {
                 let echoed = result.unwrap_or_else(|e| panic!("echo {value} failed: {e}"));
                 assert_eq!(echoed, value, "a reply answered another request");
