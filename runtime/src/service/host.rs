@@ -270,7 +270,8 @@ impl<C: Dispatch<S>, S: Send + 'static> ServiceHostBuilder<C, S> {
         let (shutdown_tx, shutdown_rx) = watch::channel(false);
         let throttle = Arc::new(Throttle::new(self.throttle));
         let mut listeners = Vec::with_capacity(self.endpoints.len());
-        let mut close_timeout = Timeouts::default().close;
+        // The host's close waits as long as its slowest endpoint's close timeout.
+        let mut close_timeout = std::time::Duration::ZERO;
         for config in self.endpoints {
             let (encoder, timeouts, has_session) = config.shared_parts;
             let listener = tokio::time::timeout(timeouts.open, config.listen)
