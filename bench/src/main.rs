@@ -7,6 +7,13 @@
 //! plain NetTcp one-way: delivered messages/s.
 //! Scenario 4: the same through a proxy that delays every net.tcp record and drops envelopes.
 //! Scenario 5: many idle reliable sessions: memory per session and set-up rate.
+//! Scenario 6: what one call costs: heap allocations per call (and, under callgrind,
+//! instructions per call), counted over a fixed number of calls.
+
+mod cost;
+
+#[global_allocator]
+static ALLOCATOR: &stats_alloc::StatsAlloc<std::alloc::System> = cost::ALLOCATOR;
 
 mod idle;
 mod lossy;
@@ -34,7 +41,7 @@ USAGE: indigo-bench [OPTIONS]
   --runtime KIND      tokio flavour of both runtimes: current | multi [default current]
   --systems LIST      scenarios 1-2: comma list of raw,tarpc,nettcp,nettcp-rm,wshttp,wshttp-rm
                       [default all of these], and the opt-in nettcp-text (SOAP text over net.tcp)
-  --scenarios LIST    comma list of 1,2,3,4,5                 [default 1,2,3,4,5]
+  --scenarios LIST    comma list of 1,2,3,4,5,6               [default 1,2,3,4,5,6]
   --oneway-payload N  scenarios 3-4: one-way message size     [default 256]
   --s4-round-secs S   scenario 4: length of one round         [default 5]
   --rm-flow-control on|off  scenarios 3-4: FlowControlEnabled [default on, WCF's]
@@ -42,6 +49,7 @@ USAGE: indigo-bench [OPTIONS]
   --rm-karn on|off          scenarios 3-4: Karn RTT sampling [default on; off is WCF's]
   --s5-sessions N     scenario 5: idle sessions               [default 10000]
   --s5-concurrency N  scenario 5: sessions opened at once     [default 64]
+  --cost-calls N      scenario 6: calls counted per system    [default 10000]
   --out PATH          markdown output                         [default bench/results.md]
 ";
 
@@ -57,6 +65,7 @@ struct Options {
     s4_round: Duration,
     s5_sessions: usize,
     s5_concurrency: usize,
+    cost_calls: u64,
     rm_tweaks: oneway::RmTweaks,
     out: String,
 }
@@ -72,11 +81,12 @@ fn parse_args() -> Result<Options, String> {
         payload: 64,
         multi_thread: false,
         systems: System::ALL.to_vec(),
-        scenarios: vec![1, 2, 3, 4, 5],
+        scenarios: vec![1, 2, 3, 4, 5, 6],
         oneway_payload: 256,
         s4_round: Duration::from_secs(5),
         s5_sessions: 10_000,
         s5_concurrency: 64,
+        cost_calls: 10_000,
         rm_tweaks: oneway::RmTweaks::default(),
         out: concat!(env!("CARGO_MANIFEST_DIR"), "/results.md").to_owned(),
     };
@@ -118,6 +128,7 @@ fn parse_args() -> Result<Options, String> {
             "--s4-round-secs" => opts.s4_round = secs(&value)?,
             "--s5-sessions" => opts.s5_sessions = count(&value)?,
             "--s5-concurrency" => opts.s5_concurrency = count(&value)?,
+            "--cost-calls" => opts.cost_calls = count(&value)? as u64,
             "--rm-flow-control" => opts.rm_tweaks.flow_control = on_off(&value)?,
             "--rm-selective" => opts.rm_tweaks.selective = on_off(&value)?,
             "--rm-karn" => opts.rm_tweaks.karn = on_off(&value)?,
@@ -130,6 +141,7 @@ fn parse_args() -> Result<Options, String> {
                         "3" => Ok(3),
                         "4" => Ok(4),
                         "5" => Ok(5),
+                        "6" => Ok(6),
                         other => Err(format!("--scenarios: no scenario {other}")),
                     })
                     .collect::<Result<_, _>>()?;
@@ -454,6 +466,15 @@ fn main() {
             &server_handle,
         ))
     });
+    let s6 = opts.scenarios.contains(&6).then(|| {
+        client_rt.block_on(cost::scenario6(
+            &opts.systems,
+            opts.payload,
+            opts.oneway_payload,
+            opts.cost_calls,
+            &server_handle,
+        ))
+    });
     let elapsed = started.elapsed();
     drop(client_rt);
     let _ = shutdown_tx.send(());
@@ -547,6 +568,21 @@ fn main() {
             idle::fd_limits().map_or("unknown".to_owned(), |(soft, hard)| format!("{soft}/{hard}")),
         );
         md.push_str(&scenarios::table5(s5, opts.s5_sessions));
+    }
+    if let Some(s6) = &s6 {
+        let _ = writeln!(
+            md,
+            "\n### Scenario 6: what one call costs\n\n\
+             After {} warm-up calls, {} calls on one connection or session of each system, one after another \
+             ({}-byte payload; the one-way row: {}-byte messages, then a request-reply call that proves every one \
+             arrived). Heap allocations are counted by the harness's global allocator, client and service \
+             together (both run in this process); reallocations count as allocations.\n",
+            cost::WARMUP_CALLS,
+            opts.cost_calls,
+            opts.payload,
+            opts.oneway_payload,
+        );
+        md.push_str(&cost::table(s6));
     }
     let _ = writeln!(md, "\nWhole run: {:.0} s.", elapsed.as_secs_f64());
     println!("{md}");
