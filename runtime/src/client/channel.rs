@@ -14,8 +14,7 @@ use crate::message::{ns, Message};
 use crate::transport::TransportError;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use tracing::{debug, warn};
 
@@ -23,35 +22,31 @@ type Pending = Arc<Mutex<HashMap<String, oneshot::Sender<Message>>>>;
 /// Why the channel faulted, once it has: kept for the errors of later calls.
 type Cause = Arc<Mutex<Option<Arc<Error>>>>;
 
-/// Messages waiting for the writer task. A few are enough: callers wait for the write anyway.
-const OUTBOX_CAPACITY: usize = 16;
+/// The sending half of a duplex channel, shared by the calls. A call takes its turn (the
+/// lock is fair, so messages go out in the order their calls asked), then drives the send
+/// itself: no task hop on the way out.
+type SharedSink = Arc<tokio::sync::Mutex<Sending>>;
 
-/// What the writer task is asked to do.
-enum Outgoing {
-    /// Send a message; `sent` learns how the write went.
-    ///
-    /// Boxed: the queue allocates its slots in blocks of 32, which should not each be the
-    /// size of a whole message.
-    Message {
-        message: Box<Message>,
-        sent: oneshot::Sender<Result<(), Error>>,
-    },
-    /// Close the sending direction after everything queued before.
-    Close(oneshot::Sender<Result<(), Error>>),
+struct Sending {
+    sink: Box<dyn MessageSink>,
+    /// The direction ended (closed, or a send failed in a way that leaves the session broken):
+    /// later sends are refused. The sink itself lives on with the channel (a reliable
+    /// session's sink aborts the session when dropped).
+    ended: bool,
 }
 
-/// The duplex half of a channel: the queue of the task that owns the session channel's sink,
-/// the requests awaiting replies, and the tasks writing and reading.
+/// The duplex half of a channel: the shared sink, the requests awaiting replies, and the task
+/// reading replies.
 ///
-/// Only the writer task drives the sink, so a caller that gives up (its future dropped by a
-/// timeout or a `select!`) can never stop a message half-way: a session encoder that already
-/// counted a message's strings as sent, or a record cut off on the socket, would break every
-/// later message of the session.
+/// A send, once its call has the sink, runs to the end even if the call gives up (its future
+/// dropped by a timeout or a `select!`): the rest of it moves to a task of its own (see
+/// [`RunToEnd`]). A message is never cut half-way: a session encoder that already counted a
+/// message's strings as sent, or a record cut off on the socket, would break every later
+/// message of the session.
 struct Duplex {
-    outbox: mpsc::Sender<Outgoing>,
+    sink: SharedSink,
     pending: Pending,
     reader: JoinHandle<()>,
-    writer: JoinHandle<()>,
     /// Why the reader stopped, when the connection failed: calls still waiting report it
     /// instead of a bare `Closed` (a framing fault such as MaxMessageSizeExceeded says why).
     failure: Failure,
@@ -107,12 +102,9 @@ impl ClientChannel {
         let state = Arc::new(StateCell::new(CommunicationState::Opened));
         let cause = Cause::default();
         let link = match channel {
-            ClientChannelShape::DuplexSession(channel) => Link::Duplex(Duplex::start(
-                channel,
-                state.clone(),
-                timeouts.send,
-                cause.clone(),
-            )),
+            ClientChannelShape::DuplexSession(channel) => {
+                Link::Duplex(Duplex::start(channel, state.clone(), cause.clone()))
+            }
             ClientChannelShape::Request(channel) => Link::RequestReply(channel),
         };
         ClientChannel {
@@ -145,29 +137,47 @@ impl ClientChannel {
         }
     }
 
-    /// Hands a message to the writer task and waits, within the send timeout, until it is
-    /// written. Dropping this future at any point is harmless: the message is then written
-    /// whole, or not at all if the writer had not started on it.
+    /// Sends a message, within the send timeout. Dropping this future while it waits for its
+    /// turn sends nothing; once the message has the sink it goes out whole, the call waiting
+    /// or not.
     async fn transmit(&self, duplex: &Duplex, message: Message) -> Result<(), Error> {
-        let (sent, written) = oneshot::channel();
-        let handed_over = async {
-            duplex
-                .outbox
-                .send(Outgoing::Message {
-                    message: Box::new(message),
-                    sent,
-                })
-                .await
-                .map_err(|_| Error::Transport(TransportError::Closed))?;
-            // The writer dropped the answer unsent: it was aborted, or the direction had ended
-            // (closed or faulted) before this message's turn.
-            written
-                .await
-                .map_err(|_| Error::Transport(TransportError::Closed))?
-        };
-        tokio::time::timeout(self.timeouts.send, handed_over)
+        let send_timeout = self.timeouts.send;
+        let state = self.state.clone();
+        let send = async {
+            let mut sending = duplex.sink.clone().lock_owned().await;
+            if sending.ended {
+                return Err(Error::Transport(TransportError::Closed));
+            }
+            RunToEnd::new(async move {
+                let sent = tokio::time::timeout(send_timeout, sending.sink.send(message)).await;
+                match sent {
+                    Ok(Ok(())) => Ok(()),
+                    // Encoding failed before anything was written (the session encoder rolls
+                    // back): this message is lost, the session is not.
+                    Ok(Err(e @ Error::Xml(_))) => Err(e),
+                    Ok(Err(e)) => {
+                        sending.ended = true;
+                        state.fault();
+                        Err(e)
+                    }
+                    Err(_) => {
+                        // The transport took the message only in part, if at all; what the
+                        // peer reads next is unknown, so the session cannot go on.
+                        warn!(
+                            timeout = ?send_timeout,
+                            "a message could not be sent within the send timeout; faulting the channel"
+                        );
+                        sending.ended = true;
+                        state.fault();
+                        Err(Error::Timeout(send_timeout))
+                    }
+                }
+            })
             .await
-            .map_err(|_| Error::Timeout(self.timeouts.send))?
+        };
+        tokio::time::timeout(send_timeout, send)
+            .await
+            .map_err(|_| Error::Timeout(send_timeout))?
     }
 
     /// Sends a request and waits for the reply that relates to it, within the send timeout.
@@ -275,15 +285,13 @@ impl ClientChannel {
         let result = match &mut self.link {
             Link::Duplex(duplex) => {
                 let graceful = async {
-                    let (done, closed) = oneshot::channel();
-                    duplex
-                        .outbox
-                        .send(Outgoing::Close(done))
-                        .await
-                        .map_err(|_| Error::Transport(TransportError::Closed))?;
-                    closed
-                        .await
-                        .map_err(|_| Error::Transport(TransportError::Closed))??;
+                    // After every message whose call already has its turn.
+                    let mut sending = duplex.sink.clone().lock_owned().await;
+                    if !sending.ended {
+                        sending.ended = true;
+                        sending.sink.close().await?;
+                    }
+                    drop(sending);
                     (&mut duplex.reader)
                         .await
                         .map_err(|e| Error::Protocol(format!("reply reader failed: {e}")))
@@ -303,7 +311,6 @@ impl ClientChannel {
     pub(crate) fn abort(&self) {
         if let Link::Duplex(duplex) = &self.link {
             duplex.reader.abort();
-            duplex.writer.abort();
             lock(&duplex.pending).clear();
         }
         self.state.set(CommunicationState::Closed);
@@ -311,20 +318,8 @@ impl ClientChannel {
 }
 
 impl Duplex {
-    fn start(
-        channel: DuplexChannel,
-        state: Arc<StateCell>,
-        send_timeout: Duration,
-        cause: Cause,
-    ) -> Self {
+    fn start(channel: DuplexChannel, state: Arc<StateCell>, cause: Cause) -> Self {
         let pending: Pending = Arc::default();
-        let (outbox, queue) = mpsc::channel(OUTBOX_CAPACITY);
-        let writer = tokio::spawn(write_messages(
-            channel.sink,
-            queue,
-            state.clone(),
-            send_timeout,
-        ));
         let failure: Failure = Arc::default();
         let reader = tokio::spawn(read_replies(
             channel.source,
@@ -334,10 +329,12 @@ impl Duplex {
             cause,
         ));
         Duplex {
-            outbox,
+            sink: Arc::new(tokio::sync::Mutex::new(Sending {
+                sink: channel.sink,
+                ended: false,
+            })),
             pending,
             reader,
-            writer,
             failure,
         }
     }
@@ -347,64 +344,55 @@ impl Drop for Duplex {
     fn drop(&mut self) {
         // Dropping the channel without closing it aborts it: no task outlives the handle.
         self.reader.abort();
-        self.writer.abort();
     }
 }
 
-/// The writer task: sends queued messages one at a time, each to the end.
-async fn write_messages(
-    mut sink: Box<dyn MessageSink>,
-    mut queue: mpsc::Receiver<Outgoing>,
-    state: Arc<StateCell>,
-    send_timeout: Duration,
-) {
-    while let Some(outgoing) = queue.recv().await {
-        let (message, sent) = match outgoing {
-            Outgoing::Message { message, sent } => (message, sent),
-            Outgoing::Close(done) => {
-                let _ = done.send(sink.close().await);
-                break;
-            }
-        };
-        if sent.is_closed() {
-            // Its call was dropped before the message went anywhere: not sending it at all
-            // is as whole as sending it, and cheaper.
-            debug!(
-                action = message.action(),
-                "not sending a message whose call was cancelled"
-            );
-            continue;
-        }
-        let result = match tokio::time::timeout(send_timeout, sink.send(*message)).await {
-            Ok(Ok(())) => Ok(()),
-            // Encoding failed before anything was written (the session encoder rolls back).
-            Ok(Err(e @ Error::Xml(_))) => Err(e),
-            Ok(Err(e)) => {
-                state.fault();
-                Err(e)
-            }
-            Err(_) => {
-                // The transport took the message only in part, if at all; what the peer reads
-                // next is unknown, so the session cannot go on.
-                warn!(
-                    timeout = ?send_timeout,
-                    "a message could not be sent within the send timeout; faulting the channel"
-                );
-                state.fault();
-                Err(Error::Timeout(send_timeout))
-            }
-        };
-        let failed = result.is_err() && state.get() == CommunicationState::Faulted;
-        let _ = sent.send(result);
-        if failed {
-            break;
+/// A future that, once started, finishes even if its caller stops waiting: dropped before it
+/// is done, it hands the rest of itself to a task of its own. What a send has begun (a
+/// message half on the socket) must end whole; the caller's patience is another matter.
+struct RunToEnd<F: std::future::Future + Send + 'static> {
+    future: Option<std::pin::Pin<Box<F>>>,
+}
+
+impl<F: std::future::Future + Send + 'static> RunToEnd<F> {
+    fn new(future: F) -> Self {
+        RunToEnd {
+            future: Some(Box::pin(future)),
         }
     }
-    // The direction is over. The sink lives on with the channel (a reliable session's sink
-    // aborts the session when dropped); anything still queued is refused, its caller
-    // learning from the dropped answer that the channel closed.
-    while queue.recv().await.is_some() {}
-    drop(sink);
+}
+
+impl<F: std::future::Future + Send + 'static> std::future::Future for RunToEnd<F> {
+    type Output = F::Output;
+
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<F::Output> {
+        let Some(future) = self.future.as_mut() else {
+            return std::task::Poll::Pending;
+        };
+        let output = std::task::ready!(future.as_mut().poll(cx));
+        self.future = None;
+        std::task::Poll::Ready(output)
+    }
+}
+
+impl<F: std::future::Future + Send + 'static> Drop for RunToEnd<F> {
+    fn drop(&mut self) {
+        if let Some(future) = self.future.take() {
+            match tokio::runtime::Handle::try_current() {
+                Ok(runtime) => {
+                    runtime.spawn(async move {
+                        future.await;
+                    });
+                }
+                // No runtime left to finish it (the program is ending): the connection goes
+                // with the runtime anyway.
+                Err(_) => drop(future),
+            }
+        }
+    }
 }
 
 async fn read_replies(
@@ -512,6 +500,7 @@ mod tests {
     use crate::encoding::{MessageEncoder, TextMessageEncoder};
     use crate::message::{Body, MessageVersion};
     use crate::transport::{memory, Connection, Listener};
+    use std::time::Duration;
 
     const VERSION: MessageVersion = MessageVersion::SOAP12_WSA10;
 
@@ -581,23 +570,96 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_request_dropped_before_the_writer_took_it_is_not_sent() {
+    async fn a_message_dropped_before_its_turn_is_not_sent() {
         let (channel, mut service, encoder) = pair("client-channel-never-sent").await;
-        // Not polled once: the message never reaches the queue.
+        // Not polled once: the message never asks for the sink.
         drop(channel.request(Message::new(VERSION, "urn:test/Never", Body::Empty)));
-        // Polled once, then dropped at once: the writer, which has not run yet, skips it.
+        // Polled once while another send has the sink, then dropped: it never got its turn.
+        let Link::Duplex(duplex) = &channel.link else {
+            unreachable!("a duplex pair")
+        };
+        let held = duplex.sink.clone().lock_owned().await;
         let once = drop_after_one_poll(channel.send(Message::new(
             VERSION,
             "urn:test/Skipped",
             Body::Empty,
         )));
         once.await;
+        drop(held);
         channel
             .send(Message::new(VERSION, "urn:test/Sent", Body::Empty))
             .await
             .expect("send");
         let first = receive(&mut service, &encoder).await;
         assert_eq!(first.action(), "urn:test/Sent");
+    }
+
+    /// A sink that takes a while over each message and records what it finished.
+    struct SlowSink {
+        finished: Arc<Mutex<Vec<String>>>,
+    }
+
+    impl MessageSink for SlowSink {
+        fn send(&mut self, message: Message) -> futures::future::BoxFuture<'_, Result<(), Error>> {
+            Box::pin(async move {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                lock_vec(&self.finished).push(message.action().to_owned());
+                Ok(())
+            })
+        }
+
+        fn close(&mut self) -> futures::future::BoxFuture<'_, Result<(), Error>> {
+            Box::pin(async { Ok(()) })
+        }
+    }
+
+    struct SilentSource;
+
+    impl MessageSource for SilentSource {
+        fn receive(
+            &mut self,
+        ) -> futures::future::BoxFuture<'_, Result<Option<Message>, ReceiveError>> {
+            Box::pin(futures::future::pending())
+        }
+    }
+
+    fn lock_vec(v: &Mutex<Vec<String>>) -> std::sync::MutexGuard<'_, Vec<String>> {
+        v.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    #[tokio::test]
+    async fn a_message_whose_call_gives_up_mid_send_still_goes_out_whole() {
+        let finished = Arc::new(Mutex::new(Vec::new()));
+        let channel = ClientChannel::new(
+            ClientChannelShape::DuplexSession(DuplexChannel {
+                sink: Box::new(SlowSink {
+                    finished: finished.clone(),
+                }),
+                source: Box::new(SilentSource),
+                peer: "slow".to_owned(),
+                remote_address: None,
+                session_id: None,
+            }),
+            "memory://slow".to_owned(),
+            Timeouts::default(),
+        );
+        let gave_up = tokio::time::timeout(
+            Duration::from_millis(10),
+            channel.send(Message::new(VERSION, "urn:test/Begun", Body::Empty)),
+        )
+        .await;
+        assert!(gave_up.is_err(), "the call gave up while the sink was busy");
+        assert!(lock_vec(&finished).is_empty());
+        channel
+            .send(Message::new(VERSION, "urn:test/Next", Body::Empty))
+            .await
+            .expect("the next send");
+        assert_eq!(
+            *lock_vec(&finished),
+            ["urn:test/Begun", "urn:test/Next"],
+            "the begun message finished first, whole, and the session went on"
+        );
+        assert_eq!(channel.state(), CommunicationState::Opened);
     }
 
     async fn drop_after_one_poll<F: std::future::Future>(call: F) {
