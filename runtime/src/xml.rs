@@ -373,11 +373,13 @@ fn check_and_record<R>(
 /// else than it means (`a&amp;b` for `a&b`) and change on every pass through Indigo. Real
 /// namespace URIs never hold them, so the readers refuse such a declaration.
 pub(crate) fn plain_namespace(uri: &str) -> bool {
-    !uri.contains(|c| {
-        matches!(
-            c,
-            '&' | '<' | '>' | '"' | '\0'..='\x1F' | '\u{FFFE}' | '\u{FFFF}'
-        )
+    // Bytes, not chars: every message's declarations pass here. U+FFFE and U+FFFF are the
+    // only refused characters beyond ASCII; both start with 0xEF in UTF-8.
+    let bytes = uri.as_bytes();
+    !bytes.iter().enumerate().any(|(i, &b)| match b {
+        b'&' | b'<' | b'>' | b'"' | 0..=0x1F => true,
+        0xEF => matches!(bytes.get(i + 1..i + 3), Some([0xBF, 0xBE | 0xBF])),
+        _ => false,
     })
 }
 
@@ -975,6 +977,23 @@ pub(crate) fn truncate_for_message(text: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plain_namespaces_are_those_without_markup_controls_or_noncharacters() {
+        for plain in [
+            "http://tempuri.org/",
+            "urn:a:b",
+            "http://example.org/ünïcødé/\u{FFFD}/\u{EFFF}",
+            "",
+        ] {
+            assert!(plain_namespace(plain), "{plain:?}");
+        }
+        for refused in [
+            "a&b", "a<b", "a>b", "a\"b", "a\tb", "a\nb", "\0", "x\u{FFFE}", "\u{FFFF}y",
+        ] {
+            assert!(!plain_namespace(refused), "{refused:?}");
+        }
+    }
 
     fn text(s: &str) -> String {
         let mut out = Vec::new();

@@ -40,6 +40,10 @@ impl AddressFilter {
         let Some(to) = to else {
             return true;
         };
+        // The common case, a client that uses the endpoint's own address: no parsing.
+        if to == self.address {
+            return true;
+        }
         match self.mode {
             AddressFilterMode::Any => true,
             AddressFilterMode::Exact => matches(&self.address, to, false),
@@ -64,12 +68,10 @@ enum Place<'a> {
 }
 
 fn default_port(scheme: &str) -> Option<u16> {
-    match scheme.to_ascii_lowercase().as_str() {
-        "http" => Some(80),
-        "https" => Some(443),
-        "net.tcp" => Some(808),
-        _ => None,
-    }
+    [("http", 80), ("https", 443), ("net.tcp", 808)]
+        .into_iter()
+        .find(|(known, _)| scheme.eq_ignore_ascii_case(known))
+        .map(|(_, port)| port)
 }
 
 fn parts(address: &str) -> Option<Parts<'_>> {
