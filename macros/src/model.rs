@@ -76,15 +76,17 @@ pub enum Output {
     Unit,
     /// A plain value type.
     Value(Box<Type>),
-    /// `Result<T, Fault<D>>`: `ok` is `None` when `T` is `()`.
+    /// `Result<T, Fault<D>>`, or `Result<T, Fault>` for an untyped fault: `ok` is `None` when
+    /// `T` is `()`.
     Fallible {
         /// The whole `Result<T, Fault<D>>` type as the user wrote it.
         declared: Box<Type>,
         ok: Option<Box<Type>>,
-        /// The detail type `D`.
+        /// The detail type `D` (`()` for an untyped fault).
         detail: Box<Type>,
-        /// The last path segment of `D` (WCF's fault action uses the detail type's name).
-        detail_name: String,
+        /// The last path segment of `D` (WCF's fault action uses the detail type's name);
+        /// `None` for an untyped fault, which has no detail.
+        detail_name: Option<String>,
     },
 }
 

@@ -11,8 +11,8 @@ pub use crate::fault::Fault;
 pub use crate::message::{Body, BodyReader, BodyWriter, Message, MessageFault, ReaderQuotas};
 pub use crate::service::dispatch::Reply;
 pub use crate::service::generated::{
-    access_violation, open_request, read_param, reply_fault, reply_stream, reply_unit, reply_value,
-    stream_expected,
+    access_violation, open_request, read_param, reply_fault, reply_stream, reply_unit,
+    reply_untyped_fault, reply_value, stream_expected,
 };
 pub use crate::service::instance::{ExclusiveCell, InstanceCell, InstanceGuard, SharedCell};
 pub use crate::service::{Dispatch, OperationContext, Service};

@@ -99,7 +99,8 @@
 //! Methods are `async fn` taking `&self` or `&mut self` (see [Instancing and
 //! concurrency](#instancing-and-concurrency)); parameters and results are serde types
 //! (`Serialize + DeserializeOwned`), or [`ByteStream`] for streamed transfer (see
-//! [`stream`]). An operation may return `Result<T, Fault<D>>` (see [Faults](#faults)).
+//! [`stream`]). An operation may return `Result<T, Fault<D>>` or `Result<T, Fault>` (see
+//! [Faults](#faults)).
 //!
 //! # What is generated for `trait Calculator`
 //!
@@ -165,6 +166,14 @@
 //! operations without a declared fault return [`Error`] directly: a SOAP fault the contract
 //! does not declare (or one the dispatcher sends: unknown action, terminated session, a panic
 //! in the operation as `InternalServiceFault`) is `Error::Fault`.
+//!
+//! An operation declared `-> Result<T, Fault>` (no detail: WCF's plain `FaultException`)
+//! returns `Err(Fault::untyped(reason))`, with `.with_code(..)` for a code and subcode; the
+//! service sends a fault without detail under WS-Addressing's default fault action, and the
+//! client returns `Err(CallError::Fault(..))` for it and for any other fault the service
+//! sends, as a WCF client surfaces every SOAP fault as a `FaultException`. An error type that
+//! is not a fault (`Result<T, String>`, an `io::Result<T>` alias) is a compile error: it
+//! cannot travel in a reply.
 //!
 //! `CallError<D>` converts into `Error` (the typed fault becomes `Error::DeclaredFault`, which
 //! downcasts back to `Fault<D>`), so `?` works on every operation in a function returning

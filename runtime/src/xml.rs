@@ -989,7 +989,15 @@ mod tests {
             assert!(plain_namespace(plain), "{plain:?}");
         }
         for refused in [
-            "a&b", "a<b", "a>b", "a\"b", "a\tb", "a\nb", "\0", "x\u{FFFE}", "\u{FFFF}y",
+            "a&b",
+            "a<b",
+            "a>b",
+            "a\"b",
+            "a\tb",
+            "a\nb",
+            "\0",
+            "x\u{FFFE}",
+            "\u{FFFF}y",
         ] {
             assert!(!plain_namespace(refused), "{refused:?}");
         }

@@ -63,6 +63,19 @@ fn call_body(names: &Names, index: usize, op: &Operation) -> TokenStream {
                 quote!(self.runtime.read_result(#l_op, #l_reply, #result)?)
             }
             Output::Fallible {
+                ok: None,
+                detail_name: None,
+                ..
+            } => quote!(self.runtime.read_untyped_fallible_unit(#l_op, #l_reply)?),
+            Output::Fallible {
+                ok: Some(_),
+                detail_name: None,
+                ..
+            } => {
+                let result = result_name(op);
+                quote!(self.runtime.read_untyped_fallible_result(#l_op, #l_reply, #result)?)
+            }
+            Output::Fallible {
                 ok: None, detail, ..
             } => {
                 quote!(self.runtime.read_fallible_unit::<#detail>(#l_op, #l_reply)?)
@@ -139,6 +152,19 @@ fn streamed_call_body(names: &Names, index: usize, op: &Operation) -> TokenStrea
             Output::Value(_) => {
                 let result = result_name(op);
                 quote!(self.runtime.read_result(#l_op, #l_reply.message, #result)?)
+            }
+            Output::Fallible {
+                ok: None,
+                detail_name: None,
+                ..
+            } => quote!(self.runtime.read_untyped_fallible_unit(#l_op, #l_reply.message)?),
+            Output::Fallible {
+                ok: Some(_),
+                detail_name: None,
+                ..
+            } => {
+                let result = result_name(op);
+                quote!(self.runtime.read_untyped_fallible_result(#l_op, #l_reply.message, #result)?)
             }
             Output::Fallible {
                 ok: None, detail, ..

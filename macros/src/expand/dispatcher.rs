@@ -247,11 +247,19 @@ fn invoke_arm(contract: &Contract, names: &Names, index: usize, op: &Operation) 
         Output::Fallible {
             ok, detail_name, ..
         } => {
-            let fault_action = crate::naming::action(
-                &contract.namespace.value,
-                &contract.name.value,
-                &format!("{}{}Fault", op.name.value, detail_name),
-            );
+            let on_fault = match detail_name {
+                Some(detail_name) => {
+                    let fault_action = crate::naming::action(
+                        &contract.namespace.value,
+                        &contract.name.value,
+                        &format!("{}{}Fault", op.name.value, detail_name),
+                    );
+                    quote!(::indigo::__private::reply_fault(
+                        #l_contract, #l_op, #l_fault, #fault_action, #detail_name,
+                    ))
+                }
+                None => quote!(::indigo::__private::reply_untyped_fault(#l_fault)),
+            };
             let on_ok = match ok {
                 // Invalid (a stream with a typed fault), expanded so that it still compiles.
                 Some(_) if op.returns_stream() => {
@@ -270,9 +278,7 @@ fn invoke_arm(contract: &Contract, names: &Names, index: usize, op: &Operation) 
             quote! {
                 match #invocation {
                     ::core::result::Result::Ok(#l_value) => #on_ok,
-                    ::core::result::Result::Err(#l_fault) => ::indigo::__private::reply_fault(
-                        #l_contract, #l_op, #l_fault, #fault_action, #detail_name,
-                    ),
+                    ::core::result::Result::Err(#l_fault) => #on_fault,
                 }
             }
         }

@@ -325,32 +325,39 @@ pub(super) fn output(sig: &Signature, errors: &mut Errors) -> (Output, Span) {
     if is_unit(ty) {
         return (Output::Unit, span);
     }
-    let fallible = generic_args_of(ty, "Result")
-        .filter(|args| args.len() == 2)
-        .and_then(|args| {
-            let fault = generic_args_of(args[1], "Fault").filter(|fault| fault.len() == 1)?;
-            Some((args[0], fault[0]))
-        });
-    let Some((ok, detail)) = fallible else {
+    let Some((ok, error)) = result_args(ty, errors) else {
         return (Output::Value(Box::new(ty.clone())), span);
     };
-    let detail_name = match peel_type(detail) {
-        Type::Path(path) if path.qself.is_none() => path
-            .path
-            .segments
-            .last()
-            .map(|segment| segment.ident.unraw().to_string()),
-        _ => None,
-    };
-    let detail_name = match detail_name {
-        Some(name) => name,
+    let (detail, detail_name) = match fault_detail(error) {
+        Some(FaultKind::Untyped) => (syn::parse_quote!(()), None),
+        Some(FaultKind::Typed(detail)) => {
+            let name = match peel_type(detail) {
+                Type::Path(path) if path.qself.is_none() => path
+                    .path
+                    .segments
+                    .last()
+                    .map(|segment| segment.ident.unraw().to_string()),
+                _ => None,
+            };
+            if name.is_none() {
+                errors.spanned(
+                    detail,
+                    "the fault detail must be a named type, e.g. `Fault<DivideByZero>` with \
+                     `struct DivideByZero { ... }`: WCF names the fault after it (for a fault \
+                     without detail, write `Fault`)",
+                );
+            }
+            (detail.clone(), Some(name.unwrap_or_default()))
+        }
         None => {
             errors.spanned(
-                detail,
-                "the fault detail must be a named type, e.g. `Fault<DivideByZero>` with \
-                 `struct DivideByZero { ... }`: WCF names the fault after it",
+                error,
+                "an operation's error must be a SOAP fault: `indigo::Fault<D>` for a fault with \
+                 a detail (WCF's `FaultException<D>`, `D` serializable), or `indigo::Fault` for \
+                 one with a code and a reason only (WCF's `FaultException`); any other error \
+                 type cannot travel in a reply",
             );
-            String::new()
+            (syn::parse_quote!(()), None)
         }
     };
     let ok = if is_unit(ok) {
@@ -362,9 +369,57 @@ pub(super) fn output(sig: &Signature, errors: &mut Errors) -> (Output, Span) {
         Output::Fallible {
             declared: Box::new(ty.clone()),
             ok,
-            detail: Box::new(detail.clone()),
+            detail: Box::new(detail),
             detail_name,
         },
         span,
     )
+}
+
+/// `T` and `E` of a return type named `Result`. A `Result` alias without its error type
+/// (`io::Result<T>`) is an error: its error cannot be a fault.
+fn result_args<'a>(ty: &'a Type, errors: &mut Errors) -> Option<(&'a Type, &'a Type)> {
+    let Type::Path(path) = peel_type(ty) else {
+        return None;
+    };
+    if path.path.segments.last()?.ident != "Result" {
+        return None;
+    }
+    match generic_args_of(ty, "Result").as_deref() {
+        Some([ok, error]) => Some((ok, error)),
+        _ => {
+            errors.spanned(
+                ty,
+                "an operation that can fail returns `Result<T, indigo::Fault<D>>` or \
+                 `Result<T, indigo::Fault>`: write both type arguments (a `Result` alias hides \
+                 an error type that cannot travel in a reply)",
+            );
+            None
+        }
+    }
+}
+
+enum FaultKind<'a> {
+    /// `Fault` or `Fault<()>`.
+    Untyped,
+    Typed(&'a Type),
+}
+
+/// What kind of fault `error` is, if it is one.
+fn fault_detail(error: &Type) -> Option<FaultKind<'_>> {
+    let Type::Path(path) = peel_type(error) else {
+        return None;
+    };
+    let last = path.path.segments.last()?;
+    if path.qself.is_some() || last.ident != "Fault" {
+        return None;
+    }
+    if last.arguments.is_none() {
+        return Some(FaultKind::Untyped);
+    }
+    match generic_args_of(error, "Fault").as_deref() {
+        Some([detail]) if is_unit(detail) => Some(FaultKind::Untyped),
+        Some([detail]) => Some(FaultKind::Typed(detail)),
+        _ => None,
+    }
 }

@@ -76,7 +76,7 @@ fn calculator() {
             ok, detail_name, ..
         } => {
             assert!(ok.is_some());
-            assert_eq!(detail_name, "DivideByZero");
+            assert_eq!(detail_name.as_deref(), Some("DivideByZero"));
         }
         other => panic!("{other:?}"),
     }
@@ -85,7 +85,7 @@ fn calculator() {
             ok, detail_name, ..
         } => {
             assert!(ok.is_none());
-            assert_eq!(detail_name, "Bad");
+            assert_eq!(detail_name.as_deref(), Some("Bad"));
         }
         other => panic!("{other:?}"),
     }

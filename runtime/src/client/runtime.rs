@@ -395,6 +395,32 @@ impl ClientRuntime {
         }
     }
 
+    /// [`read_result`](Self::read_result) for an operation declared with an untyped fault:
+    /// any fault the service sends is the operation's [`Fault`].
+    pub fn read_untyped_fallible_result<T: DeserializeOwned>(
+        &self,
+        op: &OperationDescription,
+        reply: Message,
+        result_name: &str,
+    ) -> Result<T, CallError<()>> {
+        match untyped_fault(&reply) {
+            Some(fault) => Err(CallError::Fault(Box::new(fault))),
+            None => Ok(self.read_result(op, reply, result_name)?),
+        }
+    }
+
+    /// [`read_unit`](Self::read_unit) for an operation declared with an untyped fault.
+    pub fn read_untyped_fallible_unit(
+        &self,
+        op: &OperationDescription,
+        reply: Message,
+    ) -> Result<(), CallError<()>> {
+        match untyped_fault(&reply) {
+            Some(fault) => Err(CallError::Fault(Box::new(fault))),
+            None => Ok(self.read_unit(op, reply)?),
+        }
+    }
+
     /// Closes the session gracefully.
     pub async fn close(mut self) -> Result<(), Error> {
         match self.channel.get_mut() {
@@ -410,6 +436,18 @@ impl ClientRuntime {
             channel.abort();
         }
     }
+}
+
+/// The fault `reply` carries, as an untyped [`Fault`] (its detail, if any, is not read).
+fn untyped_fault(reply: &Message) -> Option<Fault> {
+    let Body::Fault(fault) = &reply.body else {
+        return None;
+    };
+    Some(Fault {
+        code: fault.code.clone(),
+        reason: fault.reason.clone(),
+        detail: (),
+    })
 }
 
 /// Serializes one part into `body`; a helper so generated code stays one line per parameter.

@@ -130,6 +130,16 @@ pub fn reply_fault<D: Serialize>(
     }
 }
 
+/// The reply for an untyped fault (WCF's `FaultException`): code and reason, no detail, and
+/// the default fault action of the fault's code (WS-Addressing's for an application code).
+pub fn reply_untyped_fault(fault: Fault) -> Reply {
+    let fault = MessageFault::new(fault.code, fault.reason);
+    Reply::Fault {
+        action: fault.default_action().to_owned(),
+        fault,
+    }
+}
+
 /// The reply when an exclusive operation did not get exclusive access: a bug, reported to the
 /// client as an internal fault rather than a panic.
 pub fn access_violation(op: &'static OperationDescription) -> Reply {
