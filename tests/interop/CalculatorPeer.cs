@@ -225,6 +225,10 @@ namespace IndigoInterop
         [OperationContract]
         [FaultContract(typeof(EchoFault))]
         string Fail(string text);
+
+        // No fault contract: a plain FaultException with a subcode.
+        [OperationContract]
+        string Refuse(string text);
     }
 
     [ServiceBehavior(InstanceContextMode = InstanceContextMode.PerSession)]
@@ -308,6 +312,15 @@ namespace IndigoInterop
             Peer.Line("CALL - Fail " + text);
             throw new FaultException<EchoFault>(new EchoFault { Reason = text },
                 new FaultReason("echo failed"));
+        }
+
+        public string Refuse(string text)
+        {
+            Peer.Line("CALL - Refuse " + text);
+            // Mono's service sends InternalServiceFault for any plain FaultException (see
+            // WIRE-NOTES.md); WCF sends this code, subcode and reason.
+            throw new FaultException(new FaultReason("refused " + text),
+                FaultCode.CreateSenderFaultCode("Refused", "urn:example:echo"));
         }
     }
 
@@ -600,6 +613,19 @@ namespace IndigoInterop
             {
                 string reason = fault.Reason.GetMatchingTranslation(CultureInfo.InvariantCulture).Text;
                 Line("RESULT Fault " + reason + " " + fault.Detail.Reason);
+            }
+
+            try
+            {
+                string unexpected = echo.Refuse("no");
+                throw new InvalidOperationException("Refuse returned '" + unexpected + "' instead of faulting");
+            }
+            catch (FaultException fault)
+            {
+                // SOAP 1.1 carries only the subcode, as the code itself.
+                FaultCode code = fault.Code.SubCode ?? fault.Code;
+                string reason = fault.Reason.GetMatchingTranslation(CultureInfo.InvariantCulture).Text;
+                Line("RESULT Refused " + reason + " " + code.Name + " " + code.Namespace);
             }
 
             CloseChannel(echo);

@@ -1,6 +1,7 @@
 //! The echo contract shared by the HTTP suite and the Mono interop suite (Mono's peer declares
 //! the same `IEcho` in C#).
 
+use indigo::message::{FaultCode, QualifiedName};
 use indigo::Fault;
 use serde::{Deserialize, Serialize};
 use std::sync::{Arc, Mutex};
@@ -25,7 +26,14 @@ pub trait Echo {
     /// Always faults with reason "echo failed" and `text` as the detail.
     #[operation]
     async fn fail(&self, text: String) -> Result<String, Fault<EchoFault>>;
+    /// Always faults without detail (WCF's plain `FaultException`): reason "refused {text}",
+    /// code Sender with the subcode `Refused` in [`REFUSED_NAMESPACE`].
+    #[operation]
+    async fn refuse(&self, text: String) -> Result<String, Fault>;
 }
+
+/// The namespace of `Refuse`'s fault subcode.
+pub const REFUSED_NAMESPACE: &str = "urn:example:echo";
 
 /// The service behind [`Echo`].
 #[derive(Debug, Default, Clone)]
@@ -51,5 +59,13 @@ impl Echo for EchoService {
 
     async fn fail(&self, text: String) -> Result<String, Fault<EchoFault>> {
         Err(Fault::new("echo failed", EchoFault { reason: text }))
+    }
+
+    async fn refuse(&self, text: String) -> Result<String, Fault> {
+        Err(
+            Fault::untyped(format!("refused {text}")).with_code(FaultCode::sender(
+                QualifiedName::new(REFUSED_NAMESPACE, "Refused"),
+            )),
+        )
     }
 }
