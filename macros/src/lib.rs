@@ -6,6 +6,7 @@
 //! so the user sees the real error and not a cascade of "cannot find trait" errors.
 
 mod check;
+mod data_contract;
 mod expand;
 mod model;
 mod naming;
@@ -79,6 +80,25 @@ pub fn service_contract(attr: TokenStream, item: TokenStream) -> TokenStream {
             out.into()
         }
     }
+}
+
+/// Declares a struct or a unit enum as a WCF data contract (`[DataContract]`).
+///
+/// Use it through the `indigo` crate (`#[indigo::data_contract(...)]`), whose
+/// [documentation](../indigo/index.html#data-contracts) has a complete example. It implements
+/// serde's `Serialize` and `Deserialize` (do not derive them) and `indigo::DataContract`.
+///
+/// Type keys, all optional: `name = "..."` (default: the type's name) and `namespace = "..."`
+/// (default: the data namespace of the service contract the type travels in).
+///
+/// A struct field may carry `#[data_member(...)]` (`[DataMember]`): `name = "..."` (default:
+/// PascalCase of the field), `order = N`, `required` (`IsRequired`; a missing element is then
+/// an error, otherwise the field's `Default`), `emit_default = false` (`EmitDefaultValue`:
+/// omit the member when it equals its `Default`). An enum variant may carry
+/// `#[enum_member(value = "...")]` (`[EnumMember]`).
+#[proc_macro_attribute]
+pub fn data_contract(attr: TokenStream, item: TokenStream) -> TokenStream {
+    data_contract::expand(attr.into(), item.into()).into()
 }
 
 /// Marks a method of a `#[service_contract]` trait as an operation. It has meaning only inside

@@ -18,7 +18,9 @@ pub use crate::service::instance::{ExclusiveCell, InstanceCell, InstanceGuard, S
 pub use crate::service::{Dispatch, OperationContext, Service};
 pub use crate::stream::{ByteStream, StreamedBinding};
 pub use futures::future::BoxFuture;
-pub use serde::{de::DeserializeOwned, Serialize};
+pub use serde;
+pub use serde::ser::{Error as SerError, SerializeStruct, Serializer};
+pub use serde::{de::DeserializeOwned, Deserialize, Serialize};
 pub use std::boxed::Box;
 pub use std::future::Future;
 pub use std::marker::{PhantomData, Send, Sized, Sync};

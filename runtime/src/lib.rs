@@ -157,6 +157,38 @@
 //! sessions with `with_max_sessions`. Since the result is sessionful, a `session = Required`
 //! contract can run over HTTP this way.
 //!
+//! # Data contracts
+//!
+//! Parameters and results are serde types written as WCF's DataContractSerializer writes
+//! them. A type declared with [`data_contract`] (WCF's `[DataContract]`) controls its wire
+//! form: `name` and `namespace` of the type (default: its Rust name, in the service contract's
+//! `data_namespace`); per field, `#[data_member(name = "...", order = N, required,
+//! emit_default = false)]` (default name: PascalCase of the field, as a C# peer declares it);
+//! per unit enum variant, `#[enum_member(value = "...")]`. Members go out in the type's
+//! namespace, in DataContractSerializer's order (ordinal by name, then by `order`); a member
+//! that is not `required` may be missing on the wire and then takes its `Default`; a fault
+//! detail that is a data contract is named by it. What cannot map (enums with data, two
+//! members with one wire name, names that are not XML names, generic types) is a compile
+//! error.
+//!
+//! ```
+//! #[indigo::data_contract(namespace = "http://example.org/shop")]
+//! #[derive(Debug, Clone, PartialEq, Default)]
+//! pub struct Order {
+//!     #[data_member(required)]
+//!     id: i64,
+//!     customer: String,
+//!     #[data_member(emit_default = false)]
+//!     rush: bool,
+//! }
+//!
+//! #[indigo::service_contract(namespace = "http://example.org/orders/")]
+//! pub trait Orders {
+//!     #[operation]
+//!     async fn place(&self, order: Order) -> i64;
+//! }
+//! ```
+//!
 //! # Faults
 //!
 //! An operation declared `-> Result<T, Fault<D>>` returns `Err(Fault::new(reason, detail))`
@@ -395,9 +427,46 @@ pub use indigo_macros::operation;
 /// ```
 #[doc(inline)]
 pub use indigo_macros::service_contract;
+
+/// Declares a struct or a unit enum as a data contract (WCF's `[DataContract]`): its name and
+/// namespace, its members' wire names (PascalCase of the fields by default), order, `required`
+/// and `emit_default`, and enum members' values. It implements serde's `Serialize` and
+/// `Deserialize` (do not derive them) and [`DataContract`].
+///
+/// See the [crate documentation](crate#data-contracts) for the keys.
+///
+/// ```
+/// use indigo::DataContract;
+///
+/// #[indigo::data_contract(namespace = "http://example.org/shop")]
+/// #[derive(Debug, Clone, PartialEq, Default)]
+/// pub struct OrderLine {
+///     #[data_member(required)]
+///     product_id: i32,
+///     #[data_member(emit_default = false)]
+///     discount: f64,
+///     #[data_member(name = "Qty", order = 1)]
+///     quantity: u32,
+/// }
+///
+/// #[indigo::data_contract(name = "Colour")]
+/// #[derive(Debug, Clone, Copy, PartialEq)]
+/// pub enum Color {
+///     Red,
+///     #[enum_member(value = "GRN")]
+///     Green,
+/// }
+///
+/// assert_eq!(OrderLine::NAME, "OrderLine");
+/// assert_eq!(OrderLine::NAMESPACE, Some("http://example.org/shop"));
+/// assert_eq!(Color::NAME, "Colour");
+/// ```
+#[doc(inline)]
+pub use indigo_macros::data_contract;
 pub use message::ReaderQuotas;
 pub use reliable::Reliable;
 pub use reliable::{ReliableMessagingVersion, ReliableSessionSettings, SettingsError};
+pub use serialization::DataContract;
 pub use service::{
     AddressFilterMode, InstanceContextMode, OperationContext, Service, ServiceHost, ServiceThrottle,
 };

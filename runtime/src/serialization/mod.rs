@@ -30,6 +30,16 @@ use std::fmt;
 use crate::xml::{self, FragmentReader, Node};
 pub(crate) use ser::Writer;
 
+/// What `#[data_contract]` implements: the type's data contract name and namespace (WCF's
+/// `[DataContract(Name, Namespace)]`).
+pub trait DataContract {
+    /// The contract name (default: the type's name).
+    const NAME: &'static str;
+    /// The contract namespace; `None` for the data namespace of the service contract the type
+    /// travels in.
+    const NAMESPACE: Option<&'static str>;
+}
+
 /// Serializes `value` as one element `name` in namespace `namespace`; struct members go in
 /// `data_namespace`.
 pub fn to_fragment<T: Serialize + ?Sized>(
@@ -41,6 +51,20 @@ pub fn to_fragment<T: Serialize + ?Sized>(
     let mut writer = Writer::new(Vec::new(), "", data_namespace);
     writer.element(name, namespace, true, value)?;
     Ok(XmlFragment::new(writer.out))
+}
+
+/// The element a user type's value is written as at the top of a graph (a fault detail): its
+/// data contract name (a `#[data_contract]` name, or serde's name for the type), and its
+/// namespace (`None`: the data namespace). `None` for primitives and collections.
+pub(crate) fn root_name<T: Serialize + ?Sized>(
+    value: &T,
+) -> Option<(std::borrow::Cow<'static, str>, Option<&'static str>)> {
+    let contract = sniff::contract_of(value)?;
+    match contract.ns {
+        sniff::ContractNs::Data => Some((contract.name, None)),
+        sniff::ContractNs::Named(namespace) => Some((contract.name, Some(namespace))),
+        sniff::ContractNs::Arrays => None,
+    }
 }
 
 /// Deserializes the first element of `fragment` as a `T`, ignoring the element's own name.

@@ -1,6 +1,6 @@
 //! serde -> XML in DataContractSerializer's conventions, written straight into a `Vec<u8>`.
 
-use super::sniff::{contract_of, key_value_name, Contract, ContractNs};
+use super::sniff::{contract_of, data_contract_name, key_value_name, Contract, ContractNs};
 use super::Error;
 use crate::message::{ns, XmlError};
 use crate::xml::{write_ns_decl, write_text};
@@ -179,6 +179,7 @@ impl<'a> Writer<'a> {
         match contract.ns {
             ContractNs::Arrays => ns::DC_ARRAYS,
             ContractNs::Data => self.data_ns,
+            ContractNs::Named(namespace) => namespace,
         }
     }
 }
@@ -382,15 +383,23 @@ impl<'w, 'a> ser::Serializer for ElementSer<'w, 'a, '_> {
             key_buf: Vec::new(),
         })
     }
-    fn serialize_struct(self, _: &'static str, len: usize) -> Result<StructSer<'w, 'a>, Error> {
+    fn serialize_struct(self, name: &'static str, len: usize) -> Result<StructSer<'w, 'a>, Error> {
+        // A `#[data_contract]` type names its members' namespace and writes them in
+        // DataContractSerializer's order itself (it knows their `order` keys).
+        let (member_ns, in_order) = match data_contract_name(name) {
+            Some((namespace, _)) => (namespace.unwrap_or(self.w.data_ns), true),
+            None => (self.w.data_ns, false),
+        };
         let (w, tag) = self.open();
-        w.declare_for_children(w.data_ns);
+        w.declare_for_children(member_ns);
         Ok(StructSer {
             w,
             tag,
+            member_ns,
             content_start: None,
             fields: Vec::with_capacity(len),
             sorted: true,
+            in_order,
         })
     }
     fn serialize_struct_variant(
@@ -408,10 +417,14 @@ impl<'w, 'a> ser::Serializer for ElementSer<'w, 'a, '_> {
 pub(crate) struct StructSer<'w, 'a> {
     w: &'w mut Writer<'a>,
     tag: Tag,
+    /// The namespace of the member elements.
+    member_ns: &'a str,
     content_start: Option<usize>,
     /// Field name and where its element landed in the output.
     fields: Vec<(&'static str, Range<usize>)>,
     sorted: bool,
+    /// The fields come in their wire order already (a `#[data_contract]` type).
+    in_order: bool,
 }
 
 impl StructSer<'_, '_> {
@@ -450,9 +463,8 @@ impl ser::SerializeStruct for StructSer<'_, '_> {
             self.sorted &= last.as_bytes() <= key.as_bytes();
         }
         let start = self.w.out.len();
-        let data_ns = self.w.data_ns;
         self.w
-            .element(key, data_ns, false, value)
+            .element(key, self.member_ns, false, value)
             .map_err(Error::from)?;
         self.fields.push((key, start..self.w.out.len()));
         Ok(())
@@ -463,7 +475,7 @@ impl ser::SerializeStruct for StructSer<'_, '_> {
             self.w.end_empty(self.tag);
             return Ok(());
         }
-        if !self.sorted {
+        if !self.sorted && !self.in_order {
             self.sort_fields();
         }
         self.w.end(self.tag);

@@ -16,6 +16,22 @@ pub(crate) enum ContractNs {
     Arrays,
     /// User types: the data namespace.
     Data,
+    /// A `#[data_contract]` type with a namespace of its own.
+    Named(&'static str),
+}
+
+/// The name `#[data_contract]` passes to serde for a type: `{namespace}Name`, with `{}` for the
+/// contract's data namespace. Returns the namespace (`None`: the data namespace) and the local
+/// name; `None` for any other type's name.
+///
+/// The braces carry the namespace through serde's `&'static str` type names, which is the only
+/// thing a serializer learns of the type being written; no Rust type name starts with `{`.
+pub(crate) fn data_contract_name(
+    name: &'static str,
+) -> Option<(Option<&'static str>, &'static str)> {
+    let rest = name.strip_prefix('{')?;
+    let (namespace, local) = rest.split_once('}')?;
+    Some(((!namespace.is_empty()).then_some(namespace), local))
 }
 
 /// A data contract name.
@@ -33,10 +49,16 @@ impl Contract {
         }
     }
 
-    const fn data(name: &'static str) -> Self {
-        Contract {
-            name: Cow::Borrowed(name),
-            ns: ContractNs::Data,
+    fn data(name: &'static str) -> Self {
+        match data_contract_name(name) {
+            Some((namespace, local)) => Contract {
+                name: Cow::Borrowed(local),
+                ns: namespace.map_or(ContractNs::Data, ContractNs::Named),
+            },
+            None => Contract {
+                name: Cow::Borrowed(name),
+                ns: ContractNs::Data,
+            },
         }
     }
 

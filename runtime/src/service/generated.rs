@@ -104,8 +104,9 @@ pub fn reply_value<T: Serialize>(
     }
 }
 
-/// The reply for a declared fault: the detail serialized as the element `detail_name` in the
-/// data namespace, with WCF's fault action `{ns}/{Contract}/{Op}{Detail}Fault`.
+/// The reply for a declared fault: the detail serialized as its data contract's element (a
+/// `#[data_contract]` type's name and namespace; otherwise `detail_name` in the data
+/// namespace), with WCF's fault action `{ns}/{Contract}/{Op}{Detail}Fault`.
 pub fn reply_fault<D: Serialize>(
     contract: &ContractDescription,
     op: &'static OperationDescription,
@@ -113,9 +114,11 @@ pub fn reply_fault<D: Serialize>(
     fault_action: &'static str,
     detail_name: &str,
 ) -> Reply {
+    let (name, namespace) = crate::serialization::root_name(&fault.detail)
+        .unwrap_or((std::borrow::Cow::Borrowed(detail_name), None));
     match to_fragment(
-        detail_name,
-        contract.data_namespace,
+        &name,
+        namespace.unwrap_or(contract.data_namespace),
         contract.data_namespace,
         &fault.detail,
     ) {

@@ -1,0 +1,469 @@
+//! `#[data_contract]`: a struct or a unit enum as a WCF data contract. It reads the type's keys
+//! and its members' `#[data_member]` / `#[enum_member]` attributes, checks them (names that
+//! are XML names, no duplicates, nothing WCF cannot express), and emits the type with serde's
+//! `Deserialize` derived (member names as renames) and a `Serialize` written here, since only
+//! this macro knows the wire order (`order` keys) and the type's namespace.
+//!
+//! The namespace travels to the serializer inside the serde type name, `{namespace}Name` (`{}`
+//! for the contract's data namespace): serde gives a serializer nothing else about the type.
+
+use crate::naming::{did_you_mean, ncname_error, one_of, pascal_case};
+use crate::parse::Errors;
+use proc_macro2::{Span, TokenStream};
+use quote::{quote, quote_spanned, ToTokens};
+use syn::ext::IdentExt;
+use syn::spanned::Spanned;
+use syn::{Attribute, Fields, Item, LitInt, LitStr};
+
+/// The serialization namespace: WCF reserves it for its own types.
+const SERIALIZATION_NS: &str = "http://schemas.microsoft.com/2003/10/Serialization/";
+
+pub fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
+    let mut errors = Errors::new();
+    let item: Item = match syn::parse2(item.clone()) {
+        Ok(item) => item,
+        Err(_) => {
+            let mut out = syn::Error::new_spanned(
+                &item,
+                "#[data_contract] goes on a struct with named fields or an enum of unit variants",
+            )
+            .into_compile_error();
+            out.extend(item);
+            return out;
+        }
+    };
+    let keys = type_keys(attr, &mut errors);
+    let Expansion { clean, full } = match item {
+        Item::Struct(item) => data_struct(item, keys, &mut errors),
+        Item::Enum(item) => data_enum(item, keys, &mut errors),
+        other => {
+            errors.spanned(
+                &other,
+                "#[data_contract] goes on a struct with named fields or an enum of unit variants",
+            );
+            let clean = other.into_token_stream();
+            Expansion {
+                full: clean.clone(),
+                clean,
+            }
+        }
+    };
+    match errors.finish() {
+        Ok(()) => full,
+        // Only the type itself, as written less the member attributes: the user sees the
+        // real errors, not a cascade from impls of a type that is not what it should be.
+        Err(error) => {
+            let mut with_errors = error.into_compile_error();
+            with_errors.extend(clean);
+            with_errors
+        }
+    }
+}
+
+/// The type without the member attributes, and everything generated for it.
+struct Expansion {
+    clean: TokenStream,
+    full: TokenStream,
+}
+
+/// The type's keys: `name` and `namespace`.
+#[derive(Default)]
+struct TypeKeys {
+    name: Option<LitStr>,
+    namespace: Option<LitStr>,
+}
+
+fn type_keys(attr: TokenStream, errors: &mut Errors) -> TypeKeys {
+    let mut keys = TypeKeys::default();
+    let parser = syn::meta::parser(|meta| {
+        let key = meta.path.get_ident().map(|i| i.unraw().to_string());
+        match key.as_deref() {
+            Some("name") => keys.name = Some(meta.value()?.parse()?),
+            Some("namespace") => keys.namespace = Some(meta.value()?.parse()?),
+            _ => {
+                let written = meta.path.to_token_stream().to_string();
+                let hint = did_you_mean(&written, &["name", "namespace"])
+                    .map(|k| format!(" (did you mean `{k}`?)"))
+                    .unwrap_or_default();
+                return Err(meta.error(format!(
+                    "unknown data contract key `{written}`{hint}; the keys are {}",
+                    one_of(&["name", "namespace"])
+                )));
+            }
+        }
+        Ok(())
+    });
+    if let Err(error) = syn::parse::Parser::parse2(parser, attr) {
+        errors.push(error);
+    }
+    if let Some(name) = &keys.name {
+        if let Some(why) = ncname_error(&name.value()) {
+            errors.spanned(
+                name,
+                format!("`{}` is not an XML name: {why}", name.value()),
+            );
+        }
+    }
+    if let Some(namespace) = &keys.namespace {
+        match namespace.value().as_str() {
+            "" => errors.spanned(
+                namespace,
+                "an empty data contract namespace is not supported; leave `namespace` out for \
+                 the service contract's data namespace",
+            ),
+            SERIALIZATION_NS => errors.spanned(
+                namespace,
+                "WCF reserves the serialization namespace for its own types",
+            ),
+            uri if uri.contains(['{', '}']) => errors.spanned(
+                namespace,
+                "a data contract namespace cannot contain `{` or `}`",
+            ),
+            _ => {}
+        }
+    }
+    keys
+}
+
+/// The serde type name that carries the contract's name and namespace to the serializer.
+fn serde_name(keys: &TypeKeys, ident: &syn::Ident) -> (String, String) {
+    let name = keys
+        .name
+        .as_ref()
+        .map_or_else(|| ident.unraw().to_string(), LitStr::value);
+    let namespace = keys
+        .namespace
+        .as_ref()
+        .map(LitStr::value)
+        .unwrap_or_default();
+    (format!("{{{namespace}}}{name}"), name)
+}
+
+/// Refuses what this macro provides itself, and generics (WCF's generic contract names need a
+/// namespace hash: not supported yet).
+fn check_item(attrs: &[Attribute], generics: &syn::Generics, errors: &mut Errors) {
+    for attr in attrs {
+        if attr.path().is_ident("derive") {
+            let _ = attr.parse_nested_meta(|meta| {
+                let last = meta.path.segments.last().map(|s| s.ident.to_string());
+                if matches!(last.as_deref(), Some("Serialize" | "Deserialize")) {
+                    errors.spanned(
+                        &meta.path,
+                        "#[data_contract] implements serde's traits itself (it knows the wire \
+                         names and order); remove `Serialize` and `Deserialize` from the derive",
+                    );
+                }
+                Ok(())
+            });
+        }
+    }
+    if !generics.params.is_empty() {
+        errors.spanned(
+            generics,
+            "generic data contracts are not supported yet (WCF names them with a hash of their \
+             arguments' namespaces)",
+        );
+    }
+}
+
+/// One member of a struct, as written on the wire.
+struct Member {
+    ident: syn::Ident,
+    ty: syn::Type,
+    name: String,
+    name_span: Span,
+    order: Option<i64>,
+    required: bool,
+    emit_default: bool,
+}
+
+fn data_struct(mut item: syn::ItemStruct, keys: TypeKeys, errors: &mut Errors) -> Expansion {
+    check_item(&item.attrs, &item.generics, errors);
+    let Fields::Named(fields) = &mut item.fields else {
+        errors.spanned(
+            &item.fields,
+            "a data contract struct has named fields (each is a data member)",
+        );
+        let clean = item.into_token_stream();
+        return Expansion {
+            full: clean.clone(),
+            clean,
+        };
+    };
+    let mut members = Vec::new();
+    for field in fields.named.iter_mut() {
+        if let Some(ident) = field.ident.clone() {
+            members.push(member(&ident, &field.ty, &mut field.attrs, errors));
+        }
+    }
+    let clean = item.to_token_stream();
+    if let Fields::Named(fields) = &mut item.fields {
+        for (field, member) in fields.named.iter_mut().zip(&members) {
+            let wire = &member.name;
+            field
+                .attrs
+                .push(syn::parse_quote!(#[serde(rename = #wire)]));
+            if !member.required {
+                // WCF leaves a missing optional member at its default.
+                field.attrs.push(syn::parse_quote!(#[serde(default)]));
+            }
+        }
+    }
+    check_duplicates(
+        members.iter().map(|m| (m.name.as_str(), m.name_span)),
+        "data member",
+        errors,
+    );
+    // DataContractSerializer's order: members without `order` by ordinal name, then those with
+    // one by order and then name.
+    let mut ordered: Vec<&Member> = members.iter().collect();
+    ordered.sort_by(|a, b| {
+        (a.order.is_some(), a.order, a.name.as_bytes()).cmp(&(
+            b.order.is_some(),
+            b.order,
+            b.name.as_bytes(),
+        ))
+    });
+    let ident = &item.ident;
+    let (serde_name, contract_name) = serde_name(&keys, ident);
+    let namespace = namespace_tokens(&keys);
+    let count = members.len();
+    let writes = ordered.iter().map(|m| write_member(m));
+    let full = quote! {
+        #[derive(::indigo::__private::Deserialize)]
+        #[serde(crate = "::indigo::__private::serde")]
+        #item
+
+        impl ::indigo::__private::Serialize for #ident {
+            fn serialize<__S: ::indigo::__private::Serializer>(
+                &self,
+                __serializer: __S,
+            ) -> ::core::result::Result<__S::Ok, __S::Error> {
+                use ::indigo::__private::SerializeStruct as _;
+                let mut __state = __serializer.serialize_struct(#serde_name, #count)?;
+                #(#writes)*
+                __state.end()
+            }
+        }
+
+        impl ::indigo::DataContract for #ident {
+            const NAME: &'static str = #contract_name;
+            const NAMESPACE: ::core::option::Option<&'static str> = #namespace;
+        }
+    };
+    Expansion { clean, full }
+}
+
+fn namespace_tokens(keys: &TypeKeys) -> TokenStream {
+    match &keys.namespace {
+        Some(namespace) => quote!(::core::option::Option::Some(#namespace)),
+        None => quote!(::core::option::Option::None),
+    }
+}
+
+fn write_member(member: &Member) -> TokenStream {
+    let Member {
+        ident,
+        ty,
+        name,
+        name_span,
+        required,
+        emit_default,
+        ..
+    } = member;
+    let write = quote_spanned!(*name_span=> __state.serialize_field(#name, &self.#ident)?;);
+    if *emit_default {
+        return write;
+    }
+    let is_default =
+        quote_spanned!(ty.span()=> self.#ident == <#ty as ::core::default::Default>::default());
+    if *required {
+        let message = format!(
+            "data member `{name}` is required and has emit_default = false, but its value is \
+             the default: WCF refuses to write it"
+        );
+        quote! {
+            if #is_default {
+                return ::core::result::Result::Err(
+                    <__S::Error as ::indigo::__private::SerError>::custom(#message),
+                );
+            }
+            #write
+        }
+    } else {
+        quote! {
+            if #is_default {
+                __state.skip_field(#name)?;
+            } else {
+                #write
+            }
+        }
+    }
+}
+
+/// Reads and removes a field's `#[data_member(...)]`.
+fn member(
+    ident: &syn::Ident,
+    ty: &syn::Type,
+    attrs: &mut Vec<Attribute>,
+    errors: &mut Errors,
+) -> Member {
+    let mut member = Member {
+        ident: ident.clone(),
+        ty: ty.clone(),
+        name: pascal_case(&ident.unraw().to_string()),
+        name_span: ident.span(),
+        order: None,
+        required: false,
+        emit_default: true,
+    };
+    const KEYS: [&str; 4] = ["name", "order", "required", "emit_default"];
+    attrs.retain(|attr| {
+        if !attr.path().is_ident("data_member") {
+            return true;
+        }
+        let parsed = attr.parse_nested_meta(|meta| {
+            let key = meta.path.get_ident().map(|i| i.unraw().to_string());
+            match key.as_deref() {
+                Some("name") => {
+                    let name: LitStr = meta.value()?.parse()?;
+                    if let Some(why) = ncname_error(&name.value()) {
+                        errors.spanned(
+                            &name,
+                            format!("`{}` is not an XML name: {why}", name.value()),
+                        );
+                    }
+                    member.name = name.value();
+                    member.name_span = name.span();
+                }
+                Some("order") => {
+                    let order: LitInt = meta.value()?.parse()?;
+                    member.order = Some(order.base10_parse()?);
+                }
+                Some("required") => member.required = flag(&meta)?,
+                Some("emit_default") => member.emit_default = flag(&meta)?,
+                _ => {
+                    let written = meta.path.to_token_stream().to_string();
+                    let hint = did_you_mean(&written, &KEYS)
+                        .map(|k| format!(" (did you mean `{k}`?)"))
+                        .unwrap_or_default();
+                    return Err(meta.error(format!(
+                        "unknown data member key `{written}`{hint}; the keys are {}",
+                        one_of(&KEYS)
+                    )));
+                }
+            }
+            Ok(())
+        });
+        if let Err(error) = parsed {
+            errors.push(error);
+        }
+        false
+    });
+    member
+}
+
+/// `flag`, `flag = true` or `flag = false`.
+fn flag(meta: &syn::meta::ParseNestedMeta<'_>) -> syn::Result<bool> {
+    if meta.input.peek(syn::Token![=]) {
+        let value: syn::LitBool = meta.value()?.parse()?;
+        Ok(value.value)
+    } else {
+        Ok(true)
+    }
+}
+
+fn check_duplicates<'a>(
+    names: impl Iterator<Item = (&'a str, Span)>,
+    what: &str,
+    errors: &mut Errors,
+) {
+    let mut seen: Vec<&str> = Vec::new();
+    for (name, span) in names {
+        if seen.contains(&name) {
+            errors.at(span, format!("two {what}s are named `{name}` on the wire"));
+        }
+        seen.push(name);
+    }
+}
+
+fn data_enum(mut item: syn::ItemEnum, keys: TypeKeys, errors: &mut Errors) -> Expansion {
+    check_item(&item.attrs, &item.generics, errors);
+    let mut values = Vec::new();
+    for variant in item.variants.iter_mut() {
+        if !matches!(variant.fields, Fields::Unit) {
+            errors.spanned(
+                &variant.fields,
+                "a data contract enum has unit variants only: WCF enums are named values, and \
+                 variants with data have no DataContract form",
+            );
+        }
+        let mut value = (variant.ident.unraw().to_string(), variant.ident.span());
+        variant.attrs.retain(|attr| {
+            if !attr.path().is_ident("enum_member") {
+                return true;
+            }
+            let parsed = attr.parse_nested_meta(|meta| {
+                if meta.path.is_ident("value") {
+                    let written: LitStr = meta.value()?.parse()?;
+                    value = (written.value(), written.span());
+                    Ok(())
+                } else {
+                    Err(meta.error(
+                        "the enum member key is `value`, e.g. #[enum_member(value = \"RED\")]",
+                    ))
+                }
+            });
+            if let Err(error) = parsed {
+                errors.push(error);
+            }
+            false
+        });
+        values.push((variant.ident.clone(), value));
+    }
+    let clean = item.to_token_stream();
+    for (variant, (_, (wire, _))) in item.variants.iter_mut().zip(&values) {
+        variant
+            .attrs
+            .push(syn::parse_quote!(#[serde(rename = #wire)]));
+    }
+    check_duplicates(
+        values
+            .iter()
+            .map(|(_, (name, span))| (name.as_str(), *span)),
+        "enum member",
+        errors,
+    );
+    let ident = &item.ident;
+    let (serde_name, contract_name) = serde_name(&keys, ident);
+    let namespace = namespace_tokens(&keys);
+    let arms = values.iter().enumerate().map(|(index, (variant, (wire, _)))| {
+        let index = index as u32;
+        quote!(#ident::#variant => __serializer.serialize_unit_variant(#serde_name, #index, #wire),)
+    });
+    let body = if values.is_empty() {
+        quote!(match *self {})
+    } else {
+        quote!(match self { #(#arms)* })
+    };
+    let full = quote! {
+        #[derive(::indigo::__private::Deserialize)]
+        #[serde(crate = "::indigo::__private::serde")]
+        #item
+
+        impl ::indigo::__private::Serialize for #ident {
+            fn serialize<__S: ::indigo::__private::Serializer>(
+                &self,
+                __serializer: __S,
+            ) -> ::core::result::Result<__S::Ok, __S::Error> {
+                #body
+            }
+        }
+
+        impl ::indigo::DataContract for #ident {
+            const NAME: &'static str = #contract_name;
+            const NAMESPACE: ::core::option::Option<&'static str> = #namespace;
+        }
+    };
+    Expansion { clean, full }
+}

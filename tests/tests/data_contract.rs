@@ -1,0 +1,261 @@
+//! `#[data_contract]` types on the wire as DataContractSerializer writes them: the type's own
+//! namespace for its members, PascalCase member names, members in ordinal name order and then
+//! by `order`, `emit_default = false` members left out at their default, `required` members
+//! enforced when reading, enum members by value, and fault details named by their contract.
+
+use indigo::message::{Body, MessageFault};
+use indigo::{BasicHttpBinding, Binding, CallError, DataContract, Fault, MemoryBinding};
+use indigo::{NetTcpBinding, ServiceHost};
+use indigo_tests::RawPeer;
+
+const SHOP: &str = "http://example.org/shop";
+
+#[indigo::data_contract(name = "Colour")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Color {
+    #[default]
+    Red,
+    #[enum_member(value = "GRN")]
+    Green,
+}
+
+#[indigo::data_contract(namespace = "http://example.org/shop")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct OrderLine {
+    #[data_member(required)]
+    product_id: i32,
+    #[data_member(emit_default = false)]
+    discount: f64,
+    #[data_member(name = "Qty", order = 1)]
+    quantity: u32,
+    note: Option<String>,
+    colour: Color,
+    tags: Vec<String>,
+}
+
+#[indigo::data_contract(name = "OutOfStockFault", namespace = "urn:example:stock")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct OutOfStock {
+    product_id: i32,
+}
+
+#[indigo::service_contract(namespace = "http://example.org/orders/")]
+pub trait Orders {
+    /// Takes the discount off and adds one to the quantity.
+    #[operation]
+    async fn reprice(&self, line: OrderLine) -> OrderLine;
+
+    #[operation]
+    async fn reserve(&self, line: OrderLine) -> Result<u32, Fault<OutOfStock>>;
+}
+
+struct OrderService;
+
+impl Orders for OrderService {
+    async fn reprice(&self, line: OrderLine) -> OrderLine {
+        OrderLine {
+            discount: 0.0,
+            quantity: line.quantity + 1,
+            ..line
+        }
+    }
+
+    async fn reserve(&self, line: OrderLine) -> Result<u32, Fault<OutOfStock>> {
+        if line.quantity > 10 {
+            return Err(Fault::new(
+                "out of stock",
+                OutOfStock {
+                    product_id: line.product_id,
+                },
+            ));
+        }
+        Ok(line.quantity)
+    }
+}
+
+fn line() -> OrderLine {
+    OrderLine {
+        product_id: 7,
+        discount: 0.25,
+        quantity: 2,
+        note: None,
+        colour: Color::Green,
+        tags: vec!["gift".to_owned(), String::new()],
+    }
+}
+
+async fn round_trip<B>(binding: B, address: &str)
+where
+    B: Binding + Clone,
+    OrdersContract: indigo::binding::CarriedBy<B>,
+{
+    let host = ServiceHost::builder(OrdersContract::single(OrderService))
+        .endpoint(binding.clone(), address)
+        .open()
+        .await
+        .unwrap();
+    let address = host.addresses().remove(0);
+    let client = OrdersClient::connect(&binding, &address).await.unwrap();
+    let repriced = client.reprice(line()).await.unwrap();
+    assert_eq!(
+        repriced,
+        OrderLine {
+            discount: 0.0,
+            quantity: 3,
+            ..line()
+        }
+    );
+    assert_eq!(client.reserve(line()).await.unwrap(), 2);
+    match client
+        .reserve(OrderLine {
+            quantity: 11,
+            ..line()
+        })
+        .await
+    {
+        Err(CallError::Fault(fault)) => assert_eq!(fault.detail, OutOfStock { product_id: 7 }),
+        other => panic!("expected the typed fault, got {other:?}"),
+    }
+    host.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn data_contracts_round_trip_over_net_tcp_binary() {
+    round_trip(NetTcpBinding::new(), "net.tcp://127.0.0.1:0/orders").await;
+}
+
+#[tokio::test]
+async fn data_contracts_round_trip_over_basic_http() {
+    round_trip(BasicHttpBinding::new(), "http://127.0.0.1:0/orders").await;
+}
+
+#[test]
+fn a_data_contract_knows_its_name_and_namespace() {
+    assert_eq!(OrderLine::NAME, "OrderLine");
+    assert_eq!(OrderLine::NAMESPACE, Some(SHOP));
+    assert_eq!(Color::NAME, "Colour");
+    assert_eq!(Color::NAMESPACE, None);
+    assert_eq!(OutOfStock::NAME, "OutOfStockFault");
+}
+
+async fn memory_host(address: &str) -> ServiceHost {
+    ServiceHost::builder(OrdersContract::single(OrderService))
+        .endpoint(MemoryBinding::new(), address)
+        .open()
+        .await
+        .unwrap()
+}
+
+/// The body of the reply to `body`, as text.
+async fn exchange(address: &str, action: &str, body: &str) -> indigo::message::Message {
+    let mut peer = RawPeer::connect(address).await;
+    peer.send(action, body).await;
+    peer.receive().await.expect("a reply")
+}
+
+fn payload(reply: &indigo::message::Message) -> String {
+    match &reply.body {
+        Body::Payload(payload) => String::from_utf8(payload.xml.to_vec()).unwrap(),
+        other => panic!("expected a payload, got {other:?}"),
+    }
+}
+
+/// What a WCF client writes for `line()`: members in the type's namespace, in
+/// DataContractSerializer's order.
+const WCF_LINE: &str = concat!(
+    r#"<line xmlns:a="http://example.org/shop" xmlns:i="http://www.w3.org/2001/XMLSchema-instance">"#,
+    r#"<a:Colour>GRN</a:Colour><a:Discount>0.25</a:Discount><a:Note i:nil="true"/>"#,
+    r#"<a:ProductId>7</a:ProductId>"#,
+    r#"<a:Tags xmlns:b="http://schemas.microsoft.com/2003/10/Serialization/Arrays"><b:string>gift</b:string><b:string/></a:Tags>"#,
+    r#"<a:Qty>2</a:Qty></line>"#
+);
+
+#[tokio::test]
+async fn members_go_in_the_type_s_namespace_in_wcf_s_order() {
+    let address = "memory://data-contract-wire";
+    let _host = memory_host(address).await;
+    let reply = exchange(
+        address,
+        "http://example.org/orders/Orders/Reprice",
+        &format!(r#"<Reprice xmlns="http://example.org/orders/">{WCF_LINE}</Reprice>"#),
+    )
+    .await;
+    let xml = payload(&reply);
+    // The discount is 0 after repricing, so `emit_default = false` leaves it out.
+    let order = ["Colour>GRN<", "Note ", "ProductId>7<", "Tags", "Qty>3<"];
+    let mut at = 0;
+    for member in order {
+        let found = xml[at..]
+            .find(member)
+            .unwrap_or_else(|| panic!("`{member}` missing or out of order in {xml}"));
+        at += found + member.len();
+    }
+    assert!(!xml.contains("Discount"), "{xml}");
+    assert!(
+        xml.contains(r#"xmlns:a="http://example.org/shop""#),
+        "the members' namespace is the type's: {xml}"
+    );
+    assert!(xml.contains("<a:ProductId>"), "{xml}");
+}
+
+#[tokio::test]
+async fn a_missing_required_member_is_refused_and_a_missing_optional_one_is_its_default() {
+    let address = "memory://data-contract-required";
+    let _host = memory_host(address).await;
+    let without_product = WCF_LINE.replace("<a:ProductId>7</a:ProductId>", "");
+    let reply = exchange(
+        address,
+        "http://example.org/orders/Orders/Reprice",
+        &format!(r#"<Reprice xmlns="http://example.org/orders/">{without_product}</Reprice>"#),
+    )
+    .await;
+    let Body::Fault(fault) = &reply.body else {
+        panic!("a request without the required member must fault: {reply:?}");
+    };
+    assert!(
+        fault.reason.contains("ProductId"),
+        "the fault names the member: {}",
+        fault.reason
+    );
+
+    let minimal = r#"<Reprice xmlns="http://example.org/orders/"><line xmlns:a="http://example.org/shop"><a:ProductId>9</a:ProductId></line></Reprice>"#;
+    let reply = exchange(address, "http://example.org/orders/Orders/Reprice", minimal).await;
+    let xml = payload(&reply);
+    assert!(xml.contains("ProductId>9<"), "{xml}");
+    assert!(xml.contains("Colour>Red<"), "the default colour: {xml}");
+    assert!(
+        xml.contains("Qty>1<"),
+        "a default quantity of 0, plus one: {xml}"
+    );
+}
+
+#[tokio::test]
+async fn a_fault_detail_is_named_by_its_data_contract() {
+    let address = "memory://data-contract-fault";
+    let _host = memory_host(address).await;
+    let many = WCF_LINE.replace("<a:Qty>2</a:Qty>", "<a:Qty>12</a:Qty>");
+    let reply = exchange(
+        address,
+        "http://example.org/orders/Orders/Reserve",
+        &format!(r#"<Reserve xmlns="http://example.org/orders/">{many}</Reserve>"#),
+    )
+    .await;
+    assert_eq!(
+        reply.action(),
+        "http://example.org/orders/Orders/ReserveOutOfStockFault",
+        "the action names the Rust type, as WCF's names the CLR type"
+    );
+    let Body::Fault(MessageFault {
+        detail: Some(detail),
+        ..
+    }) = &reply.body
+    else {
+        panic!("{reply:?}");
+    };
+    let xml = std::str::from_utf8(&detail.xml).unwrap();
+    assert!(
+        xml.starts_with(r#"<OutOfStockFault xmlns="urn:example:stock""#),
+        "{xml}"
+    );
+    assert!(xml.contains("<ProductId>7</ProductId>"), "{xml}");
+}
