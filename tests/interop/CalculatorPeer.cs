@@ -38,6 +38,7 @@
 // Build: tests/interop/build.sh [OUTDIR]
 
 using System;
+using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
 using System.Runtime.Serialization;
@@ -213,6 +214,64 @@ namespace IndigoInterop
         public string Reason;
     }
 
+    // The orders contract: Indigo's tests/src/orders.rs declares the same types with
+    // #[data_contract].
+    [DataContract(Name = "Colour", Namespace = "http://schemas.datacontract.org/2004/07/")]
+    public enum Color
+    {
+        [EnumMember] Red,
+        [EnumMember(Value = "GRN")] Green,
+    }
+
+    [DataContract(Namespace = "http://example.org/shop")]
+    public class OrderLine
+    {
+        [DataMember(IsRequired = true)] public int ProductId;
+        [DataMember(EmitDefaultValue = false)] public double Discount;
+        [DataMember(Name = "Qty", Order = 1)] public uint Quantity;
+        [DataMember] public string Note;
+        [DataMember] public Color Colour;
+        [DataMember] public List<string> Tags;
+    }
+
+    [DataContract(Name = "OutOfStockFault", Namespace = "urn:example:stock")]
+    public class OutOfStock
+    {
+        [DataMember] public int ProductId;
+    }
+
+    [ServiceContract(Name = "Orders", Namespace = "http://example.org/orders/")]
+    public interface IOrders
+    {
+        [OperationContract]
+        OrderLine Reprice(OrderLine line);
+
+        [OperationContract]
+        [FaultContract(typeof(OutOfStock))]
+        uint Reserve(OrderLine line);
+    }
+
+    [ServiceBehavior(InstanceContextMode = InstanceContextMode.Single)]
+    public class OrdersService : IOrders
+    {
+        public OrderLine Reprice(OrderLine line)
+        {
+            Peer.Line("CALL - Reprice " + Peer.Describe(line));
+            line.Discount = 0;
+            line.Quantity += 1;
+            return line;
+        }
+
+        public uint Reserve(OrderLine line)
+        {
+            Peer.Line("CALL - Reserve " + Peer.Describe(line));
+            if (line.Quantity > 10)
+                throw new FaultException<OutOfStock>(new OutOfStock { ProductId = line.ProductId },
+                    new FaultReason("out of stock"));
+            return line.Quantity;
+        }
+    }
+
     [ServiceContract(Name = "IEcho", Namespace = "http://example.org/echo/")]
     public interface IEcho
     {
@@ -338,6 +397,13 @@ namespace IndigoInterop
             }
         }
 
+        public static string Describe(OrderLine line)
+        {
+            return line.ProductId + " " + Num(line.Discount) + " " + line.Quantity + " "
+                + (line.Note ?? "nil") + " " + line.Colour + " "
+                + (line.Tags == null ? "nil" : "[" + string.Join("|", line.Tags) + "]");
+        }
+
         public static string Num(double value)
         {
             return value.ToString("R", CultureInfo.InvariantCulture);
@@ -398,7 +464,8 @@ namespace IndigoInterop
                 Binding binding = MakeBinding(bindingName, mode == "server");
                 string contract = bindingName == "tcp-text" || bindingName == "tcp-binary" ? "calculator"
                     : bindingName == "tcp-binary-names" ? "names"
-                    : bindingName == "tcp-streamed" ? "files" : "echo";
+                    : bindingName == "tcp-streamed" ? "files"
+                    : bindingName.EndsWith("-orders") ? "orders" : "echo";
                 switch (mode)
                 {
                     case "server": return Serve(binding, contract, address, listen, seconds);
@@ -406,6 +473,7 @@ namespace IndigoInterop
                         if (contract == "calculator") RunCalculatorClient(binding, address, via);
                         else if (contract == "names") RunLongNamesClient(binding, address, via);
                         else if (contract == "files") RunFilesClient(binding, address, via, size);
+                        else if (contract == "orders") RunOrdersClient(binding, address, via);
                         else RunEchoClient(binding, address, via);
                         Line("DONE");
                         return 0;
@@ -434,6 +502,7 @@ namespace IndigoInterop
                 case "tcp-binary":
                 case "tcp-binary-names":
                 case "tcp-binary-echo":
+                case "tcp-binary-orders":
                     // WCF's default net.tcp encoding: binary XML, msbinsession1 (KnownEncoding 0x08).
                     binding = new NetTcpBinding(SecurityMode.None);
                     break;
@@ -453,6 +522,7 @@ namespace IndigoInterop
                     binding = streamed;
                     break;
                 case "basic-http":
+                case "basic-http-orders":
                     // Exact: listen on the address's host (127.0.0.1) only, not on 0.0.0.0.
                     binding = new BasicHttpBinding { HostNameComparisonMode = HostNameComparisonMode.Exact };
                     break;
@@ -483,10 +553,12 @@ namespace IndigoInterop
             ServiceHost host = which == "calculator" ? new ServiceHost(typeof(CalculatorService))
                 : which == "names" ? new ServiceHost(typeof(LongNamesService))
                 : which == "files" ? new ServiceHost(typeof(FilesService))
+                : which == "orders" ? new ServiceHost(new OrdersService())
                 : new ServiceHost(new EchoService());
             Type contract = which == "calculator" ? typeof(ICalculatorSession)
                 : which == "names" ? typeof(ILongNames)
-                : which == "files" ? typeof(IFiles) : typeof(IEcho);
+                : which == "files" ? typeof(IFiles)
+                : which == "orders" ? typeof(IOrders) : typeof(IEcho);
             if (listen == null) host.AddServiceEndpoint(contract, binding, address);
             else host.AddServiceEndpoint(contract, binding, address, new Uri(listen));
             host.Open();
@@ -581,6 +653,32 @@ namespace IndigoInterop
             using (Stream download = files.Download(size))
                 Line("RESULT Download " + Pattern.Digest(download));
             CloseChannel(files);
+            factory.Close();
+        }
+
+        static void RunOrdersClient(Binding binding, string address, string via)
+        {
+            var factory = new ChannelFactory<IOrders>(binding);
+            factory.Open();
+            IOrders orders = Open(factory, address, via);
+            var line = new OrderLine
+            {
+                ProductId = 7, Discount = 0.25, Quantity = 2, Note = null,
+                Colour = Color.Green, Tags = new List<string> { "gift", "" },
+            };
+            Line("RESULT Reprice " + Describe(orders.Reprice(line)));
+            Line("RESULT Reserve " + orders.Reserve(line));
+            line.Quantity = 11;
+            try
+            {
+                uint unexpected = orders.Reserve(line);
+                throw new InvalidOperationException("Reserve returned " + unexpected + " instead of faulting");
+            }
+            catch (FaultException<OutOfStock> fault)
+            {
+                Line("RESULT OutOfStock " + fault.Detail.ProductId);
+            }
+            CloseChannel(orders);
             factory.Close();
         }
 

@@ -4,84 +4,17 @@
 //! enforced when reading, enum members by value, and fault details named by their contract.
 
 use indigo::message::{Body, MessageFault};
-use indigo::{BasicHttpBinding, Binding, CallError, DataContract, Fault, MemoryBinding};
+use indigo::{BasicHttpBinding, Binding, CallError, DataContract, MemoryBinding};
 use indigo::{NetTcpBinding, ServiceHost};
+use indigo_tests::orders::{
+    sample_line, Color, OrderLine, OrderService, OrdersClient, OrdersContract, OutOfStock,
+};
 use indigo_tests::RawPeer;
 
 const SHOP: &str = "http://example.org/shop";
 
-#[indigo::data_contract(name = "Colour")]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Color {
-    #[default]
-    Red,
-    #[enum_member(value = "GRN")]
-    Green,
-}
-
-#[indigo::data_contract(namespace = "http://example.org/shop")]
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct OrderLine {
-    #[data_member(required)]
-    product_id: i32,
-    #[data_member(emit_default = false)]
-    discount: f64,
-    #[data_member(name = "Qty", order = 1)]
-    quantity: u32,
-    note: Option<String>,
-    colour: Color,
-    tags: Vec<String>,
-}
-
-#[indigo::data_contract(name = "OutOfStockFault", namespace = "urn:example:stock")]
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct OutOfStock {
-    product_id: i32,
-}
-
-#[indigo::service_contract(namespace = "http://example.org/orders/")]
-pub trait Orders {
-    /// Takes the discount off and adds one to the quantity.
-    #[operation]
-    async fn reprice(&self, line: OrderLine) -> OrderLine;
-
-    #[operation]
-    async fn reserve(&self, line: OrderLine) -> Result<u32, Fault<OutOfStock>>;
-}
-
-struct OrderService;
-
-impl Orders for OrderService {
-    async fn reprice(&self, line: OrderLine) -> OrderLine {
-        OrderLine {
-            discount: 0.0,
-            quantity: line.quantity + 1,
-            ..line
-        }
-    }
-
-    async fn reserve(&self, line: OrderLine) -> Result<u32, Fault<OutOfStock>> {
-        if line.quantity > 10 {
-            return Err(Fault::new(
-                "out of stock",
-                OutOfStock {
-                    product_id: line.product_id,
-                },
-            ));
-        }
-        Ok(line.quantity)
-    }
-}
-
 fn line() -> OrderLine {
-    OrderLine {
-        product_id: 7,
-        discount: 0.25,
-        quantity: 2,
-        note: None,
-        colour: Color::Green,
-        tags: vec!["gift".to_owned(), String::new()],
-    }
+    sample_line()
 }
 
 async fn round_trip<B>(binding: B, address: &str)

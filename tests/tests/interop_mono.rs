@@ -20,6 +20,9 @@ use indigo::{
 };
 use indigo_examples::calculator::{Calculator, CalculatorSessionClient, CalculatorSessionContract};
 use indigo_tests::echo::{EchoClient, EchoContract, EchoService, REFUSED_NAMESPACE};
+use indigo_tests::orders::{
+    sample_line, OrderLine, OrderService, OrdersClient, OrdersContract, OutOfStock,
+};
 use std::time::Duration;
 
 /// Starting, driving and stopping the Mono peer.
@@ -920,6 +923,112 @@ async fn indigo_client_calls_mono_echo_over_soap12_http() {
         .with_open_timeout(CALL_TIMEOUT)
         .with_send_timeout(CALL_TIMEOUT);
     indigo_client_against_mono_echo(binding, "soap12-http").await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Data contracts: the orders contract's `#[data_contract]` types against Mono's
+// DataContractSerializer (`[DataContract(Namespace)]`, `[DataMember(Name, Order, IsRequired,
+// EmitDefaultValue)]`, `[EnumMember(Value)]`, a renamed fault detail in its own namespace).
+
+/// What the Mono client prints: Reprice's answer read back through DataContractSerializer
+/// (product, discount, quantity, note, colour, tags), Reserve's, and the typed fault's detail.
+const ORDERS_RESULTS: [&str; 3] = [
+    "Reprice 7 0 3 nil Green [gift|]",
+    "Reserve 2",
+    "OutOfStock 7",
+];
+
+async fn mono_client_against_indigo_orders<B>(binding: B, mono_binding: &str, address: String)
+where
+    B: indigo::Binding,
+    OrdersContract: indigo::binding::CarriedBy<B>,
+{
+    let Some(exe) = mono::peer_exe() else { return };
+    let _turn = mono::one_at_a_time().await;
+    let host = ServiceHost::builder(OrdersContract::single(OrderService))
+        .endpoint(binding, &address)
+        .open()
+        .await
+        .expect("open the orders host");
+    let client = MonoPeer::client(&exe, mono_binding, &address).await;
+    client.assert_success();
+    assert_eq!(client.results(), ORDERS_RESULTS, "{client}");
+    host.close().await.unwrap();
+}
+
+async fn indigo_client_against_mono_orders<B>(binding: B, mono_binding: &str, address: String)
+where
+    B: indigo::Binding,
+    OrdersContract: indigo::binding::CarriedBy<B>,
+{
+    let Some(exe) = mono::peer_exe() else { return };
+    let _turn = mono::one_at_a_time().await;
+    let server = MonoPeer::server(&exe, mono_binding, &address).await;
+    let client = OrdersClient::connect(&binding, &address).await.unwrap();
+    let repriced = client.reprice(sample_line()).await.unwrap();
+    assert_eq!(
+        repriced,
+        OrderLine {
+            discount: 0.0,
+            quantity: 3,
+            ..sample_line()
+        },
+        "Mono's DataContractSerializer answer, read back"
+    );
+    assert_eq!(client.reserve(sample_line()).await.unwrap(), 2);
+    let too_many = OrderLine {
+        quantity: 11,
+        ..sample_line()
+    };
+    match client.reserve(too_many).await {
+        Err(CallError::Fault(fault)) => {
+            assert_eq!(fault.reason, "out of stock");
+            assert_eq!(fault.detail, OutOfStock { product_id: 7 });
+        }
+        other => panic!("expected the typed fault, got {other:?}"),
+    }
+    client.close().await.unwrap();
+    let server = server.finish().await;
+    server.assert_success();
+    // What Mono's DataContractSerializer read from Indigo's requests.
+    assert_eq!(
+        server.calls(),
+        [
+            "- Reprice 7 0.25 2 nil Green [gift|]",
+            "- Reserve 7 0.25 2 nil Green [gift|]",
+            "- Reserve 7 0.25 11 nil Green [gift|]",
+        ],
+        "{server}"
+    );
+}
+
+#[tokio::test]
+async fn mono_client_reads_and_writes_indigo_data_contracts_over_basic_http() {
+    mono_client_against_indigo_orders(BasicHttpBinding::new(), "basic-http-orders", http_address())
+        .await;
+}
+
+#[tokio::test]
+async fn mono_client_reads_and_writes_indigo_data_contracts_over_net_tcp_binary() {
+    let address = format!("net.tcp://127.0.0.1:{}/orders", mono::free_port());
+    mono_client_against_indigo_orders(NetTcpBinding::new(), "tcp-binary-orders", address).await;
+}
+
+#[tokio::test]
+async fn indigo_data_contracts_read_and_written_by_a_mono_service_over_basic_http() {
+    let binding = BasicHttpBinding::new()
+        .with_open_timeout(CALL_TIMEOUT)
+        .with_send_timeout(CALL_TIMEOUT);
+    indigo_client_against_mono_orders(binding, "basic-http-orders", http_address()).await;
+}
+
+#[tokio::test]
+async fn indigo_data_contracts_read_and_written_by_a_mono_service_over_net_tcp_binary() {
+    let binding = NetTcpBinding::new()
+        .with_open_timeout(CALL_TIMEOUT)
+        .with_send_timeout(CALL_TIMEOUT);
+    let address = format!("net.tcp://127.0.0.1:{}/orders", mono::free_port());
+    indigo_client_against_mono_orders(binding, "tcp-binary-orders", address).await;
 }
 
 // ---------------------------------------------------------------------------------------------

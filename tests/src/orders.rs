@@ -1,0 +1,86 @@
+//! The orders contract, whose data are `#[data_contract]` types: shared by the data contract
+//! suite and the Mono interop suite (Mono's peer declares the same `IOrders` and types in C#,
+//! with `[DataContract]`, `[DataMember]` and `[EnumMember]`).
+
+use indigo::Fault;
+
+/// A colour, with one member renamed on the wire (`[EnumMember(Value = "GRN")]`).
+#[indigo::data_contract(name = "Colour")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Color {
+    #[default]
+    Red,
+    #[enum_member(value = "GRN")]
+    Green,
+}
+
+/// An order line in a namespace of its own, with every member rule WCF has.
+#[indigo::data_contract(namespace = "http://example.org/shop")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct OrderLine {
+    #[data_member(required)]
+    pub product_id: i32,
+    #[data_member(emit_default = false)]
+    pub discount: f64,
+    #[data_member(name = "Qty", order = 1)]
+    pub quantity: u32,
+    pub note: Option<String>,
+    pub colour: Color,
+    pub tags: Vec<String>,
+}
+
+/// The fault detail of `Reserve`, renamed on the wire.
+#[indigo::data_contract(name = "OutOfStockFault", namespace = "urn:example:stock")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct OutOfStock {
+    pub product_id: i32,
+}
+
+#[indigo::service_contract(namespace = "http://example.org/orders/")]
+pub trait Orders {
+    /// Takes the discount off and adds one to the quantity.
+    #[operation]
+    async fn reprice(&self, line: OrderLine) -> OrderLine;
+
+    /// The quantity, or `OutOfStock` above 10.
+    #[operation]
+    async fn reserve(&self, line: OrderLine) -> Result<u32, Fault<OutOfStock>>;
+}
+
+/// The service behind [`Orders`].
+#[derive(Debug, Default, Clone, Copy)]
+pub struct OrderService;
+
+impl Orders for OrderService {
+    async fn reprice(&self, line: OrderLine) -> OrderLine {
+        OrderLine {
+            discount: 0.0,
+            quantity: line.quantity + 1,
+            ..line
+        }
+    }
+
+    async fn reserve(&self, line: OrderLine) -> Result<u32, Fault<OutOfStock>> {
+        if line.quantity > 10 {
+            return Err(Fault::new(
+                "out of stock",
+                OutOfStock {
+                    product_id: line.product_id,
+                },
+            ));
+        }
+        Ok(line.quantity)
+    }
+}
+
+/// The line both peers send: every kind of member, a nil, an empty string in a list.
+pub fn sample_line() -> OrderLine {
+    OrderLine {
+        product_id: 7,
+        discount: 0.25,
+        quantity: 2,
+        note: None,
+        colour: Color::Green,
+        tags: vec!["gift".to_owned(), String::new()],
+    }
+}
