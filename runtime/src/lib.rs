@@ -357,6 +357,7 @@ pub mod binding;
 pub(crate) mod channel;
 pub mod client;
 pub mod contract;
+pub mod dotnet;
 pub mod encoding;
 mod error;
 mod fault;

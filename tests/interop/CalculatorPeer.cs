@@ -46,6 +46,7 @@ using System.ServiceModel;
 using System.ServiceModel.Channels;
 using System.Text;
 using System.Threading;
+using System.Xml;
 
 namespace IndigoInterop
 {
@@ -232,6 +233,11 @@ namespace IndigoInterop
         [DataMember] public string Note;
         [DataMember] public Color Colour;
         [DataMember] public List<string> Tags;
+        [DataMember] public decimal UnitPrice;
+        [DataMember] public DateTime OrderedAt;
+        [DataMember] public Guid Id;
+        [DataMember] public TimeSpan LeadTime;
+        [DataMember] public DateTimeOffset Promised;
     }
 
     [DataContract(Name = "OutOfStockFault", Namespace = "urn:example:stock")]
@@ -401,7 +407,11 @@ namespace IndigoInterop
         {
             return line.ProductId + " " + Num(line.Discount) + " " + line.Quantity + " "
                 + (line.Note ?? "nil") + " " + line.Colour + " "
-                + (line.Tags == null ? "nil" : "[" + string.Join("|", line.Tags) + "]");
+                + (line.Tags == null ? "nil" : "[" + string.Join("|", line.Tags) + "]") + " "
+                + line.UnitPrice.ToString(CultureInfo.InvariantCulture) + " "
+                + XmlConvert.ToString(line.OrderedAt, XmlDateTimeSerializationMode.RoundtripKind) + " "
+                + line.Id + " " + XmlConvert.ToString(line.LeadTime) + " "
+                + line.Promised.ToString("o", CultureInfo.InvariantCulture);
         }
 
         public static string Num(double value)
@@ -665,6 +675,11 @@ namespace IndigoInterop
             {
                 ProductId = 7, Discount = 0.25, Quantity = 2, Note = null,
                 Colour = Color.Green, Tags = new List<string> { "gift", "" },
+                UnitPrice = decimal.Parse("79228162514264337593543950.335", CultureInfo.InvariantCulture),
+                OrderedAt = XmlConvert.ToDateTime("1969-07-20T20:17:40.1234567Z", XmlDateTimeSerializationMode.RoundtripKind),
+                Id = new Guid("0f8fad5b-d9cb-469f-a165-70867728950e"),
+                LeadTime = XmlConvert.ToTimeSpan("-P1DT2H3M4.0000005S"),
+                Promised = DateTimeOffset.Parse("2024-02-29T23:30:00-05:30", CultureInfo.InvariantCulture),
             };
             Line("RESULT Reprice " + Describe(orders.Reprice(line)));
             Line("RESULT Reserve " + orders.Reserve(line));

@@ -2,6 +2,7 @@
 //! suite and the Mono interop suite (Mono's peer declares the same `IOrders` and types in C#,
 //! with `[DataContract]`, `[DataMember]` and `[EnumMember]`).
 
+use indigo::dotnet::{DateTime, DateTimeOffset, Decimal, Guid, TimeSpan};
 use indigo::Fault;
 
 /// A colour, with one member renamed on the wire (`[EnumMember(Value = "GRN")]`).
@@ -27,6 +28,11 @@ pub struct OrderLine {
     pub note: Option<String>,
     pub colour: Color,
     pub tags: Vec<String>,
+    pub unit_price: Decimal,
+    pub ordered_at: DateTime,
+    pub id: Guid,
+    pub lead_time: TimeSpan,
+    pub promised: DateTimeOffset,
 }
 
 /// The fault detail of `Reserve`, renamed on the wire.
@@ -82,5 +88,21 @@ pub fn sample_line() -> OrderLine {
         note: None,
         colour: Color::Green,
         tags: vec!["gift".to_owned(), String::new()],
+        unit_price: parse("79228162514264337593543950.335"),
+        ordered_at: parse("1969-07-20T20:17:40.1234567Z"),
+        id: parse("0f8fad5b-d9cb-469f-a165-70867728950e"),
+        lead_time: parse("-P1DT2H3M4.0000005S"),
+        promised: DateTimeOffset::try_from(
+            chrono::DateTime::parse_from_rfc3339("2024-02-29T23:30:00-05:30")
+                .expect("an RFC 3339 date"),
+        )
+        .expect("in .NET's range"),
     }
+}
+
+fn parse<T: std::str::FromStr>(text: &str) -> T
+where
+    T::Err: std::fmt::Debug,
+{
+    text.parse().expect("a valid sample value")
 }

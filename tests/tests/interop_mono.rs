@@ -933,10 +933,23 @@ async fn indigo_client_calls_mono_echo_over_soap12_http() {
 /// What the Mono client prints: Reprice's answer read back through DataContractSerializer
 /// (product, discount, quantity, note, colour, tags), Reserve's, and the typed fault's detail.
 const ORDERS_RESULTS: [&str; 3] = [
-    "Reprice 7 0 3 nil Green [gift|]",
+    concat!("Reprice 7 0 3 nil Green [gift|] ", dotnet_values!()),
     "Reserve 2",
     "OutOfStock 7",
 ];
+
+/// How the Mono peer prints the sample line's .NET values: decimal, DateTime (round-trip
+/// form, so its Kind shows), Guid, TimeSpan and DateTimeOffset (`"o"`).
+macro_rules! dotnet_values {
+    () => {
+        concat!(
+            "79228162514264337593543950.335 1969-07-20T20:17:40.1234567Z ",
+            "0f8fad5b-d9cb-469f-a165-70867728950e -P1DT2H3M4.0000005S ",
+            "2024-02-29T23:30:00.0000000-05:30"
+        )
+    };
+}
+use dotnet_values;
 
 async fn mono_client_against_indigo_orders<B>(binding: B, mono_binding: &str, address: String)
 where
@@ -994,9 +1007,9 @@ where
     assert_eq!(
         server.calls(),
         [
-            "- Reprice 7 0.25 2 nil Green [gift|]",
-            "- Reserve 7 0.25 2 nil Green [gift|]",
-            "- Reserve 7 0.25 11 nil Green [gift|]",
+            concat!("- Reprice 7 0.25 2 nil Green [gift|] ", dotnet_values!()),
+            concat!("- Reserve 7 0.25 2 nil Green [gift|] ", dotnet_values!()),
+            concat!("- Reserve 7 0.25 11 nil Green [gift|] ", dotnet_values!()),
         ],
         "{server}"
     );

@@ -22,6 +22,8 @@ pub mod ns {
     /// The action WCF puts on dispatcher faults.
     pub const WCF_DISPATCHER_FAULT_ACTION: &str =
         "http://schemas.microsoft.com/net/2005/12/windowscommunicationfoundation/dispatcher/fault";
+    /// XML Schema: the names of the primitive contracts (`int`, `decimal`, `dateTime`...).
+    pub const XSD: &str = "http://www.w3.org/2001/XMLSchema";
     /// XML Schema instance (`i:nil`, `i:type`).
     pub const XSI: &str = crate::xml::XSI;
     /// DataContractSerializer's namespace for collections of primitives.

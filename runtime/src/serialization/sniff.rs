@@ -191,8 +191,18 @@ impl ser::Serializer for Sniffer {
     fn serialize_unit_variant(self, name: &'static str, _: u32, _: &'static str) -> Found {
         found(Contract::data(name))
     }
-    fn serialize_newtype_struct<T: Serialize + ?Sized>(self, _: &'static str, value: &T) -> Found {
-        value.serialize(self)
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(
+        self,
+        name: &'static str,
+        value: &T,
+    ) -> Found {
+        // `indigo::dotnet`'s primitives name their XML Schema or serialization contract.
+        match data_contract_name(name) {
+            Some((Some(crate::message::ns::XSD | crate::message::ns::DC_SERIALIZATION), local)) => {
+                found(Contract::primitive(local))
+            }
+            _ => value.serialize(self),
+        }
     }
     fn serialize_newtype_variant<T: Serialize + ?Sized>(
         self,
