@@ -175,6 +175,48 @@ struct Member {
     order: Option<i64>,
     required: bool,
     emit_default: bool,
+    bytes: Bytes,
+}
+
+/// Whether a member is `byte[]` to WCF: base64 text, not a list of `unsignedByte`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Bytes {
+    No,
+    /// `Vec<u8>`.
+    Vec,
+    /// `Option<Vec<u8>>`.
+    OptionVec,
+}
+
+/// How `ty` maps to WCF's `byte[]`, read from the written type (`Vec<u8>`, `Option<Vec<u8>>`).
+fn bytes_of(ty: &syn::Type) -> Bytes {
+    fn single_arg<'a>(ty: &'a syn::Type, name: &str) -> Option<&'a syn::Type> {
+        let syn::Type::Path(path) = ty else {
+            return None;
+        };
+        let last = path.path.segments.last()?;
+        if last.ident != name {
+            return None;
+        }
+        let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+            return None;
+        };
+        match args.args.first()? {
+            syn::GenericArgument::Type(inner) if args.args.len() == 1 => Some(inner),
+            _ => None,
+        }
+    }
+    let is_vec_u8 = |ty: &syn::Type| {
+        single_arg(ty, "Vec")
+            .is_some_and(|item| matches!(item, syn::Type::Path(p) if p.path.is_ident("u8")))
+    };
+    if is_vec_u8(ty) {
+        Bytes::Vec
+    } else if single_arg(ty, "Option").is_some_and(is_vec_u8) {
+        Bytes::OptionVec
+    } else {
+        Bytes::No
+    }
 }
 
 fn data_struct(mut item: syn::ItemStruct, keys: TypeKeys, errors: &mut Errors) -> Expansion {
@@ -206,6 +248,15 @@ fn data_struct(mut item: syn::ItemStruct, keys: TypeKeys, errors: &mut Errors) -
             if !member.required {
                 // WCF leaves a missing optional member at its default.
                 field.attrs.push(syn::parse_quote!(#[serde(default)]));
+            }
+            match member.bytes {
+                Bytes::No => {}
+                Bytes::Vec => field.attrs.push(syn::parse_quote!(
+                    #[serde(deserialize_with = "::indigo::__private::base64_member::vec")]
+                )),
+                Bytes::OptionVec => field.attrs.push(syn::parse_quote!(
+                    #[serde(deserialize_with = "::indigo::__private::base64_member::option_vec")]
+                )),
             }
         }
     }
@@ -269,9 +320,17 @@ fn write_member(member: &Member) -> TokenStream {
         name_span,
         required,
         emit_default,
+        bytes,
         ..
     } = member;
-    let write = quote_spanned!(*name_span=> __state.serialize_field(#name, &self.#ident)?;);
+    let value = match bytes {
+        Bytes::No => quote!(&self.#ident),
+        Bytes::Vec => quote!(&::indigo::__private::base64_member::Base64(&self.#ident)),
+        Bytes::OptionVec => quote!(
+            &self.#ident.as_deref().map(::indigo::__private::base64_member::Base64)
+        ),
+    };
+    let write = quote_spanned!(*name_span=> __state.serialize_field(#name, #value)?;);
     if *emit_default {
         return write;
     }
@@ -316,6 +375,7 @@ fn member(
         order: None,
         required: false,
         emit_default: true,
+        bytes: bytes_of(ty),
     };
     const KEYS: [&str; 4] = ["name", "order", "required", "emit_default"];
     attrs.retain(|attr| {

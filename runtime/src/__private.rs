@@ -19,6 +19,82 @@ pub use crate::service::{Dispatch, OperationContext, Service};
 pub use crate::stream::{ByteStream, StreamedBinding};
 pub use futures::future::BoxFuture;
 pub use serde;
+
+/// `byte[]` members of `#[data_contract]` types: base64 text, as WCF writes them.
+pub mod base64_member {
+    use serde::de::{Deserializer, SeqAccess, Visitor};
+    use std::fmt;
+
+    /// Writes the bytes as one base64 value.
+    #[derive(Debug)]
+    pub struct Base64<'a>(pub &'a [u8]);
+
+    impl serde::Serialize for Base64<'_> {
+        fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            serializer.serialize_bytes(self.0)
+        }
+    }
+
+    struct Bytes;
+
+    impl<'de> Visitor<'de> for Bytes {
+        type Value = Vec<u8>;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("base64 bytes")
+        }
+
+        fn visit_bytes<E: serde::de::Error>(self, bytes: &[u8]) -> Result<Vec<u8>, E> {
+            Ok(bytes.to_vec())
+        }
+
+        fn visit_byte_buf<E: serde::de::Error>(self, bytes: Vec<u8>) -> Result<Vec<u8>, E> {
+            Ok(bytes)
+        }
+
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<u8>, A::Error> {
+            let mut bytes = Vec::new();
+            while let Some(byte) = seq.next_element()? {
+                bytes.push(byte);
+            }
+            Ok(bytes)
+        }
+    }
+
+    /// Reads a `Vec<u8>` member.
+    pub fn vec<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<u8>, D::Error> {
+        deserializer.deserialize_byte_buf(Bytes)
+    }
+
+    struct OptionBytes;
+
+    impl<'de> Visitor<'de> for OptionBytes {
+        type Value = Option<Vec<u8>>;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("base64 bytes or nil")
+        }
+
+        fn visit_none<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+
+        fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+
+        fn visit_some<D: Deserializer<'de>>(self, inner: D) -> Result<Self::Value, D::Error> {
+            vec(inner).map(Some)
+        }
+    }
+
+    /// Reads an `Option<Vec<u8>>` member (`i:nil` is `None`).
+    pub fn option_vec<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Option<Vec<u8>>, D::Error> {
+        deserializer.deserialize_option(OptionBytes)
+    }
+}
 pub use serde::ser::{Error as SerError, SerializeStruct, Serializer};
 pub use serde::{de::DeserializeOwned, Deserialize, Serialize};
 pub use std::boxed::Box;

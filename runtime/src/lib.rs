@@ -167,9 +167,11 @@
 //! per unit enum variant, `#[enum_member(value = "...")]`. Members go out in the type's
 //! namespace, in DataContractSerializer's order (ordinal by name, then by `order`); a member
 //! that is not `required` may be missing on the wire and then takes its `Default`; a fault
-//! detail that is a data contract is named by it. What cannot map (enums with data, two
-//! members with one wire name, names that are not XML names, generic types) is a compile
-//! error.
+//! detail that is a data contract is named by it; a `Vec<u8>` member is `byte[]` (base64).
+//! What cannot map (enums with data, two members with one wire name, names that are not XML
+//! names, generic types) is a compile error. [`dotnet`] has .NET's `Decimal`, `DateTime`,
+//! `DateTimeOffset`, `TimeSpan` and `Guid` in their wire forms. An unreadable value is
+//! reported with its member path (`at order.Lines[2].UnitPrice: ...`).
 //!
 //! ```
 //! #[indigo::data_contract(namespace = "http://example.org/shop")]

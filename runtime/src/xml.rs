@@ -736,7 +736,7 @@ pub(crate) enum Node<'de> {
 }
 
 /// A start tag together with what had to be looked up while its namespace scope was current.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct Element<'de> {
     pub(crate) start: BytesStart<'de>,
     pub(crate) empty: bool,

@@ -238,6 +238,8 @@ namespace IndigoInterop
         [DataMember] public Guid Id;
         [DataMember] public TimeSpan LeadTime;
         [DataMember] public DateTimeOffset Promised;
+        [DataMember] public byte[] Thumbnail;
+        [DataMember] public byte[] Signature;
     }
 
     [DataContract(Name = "OutOfStockFault", Namespace = "urn:example:stock")]
@@ -411,7 +413,9 @@ namespace IndigoInterop
                 + line.UnitPrice.ToString(CultureInfo.InvariantCulture) + " "
                 + XmlConvert.ToString(line.OrderedAt, XmlDateTimeSerializationMode.RoundtripKind) + " "
                 + line.Id + " " + XmlConvert.ToString(line.LeadTime) + " "
-                + line.Promised.ToString("o", CultureInfo.InvariantCulture);
+                + line.Promised.ToString("o", CultureInfo.InvariantCulture) + " "
+                + (line.Thumbnail == null ? "nil" : Convert.ToBase64String(line.Thumbnail)) + " "
+                + (line.Signature == null ? "nil" : Convert.ToBase64String(line.Signature));
         }
 
         public static string Num(double value)
@@ -680,6 +684,8 @@ namespace IndigoInterop
                 Id = new Guid("0f8fad5b-d9cb-469f-a165-70867728950e"),
                 LeadTime = XmlConvert.ToTimeSpan("-P1DT2H3M4.0000005S"),
                 Promised = DateTimeOffset.Parse("2024-02-29T23:30:00-05:30", CultureInfo.InvariantCulture),
+                Thumbnail = new byte[] { 0, 1, 2, 253, 254, 255 },
+                Signature = null,
             };
             Line("RESULT Reprice " + Describe(orders.Reprice(line)));
             Line("RESULT Reserve " + orders.Reserve(line));

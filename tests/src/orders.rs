@@ -33,6 +33,9 @@ pub struct OrderLine {
     pub id: Guid,
     pub lead_time: TimeSpan,
     pub promised: DateTimeOffset,
+    /// `byte[]`: base64 on the wire.
+    pub thumbnail: Vec<u8>,
+    pub signature: Option<Vec<u8>>,
 }
 
 /// The fault detail of `Reserve`, renamed on the wire.
@@ -97,6 +100,8 @@ pub fn sample_line() -> OrderLine {
                 .expect("an RFC 3339 date"),
         )
         .expect("in .NET's range"),
+        thumbnail: vec![0, 1, 2, 253, 254, 255],
+        signature: None,
     }
 }
 

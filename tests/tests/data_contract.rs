@@ -100,6 +100,7 @@ const WCF_LINE: &str = concat!(
     r#"<a:Colour>GRN</a:Colour><a:Discount>0.25</a:Discount><a:Note i:nil="true"/>"#,
     r#"<a:ProductId>7</a:ProductId>"#,
     r#"<a:Tags xmlns:b="http://schemas.microsoft.com/2003/10/Serialization/Arrays"><b:string>gift</b:string><b:string/></a:Tags>"#,
+    r#"<a:Thumbnail>AAEC/f7/</a:Thumbnail>"#,
     r#"<a:Qty>2</a:Qty></line>"#
 );
 
@@ -124,6 +125,11 @@ async fn members_go_in_the_type_s_namespace_in_wcf_s_order() {
         at += found + member.len();
     }
     assert!(!xml.contains("Discount"), "{xml}");
+    assert!(
+        xml.contains("<a:Thumbnail>AAEC/f7/</a:Thumbnail>"),
+        "a Vec<u8> member is byte[], base64: {xml}"
+    );
+    assert!(xml.contains(r#"<a:Signature i:nil="true""#), "{xml}");
     assert!(
         xml.contains(r#"xmlns:a="http://example.org/shop""#),
         "the members' namespace is the type's: {xml}"
@@ -191,4 +197,30 @@ async fn a_fault_detail_is_named_by_its_data_contract() {
         "{xml}"
     );
     assert!(xml.contains("<ProductId>7</ProductId>"), "{xml}");
+}
+
+#[tokio::test]
+async fn a_request_that_cannot_be_read_is_refused_with_the_member_path() {
+    let address = "memory://data-contract-path";
+    let _host = memory_host(address).await;
+    for (replace, with, path) in [
+        ("<a:Qty>2</a:Qty>", "<a:Qty>abc</a:Qty>", "at line.Qty: "),
+        (
+            "<b:string>gift</b:string>",
+            "<b:string><x/></b:string>",
+            "at line.Tags[0]: ",
+        ),
+    ] {
+        let bad = WCF_LINE.replace(replace, with);
+        let reply = exchange(
+            address,
+            "http://example.org/orders/Orders/Reprice",
+            &format!(r#"<Reprice xmlns="http://example.org/orders/">{bad}</Reprice>"#),
+        )
+        .await;
+        let Body::Fault(fault) = &reply.body else {
+            panic!("an unreadable request must fault: {reply:?}");
+        };
+        assert!(fault.reason.contains(path), "{path} in {}", fault.reason);
+    }
 }

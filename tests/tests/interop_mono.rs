@@ -939,13 +939,14 @@ const ORDERS_RESULTS: [&str; 3] = [
 ];
 
 /// How the Mono peer prints the sample line's .NET values: decimal, DateTime (round-trip
-/// form, so its Kind shows), Guid, TimeSpan and DateTimeOffset (`"o"`).
+/// form, so its Kind shows), Guid, TimeSpan, DateTimeOffset (`"o"`) and two `byte[]` (base64,
+/// and a null one).
 macro_rules! dotnet_values {
     () => {
         concat!(
             "79228162514264337593543950.335 1969-07-20T20:17:40.1234567Z ",
             "0f8fad5b-d9cb-469f-a165-70867728950e -P1DT2H3M4.0000005S ",
-            "2024-02-29T23:30:00.0000000-05:30"
+            "2024-02-29T23:30:00.0000000-05:30 AAEC/f7/ nil"
         )
     };
 }

@@ -1,7 +1,7 @@
 //! XML -> serde in DataContractSerializer's conventions, tolerant the way WCF's reader is:
 //! children are matched by local name, unknown ones skipped, whitespace around values trimmed.
 
-use super::Error;
+use super::{Error, Segment};
 use crate::message::XmlError;
 use crate::xml::{is_whitespace, trim, truncate_for_message, Element, FragmentReader, Node};
 use base64::Engine as _;
@@ -167,12 +167,9 @@ fn parse_char(text: &str) -> Option<char> {
     text.parse::<u32>().ok().and_then(char::from_u32)
 }
 
-/// Runs after a visitor: reads what it left of the element (a fixed-size tuple stops early)
-/// and names the element in errors that do not name one yet.
-/// Names errors after the element being read (`access.parent`, which keeps its name, so none
-/// is copied per element) and reads what the visitor left of it.
+/// Runs after a visitor: reads what it left of the element (a fixed-size tuple stops early).
 fn finish<T>(value: Result<T, Error>, access: &mut Items<'_, '_>) -> Result<T, Error> {
-    let value = value.map_err(|e| e.locate(access.parent.local()))?;
+    let value = value?;
     access.drain()?;
     Ok(value)
 }
@@ -316,11 +313,9 @@ impl<'de> de::Deserializer<'de> for ElementDe<'_, 'de> {
         _: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value, Error> {
-        let (text, el) = self.text()?;
+        let (text, _) = self.text()?;
         let variant: StrDeserializer<'_, Error> = trim(&text).into_deserializer();
-        visitor
-            .visit_enum(variant)
-            .map_err(|e| e.locate(el.local()))
+        visitor.visit_enum(variant)
     }
     fn deserialize_identifier<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
         self.deserialize_str(visitor)
@@ -366,12 +361,17 @@ impl<'de> Items<'_, 'de> {
         Ok(child)
     }
 
+    /// Reads `el` with `seed`; an error gets `segment` of its member path.
     fn value<T: DeserializeSeed<'de>>(
         &mut self,
         seed: T,
         el: Element<'de>,
+        segment: Segment,
     ) -> Result<T::Value, Error> {
+        // Kept for the error path; the name borrows from the input, so this copies nothing.
+        let named = el.clone();
         seed.deserialize(ElementDe::new(self.r, el))
+            .map_err(|e| e.within(segment, &named))
     }
 
     fn drain(&mut self) -> Result<(), Error> {
@@ -390,7 +390,10 @@ impl<'de> de::SeqAccess<'de> for Items<'_, 'de> {
         seed: T,
     ) -> Result<Option<T::Value>, Error> {
         match self.next_item()? {
-            Some(el) => self.value(seed, el).map(Some),
+            Some(el) => {
+                let index = self.count - 1;
+                self.value(seed, el, Segment::Index(index)).map(Some)
+            }
             None => Ok(None),
         }
     }
@@ -417,7 +420,7 @@ impl<'de> de::MapAccess<'de> for Fields<'_, '_, 'de> {
 
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, Error> {
         let child = self.1.take().ok_or_else(value_without_key)?;
-        self.0.value(seed, child)
+        self.0.value(seed, child, Segment::Member)
     }
 }
 
@@ -449,7 +452,7 @@ impl<'de> de::MapAccess<'de> for Entries<'_, '_, 'de> {
             return Ok(None);
         };
         let key = self.part_of(&item, "Key")?;
-        let key = self.0.value(seed, key)?;
+        let key = self.0.value(seed, key, Segment::Member)?;
         self.1 = Some(item);
         Ok(Some(key))
     }
@@ -457,7 +460,7 @@ impl<'de> de::MapAccess<'de> for Entries<'_, '_, 'de> {
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, Error> {
         let item = self.1.take().ok_or_else(value_without_key)?;
         let value = self.part_of(&item, "Value")?;
-        let value = self.0.value(seed, value)?;
+        let value = self.0.value(seed, value, Segment::Member)?;
         while let Some(extra) = self.0.r.next_child(item.local())? {
             self.0.r.skip(&extra)?;
         }

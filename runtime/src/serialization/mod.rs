@@ -95,38 +95,72 @@ pub(crate) fn read_element<'de, T: DeserializeOwned>(
     reader: &mut FragmentReader<'de>,
     element: xml::Element<'de>,
 ) -> Result<T, XmlError> {
-    T::deserialize(de::ElementDe::new(reader, element)).map_err(|e| e.inner)
+    let named = element.clone();
+    T::deserialize(de::ElementDe::new(reader, element))
+        .map_err(|e| e.into_xml_error(Some(named.local())))
 }
 
 /// The value of a parameter that is not there: `None` for options, an error otherwise.
 pub(crate) fn read_missing<T: DeserializeOwned>(name: &str) -> Result<T, XmlError> {
-    T::deserialize(de::MissingDe { name }).map_err(|e| e.inner)
+    T::deserialize(de::MissingDe { name }).map_err(|e| e.into_xml_error(None))
 }
 
-/// serde's error type for both directions; `located` records whether the message already names
-/// the element, so outer elements add their name only to messages that lack one.
+/// serde's error type for both directions. A reading error collects, as it unwinds, the
+/// member path to the value that failed (`order.Lines[2].UnitPrice`), innermost first.
 #[derive(Debug)]
 pub(crate) struct Error {
     inner: XmlError,
-    located: bool,
+    path: Vec<String>,
+    /// The message names the element it is about (so at the root it needs no path).
+    named: bool,
+}
+
+/// Which step of a member path a value is.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Segment {
+    /// A struct member (or dictionary key or value): the element's name.
+    Member,
+    /// The `n`th item of a collection.
+    Index(usize),
 }
 
 impl Error {
     fn located(message: String) -> Self {
         Error {
             inner: XmlError::Deserialize(message),
-            located: true,
+            path: Vec::new(),
+            named: true,
         }
     }
 
-    fn locate(mut self, element: &str) -> Self {
-        if !self.located {
-            if let XmlError::Deserialize(message) = &mut self.inner {
-                *message = format!("element <{element}>: {message}");
-            }
-            self.located = true;
+    /// Adds the step through `element` to the path of a reading error.
+    fn within(mut self, segment: Segment, element: &xml::Element<'_>) -> Self {
+        if matches!(self.inner, XmlError::Deserialize(_)) {
+            self.path.push(match segment {
+                Segment::Member => element.local().to_owned(),
+                Segment::Index(n) => format!("[{n}]"),
+            });
         }
         self
+    }
+
+    /// The error, its message led by the member path when it has one.
+    fn into_xml_error(self, root: Option<&str>) -> XmlError {
+        match self.inner {
+            XmlError::Deserialize(message)
+                if !self.path.is_empty() || (root.is_some() && !self.named) =>
+            {
+                let mut path = root.unwrap_or_default().to_owned();
+                for segment in self.path.iter().rev() {
+                    if !segment.starts_with('[') && !path.is_empty() {
+                        path.push('.');
+                    }
+                    path.push_str(segment);
+                }
+                XmlError::Deserialize(format!("at {path}: {message}"))
+            }
+            other => other,
+        }
     }
 }
 
@@ -134,7 +168,8 @@ impl From<XmlError> for Error {
     fn from(inner: XmlError) -> Self {
         Error {
             inner,
-            located: true,
+            path: Vec::new(),
+            named: false,
         }
     }
 }
@@ -149,19 +184,13 @@ impl std::error::Error for Error {}
 
 impl serde::ser::Error for Error {
     fn custom<M: fmt::Display>(message: M) -> Self {
-        Error {
-            inner: XmlError::Serialize(message.to_string()),
-            located: true,
-        }
+        XmlError::Serialize(message.to_string()).into()
     }
 }
 
 impl serde::de::Error for Error {
     fn custom<M: fmt::Display>(message: M) -> Self {
-        Error {
-            inner: XmlError::Deserialize(message.to_string()),
-            located: false,
-        }
+        XmlError::Deserialize(message.to_string()).into()
     }
 }
 

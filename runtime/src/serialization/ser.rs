@@ -70,7 +70,7 @@ impl<'a> Writer<'a> {
                 ns: namespace,
                 as_default,
             })
-            .map_err(|e| e.inner)
+            .map_err(|e| e.into_xml_error(None))
     }
 
     /// The prefix `ns` is bound to, unless a nearer declaration hides that binding.

@@ -195,12 +195,31 @@ fn struct_readers_tolerate_order_unknowns_and_prefixes() {
     let missing = read::<Outer>("<o><zeta>1</zeta><NZ>2</NZ></o>").unwrap_err();
     assert_eq!(
         missing,
-        XmlError::Deserialize("element <o>: missing field `alpha`".into())
+        XmlError::Deserialize("at o: missing field `alpha`".into())
     );
     let bad = read::<Outer>("<o><zeta>one</zeta></o>").unwrap_err();
     assert_eq!(
         bad,
-        XmlError::Deserialize("`one` in element <zeta> is not a valid int".into())
+        XmlError::Deserialize("at o.zeta: `one` in element <zeta> is not a valid int".into())
+    );
+    let nested = read::<Outer>("<o><zeta>1</zeta><NZ>2</NZ><alpha><zed>maybe</zed></alpha></o>")
+        .unwrap_err();
+    assert_eq!(
+        nested,
+        XmlError::Deserialize(
+            "at o.alpha.zed: `maybe` in element <zed> is not a valid boolean".into()
+        ),
+        "the member path names every step"
+    );
+    let item = read::<Vec<Outer>>(
+        "<v><Outer><zeta>1</zeta><NZ>2</NZ><alpha><zed>true</zed><Alpha/></alpha></Outer>\
+         <Outer><zeta>x</zeta></Outer></v>",
+    )
+    .unwrap_err();
+    assert_eq!(
+        item,
+        XmlError::Deserialize("at v[1].zeta: `x` in element <zeta> is not a valid int".into()),
+        "a collection item is named by its index"
     );
     let mixed = read::<Outer>("<o>text<zeta>1</zeta></o>").unwrap_err();
     assert!(matches!(mixed, XmlError::Deserialize(ref m) if m.contains("unexpected text")));
@@ -301,7 +320,7 @@ fn unit_enum_variants_are_written_by_name() {
     );
     let unknown = read::<Color>("<c>Blue</c>").unwrap_err();
     assert!(
-        matches!(unknown, XmlError::Deserialize(ref m) if m.starts_with("element <c>: unknown variant `Blue`")),
+        matches!(unknown, XmlError::Deserialize(ref m) if m.starts_with("at c: unknown variant `Blue`")),
         "{unknown}"
     );
 }
