@@ -8,6 +8,7 @@
 mod check;
 mod data_contract;
 mod expand;
+mod fault_contracts;
 mod model;
 mod naming;
 mod parse;
@@ -99,6 +100,20 @@ pub fn service_contract(attr: TokenStream, item: TokenStream) -> TokenStream {
 #[proc_macro_attribute]
 pub fn data_contract(attr: TokenStream, item: TokenStream) -> TokenStream {
     data_contract::expand(attr.into(), item.into()).into()
+}
+
+/// Declares an enum whose variants are the fault details one operation may send (WCF's
+/// `[FaultContract]` more than once): `Result<T, Fault<ReserveFault>>` with
+/// `#[fault_contracts] enum ReserveFault { OutOfStock(OutOfStock), Closed(StoreClosed) }`,
+/// each variant holding one `#[data_contract]` type.
+///
+/// Use it through the `indigo` crate; its [documentation](../indigo/index.html#faults) has an
+/// example. A fault goes out as its variant's detail, under WCF's action for that detail type
+/// (`{Op}{Type}Fault`); a client reads it back into the variant whose contract name the detail
+/// element has. It implements serde's `Serialize` and `Deserialize` (do not derive them).
+#[proc_macro_attribute]
+pub fn fault_contracts(attr: TokenStream, item: TokenStream) -> TokenStream {
+    fault_contracts::expand(attr.into(), item.into()).into()
 }
 
 /// Marks a method of a `#[service_contract]` trait as an operation. It has meaning only inside

@@ -95,7 +95,9 @@ pub mod base64_member {
         deserializer.deserialize_option(OptionBytes)
     }
 }
+pub use serde::de::{EnumAccess, Error as DeError, VariantAccess, Visitor};
 pub use serde::ser::{Error as SerError, SerializeStruct, Serializer};
+pub use serde::Deserializer;
 pub use serde::{de::DeserializeOwned, Deserialize, Serialize};
 pub use std::boxed::Box;
 pub use std::future::Future;

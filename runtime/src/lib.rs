@@ -209,6 +209,36 @@
 //! is not a fault (`Result<T, String>`, an `io::Result<T>` alias) is a compile error: it
 //! cannot travel in a reply.
 //!
+//! An operation with several fault details (WCF's `[FaultContract]` more than once) declares
+//! an enum of them with [`fault_contracts`], each variant holding one [`data_contract`] type;
+//! each detail goes out under the action WCF gives its type (`{Op}{Type}Fault`) and comes back
+//! as its own variant:
+//!
+//! ```
+//! use indigo::Fault;
+//!
+//! #[indigo::data_contract]
+//! #[derive(Debug, Clone, PartialEq, Default)]
+//! pub struct OutOfStock { product_id: i32 }
+//!
+//! #[indigo::data_contract]
+//! #[derive(Debug, Clone, PartialEq, Default)]
+//! pub struct StoreClosed { until: String }
+//!
+//! #[indigo::fault_contracts]
+//! #[derive(Debug, Clone, PartialEq)]
+//! pub enum ReserveFault {
+//!     OutOfStock(OutOfStock),
+//!     Closed(StoreClosed),
+//! }
+//!
+//! #[indigo::service_contract]
+//! pub trait Stock {
+//!     #[operation]
+//!     async fn reserve(&self, product_id: i32) -> Result<u32, Fault<ReserveFault>>;
+//! }
+//! ```
+//!
 //! `CallError<D>` converts into `Error` (the typed fault becomes `Error::DeclaredFault`, which
 //! downcasts back to `Fault<D>`), so `?` works on every operation in a function returning
 //! `Result<_, indigo::Error>`:
@@ -466,6 +496,8 @@ pub use indigo_macros::service_contract;
 /// ```
 #[doc(inline)]
 pub use indigo_macros::data_contract;
+#[doc(inline)]
+pub use indigo_macros::fault_contracts;
 pub use message::ReaderQuotas;
 pub use reliable::Reliable;
 pub use reliable::{ReliableMessagingVersion, ReliableSessionSettings, SettingsError};

@@ -248,6 +248,12 @@ namespace IndigoInterop
         [DataMember] public int ProductId;
     }
 
+    [DataContract(Namespace = "urn:example:stock")]
+    public class StoreClosed
+    {
+        [DataMember] public string Until;
+    }
+
     [ServiceContract(Name = "Orders", Namespace = "http://example.org/orders/")]
     public interface IOrders
     {
@@ -257,6 +263,11 @@ namespace IndigoInterop
         [OperationContract]
         [FaultContract(typeof(OutOfStock))]
         uint Reserve(OrderLine line);
+
+        [OperationContract]
+        [FaultContract(typeof(OutOfStock))]
+        [FaultContract(typeof(StoreClosed))]
+        void Cancel(OrderLine line);
     }
 
     [ServiceBehavior(InstanceContextMode = InstanceContextMode.Single)]
@@ -277,6 +288,17 @@ namespace IndigoInterop
                 throw new FaultException<OutOfStock>(new OutOfStock { ProductId = line.ProductId },
                     new FaultReason("out of stock"));
             return line.Quantity;
+        }
+
+        public void Cancel(OrderLine line)
+        {
+            Peer.Line("CALL - Cancel " + line.ProductId + " " + line.Quantity);
+            if (line.ProductId == 0)
+                throw new FaultException<StoreClosed>(new StoreClosed { Until = "Monday" },
+                    new FaultReason("closed"));
+            if (line.Quantity > 10)
+                throw new FaultException<OutOfStock>(new OutOfStock { ProductId = line.ProductId },
+                    new FaultReason("out of stock"));
         }
     }
 
@@ -698,6 +720,27 @@ namespace IndigoInterop
             catch (FaultException<OutOfStock> fault)
             {
                 Line("RESULT OutOfStock " + fault.Detail.ProductId);
+            }
+            line.Quantity = 2;
+            orders.Cancel(line);
+            Line("RESULT Cancel ok");
+            foreach (var change in new[] { "closed", "many" })
+            {
+                if (change == "closed") { line.ProductId = 0; line.Quantity = 2; }
+                else { line.ProductId = 7; line.Quantity = 11; }
+                try
+                {
+                    orders.Cancel(line);
+                    throw new InvalidOperationException("Cancel did not fault");
+                }
+                catch (FaultException<StoreClosed> fault)
+                {
+                    Line("RESULT Cancel StoreClosed " + fault.Detail.Until);
+                }
+                catch (FaultException<OutOfStock> fault)
+                {
+                    Line("RESULT Cancel OutOfStock " + fault.Detail.ProductId);
+                }
             }
             CloseChannel(orders);
             factory.Close();

@@ -45,6 +45,21 @@ pub struct OutOfStock {
     pub product_id: i32,
 }
 
+/// Another fault detail, in the same namespace.
+#[indigo::data_contract(namespace = "urn:example:stock")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct StoreClosed {
+    pub until: String,
+}
+
+/// The two faults `Cancel` declares (`[FaultContract]` twice).
+#[indigo::fault_contracts]
+#[derive(Debug, Clone, PartialEq)]
+pub enum CancelFault {
+    OutOfStock(OutOfStock),
+    Closed(StoreClosed),
+}
+
 #[indigo::service_contract(namespace = "http://example.org/orders/")]
 pub trait Orders {
     /// Takes the discount off and adds one to the quantity.
@@ -54,6 +69,10 @@ pub trait Orders {
     /// The quantity, or `OutOfStock` above 10.
     #[operation]
     async fn reserve(&self, line: OrderLine) -> Result<u32, Fault<OutOfStock>>;
+
+    /// `Closed` for product 0, `OutOfStock` above 10, otherwise fine.
+    #[operation]
+    async fn cancel(&self, line: OrderLine) -> Result<(), Fault<CancelFault>>;
 }
 
 /// The service behind [`Orders`].
@@ -79,6 +98,26 @@ impl Orders for OrderService {
             ));
         }
         Ok(line.quantity)
+    }
+
+    async fn cancel(&self, line: OrderLine) -> Result<(), Fault<CancelFault>> {
+        if line.product_id == 0 {
+            return Err(Fault::new(
+                "closed",
+                CancelFault::Closed(StoreClosed {
+                    until: "Monday".to_owned(),
+                }),
+            ));
+        }
+        if line.quantity > 10 {
+            return Err(Fault::new(
+                "out of stock",
+                CancelFault::OutOfStock(OutOfStock {
+                    product_id: line.product_id,
+                }),
+            ));
+        }
+        Ok(())
     }
 }
 

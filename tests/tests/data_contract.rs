@@ -7,7 +7,8 @@ use indigo::message::{Body, MessageFault};
 use indigo::{BasicHttpBinding, Binding, CallError, DataContract, MemoryBinding};
 use indigo::{NetTcpBinding, ServiceHost};
 use indigo_tests::orders::{
-    sample_line, Color, OrderLine, OrderService, OrdersClient, OrdersContract, OutOfStock,
+    sample_line, CancelFault, Color, OrderLine, OrderService, OrdersClient, OrdersContract,
+    OutOfStock, StoreClosed,
 };
 use indigo_tests::RawPeer;
 
@@ -48,6 +49,32 @@ where
     {
         Err(CallError::Fault(fault)) => assert_eq!(fault.detail, OutOfStock { product_id: 7 }),
         other => panic!("expected the typed fault, got {other:?}"),
+    }
+    // Two fault types on one operation: each comes back as its own variant.
+    client.cancel(line()).await.unwrap();
+    let closed = OrderLine {
+        product_id: 0,
+        ..line()
+    };
+    match client.cancel(closed).await {
+        Err(CallError::Fault(fault)) => assert_eq!(
+            fault.detail,
+            CancelFault::Closed(StoreClosed {
+                until: "Monday".to_owned()
+            })
+        ),
+        other => panic!("expected StoreClosed, got {other:?}"),
+    }
+    let many = OrderLine {
+        quantity: 11,
+        ..line()
+    };
+    match client.cancel(many).await {
+        Err(CallError::Fault(fault)) => assert_eq!(
+            fault.detail,
+            CancelFault::OutOfStock(OutOfStock { product_id: 7 })
+        ),
+        other => panic!("expected OutOfStock, got {other:?}"),
     }
     host.close().await.unwrap();
 }
@@ -222,5 +249,43 @@ async fn a_request_that_cannot_be_read_is_refused_with_the_member_path() {
             panic!("an unreadable request must fault: {reply:?}");
         };
         assert!(fault.reason.contains(path), "{path} in {}", fault.reason);
+    }
+}
+
+#[tokio::test]
+async fn each_of_several_fault_details_has_wcf_s_action_and_element() {
+    let address = "memory://data-contract-faults";
+    let _host = memory_host(address).await;
+    for (replace, with, action, element) in [
+        (
+            "<a:ProductId>7</a:ProductId>",
+            "<a:ProductId>0</a:ProductId>",
+            "http://example.org/orders/Orders/CancelStoreClosedFault",
+            r#"<StoreClosed xmlns="urn:example:stock""#,
+        ),
+        (
+            "<a:Qty>2</a:Qty>",
+            "<a:Qty>12</a:Qty>",
+            "http://example.org/orders/Orders/CancelOutOfStockFault",
+            r#"<OutOfStockFault xmlns="urn:example:stock""#,
+        ),
+    ] {
+        let line = WCF_LINE.replace(replace, with);
+        let reply = exchange(
+            address,
+            "http://example.org/orders/Orders/Cancel",
+            &format!(r#"<Cancel xmlns="http://example.org/orders/">{line}</Cancel>"#),
+        )
+        .await;
+        assert_eq!(reply.action(), action);
+        let Body::Fault(MessageFault {
+            detail: Some(detail),
+            ..
+        }) = &reply.body
+        else {
+            panic!("{reply:?}");
+        };
+        let xml = std::str::from_utf8(&detail.xml).unwrap();
+        assert!(xml.starts_with(element), "{xml}");
     }
 }

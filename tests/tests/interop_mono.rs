@@ -21,7 +21,8 @@ use indigo::{
 use indigo_examples::calculator::{Calculator, CalculatorSessionClient, CalculatorSessionContract};
 use indigo_tests::echo::{EchoClient, EchoContract, EchoService, REFUSED_NAMESPACE};
 use indigo_tests::orders::{
-    sample_line, OrderLine, OrderService, OrdersClient, OrdersContract, OutOfStock,
+    sample_line, CancelFault, OrderLine, OrderService, OrdersClient, OrdersContract, OutOfStock,
+    StoreClosed,
 };
 use std::time::Duration;
 
@@ -932,10 +933,13 @@ async fn indigo_client_calls_mono_echo_over_soap12_http() {
 
 /// What the Mono client prints: Reprice's answer read back through DataContractSerializer
 /// (product, discount, quantity, note, colour, tags), Reserve's, and the typed fault's detail.
-const ORDERS_RESULTS: [&str; 3] = [
+const ORDERS_RESULTS: [&str; 6] = [
     concat!("Reprice 7 0 3 nil Green [gift|] ", dotnet_values!()),
     "Reserve 2",
     "OutOfStock 7",
+    "Cancel ok",
+    "Cancel StoreClosed Monday",
+    "Cancel OutOfStock 7",
 ];
 
 /// How the Mono peer prints the sample line's .NET values: decimal, DateTime (round-trip
@@ -1001,6 +1005,32 @@ where
         }
         other => panic!("expected the typed fault, got {other:?}"),
     }
+    // Two fault contracts on one operation: each detail comes back as its own variant.
+    client.cancel(sample_line()).await.unwrap();
+    let closed = OrderLine {
+        product_id: 0,
+        ..sample_line()
+    };
+    match client.cancel(closed).await {
+        Err(CallError::Fault(fault)) => assert_eq!(
+            fault.detail,
+            CancelFault::Closed(StoreClosed {
+                until: "Monday".to_owned()
+            })
+        ),
+        other => panic!("expected StoreClosed, got {other:?}"),
+    }
+    let many = OrderLine {
+        quantity: 11,
+        ..sample_line()
+    };
+    match client.cancel(many).await {
+        Err(CallError::Fault(fault)) => assert_eq!(
+            fault.detail,
+            CancelFault::OutOfStock(OutOfStock { product_id: 7 })
+        ),
+        other => panic!("expected OutOfStock, got {other:?}"),
+    }
     client.close().await.unwrap();
     let server = server.finish().await;
     server.assert_success();
@@ -1011,6 +1041,9 @@ where
             concat!("- Reprice 7 0.25 2 nil Green [gift|] ", dotnet_values!()),
             concat!("- Reserve 7 0.25 2 nil Green [gift|] ", dotnet_values!()),
             concat!("- Reserve 7 0.25 11 nil Green [gift|] ", dotnet_values!()),
+            "- Cancel 7 2",
+            "- Cancel 0 2",
+            "- Cancel 7 11",
         ],
         "{server}"
     );

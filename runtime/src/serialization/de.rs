@@ -309,10 +309,15 @@ impl<'de> de::Deserializer<'de> for ElementDe<'_, 'de> {
     }
     fn deserialize_enum<V: Visitor<'de>>(
         self,
-        _: &'static str,
+        name: &'static str,
         _: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value, Error> {
+        if name == super::FAULT_CHOICE {
+            // A `#[fault_contracts]` choice: the element's name picks the variant, and the
+            // element itself is the detail.
+            return visitor.visit_enum(Choice(self));
+        }
         let (text, _) = self.text()?;
         let variant: StrDeserializer<'_, Error> = trim(&text).into_deserializer();
         visitor.visit_enum(variant)
@@ -396,6 +401,54 @@ impl<'de> de::SeqAccess<'de> for Items<'_, 'de> {
             }
             None => Ok(None),
         }
+    }
+}
+
+/// A `#[fault_contracts]` choice: the variant is the element's local name, its value the
+/// element read as the variant's type.
+struct Choice<'r, 'de>(ElementDe<'r, 'de>);
+
+impl<'r, 'de> de::EnumAccess<'de> for Choice<'r, 'de> {
+    type Error = Error;
+    type Variant = ElementDe<'r, 'de>;
+
+    fn variant_seed<V: DeserializeSeed<'de>>(
+        self,
+        seed: V,
+    ) -> Result<(V::Value, Self::Variant), Error> {
+        let name: StrDeserializer<'_, Error> = self.0.el.local().into_deserializer();
+        let variant = seed.deserialize(name)?;
+        Ok((variant, self.0))
+    }
+}
+
+impl<'de> de::VariantAccess<'de> for ElementDe<'_, 'de> {
+    type Error = Error;
+
+    fn unit_variant(self) -> Result<(), Error> {
+        Err(Error::located(
+            "a fault detail is not a unit variant".to_owned(),
+        ))
+    }
+
+    fn newtype_variant_seed<T: DeserializeSeed<'de>>(self, seed: T) -> Result<T::Value, Error> {
+        seed.deserialize(self)
+    }
+
+    fn tuple_variant<V: Visitor<'de>>(self, _: usize, _: V) -> Result<V::Value, Error> {
+        Err(Error::located(
+            "a fault detail is not a tuple variant".to_owned(),
+        ))
+    }
+
+    fn struct_variant<V: Visitor<'de>>(
+        self,
+        _: &'static [&'static str],
+        _: V,
+    ) -> Result<V::Value, Error> {
+        Err(Error::located(
+            "a fault detail is not a struct variant".to_owned(),
+        ))
     }
 }
 

@@ -30,6 +30,11 @@ use std::fmt;
 use crate::xml::{self, FragmentReader, Node};
 pub(crate) use ser::Writer;
 
+/// The enum name under which a `#[fault_contracts]` choice serializes (as a newtype variant
+/// whose variant name is the detail's type name) and deserializes (the variant is picked by
+/// the detail element's name).
+pub(crate) const FAULT_CHOICE: &str = "{urn:indigo:fault-choice}";
+
 /// What `#[data_contract]` implements: the type's data contract name and namespace (WCF's
 /// `[DataContract(Name, Namespace)]`).
 pub trait DataContract {
@@ -53,17 +58,31 @@ pub fn to_fragment<T: Serialize + ?Sized>(
     Ok(XmlFragment::new(writer.out))
 }
 
-/// The element a user type's value is written as at the top of a graph (a fault detail): its
-/// data contract name (a `#[data_contract]` name, or serde's name for the type), and its
-/// namespace (`None`: the data namespace). `None` for primitives and collections.
-pub(crate) fn root_name<T: Serialize + ?Sized>(
-    value: &T,
-) -> Option<(std::borrow::Cow<'static, str>, Option<&'static str>)> {
-    let contract = sniff::contract_of(value)?;
-    match contract.ns {
+/// How a fault detail is written: the element (its data contract name, and its namespace,
+/// `None` for the data namespace) and, for a `#[fault_contracts]` choice, the Rust type name
+/// of the detail it holds.
+pub(crate) struct DetailName {
+    pub(crate) element: Option<(std::borrow::Cow<'static, str>, Option<&'static str>)>,
+    pub(crate) fault_type: Option<&'static str>,
+}
+
+/// The [`DetailName`] of a fault detail. The element is `None` for primitives and
+/// collections.
+pub(crate) fn detail_name<T: Serialize + ?Sized>(value: &T) -> DetailName {
+    let Some(contract) = sniff::contract_of(value) else {
+        return DetailName {
+            element: None,
+            fault_type: None,
+        };
+    };
+    let element = match contract.ns {
         sniff::ContractNs::Data => Some((contract.name, None)),
         sniff::ContractNs::Named(namespace) => Some((contract.name, Some(namespace))),
         sniff::ContractNs::Arrays => None,
+    };
+    DetailName {
+        element,
+        fault_type: contract.fault_type,
     }
 }
 

@@ -2,6 +2,7 @@
 
 use super::sniff::{contract_of, data_contract_name, key_value_name, Contract, ContractNs};
 use super::Error;
+use super::FAULT_CHOICE;
 use crate::message::{ns, XmlError};
 use crate::xml::{write_ns_decl, write_text};
 use base64::Engine as _;
@@ -344,8 +345,12 @@ impl<'w, 'a> ser::Serializer for ElementSer<'w, 'a, '_> {
         name: &'static str,
         _: u32,
         variant: &'static str,
-        _: &T,
+        value: &T,
     ) -> Result<(), Error> {
+        // A `#[fault_contracts]` choice is written as the detail it holds.
+        if name == FAULT_CHOICE {
+            return value.serialize(self);
+        }
         Err(Self::unsupported_variant(name, variant))
     }
     fn serialize_seq(self, _: Option<usize>) -> Result<SeqSer<'w, 'a>, Error> {

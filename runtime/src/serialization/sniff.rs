@@ -39,6 +39,9 @@ pub(crate) fn data_contract_name(
 pub(crate) struct Contract {
     pub(crate) name: Cow<'static, str>,
     pub(crate) ns: ContractNs,
+    /// For a `#[fault_contracts]` choice: the Rust type name of the detail it holds (WCF's
+    /// fault action names the detail type).
+    pub(crate) fault_type: Option<&'static str>,
 }
 
 impl Contract {
@@ -46,6 +49,7 @@ impl Contract {
         Contract {
             name: Cow::Borrowed(name),
             ns: ContractNs::Arrays,
+            fault_type: None,
         }
     }
 
@@ -54,10 +58,12 @@ impl Contract {
             Some((namespace, local)) => Contract {
                 name: Cow::Borrowed(local),
                 ns: namespace.map_or(ContractNs::Data, ContractNs::Named),
+                fault_type: None,
             },
             None => Contract {
                 name: Cow::Borrowed(name),
                 ns: ContractNs::Data,
+                fault_type: None,
             },
         }
     }
@@ -70,6 +76,7 @@ impl Contract {
         Contract {
             name: Cow::Owned(format!("ArrayOf{}", item.name)),
             ns: item.ns,
+            fault_type: None,
         }
     }
 }
@@ -208,9 +215,20 @@ impl ser::Serializer for Sniffer {
         self,
         name: &'static str,
         _: u32,
-        _: &'static str,
-        _: &T,
+        variant: &'static str,
+        value: &T,
     ) -> Found {
+        if name == super::FAULT_CHOICE {
+            // The detail's own contract, and the detail type's name for the fault action.
+            let inner = match value.serialize(Sniffer) {
+                Ok(found) | Err(Stop::Found(found)) => found,
+                Err(Stop::Custom) => Some(Contract::ANY),
+            };
+            return Ok(inner.map(|contract| Contract {
+                fault_type: Some(variant),
+                ..contract
+            }));
+        }
         found(Contract::data(name))
     }
     fn serialize_seq(self, _: Option<usize>) -> Result<SniffSeq, Stop> {
@@ -305,6 +323,7 @@ impl SniffMap {
         Stop::Found(Some(Contract {
             name: Cow::Owned(format!("ArrayOf{}", key_value_name(key, value))),
             ns: ContractNs::Arrays,
+            fault_type: None,
         }))
     }
 }

@@ -114,8 +114,15 @@ pub fn reply_fault<D: Serialize>(
     fault_action: &'static str,
     detail_name: &str,
 ) -> Reply {
-    let (name, namespace) = crate::serialization::root_name(&fault.detail)
+    let named = crate::serialization::detail_name(&fault.detail);
+    let (name, namespace) = named
+        .element
         .unwrap_or((std::borrow::Cow::Borrowed(detail_name), None));
+    // One of several declared details: the action names that detail's type.
+    let action = match named.fault_type {
+        Some(detail_type) => default_action(contract, &format!("{}{detail_type}Fault", op.name)),
+        None => fault_action.to_owned(),
+    };
     match to_fragment(
         &name,
         namespace.unwrap_or(contract.data_namespace),
@@ -123,13 +130,26 @@ pub fn reply_fault<D: Serialize>(
         &fault.detail,
     ) {
         Ok(detail) => Reply::Fault {
-            action: fault_action.to_owned(),
+            action,
             fault: MessageFault {
                 detail: Some(detail),
                 ..MessageFault::new(fault.code, fault.reason)
             },
         },
         Err(e) => internal_error(op, "cannot serialize the fault detail", &e),
+    }
+}
+
+/// WCF's default action for `name` in `contract`: `{ns}/{Contract}/{name}` (no second `/`
+/// when the namespace ends with one; `urn:` when it is empty), as the macros compute it.
+fn default_action(contract: &ContractDescription, name: &str) -> String {
+    let (namespace, contract_name) = (contract.namespace, contract.name);
+    if namespace.is_empty() {
+        format!("urn:{contract_name}/{name}")
+    } else if namespace.ends_with('/') {
+        format!("{namespace}{contract_name}/{name}")
+    } else {
+        format!("{namespace}/{contract_name}/{name}")
     }
 }
 
