@@ -142,27 +142,63 @@ fn serde_name(keys: &TypeKeys, ident: &syn::Ident) -> (String, String) {
 /// Refuses what this macro provides itself, and generics (WCF's generic contract names need a
 /// namespace hash: not supported yet).
 fn check_item(attrs: &[Attribute], generics: &syn::Generics, errors: &mut Errors) {
-    for attr in attrs {
-        if attr.path().is_ident("derive") {
-            let _ = attr.parse_nested_meta(|meta| {
-                let last = meta.path.segments.last().map(|s| s.ident.to_string());
-                if matches!(last.as_deref(), Some("Serialize" | "Deserialize")) {
-                    errors.spanned(
-                        &meta.path,
-                        "#[data_contract] implements serde's traits itself (it knows the wire \
-                         names and order); remove `Serialize` and `Deserialize` from the derive",
-                    );
-                }
-                Ok(())
-            });
-        }
-    }
+    refuse_serde_derives(attrs, "#[data_contract]", errors);
     if !generics.params.is_empty() {
         errors.spanned(
             generics,
             "generic data contracts are not supported yet (WCF names them with a hash of their \
              arguments' namespaces)",
         );
+    }
+}
+
+/// `#[derive(Serialize)]` or `Deserialize` beside `macro_name`, which implements them itself.
+pub(crate) fn refuse_serde_derives(attrs: &[Attribute], macro_name: &str, errors: &mut Errors) {
+    for attr in attrs.iter().filter(|attr| attr.path().is_ident("derive")) {
+        let _ = attr.parse_nested_meta(|meta| {
+            let last = meta.path.segments.last().map(|s| s.ident.to_string());
+            if matches!(last.as_deref(), Some("Serialize" | "Deserialize")) {
+                errors.spanned(
+                    &meta.path,
+                    format!(
+                        "{macro_name} implements serde's traits itself (it knows the wire \
+                         names); remove `Serialize` and `Deserialize` from the derive"
+                    ),
+                );
+            }
+            Ok(())
+        });
+    }
+}
+
+/// The item with serde's `Deserialize` derived, the `Serialize` whose body is `serialize`,
+/// and `DataContract`.
+fn generated(
+    item: TokenStream,
+    ident: &syn::Ident,
+    serialize: TokenStream,
+    contract_name: &str,
+    keys: &TypeKeys,
+) -> TokenStream {
+    let namespace = namespace_tokens(keys);
+    quote! {
+        #[derive(::indigo::__private::Deserialize)]
+        #[serde(crate = "::indigo::__private::serde")]
+        #item
+
+        impl ::indigo::__private::Serialize for #ident {
+            fn serialize<__S: ::indigo::__private::Serializer>(
+                &self,
+                __serializer: __S,
+            ) -> ::core::result::Result<__S::Ok, __S::Error> {
+                #serialize
+            }
+        }
+
+        impl ::indigo::DataContract for #ident {
+            const NAME: &'static str = #contract_name;
+            const NAMESPACE: ::core::option::Option<&'static str> = #namespace;
+        }
     }
 }
 
@@ -277,31 +313,21 @@ fn data_struct(mut item: syn::ItemStruct, keys: TypeKeys, errors: &mut Errors) -
     });
     let ident = &item.ident;
     let (serde_name, contract_name) = serde_name(&keys, ident);
-    let namespace = namespace_tokens(&keys);
     let count = members.len();
     let writes = ordered.iter().map(|m| write_member(m));
-    let full = quote! {
-        #[derive(::indigo::__private::Deserialize)]
-        #[serde(crate = "::indigo::__private::serde")]
-        #item
-
-        impl ::indigo::__private::Serialize for #ident {
-            fn serialize<__S: ::indigo::__private::Serializer>(
-                &self,
-                __serializer: __S,
-            ) -> ::core::result::Result<__S::Ok, __S::Error> {
-                use ::indigo::__private::SerializeStruct as _;
-                let mut __state = __serializer.serialize_struct(#serde_name, #count)?;
-                #(#writes)*
-                __state.end()
-            }
-        }
-
-        impl ::indigo::DataContract for #ident {
-            const NAME: &'static str = #contract_name;
-            const NAMESPACE: ::core::option::Option<&'static str> = #namespace;
-        }
+    let serialize = quote! {
+        use ::indigo::__private::SerializeStruct as _;
+        let mut __state = __serializer.serialize_struct(#serde_name, #count)?;
+        #(#writes)*
+        __state.end()
     };
+    let full = generated(
+        item.to_token_stream(),
+        ident,
+        serialize,
+        &contract_name,
+        &keys,
+    );
     Expansion { clean, full }
 }
 
@@ -496,7 +522,6 @@ fn data_enum(mut item: syn::ItemEnum, keys: TypeKeys, errors: &mut Errors) -> Ex
     );
     let ident = &item.ident;
     let (serde_name, contract_name) = serde_name(&keys, ident);
-    let namespace = namespace_tokens(&keys);
     let arms = values.iter().enumerate().map(|(index, (variant, (wire, _)))| {
         let index = index as u32;
         quote!(#ident::#variant => __serializer.serialize_unit_variant(#serde_name, #index, #wire),)
@@ -506,24 +531,6 @@ fn data_enum(mut item: syn::ItemEnum, keys: TypeKeys, errors: &mut Errors) -> Ex
     } else {
         quote!(match self { #(#arms)* })
     };
-    let full = quote! {
-        #[derive(::indigo::__private::Deserialize)]
-        #[serde(crate = "::indigo::__private::serde")]
-        #item
-
-        impl ::indigo::__private::Serialize for #ident {
-            fn serialize<__S: ::indigo::__private::Serializer>(
-                &self,
-                __serializer: __S,
-            ) -> ::core::result::Result<__S::Ok, __S::Error> {
-                #body
-            }
-        }
-
-        impl ::indigo::DataContract for #ident {
-            const NAME: &'static str = #contract_name;
-            const NAMESPACE: ::core::option::Option<&'static str> = #namespace;
-        }
-    };
+    let full = generated(item.to_token_stream(), ident, body, &contract_name, &keys);
     Expansion { clean, full }
 }

@@ -44,21 +44,7 @@ pub fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
     if !item.generics.params.is_empty() {
         errors.spanned(&item.generics, "a fault contract enum cannot be generic");
     }
-    for attr in &item.attrs {
-        if attr.path().is_ident("derive") {
-            let _ = attr.parse_nested_meta(|meta| {
-                let last = meta.path.segments.last().map(|s| s.ident.to_string());
-                if matches!(last.as_deref(), Some("Serialize" | "Deserialize")) {
-                    errors.spanned(
-                        &meta.path,
-                        "#[fault_contracts] implements serde's traits itself; remove \
-                         `Serialize` and `Deserialize` from the derive",
-                    );
-                }
-                Ok(())
-            });
-        }
-    }
+    crate::data_contract::refuse_serde_derives(&item.attrs, "#[fault_contracts]", &mut errors);
     let mut variants = Vec::new();
     for variant in &item.variants {
         match &variant.fields {

@@ -3,7 +3,7 @@
 //! with `[DataContract]`, `[DataMember]` and `[EnumMember]`).
 
 use indigo::dotnet::{DateTime, DateTimeOffset, Decimal, Guid, TimeSpan};
-use indigo::Fault;
+use indigo::{CallError, Fault};
 
 /// A colour, with one member renamed on the wire (`[EnumMember(Value = "GRN")]`).
 #[indigo::data_contract(name = "Colour")]
@@ -149,4 +149,52 @@ where
     T::Err: std::fmt::Debug,
 {
     text.parse().expect("a valid sample value")
+}
+
+/// Calls every operation of `client` the way both suites do and checks each answer: Reprice
+/// reads back the sample line repriced, Reserve answers and faults with its typed detail, and
+/// Cancel faults with each of its two details.
+pub async fn exercise(client: &OrdersClient) {
+    let repriced = client.reprice(sample_line()).await.expect("reprice");
+    assert_eq!(
+        repriced,
+        OrderLine {
+            discount: 0.0,
+            quantity: 3,
+            ..sample_line()
+        },
+        "the repriced line, read back"
+    );
+    assert_eq!(client.reserve(sample_line()).await.expect("reserve"), 2);
+    let many = OrderLine {
+        quantity: 11,
+        ..sample_line()
+    };
+    match client.reserve(many.clone()).await {
+        Err(CallError::Fault(fault)) => {
+            assert_eq!(fault.reason, "out of stock");
+            assert_eq!(fault.detail, OutOfStock { product_id: 7 });
+        }
+        other => panic!("expected the typed fault, got {other:?}"),
+    }
+    // Two fault types on one operation: each comes back as its own variant.
+    client.cancel(sample_line()).await.expect("cancel");
+    let closed = OrderLine {
+        product_id: 0,
+        ..sample_line()
+    };
+    for (line, expected) in [
+        (
+            closed,
+            CancelFault::Closed(StoreClosed {
+                until: "Monday".to_owned(),
+            }),
+        ),
+        (many, CancelFault::OutOfStock(OutOfStock { product_id: 7 })),
+    ] {
+        match client.cancel(line).await {
+            Err(CallError::Fault(fault)) => assert_eq!(fault.detail, expected),
+            other => panic!("expected {expected:?}, got {other:?}"),
+        }
+    }
 }

@@ -4,19 +4,14 @@
 //! enforced when reading, enum members by value, and fault details named by their contract.
 
 use indigo::message::{Body, MessageFault};
-use indigo::{BasicHttpBinding, Binding, CallError, DataContract, MemoryBinding};
+use indigo::{BasicHttpBinding, Binding, DataContract, MemoryBinding};
 use indigo::{NetTcpBinding, ServiceHost};
 use indigo_tests::orders::{
-    sample_line, CancelFault, Color, OrderLine, OrderService, OrdersClient, OrdersContract,
-    OutOfStock, StoreClosed,
+    exercise, Color, OrderLine, OrderService, OrdersClient, OrdersContract, OutOfStock,
 };
 use indigo_tests::RawPeer;
 
 const SHOP: &str = "http://example.org/shop";
-
-fn line() -> OrderLine {
-    sample_line()
-}
 
 async fn round_trip<B>(binding: B, address: &str)
 where
@@ -30,52 +25,7 @@ where
         .unwrap();
     let address = host.addresses().remove(0);
     let client = OrdersClient::connect(&binding, &address).await.unwrap();
-    let repriced = client.reprice(line()).await.unwrap();
-    assert_eq!(
-        repriced,
-        OrderLine {
-            discount: 0.0,
-            quantity: 3,
-            ..line()
-        }
-    );
-    assert_eq!(client.reserve(line()).await.unwrap(), 2);
-    match client
-        .reserve(OrderLine {
-            quantity: 11,
-            ..line()
-        })
-        .await
-    {
-        Err(CallError::Fault(fault)) => assert_eq!(fault.detail, OutOfStock { product_id: 7 }),
-        other => panic!("expected the typed fault, got {other:?}"),
-    }
-    // Two fault types on one operation: each comes back as its own variant.
-    client.cancel(line()).await.unwrap();
-    let closed = OrderLine {
-        product_id: 0,
-        ..line()
-    };
-    match client.cancel(closed).await {
-        Err(CallError::Fault(fault)) => assert_eq!(
-            fault.detail,
-            CancelFault::Closed(StoreClosed {
-                until: "Monday".to_owned()
-            })
-        ),
-        other => panic!("expected StoreClosed, got {other:?}"),
-    }
-    let many = OrderLine {
-        quantity: 11,
-        ..line()
-    };
-    match client.cancel(many).await {
-        Err(CallError::Fault(fault)) => assert_eq!(
-            fault.detail,
-            CancelFault::OutOfStock(OutOfStock { product_id: 7 })
-        ),
-        other => panic!("expected OutOfStock, got {other:?}"),
-    }
+    exercise(&client).await;
     host.close().await.unwrap();
 }
 
@@ -107,10 +57,26 @@ async fn memory_host(address: &str) -> ServiceHost {
 }
 
 /// The body of the reply to `body`, as text.
-async fn exchange(address: &str, action: &str, body: &str) -> indigo::message::Message {
+/// Calls operation `op` of the orders contract with `line` (its XML) from a raw peer.
+async fn call(address: &str, op: &str, line: &str) -> indigo::message::Message {
     let mut peer = RawPeer::connect(address).await;
-    peer.send(action, body).await;
+    let body = format!(r#"<{op} xmlns="http://example.org/orders/">{line}</{op}>"#);
+    peer.send(&format!("http://example.org/orders/Orders/{op}"), &body)
+        .await;
     peer.receive().await.expect("a reply")
+}
+
+fn fault_of(reply: &indigo::message::Message) -> &MessageFault {
+    match &reply.body {
+        Body::Fault(fault) => fault,
+        other => panic!("expected a fault, got {other:?}"),
+    }
+}
+
+/// The detail of a fault reply, as text.
+fn detail_of(reply: &indigo::message::Message) -> String {
+    let detail = fault_of(reply).detail.as_ref().expect("a fault detail");
+    String::from_utf8(detail.xml.to_vec()).expect("UTF-8")
 }
 
 fn payload(reply: &indigo::message::Message) -> String {
@@ -135,12 +101,7 @@ const WCF_LINE: &str = concat!(
 async fn members_go_in_the_type_s_namespace_in_wcf_s_order() {
     let address = "memory://data-contract-wire";
     let _host = memory_host(address).await;
-    let reply = exchange(
-        address,
-        "http://example.org/orders/Orders/Reprice",
-        &format!(r#"<Reprice xmlns="http://example.org/orders/">{WCF_LINE}</Reprice>"#),
-    )
-    .await;
+    let reply = call(address, "Reprice", &WCF_LINE).await;
     let xml = payload(&reply);
     // The discount is 0 after repricing, so `emit_default = false` leaves it out.
     let order = ["Colour>GRN<", "Note ", "ProductId>7<", "Tags", "Qty>3<"];
@@ -169,23 +130,16 @@ async fn a_missing_required_member_is_refused_and_a_missing_optional_one_is_its_
     let address = "memory://data-contract-required";
     let _host = memory_host(address).await;
     let without_product = WCF_LINE.replace("<a:ProductId>7</a:ProductId>", "");
-    let reply = exchange(
-        address,
-        "http://example.org/orders/Orders/Reprice",
-        &format!(r#"<Reprice xmlns="http://example.org/orders/">{without_product}</Reprice>"#),
-    )
-    .await;
-    let Body::Fault(fault) = &reply.body else {
-        panic!("a request without the required member must fault: {reply:?}");
-    };
+    let reply = call(address, "Reprice", &without_product).await;
+    let fault = fault_of(&reply);
     assert!(
         fault.reason.contains("ProductId"),
         "the fault names the member: {}",
         fault.reason
     );
 
-    let minimal = r#"<Reprice xmlns="http://example.org/orders/"><line xmlns:a="http://example.org/shop"><a:ProductId>9</a:ProductId></line></Reprice>"#;
-    let reply = exchange(address, "http://example.org/orders/Orders/Reprice", minimal).await;
+    let minimal = r#"<line xmlns:a="http://example.org/shop"><a:ProductId>9</a:ProductId></line>"#;
+    let reply = call(address, "Reprice", minimal).await;
     let xml = payload(&reply);
     assert!(xml.contains("ProductId>9<"), "{xml}");
     assert!(xml.contains("Colour>Red<"), "the default colour: {xml}");
@@ -200,25 +154,13 @@ async fn a_fault_detail_is_named_by_its_data_contract() {
     let address = "memory://data-contract-fault";
     let _host = memory_host(address).await;
     let many = WCF_LINE.replace("<a:Qty>2</a:Qty>", "<a:Qty>12</a:Qty>");
-    let reply = exchange(
-        address,
-        "http://example.org/orders/Orders/Reserve",
-        &format!(r#"<Reserve xmlns="http://example.org/orders/">{many}</Reserve>"#),
-    )
-    .await;
+    let reply = call(address, "Reserve", &many).await;
     assert_eq!(
         reply.action(),
         "http://example.org/orders/Orders/ReserveOutOfStockFault",
         "the action names the Rust type, as WCF's names the CLR type"
     );
-    let Body::Fault(MessageFault {
-        detail: Some(detail),
-        ..
-    }) = &reply.body
-    else {
-        panic!("{reply:?}");
-    };
-    let xml = std::str::from_utf8(&detail.xml).unwrap();
+    let xml = detail_of(&reply);
     assert!(
         xml.starts_with(r#"<OutOfStockFault xmlns="urn:example:stock""#),
         "{xml}"
@@ -239,15 +181,8 @@ async fn a_request_that_cannot_be_read_is_refused_with_the_member_path() {
         ),
     ] {
         let bad = WCF_LINE.replace(replace, with);
-        let reply = exchange(
-            address,
-            "http://example.org/orders/Orders/Reprice",
-            &format!(r#"<Reprice xmlns="http://example.org/orders/">{bad}</Reprice>"#),
-        )
-        .await;
-        let Body::Fault(fault) = &reply.body else {
-            panic!("an unreadable request must fault: {reply:?}");
-        };
+        let reply = call(address, "Reprice", &bad).await;
+        let fault = fault_of(&reply);
         assert!(fault.reason.contains(path), "{path} in {}", fault.reason);
     }
 }
@@ -271,21 +206,9 @@ async fn each_of_several_fault_details_has_wcf_s_action_and_element() {
         ),
     ] {
         let line = WCF_LINE.replace(replace, with);
-        let reply = exchange(
-            address,
-            "http://example.org/orders/Orders/Cancel",
-            &format!(r#"<Cancel xmlns="http://example.org/orders/">{line}</Cancel>"#),
-        )
-        .await;
+        let reply = call(address, "Cancel", &line).await;
         assert_eq!(reply.action(), action);
-        let Body::Fault(MessageFault {
-            detail: Some(detail),
-            ..
-        }) = &reply.body
-        else {
-            panic!("{reply:?}");
-        };
-        let xml = std::str::from_utf8(&detail.xml).unwrap();
+        let xml = detail_of(&reply);
         assert!(xml.starts_with(element), "{xml}");
     }
 }

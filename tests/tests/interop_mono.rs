@@ -20,10 +20,7 @@ use indigo::{
 };
 use indigo_examples::calculator::{Calculator, CalculatorSessionClient, CalculatorSessionContract};
 use indigo_tests::echo::{EchoClient, EchoContract, EchoService, REFUSED_NAMESPACE};
-use indigo_tests::orders::{
-    sample_line, CancelFault, OrderLine, OrderService, OrdersClient, OrdersContract, OutOfStock,
-    StoreClosed,
-};
+use indigo_tests::orders::{exercise, OrderService, OrdersClient, OrdersContract};
 use std::time::Duration;
 
 /// Starting, driving and stopping the Mono peer.
@@ -983,54 +980,8 @@ where
     let _turn = mono::one_at_a_time().await;
     let server = MonoPeer::server(&exe, mono_binding, &address).await;
     let client = OrdersClient::connect(&binding, &address).await.unwrap();
-    let repriced = client.reprice(sample_line()).await.unwrap();
-    assert_eq!(
-        repriced,
-        OrderLine {
-            discount: 0.0,
-            quantity: 3,
-            ..sample_line()
-        },
-        "Mono's DataContractSerializer answer, read back"
-    );
-    assert_eq!(client.reserve(sample_line()).await.unwrap(), 2);
-    let too_many = OrderLine {
-        quantity: 11,
-        ..sample_line()
-    };
-    match client.reserve(too_many).await {
-        Err(CallError::Fault(fault)) => {
-            assert_eq!(fault.reason, "out of stock");
-            assert_eq!(fault.detail, OutOfStock { product_id: 7 });
-        }
-        other => panic!("expected the typed fault, got {other:?}"),
-    }
-    // Two fault contracts on one operation: each detail comes back as its own variant.
-    client.cancel(sample_line()).await.unwrap();
-    let closed = OrderLine {
-        product_id: 0,
-        ..sample_line()
-    };
-    match client.cancel(closed).await {
-        Err(CallError::Fault(fault)) => assert_eq!(
-            fault.detail,
-            CancelFault::Closed(StoreClosed {
-                until: "Monday".to_owned()
-            })
-        ),
-        other => panic!("expected StoreClosed, got {other:?}"),
-    }
-    let many = OrderLine {
-        quantity: 11,
-        ..sample_line()
-    };
-    match client.cancel(many).await {
-        Err(CallError::Fault(fault)) => assert_eq!(
-            fault.detail,
-            CancelFault::OutOfStock(OutOfStock { product_id: 7 })
-        ),
-        other => panic!("expected OutOfStock, got {other:?}"),
-    }
+    // Mono's DataContractSerializer reads each request and writes each answer.
+    exercise(&client).await;
     client.close().await.unwrap();
     let server = server.finish().await;
     server.assert_success();
