@@ -101,7 +101,7 @@ const WCF_LINE: &str = concat!(
 async fn members_go_in_the_type_s_namespace_in_wcf_s_order() {
     let address = "memory://data-contract-wire";
     let _host = memory_host(address).await;
-    let reply = call(address, "Reprice", &WCF_LINE).await;
+    let reply = call(address, "Reprice", WCF_LINE).await;
     let xml = payload(&reply);
     // The discount is 0 after repricing, so `emit_default = false` leaves it out.
     let order = ["Colour>GRN<", "Note ", "ProductId>7<", "Tags", "Qty>3<"];
