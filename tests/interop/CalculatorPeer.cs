@@ -531,6 +531,7 @@ namespace IndigoInterop
             {
                 case "tcp-text":
                 case "tcp-text-echo":
+                case "tcp-text-orders":
                     binding = new CustomBinding(
                         new TextMessageEncodingBindingElement(MessageVersion.Soap12WSAddressing10, Encoding.UTF8),
                         new TcpTransportBindingElement());

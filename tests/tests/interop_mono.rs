@@ -1013,6 +1013,21 @@ async fn mono_client_reads_and_writes_indigo_data_contracts_over_net_tcp_binary(
 }
 
 #[tokio::test]
+async fn mono_client_reads_and_writes_indigo_data_contracts_over_net_tcp_text() {
+    let address = format!("net.tcp://127.0.0.1:{}/orders", mono::free_port());
+    mono_client_against_indigo_orders(CustomBinding::tcp_text(), "tcp-text-orders", address).await;
+}
+
+#[tokio::test]
+async fn indigo_data_contracts_read_and_written_by_a_mono_service_over_net_tcp_text() {
+    let binding = CustomBinding::tcp_text()
+        .with_open_timeout(CALL_TIMEOUT)
+        .with_send_timeout(CALL_TIMEOUT);
+    let address = format!("net.tcp://127.0.0.1:{}/orders", mono::free_port());
+    indigo_client_against_mono_orders(binding, "tcp-text-orders", address).await;
+}
+
+#[tokio::test]
 async fn indigo_data_contracts_read_and_written_by_a_mono_service_over_basic_http() {
     let binding = BasicHttpBinding::new()
         .with_open_timeout(CALL_TIMEOUT)
