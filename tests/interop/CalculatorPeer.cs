@@ -240,6 +240,7 @@ namespace IndigoInterop
         [DataMember] public DateTimeOffset Promised;
         [DataMember] public byte[] Thumbnail;
         [DataMember] public byte[] Signature;
+        [DataMember] public Uri Home;
     }
 
     [DataContract(Name = "OutOfStockFault", Namespace = "urn:example:stock")]
@@ -437,7 +438,8 @@ namespace IndigoInterop
                 + line.Id + " " + XmlConvert.ToString(line.LeadTime) + " "
                 + line.Promised.ToString("o", CultureInfo.InvariantCulture) + " "
                 + (line.Thumbnail == null ? "nil" : Convert.ToBase64String(line.Thumbnail)) + " "
-                + (line.Signature == null ? "nil" : Convert.ToBase64String(line.Signature));
+                + (line.Signature == null ? "nil" : Convert.ToBase64String(line.Signature)) + " "
+                + (line.Home == null ? "nil" : line.Home.OriginalString);
         }
 
         public static string Num(double value)
@@ -709,6 +711,7 @@ namespace IndigoInterop
                 Promised = DateTimeOffset.Parse("2024-02-29T23:30:00-05:30", CultureInfo.InvariantCulture),
                 Thumbnail = new byte[] { 0, 1, 2, 253, 254, 255 },
                 Signature = null,
+                Home = new Uri("http://example.org/a%20b?q=1&r=%3C2%3E"),
             };
             Line("RESULT Reprice " + Describe(orders.Reprice(line)));
             Line("RESULT Reserve " + orders.Reserve(line));

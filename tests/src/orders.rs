@@ -2,7 +2,7 @@
 //! suite and the Mono interop suite (Mono's peer declares the same `IOrders` and types in C#,
 //! with `[DataContract]`, `[DataMember]` and `[EnumMember]`).
 
-use indigo::dotnet::{DateTime, DateTimeOffset, Decimal, Guid, TimeSpan};
+use indigo::dotnet::{DateTime, DateTimeOffset, Decimal, Guid, TimeSpan, Uri};
 use indigo::{CallError, Fault};
 
 /// A colour, with one member renamed on the wire (`[EnumMember(Value = "GRN")]`).
@@ -36,6 +36,7 @@ pub struct OrderLine {
     /// `byte[]`: base64 on the wire.
     pub thumbnail: Vec<u8>,
     pub signature: Option<Vec<u8>>,
+    pub home: Option<Uri>,
 }
 
 /// The fault detail of `Reserve`, renamed on the wire.
@@ -141,6 +142,7 @@ pub fn sample_line() -> OrderLine {
         .expect("in .NET's range"),
         thumbnail: vec![0, 1, 2, 253, 254, 255],
         signature: None,
+        home: Some(parse("http://example.org/a%20b?q=1&r=%3C2%3E")),
     }
 }
 

@@ -2,7 +2,7 @@
 //! types at their edges, arbitrary text) comes back equal after a trip through the text and
 //! the binary encoders, as a message body.
 
-use indigo::dotnet::{DateTime, DateTimeKind, DateTimeOffset, Decimal, Guid, TimeSpan};
+use indigo::dotnet::{DateTime, DateTimeKind, DateTimeOffset, Decimal, Guid, TimeSpan, Uri};
 use indigo::encoding::{BinaryMessageEncoder, MessageEncoder, TextMessageEncoder};
 use indigo::message::{Body, Message, MessageVersion, ReaderQuotas};
 use indigo::serialization::{from_fragment, to_fragment};
@@ -70,6 +70,9 @@ fn order_line() -> impl Strategy<Value = OrderLine> {
             date_time_offset(),
             proptest::collection::vec(any::<u8>(), 0..40),
             proptest::option::of(proptest::collection::vec(any::<u8>(), 0..8)),
+            proptest::option::of(
+                "[a-z]{1,8}:(//[a-z0-9.]{1,12})?(/[A-Za-z0-9%._~&=?-]{0,12}){0,3}",
+            ),
         ),
     )
         .prop_map(
@@ -77,7 +80,7 @@ fn order_line() -> impl Strategy<Value = OrderLine> {
                 (product_id, discount, quantity),
                 (note, green, tags),
                 (mantissa, scale, ordered_at, id, lead_time),
-                (promised, thumbnail, signature),
+                (promised, thumbnail, signature, home),
             )| OrderLine {
                 product_id,
                 discount,
@@ -92,6 +95,7 @@ fn order_line() -> impl Strategy<Value = OrderLine> {
                 promised,
                 thumbnail,
                 signature,
+                home: home.map(|text| text.parse::<Uri>().expect("a URI")),
             },
         )
 }

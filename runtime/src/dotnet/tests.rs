@@ -138,6 +138,22 @@ fn guids_are_lowercase_8_4_4_4_12() {
     assert!("0f8fad5b".parse::<Guid>().is_err());
 }
 
+#[test]
+fn uris_keep_their_text() {
+    let uri: Uri = " http://x/a%20b ".parse().unwrap();
+    assert_eq!(uri.to_string(), "http://x/a%20b");
+    assert_eq!(
+        "../relative".parse::<Uri>().unwrap().as_str(),
+        "../relative"
+    );
+    assert_eq!(
+        "".parse::<Uri>().unwrap().as_str(),
+        "",
+        "the empty relative URI"
+    );
+    assert!("http://x/a b".parse::<Uri>().is_err());
+}
+
 #[derive(Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 struct Everything {
     #[serde(rename = "At")]
@@ -152,6 +168,8 @@ struct Everything {
     prices: Vec<Decimal>,
     #[serde(rename = "Spans")]
     spans: Vec<TimeSpan>,
+    #[serde(rename = "Urls")]
+    urls: Vec<Uri>,
     #[serde(rename = "Wait")]
     wait: TimeSpan,
 }
@@ -168,6 +186,7 @@ fn the_types_are_written_and_named_as_data_contract_serializer_does() {
         price: decimal("1.50"),
         prices: vec![decimal("0.10"), decimal("-2")],
         spans: vec![span("PT1H")],
+        urls: vec!["http://x/a%20b".parse().unwrap()],
         wait: span("PT1.5S"),
     };
     let shop = "http://schemas.datacontract.org/2004/07/Shop";
@@ -185,6 +204,8 @@ fn the_types_are_written_and_named_as_data_contract_serializer_does() {
         "<b:decimal>0.10</b:decimal><b:decimal>-2</b:decimal></a:Prices>",
         r#"<a:Spans xmlns:b="http://schemas.microsoft.com/2003/10/Serialization/Arrays">"#,
         "<b:duration>PT1H</b:duration></a:Spans>",
+        r#"<a:Urls xmlns:b="http://schemas.microsoft.com/2003/10/Serialization/Arrays">"#,
+        "<b:anyURI>http://x/a%20b</b:anyURI></a:Urls>",
         "<a:Wait>PT1.5S</a:Wait>",
         "</v>"
     );
