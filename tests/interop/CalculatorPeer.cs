@@ -468,6 +468,18 @@ namespace IndigoInterop
             Thread.CurrentThread.CurrentUICulture = CultureInfo.InvariantCulture;
 
             if (args.Length < 1) return Usage("missing mode");
+            if (args[0] == "dcs-xml")
+            {
+                // DataContractSerializer's own XML for the sample line, for the differential test.
+                var serializer = new DataContractSerializer(typeof(OrderLine));
+                var settings = new XmlWriterSettings { OmitXmlDeclaration = true, Encoding = new UTF8Encoding(false) };
+                using (var output = Console.OpenStandardOutput())
+                using (var writer = XmlWriter.Create(output, settings))
+                {
+                    serializer.WriteObject(writer, SampleLine());
+                }
+                return 0;
+            }
             string mode = args[0], bindingName = null, address = null, via = null, listen = null;
             int seconds = 120;
             long size = 32L << 20;
@@ -695,12 +707,10 @@ namespace IndigoInterop
             factory.Close();
         }
 
-        static void RunOrdersClient(Binding binding, string address, string via)
+        // The same line as Indigo's tests/src/orders.rs `sample_line`.
+        static OrderLine SampleLine()
         {
-            var factory = new ChannelFactory<IOrders>(binding);
-            factory.Open();
-            IOrders orders = Open(factory, address, via);
-            var line = new OrderLine
+            return new OrderLine
             {
                 ProductId = 7, Discount = 0.25, Quantity = 2, Note = null,
                 Colour = Color.Green, Tags = new List<string> { "gift", "" },
@@ -713,6 +723,14 @@ namespace IndigoInterop
                 Signature = null,
                 Home = new Uri("http://example.org/a%20b?q=1&r=%3C2%3E"),
             };
+        }
+
+        static void RunOrdersClient(Binding binding, string address, string via)
+        {
+            var factory = new ChannelFactory<IOrders>(binding);
+            factory.Open();
+            IOrders orders = Open(factory, address, via);
+            var line = SampleLine();
             Line("RESULT Reprice " + Describe(orders.Reprice(line)));
             Line("RESULT Reserve " + orders.Reserve(line));
             line.Quantity = 11;

@@ -1000,6 +1000,81 @@ where
     );
 }
 
+/// One XML document as a list of what it says, independent of prefixes, of where namespaces
+/// are declared and of `<x/>` against `<x></x>`: start tags by (namespace, local name) with
+/// their other attributes sorted, end tags, and text that is not whitespace between elements.
+fn canonical(xml: &str) -> Vec<String> {
+    use quick_xml::events::Event;
+    use quick_xml::name::ResolveResult;
+    let mut reader = quick_xml::NsReader::from_str(xml);
+    let mut out = Vec::new();
+    let namespace = |resolved: ResolveResult<'_>| match resolved {
+        ResolveResult::Bound(ns) => format!("{:?}", ns.into_inner()),
+        _ => String::new(),
+    };
+    loop {
+        let (resolved, event) = reader.read_resolved_event().expect("well-formed XML");
+        let resolved = namespace(resolved);
+        match event {
+            Event::Start(ref start) | Event::Empty(ref start) => {
+                let mut attributes: Vec<String> = start
+                    .attributes()
+                    .map(|a| a.expect("an attribute"))
+                    .filter(|a| a.key.as_namespace_binding().is_none())
+                    .map(|a| {
+                        let (ns, local) = reader.resolver().resolve_attribute(a.key);
+                        format!("@{}{:?}={:?}", namespace(ns), local.into_inner(), a.value)
+                    })
+                    .collect();
+                attributes.sort();
+                out.push(format!(
+                    "<{resolved}{:?} {}",
+                    start.local_name().into_inner(),
+                    attributes.join(" ")
+                ));
+                // `<x/>` is `<x></x>`.
+                if matches!(event, Event::Empty(_)) {
+                    out.push(">".to_owned());
+                }
+            }
+            Event::End(_) => out.push(">".to_owned()),
+            Event::Eof => break,
+            Event::Text(text)
+                if format!("{text:?}")
+                    .trim_matches(|c: char| c.is_whitespace())
+                    .is_empty() => {}
+            other => out.push(format!("{other:?}")),
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn indigo_writes_a_data_contract_as_mono_s_data_contract_serializer_does() {
+    let Some(exe) = mono::peer_exe() else { return };
+    let output = std::process::Command::new("mono")
+        .arg(&exe)
+        .arg("dcs-xml")
+        .current_dir(exe.parent().expect("the exe's folder"))
+        .output()
+        .expect("run the Mono peer");
+    assert!(output.status.success(), "{output:?}");
+    let mono = String::from_utf8(output.stdout).expect("UTF-8");
+    let fragment = indigo::serialization::to_fragment(
+        "OrderLine",
+        "http://example.org/shop",
+        indigo::message::ns::DC_DEFAULT,
+        &indigo_tests::orders::sample_line(),
+    )
+    .expect("serializes");
+    let indigo = String::from_utf8(fragment.xml.to_vec()).expect("UTF-8");
+    assert_eq!(
+        canonical(&indigo),
+        canonical(&mono),
+        "Indigo:\n{indigo}\nMono's DataContractSerializer:\n{mono}"
+    );
+}
+
 #[tokio::test]
 async fn mono_client_reads_and_writes_indigo_data_contracts_over_basic_http() {
     mono_client_against_indigo_orders(BasicHttpBinding::new(), "basic-http-orders", http_address())
