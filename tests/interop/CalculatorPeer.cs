@@ -39,6 +39,7 @@
 
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using System.Globalization;
 using System.IO;
 using System.Runtime.Serialization;
@@ -241,6 +242,9 @@ namespace IndigoInterop
         [DataMember] public byte[] Thumbnail;
         [DataMember] public byte[] Signature;
         [DataMember] public Uri Home;
+        [DataMember] public Dictionary<string, int> Stock;
+        [DataMember] public List<List<int>> Batches;
+        [DataMember] public List<string> Returns;
     }
 
     [DataContract(Name = "OutOfStockFault", Namespace = "urn:example:stock")]
@@ -439,7 +443,10 @@ namespace IndigoInterop
                 + line.Promised.ToString("o", CultureInfo.InvariantCulture) + " "
                 + (line.Thumbnail == null ? "nil" : Convert.ToBase64String(line.Thumbnail)) + " "
                 + (line.Signature == null ? "nil" : Convert.ToBase64String(line.Signature)) + " "
-                + (line.Home == null ? "nil" : line.Home.OriginalString);
+                + (line.Home == null ? "nil" : line.Home.OriginalString) + " "
+                + (line.Stock == null ? "nil" : "{" + string.Join(",", line.Stock.Select(kv => kv.Key + "=" + kv.Value)) + "}") + " "
+                + (line.Batches == null ? "nil" : "[" + string.Join("|", line.Batches.Select(b => string.Join(",", b))) + "]") + " "
+                + (line.Returns == null ? "nil" : "[" + line.Returns.Count + "]");
         }
 
         public static string Num(double value)
@@ -722,6 +729,9 @@ namespace IndigoInterop
                 Thumbnail = new byte[] { 0, 1, 2, 253, 254, 255 },
                 Signature = null,
                 Home = new Uri("http://example.org/a%20b?q=1&r=%3C2%3E"),
+                Stock = new Dictionary<string, int> { { "berlin", 3 }, { "paris", -1 } },
+                Batches = new List<List<int>> { new List<int> { 1, 2 }, new List<int>(), new List<int> { 3 } },
+                Returns = new List<string>(),
             };
         }
 

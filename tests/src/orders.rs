@@ -37,6 +37,12 @@ pub struct OrderLine {
     pub thumbnail: Vec<u8>,
     pub signature: Option<Vec<u8>>,
     pub home: Option<Uri>,
+    /// `Dictionary<string, int>`: `ArrayOfKeyValueOfstringint`.
+    pub stock: std::collections::BTreeMap<String, i32>,
+    /// `List<List<int>>`: `ArrayOfArrayOfint`.
+    pub batches: Vec<Vec<i32>>,
+    /// An empty list.
+    pub returns: Vec<String>,
 }
 
 /// The fault detail of `Reserve`, renamed on the wire.
@@ -143,6 +149,9 @@ pub fn sample_line() -> OrderLine {
         thumbnail: vec![0, 1, 2, 253, 254, 255],
         signature: None,
         home: Some(parse("http://example.org/a%20b?q=1&r=%3C2%3E")),
+        stock: [("berlin".to_owned(), 3), ("paris".to_owned(), -1)].into(),
+        batches: vec![vec![1, 2], vec![], vec![3]],
+        returns: Vec::new(),
     }
 }
 

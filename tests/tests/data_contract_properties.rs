@@ -74,6 +74,11 @@ fn order_line() -> impl Strategy<Value = OrderLine> {
                 "[a-z]{1,8}:(//[a-z0-9.]{1,12})?(/[A-Za-z0-9%._~&=?-]{0,12}){0,3}",
             ),
         ),
+        (
+            proptest::collection::btree_map(text(), any::<i32>(), 0..4),
+            proptest::collection::vec(proptest::collection::vec(any::<i32>(), 0..3), 0..3),
+            proptest::collection::vec(text(), 0..2),
+        ),
     )
         .prop_map(
             |(
@@ -81,6 +86,7 @@ fn order_line() -> impl Strategy<Value = OrderLine> {
                 (note, green, tags),
                 (mantissa, scale, ordered_at, id, lead_time),
                 (promised, thumbnail, signature, home),
+                (stock, batches, returns),
             )| OrderLine {
                 product_id,
                 discount,
@@ -96,6 +102,9 @@ fn order_line() -> impl Strategy<Value = OrderLine> {
                 thumbnail,
                 signature,
                 home: home.map(|text| text.parse::<Uri>().expect("a URI")),
+                stock,
+                batches,
+                returns,
             },
         )
 }

@@ -947,7 +947,8 @@ macro_rules! dotnet_values {
         concat!(
             "79228162514264337593543950.335 1969-07-20T20:17:40.1234567Z ",
             "0f8fad5b-d9cb-469f-a165-70867728950e -P1DT2H3M4.0000005S ",
-            "2024-02-29T23:30:00.0000000-05:30 AAEC/f7/ nil http://example.org/a%20b?q=1&r=%3C2%3E"
+            "2024-02-29T23:30:00.0000000-05:30 AAEC/f7/ nil http://example.org/a%20b?q=1&r=%3C2%3E ",
+            "{berlin=3,paris=-1} [1,2||3] [0]"
         )
     };
 }

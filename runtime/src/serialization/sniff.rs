@@ -266,7 +266,9 @@ impl ser::Serializer for Sniffer {
     }
 }
 
-/// A collection is named after its first item; an empty one after `anyType`.
+/// A collection is named after its first item. An empty one tells nothing (as `None` does):
+/// among the items of an outer collection it takes the name of the items before it, as
+/// `List<List<int>>`'s empty `ArrayOfint` does in WCF; alone, it is `ArrayOfanyType`.
 struct SniffSeq;
 
 impl SniffSeq {
@@ -276,7 +278,7 @@ impl SniffSeq {
     }
 
     fn empty() -> Found {
-        found(Contract::array_of(&Contract::ANY))
+        Ok(None)
     }
 }
 
@@ -373,7 +375,8 @@ mod tests {
             name(&vec![vec![1i32]]).as_deref(),
             Some("ArrayOfArrayOfint")
         );
-        assert_eq!(name(&Vec::<i32>::new()).as_deref(), Some("ArrayOfanyType"));
+        // An empty collection says nothing of its items (its siblings name it).
+        assert_eq!(name(&Vec::<i32>::new()), None);
         let map: BTreeMap<String, i32> = [("k".to_owned(), 1)].into();
         assert_eq!(name(&map).as_deref(), Some("ArrayOfKeyValueOfstringint"));
         assert_eq!(

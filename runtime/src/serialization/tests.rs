@@ -262,7 +262,7 @@ fn sequences_name_items_after_their_contract() {
     round_trip(
         vec![vec![1u8], vec![]],
         &format!(
-            r#"<v xmlns:a="{ARRAYS}"><a:ArrayOfunsignedByte><a:unsignedByte>1</a:unsignedByte></a:ArrayOfunsignedByte><a:ArrayOfanyType/></v>"#
+            r#"<v xmlns:a="{ARRAYS}"><a:ArrayOfunsignedByte><a:unsignedByte>1</a:unsignedByte></a:ArrayOfunsignedByte><a:ArrayOfunsignedByte/></v>"#
         ),
     );
     round_trip(
@@ -556,4 +556,14 @@ fn empty_data_namespace_undeclares_the_default_on_each_field() {
     );
     let back: Inner = from_fragment(&fragment, &ReaderQuotas::default()).unwrap();
     assert_eq!(back.alpha, "q");
+}
+
+#[test]
+fn empty_collections_inside_collections_are_kept() {
+    let nested: Vec<Vec<i32>> = read(
+        "<v><ArrayOfint><int>1</int></ArrayOfint><ArrayOfint/><ArrayOfint></ArrayOfint>\
+         <ArrayOfint><int>3</int></ArrayOfint></v>",
+    )
+    .unwrap();
+    assert_eq!(nested, vec![vec![1], vec![], vec![], vec![3]]);
 }
