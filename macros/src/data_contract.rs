@@ -181,23 +181,31 @@ fn generated(
     keys: &TypeKeys,
 ) -> TokenStream {
     let namespace = namespace_tokens(keys);
+    let serialize = serialize_impl(ident, serialize);
     quote! {
         #[derive(::indigo::__private::Deserialize)]
         #[serde(crate = "::indigo::__private::serde")]
         #item
 
+        #serialize
+
+        impl ::indigo::DataContract for #ident {
+            const NAME: &'static str = #contract_name;
+            const NAMESPACE: ::core::option::Option<&'static str> = #namespace;
+        }
+    }
+}
+
+/// `impl Serialize for #ident` whose body is `body`, with the serializer as `__serializer`.
+pub(crate) fn serialize_impl(ident: &syn::Ident, body: TokenStream) -> TokenStream {
+    quote! {
         impl ::indigo::__private::Serialize for #ident {
             fn serialize<__S: ::indigo::__private::Serializer>(
                 &self,
                 __serializer: __S,
             ) -> ::core::result::Result<__S::Ok, __S::Error> {
-                #serialize
+                #body
             }
-        }
-
-        impl ::indigo::DataContract for #ident {
-            const NAME: &'static str = #contract_name;
-            const NAMESPACE: ::core::option::Option<&'static str> = #namespace;
         }
     }
 }

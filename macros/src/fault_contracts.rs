@@ -130,19 +130,18 @@ pub fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
             .map(|(_, _, type_name)| type_name.as_str())
             .collect::<Vec<_>>(),
     );
+    let serialize = crate::data_contract::serialize_impl(
+        ident,
+        quote! {
+            match self {
+                #(#serialize_arms)*
+            }
+        },
+    );
     quote! {
         #item
 
-        impl ::indigo::__private::Serialize for #ident {
-            fn serialize<__S: ::indigo::__private::Serializer>(
-                &self,
-                __serializer: __S,
-            ) -> ::core::result::Result<__S::Ok, __S::Error> {
-                match self {
-                    #(#serialize_arms)*
-                }
-            }
-        }
+        #serialize
 
         impl<'de> ::indigo::__private::Deserialize<'de> for #ident {
             fn deserialize<__D: ::indigo::__private::Deserializer<'de>>(
