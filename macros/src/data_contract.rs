@@ -15,6 +15,10 @@ use syn::ext::IdentExt;
 use syn::spanned::Spanned;
 use syn::{Attribute, Fields, Item, LitInt, LitStr};
 
+/// The field name under which a base type's members travel; the runtime's
+/// `serialization::BASE_MEMBERS`, which its tests pin to this one.
+const BASE_MEMBERS: &str = "{urn:indigo:base}";
+
 /// The serialization namespace: WCF reserves it for its own types.
 const SERIALIZATION_NS: &str = "http://schemas.microsoft.com/2003/10/Serialization/";
 
@@ -66,28 +70,56 @@ struct Expansion {
     full: TokenStream,
 }
 
-/// The type's keys: `name` and `namespace`.
+/// The type's keys: `name` and `namespace`; `flags` and `known_types` for enums; `collection`
+/// with `item_name`, `key_name` and `value_name` for a newtype over a list or a map.
 #[derive(Default)]
 struct TypeKeys {
     name: Option<LitStr>,
     namespace: Option<LitStr>,
+    /// `flags` (a C# `[Flags]` enum), with its span.
+    flags: Option<Span>,
+    /// `known_types`: an enum of data contracts, told apart by `i:type`.
+    known_types: Option<Span>,
+    /// `collection` (`[CollectionDataContract]`).
+    collection: Option<Span>,
+    item_name: Option<LitStr>,
+    key_name: Option<LitStr>,
+    value_name: Option<LitStr>,
 }
+
+const TYPE_KEYS: [&str; 8] = [
+    "name",
+    "namespace",
+    "flags",
+    "known_types",
+    "collection",
+    "item_name",
+    "key_name",
+    "value_name",
+];
 
 fn type_keys(attr: TokenStream, errors: &mut Errors) -> TypeKeys {
     let mut keys = TypeKeys::default();
     let parser = syn::meta::parser(|meta| {
         let key = meta.path.get_ident().map(|i| i.unraw().to_string());
+        let span = meta.path.span();
         match key.as_deref() {
             Some("name") => keys.name = Some(meta.value()?.parse()?),
             Some("namespace") => keys.namespace = Some(meta.value()?.parse()?),
+            Some("flags") => keys.flags = Some(span),
+            Some("known_types") => keys.known_types = Some(span),
+            Some("collection") => keys.collection = Some(span),
+            Some("item_name") => keys.item_name = Some(meta.value()?.parse()?),
+            Some("key_name") => keys.key_name = Some(meta.value()?.parse()?),
+            Some("value_name") => keys.value_name = Some(meta.value()?.parse()?),
             _ => {
                 let written = meta.path.to_token_stream().to_string();
-                let hint = did_you_mean(&written, &["name", "namespace"])
+                let hint = did_you_mean(&written, &TYPE_KEYS)
                     .map(|k| format!(" (did you mean `{k}`?)"))
                     .unwrap_or_default();
                 return Err(meta.error(format!(
                     "unknown data contract key `{written}`{hint}; the keys are {}",
-                    one_of(&["name", "namespace"])
+                    one_of(&TYPE_KEYS)
                 )));
             }
         }
@@ -96,13 +128,39 @@ fn type_keys(attr: TokenStream, errors: &mut Errors) -> TypeKeys {
     if let Err(error) = syn::parse::Parser::parse2(parser, attr) {
         errors.push(error);
     }
-    if let Some(name) = &keys.name {
+    for name in [
+        &keys.name,
+        &keys.item_name,
+        &keys.key_name,
+        &keys.value_name,
+    ]
+    .into_iter()
+    .flatten()
+    {
         if let Some(why) = ncname_error(&name.value()) {
             errors.spanned(
                 name,
                 format!("`{}` is not an XML name: {why}", name.value()),
             );
         }
+    }
+    if keys.collection.is_none() {
+        for key in [&keys.item_name, &keys.key_name, &keys.value_name]
+            .into_iter()
+            .flatten()
+        {
+            errors.spanned(
+                key,
+                "item, key and value names belong to a collection data contract: add \
+                 `collection`",
+            );
+        }
+    }
+    if let (Some(_), Some(known)) = (keys.flags, keys.known_types) {
+        errors.at(
+            known,
+            "an enum is either `flags` or `known_types`, not both",
+        );
     }
     if let Some(namespace) = &keys.namespace {
         match namespace.value().as_str() {
@@ -137,6 +195,18 @@ fn serde_name(keys: &TypeKeys, ident: &syn::Ident) -> (String, String) {
         .map(LitStr::value)
         .unwrap_or_default();
     (format!("{{{namespace}}}{name}"), name)
+}
+
+/// A collection data contract's serde name: `{namespace}Name Item Key Value`, where `-` is a
+/// name left to its default (the serializer splits at the spaces; no XML name has one).
+fn collection_serde_name(keys: &TypeKeys, serde_name: &str) -> String {
+    let part = |name: &Option<LitStr>| name.as_ref().map_or_else(|| "-".to_owned(), LitStr::value);
+    format!(
+        "{serde_name} {} {} {}",
+        part(&keys.item_name),
+        part(&keys.key_name),
+        part(&keys.value_name)
+    )
 }
 
 /// Refuses what this macro provides itself, and generics (WCF's generic contract names need a
@@ -220,6 +290,9 @@ struct Member {
     required: bool,
     emit_default: bool,
     bytes: Bytes,
+    /// `base`: the field is the base type (`class Derived : Base`), whose members come first.
+    base: bool,
+    base_span: Span,
 }
 
 /// Whether a member is `byte[]` to WCF: base64 text, not a list of `unsignedByte`.
@@ -265,10 +338,19 @@ fn bytes_of(ty: &syn::Type) -> Bytes {
 
 fn data_struct(mut item: syn::ItemStruct, keys: TypeKeys, errors: &mut Errors) -> Expansion {
     check_item(&item.attrs, &item.generics, errors);
+    for (key, name) in [(keys.flags, "flags"), (keys.known_types, "known_types")] {
+        if let Some(span) = key {
+            errors.at(span, format!("`{name}` goes on an enum"));
+        }
+    }
+    if keys.collection.is_some() {
+        return collection_struct(item, keys, errors);
+    }
     let Fields::Named(fields) = &mut item.fields else {
         errors.spanned(
             &item.fields,
-            "a data contract struct has named fields (each is a data member)",
+            "a data contract struct has named fields (each is a data member); a newtype over \
+             a list or a map is a `collection` data contract",
         );
         let clean = item.into_token_stream();
         return Expansion {
@@ -285,6 +367,12 @@ fn data_struct(mut item: syn::ItemStruct, keys: TypeKeys, errors: &mut Errors) -
     let clean = item.to_token_stream();
     if let Fields::Named(fields) = &mut item.fields {
         for (field, member) in fields.named.iter_mut().zip(&members) {
+            if member.base {
+                field
+                    .attrs
+                    .push(syn::parse_quote!(#[serde(rename = #BASE_MEMBERS)]));
+                continue;
+            }
             let wire = &member.name;
             field
                 .attrs
@@ -305,13 +393,29 @@ fn data_struct(mut item: syn::ItemStruct, keys: TypeKeys, errors: &mut Errors) -
         }
     }
     check_duplicates(
-        members.iter().map(|m| (m.name.as_str(), m.name_span)),
+        members
+            .iter()
+            .filter(|m| !m.base)
+            .map(|m| (m.name.as_str(), m.name_span)),
         "data member",
         errors,
     );
-    // DataContractSerializer's order: members without `order` by ordinal name, then those with
-    // one by order and then name.
-    let mut ordered: Vec<&Member> = members.iter().collect();
+    for (index, member) in members.iter().enumerate().filter(|(_, m)| m.base) {
+        if index != 0 {
+            errors.at(
+                member.base_span,
+                "the base type is the first field: WCF writes a base class's members before \
+                 the derived class's",
+            );
+        }
+    }
+    // DataContractSerializer's order: the base type's members, then members without `order`
+    // by ordinal name, then those with one by order and then name.
+    let base = members.iter().find(|m| m.base).map(|m| {
+        let ident = &m.ident;
+        quote!(__state.serialize_field(::indigo::__private::BASE_MEMBERS, &self.#ident)?;)
+    });
+    let mut ordered: Vec<&Member> = members.iter().filter(|m| !m.base).collect();
     ordered.sort_by(|a, b| {
         (a.order.is_some(), a.order, a.name.as_bytes()).cmp(&(
             b.order.is_some(),
@@ -326,6 +430,7 @@ fn data_struct(mut item: syn::ItemStruct, keys: TypeKeys, errors: &mut Errors) -
     let serialize = quote! {
         use ::indigo::__private::SerializeStruct as _;
         let mut __state = __serializer.serialize_struct(#serde_name, #count)?;
+        #base
         #(#writes)*
         __state.end()
     };
@@ -336,6 +441,31 @@ fn data_struct(mut item: syn::ItemStruct, keys: TypeKeys, errors: &mut Errors) -
         &contract_name,
         &keys,
     );
+    Expansion { clean, full }
+}
+
+/// `#[data_contract(collection)] struct Lines(Vec<Line>);`: WCF's `[CollectionDataContract]`.
+/// Its items (and a map's keys and values) are named by the keys and live in the
+/// collection's namespace.
+fn collection_struct(item: syn::ItemStruct, keys: TypeKeys, errors: &mut Errors) -> Expansion {
+    let clean = item.to_token_stream();
+    let newtype = matches!(&item.fields, Fields::Unnamed(fields) if fields.unnamed.len() == 1);
+    if !newtype {
+        errors.spanned(
+            &item,
+            "a collection data contract is a newtype over a list or a map, e.g. \
+             `struct Lines(Vec<Line>);`",
+        );
+        return Expansion {
+            full: clean.clone(),
+            clean,
+        };
+    }
+    let ident = &item.ident;
+    let (serde_name, contract_name) = serde_name(&keys, ident);
+    let wire = collection_serde_name(&keys, &serde_name);
+    let serialize = quote!(__serializer.serialize_newtype_struct(#wire, &self.0));
+    let full = generated(clean.clone(), ident, serialize, &contract_name, &keys);
     Expansion { clean, full }
 }
 
@@ -410,8 +540,11 @@ fn member(
         required: false,
         emit_default: true,
         bytes: bytes_of(ty),
+        base: false,
+        base_span: ident.span(),
     };
-    const KEYS: [&str; 4] = ["name", "order", "required", "emit_default"];
+    const KEYS: [&str; 5] = ["name", "order", "required", "emit_default", "base"];
+    let mut other_keys = Vec::new();
     attrs.retain(|attr| {
         if !attr.path().is_ident("data_member") {
             return true;
@@ -436,6 +569,11 @@ fn member(
                 }
                 Some("required") => member.required = flag(&meta)?,
                 Some("emit_default") => member.emit_default = flag(&meta)?,
+                Some("base") => {
+                    member.base = flag(&meta)?;
+                    member.base_span = meta.path.span();
+                    return Ok(());
+                }
                 _ => {
                     let written = meta.path.to_token_stream().to_string();
                     let hint = did_you_mean(&written, &KEYS)
@@ -447,6 +585,7 @@ fn member(
                     )));
                 }
             }
+            other_keys.push(meta.path.span());
             Ok(())
         });
         if let Err(error) = parsed {
@@ -454,6 +593,14 @@ fn member(
         }
         false
     });
+    if member.base {
+        for span in other_keys {
+            errors.at(
+                span,
+                "a base type has no member keys of its own: its members keep theirs",
+            );
+        }
+    }
     member
 }
 
@@ -483,13 +630,24 @@ fn check_duplicates<'a>(
 
 fn data_enum(mut item: syn::ItemEnum, keys: TypeKeys, errors: &mut Errors) -> Expansion {
     check_item(&item.attrs, &item.generics, errors);
+    if let Some(span) = keys.collection {
+        errors.at(
+            span,
+            "`collection` goes on a newtype struct over a list or a map",
+        );
+    }
+    if keys.known_types.is_some() {
+        return known_types_enum(item, keys, errors);
+    }
     let mut values = Vec::new();
     for variant in item.variants.iter_mut() {
         if !matches!(variant.fields, Fields::Unit) {
             errors.spanned(
                 &variant.fields,
                 "a data contract enum has unit variants only: WCF enums are named values, and \
-                 variants with data have no DataContract form",
+                 variants with data have no DataContract form (an enum of data contracts told \
+                 apart by `i:type` is `#[data_contract(known_types)]`, with one contract per \
+                 variant)",
             );
         }
         let mut value = (variant.ident.unraw().to_string(), variant.ident.span());
@@ -539,6 +697,132 @@ fn data_enum(mut item: syn::ItemEnum, keys: TypeKeys, errors: &mut Errors) -> Ex
     } else {
         quote!(match self { #(#arms)* })
     };
-    let full = generated(item.to_token_stream(), ident, body, &contract_name, &keys);
+    let mut full = generated(item.to_token_stream(), ident, body, &contract_name, &keys);
+    if keys.flags.is_some() {
+        let members = values
+            .iter()
+            .map(|(variant, (wire, _))| quote!((#wire, #ident::#variant as u64)));
+        let bits = values
+            .iter()
+            .map(|(variant, _)| quote!(#ident::#variant => #ident::#variant as u64,));
+        let bits = if values.is_empty() {
+            quote!(match *self {})
+        } else {
+            quote!(match self { #(#bits)* })
+        };
+        full.extend(quote! {
+            impl ::indigo::FlagsContract for #ident {
+                const MEMBERS: &'static [(&'static str, u64)] = &[#(#members),*];
+                const SERDE_NAME: &'static str = #serde_name;
+                fn bits(&self) -> u64 {
+                    #bits
+                }
+            }
+        });
+    }
+    Expansion { clean, full }
+}
+
+/// `#[data_contract(known_types)]`: an enum of data contracts, the declared type and its
+/// known types (WCF's `[KnownType]`). The variant whose contract is the enum's own is written
+/// plainly; any other with `i:type` naming its contract. Reading picks the variant by `i:type`.
+fn known_types_enum(item: syn::ItemEnum, keys: TypeKeys, errors: &mut Errors) -> Expansion {
+    let clean = item.to_token_stream();
+    let mut variants = Vec::new();
+    for variant in &item.variants {
+        match &variant.fields {
+            Fields::Unnamed(fields) if fields.unnamed.len() == 1 => {
+                variants.push((variant.ident.clone(), fields.unnamed[0].ty.clone()));
+            }
+            other => errors.spanned(
+                if matches!(other, Fields::Unit) {
+                    variant.to_token_stream()
+                } else {
+                    other.to_token_stream()
+                },
+                "a `known_types` variant holds one data contract, e.g. `Circle(Circle)`",
+            ),
+        }
+    }
+    if item.variants.is_empty() {
+        errors.spanned(
+            &item.ident,
+            "a `known_types` enum needs at least one variant",
+        );
+    }
+    let ident = &item.ident;
+    let (serde_name, contract_name) = serde_name(&keys, ident);
+    let arms = variants.iter().enumerate().map(|(index, (variant, _))| {
+        let index = index as u32;
+        quote! {
+            #ident::#variant(__value) => __serializer.serialize_newtype_variant(
+                #serde_name,
+                #index,
+                ::indigo::__private::KNOWN_TYPES,
+                __value,
+            ),
+        }
+    });
+    let serialize = serialize_impl(ident, quote!(match self { #(#arms)* }));
+    let picks = variants.iter().enumerate().map(|(index, (variant, ty))| {
+        let index = index as u32;
+        quote! {
+            #index => ::indigo::__private::VariantAccess::newtype_variant::<#ty>(__variant)
+                .map(#ident::#variant),
+        }
+    });
+    let types = variants.iter().map(|(_, ty)| ty);
+    let expecting = format!("{contract_name} or one of its known types");
+    let namespace = namespace_tokens(&keys);
+    let full = quote! {
+        #clean
+
+        #serialize
+
+        impl<'de> ::indigo::__private::Deserialize<'de> for #ident {
+            fn deserialize<__D: ::indigo::__private::Deserializer<'de>>(
+                __deserializer: __D,
+            ) -> ::core::result::Result<Self, __D::Error> {
+                struct __Visitor;
+                impl<'de> ::indigo::__private::Visitor<'de> for __Visitor {
+                    type Value = #ident;
+                    fn expecting(
+                        &self,
+                        __f: &mut ::core::fmt::Formatter<'_>,
+                    ) -> ::core::fmt::Result {
+                        __f.write_str(#expecting)
+                    }
+                    fn visit_enum<__A: ::indigo::__private::EnumAccess<'de>>(
+                        self,
+                        __data: __A,
+                    ) -> ::core::result::Result<#ident, __A::Error> {
+                        let (__index, __variant): (u32, _) =
+                            ::indigo::__private::EnumAccess::variant(__data)?;
+                        match __index {
+                            #(#picks)*
+                            _ => ::core::result::Result::Err(
+                                <__A::Error as ::indigo::__private::DeError>::custom(#expecting),
+                            ),
+                        }
+                    }
+                }
+                const __NAMES: &[&str] = &[
+                    #contract_name,
+                    #(<#types as ::indigo::DataContract>::NAME),*
+                ];
+                ::indigo::__private::Deserializer::deserialize_enum(
+                    __deserializer,
+                    ::indigo::__private::KNOWN_TYPES,
+                    __NAMES,
+                    __Visitor,
+                )
+            }
+        }
+
+        impl ::indigo::DataContract for #ident {
+            const NAME: &'static str = #contract_name;
+            const NAMESPACE: ::core::option::Option<&'static str> = #namespace;
+        }
+    };
     Expansion { clean, full }
 }

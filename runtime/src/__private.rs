@@ -9,6 +9,7 @@ pub use crate::contract::{
 pub use crate::error::{CallError, Error};
 pub use crate::fault::Fault;
 pub use crate::message::{Body, BodyReader, BodyWriter, Message, MessageFault, ReaderQuotas};
+pub use crate::serialization::{BASE_MEMBERS, KNOWN_TYPES};
 pub use crate::service::dispatch::Reply;
 pub use crate::service::generated::{
     access_violation, open_request, read_param, reply_fault, reply_stream, reply_unit,

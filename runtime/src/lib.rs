@@ -501,7 +501,7 @@ pub use indigo_macros::fault_contracts;
 pub use message::ReaderQuotas;
 pub use reliable::Reliable;
 pub use reliable::{ReliableMessagingVersion, ReliableSessionSettings, SettingsError};
-pub use serialization::DataContract;
+pub use serialization::{DataContract, Flags, FlagsContract};
 pub use service::{
     AddressFilterMode, InstanceContextMode, OperationContext, Service, ServiceHost, ServiceThrottle,
 };

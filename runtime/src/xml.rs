@@ -861,6 +861,35 @@ impl<'de> FragmentReader<'de> {
         )
     }
 
+    /// The `i:type` of an element just returned by [`next`](Self::next): the namespace and
+    /// local name of the contract it names (an unprefixed name is in the default namespace).
+    pub(crate) fn type_of(
+        &self,
+        element: &Element<'_>,
+    ) -> Result<Option<(String, String)>, XmlError> {
+        let position = self.reader.buffer_position();
+        for attr in element.start.attributes().with_checks(false) {
+            let attr = attr.map_err(|e| XmlError::Malformed(e.to_string()))?;
+            if attr.key.local_name().into_inner() != "type" || attr.key.prefix().is_none() {
+                continue;
+            }
+            let (ns, _) = self.reader.resolver().resolve_attribute(attr.key);
+            if ns != ResolveResult::Bound(Namespace(XSI)) {
+                continue;
+            }
+            let value = trim(&attr.value);
+            let (ns, local) = self.reader.resolver().resolve_element(QName(value));
+            let ns = match ns {
+                ResolveResult::Bound(Namespace(ns)) => ns.to_owned(),
+                ResolveResult::Unbound => String::new(),
+                ResolveResult::Unknown(p) => return Err(undeclared(&p, position)),
+            };
+            let local = local.into_inner().to_owned();
+            return Ok(Some((ns, local)));
+        }
+        Ok(None)
+    }
+
     /// Reads the character content of `element` up to its end tag, within
     /// `max_string_content_length`; child elements are an error. Empty elements give "".
     pub(crate) fn read_text(&mut self, element: &Element<'_>) -> Result<Cow<'de, str>, XmlError> {

@@ -226,6 +226,36 @@ namespace IndigoInterop
     }
 
     [DataContract(Namespace = "http://example.org/shop")]
+    [Flags]
+    public enum Access
+    {
+        [EnumMember] None = 0,
+        [EnumMember] Read = 1,
+        [EnumMember] Write = 2,
+        [EnumMember] Delete = 4,
+        [EnumMember] ReadWrite = 3,
+    }
+
+    [DataContract(Namespace = "urn:example:geometry")]
+    [KnownType(typeof(Circle))]
+    public class Shape
+    {
+        [DataMember] public string Label;
+    }
+
+    [DataContract(Namespace = "urn:example:circles")]
+    public class Circle : Shape
+    {
+        [DataMember] public double Radius;
+    }
+
+    [CollectionDataContract(Namespace = "http://example.org/shop", ItemName = "Parcel")]
+    public class Parcels : List<string> { }
+
+    [CollectionDataContract(Namespace = "http://example.org/shop", ItemName = "Entry", KeyName = "Sku", ValueName = "Price")]
+    public class PriceList : Dictionary<string, decimal> { }
+
+    [DataContract(Namespace = "http://example.org/shop")]
     public class OrderLine
     {
         [DataMember(IsRequired = true)] public int ProductId;
@@ -245,6 +275,14 @@ namespace IndigoInterop
         [DataMember] public Dictionary<string, int> Stock;
         [DataMember] public List<List<int>> Batches;
         [DataMember] public List<string> Returns;
+        [DataMember] public Access Access;
+        [DataMember] public Access NoAccess;
+        [DataMember] public Shape Wrapping;
+        [DataMember] public List<Shape> Shapes;
+        [DataMember] public Parcels Parcels;
+        [DataMember] public PriceList Prices;
+        [DataMember] public List<decimal> Limits;
+        [DataMember] public List<DateTime> Times;
     }
 
     [DataContract(Name = "OutOfStockFault", Namespace = "urn:example:stock")]
@@ -446,7 +484,21 @@ namespace IndigoInterop
                 + (line.Home == null ? "nil" : line.Home.OriginalString) + " "
                 + (line.Stock == null ? "nil" : "{" + string.Join(",", line.Stock.Select(kv => kv.Key + "=" + kv.Value)) + "}") + " "
                 + (line.Batches == null ? "nil" : "[" + string.Join("|", line.Batches.Select(b => string.Join(",", b))) + "]") + " "
-                + (line.Returns == null ? "nil" : "[" + line.Returns.Count + "]");
+                + (line.Returns == null ? "nil" : "[" + line.Returns.Count + "]") + " "
+                + (int)line.Access + " " + (int)line.NoAccess + " "
+                + ShapeText(line.Wrapping) + " "
+                + (line.Shapes == null ? "nil" : "[" + string.Join("|", line.Shapes.Select(ShapeText)) + "]") + " "
+                + (line.Parcels == null ? "nil" : "[" + string.Join("|", line.Parcels) + "]") + " "
+                + (line.Prices == null ? "nil" : "{" + string.Join(",", line.Prices.Select(kv => kv.Key + "=" + kv.Value.ToString(CultureInfo.InvariantCulture))) + "}") + " "
+                + (line.Limits == null ? "nil" : "[" + string.Join("|", line.Limits.Select(d => d.ToString(CultureInfo.InvariantCulture))) + "]") + " "
+                + (line.Times == null ? "nil" : "[" + string.Join("|", line.Times.Select(t => XmlConvert.ToString(t, XmlDateTimeSerializationMode.RoundtripKind))) + "]");
+        }
+
+        static string ShapeText(Shape shape)
+        {
+            if (shape == null) return "nil";
+            var circle = shape as Circle;
+            return circle != null ? "Circle:" + circle.Label + ":" + Num(circle.Radius) : "Shape:" + shape.Label;
         }
 
         public static string Num(double value)
@@ -732,6 +784,25 @@ namespace IndigoInterop
                 Stock = new Dictionary<string, int> { { "berlin", 3 }, { "paris", -1 } },
                 Batches = new List<List<int>> { new List<int> { 1, 2 }, new List<int>(), new List<int> { 3 } },
                 Returns = new List<string>(),
+                Access = Access.Read | Access.Write | Access.Delete,
+                NoAccess = Access.None,
+                Wrapping = new Circle { Label = "round", Radius = 1.5 },
+                Shapes = new List<Shape> { new Shape { Label = "plain" }, new Circle { Label = "disc", Radius = 2 } },
+                Parcels = new Parcels { "small", "large" },
+                Prices = new PriceList { { "a-1", decimal.Parse("9.99", CultureInfo.InvariantCulture) } },
+                Limits = new List<decimal>
+                {
+                    decimal.MinValue,
+                    decimal.Parse("0.0000000000000000000000000001", CultureInfo.InvariantCulture),
+                    decimal.Parse("1.50", CultureInfo.InvariantCulture),
+                },
+                // Run with TZ=UTC (the test harness sets it), so Local is +00:00.
+                Times = new List<DateTime>
+                {
+                    new DateTime(DateTime.MaxValue.Ticks, DateTimeKind.Unspecified),
+                    new DateTime(2024, 2, 29, 12, 0, 0, DateTimeKind.Local),
+                    new DateTime(DateTime.MinValue.Ticks, DateTimeKind.Utc),
+                },
             };
         }
 

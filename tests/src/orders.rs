@@ -3,7 +3,72 @@
 //! with `[DataContract]`, `[DataMember]` and `[EnumMember]`).
 
 use indigo::dotnet::{DateTime, DateTimeOffset, Decimal, Guid, TimeSpan, Uri};
-use indigo::{CallError, Fault};
+use indigo::{CallError, Fault, Flags};
+use std::collections::BTreeMap;
+
+/// What a line grants, a C# `[Flags]` enum: combinations are `Flags<Access>`.
+#[indigo::data_contract(namespace = "http://example.org/shop", flags)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    None = 0,
+    Read = 1,
+    Write = 2,
+    Delete = 4,
+    /// A combined member, declared last: written only for exactly Read and Write.
+    ReadWrite = 3,
+}
+
+/// The base of a small class hierarchy (`[KnownType(typeof(Circle))]` in C#).
+#[indigo::data_contract(namespace = "urn:example:geometry")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Shape {
+    pub label: String,
+}
+
+/// `class Circle : Shape`, in a namespace of its own: the base's members come first, in the
+/// base's namespace.
+#[indigo::data_contract(namespace = "urn:example:circles")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Circle {
+    #[data_member(base)]
+    pub shape: Shape,
+    pub radius: f64,
+}
+
+/// A value declared as `Shape`: a plain shape, or a circle written with `i:type`.
+#[indigo::data_contract(name = "Shape", namespace = "urn:example:geometry", known_types)]
+#[derive(Debug, Clone, PartialEq)]
+pub enum AnyShape {
+    Shape(Shape),
+    Circle(Circle),
+}
+
+impl Default for AnyShape {
+    fn default() -> Self {
+        AnyShape::Shape(Shape::default())
+    }
+}
+
+/// `[CollectionDataContract(ItemName = "Parcel")]` over a list of strings.
+#[indigo::data_contract(
+    collection,
+    namespace = "http://example.org/shop",
+    item_name = "Parcel"
+)]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Parcels(pub Vec<String>);
+
+/// `[CollectionDataContract(ItemName = "Entry", KeyName = "Sku", ValueName = "Price")]` over
+/// a dictionary.
+#[indigo::data_contract(
+    collection,
+    namespace = "http://example.org/shop",
+    item_name = "Entry",
+    key_name = "Sku",
+    value_name = "Price"
+)]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PriceList(pub BTreeMap<String, Decimal>);
 
 /// A colour, with one member renamed on the wire (`[EnumMember(Value = "GRN")]`).
 #[indigo::data_contract(name = "Colour")]
@@ -43,6 +108,20 @@ pub struct OrderLine {
     pub batches: Vec<Vec<i32>>,
     /// An empty list.
     pub returns: Vec<String>,
+    /// Every flag but the combined one: `Read Write Delete`.
+    pub access: Flags<Access>,
+    /// No flags: the zero member, `None`.
+    pub no_access: Flags<Access>,
+    /// A circle declared as a shape.
+    pub wrapping: AnyShape,
+    /// `List<Shape>` holding a shape and a circle.
+    pub shapes: Vec<AnyShape>,
+    pub parcels: Parcels,
+    pub prices: PriceList,
+    /// Decimal's extremes: its minimum and its smallest scale, and a kept trailing zero.
+    pub limits: Vec<Decimal>,
+    /// A DateTime of each Kind: Unspecified (the maximum), Local, Utc (the minimum).
+    pub times: Vec<DateTime>,
 }
 
 /// The fault detail of `Reserve`, renamed on the wire.
@@ -152,6 +231,38 @@ pub fn sample_line() -> OrderLine {
         stock: [("berlin".to_owned(), 3), ("paris".to_owned(), -1)].into(),
         batches: vec![vec![1, 2], vec![], vec![3]],
         returns: Vec::new(),
+        access: Flags::from(Access::Read) | Access::Write | Access::Delete,
+        no_access: Flags::empty(),
+        wrapping: AnyShape::Circle(Circle {
+            shape: Shape {
+                label: "round".to_owned(),
+            },
+            radius: 1.5,
+        }),
+        shapes: vec![
+            AnyShape::Shape(Shape {
+                label: "plain".to_owned(),
+            }),
+            AnyShape::Circle(Circle {
+                shape: Shape {
+                    label: "disc".to_owned(),
+                },
+                radius: 2.0,
+            }),
+        ],
+        parcels: Parcels(vec!["small".to_owned(), "large".to_owned()]),
+        prices: PriceList([("a-1".to_owned(), parse("9.99"))].into()),
+        limits: vec![
+            parse("-79228162514264337593543950335"),
+            parse("0.0000000000000000000000000001"),
+            parse("1.50"),
+        ],
+        // The Mono peer runs with TZ=UTC, so a Local time's offset is +00:00 both ways.
+        times: vec![
+            parse("9999-12-31T23:59:59.9999999"),
+            parse("2024-02-29T12:00:00+00:00"),
+            parse("0001-01-01T00:00:00Z"),
+        ],
     }
 }
 

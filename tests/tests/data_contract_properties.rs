@@ -6,7 +6,8 @@ use indigo::dotnet::{DateTime, DateTimeKind, DateTimeOffset, Decimal, Guid, Time
 use indigo::encoding::{BinaryMessageEncoder, MessageEncoder, TextMessageEncoder};
 use indigo::message::{Body, Message, MessageVersion, ReaderQuotas};
 use indigo::serialization::{from_fragment, to_fragment};
-use indigo_tests::orders::{Color, OrderLine};
+use indigo::Flags;
+use indigo_tests::orders::{AnyShape, Circle, Color, OrderLine, Parcels, PriceList, Shape};
 use proptest::prelude::*;
 
 /// Text XML can carry: any character but the C0 controls other than tab, LF and CR (which
@@ -47,6 +48,26 @@ fn date_time_offset() -> impl Strategy<Value = DateTimeOffset> {
         })
 }
 
+fn decimal() -> impl Strategy<Value = Decimal> {
+    (any::<i64>(), 0u32..=28)
+        .prop_map(|(mantissa, scale)| Decimal(rust_decimal::Decimal::new(mantissa, scale)))
+}
+
+fn finite() -> impl Strategy<Value = f64> {
+    any::<f64>().prop_filter("finite", |d| d.is_finite())
+}
+
+/// A shape or a circle, as declared `Shape`.
+fn shape() -> impl Strategy<Value = AnyShape> {
+    prop_oneof![
+        text().prop_map(|label| AnyShape::Shape(Shape { label })),
+        (text(), finite()).prop_map(|(label, radius)| AnyShape::Circle(Circle {
+            shape: Shape { label },
+            radius
+        })),
+    ]
+}
+
 fn order_line() -> impl Strategy<Value = OrderLine> {
     (
         (
@@ -79,6 +100,15 @@ fn order_line() -> impl Strategy<Value = OrderLine> {
             proptest::collection::vec(proptest::collection::vec(any::<i32>(), 0..3), 0..3),
             proptest::collection::vec(text(), 0..2),
         ),
+        (
+            (0u64..8, 0u64..8),
+            shape(),
+            proptest::collection::vec(shape(), 0..3),
+            proptest::collection::vec(text(), 0..3),
+            proptest::collection::btree_map(text(), decimal(), 0..3),
+            proptest::collection::vec(decimal(), 0..3),
+            proptest::collection::vec(date_time(), 0..3),
+        ),
     )
         .prop_map(
             |(
@@ -87,6 +117,7 @@ fn order_line() -> impl Strategy<Value = OrderLine> {
                 (mantissa, scale, ordered_at, id, lead_time),
                 (promised, thumbnail, signature, home),
                 (stock, batches, returns),
+                ((access, no_access), wrapping, shapes, parcels, prices, limits, times),
             )| OrderLine {
                 product_id,
                 discount,
@@ -105,6 +136,14 @@ fn order_line() -> impl Strategy<Value = OrderLine> {
                 stock,
                 batches,
                 returns,
+                access: Flags::from_bits(access).expect("Read, Write and Delete cover 0..8"),
+                no_access: Flags::from_bits(no_access).expect("covered"),
+                wrapping,
+                shapes,
+                parcels: Parcels(parcels),
+                prices: PriceList(prices),
+                limits,
+                times,
             },
         )
 }

@@ -183,6 +183,8 @@ mod mono {
         /// Starts the peer with `args` (after the exe).
         pub fn spawn(exe: &Path, args: &[&str]) -> MonoPeer {
             let mut command = Command::new("mono");
+            // A fixed local time zone: a Local DateTime's offset is then known (+00:00).
+            command.env("TZ", "UTC");
             // Run beside the exe, so anything Mono writes stays out of the checkout.
             if let Some(dir) = exe.parent() {
                 command.current_dir(dir);
@@ -948,7 +950,10 @@ macro_rules! dotnet_values {
             "79228162514264337593543950.335 1969-07-20T20:17:40.1234567Z ",
             "0f8fad5b-d9cb-469f-a165-70867728950e -P1DT2H3M4.0000005S ",
             "2024-02-29T23:30:00.0000000-05:30 AAEC/f7/ nil http://example.org/a%20b?q=1&r=%3C2%3E ",
-            "{berlin=3,paris=-1} [1,2||3] [0]"
+            "{berlin=3,paris=-1} [1,2||3] [0] ",
+            "7 0 Circle:round:1.5 [Shape:plain|Circle:disc:2] [small|large] {a-1=9.99} ",
+            "[-79228162514264337593543950335|0.0000000000000000000000000001|1.50] ",
+            "[9999-12-31T23:59:59.9999999|2024-02-29T12:00:00+00:00|0001-01-01T00:00:00Z]"
         )
     };
 }
@@ -1024,7 +1029,18 @@ fn canonical(xml: &str) -> Vec<String> {
                     .filter(|a| a.key.as_namespace_binding().is_none())
                     .map(|a| {
                         let (ns, local) = reader.resolver().resolve_attribute(a.key);
-                        format!("@{}{:?}={:?}", namespace(ns), local.into_inner(), a.value)
+                        let ns = namespace(ns);
+                        // `i:type`'s value is a qualified name: compare what it names.
+                        let value =
+                            if local.into_inner() == "type" && ns.contains("XMLSchema-instance") {
+                                let (named, local) = reader
+                                    .resolver()
+                                    .resolve_element(quick_xml::name::QName(&a.value));
+                                format!("{}{:?}", namespace(named), local.into_inner())
+                            } else {
+                                format!("{:?}", a.value)
+                            };
+                        format!("@{ns}{:?}={value}", local.into_inner())
                     })
                     .collect();
                 attributes.sort();
@@ -1054,6 +1070,7 @@ fn canonical(xml: &str) -> Vec<String> {
 async fn indigo_writes_a_data_contract_as_mono_s_data_contract_serializer_does() {
     let Some(exe) = mono::peer_exe() else { return };
     let output = std::process::Command::new("mono")
+        .env("TZ", "UTC")
         .arg(&exe)
         .arg("dcs-xml")
         .current_dir(exe.parent().expect("the exe's folder"))

@@ -88,7 +88,7 @@ impl<'r, 'de> ElementDe<'r, 'de> {
                         done: false,
                         count: 0,
                     };
-                    let value = visitor.visit_map(Fields(&mut access, None));
+                    let value = visitor.visit_map(Fields::new(&mut access, &[], None));
                     return finish(value, &mut access);
                 }
                 Node::Start(child) => {
@@ -142,6 +142,39 @@ impl<'r, 'de> ElementDe<'r, 'de> {
             return Err(too_long());
         }
         Ok(bytes)
+    }
+}
+
+impl<'de> ElementDe<'_, 'de> {
+    /// A `#[data_contract(known_types)]` enum: `i:type` names the variant's contract, and
+    /// without it the value is of the declared contract, `names[0]`; `names[1..]` are the
+    /// variants' contracts.
+    fn known_type<V: Visitor<'de>>(self, names: &[&str], visitor: V) -> Result<V::Value, Error> {
+        let tagged = self.r.type_of(&self.el)?;
+        let (declared, variants) = names.split_first().ok_or_else(|| {
+            Error::located("a known-types enum without a declared contract".to_owned())
+        })?;
+        let wanted = tagged
+            .as_ref()
+            .map_or(*declared, |(_, local)| local.as_str());
+        let Some(index) = variants.iter().position(|name| *name == wanted) else {
+            return Err(Error::located(match &tagged {
+                Some((ns, local)) => format!(
+                    "element <{}> has i:type `{{{ns}}}{local}`, which is not a known type of \
+                     {declared} (known: {})",
+                    self.el.local(),
+                    variants.join(", ")
+                ),
+                None => format!(
+                    "element <{}> has no i:type, and {declared} is not one of its own known \
+                     types (known: {})",
+                    self.el.local(),
+                    variants.join(", ")
+                ),
+            }));
+        };
+        let index = u32::try_from(index).unwrap_or(u32::MAX);
+        visitor.visit_enum(Picked { index, de: self })
     }
 }
 
@@ -300,23 +333,26 @@ impl<'de> de::Deserializer<'de> for ElementDe<'_, 'de> {
     fn deserialize_struct<V: Visitor<'de>>(
         self,
         _: &'static str,
-        _: &'static [&'static str],
+        fields: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value, Error> {
         let mut items = self.items()?;
-        let value = visitor.visit_map(Fields(&mut items, None));
+        let value = visitor.visit_map(Fields::new(&mut items, fields, None));
         finish(value, &mut items)
     }
     fn deserialize_enum<V: Visitor<'de>>(
         self,
         name: &'static str,
-        _: &'static [&'static str],
+        variants: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value, Error> {
         if name == super::FAULT_CHOICE {
             // A `#[fault_contracts]` choice: the element's name picks the variant, and the
             // element itself is the detail.
             return visitor.visit_enum(Choice(self));
+        }
+        if name == super::KNOWN_TYPES {
+            return self.known_type(variants, visitor);
         }
         let (text, _) = self.text()?;
         let variant: StrDeserializer<'_, Error> = trim(&text).into_deserializer();
@@ -453,7 +489,46 @@ impl<'de> de::VariantAccess<'de> for ElementDe<'_, 'de> {
 }
 
 /// A struct: children keyed by local name, any order, unknown ones left to serde to ignore.
-struct Fields<'a, 'r, 'de>(&'a mut Items<'r, 'de>, Option<Element<'de>>);
+///
+/// A `#[data_member(base)]` field (the first, named [`BASE_MEMBERS`](super::BASE_MEMBERS))
+/// comes first: the base type reads the leading children that are its members, as WCF reads
+/// a base class's members before the derived class's.
+struct Fields<'a, 'r, 'de> {
+    items: &'a mut Items<'r, 'de>,
+    /// The child whose key was handed out, awaiting its value.
+    current: Option<Element<'de>>,
+    /// The base type is still to be read: its key, then its value.
+    base: Base,
+    /// For a base type: its own members. It stops at the first child not among them.
+    only: Option<&'static [&'static str]>,
+}
+
+#[derive(PartialEq, Eq)]
+enum Base {
+    None,
+    KeyNext,
+    ValueNext,
+}
+
+impl<'a, 'r, 'de> Fields<'a, 'r, 'de> {
+    fn new(
+        items: &'a mut Items<'r, 'de>,
+        fields: &'static [&'static str],
+        only: Option<&'static [&'static str]>,
+    ) -> Self {
+        let base = if fields.first() == Some(&super::BASE_MEMBERS) {
+            Base::KeyNext
+        } else {
+            Base::None
+        };
+        Fields {
+            items,
+            current: None,
+            base,
+            only,
+        }
+    }
+}
 
 impl<'de> de::MapAccess<'de> for Fields<'_, '_, 'de> {
     type Error = Error;
@@ -462,18 +537,85 @@ impl<'de> de::MapAccess<'de> for Fields<'_, '_, 'de> {
         &mut self,
         seed: K,
     ) -> Result<Option<K::Value>, Error> {
-        let Some(child) = self.0.next_child()? else {
+        if self.base == Base::KeyNext {
+            self.base = Base::ValueNext;
+            let key: StrDeserializer<'_, Error> = super::BASE_MEMBERS.into_deserializer();
+            return seed.deserialize(key).map(Some);
+        }
+        let Some(child) = self.items.next_child()? else {
             return Ok(None);
         };
+        if let Some(only) = self.only {
+            if !only.contains(&child.local()) {
+                self.items.r.push_back(Node::Start(child));
+                return Ok(None);
+            }
+        }
         let key: StrDeserializer<'_, Error> = child.local().into_deserializer();
         let key = seed.deserialize(key)?;
-        self.1 = Some(child);
+        self.current = Some(child);
         Ok(Some(key))
     }
 
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, Error> {
-        let child = self.1.take().ok_or_else(value_without_key)?;
-        self.0.value(seed, child, Segment::Member)
+        if self.base == Base::ValueNext {
+            self.base = Base::None;
+            return seed.deserialize(BaseDe {
+                items: &mut *self.items,
+            });
+        }
+        let child = self.current.take().ok_or_else(value_without_key)?;
+        self.items.value(seed, child, Segment::Member)
+    }
+}
+
+/// A base type's members, read from the children of the derived type's element.
+struct BaseDe<'a, 'r, 'de> {
+    items: &'a mut Items<'r, 'de>,
+}
+
+impl<'de> de::Deserializer<'de> for BaseDe<'_, '_, 'de> {
+    type Error = Error;
+
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        _: &'static str,
+        fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, Error> {
+        // No drain: the rest of the children belong to the derived type.
+        visitor.visit_map(Fields::new(self.items, fields, Some(fields)))
+    }
+
+    fn deserialize_any<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Error> {
+        Err(Error::located(
+            "a `#[data_member(base)]` field must be a `#[data_contract]` struct".to_owned(),
+        ))
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
+        option unit unit_struct newtype_struct seq tuple tuple_struct map enum identifier
+        ignored_any
+    }
+}
+
+/// A known type picked by `i:type`: the variant's index, and the element read as its type.
+struct Picked<'r, 'de> {
+    index: u32,
+    de: ElementDe<'r, 'de>,
+}
+
+impl<'r, 'de> de::EnumAccess<'de> for Picked<'r, 'de> {
+    type Error = Error;
+    type Variant = ElementDe<'r, 'de>;
+
+    fn variant_seed<V: DeserializeSeed<'de>>(
+        self,
+        seed: V,
+    ) -> Result<(V::Value, Self::Variant), Error> {
+        let index: de::value::U32Deserializer<Error> = self.index.into_deserializer();
+        Ok((seed.deserialize(index)?, self.de))
     }
 }
 

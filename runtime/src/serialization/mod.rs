@@ -20,8 +20,11 @@
 //! | unit enum variant | the variant name |
 
 mod de;
+mod flags;
 mod ser;
 mod sniff;
+
+pub use flags::{Flags, FlagsContract};
 
 use crate::message::{ReaderQuotas, XmlError, XmlFragment};
 use serde::{de::DeserializeOwned, Serialize};
@@ -34,6 +37,18 @@ pub(crate) use ser::Writer;
 /// whose variant name is the detail's type name) and deserializes (the variant is picked by
 /// the detail element's name).
 pub(crate) const FAULT_CHOICE: &str = "{urn:indigo:fault-choice}";
+
+/// The variant name under which a `#[data_contract(known_types)]` enum serializes its value
+/// (a newtype variant whose enum name is the declared contract), and the enum name under which
+/// it deserializes (the variant is picked by `i:type`; the variant names given are the declared
+/// contract's name and then each variant's contract name).
+#[doc(hidden)]
+pub const KNOWN_TYPES: &str = "{urn:indigo:known-types}";
+
+/// The field name of a data contract's base type (`#[data_member(base)]`): its members are
+/// written first, inline, in the base's namespace, as WCF writes a base class's members.
+#[doc(hidden)]
+pub const BASE_MEMBERS: &str = "{urn:indigo:base}";
 
 /// What `#[data_contract]` implements: the type's data contract name and namespace (WCF's
 /// `[DataContract(Name, Namespace)]`).

@@ -1,8 +1,11 @@
 //! serde -> XML in DataContractSerializer's conventions, written straight into a `Vec<u8>`.
 
-use super::sniff::{contract_of, data_contract_name, key_value_name, Contract, ContractNs};
+use super::sniff::{
+    collection_names, contract_of, data_contract_name, key_value_name, CollectionNames, Contract,
+    ContractNs,
+};
 use super::Error;
-use super::FAULT_CHOICE;
+use super::{BASE_MEMBERS, FAULT_CHOICE, KNOWN_TYPES};
 use crate::message::{ns, XmlError};
 use crate::xml::{write_ns_decl, write_text};
 use base64::Engine as _;
@@ -70,6 +73,8 @@ impl<'a> Writer<'a> {
                 local,
                 ns: namespace,
                 as_default,
+                declared: None,
+                collection: None,
             })
             .map_err(|e| e.into_xml_error(None))
     }
@@ -164,6 +169,40 @@ impl<'a> Writer<'a> {
         }
     }
 
+    /// Adds `i:type="prefix:local"` to the open start tag, declaring `ns` there if no
+    /// declaration is in scope (an unprefixed name when it is the default namespace, as
+    /// XmlWriter's `WriteQualifiedName` does).
+    fn type_attribute(&mut self, local: &str, ns: &'a str) {
+        let (xsi, declare_xsi) = match self.lookup(ns::XSI, false) {
+            Some(prefix) => (prefix, false),
+            None => (self.fresh_prefix("i"), true),
+        };
+        if declare_xsi {
+            write_ns_decl(&mut self.out, &xsi, ns::XSI);
+            self.scope.push(Binding {
+                prefix: xsi.clone(),
+                ns: ns::XSI,
+            });
+        }
+        let (prefix, declare) = match self.lookup(ns, true) {
+            Some(prefix) => (prefix, false),
+            None => (self.fresh_prefix("a"), true),
+        };
+        if declare {
+            write_ns_decl(&mut self.out, &prefix, ns);
+            self.scope.push(Binding {
+                prefix: prefix.clone(),
+                ns,
+            });
+        }
+        self.out.push(b' ');
+        self.push_prefix(&xsi);
+        self.out.extend_from_slice(b"type=\"");
+        self.push_prefix(&prefix);
+        self.out.extend_from_slice(local.as_bytes());
+        self.out.push(b'"');
+    }
+
     fn end(&mut self, tag: Tag) {
         self.out.extend_from_slice(b"</");
         self.out.extend_from_within(tag.name);
@@ -174,6 +213,11 @@ impl<'a> Writer<'a> {
     fn end_empty(&mut self, tag: Tag) {
         self.out.extend_from_slice(b"/>");
         self.scope.truncate(tag.mark);
+    }
+
+    /// The namespace of a collection data contract, which its items share.
+    fn collection_ns(&self, names: &CollectionNames) -> &'a str {
+        names.ns.unwrap_or(self.data_ns)
     }
 
     fn namespace_of(&self, contract: &Contract) -> &'a str {
@@ -191,6 +235,12 @@ struct ElementSer<'w, 'a, 'n> {
     local: &'n str,
     ns: &'a str,
     as_default: bool,
+    /// Inside a `#[data_contract(known_types)]` enum: the declared contract's serde name. A
+    /// value of any other contract is written with `i:type`.
+    declared: Option<&'static str>,
+    /// Inside a `#[data_contract(collection)]` newtype: the names and namespace of the items
+    /// of the list or map it holds.
+    collection: Option<CollectionNames>,
 }
 
 impl<'w, 'a> ElementSer<'w, 'a, '_> {
@@ -335,10 +385,11 @@ impl<'w, 'a> ser::Serializer for ElementSer<'w, 'a, '_> {
     }
     fn serialize_newtype_struct<T: Serialize + ?Sized>(
         self,
-        _: &'static str,
+        name: &'static str,
         value: &T,
     ) -> Result<(), Error> {
-        value.serialize(self)
+        let collection = collection_names(name);
+        value.serialize(ElementSer { collection, ..self })
     }
     fn serialize_newtype_variant<T: Serialize + ?Sized>(
         self,
@@ -351,15 +402,26 @@ impl<'w, 'a> ser::Serializer for ElementSer<'w, 'a, '_> {
         if name == FAULT_CHOICE {
             return value.serialize(self);
         }
+        // A known type: the element is named for the declared contract (`name`), its content
+        // is the variant's value, tagged with its own contract when that differs.
+        if variant == KNOWN_TYPES {
+            return value.serialize(ElementSer {
+                declared: Some(name),
+                ..self
+            });
+        }
         Err(Self::unsupported_variant(name, variant))
     }
     fn serialize_seq(self, _: Option<usize>) -> Result<SeqSer<'w, 'a>, Error> {
+        let collection = self.collection;
         let (w, tag) = self.open();
+        let named = collection.map(|names| (names.item, w.collection_ns(&names)));
         Ok(SeqSer {
             w,
             tag,
             open: true,
             last: None,
+            named,
         })
     }
     fn serialize_tuple(self, len: usize) -> Result<SeqSer<'w, 'a>, Error> {
@@ -378,28 +440,57 @@ impl<'w, 'a> ser::Serializer for ElementSer<'w, 'a, '_> {
         Err(Self::unsupported_variant(name, variant))
     }
     fn serialize_map(self, _: Option<usize>) -> Result<MapSer<'w, 'a>, Error> {
+        let collection = self.collection;
         let (w, tag) = self.open();
-        w.declare_for_children(ns::DC_ARRAYS);
+        let names = match collection {
+            Some(names) => MapNames {
+                ns: w.collection_ns(&names),
+                item: names.item,
+                key: names.key,
+                value: names.value,
+            },
+            None => MapNames {
+                ns: ns::DC_ARRAYS,
+                item: None,
+                key: "Key",
+                value: "Value",
+            },
+        };
+        w.declare_for_children(names.ns);
         Ok(MapSer {
             w,
             tag,
             open: true,
             pending_key: None,
             key_buf: Vec::new(),
+            names,
         })
     }
     fn serialize_struct(self, name: &'static str, len: usize) -> Result<StructSer<'w, 'a>, Error> {
         // A `#[data_contract]` type names its members' namespace and writes them in
         // DataContractSerializer's order itself (it knows their `order` keys).
-        let (member_ns, in_order) = match data_contract_name(name) {
+        let contract = data_contract_name(name);
+        let (member_ns, in_order) = match contract {
             Some((namespace, _)) => (namespace.unwrap_or(self.w.data_ns), true),
             None => (self.w.data_ns, false),
         };
+        let declared = self.declared;
         let (w, tag) = self.open();
+        match (declared, contract) {
+            (Some(declared), Some((_, local))) if declared != name => {
+                w.type_attribute(local, member_ns);
+            }
+            (Some(_), None) => {
+                return Err(Error::from(XmlError::Serialize(format!(
+                    "a known type must be a data contract; `{name}` is not"
+                ))))
+            }
+            _ => {}
+        }
         w.declare_for_children(member_ns);
         Ok(StructSer {
             w,
-            tag,
+            tag: Some(tag),
             member_ns,
             content_start: None,
             fields: Vec::with_capacity(len),
@@ -421,7 +512,8 @@ impl<'w, 'a> ser::Serializer for ElementSer<'w, 'a, '_> {
 /// A struct: one element per field in the data namespace, in ordinal name order.
 pub(crate) struct StructSer<'w, 'a> {
     w: &'w mut Writer<'a>,
-    tag: Tag,
+    /// `None` for a base type's members, written inline into the derived type's element.
+    tag: Option<Tag>,
     /// The namespace of the member elements.
     member_ns: &'a str,
     content_start: Option<usize>,
@@ -464,6 +556,11 @@ impl ser::SerializeStruct for StructSer<'_, '_> {
             self.w.out.push(b'>');
             self.content_start = Some(self.w.out.len());
         }
+        if key == BASE_MEMBERS {
+            // The base type's members come first, in the base's namespace; the base's own
+            // `serialize_struct` call says which.
+            return value.serialize(BaseSer { w: &mut *self.w });
+        }
         if let Some((last, _)) = self.fields.last() {
             self.sorted &= last.as_bytes() <= key.as_bytes();
         }
@@ -476,14 +573,17 @@ impl ser::SerializeStruct for StructSer<'_, '_> {
     }
 
     fn end(mut self) -> Result<(), Error> {
+        let Some(tag) = self.tag.take() else {
+            return Ok(());
+        };
         if self.content_start.is_none() {
-            self.w.end_empty(self.tag);
+            self.w.end_empty(tag);
             return Ok(());
         }
         if !self.sorted && !self.in_order {
             self.sort_fields();
         }
-        self.w.end(self.tag);
+        self.w.end(tag);
         Ok(())
     }
 }
@@ -496,6 +596,9 @@ pub(crate) struct SeqSer<'w, 'a> {
     open: bool,
     /// The last item contract seen, to name `None` items.
     last: Option<Contract>,
+    /// A collection data contract's item name (`None`: the item's contract name) and
+    /// namespace.
+    named: Option<(Option<&'static str>, &'a str)>,
 }
 
 impl SeqSer<'_, '_> {
@@ -507,15 +610,17 @@ impl SeqSer<'_, '_> {
             }
             None => self.last.clone().unwrap_or(Contract::ANY),
         };
-        let ns = self.w.namespace_of(&contract);
+        let (name, ns) = match self.named {
+            Some((Some(item), ns)) => (item, ns),
+            Some((None, ns)) => (&*contract.name, ns),
+            None => (&*contract.name, self.w.namespace_of(&contract)),
+        };
         if self.open {
             self.w.declare_for_children(ns);
             self.w.out.push(b'>');
             self.open = false;
         }
-        self.w
-            .element(&contract.name, ns, false, value)
-            .map_err(Error::from)
+        self.w.element(name, ns, false, value).map_err(Error::from)
     }
 
     fn finish(self) -> Result<(), Error> {
@@ -562,7 +667,7 @@ impl ser::SerializeTupleStruct for SeqSer<'_, '_> {
 }
 
 /// A dictionary: `<KeyValueOf{K}{V}><Key>..</Key><Value>..</Value></KeyValueOf{K}{V}>` items,
-/// all in the Arrays namespace.
+/// all in the Arrays namespace (a collection data contract's names, in its namespace).
 pub(crate) struct MapSer<'w, 'a> {
     w: &'w mut Writer<'a>,
     tag: Tag,
@@ -570,6 +675,16 @@ pub(crate) struct MapSer<'w, 'a> {
     /// A key given without its value: its contract and its `<Key>` element, already written.
     pending_key: Option<Option<Contract>>,
     key_buf: Vec<u8>,
+    names: MapNames<'a>,
+}
+
+/// The element names of a dictionary's items and their namespace.
+struct MapNames<'a> {
+    ns: &'a str,
+    /// `None`: `KeyValueOf{K}{V}`.
+    item: Option<&'static str>,
+    key: &'static str,
+    value: &'static str,
 }
 
 impl MapSer<'_, '_> {
@@ -578,8 +693,11 @@ impl MapSer<'_, '_> {
             self.w.out.push(b'>');
             self.open = false;
         }
-        let name = key_value_name(key, value);
-        let tag = self.w.start(&name, ns::DC_ARRAYS, false);
+        let name = match self.names.item {
+            Some(item) => Cow::Borrowed(item),
+            None => Cow::Owned(key_value_name(key, value)),
+        };
+        let tag = self.w.start(&name, self.names.ns, false);
         self.w.out.push(b'>');
         tag
     }
@@ -589,7 +707,7 @@ impl MapSer<'_, '_> {
     fn buffer_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<(), Error> {
         self.key_buf.clear();
         std::mem::swap(&mut self.w.out, &mut self.key_buf);
-        let result = self.w.element("Key", ns::DC_ARRAYS, false, key);
+        let result = self.w.element(self.names.key, self.names.ns, false, key);
         std::mem::swap(&mut self.w.out, &mut self.key_buf);
         result.map_err(Error::from)
     }
@@ -613,7 +731,7 @@ impl ser::SerializeMap for MapSer<'_, '_> {
         let tag = self.start_item(key.as_ref(), contract_of(value).as_ref());
         self.w.out.extend_from_slice(&self.key_buf);
         self.w
-            .element("Value", ns::DC_ARRAYS, false, value)
+            .element(self.names.value, self.names.ns, false, value)
             .map_err(Error::from)?;
         self.w.end(tag);
         Ok(())
@@ -626,10 +744,10 @@ impl ser::SerializeMap for MapSer<'_, '_> {
     ) -> Result<(), Error> {
         let tag = self.start_item(contract_of(key).as_ref(), contract_of(value).as_ref());
         self.w
-            .element("Key", ns::DC_ARRAYS, false, key)
+            .element(self.names.key, self.names.ns, false, key)
             .map_err(Error::from)?;
         self.w
-            .element("Value", ns::DC_ARRAYS, false, value)
+            .element(self.names.value, self.names.ns, false, value)
             .map_err(Error::from)?;
         self.w.end(tag);
         Ok(())
@@ -782,6 +900,156 @@ fn write_digits(out: &mut Vec<u8>, digits: &[u8], exp: i32, precision: i32) {
         let zeros = usize::try_from(-exp - 1).unwrap_or(0);
         out.resize(out.len() + zeros, b'0');
         out.extend_from_slice(digits);
+    }
+}
+
+/// Writes a base type's members into the element of the derived type being written.
+struct BaseSer<'w, 'a> {
+    w: &'w mut Writer<'a>,
+}
+
+impl BaseSer<'_, '_> {
+    fn not_a_contract() -> Error {
+        Error::from(XmlError::Serialize(
+            "a `#[data_member(base)]` field must be a `#[data_contract]` struct".to_owned(),
+        ))
+    }
+}
+
+impl<'w, 'a> ser::Serializer for BaseSer<'w, 'a> {
+    type Ok = ();
+    type Error = Error;
+    type SerializeSeq = ser::Impossible<(), Error>;
+    type SerializeTuple = ser::Impossible<(), Error>;
+    type SerializeTupleStruct = ser::Impossible<(), Error>;
+    type SerializeTupleVariant = ser::Impossible<(), Error>;
+    type SerializeMap = ser::Impossible<(), Error>;
+    type SerializeStruct = StructSer<'w, 'a>;
+    type SerializeStructVariant = ser::Impossible<(), Error>;
+
+    fn serialize_struct(self, name: &'static str, len: usize) -> Result<StructSer<'w, 'a>, Error> {
+        let Some((namespace, _)) = data_contract_name(name) else {
+            return Err(Self::not_a_contract());
+        };
+        let member_ns = namespace.unwrap_or(self.w.data_ns);
+        let content_start = Some(self.w.out.len());
+        Ok(StructSer {
+            w: self.w,
+            tag: None,
+            member_ns,
+            content_start,
+            fields: Vec::with_capacity(len),
+            sorted: true,
+            in_order: true,
+        })
+    }
+
+    fn serialize_bool(self, _: bool) -> Result<(), Error> {
+        Err(Self::not_a_contract())
+    }
+    fn serialize_i8(self, _: i8) -> Result<(), Error> {
+        Err(Self::not_a_contract())
+    }
+    fn serialize_i16(self, _: i16) -> Result<(), Error> {
+        Err(Self::not_a_contract())
+    }
+    fn serialize_i32(self, _: i32) -> Result<(), Error> {
+        Err(Self::not_a_contract())
+    }
+    fn serialize_i64(self, _: i64) -> Result<(), Error> {
+        Err(Self::not_a_contract())
+    }
+    fn serialize_u8(self, _: u8) -> Result<(), Error> {
+        Err(Self::not_a_contract())
+    }
+    fn serialize_u16(self, _: u16) -> Result<(), Error> {
+        Err(Self::not_a_contract())
+    }
+    fn serialize_u32(self, _: u32) -> Result<(), Error> {
+        Err(Self::not_a_contract())
+    }
+    fn serialize_u64(self, _: u64) -> Result<(), Error> {
+        Err(Self::not_a_contract())
+    }
+    fn serialize_f32(self, _: f32) -> Result<(), Error> {
+        Err(Self::not_a_contract())
+    }
+    fn serialize_f64(self, _: f64) -> Result<(), Error> {
+        Err(Self::not_a_contract())
+    }
+    fn serialize_char(self, _: char) -> Result<(), Error> {
+        Err(Self::not_a_contract())
+    }
+    fn serialize_str(self, _: &str) -> Result<(), Error> {
+        Err(Self::not_a_contract())
+    }
+    fn serialize_bytes(self, _: &[u8]) -> Result<(), Error> {
+        Err(Self::not_a_contract())
+    }
+    fn serialize_none(self) -> Result<(), Error> {
+        Err(Self::not_a_contract())
+    }
+    fn serialize_some<T: Serialize + ?Sized>(self, _: &T) -> Result<(), Error> {
+        Err(Self::not_a_contract())
+    }
+    fn serialize_unit(self) -> Result<(), Error> {
+        Err(Self::not_a_contract())
+    }
+    fn serialize_unit_struct(self, _: &'static str) -> Result<(), Error> {
+        Err(Self::not_a_contract())
+    }
+    fn serialize_unit_variant(self, _: &'static str, _: u32, _: &'static str) -> Result<(), Error> {
+        Err(Self::not_a_contract())
+    }
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        _: &T,
+    ) -> Result<(), Error> {
+        Err(Self::not_a_contract())
+    }
+    fn serialize_newtype_variant<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: &T,
+    ) -> Result<(), Error> {
+        Err(Self::not_a_contract())
+    }
+    fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq, Error> {
+        Err(Self::not_a_contract())
+    }
+    fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple, Error> {
+        Err(Self::not_a_contract())
+    }
+    fn serialize_tuple_struct(
+        self,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeTupleStruct, Error> {
+        Err(Self::not_a_contract())
+    }
+    fn serialize_tuple_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeTupleVariant, Error> {
+        Err(Self::not_a_contract())
+    }
+    fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap, Error> {
+        Err(Self::not_a_contract())
+    }
+    fn serialize_struct_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeStructVariant, Error> {
+        Err(Self::not_a_contract())
     }
 }
 

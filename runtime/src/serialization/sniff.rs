@@ -31,7 +31,38 @@ pub(crate) fn data_contract_name(
 ) -> Option<(Option<&'static str>, &'static str)> {
     let rest = name.strip_prefix('{')?;
     let (namespace, local) = rest.split_once('}')?;
+    // A collection data contract's names follow its own after a space.
+    let local = local.split_once(' ').map_or(local, |(local, _)| local);
     Some(((!namespace.is_empty()).then_some(namespace), local))
+}
+
+/// The item, key and value names of a `#[data_contract(collection)]` type, whose serde name is
+/// `{namespace}Name Item Key Value` (`-` for a name left to its default).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct CollectionNames {
+    /// The collection's namespace (`None`: the data namespace); its items live in it.
+    pub(crate) ns: Option<&'static str>,
+    pub(crate) item: Option<&'static str>,
+    pub(crate) key: &'static str,
+    pub(crate) value: &'static str,
+}
+
+pub(crate) fn collection_names(name: &'static str) -> Option<CollectionNames> {
+    let (namespace, _) = data_contract_name(name)?;
+    let mut parts = name.split(' ').skip(1);
+    let mut next = || parts.next().filter(|part| *part != "-");
+    let item = next();
+    let key = next();
+    let value = next();
+    if !name.contains(' ') {
+        return None;
+    }
+    Some(CollectionNames {
+        ns: namespace,
+        item,
+        key: key.unwrap_or("Key"),
+        value: value.unwrap_or("Value"),
+    })
 }
 
 /// A data contract name.
@@ -208,7 +239,9 @@ impl ser::Serializer for Sniffer {
             Some((Some(crate::message::ns::XSD | crate::message::ns::DC_SERIALIZATION), local)) => {
                 found(Contract::primitive(local))
             }
-            _ => value.serialize(self),
+            // A `Flags<E>` names its enum's contract.
+            Some(_) => found(Contract::data(name)),
+            None => value.serialize(self),
         }
     }
     fn serialize_newtype_variant<T: Serialize + ?Sized>(
