@@ -95,8 +95,15 @@ pub fn service_contract(attr: TokenStream, item: TokenStream) -> TokenStream {
 /// A struct field may carry `#[data_member(...)]` (`[DataMember]`): `name = "..."` (default:
 /// PascalCase of the field), `order = N`, `required` (`IsRequired`; a missing element is then
 /// an error, otherwise the field's `Default`), `emit_default = false` (`EmitDefaultValue`:
-/// omit the member when it equals its `Default`). An enum variant may carry
-/// `#[enum_member(value = "...")]` (`[EnumMember]`).
+/// omit the member when it equals its `Default`), or `base` on the first field: the field is
+/// the base type (`class Derived : Base`), whose members are written first in its namespace.
+/// An enum variant may carry `#[enum_member(value = "...")]` (`[EnumMember]`).
+///
+/// More type keys: `flags` on an enum (a C# `[Flags]` enum; combinations are
+/// `indigo::Flags<E>`); `known_types` on an enum whose variants each hold one data contract
+/// (the declared type and its `[KnownType]`s, told apart by `i:type`); `collection` on a
+/// newtype over a list or a map (`[CollectionDataContract]`), with `item_name`, `key_name` and
+/// `value_name`.
 #[proc_macro_attribute]
 pub fn data_contract(attr: TokenStream, item: TokenStream) -> TokenStream {
     data_contract::expand(attr.into(), item.into()).into()

@@ -173,6 +173,74 @@
 //! `DateTimeOffset`, `TimeSpan`, `Guid` and `Uri` in their wire forms. An unreadable value is
 //! reported with its member path (`at order.Lines[2].UnitPrice: ...`).
 //!
+//! Three more forms follow WCF's attributes:
+//!
+//! - **`[Flags]` enums**: `#[data_contract(flags)]` on an enum of the flags (with their values
+//!   as discriminants); a combination is a [`Flags<E>`](Flags), written as WCF writes it
+//!   (`Read Write`).
+//! - **Known types** (`[KnownType]`): `#[data_contract(known_types)]` on an enum whose variants
+//!   each hold one data contract. Give the enum the declared (base) type's name and namespace;
+//!   a value of another variant's type is written with `i:type`, and reading picks the variant
+//!   by `i:type`. A derived type holds its base as its first field, marked
+//!   `#[data_member(base)]`: the base's members come first, in the base's namespace, as WCF
+//!   writes a base class's.
+//! - **Collection contracts** (`[CollectionDataContract]`): `#[data_contract(collection,
+//!   item_name = "...", key_name = "...", value_name = "...")]` on a newtype over a list or a
+//!   map; its items are named by the keys, in the collection's namespace.
+//!
+//! ```
+//! use indigo::Flags;
+//!
+//! #[indigo::data_contract(namespace = "urn:geometry", flags)]
+//! #[derive(Debug, Clone, Copy, PartialEq)]
+//! pub enum Edge {
+//!     None = 0,
+//!     Dashed = 1,
+//!     Bold = 2,
+//! }
+//!
+//! #[indigo::data_contract(namespace = "urn:geometry")]
+//! #[derive(Debug, Clone, PartialEq, Default)]
+//! pub struct Shape {
+//!     label: String,
+//! }
+//!
+//! /// `class Circle : Shape`, in a namespace of its own.
+//! #[indigo::data_contract(namespace = "urn:circles")]
+//! #[derive(Debug, Clone, PartialEq, Default)]
+//! pub struct Circle {
+//!     #[data_member(base)]
+//!     shape: Shape,
+//!     radius: f64,
+//!     edge: Flags<Edge>,
+//! }
+//!
+//! /// A value declared `Shape`: `[KnownType(typeof(Circle))]`.
+//! #[indigo::data_contract(name = "Shape", namespace = "urn:geometry", known_types)]
+//! #[derive(Debug, Clone, PartialEq)]
+//! pub enum AnyShape {
+//!     Shape(Shape),
+//!     Circle(Circle),
+//! }
+//!
+//! /// `[CollectionDataContract(ItemName = "Item")] class Drawing : List<Shape>`.
+//! #[indigo::data_contract(collection, namespace = "urn:geometry", item_name = "Item")]
+//! #[derive(Debug, Clone, PartialEq, Default)]
+//! pub struct Drawing(Vec<AnyShape>);
+//!
+//! let circle = AnyShape::Circle(Circle {
+//!     shape: Shape { label: "disc".into() },
+//!     radius: 2.0,
+//!     edge: Flags::from(Edge::Dashed) | Edge::Bold,
+//! });
+//! let xml = indigo::serialization::to_fragment("Drawing", "urn:app", "urn:app", &Drawing(vec![circle]))?;
+//! let xml = String::from_utf8(xml.xml.to_vec())?;
+//! assert!(xml.contains(r#"<a:Item xmlns:i="http://www.w3.org/2001/XMLSchema-instance" xmlns:b="urn:circles" i:type="b:Circle">"#));
+//! assert!(xml.contains("<a:Label>disc</a:Label>"), "the base's members, in its namespace");
+//! assert!(xml.contains("<b:Edge>Dashed Bold</b:Edge>"));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
 //! ```
 //! #[indigo::data_contract(namespace = "http://example.org/shop")]
 //! #[derive(Debug, Clone, PartialEq, Default)]
@@ -464,7 +532,10 @@ pub use indigo_macros::service_contract;
 /// Declares a struct or a unit enum as a data contract (WCF's `[DataContract]`): its name and
 /// namespace, its members' wire names (PascalCase of the fields by default), order, `required`
 /// and `emit_default`, and enum members' values. It implements serde's `Serialize` and
-/// `Deserialize` (do not derive them) and [`DataContract`].
+/// `Deserialize` (do not derive them) and [`DataContract`]. With `flags`, an enum is a C#
+/// `[Flags]` enum (it implements [`FlagsContract`]; combinations are [`Flags<E>`](Flags));
+/// with `known_types`, an enum of data contracts told apart by `i:type`; with `collection`,
+/// a newtype over a list or a map is a `[CollectionDataContract]`.
 ///
 /// See the [crate documentation](crate#data-contracts) for the keys.
 ///
