@@ -12,14 +12,28 @@ use std::borrow::Cow;
 
 /// A piece of XML kept as bytes, together with the namespace declarations that were in scope
 /// where it was cut out, so it can be parsed or re-emitted on its own.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct XmlFragment {
     /// UTF-8 XML: one or more complete elements (or character data), no XML declaration.
     pub xml: Bytes,
     /// `(prefix, namespace URI)` pairs in scope at the fragment's position that the fragment
     /// may rely on; the empty prefix is the default namespace.
     pub inherited_namespaces: Vec<(String, String)>,
+    /// The .NET types of the typed values in `xml`, where the serializer wrote them: the binary
+    /// encoder writes those as typed records, as WCF's writer does for `WriteValue`. Not part of
+    /// the fragment's value (equality ignores it).
+    pub(crate) typed: Vec<TypedText>,
 }
+
+/// Equal when the XML and the inherited namespaces are; the typed-value hints are an encoding
+/// detail.
+impl PartialEq for XmlFragment {
+    fn eq(&self, other: &Self) -> bool {
+        self.xml == other.xml && self.inherited_namespaces == other.inherited_namespaces
+    }
+}
+
+impl Eq for XmlFragment {}
 
 impl XmlFragment {
     /// A fragment that declares every namespace it uses itself.
@@ -27,8 +41,39 @@ impl XmlFragment {
         XmlFragment {
             xml: xml.into(),
             inherited_namespaces: Vec::new(),
+            typed: Vec::new(),
         }
     }
+
+    /// A fragment that relies on `inherited_namespaces` declared around it.
+    pub fn with_inherited_namespaces(
+        xml: impl Into<Bytes>,
+        inherited_namespaces: Vec<(String, String)>,
+    ) -> Self {
+        XmlFragment {
+            xml: xml.into(),
+            inherited_namespaces,
+            typed: Vec::new(),
+        }
+    }
+}
+
+/// What .NET type a text node of a fragment holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TextType {
+    Float,
+    Double,
+    Decimal,
+    DateTime,
+    TimeSpan,
+    Base64,
+}
+
+/// A typed text node: where its text starts in the fragment's XML, and its type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct TypedText {
+    pub(crate) at: usize,
+    pub(crate) ty: TextType,
 }
 
 /// Limits on what a reader accepts from a peer, as WCF's `XmlDictionaryReaderQuotas`.

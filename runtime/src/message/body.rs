@@ -18,6 +18,8 @@ pub struct BodyWriter {
     data_at: usize,
     /// The wrapper's start tag still lacks its `>`, so an empty body can become `<W/>`.
     open: bool,
+    /// Where the parts' typed values are (see [`XmlFragment`]).
+    typed: Vec<crate::xml::TypedText>,
 }
 
 impl BodyWriter {
@@ -38,6 +40,7 @@ impl BodyWriter {
             namespaces,
             data_at: namespace.len(),
             open: true,
+            typed: Vec::new(),
         }
     }
 
@@ -52,11 +55,14 @@ impl BodyWriter {
         let out = std::mem::take(&mut self.out);
         let (namespace, data_namespace) = self.namespaces.split_at(self.data_at);
         let mut writer = Writer::new(out, namespace, data_namespace);
+        writer.typed = std::mem::take(&mut self.typed);
         let result = writer.element(name, namespace, false, value);
         self.out = writer.out;
+        self.typed = writer.typed;
         if result.is_err() {
             // A failed part leaves no half-written element behind.
             self.out.truncate(rollback);
+            self.typed.retain(|typed| typed.at < rollback);
             self.open = was_open;
         }
         result
@@ -71,7 +77,9 @@ impl BodyWriter {
             self.out.extend_from_within(1..1 + self.wrapper_len);
             self.out.push(b'>');
         }
-        XmlFragment::new(self.out)
+        let mut fragment = XmlFragment::new(self.out);
+        fragment.typed = self.typed;
+        fragment
     }
 }
 
@@ -292,6 +300,7 @@ mod tests {
         let body = XmlFragment {
             xml: bytes::Bytes::from_static(b"<t:AddTo><t:n>5</t:n></t:AddTo>"),
             inherited_namespaces: vec![("t".into(), TEMPURI.into())],
+            typed: Vec::new(),
         };
         let quotas = ReaderQuotas::default();
         let mut r = BodyReader::open(&body, "AddTo", TEMPURI, &quotas).unwrap();

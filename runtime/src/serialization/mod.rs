@@ -70,7 +70,9 @@ pub fn to_fragment<T: Serialize + ?Sized>(
 ) -> Result<XmlFragment, XmlError> {
     let mut writer = Writer::new(Vec::new(), "", data_namespace);
     writer.element(name, namespace, true, value)?;
-    Ok(XmlFragment::new(writer.out))
+    let mut fragment = XmlFragment::new(writer.out);
+    fragment.typed = writer.typed;
+    Ok(fragment)
 }
 
 /// How a fault detail is written: the element (its data contract name, and its namespace,

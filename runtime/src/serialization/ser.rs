@@ -7,7 +7,7 @@ use super::sniff::{
 use super::Error;
 use super::{BASE_MEMBERS, FAULT_CHOICE, KNOWN_TYPES};
 use crate::message::{ns, XmlError};
-use crate::xml::{write_ns_decl, write_text};
+use crate::xml::{write_ns_decl, write_text, TextType, TypedText};
 use base64::Engine as _;
 use serde::ser::{self, Serialize};
 use std::borrow::Cow;
@@ -26,6 +26,9 @@ pub(crate) struct Writer<'a> {
     pub(crate) out: Vec<u8>,
     scope: Vec<Binding<'a>>,
     data_ns: &'a str,
+    /// Where typed values (decimals, dates, floats, bytes...) were written, for the binary
+    /// encoder's typed records.
+    pub(crate) typed: Vec<TypedText>,
 }
 
 /// An element whose start tag has been written: where its qualified name sits in the output
@@ -55,6 +58,7 @@ impl<'a> Writer<'a> {
             out,
             scope,
             data_ns,
+            typed: Vec::new(),
         }
     }
 
@@ -75,6 +79,7 @@ impl<'a> Writer<'a> {
                 as_default,
                 declared: None,
                 collection: None,
+                text_type: None,
             })
             .map_err(|e| e.into_xml_error(None))
     }
@@ -241,6 +246,8 @@ struct ElementSer<'w, 'a, 'n> {
     /// Inside a `#[data_contract(collection)]` newtype: the names and namespace of the items
     /// of the list or map it holds.
     collection: Option<CollectionNames>,
+    /// The .NET type of the text about to be written, when it has one.
+    text_type: Option<TextType>,
 }
 
 impl<'w, 'a> ElementSer<'w, 'a, '_> {
@@ -251,6 +258,7 @@ impl<'w, 'a> ElementSer<'w, 'a, '_> {
 
     /// An element with text content; empty text gives an empty element, as WCF writes `""`.
     fn text_with(self, write: impl FnOnce(&mut Vec<u8>)) -> Result<(), Error> {
+        let text_type = self.text_type;
         let (w, tag) = self.open();
         w.out.push(b'>');
         let content_start = w.out.len();
@@ -259,9 +267,22 @@ impl<'w, 'a> ElementSer<'w, 'a, '_> {
             w.out.pop();
             w.end_empty(tag);
         } else {
+            if let Some(ty) = text_type {
+                w.typed.push(TypedText {
+                    at: content_start,
+                    ty,
+                });
+            }
             w.end(tag);
         }
         Ok(())
+    }
+
+    fn typed(self, ty: TextType) -> Self {
+        ElementSer {
+            text_type: Some(ty),
+            ..self
+        }
     }
 
     fn display(self, value: impl std::fmt::Display) -> Result<(), Error> {
@@ -345,10 +366,12 @@ impl<'w, 'a> ser::Serializer for ElementSer<'w, 'a, '_> {
         self.display(v)
     }
     fn serialize_f32(self, v: f32) -> Result<(), Error> {
-        self.text_with(|out| write_f32(out, v))
+        self.typed(TextType::Float)
+            .text_with(|out| write_f32(out, v))
     }
     fn serialize_f64(self, v: f64) -> Result<(), Error> {
-        self.text_with(|out| write_f64(out, v))
+        self.typed(TextType::Double)
+            .text_with(|out| write_f64(out, v))
     }
     fn serialize_char(self, v: char) -> Result<(), Error> {
         // DataContractSerializer writes a char as its numeric code, not as text.
@@ -358,7 +381,8 @@ impl<'w, 'a> ser::Serializer for ElementSer<'w, 'a, '_> {
         self.text_with(|out| write_text(out, v))
     }
     fn serialize_bytes(self, v: &[u8]) -> Result<(), Error> {
-        self.text_with(|out| write_base64(out, v))
+        self.typed(TextType::Base64)
+            .text_with(|out| write_base64(out, v))
     }
     fn serialize_none(self) -> Result<(), Error> {
         let (w, tag) = self.open();
@@ -389,7 +413,12 @@ impl<'w, 'a> ser::Serializer for ElementSer<'w, 'a, '_> {
         value: &T,
     ) -> Result<(), Error> {
         let collection = collection_names(name);
-        value.serialize(ElementSer { collection, ..self })
+        let text_type = text_type_of(name);
+        value.serialize(ElementSer {
+            collection,
+            text_type,
+            ..self
+        })
     }
     fn serialize_newtype_variant<T: Serialize + ?Sized>(
         self,
@@ -507,6 +536,24 @@ impl<'w, 'a> ser::Serializer for ElementSer<'w, 'a, '_> {
     ) -> Result<Self::SerializeStructVariant, Error> {
         Err(Self::unsupported_variant(name, variant))
     }
+}
+
+/// The .NET type an `indigo::dotnet` primitive's contract name stands for, when the binary
+/// encoder has a typed record for it.
+fn text_type_of(name: &str) -> Option<TextType> {
+    match data_contract_name_any(name)? {
+        (Some(ns::XSD), "decimal") => Some(TextType::Decimal),
+        (Some(ns::XSD), "dateTime") => Some(TextType::DateTime),
+        (Some(ns::DC_SERIALIZATION), "duration") => Some(TextType::TimeSpan),
+        _ => None,
+    }
+}
+
+/// [`data_contract_name`] for a name that need not be `'static`.
+fn data_contract_name_any(name: &str) -> Option<(Option<&str>, &str)> {
+    let rest = name.strip_prefix('{')?;
+    let (namespace, local) = rest.split_once('}')?;
+    Some(((!namespace.is_empty()).then_some(namespace), local))
 }
 
 /// A struct: one element per field in the data namespace, in ordinal name order.

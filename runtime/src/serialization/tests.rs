@@ -232,6 +232,7 @@ fn prefixes_may_be_inherited_from_the_envelope() {
             b"<t:v><t:zed>true</t:zed><t:Alpha>y</t:Alpha></t:v><t:ignored/>",
         ),
         inherited_namespaces: vec![("t".into(), SHOP.into()), ("".into(), "urn:d".into())],
+        typed: Vec::new(),
     };
     let inner: Inner = from_fragment(&fragment, &ReaderQuotas::default()).unwrap();
     assert_eq!(inner.alpha, "y");

@@ -481,6 +481,7 @@ impl<'a> Walker<'a> {
                 xml: XmlFragment {
                     xml: slice(header.range)?,
                     inherited_namespaces: header.inherited,
+                    typed: Vec::new(),
                 },
             });
         }
@@ -489,6 +490,7 @@ impl<'a> Walker<'a> {
             Some(range) => Body::Payload(XmlFragment {
                 xml: slice(range)?,
                 inherited_namespaces: body.inherited,
+                typed: Vec::new(),
             }),
         };
         Ok(Message {

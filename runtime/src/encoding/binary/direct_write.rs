@@ -265,7 +265,17 @@ fn fragment(
     });
     match std::str::from_utf8(&fragment.xml) {
         Ok(xml) if small && fragment_scan::scan(xml, &mut events) => {
+            // The serializer's typed values, in document order as the events are.
+            let mut typed = fragment.typed.iter().peekable();
             for event in events {
+                if let XmlEvent::Text(Cow::Borrowed(text)) = &event {
+                    let at = text.as_ptr() as usize - xml.as_ptr() as usize;
+                    while typed.next_if(|t| t.at < at).is_some() {}
+                    if let Some(t) = typed.next_if(|t| t.at == at) {
+                        sink.writer.typed_text(t.ty, text);
+                        continue;
+                    }
+                }
                 sink.event(event)?;
             }
         }

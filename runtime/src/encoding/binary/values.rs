@@ -2,6 +2,7 @@
 //! when a typed record is read as a string, and the inverse checks the writer uses to pick a
 //! compact record only when reading it back gives the very same text.
 
+use crate::xml::TextType;
 use base64::Engine as _;
 
 const TICKS_PER_SECOND: u64 = 10_000_000;
@@ -22,14 +23,12 @@ pub(crate) fn render_f64(value: f64) -> String {
     )
 }
 
-/// As [`render_f64`], with `f32`'s own shortest digits.
+/// A `Float` record's text: the digits of the double it widens to, so that a double read
+/// from it is the very value .NET's reader gives (`(double)f`), and a float read from it
+/// rounds back to the same float. (.NET renders `0.1f` as `0.1` when asked for a string; WCF
+/// writes no string as a Float record.)
 pub(crate) fn render_f32(value: f32) -> String {
-    render_float(
-        f64::from(value),
-        value.is_sign_negative(),
-        format!("{value:E}"),
-        || format!("{value}"),
-    )
+    render_f64(f64::from(value))
 }
 
 fn render_float(
@@ -228,6 +227,100 @@ pub(crate) fn canonical_integer(text: &str) -> Option<i128> {
         .then_some(value)
 }
 
+/// A typed value's record, chosen only when the record reads back as the very same text.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum TypedRecord {
+    Integer(i128),
+    Float(f32),
+    Double(f64),
+    Decimal([u8; 16]),
+    DateTime(u64),
+    TimeSpan(i64),
+    Bytes(Vec<u8>),
+}
+
+/// The record WCF's writer uses for a value of type `ty` whose text is `text`, if reading that
+/// record gives `text` back; `None` leaves it to the writer's text records.
+pub(crate) fn typed_record(ty: TextType, text: &str) -> Option<TypedRecord> {
+    match ty {
+        // .NET writes a whole-number float as an integer record, then a float record when the
+        // value fits one, then a double record.
+        TextType::Float | TextType::Double => {
+            if let Some(value) = canonical_integer(text) {
+                return Some(TypedRecord::Integer(value));
+            }
+            let single = parse_xsd_float::<f32>(text, f32::INFINITY, f32::NAN)?;
+            if render_f32(single) == text {
+                return Some(TypedRecord::Float(single));
+            }
+            let double = parse_xsd_float::<f64>(text, f64::INFINITY, f64::NAN)?;
+            (render_f64(double) == text).then_some(TypedRecord::Double(double))
+        }
+        TextType::Decimal => {
+            let value = rust_decimal::Decimal::from_str_exact(text).ok()?;
+            let bytes = decimal_bytes(value);
+            (render_decimal(&bytes).ok()? == text).then_some(TypedRecord::Decimal(bytes))
+        }
+        TextType::DateTime => {
+            let value: crate::dotnet::DateTime = text.parse().ok()?;
+            let ticks = u64::try_from(value.ticks()).ok()?;
+            let raw = match value.kind() {
+                crate::dotnet::DateTimeKind::Unspecified => ticks,
+                crate::dotnet::DateTimeKind::Utc => ticks | 1 << 62,
+                // On the wire a local time is its UTC instant, read back as +00:00: only a
+                // zero offset reads back as the same text.
+                crate::dotnet::DateTimeKind::Local { offset_minutes: 0 } => ticks | 2 << 62,
+                crate::dotnet::DateTimeKind::Local { .. } => return None,
+            };
+            (render_datetime(raw).ok()? == text).then_some(TypedRecord::DateTime(raw))
+        }
+        TextType::TimeSpan => {
+            let value: crate::dotnet::TimeSpan = text.parse().ok()?;
+            (render_timespan(value.ticks()) == text).then_some(TypedRecord::TimeSpan(value.ticks()))
+        }
+        TextType::Base64 => {
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(text)
+                .ok()?;
+            (render_base64(&bytes) == text).then_some(TypedRecord::Bytes(bytes))
+        }
+    }
+}
+
+/// XML Schema's float text: `INF`, `-INF`, `NaN`, or a number.
+fn parse_xsd_float<T: std::str::FromStr + std::ops::Neg<Output = T>>(
+    text: &str,
+    infinity: T,
+    nan: T,
+) -> Option<T> {
+    match text {
+        "INF" => Some(infinity),
+        "-INF" => Some(-infinity),
+        "NaN" => Some(nan),
+        // Rust also reads `inf` and `infinity`, which XML Schema does not.
+        _ if text
+            .bytes()
+            .any(|b| b.is_ascii_alphabetic() && !matches!(b, b'e' | b'E')) =>
+        {
+            None
+        }
+        _ => text.parse().ok(),
+    }
+}
+
+/// A decimal in the layout [`render_decimal`] reads.
+fn decimal_bytes(value: rust_decimal::Decimal) -> [u8; 16] {
+    let magnitude = value.mantissa().unsigned_abs();
+    let mut bytes = [0u8; 16];
+    // rust_decimal's scale is at most 28, so it fits the byte.
+    bytes[2] = value.scale() as u8;
+    bytes[3] = if value.is_sign_negative() { 0x80 } else { 0 };
+    // The mantissa has 96 bits: the high 32 and the low 64.
+    bytes[4..8].copy_from_slice(&((magnitude >> 64) as u32).to_le_bytes());
+    bytes[8..16].copy_from_slice(&(magnitude as u64).to_le_bytes());
+    bytes
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -242,7 +335,9 @@ mod tests {
         assert_eq!(render_f64(1e20), "1E+20");
         assert_eq!(render_f64(1.25e-7), "1.25E-07");
         assert_eq!(render_f64(0.0001), "0.0001");
-        assert_eq!(render_f32(0.1), "0.1");
+        assert_eq!(render_f32(0.1), "0.10000000149011612");
+        assert_eq!(render_f32(0.1).parse::<f32>(), Ok(0.1));
+        assert_eq!(render_f32(-2.5), "-2.5");
         for v in [1e20, 1.25e-7, 0.1, 123456.789, f64::MAX, f64::MIN_POSITIVE] {
             assert_eq!(render_f64(v).parse::<f64>(), Ok(v));
         }

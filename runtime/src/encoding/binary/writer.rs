@@ -14,7 +14,8 @@ use super::events::{Attribute, EventSink, XmlEvent};
 use super::records::*;
 use super::string_table::WriterSession;
 use super::text::comment_is_xml;
-use super::values::{canonical_guid, canonical_integer};
+use super::values::{canonical_guid, canonical_integer, typed_record, TypedRecord};
+use crate::xml::TextType;
 
 /// Writes one NBFX document from events. With a session, new names are added to it; the
 /// caller writes the session's table in front of the document (see
@@ -27,6 +28,9 @@ pub struct BinaryWriter<'s> {
     /// element follows. The buffer is kept between texts so that each costs no allocation.
     text: String,
     pending: bool,
+    /// The .NET type of the pending text, when the serializer said (see
+    /// [`typed_text`](Self::typed_text)).
+    pending_type: Option<TextType>,
     depth: usize,
 }
 
@@ -38,6 +42,7 @@ impl<'s> BinaryWriter<'s> {
             session,
             text: String::new(),
             pending: false,
+            pending_type: None,
             depth: 0,
         }
     }
@@ -258,6 +263,7 @@ impl<'s> BinaryWriter<'s> {
             return self.with_pending_text(|writer, text| writer.text_record(text, false));
         }
         self.pending = false;
+        self.pending_type = None;
         let text = &self.text;
         // Outside the root only whitespace is XML, and binary XML has no place for it.
         let whitespace = text
@@ -271,9 +277,68 @@ impl<'s> BinaryWriter<'s> {
         }
     }
 
+    /// Text holding a value of .NET type `ty`: written as that type's record (as WCF's writer
+    /// writes `WriteValue`) where the record reads back as the same text.
+    pub(crate) fn typed_text(&mut self, ty: TextType, text: &str) {
+        self.pending_type = if self.pending { None } else { Some(ty) };
+        self.text.push_str(text);
+        self.pending = true;
+    }
+
+    /// The record of a typed value, if `text` has one.
+    fn typed_value_record(&mut self, ty: TextType, text: &str, end: u8) -> bool {
+        let Some(record) = typed_record(ty, text) else {
+            return false;
+        };
+        match record {
+            TypedRecord::Integer(value) => self.integer(value, end),
+            TypedRecord::Float(value) => {
+                self.out.push(FLOAT_TEXT | end);
+                self.out.extend_from_slice(&value.to_le_bytes());
+            }
+            TypedRecord::Double(value) => {
+                self.out.push(DOUBLE_TEXT | end);
+                self.out.extend_from_slice(&value.to_le_bytes());
+            }
+            TypedRecord::Decimal(bytes) => {
+                self.out.push(DECIMAL_TEXT | end);
+                self.out.extend_from_slice(&bytes);
+            }
+            TypedRecord::DateTime(raw) => {
+                self.out.push(DATETIME_TEXT | end);
+                self.out.extend_from_slice(&raw.to_le_bytes());
+            }
+            TypedRecord::TimeSpan(ticks) => {
+                self.out.push(TIMESPAN_TEXT | end);
+                self.out.extend_from_slice(&ticks.to_le_bytes());
+            }
+            TypedRecord::Bytes(bytes) => {
+                let len = bytes.len();
+                if let Ok(len8) = u8::try_from(len) {
+                    self.out.extend_from_slice(&[BYTES8_TEXT | end, len8]);
+                } else if let Ok(len16) = u16::try_from(len) {
+                    self.out.push(BYTES16_TEXT | end);
+                    self.out.extend_from_slice(&len16.to_le_bytes());
+                } else if let Ok(len32) = u32::try_from(len) {
+                    self.out.push(BYTES32_TEXT | end);
+                    self.out.extend_from_slice(&len32.to_le_bytes());
+                } else {
+                    return false;
+                }
+                self.out.extend_from_slice(&bytes);
+            }
+        }
+        true
+    }
+
     /// The most compact text record that reads back as exactly `text`.
     fn text_record(&mut self, text: &str, ends_element: bool) -> Result<(), BinaryXmlError> {
         let end = u8::from(ends_element);
+        if let Some(ty) = self.pending_type.take() {
+            if self.typed_value_record(ty, text, end) {
+                return Ok(());
+            }
+        }
         let simple = match text {
             "" => Some(EMPTY_TEXT),
             "0" => Some(ZERO_TEXT),
@@ -352,6 +417,8 @@ impl<'a> EventSink<'a> for BinaryWriter<'_> {
                 attributes,
             } => self.start(&prefix, &local, &attributes),
             XmlEvent::Text(text) => {
+                // More text after a typed value makes the whole of it plain text.
+                self.pending_type = None;
                 self.text.push_str(&text);
                 self.pending = true;
                 Ok(())

@@ -355,6 +355,7 @@ impl<'i> EnvelopeReader<'i> {
             xml: XmlFragment {
                 xml: self.slice(header.at, self.position())?,
                 inherited_namespaces: inherited,
+                typed: Vec::new(),
             },
         })
     }
@@ -462,6 +463,7 @@ impl<'i> EnvelopeReader<'i> {
             Some((start, end)) => Body::Payload(XmlFragment {
                 xml: self.slice(start, end)?,
                 inherited_namespaces: inherited,
+                typed: Vec::new(),
             }),
         })
     }
@@ -638,6 +640,7 @@ impl<'i> EnvelopeReader<'i> {
             Some((start, end)) => Ok(Some(XmlFragment {
                 xml: self.slice(start, end)?,
                 inherited_namespaces: inherited,
+                typed: Vec::new(),
             })),
         }
     }

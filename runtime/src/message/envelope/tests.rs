@@ -75,6 +75,7 @@ fn raw_header(xml: &str, local: &str, must_understand: bool) -> RawHeader {
         xml: XmlFragment {
             xml: Bytes::copy_from_slice(xml.as_bytes()),
             inherited_namespaces: Vec::new(),
+            typed: Vec::new(),
         },
     }
 }
@@ -468,6 +469,7 @@ fn conflicting_inherited_prefixes_move_onto_the_payload() {
     let payload = XmlFragment {
         xml: Bytes::from_static(b"<s:Thing>1</s:Thing><s:Other/>"),
         inherited_namespaces: vec![("s".into(), ns::SOAP11.into()), ("".into(), "urn:d".into())],
+        typed: Vec::new(),
     };
     let message = Message::new(
         MessageVersion::SOAP12_WSA10,
@@ -492,6 +494,7 @@ fn conflicting_inherited_prefixes_move_onto_the_payload() {
     fault.detail = Some(XmlFragment {
         xml: Bytes::from_static(b"<D/>"),
         inherited_namespaces: vec![("".into(), "urn:d".into()), ("p".into(), "urn:p".into())],
+        typed: Vec::new(),
     });
     let message = Message {
         version: MessageVersion::SOAP11,

@@ -523,6 +523,7 @@ mod tests {
                         let mutated = XmlFragment {
                             xml: bytes.into(),
                             inherited_namespaces: header.xml.inherited_namespaces.clone(),
+                            typed: Vec::new(),
                         };
                         agrees(version, &mutated);
                     }
@@ -531,6 +532,7 @@ mod tests {
                     let mutated = XmlFragment {
                         xml: bytes.into(),
                         inherited_namespaces: header.xml.inherited_namespaces.clone(),
+                        typed: Vec::new(),
                     };
                     agrees(version, &mutated);
                 }

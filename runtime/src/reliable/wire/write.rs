@@ -71,6 +71,7 @@ impl Xml {
                 .iter()
                 .map(|(p, u)| ((*p).to_owned(), (*u).to_owned()))
                 .collect(),
+            typed: Vec::new(),
         }
     }
 }

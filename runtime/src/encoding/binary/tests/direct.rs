@@ -80,6 +80,7 @@ fn fragment(rng: &mut Rng) -> XmlFragment {
     XmlFragment {
         xml: xml.into(),
         inherited_namespaces: inherited,
+        typed: Vec::new(),
     }
 }
 

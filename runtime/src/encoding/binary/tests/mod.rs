@@ -8,6 +8,7 @@ mod encoder;
 mod generator;
 mod python_oracle;
 mod roundtrip;
+mod typed;
 
 use super::cursor::Cursor;
 
