@@ -283,6 +283,7 @@ namespace IndigoInterop
         [DataMember] public PriceList Prices;
         [DataMember] public List<decimal> Limits;
         [DataMember] public List<DateTime> Times;
+        [DataMember] public Dictionary<string, Shape> Outlines;
     }
 
     [DataContract(Name = "OutOfStockFault", Namespace = "urn:example:stock")]
@@ -491,7 +492,8 @@ namespace IndigoInterop
                 + (line.Parcels == null ? "nil" : "[" + string.Join("|", line.Parcels) + "]") + " "
                 + (line.Prices == null ? "nil" : "{" + string.Join(",", line.Prices.Select(kv => kv.Key + "=" + kv.Value.ToString(CultureInfo.InvariantCulture))) + "}") + " "
                 + (line.Limits == null ? "nil" : "[" + string.Join("|", line.Limits.Select(d => d.ToString(CultureInfo.InvariantCulture))) + "]") + " "
-                + (line.Times == null ? "nil" : "[" + string.Join("|", line.Times.Select(t => XmlConvert.ToString(t, XmlDateTimeSerializationMode.RoundtripKind))) + "]");
+                + (line.Times == null ? "nil" : "[" + string.Join("|", line.Times.Select(t => XmlConvert.ToString(t, XmlDateTimeSerializationMode.RoundtripKind))) + "]") + " "
+                + (line.Outlines == null ? "nil" : "{" + string.Join(",", line.Outlines.Select(kv => kv.Key + "=" + ShapeText(kv.Value))) + "}");
         }
 
         static string ShapeText(Shape shape)
@@ -803,6 +805,7 @@ namespace IndigoInterop
                     new DateTime(2024, 2, 29, 12, 0, 0, DateTimeKind.Local),
                     new DateTime(DateTime.MinValue.Ticks, DateTimeKind.Utc),
                 },
+                Outlines = new Dictionary<string, Shape> { { "box", new Shape { Label = "square" } } },
             };
         }
 

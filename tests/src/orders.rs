@@ -122,6 +122,8 @@ pub struct OrderLine {
     pub limits: Vec<Decimal>,
     /// A DateTime of each Kind: Unspecified (the maximum), Local, Utc (the minimum).
     pub times: Vec<DateTime>,
+    /// `Dictionary<string, Shape>`: its items' name carries WCF's namespace hash.
+    pub outlines: BTreeMap<String, Shape>,
 }
 
 /// The fault detail of `Reserve`, renamed on the wire.
@@ -263,6 +265,13 @@ pub fn sample_line() -> OrderLine {
             parse("2024-02-29T12:00:00+00:00"),
             parse("0001-01-01T00:00:00Z"),
         ],
+        outlines: [(
+            "box".to_owned(),
+            Shape {
+                label: "square".to_owned(),
+            },
+        )]
+        .into(),
     }
 }
 

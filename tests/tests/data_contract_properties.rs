@@ -108,6 +108,7 @@ fn order_line() -> impl Strategy<Value = OrderLine> {
             proptest::collection::btree_map(text(), decimal(), 0..3),
             proptest::collection::vec(decimal(), 0..3),
             proptest::collection::vec(date_time(), 0..3),
+            proptest::collection::btree_map(text(), text(), 0..3),
         ),
     )
         .prop_map(
@@ -117,7 +118,7 @@ fn order_line() -> impl Strategy<Value = OrderLine> {
                 (mantissa, scale, ordered_at, id, lead_time),
                 (promised, thumbnail, signature, home),
                 (stock, batches, returns),
-                ((access, no_access), wrapping, shapes, parcels, prices, limits, times),
+                ((access, no_access), wrapping, shapes, parcels, prices, limits, times, outlines),
             )| OrderLine {
                 product_id,
                 discount,
@@ -144,6 +145,10 @@ fn order_line() -> impl Strategy<Value = OrderLine> {
                 prices: PriceList(prices),
                 limits,
                 times,
+                outlines: outlines
+                    .into_iter()
+                    .map(|(name, label)| (name, Shape { label }))
+                    .collect(),
             },
         )
 }

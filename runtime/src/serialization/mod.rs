@@ -86,7 +86,8 @@ pub(crate) struct DetailName {
 /// The [`DetailName`] of a fault detail. The element is `None` for primitives and
 /// collections.
 pub(crate) fn detail_name<T: Serialize + ?Sized>(value: &T) -> DetailName {
-    let Some(contract) = sniff::contract_of(value) else {
+    // A detail's own name needs no data namespace (only a dictionary's hash would).
+    let Some(contract) = sniff::contract_of(value, "") else {
         return DetailName {
             element: None,
             fault_type: None,

@@ -650,7 +650,7 @@ pub(crate) struct SeqSer<'w, 'a> {
 
 impl SeqSer<'_, '_> {
     fn item<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
-        let contract = match contract_of(value) {
+        let contract = match contract_of(value, self.w.data_ns) {
             Some(contract) => {
                 self.last = Some(contract.clone());
                 contract
@@ -742,7 +742,7 @@ impl MapSer<'_, '_> {
         }
         let name = match self.names.item {
             Some(item) => Cow::Borrowed(item),
-            None => Cow::Owned(key_value_name(key, value)),
+            None => Cow::Owned(key_value_name(key, value, self.w.data_ns)),
         };
         let tag = self.w.start(&name, self.names.ns, false);
         self.w.out.push(b'>');
@@ -766,7 +766,7 @@ impl ser::SerializeMap for MapSer<'_, '_> {
 
     fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<(), Error> {
         self.buffer_key(key)?;
-        self.pending_key = Some(contract_of(key));
+        self.pending_key = Some(contract_of(key, self.w.data_ns));
         Ok(())
     }
 
@@ -775,7 +775,7 @@ impl ser::SerializeMap for MapSer<'_, '_> {
             .pending_key
             .take()
             .ok_or_else(|| Error::from(XmlError::Serialize("map value without a key".into())))?;
-        let tag = self.start_item(key.as_ref(), contract_of(value).as_ref());
+        let tag = self.start_item(key.as_ref(), contract_of(value, self.w.data_ns).as_ref());
         self.w.out.extend_from_slice(&self.key_buf);
         self.w
             .element(self.names.value, self.names.ns, false, value)
@@ -789,7 +789,11 @@ impl ser::SerializeMap for MapSer<'_, '_> {
         key: &K,
         value: &V,
     ) -> Result<(), Error> {
-        let tag = self.start_item(contract_of(key).as_ref(), contract_of(value).as_ref());
+        let data_ns = self.w.data_ns;
+        let tag = self.start_item(
+            contract_of(key, data_ns).as_ref(),
+            contract_of(value, data_ns).as_ref(),
+        );
         self.w
             .element(self.names.key, self.names.ns, false, key)
             .map_err(Error::from)?;

@@ -102,6 +102,19 @@ impl Contract {
     /// What DataContractSerializer calls a value it knows nothing about.
     pub(crate) const ANY: Contract = Contract::primitive("anyType");
 
+    /// The namespace the contract itself is in.
+    fn namespace<'n>(&self, data_ns: &'n str) -> &'n str {
+        match self.ns {
+            ContractNs::Arrays if self.name.starts_with("ArrayOf") => crate::message::ns::DC_ARRAYS,
+            ContractNs::Arrays if matches!(&*self.name, "guid" | "char" | "duration") => {
+                crate::message::ns::DC_SERIALIZATION
+            }
+            ContractNs::Arrays => crate::message::ns::XSD,
+            ContractNs::Data => data_ns,
+            ContractNs::Named(namespace) => namespace,
+        }
+    }
+
     /// A collection of `item`s: `ArrayOf{item}` in the item's namespace.
     fn array_of(item: &Contract) -> Self {
         Contract {
@@ -113,18 +126,53 @@ impl Contract {
 }
 
 /// The contract of `value`, or `None` when it is a `None` (no type to learn from).
-pub(crate) fn contract_of<T: Serialize + ?Sized>(value: &T) -> Option<Contract> {
-    match value.serialize(Sniffer) {
+/// `data_ns` is the data namespace, which names in a dictionary's hash may need.
+pub(crate) fn contract_of<T: Serialize + ?Sized>(value: &T, data_ns: &str) -> Option<Contract> {
+    match value.serialize(Sniffer { data_ns }) {
         Ok(found) | Err(Stop::Found(found)) => found,
         Err(Stop::Custom) => Some(Contract::ANY),
     }
 }
 
-/// The item name of a dictionary entry: `KeyValueOf{K}{V}`. WCF appends a namespace hash when
-/// K or V is a user type; Indigo does not, which only matters to a peer matching item names.
-pub(crate) fn key_value_name(key: Option<&Contract>, value: Option<&Contract>) -> String {
-    let name = |c: Option<&Contract>| c.map_or(Contract::ANY.name, |c| c.name.clone());
-    format!("KeyValueOf{}{}", name(key), name(value))
+/// The item name of a dictionary entry: `KeyValueOf{K}{V}`, and when K or V is not an XML
+/// Schema or serialization primitive, the hash of their namespaces that WCF appends to a
+/// generic type's name (`KeyValueOfstringLineoqmWvj_PW`).
+pub(crate) fn key_value_name(
+    key: Option<&Contract>,
+    value: Option<&Contract>,
+    data_ns: &str,
+) -> String {
+    const ANY: &Contract = &Contract::ANY;
+    let key = key.unwrap_or(ANY);
+    let value = value.unwrap_or(ANY);
+    let mut name = format!("KeyValueOf{}{}", key.name, value.name);
+    let namespaces = [key.namespace(data_ns), value.namespace(data_ns)];
+    if !namespaces.iter().all(|ns| is_builtin(ns)) {
+        name.push_str(&namespaces_digest(&namespaces));
+    }
+    name
+}
+
+/// XML Schema and the serialization namespace: generic arguments from them add no hash. (The
+/// Arrays namespace does not count.)
+fn is_builtin(namespace: &str) -> bool {
+    namespace == crate::message::ns::XSD || namespace == crate::message::ns::DC_SERIALIZATION
+}
+
+/// DataContractSerializer's hash of a generic type's argument namespaces (one level of
+/// nesting): MD5 of `" {count} {ns1} {ns2}..."`, its first 6 bytes in base64 without `=`,
+/// with `/` as `_S` and `+` as `_P`.
+fn namespaces_digest(namespaces: &[&str]) -> String {
+    use base64::Engine as _;
+    use md5::Digest as _;
+    let mut input = format!(" {}", namespaces.len());
+    for namespace in namespaces {
+        input.push(' ');
+        input.push_str(namespace);
+    }
+    let digest = md5::Md5::digest(input.as_bytes());
+    let encoded = base64::engine::general_purpose::STANDARD_NO_PAD.encode(&digest[..6]);
+    encoded.replace('/', "_S").replace('+', "_P")
 }
 
 #[derive(Debug)]
@@ -153,16 +201,19 @@ fn found(contract: Contract) -> Found {
     Ok(Some(contract))
 }
 
-struct Sniffer;
+#[derive(Clone, Copy)]
+struct Sniffer<'d> {
+    data_ns: &'d str,
+}
 
-impl ser::Serializer for Sniffer {
+impl<'d> ser::Serializer for Sniffer<'d> {
     type Ok = Option<Contract>;
     type Error = Stop;
-    type SerializeSeq = SniffSeq;
-    type SerializeTuple = SniffSeq;
-    type SerializeTupleStruct = SniffSeq;
+    type SerializeSeq = SniffSeq<'d>;
+    type SerializeTuple = SniffSeq<'d>;
+    type SerializeTupleStruct = SniffSeq<'d>;
     type SerializeTupleVariant = Impossible<Self::Ok, Stop>;
-    type SerializeMap = SniffMap;
+    type SerializeMap = SniffMap<'d>;
     type SerializeStruct = Impossible<Self::Ok, Stop>;
     type SerializeStructVariant = Impossible<Self::Ok, Stop>;
 
@@ -253,7 +304,7 @@ impl ser::Serializer for Sniffer {
     ) -> Found {
         if name == super::FAULT_CHOICE {
             // The detail's own contract, and the detail type's name for the fault action.
-            let inner = match value.serialize(Sniffer) {
+            let inner = match value.serialize(self) {
                 Ok(found) | Err(Stop::Found(found)) => found,
                 Err(Stop::Custom) => Some(Contract::ANY),
             };
@@ -264,14 +315,20 @@ impl ser::Serializer for Sniffer {
         }
         found(Contract::data(name))
     }
-    fn serialize_seq(self, _: Option<usize>) -> Result<SniffSeq, Stop> {
-        Ok(SniffSeq)
+    fn serialize_seq(self, _: Option<usize>) -> Result<SniffSeq<'d>, Stop> {
+        Ok(SniffSeq {
+            data_ns: self.data_ns,
+        })
     }
-    fn serialize_tuple(self, _: usize) -> Result<SniffSeq, Stop> {
-        Ok(SniffSeq)
+    fn serialize_tuple(self, _: usize) -> Result<SniffSeq<'d>, Stop> {
+        Ok(SniffSeq {
+            data_ns: self.data_ns,
+        })
     }
-    fn serialize_tuple_struct(self, _: &'static str, _: usize) -> Result<SniffSeq, Stop> {
-        Ok(SniffSeq)
+    fn serialize_tuple_struct(self, _: &'static str, _: usize) -> Result<SniffSeq<'d>, Stop> {
+        Ok(SniffSeq {
+            data_ns: self.data_ns,
+        })
     }
     fn serialize_tuple_variant(
         self,
@@ -282,8 +339,11 @@ impl ser::Serializer for Sniffer {
     ) -> Result<Self::SerializeTupleVariant, Stop> {
         Err(Stop::Found(Some(Contract::data(name))))
     }
-    fn serialize_map(self, _: Option<usize>) -> Result<SniffMap, Stop> {
-        Ok(SniffMap { key: None })
+    fn serialize_map(self, _: Option<usize>) -> Result<SniffMap<'d>, Stop> {
+        Ok(SniffMap {
+            key: None,
+            data_ns: self.data_ns,
+        })
     }
     fn serialize_struct(self, name: &'static str, _: usize) -> Result<Self::SerializeStruct, Stop> {
         Err(Stop::Found(Some(Contract::data(name))))
@@ -302,11 +362,13 @@ impl ser::Serializer for Sniffer {
 /// A collection is named after its first item. An empty one tells nothing (as `None` does):
 /// among the items of an outer collection it takes the name of the items before it, as
 /// `List<List<int>>`'s empty `ArrayOfint` does in WCF; alone, it is `ArrayOfanyType`.
-struct SniffSeq;
+struct SniffSeq<'d> {
+    data_ns: &'d str,
+}
 
-impl SniffSeq {
-    fn item<T: Serialize + ?Sized>(value: &T) -> Result<(), Stop> {
-        let item = contract_of(value).unwrap_or(Contract::ANY);
+impl SniffSeq<'_> {
+    fn item<T: Serialize + ?Sized>(&self, value: &T) -> Result<(), Stop> {
+        let item = contract_of(value, self.data_ns).unwrap_or(Contract::ANY);
         Err(Stop::Found(Some(Contract::array_of(&item))))
     }
 
@@ -315,33 +377,33 @@ impl SniffSeq {
     }
 }
 
-impl ser::SerializeSeq for SniffSeq {
+impl ser::SerializeSeq for SniffSeq<'_> {
     type Ok = Option<Contract>;
     type Error = Stop;
     fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Stop> {
-        SniffSeq::item(value)
+        self.item(value)
     }
     fn end(self) -> Found {
         SniffSeq::empty()
     }
 }
 
-impl ser::SerializeTuple for SniffSeq {
+impl ser::SerializeTuple for SniffSeq<'_> {
     type Ok = Option<Contract>;
     type Error = Stop;
     fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Stop> {
-        SniffSeq::item(value)
+        self.item(value)
     }
     fn end(self) -> Found {
         SniffSeq::empty()
     }
 }
 
-impl ser::SerializeTupleStruct for SniffSeq {
+impl ser::SerializeTupleStruct for SniffSeq<'_> {
     type Ok = Option<Contract>;
     type Error = Stop;
     fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Stop> {
-        SniffSeq::item(value)
+        self.item(value)
     }
     fn end(self) -> Found {
         SniffSeq::empty()
@@ -349,35 +411,36 @@ impl ser::SerializeTupleStruct for SniffSeq {
 }
 
 /// A dictionary is `ArrayOfKeyValueOf{K}{V}` after its first entry.
-struct SniffMap {
+struct SniffMap<'d> {
     key: Option<Contract>,
+    data_ns: &'d str,
 }
 
-impl SniffMap {
-    fn stop(key: Option<&Contract>, value: Option<&Contract>) -> Stop {
+impl SniffMap<'_> {
+    fn stop(&self, key: Option<&Contract>, value: Option<&Contract>) -> Stop {
         Stop::Found(Some(Contract {
-            name: Cow::Owned(format!("ArrayOf{}", key_value_name(key, value))),
+            name: Cow::Owned(format!(
+                "ArrayOf{}",
+                key_value_name(key, value, self.data_ns)
+            )),
             ns: ContractNs::Arrays,
             fault_type: None,
         }))
     }
 }
 
-impl ser::SerializeMap for SniffMap {
+impl ser::SerializeMap for SniffMap<'_> {
     type Ok = Option<Contract>;
     type Error = Stop;
     fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<(), Stop> {
-        self.key = contract_of(key);
+        self.key = contract_of(key, self.data_ns);
         Ok(())
     }
     fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Stop> {
-        Err(SniffMap::stop(
-            self.key.as_ref(),
-            contract_of(value).as_ref(),
-        ))
+        Err(self.stop(self.key.as_ref(), contract_of(value, self.data_ns).as_ref()))
     }
     fn end(self) -> Found {
-        Err(SniffMap::stop(None, None))
+        Err(self.stop(None, None))
     }
 }
 
@@ -392,7 +455,41 @@ mod tests {
     }
 
     fn name<T: Serialize>(v: &T) -> Option<String> {
-        contract_of(v).map(|c| c.name.into_owned())
+        contract_of(v, "urn:data").map(|c| c.name.into_owned())
+    }
+
+    #[test]
+    fn the_namespace_hash_is_data_contract_serializer_s() {
+        // The checks in shared/reference/datacontract.md, section 1.2.
+        assert_eq!(
+            namespaces_digest(&["urn:shapes", "urn:default"]),
+            "5HWGAU6h"
+        );
+        let shop = "http://schemas.datacontract.org/2004/07/Shop";
+        assert_eq!(namespaces_digest(&[shop]), "SaTnBy87");
+        let line = Contract {
+            name: Cow::Borrowed("Line"),
+            ns: ContractNs::Named(shop),
+            fault_type: None,
+        };
+        let string = Contract::primitive("string");
+        assert_eq!(
+            key_value_name(Some(&string), Some(&line), "urn:unused"),
+            "KeyValueOfstringLineoqmWvj_PW"
+        );
+        // Primitives of both built-in namespaces add no hash; a nested collection does.
+        let guid = Contract::primitive("guid");
+        assert_eq!(
+            key_value_name(Some(&string), Some(&guid), "urn:unused"),
+            "KeyValueOfstringguid"
+        );
+        let ints = Contract::array_of(&Contract::primitive("int"));
+        assert!(key_value_name(Some(&string), Some(&ints), "urn:unused")
+            .starts_with("KeyValueOfstringArrayOfint"));
+        assert_ne!(
+            key_value_name(Some(&string), Some(&ints), "urn:unused"),
+            "KeyValueOfstringArrayOfint"
+        );
     }
 
     #[test]
@@ -413,7 +510,7 @@ mod tests {
         let map: BTreeMap<String, i32> = [("k".to_owned(), 1)].into();
         assert_eq!(name(&map).as_deref(), Some("ArrayOfKeyValueOfstringint"));
         assert_eq!(
-            contract_of(&Line { qty: 1 }).map(|c| c.ns),
+            contract_of(&Line { qty: 1 }, "urn:data").map(|c| c.ns),
             Some(ContractNs::Data)
         );
     }
