@@ -170,7 +170,7 @@
 //! detail that is a data contract is named by it; a `Vec<u8>` member is `byte[]` (base64).
 //! What cannot map (enums with data, two members with one wire name, names that are not XML
 //! names, generic types) is a compile error. [`dotnet`] has .NET's `Decimal`, `DateTime`,
-//! `DateTimeOffset`, `TimeSpan`, `Guid` and `Uri` in their wire forms. An unreadable value is
+//! `DateTimeOffset`, `TimeSpan`, `Guid`, `Uri` and `QualifiedName` in their wire forms. An unreadable value is
 //! reported with its member path (`at order.Lines[2].UnitPrice: ...`).
 //!
 //! Three more forms follow WCF's attributes:

@@ -935,6 +935,12 @@ impl<'de> FragmentReader<'de> {
         Ok(None)
     }
 
+    /// The namespace declarations in scope at the element just returned by
+    /// [`next`](Self::next), as `(prefix, namespace)` pairs (the empty prefix is the default).
+    pub(crate) fn namespaces_in_scope(&self) -> Vec<(String, String)> {
+        in_scope_namespaces(&self.reader)
+    }
+
     /// Reads the character content of `element` up to its end tag, within
     /// `max_string_content_length`; child elements are an error. Empty elements give "".
     pub(crate) fn read_text(&mut self, element: &Element<'_>) -> Result<Cow<'de, str>, XmlError> {

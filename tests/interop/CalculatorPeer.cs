@@ -284,6 +284,7 @@ namespace IndigoInterop
         [DataMember] public List<decimal> Limits;
         [DataMember] public List<DateTime> Times;
         [DataMember] public Dictionary<string, Shape> Outlines;
+        [DataMember] public XmlQualifiedName Kind;
     }
 
     [DataContract(Name = "OutOfStockFault", Namespace = "urn:example:stock")]
@@ -493,7 +494,8 @@ namespace IndigoInterop
                 + (line.Prices == null ? "nil" : "{" + string.Join(",", line.Prices.Select(kv => kv.Key + "=" + kv.Value.ToString(CultureInfo.InvariantCulture))) + "}") + " "
                 + (line.Limits == null ? "nil" : "[" + string.Join("|", line.Limits.Select(d => d.ToString(CultureInfo.InvariantCulture))) + "]") + " "
                 + (line.Times == null ? "nil" : "[" + string.Join("|", line.Times.Select(t => XmlConvert.ToString(t, XmlDateTimeSerializationMode.RoundtripKind))) + "]") + " "
-                + (line.Outlines == null ? "nil" : "{" + string.Join(",", line.Outlines.Select(kv => kv.Key + "=" + ShapeText(kv.Value))) + "}");
+                + (line.Outlines == null ? "nil" : "{" + string.Join(",", line.Outlines.Select(kv => kv.Key + "=" + ShapeText(kv.Value))) + "}") + " "
+                + (line.Kind == null ? "nil" : line.Kind.Namespace + "#" + line.Kind.Name);
         }
 
         static string ShapeText(Shape shape)
@@ -806,6 +808,7 @@ namespace IndigoInterop
                     new DateTime(DateTime.MinValue.Ticks, DateTimeKind.Utc),
                 },
                 Outlines = new Dictionary<string, Shape> { { "box", new Shape { Label = "square" } } },
+                Kind = new XmlQualifiedName("widget", "urn:example:kinds"),
             };
         }
 

@@ -2,7 +2,7 @@
 //! suite and the Mono interop suite (Mono's peer declares the same `IOrders` and types in C#,
 //! with `[DataContract]`, `[DataMember]` and `[EnumMember]`).
 
-use indigo::dotnet::{DateTime, DateTimeOffset, Decimal, Guid, TimeSpan, Uri};
+use indigo::dotnet::{DateTime, DateTimeOffset, Decimal, Guid, QualifiedName, TimeSpan, Uri};
 use indigo::{CallError, Fault, Flags};
 use std::collections::BTreeMap;
 
@@ -124,6 +124,8 @@ pub struct OrderLine {
     pub times: Vec<DateTime>,
     /// `Dictionary<string, Shape>`: its items' name carries WCF's namespace hash.
     pub outlines: BTreeMap<String, Shape>,
+    /// `XmlQualifiedName`: `prefix:widget`, the prefix declared on the element.
+    pub kind: QualifiedName,
 }
 
 /// The fault detail of `Reserve`, renamed on the wire.
@@ -272,6 +274,7 @@ pub fn sample_line() -> OrderLine {
             },
         )]
         .into(),
+        kind: QualifiedName::new("urn:example:kinds", "widget"),
     }
 }
 

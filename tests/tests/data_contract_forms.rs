@@ -172,6 +172,44 @@ fn a_base_type_reads_only_the_leading_members_that_are_its_own() {
 }
 
 #[test]
+fn a_qualified_name_is_written_with_its_prefix_declared_and_read_back_resolved() {
+    use indigo::dotnet::QualifiedName;
+    let kind = QualifiedName::new("urn:example:kinds", "widget");
+    let xml = write(&kind);
+    assert_eq!(
+        xml,
+        format!(r#"<q:V xmlns:q="{SHOP}" xmlns:a="urn:example:kinds">a:widget</q:V>"#),
+        "WCF's form: the element prefixed too"
+    );
+    assert_eq!(read::<QualifiedName>(&xml), Ok(kind.clone()));
+    // Any prefix in scope, or the default namespace for an unprefixed name, as XML Schema
+    // resolves a QName.
+    let outer = r#"<V xmlns:k="urn:example:kinds"><!-- c --> k:widget </V>"#;
+    assert_eq!(read::<QualifiedName>(outer), Ok(kind.clone()));
+    assert_eq!(
+        read::<QualifiedName>(r#"<V xmlns="urn:example:kinds">widget</V>"#),
+        Ok(kind)
+    );
+    assert_eq!(
+        write(&QualifiedName::default()),
+        format!(r#"<q:V xmlns:q="{SHOP}"/>"#)
+    );
+    // A name in no namespace undeclares the default one, which the prefix leaves free.
+    let bare = vec![QualifiedName::new("", "bare")];
+    let xml = write(&bare);
+    assert_eq!(
+        xml,
+        format!(
+            r#"<V xmlns="{SHOP}" xmlns:a="http://schemas.microsoft.com/2003/10/Serialization/Arrays"><a:QName xmlns="">bare</a:QName></V>"#
+        )
+    );
+    assert_eq!(read::<Vec<QualifiedName>>(&xml), Ok(bare));
+    assert_eq!(read::<QualifiedName>("<V/>"), Ok(QualifiedName::default()));
+    let error = read::<QualifiedName>("<V>q:widget</V>").expect_err("q is not declared");
+    assert!(error.contains("prefix `q`"), "{error}");
+}
+
+#[test]
 fn collection_data_contracts_name_their_items_in_their_own_namespace() {
     let parcels = Parcels(vec!["s".to_owned(), "l".to_owned()]);
     let xml = to_fragment("P", "urn:other", "urn:other", &parcels).expect("serializes");

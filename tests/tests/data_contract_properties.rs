@@ -2,7 +2,9 @@
 //! types at their edges, arbitrary text) comes back equal after a trip through the text and
 //! the binary encoders, as a message body.
 
-use indigo::dotnet::{DateTime, DateTimeKind, DateTimeOffset, Decimal, Guid, TimeSpan, Uri};
+use indigo::dotnet::{
+    DateTime, DateTimeKind, DateTimeOffset, Decimal, Guid, QualifiedName, TimeSpan, Uri,
+};
 use indigo::encoding::{BinaryMessageEncoder, MessageEncoder, TextMessageEncoder};
 use indigo::message::{Body, Message, MessageVersion, ReaderQuotas};
 use indigo::serialization::{from_fragment, to_fragment};
@@ -109,6 +111,11 @@ fn order_line() -> impl Strategy<Value = OrderLine> {
             proptest::collection::vec(decimal(), 0..3),
             proptest::collection::vec(date_time(), 0..3),
             proptest::collection::btree_map(text(), text(), 0..3),
+            prop_oneof![
+                Just(QualifiedName::default()),
+                ("(urn:[a-z]{1,8})?", "[A-Za-z_][A-Za-z0-9._-]{0,8}")
+                    .prop_map(|(namespace, name)| QualifiedName::new(namespace, name)),
+            ],
         ),
     )
         .prop_map(
@@ -118,7 +125,17 @@ fn order_line() -> impl Strategy<Value = OrderLine> {
                 (mantissa, scale, ordered_at, id, lead_time),
                 (promised, thumbnail, signature, home),
                 (stock, batches, returns),
-                ((access, no_access), wrapping, shapes, parcels, prices, limits, times, outlines),
+                (
+                    (access, no_access),
+                    wrapping,
+                    shapes,
+                    parcels,
+                    prices,
+                    limits,
+                    times,
+                    outlines,
+                    kind,
+                ),
             )| OrderLine {
                 product_id,
                 discount,
@@ -149,6 +166,7 @@ fn order_line() -> impl Strategy<Value = OrderLine> {
                     .into_iter()
                     .map(|(name, label)| (name, Shape { label }))
                     .collect(),
+                kind,
             },
         )
 }

@@ -954,7 +954,7 @@ macro_rules! dotnet_values {
             "7 0 Circle:round:1.5 [Shape:plain|Circle:disc:2] [small|large] {a-1=9.99} ",
             "[-79228162514264337593543950335|0.0000000000000000000000000001|1.50] ",
             "[9999-12-31T23:59:59.9999999|2024-02-29T12:00:00+00:00|0001-01-01T00:00:00Z] ",
-            "{box=Shape:square}"
+            "{box=Shape:square} urn:example:kinds#widget"
         )
     };
 }
@@ -1005,6 +1005,21 @@ where
         ],
         "{server}"
     );
+}
+
+/// `{namespace}local` for text that is `prefix:local` with the prefix declared in scope.
+fn qualified(reader: &quick_xml::NsReader<&[u8]>, text: &str) -> Option<String> {
+    use quick_xml::name::{QName, ResolveResult};
+    let (prefix, _) = text.split_once(':')?;
+    if prefix.is_empty() || text.contains(|c: char| c.is_whitespace() || c == '/') {
+        return None;
+    }
+    match reader.resolver().resolve_element(QName(text)) {
+        (ResolveResult::Bound(ns), local) => {
+            Some(format!("{{{}}}{}", ns.into_inner(), local.into_inner()))
+        }
+        _ => None,
+    }
 }
 
 /// One XML document as a list of what it says, independent of prefixes, of where namespaces
@@ -1061,6 +1076,14 @@ fn canonical(xml: &str) -> Vec<String> {
                 if format!("{text:?}")
                     .trim_matches(|c: char| c.is_whitespace())
                     .is_empty() => {}
+            // Text that is a qualified name with a declared prefix (an XmlQualifiedName):
+            // compare what it names.
+            Event::Text(ref text) if qualified(&reader, &text.xml10_content()).is_some() => {
+                let content = text.xml10_content();
+                if let Some(named) = qualified(&reader, &content) {
+                    out.push(format!("QName {named}"));
+                }
+            }
             other => out.push(format!("{other:?}")),
         }
     }

@@ -1,7 +1,7 @@
 //! .NET's primitive types with the exact text forms DataContractSerializer writes and reads:
 //! [`Decimal`] (scale kept, never an exponent), [`DateTime`] (100 ns ticks and a `Kind`),
 //! [`DateTimeOffset`] (its `System` class contract), [`TimeSpan`] (`xs:duration`), [`Guid`]
-//! and [`Uri`] (`xs:anyURI`). Each converts to and from the common crate's type (`rust_decimal`, `chrono`,
+//! [`Uri`] (`xs:anyURI`) and [`QualifiedName`] (`xs:QName`). Each converts to and from the common crate's type (`rust_decimal`, `chrono`,
 //! `uuid`), which also does the arithmetic and the calendar; only the wire forms are written
 //! here, since no crate writes .NET's.
 //!
@@ -12,12 +12,14 @@
 mod date_time;
 mod decimal;
 mod guid;
+mod qualified_name;
 mod time_span;
 mod uri;
 
 pub use date_time::{DateTime, DateTimeKind, DateTimeOffset, ParseDateTimeError};
 pub use decimal::{Decimal, ParseDecimalError};
 pub use guid::Guid;
+pub use qualified_name::{ParseQualifiedNameError, QualifiedName};
 pub use time_span::{ParseTimeSpanError, TimeSpan};
 pub use uri::{ParseUriError, Uri};
 

@@ -146,6 +146,31 @@ impl<'r, 'de> ElementDe<'r, 'de> {
 }
 
 impl<'de> ElementDe<'_, 'de> {
+    /// An `xs:QName`'s text, `prefix:name`, resolved against the declarations in scope at the
+    /// element, as `{namespace}name`.
+    fn qualified_name(self) -> Result<String, Error> {
+        let scope = self.r.namespaces_in_scope();
+        let (text, el) = self.text()?;
+        let text = trim(&text);
+        if text.is_empty() {
+            return Ok(String::new());
+        }
+        let (prefix, local) = text.split_once(':').unwrap_or(("", text));
+        let namespace = scope
+            .iter()
+            .rev()
+            .find(|(bound, _)| bound == prefix)
+            .map(|(_, namespace)| namespace.as_str());
+        match namespace {
+            Some(namespace) => Ok(format!("{{{namespace}}}{local}")),
+            None if prefix.is_empty() => Ok(local.to_owned()),
+            None => Err(Error::located(format!(
+                "the prefix `{prefix}` of the qualified name in <{}> is not declared",
+                el.local()
+            ))),
+        }
+    }
+
     /// A `#[data_contract(known_types)]` enum: `i:type` names the variant's contract, and
     /// without it the value is of the declared contract, `names[0]`; `names[1..]` are the
     /// variants' contracts.
@@ -304,9 +329,14 @@ impl<'de> de::Deserializer<'de> for ElementDe<'_, 'de> {
     }
     fn deserialize_newtype_struct<V: Visitor<'de>>(
         self,
-        _: &'static str,
+        name: &'static str,
         visitor: V,
     ) -> Result<V::Value, Error> {
+        if name == super::QNAME {
+            let clark = self.qualified_name()?;
+            let clark: de::value::StringDeserializer<Error> = clark.into_deserializer();
+            return visitor.visit_newtype_struct(clark);
+        }
         visitor.visit_newtype_struct(self)
     }
     fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {

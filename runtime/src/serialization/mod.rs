@@ -45,6 +45,10 @@ pub(crate) const FAULT_CHOICE: &str = "{urn:indigo:fault-choice}";
 #[doc(hidden)]
 pub const KNOWN_TYPES: &str = "{urn:indigo:known-types}";
 
+/// The serde name of `indigo::dotnet::QualifiedName`, whose text is `{namespace}name`: the
+/// serializer writes it as `prefix:name` with the prefix declared, and reads it back resolved.
+pub(crate) const QNAME: &str = "{http://www.w3.org/2001/XMLSchema}QName";
+
 /// The field name of a data contract's base type (`#[data_member(base)]`): its members are
 /// written first, inline, in the base's namespace, as WCF writes a base class's members.
 #[doc(hidden)]

@@ -5,7 +5,7 @@ use super::sniff::{
     ContractNs,
 };
 use super::Error;
-use super::{BASE_MEMBERS, FAULT_CHOICE, KNOWN_TYPES};
+use super::{BASE_MEMBERS, FAULT_CHOICE, KNOWN_TYPES, QNAME};
 use crate::message::{ns, XmlError};
 use crate::xml::{write_ns_decl, write_text, TextType, TypedText};
 use base64::Engine as _;
@@ -80,6 +80,7 @@ impl<'a> Writer<'a> {
                 declared: None,
                 collection: None,
                 text_type: None,
+                qualified_name: false,
             })
             .map_err(|e| e.into_xml_error(None))
     }
@@ -142,6 +143,43 @@ impl<'a> Writer<'a> {
             self.scope.push(Binding { prefix, ns });
         }
         Tag { name, mark }
+    }
+
+    /// As [`start`](Self::start), with a prefix for any namespace but none (WCF's `q`).
+    fn start_prefixed(&mut self, local: &str, ns: &'a str) -> Tag {
+        if ns.is_empty() {
+            return self.start(local, ns, false);
+        }
+        let mark = self.scope.len();
+        self.out.push(b'<');
+        let name_start = self.out.len();
+        let declared = match self.lookup(ns, false) {
+            Some(prefix) => {
+                self.push_prefix(&prefix);
+                None
+            }
+            None => {
+                let prefix = self.fresh_prefix("q");
+                self.push_prefix(&prefix);
+                Some(prefix)
+            }
+        };
+        self.out.extend_from_slice(local.as_bytes());
+        let name = name_start..self.out.len();
+        if let Some(prefix) = declared {
+            write_ns_decl(&mut self.out, &prefix, ns);
+            self.scope.push(Binding { prefix, ns });
+        }
+        Tag { name, mark }
+    }
+
+    /// The default namespace in scope ("" for none).
+    fn default_namespace(&self) -> &'a str {
+        self.scope
+            .iter()
+            .rev()
+            .find(|b| b.prefix.is_empty())
+            .map_or("", |b| b.ns)
     }
 
     /// Declares `ns` on the still-open start tag, so that all children share one declaration.
@@ -248,6 +286,8 @@ struct ElementSer<'w, 'a, 'n> {
     collection: Option<CollectionNames>,
     /// The .NET type of the text about to be written, when it has one.
     text_type: Option<TextType>,
+    /// The string about to be written is a `QualifiedName`'s `{namespace}name`.
+    qualified_name: bool,
 }
 
 impl<'w, 'a> ElementSer<'w, 'a, '_> {
@@ -275,6 +315,48 @@ impl<'w, 'a> ElementSer<'w, 'a, '_> {
             }
             w.end(tag);
         }
+        Ok(())
+    }
+
+    /// An `xs:QName`: `prefix:name`, the namespace declared on this element unless a prefix
+    /// for it is in scope (DataContractSerializer's `WriteQualifiedName`); no text for the
+    /// empty name. As WCF does, the element itself gets a prefix, so that the default
+    /// namespace is free to be undeclared for a name in no namespace.
+    fn qualified_name(self, clark: &str) -> Result<(), Error> {
+        let (namespace, local) = match clark.strip_prefix('{').and_then(|r| r.split_once('}')) {
+            Some((namespace, local)) => (namespace, local),
+            None => ("", clark),
+        };
+        let w = self.w;
+        let tag = w.start_prefixed(self.local, self.ns);
+        let prefix = if namespace.is_empty() {
+            // An unprefixed name is in the default namespace: make that none.
+            if !w.default_namespace().is_empty() {
+                write_ns_decl(&mut w.out, "", "");
+            }
+            None
+        } else {
+            Some(match w.lookup(namespace, false) {
+                Some(prefix) => prefix,
+                None => {
+                    // The element has no children, so the declaration need not enter the
+                    // writer's scope.
+                    let prefix = w.fresh_prefix("a");
+                    write_ns_decl(&mut w.out, &prefix, namespace);
+                    prefix
+                }
+            })
+        };
+        if local.is_empty() {
+            w.end_empty(tag);
+            return Ok(());
+        }
+        w.out.push(b'>');
+        if let Some(prefix) = prefix {
+            w.push_prefix(&prefix);
+        }
+        write_text(&mut w.out, local);
+        w.end(tag);
         Ok(())
     }
 
@@ -378,6 +460,9 @@ impl<'w, 'a> ser::Serializer for ElementSer<'w, 'a, '_> {
         self.unsigned(u64::from(u32::from(v)))
     }
     fn serialize_str(self, v: &str) -> Result<(), Error> {
+        if self.qualified_name {
+            return self.qualified_name(v);
+        }
         self.text_with(|out| write_text(out, v))
     }
     fn serialize_bytes(self, v: &[u8]) -> Result<(), Error> {
@@ -417,6 +502,7 @@ impl<'w, 'a> ser::Serializer for ElementSer<'w, 'a, '_> {
         value.serialize(ElementSer {
             collection,
             text_type,
+            qualified_name: name == QNAME,
             ..self
         })
     }
