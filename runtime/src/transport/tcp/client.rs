@@ -5,13 +5,12 @@ use super::address::{self, TcpAddress};
 use super::envelope_stream::{UnsizedReader, UnsizedWriter};
 use super::fault::fault_error;
 use super::framing::{encode_preamble, Limits, Mode, Record, RecordType, MAX_VIA_SIZE};
-use super::io::{io_error, shared_writer, ReadError, Reader, RecordReader};
+use super::io::{io_error, shared_writer, ReadError, Reader, RecordReader, WriteHalf};
 use super::message_phase::{connection, Role};
 use super::options::TcpOptions;
 use crate::transport::{Connection, TransportError};
 use std::net::SocketAddr;
 use tokio::io::AsyncWriteExt;
-use tokio::net::tcp::OwnedWriteHalf;
 use tracing::debug;
 
 /// Opens a net.tcp session to `address` (`net.tcp://host[:port]/path`, port 808 by default).
@@ -55,7 +54,7 @@ async fn handshake(
     address: &str,
     options: &TcpOptions,
     mode: Mode,
-) -> Result<(Reader, OwnedWriteHalf), TransportError> {
+) -> Result<(Reader, WriteHalf), TransportError> {
     let invalid = |why: &str| TransportError::InvalidAddress(address.to_owned(), why.to_owned());
     let target = address::parse(address).map_err(invalid)?;
     if address.len() > MAX_VIA_SIZE {
@@ -81,15 +80,16 @@ async fn open(
     target: &TcpAddress,
     preamble: &[u8],
     options: &TcpOptions,
-) -> Result<(Reader, OwnedWriteHalf), TransportError> {
+) -> Result<(Reader, WriteHalf), TransportError> {
     let socket = connect_socket(address, target).await?;
     let local = socket.local_addr().ok();
     // Messages are whole frames written at once; Nagle would only delay replies.
     socket.set_nodelay(true).map_err(|e| io_error(&e))?;
-    let (read, mut write) = socket.into_split();
+    let (read, write) = socket.into_split();
+    let mut write: WriteHalf = Box::new(write);
     write.write_all(preamble).await.map_err(|e| io_error(&e))?;
 
-    let mut reader = RecordReader::new(read);
+    let mut reader: Reader = RecordReader::new(Box::new(read));
     let limits = Limits::new(options.max_received_message_size);
     let expected = |byte| {
         matches!(

@@ -4,19 +4,18 @@
 
 use super::fault::fault_error;
 use super::framing::{self, Limits, Record, RecordType};
-use super::io::{io_error, ReadError, Reader};
+use super::io::{io_error, ReadError, Reader, WriteHalf};
 use super::mb31;
 use crate::transport::TransportError;
 use bytes::{Buf, Bytes};
 use std::sync::{Arc, Mutex};
 use tokio::io::AsyncWriteExt;
-use tokio::net::tcp::OwnedWriteHalf;
 
 /// Where a listener's two halves of a connection go after a clean singleton exchange (End
 /// read and End written): once both are back, the connection waits for another preamble.
 pub(crate) struct Reuse {
-    parts: Mutex<(Option<Reader>, Option<OwnedWriteHalf>)>,
-    again: Box<dyn Fn(Reader, OwnedWriteHalf) + Send + Sync>,
+    parts: Mutex<(Option<Reader>, Option<WriteHalf>)>,
+    again: Box<dyn Fn(Reader, WriteHalf) + Send + Sync>,
 }
 
 impl std::fmt::Debug for Reuse {
@@ -26,7 +25,7 @@ impl std::fmt::Debug for Reuse {
 }
 
 impl Reuse {
-    pub(crate) fn new(again: Box<dyn Fn(Reader, OwnedWriteHalf) + Send + Sync>) -> Arc<Self> {
+    pub(crate) fn new(again: Box<dyn Fn(Reader, WriteHalf) + Send + Sync>) -> Arc<Self> {
         Arc::new(Reuse {
             parts: Mutex::new((None, None)),
             again,
@@ -37,11 +36,11 @@ impl Reuse {
         self.put(|parts| parts.0 = Some(reader));
     }
 
-    fn put_writer(&self, writer: OwnedWriteHalf) {
+    fn put_writer(&self, writer: WriteHalf) {
         self.put(|parts| parts.1 = Some(writer));
     }
 
-    fn put(&self, store: impl FnOnce(&mut (Option<Reader>, Option<OwnedWriteHalf>))) {
+    fn put(&self, store: impl FnOnce(&mut (Option<Reader>, Option<WriteHalf>))) {
         let both = {
             // A poisoned lock only means another deposit panicked; the parts are still valid.
             let mut parts = self.parts.lock().unwrap_or_else(|e| e.into_inner());
@@ -60,13 +59,13 @@ impl Reuse {
 /// Writes one UnsizedEnvelope, then End: the whole sending direction of a singleton exchange.
 #[derive(Debug)]
 pub struct UnsizedWriter {
-    half: OwnedWriteHalf,
+    half: WriteHalf,
     started: bool,
     reuse: Option<Arc<Reuse>>,
 }
 
 impl UnsizedWriter {
-    pub(crate) fn new(half: OwnedWriteHalf) -> Self {
+    pub(crate) fn new(half: WriteHalf) -> Self {
         UnsizedWriter {
             half,
             started: false,

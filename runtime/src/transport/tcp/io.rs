@@ -12,7 +12,6 @@ use std::sync::Arc;
 use std::task::{ready, Poll};
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt, ReadBuf};
-use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::time::Instant;
 
 /// Bytes read per system call (WCF's `ConnectionBufferSize`).
@@ -166,7 +165,7 @@ pub(crate) fn io_error(error: &std::io::Error) -> TransportError {
 /// The write half of a connection and whether its direction has ended (End or Fault sent).
 #[derive(Debug)]
 pub(crate) struct Writer {
-    half: OwnedWriteHalf,
+    half: WriteHalf,
     finished: bool,
 }
 
@@ -174,7 +173,7 @@ pub(crate) struct Writer {
 /// fault when a message is too large.
 pub(crate) type SharedWriter = Arc<tokio::sync::Mutex<Writer>>;
 
-pub(crate) fn shared_writer(half: OwnedWriteHalf) -> SharedWriter {
+pub(crate) fn shared_writer(half: WriteHalf) -> SharedWriter {
     Arc::new(tokio::sync::Mutex::new(Writer {
         half,
         finished: false,
@@ -241,7 +240,7 @@ impl Writer {
 
 /// Writes a Fault record and half-closes `half`.
 pub(crate) async fn write_fault(
-    half: &mut OwnedWriteHalf,
+    half: &mut (impl tokio::io::AsyncWrite + Unpin + ?Sized),
     fault: FramingFault,
 ) -> Result<(), TransportError> {
     half.write_all(&framing::encode_fault(fault))
@@ -257,5 +256,19 @@ pub(crate) fn deadline_after(timeout: Duration) -> Instant {
         .unwrap_or_else(|| now + Duration::from_secs(60 * 60 * 24 * 365))
 }
 
+/// What a connection reads from: the socket's read half, or after a stream upgrade the
+/// upgraded stream's (TLS).
+pub(crate) trait ReadStream: AsyncRead + Send + Sync + Unpin + std::fmt::Debug {}
+impl<T: AsyncRead + Send + Sync + Unpin + std::fmt::Debug> ReadStream for T {}
+
+/// What a connection writes to, as [`ReadStream`].
+pub(crate) trait WriteStream: tokio::io::AsyncWrite + Send + Sync + Unpin + std::fmt::Debug {}
+impl<T: tokio::io::AsyncWrite + Send + Sync + Unpin + std::fmt::Debug> WriteStream for T {}
+
+/// A connection's read half, whichever stream it is.
+pub(crate) type ReadHalf = Box<dyn ReadStream>;
+/// A connection's write half, whichever stream it is.
+pub(crate) type WriteHalf = Box<dyn WriteStream>;
+
 /// The read half of a connection, for spawning a drain.
-pub(crate) type Reader = RecordReader<OwnedReadHalf>;
+pub(crate) type Reader = RecordReader<ReadHalf>;

@@ -10,6 +10,7 @@ use super::envelope_stream::{Reuse, UnsizedReader, UnsizedWriter};
 use super::fault::FramingFault;
 use super::framing::{self, Limits, Mode, Record};
 use super::io::{
+    WriteHalf,
     deadline_after, drain, shared_writer, write_fault, ReadError, Reader, RecordReader,
     MAX_DRAIN_SIZE,
 };
@@ -23,7 +24,6 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 use tokio::io::AsyncWriteExt;
-use tokio::net::tcp::OwnedWriteHalf;
 use tokio::sync::{mpsc, Notify};
 use tokio::task::{AbortHandle, JoinSet};
 use tracing::{debug, info, warn};
@@ -181,7 +181,7 @@ type Pending<T> = (T, Slot);
 
 /// Turns a handshaken socket into what the listener hands out; streamed endpoints also get
 /// the [`Reuse`] that takes the socket back for another preamble after a clean exchange.
-type Wrap<T> = fn(Reader, OwnedWriteHalf, &Endpoint, SocketAddr, Option<Arc<Reuse>>) -> T;
+type Wrap<T> = fn(Reader, WriteHalf, &Endpoint, SocketAddr, Option<Arc<Reuse>>) -> T;
 
 /// What serving one connection needs: the endpoint, where accepted connections go, and the
 /// pending connections.
@@ -407,7 +407,8 @@ async fn accept_loop<T: Send + 'static>(socket: Arc<tokio::net::TcpListener>, se
             debug!(%peer, error = %e, "could not set TCP_NODELAY");
         }
         let (read, write) = tcp.into_split();
-        let reader = RecordReader::new(read);
+        let reader: Reader = RecordReader::new(Box::new(read));
+        let write: WriteHalf = Box::new(write);
         let again = serving.clone();
         let started = serving.pending.start(peer, move |slot| {
             serve_connection(again, reader, write, peer, slot)
@@ -424,7 +425,7 @@ async fn accept_loop<T: Send + 'static>(socket: Arc<tokio::net::TcpListener>, se
 fn serve_connection<T: Send + 'static>(
     serving: Serving<T>,
     reader: Reader,
-    write: OwnedWriteHalf,
+    write: WriteHalf,
     peer: SocketAddr,
     slot: Slot,
 ) -> BoxFuture<'static, ()> {
@@ -458,11 +459,11 @@ fn serve_connection<T: Send + 'static>(
 /// Runs one preamble; `None` when the connection was refused or dropped.
 async fn handshake(
     mut reader: Reader,
-    mut write: OwnedWriteHalf,
+    mut write: WriteHalf,
     peer: SocketAddr,
     endpoint: &Endpoint,
     slot: &Slot,
-) -> Option<(Reader, OwnedWriteHalf)> {
+) -> Option<(Reader, WriteHalf)> {
     let options = &endpoint.options;
     let deadline = deadline_after(options.preamble_timeout);
     let mut check = PreambleCheck::new(&endpoint.path, options.encoding).with_mode(endpoint.mode);
@@ -521,8 +522,8 @@ async fn handshake(
 /// until EOF (bounded in bytes and by the preamble deadline) so the client can read the fault
 /// before the socket goes away.
 async fn refuse(
-    mut write: tokio::net::tcp::OwnedWriteHalf,
-    reader: RecordReader<tokio::net::tcp::OwnedReadHalf>,
+    mut write: WriteHalf,
+    reader: Reader,
     fault: FramingFault,
     deadline: tokio::time::Instant,
     peer: SocketAddr,
