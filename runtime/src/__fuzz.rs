@@ -49,7 +49,8 @@ fn round_trip(record: &Record, limits: &Limits) {
 
 /// A listener's side of a connection: the preamble check fed the records decoded from `data`
 /// (refusing a record from its first byte as the socket reader does), then, once the preamble
-/// is accepted, the session's records. The first byte picks the endpoint's encoding and mode.
+/// is accepted, the session's records. The first byte picks the endpoint's encoding, mode and
+/// whether it requires the TLS upgrade.
 pub fn preamble(data: &[u8]) {
     let Some((&setup, rest)) = data.split_first() else {
         return;
@@ -68,6 +69,10 @@ pub fn preamble(data: &[u8]) {
     };
     let path = if setup & 8 == 0 { "/calc" } else { "/echo" };
     let mut check = PreambleCheck::new(path, encoding).with_mode(mode);
+    if setup & 16 != 0 {
+        // An endpoint with transport security; the upgraded stream carries on with the rest.
+        check = check.with_upgrade("application/ssl-tls");
+    }
     let mut buf = BytesMut::from(rest);
     // The preamble has no envelopes (as in the listener's handshake).
     let preamble_limits = Limits::new(0);
@@ -83,6 +88,7 @@ pub fn preamble(data: &[u8]) {
         };
         match check.next(record) {
             Step::Continue => {}
+            Step::Upgrade => check.upgraded(),
             Step::Accept => break,
             Step::Fault(_) | Step::Abort(_) => return,
         }

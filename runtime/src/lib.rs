@@ -463,6 +463,7 @@ mod error;
 mod fault;
 pub mod message;
 pub mod reliable;
+pub mod security;
 pub mod serialization;
 pub mod service;
 pub mod stream;

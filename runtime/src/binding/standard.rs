@@ -472,6 +472,35 @@ impl NetTcpBinding {
         self
     }
 
+    /// Sets the transport security and its credentials (WCF's `NetTcpBinding.Security`, with
+    /// the service's and the client's certificates). See [`TcpSecurity`](crate::security::TcpSecurity).
+    ///
+    /// ```
+    /// use indigo::security::{Certificate, CertificateValidation, TcpClientCredentialType, TcpSecurity};
+    /// use indigo::NetTcpBinding;
+    /// # let generated = rcgen::generate_simple_self_signed(vec!["localhost".into()]).unwrap();
+    /// # let (chain_pem, key_pem) = (generated.cert.pem(), generated.key_pair.serialize_pem());
+    ///
+    /// // WCF: new NetTcpBinding(SecurityMode.Transport) with
+    /// // Security.Transport.ClientCredentialType = TcpClientCredentialType.None.
+    /// let service_side = NetTcpBinding::new().with_security(
+    ///     TcpSecurity::transport(TcpClientCredentialType::None)
+    ///         .with_service_certificate(Certificate::from_pem(&chain_pem, &key_pem)?),
+    /// );
+    /// let client_side = NetTcpBinding::new().with_security(
+    ///     TcpSecurity::transport(TcpClientCredentialType::None)
+    ///         .with_service_certificate_validation(CertificateValidation::ChainTrustIn(
+    ///             indigo::security::certificates_from_pem(&chain_pem)?,
+    ///         )),
+    /// );
+    /// # let _ = (service_side, client_side);
+    /// # Ok::<(), indigo::security::CertificateError>(())
+    /// ```
+    pub fn with_security(mut self, security: crate::security::TcpSecurity) -> Self {
+        self.inner.transport.security = security;
+        self
+    }
+
     /// The transport settings, with their current values.
     pub fn transport(&self) -> &TcpTransport {
         &self.inner.transport

@@ -99,7 +99,7 @@ memory_transport!(MemoryDatagramTransport, Sessionless);
 ///
 /// The settings are WCF's `TcpTransportBindingElement` ones, with WCF's defaults; each has a
 /// setter here and on [`NetTcpBinding`](super::NetTcpBinding).
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct TcpTransport {
     /// Largest message accepted (WCF's `MaxReceivedMessageSize`, and `MaxBufferSize`, equal to
     /// it in buffered mode). A larger one is refused with the `MaxMessageSizeExceededFault`
@@ -122,6 +122,9 @@ pub struct TcpTransport {
     /// How many accepts a listener keeps outstanding on its socket (WCF's
     /// `MaxPendingAccepts`). Default 2 per processor (WCF's default since .NET 4.5).
     pub max_pending_accepts: usize,
+    /// Transport security and its credentials (WCF's `NetTcpSecurity`, and the service's and
+    /// client's certificates). Default [`SecurityMode::None`](crate::security::SecurityMode).
+    pub security: crate::security::TcpSecurity,
 }
 
 impl Default for TcpTransport {
@@ -131,6 +134,7 @@ impl Default for TcpTransport {
             channel_initialization_timeout: tcp::DEFAULT_PREAMBLE_TIMEOUT,
             max_pending_connections: tcp::default_max_pending_connections(),
             max_pending_accepts: tcp::default_max_pending_accepts(),
+            security: crate::security::TcpSecurity::default(),
         }
     }
 }
@@ -160,6 +164,36 @@ impl TcpTransport {
         self
     }
 
+    /// Sets [`security`](Self::security).
+    pub fn with_security(mut self, security: crate::security::TcpSecurity) -> Self {
+        self.security = security;
+        self
+    }
+
+    /// The TLS upgrade a client of `address` asks for, if the security mode wants one.
+    fn client_tls(&self, address: &str) -> Result<Option<tcp::TlsUpgrade>, TransportError> {
+        if self.security.mode == crate::security::SecurityMode::None {
+            return Ok(None);
+        }
+        let host = tcp::host_of(address).unwrap_or_default();
+        let (config, server_name) = crate::security::tls::client_config(&self.security, &host)
+            .map_err(|e| TransportError::Security(e.to_string()))?;
+        Ok(Some(tcp::TlsUpgrade::Client {
+            config,
+            server_name,
+        }))
+    }
+
+    /// The TLS upgrade a listener requires, if the security mode wants one.
+    fn server_tls(&self) -> Result<Option<tcp::TlsUpgrade>, TransportError> {
+        if self.security.mode == crate::security::SecurityMode::None {
+            return Ok(None);
+        }
+        let config = crate::security::tls::server_config(&self.security)
+            .map_err(|e| TransportError::Security(e.to_string()))?;
+        Ok(Some(tcp::TlsUpgrade::Server { config }))
+    }
+
     fn options(
         &self,
         address: &str,
@@ -186,6 +220,12 @@ impl TcpTransport {
         encoder: &dyn MessageEncoder,
         timeouts: &Timeouts,
     ) -> Result<tcp::TcpOptions, TransportError> {
+        if self.security.mode != crate::security::SecurityMode::None {
+            // Never plaintext when security was asked for.
+            return Err(TransportError::Security(
+                "transport security over streamed net.tcp is not available yet".to_owned(),
+            ));
+        }
         let media_type = encoder.media_type();
         let encoding = tcp::KnownEncoding::for_media_type(media_type).ok_or_else(|| {
             TransportError::InvalidAddress(
@@ -206,6 +246,7 @@ impl TcpTransport {
             close_timeout: timeouts.close,
             max_pending_connections: self.max_pending_connections,
             max_pending_accepts: self.max_pending_accepts,
+            tls: None,
         }
     }
 }
@@ -223,7 +264,12 @@ impl TransportBindingElement for TcpTransport {
         encoder: &Arc<dyn MessageEncoder>,
         timeouts: &Timeouts,
     ) -> BoxFuture<'static, Result<ClientTransport, TransportError>> {
-        let options = self.options(address, &**encoder, timeouts);
+        let options = self
+            .options(address, &**encoder, timeouts)
+            .and_then(|mut options| {
+                options.tls = self.client_tls(address)?;
+                Ok(options)
+            });
         let address = address.to_owned();
         Box::pin(async move {
             Ok(ClientTransport::Duplex(
@@ -238,7 +284,12 @@ impl TransportBindingElement for TcpTransport {
         encoder: &Arc<dyn MessageEncoder>,
         timeouts: &Timeouts,
     ) -> BoxFuture<'static, Result<ServerTransport, TransportError>> {
-        let options = self.options(address, &**encoder, timeouts);
+        let options = self
+            .options(address, &**encoder, timeouts)
+            .and_then(|mut options| {
+                options.tls = self.server_tls()?;
+                Ok(options)
+            });
         let address = address.to_owned();
         Box::pin(async move {
             let listener = tcp::listen(&address, options?).await?;

@@ -64,6 +64,8 @@ pub struct DuplexChannel {
     /// The session's identifier, for channels whose protocol names the session (a reliable
     /// session's sequence); `None` for a bare transport connection.
     pub session_id: Option<String>,
+    /// Who the peer proved to be, where transport security authenticated it.
+    pub identity: crate::security::CallerIdentity,
 }
 
 impl std::fmt::Debug for DuplexChannel {
@@ -85,6 +87,7 @@ impl DuplexChannel {
             stream,
             peer,
             remote_address,
+            identity,
         } = connection;
         let (writer, reader) = match encoder.session_encoder() {
             Some(SessionEncoder { writer, reader, .. }) => {
@@ -108,6 +111,7 @@ impl DuplexChannel {
             peer,
             remote_address,
             session_id: None,
+            identity,
         }
     }
 }

@@ -639,6 +639,7 @@ mod tests {
                 peer: "slow".to_owned(),
                 remote_address: None,
                 session_id: None,
+                identity: Default::default(),
             }),
             "memory://slow".to_owned(),
             Timeouts::default(),

@@ -63,6 +63,7 @@ pub(crate) struct ChannelInfo {
     pub(crate) peer: String,
     pub(crate) remote_address: Option<SocketAddr>,
     pub(crate) session_id: Option<String>,
+    pub(crate) identity: crate::security::CallerIdentity,
 }
 
 impl OperationContext {
@@ -157,6 +158,12 @@ impl OperationContext {
     /// connections.
     pub fn remote_address(&self) -> Option<SocketAddr> {
         self.inner.channel.remote_address
+    }
+
+    /// Who the caller proved to be (WCF's `ServiceSecurityContext.PrimaryIdentity`): its
+    /// certificate under transport security with client certificates, else anonymous.
+    pub fn caller_identity(&self) -> &crate::security::CallerIdentity {
+        &self.inner.channel.identity
     }
 
     /// A description of the peer for logs, whatever the transport (`"memory client"` for

@@ -56,6 +56,7 @@ where
         peer: remote_address.map_or_else(|| "HTTP client".to_owned(), |a| a.to_string()),
         remote_address,
         session_id: None,
+        identity: Default::default(),
     });
     let context = OperationContext::new(op, request.headers, channel);
     // The reply goes to the request's MessageID, which the context keeps.

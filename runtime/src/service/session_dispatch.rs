@@ -134,6 +134,7 @@ pub(crate) async fn run_connection<C, S>(
         peer,
         remote_address,
         session_id,
+        identity,
     } = channel;
     let span = tracing::info_span!("session", %peer, contract = C::DESCRIPTION.name);
     // A transport session has no id on the wire; the service names it, as WCF does.
@@ -143,6 +144,7 @@ pub(crate) async fn run_connection<C, S>(
         peer,
         remote_address,
         session_id,
+        identity,
     });
     async move {
         let replier = Arc::new(Replier {

@@ -118,6 +118,7 @@ async fn serve_one<C: Dispatch<S>, S: Send + 'static>(
         peer: "streamed client".to_owned(),
         remote_address: None,
         session_id: None,
+        identity: Default::default(),
     });
     let context = OperationContext::new(op, request.headers, channel);
     let reply = begin_call(&endpoint, None, op, call, context).await.await;

@@ -69,6 +69,7 @@ pub async fn connect(address: &str) -> Result<Connection, TransportError> {
         stream: Box::new(MemoryStream(from_client)),
         peer: "memory client".to_owned(),
         remote_address: None,
+        identity: Default::default(),
     };
     accept_queue
         .send(server_side)
@@ -79,6 +80,7 @@ pub async fn connect(address: &str) -> Result<Connection, TransportError> {
         stream: Box::new(MemoryStream(from_server)),
         peer: address.to_owned(),
         remote_address: None,
+        identity: Default::default(),
     })
 }
 

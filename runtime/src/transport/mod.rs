@@ -43,6 +43,10 @@ pub enum TransportError {
     /// The peer broke the framing protocol, or refused the connection with a framing fault.
     #[error("framing error: {0}")]
     Framing(String),
+    /// Transport security failed: a TLS handshake, a certificate refused by either side, or
+    /// the two sides configured differently (one asks for security the other lacks).
+    #[error("transport security: {0}")]
+    Security(String),
     /// An I/O error, described in words (no operating-system error behind it).
     #[error("I/O error: {0}")]
     Io(String),
@@ -124,6 +128,9 @@ pub struct Connection {
     pub peer: String,
     /// The peer's socket address, where the transport has one (the service side of net.tcp).
     pub remote_address: Option<std::net::SocketAddr>,
+    /// Who the peer proved to be, where transport security authenticated it (the service side
+    /// of net.tcp with client certificates).
+    pub identity: crate::security::CallerIdentity,
 }
 
 impl std::fmt::Debug for Connection {
@@ -131,6 +138,7 @@ impl std::fmt::Debug for Connection {
         f.debug_struct("Connection")
             .field("peer", &self.peer)
             .field("remote_address", &self.remote_address)
+            .field("identity", &self.identity)
             .finish()
     }
 }

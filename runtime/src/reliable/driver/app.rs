@@ -55,6 +55,7 @@ pub(crate) fn channel<K: Copy + Send + Sync + 'static>(
         peer,
         remote_address: None,
         session_id,
+        identity: Default::default(),
     };
     (channel, deliver)
 }

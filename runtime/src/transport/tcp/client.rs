@@ -4,10 +4,14 @@
 use super::address::{self, TcpAddress};
 use super::envelope_stream::{UnsizedReader, UnsizedWriter};
 use super::fault::fault_error;
-use super::framing::{encode_preamble, Limits, Mode, Record, RecordType, MAX_VIA_SIZE};
+use super::framing::{
+    encode, encode_preamble, encode_preamble_head, Limits, Mode, Record, RecordType, MAX_VIA_SIZE,
+};
 use super::io::{io_error, shared_writer, ReadError, Reader, RecordReader, WriteHalf};
 use super::message_phase::{connection, Role};
 use super::options::TcpOptions;
+use super::upgrade::{self, TlsUpgrade};
+use crate::security::tls::SSL_TLS_UPGRADE;
 use crate::transport::{Connection, TransportError};
 use std::net::SocketAddr;
 use tokio::io::AsyncWriteExt;
@@ -63,8 +67,23 @@ async fn handshake(
             "longer than the 2048 bytes a listener accepts as Via",
         ));
     }
-    let preamble =
-        encode_preamble(mode, address, options.encoding).map_err(|e| invalid(&e.to_string()))?;
+    // With transport security the preamble stops before PreambleEnd: the upgrade request
+    // comes next, and PreambleEnd goes through the upgraded stream.
+    let preamble = match &options.tls {
+        Some(TlsUpgrade::Client { .. }) => {
+            let mut head = encode_preamble_head(mode, address, options.encoding)
+                .map_err(|e| invalid(&e.to_string()))?;
+            encode(
+                &Record::UpgradeRequest(SSL_TLS_UPGRADE.to_owned()),
+                &mut head,
+            )
+            .map_err(|e| invalid(&e.to_string()))?;
+            head
+        }
+        _ => {
+            encode_preamble(mode, address, options.encoding).map_err(|e| invalid(&e.to_string()))?
+        }
+    };
     let timeout = options.preamble_timeout;
     tokio::time::timeout(timeout, open(address, &target, &preamble, options))
         .await
@@ -91,6 +110,28 @@ async fn open(
 
     let mut reader: Reader = RecordReader::new(Box::new(read));
     let limits = Limits::new(options.max_received_message_size);
+    let secured = match &options.tls {
+        Some(TlsUpgrade::Client {
+            config,
+            server_name,
+        }) => {
+            await_upgrade(&mut reader, &limits, address).await?;
+            let (upgraded_reader, mut upgraded_write) =
+                upgrade::client(reader, write, config.clone(), server_name.clone()).await?;
+            let mut end = Vec::with_capacity(1);
+            // PreambleEnd has no payload, so encoding cannot fail.
+            let _ = encode(&Record::PreambleEnd, &mut end);
+            upgraded_write
+                .write_all(&end)
+                .await
+                .map_err(|e| io_error(&e))?;
+            upgraded_write.flush().await.map_err(|e| io_error(&e))?;
+            reader = upgraded_reader;
+            write = upgraded_write;
+            true
+        }
+        _ => false,
+    };
     let expected = |byte| {
         matches!(
             RecordType::from_byte(byte),
@@ -110,10 +151,52 @@ async fn open(
                 other.record_type()
             )))
         }
+        Err(ReadError::Eof { .. }) if !secured => {
+            // WCF's secured listener aborts a client that skips the upgrade, without a fault.
+            return Err(TransportError::Framing(format!(
+                "{address} closed the connection without acknowledging the preamble; if the \
+                 service uses transport security (WCF's NetTcpBinding default), configure the \
+                 client's security to match"
+            )));
+        }
         Err(error) => return Err(handshake_error(address, error)),
     }
-    debug!(%address, ?local, "net.tcp connection open");
+    debug!(%address, ?local, secured, "net.tcp connection open");
     Ok((reader, write))
+}
+
+/// Waits for the UpgradeResponse to the TLS request. A service without transport security
+/// answers with the UpgradeInvalid fault, as WCF's does.
+async fn await_upgrade(
+    reader: &mut Reader,
+    limits: &Limits,
+    address: &str,
+) -> Result<(), TransportError> {
+    let expected = |byte| {
+        matches!(
+            RecordType::from_byte(byte),
+            Some(RecordType::UpgradeResponse | RecordType::Fault)
+        )
+    };
+    match reader.next(limits, expected).await {
+        Ok(Record::UpgradeResponse) => Ok(()),
+        Ok(Record::Fault(uri)) if uri.ends_with("/UpgradeInvalid") => {
+            Err(TransportError::Security(format!(
+                "{address} does not offer the TLS upgrade (it answered UpgradeInvalid): the \
+                 service has no transport security, or another kind; configure both sides \
+                 alike"
+            )))
+        }
+        Ok(Record::Fault(uri)) => {
+            debug!(%address, fault = %uri, "net.tcp preamble refused");
+            Err(fault_error(&uri, address))
+        }
+        Ok(other) => Err(TransportError::Framing(format!(
+            "expected UpgradeResponse from {address}, got a {:?} record",
+            other.record_type()
+        ))),
+        Err(error) => Err(handshake_error(address, error)),
+    }
 }
 
 /// Resolves the host and tries its addresses in turn, as `localhost` may mean `::1` or

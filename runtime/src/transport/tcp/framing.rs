@@ -476,13 +476,23 @@ pub fn encode_preamble(
     via: &str,
     encoding: KnownEncoding,
 ) -> Result<Vec<u8>, FramingError> {
-    let mut out = Vec::with_capacity(via.len() + 16);
+    let mut out = encode_preamble_head(mode, via, encoding)?;
+    encode(&Record::PreambleEnd, &mut out)?;
+    Ok(out)
+}
+
+/// The preamble up to its encoding: what a client sends before an UpgradeRequest.
+pub fn encode_preamble_head(
+    mode: Mode,
+    via: &str,
+    encoding: KnownEncoding,
+) -> Result<Vec<u8>, FramingError> {
+    let mut out = Vec::with_capacity(via.len() + 40);
     for record in [
         Record::Version { major: 1, minor: 0 },
         Record::Mode(mode.byte()),
         Record::Via(via.to_owned()),
         Record::KnownEncoding(encoding.byte()),
-        Record::PreambleEnd,
     ] {
         encode(&record, &mut out)?;
     }

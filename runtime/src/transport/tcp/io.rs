@@ -262,7 +262,10 @@ pub(crate) trait ReadStream: AsyncRead + Send + Sync + Unpin + std::fmt::Debug {
 impl<T: AsyncRead + Send + Sync + Unpin + std::fmt::Debug> ReadStream for T {}
 
 /// What a connection writes to, as [`ReadStream`].
-pub(crate) trait WriteStream: tokio::io::AsyncWrite + Send + Sync + Unpin + std::fmt::Debug {}
+pub(crate) trait WriteStream:
+    tokio::io::AsyncWrite + Send + Sync + Unpin + std::fmt::Debug
+{
+}
 impl<T: tokio::io::AsyncWrite + Send + Sync + Unpin + std::fmt::Debug> WriteStream for T {}
 
 /// A connection's read half, whichever stream it is.

@@ -60,8 +60,9 @@ pub(crate) fn connection(
             verdict,
         }),
         peer,
-        // The listener knows it and sets it.
+        // The listener knows them and sets them.
         remote_address: None,
+        identity: Default::default(),
     }
 }
 

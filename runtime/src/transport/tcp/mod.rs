@@ -8,8 +8,10 @@
 //! transport session; [`connect`], [`listen`]) and singleton (`0x01`, streamed transfer, one
 //! request and reply per connection, each an UnsizedEnvelope read and written chunk by chunk;
 //! [`connect_streamed`], [`listen_streamed`]). A client of the other mode gets
-//! `UnsupportedMode`. One known encoding per endpoint and no stream upgrades: an upgrade
-//! request gets the `UpgradeInvalid` fault.
+//! `UnsupportedMode`. One known encoding per endpoint. The one stream upgrade is TLS
+//! (`application/ssl-tls`, [`upgrade`]): an endpoint with transport security requires it, and
+//! any other upgrade request (or one to an endpoint without security) gets the
+//! `UpgradeInvalid` fault.
 //!
 //! * [`framing`], [`mb31`], [`fault`]: the wire format, sans-IO.
 //! * [`connect`]: the client; [`listen`]: the listener.
@@ -26,6 +28,7 @@ mod message_phase;
 mod options;
 pub(crate) mod preamble;
 mod server;
+mod upgrade;
 
 #[cfg(test)]
 mod tests;
@@ -38,6 +41,12 @@ pub use options::{
     default_max_pending_accepts, default_max_pending_connections, TcpOptions,
     DEFAULT_PREAMBLE_TIMEOUT,
 };
+pub(crate) use upgrade::TlsUpgrade;
+
+/// The host of a net.tcp address (without IPv6 brackets), for the name TLS checks.
+pub(crate) fn host_of(address: &str) -> Option<String> {
+    address::parse(address).ok().map(|target| target.host)
+}
 #[cfg(test)]
 pub use server::TcpListener;
 pub use server::{listen, listen_streamed, StreamedExchange, StreamedListener};

@@ -1,6 +1,7 @@
 //! Settings of the net.tcp transport, with WCF's defaults.
 
 use super::framing::KnownEncoding;
+use super::upgrade::TlsUpgrade;
 use std::time::Duration;
 
 /// WCF's `MaxReceivedMessageSize` (and `MaxBufferSize`, equal to it in buffered mode).
@@ -27,7 +28,7 @@ fn processor_count() -> usize {
 }
 
 /// Settings of a net.tcp client or listener.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct TcpOptions {
     /// Largest message accepted, in bytes. A larger SizedEnvelope fails the receive with
     /// `FrameTooLarge` before any of it is buffered; a listener also sends the peer a
@@ -59,6 +60,8 @@ pub struct TcpOptions {
     /// Listener: how many `accept` calls are outstanding on the socket at once (WCF's
     /// `MaxPendingAccepts`). Default [`default_max_pending_accepts`], 2 per processor.
     pub max_pending_accepts: usize,
+    /// Transport security: the TLS upgrade a client asks for, or a listener requires.
+    pub(crate) tls: Option<TlsUpgrade>,
 }
 
 impl Default for TcpOptions {
@@ -70,6 +73,7 @@ impl Default for TcpOptions {
             close_timeout: DEFAULT_CLOSE_TIMEOUT,
             max_pending_connections: default_max_pending_connections(),
             max_pending_accepts: default_max_pending_accepts(),
+            tls: None,
         }
     }
 }

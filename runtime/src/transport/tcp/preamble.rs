@@ -19,6 +19,9 @@ pub(crate) enum Step {
     Abort(String),
     /// The preamble is complete and valid: send PreambleAck.
     Accept,
+    /// The client asks for the upgrade the endpoint offers: send UpgradeResponse, run the
+    /// upgrade, then call [`PreambleCheck::upgraded`] and read on through the upgraded stream.
+    Upgrade,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,6 +41,9 @@ pub(crate) struct PreambleCheck<'a> {
     encoding: KnownEncoding,
     /// The one mode the endpoint serves: duplex (buffered) or singleton (streamed).
     mode: Mode,
+    /// The stream upgrade the endpoint requires (`application/ssl-tls`), if any.
+    upgrade: Option<&'static str>,
+    upgraded: bool,
     state: State,
 }
 
@@ -48,8 +54,24 @@ impl<'a> PreambleCheck<'a> {
             path,
             encoding,
             mode: Mode::Duplex,
+            upgrade: None,
+            upgraded: false,
             state: State::Version,
         }
+    }
+
+    /// The same check for an endpoint that requires the stream upgrade `protocol`: a client
+    /// must ask for it before PreambleEnd.
+    pub(crate) fn with_upgrade(mut self, protocol: &'static str) -> Self {
+        self.upgrade = Some(protocol);
+        self
+    }
+
+    /// The upgrade asked for is in place: the preamble goes on (another UpgradeRequest is
+    /// refused, PreambleEnd accepted).
+    pub(crate) fn upgraded(&mut self) {
+        self.upgraded = true;
+        self.state = State::UpgradeOrEnd;
     }
 
     /// The same check for an endpoint that serves `mode` instead of duplex.
@@ -123,11 +145,24 @@ impl<'a> PreambleCheck<'a> {
                     Step::Continue
                 }
             }
-            // No stream upgrade (TLS, negotiate) is offered yet.
-            (State::UpgradeOrEnd, Record::UpgradeRequest(_)) => {
-                Step::Fault(FramingFault::UpgradeInvalid)
+            // WCF's ProcessUpgradeRequest: an endpoint without that upgrade, or a second one,
+            // is UpgradeInvalid.
+            (State::UpgradeOrEnd, Record::UpgradeRequest(protocol)) => {
+                if !self.upgraded && self.upgrade == Some(protocol.as_str()) {
+                    Step::Upgrade
+                } else {
+                    Step::Fault(FramingFault::UpgradeInvalid)
+                }
             }
-            (State::UpgradeOrEnd, Record::PreambleEnd) => Step::Accept,
+            // WCF's SetupSecurityIfNecessary: a secured endpoint aborts a client that ends its
+            // preamble without upgrading, with no fault.
+            (State::UpgradeOrEnd, Record::PreambleEnd) => match self.upgrade {
+                Some(protocol) if !self.upgraded => Step::Abort(format!(
+                    "the client ended its preamble without the {protocol} upgrade this \
+                     endpoint requires (transport security)"
+                )),
+                _ => Step::Accept,
+            },
             (_, record) => Step::Abort(format!(
                 "unexpected {:?} record in the preamble",
                 record.record_type()
@@ -259,6 +294,57 @@ mod tests {
         let mut bad = good();
         bad.insert(4, Record::UpgradeRequest("application/ssl-tls".to_owned()));
         assert_eq!(last(bad), Step::Fault(FramingFault::UpgradeInvalid));
+    }
+
+    #[test]
+    fn a_secured_endpoint_requires_its_upgrade_once() {
+        let secured = || {
+            PreambleCheck::new("/calc", KnownEncoding::Soap12Utf8)
+                .with_upgrade("application/ssl-tls")
+        };
+        let head = &good()[..4];
+        let mut check = secured();
+        for record in head.iter().cloned() {
+            assert_eq!(check.next(record), Step::Continue);
+        }
+        assert!(check.expects(0x09), "an UpgradeRequest may come");
+        let ask = |name: &str| Record::UpgradeRequest(name.to_owned());
+        assert_eq!(check.next(ask("application/ssl-tls")), Step::Upgrade);
+        check.upgraded();
+        assert!(
+            check.expects(0x0C),
+            "PreambleEnd may come through the upgraded stream"
+        );
+        assert_eq!(check.next(Record::PreambleEnd), Step::Accept);
+
+        // Another protocol, or the same one twice, is UpgradeInvalid.
+        let mut check = secured();
+        head.iter()
+            .cloned()
+            .for_each(|r| assert_eq!(check.next(r), Step::Continue));
+        assert_eq!(
+            check.next(ask("application/negotiate")),
+            Step::Fault(FramingFault::UpgradeInvalid)
+        );
+        let mut check = secured();
+        head.iter()
+            .cloned()
+            .for_each(|r| assert_eq!(check.next(r), Step::Continue));
+        assert_eq!(check.next(ask("application/ssl-tls")), Step::Upgrade);
+        check.upgraded();
+        assert_eq!(
+            check.next(ask("application/ssl-tls")),
+            Step::Fault(FramingFault::UpgradeInvalid)
+        );
+
+        // Skipping the upgrade is an abort without a fault, as in WCF.
+        let mut check = secured();
+        head.iter()
+            .cloned()
+            .for_each(|r| assert_eq!(check.next(r), Step::Continue));
+        assert!(
+            matches!(check.next(Record::PreambleEnd), Step::Abort(why) if why.contains("ssl-tls"))
+        );
     }
 
     #[test]

@@ -8,15 +8,17 @@ use super::address;
 use super::admission::{Admission, PendingId, PendingTable};
 use super::envelope_stream::{Reuse, UnsizedReader, UnsizedWriter};
 use super::fault::FramingFault;
-use super::framing::{self, Limits, Mode, Record};
+use super::framing::{self, Limits, Mode, Record, RecordType};
 use super::io::{
-    WriteHalf,
-    deadline_after, drain, shared_writer, write_fault, ReadError, Reader, RecordReader,
+    deadline_after, drain, shared_writer, write_fault, ReadError, Reader, RecordReader, WriteHalf,
     MAX_DRAIN_SIZE,
 };
 use super::message_phase::{connection, Role};
 use super::options::TcpOptions;
 use super::preamble::{PreambleCheck, Step};
+use super::upgrade::{self, TlsUpgrade};
+use crate::security::tls::SSL_TLS_UPGRADE;
+use crate::security::CallerIdentity;
 use crate::transport::{Connection, Listener, TransportError};
 use futures::future::BoxFuture;
 use std::collections::HashMap;
@@ -181,7 +183,8 @@ type Pending<T> = (T, Slot);
 
 /// Turns a handshaken socket into what the listener hands out; streamed endpoints also get
 /// the [`Reuse`] that takes the socket back for another preamble after a clean exchange.
-type Wrap<T> = fn(Reader, WriteHalf, &Endpoint, SocketAddr, Option<Arc<Reuse>>) -> T;
+type Wrap<T> =
+    fn(Reader, WriteHalf, &Endpoint, SocketAddr, CallerIdentity, Option<Arc<Reuse>>) -> T;
 
 /// What serving one connection needs: the endpoint, where accepted connections go, and the
 /// pending connections.
@@ -266,17 +269,18 @@ pub async fn listen_streamed(
     address: &str,
     options: TcpOptions,
 ) -> Result<StreamedListener, TransportError> {
-    let wrap: Wrap<StreamedExchange> = |reader, write, endpoint, peer, reuse| StreamedExchange {
-        request: UnsizedReader::new(
-            reader,
-            endpoint.options.max_received_message_size,
-            false,
-            endpoint.address.clone(),
-        )
-        .with_reuse(reuse.clone()),
-        reply: UnsizedWriter::new(write).with_reuse(reuse),
-        peer: format!("net.tcp client {peer}"),
-    };
+    let wrap: Wrap<StreamedExchange> =
+        |reader, write, endpoint, peer, _identity, reuse| StreamedExchange {
+            request: UnsizedReader::new(
+                reader,
+                endpoint.options.max_received_message_size,
+                false,
+                endpoint.address.clone(),
+            )
+            .with_reuse(reuse.clone()),
+            reply: UnsizedWriter::new(write).with_reuse(reuse),
+            peer: format!("net.tcp client {peer}"),
+        };
     let (address, incoming, running) = bind(address, options, Mode::Singleton, wrap).await?;
     Ok(StreamedListener {
         address,
@@ -288,7 +292,7 @@ pub async fn listen_streamed(
 /// Binds `net.tcp://host[:port]/path` (port 0 picks a free port; the real one shows in
 /// [`Listener::local_address`]) and starts accepting.
 pub async fn listen(address: &str, options: TcpOptions) -> Result<TcpListener, TransportError> {
-    let wrap: Wrap<Connection> = |reader, write, endpoint, peer, _reuse| {
+    let wrap: Wrap<Connection> = |reader, write, endpoint, peer, identity, _reuse| {
         let mut connection = connection(
             Role::Server,
             reader,
@@ -299,6 +303,7 @@ pub async fn listen(address: &str, options: TcpOptions) -> Result<TcpListener, T
             format!("net.tcp client {peer}"),
         );
         connection.remote_address = Some(peer);
+        connection.identity = identity;
         connection
     };
     let (address, incoming, running) = bind(address, options, Mode::Duplex, wrap).await?;
@@ -334,6 +339,7 @@ async fn bind<T: Send + 'static>(
     };
     let address = format!("net.tcp://{host}:{}{}", local.port(), target.path);
     let pending_limit = options.max_pending_connections.max(1);
+    let accepts = options.max_pending_accepts.max(1);
     let (queue, incoming) = mpsc::channel(pending_limit);
     let endpoint = Arc::new(Endpoint {
         path: target.path,
@@ -350,14 +356,14 @@ async fn bind<T: Send + 'static>(
     };
     let socket = Arc::new(socket);
     let mut accept_loops = JoinSet::new();
-    for _ in 0..options.max_pending_accepts.max(1) {
+    for _ in 0..accepts {
         accept_loops.spawn(accept_loop(socket.clone(), serving.clone()));
     }
     debug!(
         %address,
         ?mode,
         max_pending_connections = pending_limit,
-        max_pending_accepts = options.max_pending_accepts.max(1),
+        max_pending_accepts = accepts,
         "net.tcp listener started"
     );
     Ok((
@@ -430,7 +436,8 @@ fn serve_connection<T: Send + 'static>(
     slot: Slot,
 ) -> BoxFuture<'static, ()> {
     Box::pin(async move {
-        let Some((reader, write)) = handshake(reader, write, peer, &serving.endpoint, &slot).await
+        let Some((reader, write, identity)) =
+            handshake(reader, write, peer, &serving.endpoint, &slot).await
         else {
             return;
         };
@@ -450,41 +457,82 @@ fn serve_connection<T: Send + 'static>(
                 }
             }))
         });
-        let accepted = (serving.wrap)(reader, write, &serving.endpoint, peer, reuse);
+        let accepted = (serving.wrap)(reader, write, &serving.endpoint, peer, identity, reuse);
         // Fails only when the listener is gone; the connection then just closes.
         let _ = serving.queue.send((accepted, slot)).await;
     })
 }
 
-/// Runs one preamble; `None` when the connection was refused or dropped.
+/// Runs one preamble, with its stream upgrade when the endpoint requires one; `None` when
+/// the connection was refused or dropped. The identity is the client's certificate, where
+/// the upgrade asked for one.
 async fn handshake(
     mut reader: Reader,
     mut write: WriteHalf,
     peer: SocketAddr,
     endpoint: &Endpoint,
     slot: &Slot,
-) -> Option<(Reader, WriteHalf)> {
+) -> Option<(Reader, WriteHalf, CallerIdentity)> {
     let options = &endpoint.options;
     let deadline = deadline_after(options.preamble_timeout);
     let mut check = PreambleCheck::new(&endpoint.path, options.encoding).with_mode(endpoint.mode);
+    let tls = match &options.tls {
+        Some(TlsUpgrade::Server { config }) => {
+            check = check.with_upgrade(SSL_TLS_UPGRADE);
+            Some(config.clone())
+        }
+        _ => None,
+    };
+    let mut identity = CallerIdentity::Anonymous;
     // The preamble has no envelopes, so the envelope limit is moot here.
     let limits = Limits::new(0);
-    let outcome = tokio::time::timeout_at(deadline, async {
-        loop {
-            let record = match reader.next(&limits, |byte| check.expects(byte)).await {
-                Ok(record) => record,
-                Err(error) => return Step::Abort(describe(&error)),
-            };
-            slot.progressed();
-            let step = check.next(record);
-            if step != Step::Continue {
-                return step;
+    let outcome = loop {
+        let next = reader.next(&limits, |byte| check.expects(byte));
+        let record = match tokio::time::timeout_at(deadline, next).await {
+            Err(_) => break None,
+            Ok(Ok(record)) => record,
+            Ok(Err(error)) => break Some(Step::Abort(describe(&error))),
+        };
+        slot.progressed();
+        match check.next(record) {
+            Step::Continue => {}
+            Step::Upgrade => {
+                let Some(config) = tls.clone() else {
+                    break Some(Step::Abort("an upgrade nobody offered".to_owned()));
+                };
+                let upgrade = async move {
+                    write
+                        .write_all(&[RecordType::UpgradeResponse.byte()])
+                        .await
+                        .map_err(|e| format!("could not send UpgradeResponse: {e}"))?;
+                    upgrade::server(reader, write, config).await
+                };
+                match tokio::time::timeout_at(deadline, upgrade).await {
+                    Ok(Ok((upgraded_reader, upgraded_write, who))) => {
+                        reader = upgraded_reader;
+                        write = upgraded_write;
+                        identity = who;
+                        check.upgraded();
+                    }
+                    Ok(Err(why)) => {
+                        debug!(%peer, %why, "net.tcp stream upgrade failed; closing");
+                        return None;
+                    }
+                    Err(_) => {
+                        debug!(
+                            %peer,
+                            timeout = ?options.preamble_timeout,
+                            "no TLS handshake within the ChannelInitializationTimeout; closing"
+                        );
+                        return None;
+                    }
+                }
             }
+            other => break Some(other),
         }
-    })
-    .await;
+    };
     match outcome {
-        Err(_) => {
+        None => {
             debug!(
                 %peer,
                 timeout = ?options.preamble_timeout,
@@ -492,29 +540,33 @@ async fn handshake(
             );
             None
         }
-        Ok(Step::Abort(why)) => {
+        Some(Step::Abort(why)) => {
             debug!(%peer, %why, "bad net.tcp preamble; closing without a fault");
             None
         }
-        Ok(Step::Fault(fault)) => {
+        Some(Step::Fault(fault)) => {
             refuse(write, reader, fault, deadline, peer).await;
             None
         }
-        Ok(Step::Accept) => {
+        Some(Step::Accept) => {
             let mut ack = Vec::with_capacity(1);
             // PreambleAck has no payload, so encoding cannot fail.
             let _ = framing::encode(&Record::PreambleAck, &mut ack);
-            match tokio::time::timeout_at(deadline, write.write_all(&ack)).await {
+            let sent = async {
+                write.write_all(&ack).await?;
+                write.flush().await
+            };
+            match tokio::time::timeout_at(deadline, sent).await {
                 Ok(Ok(())) => {}
                 _ => {
                     debug!(%peer, "could not send PreambleAck; closing");
                     return None;
                 }
             }
-            debug!(%peer, address = %endpoint.address, "net.tcp connection accepted");
-            Some((reader, write))
+            debug!(%peer, address = %endpoint.address, secured = tls.is_some(), "net.tcp connection accepted");
+            Some((reader, write, identity))
         }
-        Ok(Step::Continue) => None,
+        Some(Step::Continue | Step::Upgrade) => None,
     }
 }
 

@@ -145,7 +145,7 @@ async fn local_address_has_the_real_port_and_path() {
 #[tokio::test]
 async fn client_closes_first() {
     let options = options();
-    let mut listener = listener(options).await;
+    let mut listener = listener(options.clone()).await;
     let (mut client, mut server) = pair(&mut listener, &options).await;
     send(&mut client, b"request").await;
     assert_eq!(receive(&mut server).await.as_deref(), Some(&b"request"[..]));
@@ -169,7 +169,7 @@ async fn client_closes_first() {
 #[tokio::test]
 async fn server_closes_first() {
     let options = options();
-    let mut listener = listener(options).await;
+    let mut listener = listener(options.clone()).await;
     let (mut client, mut server) = pair(&mut listener, &options).await;
     send(&mut server, b"callback").await;
     within(server.sink.close()).await.unwrap();
@@ -190,7 +190,7 @@ async fn server_closes_first() {
 #[tokio::test]
 async fn ends_may_cross() {
     let options = options();
-    let mut listener = listener(options).await;
+    let mut listener = listener(options.clone()).await;
     let (mut client, mut server) = pair(&mut listener, &options).await;
     let (a, b) = within(async { tokio::join!(client.sink.close(), server.sink.close()) }).await;
     a.unwrap();
@@ -204,7 +204,7 @@ async fn ends_may_cross() {
 #[tokio::test]
 async fn many_frames_of_many_sizes_both_ways() {
     let options = options();
-    let mut listener = listener(options).await;
+    let mut listener = listener(options.clone()).await;
     let (mut client, mut server) = pair(&mut listener, &options).await;
     let frames: Vec<Vec<u8>> = (0..200)
         .map(|i: usize| vec![u8::try_from(i % 251).unwrap(); (i * 37) % 1025])
@@ -236,7 +236,7 @@ async fn many_frames_of_many_sizes_both_ways() {
 #[tokio::test]
 async fn frames_up_to_the_limit_pass_and_a_larger_one_is_faulted() {
     let options = options();
-    let mut listener = listener(options).await;
+    let mut listener = listener(options.clone()).await;
     let (mut client, mut server) = pair(&mut listener, &options).await;
     let max = options.max_received_message_size;
     for size in [max - 1, max] {
@@ -275,7 +275,7 @@ async fn frames_up_to_the_limit_pass_and_a_larger_one_is_faulted() {
 #[tokio::test]
 async fn a_huge_size_is_refused_from_the_header_alone() {
     let options = options();
-    let mut listener = listener(options).await;
+    let mut listener = listener(options.clone()).await;
     let mut socket = raw(&listener).await;
     socket.write_all(&good_preamble(&listener)).await.unwrap();
     let mut ack = [0u8; 1];
@@ -306,7 +306,7 @@ async fn a_huge_size_is_refused_from_the_header_alone() {
 #[tokio::test]
 async fn a_client_refuses_too_large_frames_too() {
     let options = options();
-    let mut listener = listener(options).await;
+    let mut listener = listener(options.clone()).await;
     let (mut client, mut server) = pair(&mut listener, &options).await;
     let max = options.max_received_message_size;
     send(&mut server, &vec![0u8; max + 1]).await;
@@ -319,7 +319,7 @@ async fn a_client_refuses_too_large_frames_too() {
 #[tokio::test]
 async fn frames_sent_right_after_the_ack_are_not_lost() {
     let options = options();
-    let mut listener = listener(options).await;
+    let mut listener = listener(options.clone()).await;
     let mut socket = raw(&listener).await;
     // The preamble and two messages in one write: nothing may be dropped between the phases.
     let mut bytes = good_preamble(&listener);
@@ -462,7 +462,7 @@ async fn a_silent_client_is_dropped_at_the_preamble_timeout() {
         preamble_timeout: Duration::from_millis(300),
         ..options()
     };
-    let mut listener = listener(options).await;
+    let mut listener = listener(options.clone()).await;
     let mut socket = raw(&listener).await;
     let started = tokio::time::Instant::now();
     assert_eq!(read_all(&mut socket).await, b"");
@@ -476,7 +476,7 @@ async fn a_silent_client_does_not_block_others() {
         preamble_timeout: Duration::from_secs(30),
         ..options()
     };
-    let mut listener = listener(options).await;
+    let mut listener = listener(options.clone()).await;
     let _silent = raw(&listener).await;
     let mut half_done = raw(&listener).await;
     half_done.write_all(&[0x00, 0x01]).await.unwrap();
@@ -488,7 +488,7 @@ async fn a_silent_client_does_not_block_others() {
 #[tokio::test]
 async fn client_maps_endpoint_not_found() {
     let options = options();
-    let listener = listener(options).await;
+    let listener = listener(options.clone()).await;
     let address = listener.local_address().replace("/calc", "/nothing");
     assert_eq!(
         within(connect(&address, &options)).await.unwrap_err(),

@@ -1,0 +1,414 @@
+//! net.tcp transport security: WCF's `application/ssl-tls` stream upgrade, with a service
+//! certificate, optionally a client certificate (mutual TLS), each side's validation mode, the
+//! DNS identity, and the caller's identity in the OperationContext. Mismatched settings fail
+//! on both sides with errors that say so. Certificates are made here with rcgen; no key is
+//! committed.
+
+use indigo::security::{
+    CallerIdentity, Certificate, CertificateInfo, CertificateValidation, TcpClientCredentialType,
+    TcpSecurity,
+};
+use indigo::{Error, NetTcpBinding, OperationContext, ServiceHost};
+use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair, SanType};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// A CA and certificates it issues, as PEM.
+struct Pki {
+    ca: rcgen::Certificate,
+    ca_key: KeyPair,
+}
+
+impl Pki {
+    fn new(name: &str) -> Pki {
+        let mut params = CertificateParams::new(Vec::<String>::new()).expect("CA params");
+        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        params.distinguished_name.push(DnType::CommonName, name);
+        let ca_key = KeyPair::generate().expect("a key");
+        let ca = params.self_signed(&ca_key).expect("a CA");
+        Pki { ca, ca_key }
+    }
+
+    fn root(&self) -> Vec<indigo::security::CertificateDer<'static>> {
+        vec![self.ca.der().clone()]
+    }
+
+    /// A certificate for `dns` (and 127.0.0.1) issued by this CA.
+    fn issue(&self, common_name: &str, dns: &[&str]) -> Certificate {
+        let mut params =
+            CertificateParams::new(dns.iter().map(|d| (*d).to_owned()).collect::<Vec<_>>())
+                .expect("params");
+        params
+            .subject_alt_names
+            .push(SanType::IpAddress("127.0.0.1".parse().expect("an IP")));
+        params
+            .distinguished_name
+            .push(DnType::OrganizationName, "Indigo Tests");
+        params
+            .distinguished_name
+            .push(DnType::CommonName, common_name);
+        let key = KeyPair::generate().expect("a key");
+        let cert = params
+            .signed_by(&key, &self.ca, &self.ca_key)
+            .expect("issued");
+        Certificate::from_pem(&cert.pem(), &key.serialize_pem()).expect("PEM")
+    }
+}
+
+#[indigo::service_contract(namespace = "http://example.org/secure/")]
+pub trait Whoami {
+    /// The caller's identity as the service sees it, or "anonymous".
+    #[operation]
+    async fn whoami(&self) -> String;
+}
+
+struct WhoamiService;
+
+impl Whoami for WhoamiService {
+    async fn whoami(&self) -> String {
+        OperationContext::with(|ctx| match ctx.caller_identity() {
+            CallerIdentity::Certificate(info) => info.subject.clone(),
+            other if other.is_anonymous() => "anonymous".to_owned(),
+            other => other.name(),
+        })
+        .unwrap_or_default()
+    }
+}
+
+const ADDRESS: &str = "net.tcp://127.0.0.1:0/whoami";
+
+/// A socket that speaks bytes, for what no client would send.
+struct RawTcp(tokio::net::TcpStream);
+
+impl RawTcp {
+    async fn connect(address: &str) -> RawTcp {
+        let authority = address
+            .strip_prefix("net.tcp://")
+            .and_then(|rest| rest.split('/').next())
+            .expect("a net.tcp address");
+        RawTcp(
+            tokio::net::TcpStream::connect(authority)
+                .await
+                .expect("connects"),
+        )
+    }
+
+    async fn send(&mut self, bytes: &[u8]) {
+        use tokio::io::AsyncWriteExt as _;
+        self.0.write_all(bytes).await.expect("sends");
+    }
+
+    async fn read_exact(&mut self, count: usize) -> Vec<u8> {
+        use tokio::io::AsyncReadExt as _;
+        let mut buffer = vec![0; count];
+        tokio::time::timeout(Duration::from_secs(5), self.0.read_exact(&mut buffer))
+            .await
+            .expect("an answer in time")
+            .expect("reads");
+        buffer
+    }
+
+    /// Whether the peer closes the connection (EOF or reset) within `wait`.
+    async fn closed_within(&mut self, wait: Duration) -> bool {
+        use tokio::io::AsyncReadExt as _;
+        let mut scratch = [0u8; 256];
+        tokio::time::timeout(wait, async {
+            loop {
+                match self.0.read(&mut scratch).await {
+                    Ok(0) | Err(_) => return,
+                    Ok(_) => {}
+                }
+            }
+        })
+        .await
+        .is_ok()
+    }
+}
+
+fn quick(binding: NetTcpBinding) -> NetTcpBinding {
+    binding
+        .with_open_timeout(Duration::from_secs(5))
+        .with_send_timeout(Duration::from_secs(5))
+}
+
+async fn host(security: TcpSecurity) -> ServiceHost {
+    ServiceHost::builder(WhoamiContract::single(WhoamiService))
+        .endpoint(quick(NetTcpBinding::new().with_security(security)), ADDRESS)
+        .open()
+        .await
+        .expect("the host opens")
+}
+
+async fn call(host: &ServiceHost, security: TcpSecurity) -> Result<String, Error> {
+    let binding = quick(NetTcpBinding::new().with_security(security));
+    let client = WhoamiClient::connect(&binding, &host.addresses()[0]).await?;
+    let answer = client.whoami().await?;
+    client.close().await?;
+    Ok(answer)
+}
+
+fn server_side(pki: &Pki, credential: TcpClientCredentialType) -> TcpSecurity {
+    TcpSecurity::transport(credential)
+        .with_service_certificate(pki.issue("service", &["localhost"]))
+        .with_client_certificate_validation(CertificateValidation::ChainTrustIn(pki.root()))
+}
+
+fn client_side(pki: &Pki, credential: TcpClientCredentialType) -> TcpSecurity {
+    TcpSecurity::transport(credential)
+        .with_service_certificate_validation(CertificateValidation::ChainTrustIn(pki.root()))
+}
+
+#[tokio::test]
+async fn a_call_over_tls_with_a_service_certificate_is_anonymous() {
+    let pki = Pki::new("Test CA");
+    let host = host(server_side(&pki, TcpClientCredentialType::None)).await;
+    let answer = call(&host, client_side(&pki, TcpClientCredentialType::None)).await;
+    assert_eq!(answer.expect("the call succeeds"), "anonymous");
+    host.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn mutual_tls_shows_the_client_certificate_as_the_caller() {
+    let pki = Pki::new("Test CA");
+    let host = host(server_side(&pki, TcpClientCredentialType::Certificate)).await;
+    let client = client_side(&pki, TcpClientCredentialType::Certificate)
+        .with_client_certificate(pki.issue("alice", &["alice.example.org"]));
+    let answer = call(&host, client).await.expect("the call succeeds");
+    // rcgen encodes the common name first; .NET shows the parts in reverse encoded order.
+    assert_eq!(answer, "O=Indigo Tests, CN=alice");
+    host.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_service_certificate_from_an_untrusted_root_is_refused_by_the_client() {
+    let pki = Pki::new("Test CA");
+    let stranger = Pki::new("Other CA");
+    let host = host(server_side(&pki, TcpClientCredentialType::None)).await;
+    let error = call(&host, client_side(&stranger, TcpClientCredentialType::None))
+        .await
+        .expect_err("an untrusted service certificate");
+    let text = error.to_string();
+    assert!(
+        text.contains("TLS") && text.to_lowercase().contains("certificate"),
+        "{text}"
+    );
+    // The host goes on serving a client that trusts it.
+    let answer = call(&host, client_side(&pki, TcpClientCredentialType::None)).await;
+    assert_eq!(answer.expect("a trusting client"), "anonymous");
+    host.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn the_client_checks_the_dns_identity() {
+    let pki = Pki::new("Test CA");
+    let host = host(server_side(&pki, TcpClientCredentialType::None)).await;
+    // The certificate is for localhost and 127.0.0.1, not for this name.
+    let wrong =
+        client_side(&pki, TcpClientCredentialType::None).with_dns_identity("service.example.org");
+    let error = call(&host, wrong).await.expect_err("the wrong identity");
+    assert!(error.to_string().contains("TLS"), "{error}");
+    let right = client_side(&pki, TcpClientCredentialType::None).with_dns_identity("localhost");
+    assert_eq!(call(&host, right).await.expect("localhost"), "anonymous");
+    host.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn peer_trust_none_and_custom_validation() {
+    let pki = Pki::new("Test CA");
+    let service_certificate = pki.issue("service", &["localhost"]);
+    let host = host(
+        TcpSecurity::transport(TcpClientCredentialType::None)
+            .with_service_certificate(service_certificate.clone()),
+    )
+    .await;
+    let with = |validation| {
+        TcpSecurity::transport(TcpClientCredentialType::None)
+            .with_service_certificate_validation(validation)
+    };
+    let service_der = service_certificate.info().der;
+    let other_der = pki.issue("other", &["localhost"]).info().der;
+    assert!(call(
+        &host,
+        with(CertificateValidation::PeerTrust(vec![service_der]))
+    )
+    .await
+    .is_ok());
+    let error = call(
+        &host,
+        with(CertificateValidation::PeerTrust(vec![other_der])),
+    )
+    .await
+    .expect_err("not a trusted peer");
+    assert!(
+        error.to_string().contains("not among the trusted peers"),
+        "{error}"
+    );
+    assert!(call(&host, with(CertificateValidation::None)).await.is_ok());
+
+    let seen = Arc::new(std::sync::Mutex::new(Vec::<CertificateInfo>::new()));
+    let record = seen.clone();
+    let custom = CertificateValidation::Custom(Arc::new(move |info: &CertificateInfo| {
+        record.lock().unwrap().push(info.clone());
+        if info.subject.ends_with("CN=service") {
+            Ok(())
+        } else {
+            Err("not the service".to_owned())
+        }
+    }));
+    assert!(call(&host, with(custom)).await.is_ok());
+    let seen: Vec<CertificateInfo> = seen.lock().unwrap().clone();
+    assert_eq!(seen.len(), 1);
+    assert_eq!(seen[0].thumbprint.len(), 40, "a SHA-1 thumbprint in hex");
+    assert_eq!(seen[0].dns_names, ["localhost"]);
+    let refuse =
+        CertificateValidation::Custom(Arc::new(|_: &CertificateInfo| Err("no".to_owned())));
+    let error = call(&host, with(refuse))
+        .await
+        .expect_err("the validator refuses");
+    assert!(
+        error.to_string().contains("the validator refused"),
+        "{error}"
+    );
+    host.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_client_certificate_the_service_does_not_trust_is_refused() {
+    let pki = Pki::new("Test CA");
+    let stranger = Pki::new("Other CA");
+    let host = host(server_side(&pki, TcpClientCredentialType::Certificate)).await;
+    let client = client_side(&pki, TcpClientCredentialType::Certificate)
+        .with_client_certificate(stranger.issue("mallory", &["mallory.example.org"]));
+    assert!(
+        call(&host, client).await.is_err(),
+        "an untrusted client certificate"
+    );
+    // Without any certificate, too.
+    let anonymous = client_side(&pki, TcpClientCredentialType::None);
+    assert!(
+        call(&host, anonymous).await.is_err(),
+        "no client certificate"
+    );
+    host.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_tls_client_against_a_plain_service_is_told_it_offers_no_upgrade() {
+    let host = ServiceHost::builder(WhoamiContract::single(WhoamiService))
+        .endpoint(quick(NetTcpBinding::new()), ADDRESS)
+        .open()
+        .await
+        .unwrap();
+    let pki = Pki::new("Test CA");
+    let error = call(&host, client_side(&pki, TcpClientCredentialType::None))
+        .await
+        .expect_err("the service has no TLS");
+    assert!(error.to_string().contains("UpgradeInvalid"), "{error}");
+    host.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_plain_client_against_a_tls_service_is_told_what_may_be_wrong() {
+    let pki = Pki::new("Test CA");
+    let host = host(server_side(&pki, TcpClientCredentialType::None)).await;
+    let error = call(&host, TcpSecurity::default())
+        .await
+        .expect_err("the service requires TLS");
+    assert!(error.to_string().contains("transport security"), "{error}");
+    host.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn the_upgrade_is_asked_for_in_the_preamble_as_wcf_asks() {
+    // A raw peer sends WCF's bytes (net-tcp.md: the preamble without PreambleEnd, then
+    // UpgradeRequest "application/ssl-tls"), and the service answers UpgradeResponse (0x0A).
+    let pki = Pki::new("Test CA");
+    let host = host(server_side(&pki, TcpClientCredentialType::None)).await;
+    let address = host.addresses()[0].clone();
+    let mut raw = RawTcp::connect(&address).await;
+    let via = address.as_bytes();
+    let mut preamble = vec![0x00, 0x01, 0x00, 0x01, 0x02, 0x02, via.len() as u8];
+    preamble.extend_from_slice(via);
+    preamble.extend_from_slice(&[0x03, 0x08, 0x09, 19]);
+    preamble.extend_from_slice(b"application/ssl-tls");
+    raw.send(&preamble).await;
+    assert_eq!(raw.read_exact(1).await, [0x0A], "UpgradeResponse");
+    host.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_client_that_never_finishes_the_handshake_holds_nothing_for_long() {
+    let pki = Pki::new("Test CA");
+    let security = server_side(&pki, TcpClientCredentialType::None);
+    let binding = quick(NetTcpBinding::new().with_security(security))
+        .with_channel_initialization_timeout(Duration::from_millis(300))
+        .with_max_pending_connections(2);
+    let host = ServiceHost::builder(WhoamiContract::single(WhoamiService))
+        .endpoint(binding, ADDRESS)
+        .open()
+        .await
+        .unwrap();
+    let address = host.addresses()[0].clone();
+    // Two silent sockets that asked for TLS and then sent nothing: the pending table is full.
+    let mut silent = Vec::new();
+    for _ in 0..2 {
+        let mut raw = RawTcp::connect(&address).await;
+        let via = address.as_bytes();
+        let mut preamble = vec![0x00, 0x01, 0x00, 0x01, 0x02, 0x02, via.len() as u8];
+        preamble.extend_from_slice(via);
+        preamble.extend_from_slice(&[0x03, 0x08, 0x09, 19]);
+        preamble.extend_from_slice(b"application/ssl-tls");
+        raw.send(&preamble).await;
+        assert_eq!(raw.read_exact(1).await, [0x0A]);
+        silent.push(raw);
+    }
+    // A real client still gets through, and the silent ones are closed by the timeout.
+    let answer = call(&host, client_side(&pki, TcpClientCredentialType::None)).await;
+    assert_eq!(
+        answer.expect("served despite the silent sockets"),
+        "anonymous"
+    );
+    for mut raw in silent {
+        assert!(
+            raw.closed_within(Duration::from_secs(3)).await,
+            "a silent TLS socket is closed"
+        );
+    }
+    host.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn plaintext_where_tls_is_expected_is_dropped() {
+    let pki = Pki::new("Test CA");
+    let host = host(server_side(&pki, TcpClientCredentialType::None)).await;
+    let address = host.addresses()[0].clone();
+    let mut raw = RawTcp::connect(&address).await;
+    let via = address.as_bytes();
+    let mut preamble = vec![0x00, 0x01, 0x00, 0x01, 0x02, 0x02, via.len() as u8];
+    preamble.extend_from_slice(via);
+    preamble.extend_from_slice(&[0x03, 0x08, 0x09, 19]);
+    preamble.extend_from_slice(b"application/ssl-tls");
+    raw.send(&preamble).await;
+    assert_eq!(raw.read_exact(1).await, [0x0A]);
+    // Framing records instead of a ClientHello.
+    raw.send(&[0x0C]).await;
+    assert!(raw.closed_within(Duration::from_secs(3)).await);
+    let answer = call(&host, client_side(&pki, TcpClientCredentialType::None)).await;
+    assert_eq!(answer.expect("others are served"), "anonymous");
+    host.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn windows_credentials_are_refused_plainly() {
+    let pki = Pki::new("Test CA");
+    let security = TcpSecurity::transport(TcpClientCredentialType::Windows)
+        .with_service_certificate(pki.issue("service", &["localhost"]));
+    let opened = ServiceHost::builder(WhoamiContract::single(WhoamiService))
+        .endpoint(quick(NetTcpBinding::new().with_security(security)), ADDRESS)
+        .open()
+        .await;
+    let Err(error) = opened else {
+        panic!("Windows credentials are not available yet");
+    };
+    assert!(error.to_string().contains("NegotiateStream"), "{error}");
+}
