@@ -5,8 +5,8 @@
 //! committed.
 
 use indigo::security::{
-    CallerIdentity, Certificate, CertificateInfo, CertificateValidation, TcpClientCredentialType,
-    TcpSecurity,
+    CallerIdentity, Certificate, CertificateInfo, CertificateValidation, SslProtocols,
+    TcpClientCredentialType, TcpSecurity,
 };
 use indigo::{Error, NetTcpBinding, OperationContext, ServiceHost};
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair, SanType};
@@ -411,4 +411,41 @@ async fn windows_credentials_are_refused_plainly() {
         panic!("Windows credentials are not available yet");
     };
     assert!(error.to_string().contains("NegotiateStream"), "{error}");
+}
+
+#[tokio::test]
+async fn tls_1_2_and_1_3_both_work_and_a_version_mismatch_fails_the_handshake() {
+    let pki = Pki::new("Test CA");
+    let host_12 = host(
+        server_side(&pki, TcpClientCredentialType::None).with_ssl_protocols(SslProtocols::Tls12),
+    )
+    .await;
+    let client =
+        |protocols| client_side(&pki, TcpClientCredentialType::None).with_ssl_protocols(protocols);
+    for protocols in [SslProtocols::Tls12, SslProtocols::Tls12And13] {
+        let answer = call(&host_12, client(protocols)).await;
+        assert_eq!(answer.expect("TLS 1.2"), "anonymous", "{protocols:?}");
+    }
+    let error = call(&host_12, client(SslProtocols::Tls13))
+        .await
+        .expect_err("no common version");
+    assert!(error.to_string().contains("TLS handshake"), "{error}");
+    host_12.close().await.unwrap();
+
+    let host_13 = host(
+        server_side(&pki, TcpClientCredentialType::Certificate)
+            .with_ssl_protocols(SslProtocols::Tls13),
+    )
+    .await;
+    let mutual =
+        client(SslProtocols::Tls13).with_client_certificate(pki.issue("bob", &["bob.example.org"]));
+    let mutual = TcpSecurity {
+        client_credential_type: TcpClientCredentialType::Certificate,
+        ..mutual
+    };
+    assert_eq!(
+        call(&host_13, mutual).await.expect("TLS 1.3, mutual"),
+        "O=Indigo Tests, CN=bob"
+    );
+    host_13.close().await.unwrap();
 }

@@ -54,6 +54,18 @@ pub enum TcpClientCredentialType {
     Certificate,
 }
 
+/// Which TLS versions a side accepts (WCF's `SslProtocols`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SslProtocols {
+    /// TLS 1.2 and 1.3: the highest both sides have wins.
+    #[default]
+    Tls12And13,
+    /// TLS 1.2 only (what .NET Framework and Mono peers speak).
+    Tls12,
+    /// TLS 1.3 only.
+    Tls13,
+}
+
 /// A certificate chain (the end entity first) and its private key: what a side presents.
 #[derive(Clone)]
 pub struct Certificate {
@@ -196,6 +208,8 @@ pub struct TcpSecurity {
     /// Client: the DNS name the service's certificate must carry (WCF's `DnsEndpointIdentity`).
     /// Default: the host of the address.
     pub dns_identity: Option<String>,
+    /// The TLS versions either side accepts. Default TLS 1.2 and 1.3.
+    pub ssl_protocols: SslProtocols,
 }
 
 impl TcpSecurity {
@@ -232,6 +246,12 @@ impl TcpSecurity {
     /// Sets [`client_certificate_validation`](Self::client_certificate_validation).
     pub fn with_client_certificate_validation(mut self, validation: CertificateValidation) -> Self {
         self.client_certificate_validation = validation;
+        self
+    }
+
+    /// Sets [`ssl_protocols`](Self::ssl_protocols).
+    pub fn with_ssl_protocols(mut self, protocols: SslProtocols) -> Self {
+        self.ssl_protocols = protocols;
         self
     }
 

@@ -5,7 +5,8 @@
 //! signatures with the crypto provider, so the peer must hold the certificate's key.
 
 use super::{
-    CertificateInfo, CertificateValidation, SecurityError, TcpClientCredentialType, TcpSecurity,
+    CertificateInfo, CertificateValidation, SecurityError, SslProtocols, TcpClientCredentialType,
+    TcpSecurity,
 };
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::{verify_tls12_signature, verify_tls13_signature, CryptoProvider};
@@ -22,6 +23,16 @@ pub(crate) const SSL_TLS_UPGRADE: &str = "application/ssl-tls";
 #[allow(deprecated)]
 fn provider() -> Arc<CryptoProvider> {
     Arc::new(rustls::crypto::ring::default_provider())
+}
+
+fn versions(protocols: SslProtocols) -> &'static [&'static rustls::SupportedProtocolVersion] {
+    static TLS12: [&rustls::SupportedProtocolVersion; 1] = [&rustls::version::TLS12];
+    static TLS13: [&rustls::SupportedProtocolVersion; 1] = [&rustls::version::TLS13];
+    match protocols {
+        SslProtocols::Tls12And13 => rustls::DEFAULT_VERSIONS,
+        SslProtocols::Tls12 => &TLS12,
+        SslProtocols::Tls13 => &TLS13,
+    }
 }
 
 fn configuration(why: impl Into<String>) -> SecurityError {
@@ -67,7 +78,7 @@ pub(crate) fn client_config(
         .map_err(|e| configuration(format!("`{identity}` is not a DNS name or address: {e}")))?;
     let provider = provider();
     let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
-        .with_safe_default_protocol_versions()
+        .with_protocol_versions(versions(security.ssl_protocols))
         .map_err(|e| configuration(e.to_string()))?;
     let verifier: Arc<dyn ServerCertVerifier> = match &security.service_certificate_validation {
         validation @ (CertificateValidation::ChainTrust
@@ -118,7 +129,7 @@ pub(crate) fn server_config(
     })?;
     let provider = provider();
     let builder = rustls::ServerConfig::builder_with_provider(provider.clone())
-        .with_safe_default_protocol_versions()
+        .with_protocol_versions(versions(security.ssl_protocols))
         .map_err(|e| configuration(e.to_string()))?;
     let builder = match security.client_credential_type {
         TcpClientCredentialType::None => builder.with_no_client_auth(),
