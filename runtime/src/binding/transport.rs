@@ -175,9 +175,14 @@ impl TcpTransport {
         if self.security.mode == crate::security::SecurityMode::None {
             return Ok(None);
         }
+        let present_certificate = self.tcp_client_certificate()?;
         let host = tcp::host_of(address).unwrap_or_default();
-        let (config, server_name) = crate::security::tls::client_config(&self.security, &host)
-            .map_err(|e| TransportError::Security(e.to_string()))?;
+        let (config, server_name) = crate::security::tls::client_config(
+            &self.security.credentials,
+            present_certificate,
+            &host,
+        )
+        .map_err(|e| TransportError::Security(e.to_string()))?;
         Ok(Some(tcp::TlsUpgrade::Client {
             config,
             server_name,
@@ -189,9 +194,23 @@ impl TcpTransport {
         if self.security.mode == crate::security::SecurityMode::None {
             return Ok(None);
         }
-        let config = crate::security::tls::server_config(&self.security)
-            .map_err(|e| TransportError::Security(e.to_string()))?;
+        let ask_client_certificate = self.tcp_client_certificate()?;
+        let config =
+            crate::security::tls::server_config(&self.security.credentials, ask_client_certificate)
+                .map_err(|e| TransportError::Security(e.to_string()))?;
         Ok(Some(tcp::TlsUpgrade::Server { config }))
+    }
+
+    /// Whether the client credential is a certificate; Windows credentials are refused.
+    fn tcp_client_certificate(&self) -> Result<bool, TransportError> {
+        use crate::security::TcpClientCredentialType;
+        match self.security.client_credential_type {
+            TcpClientCredentialType::None => Ok(false),
+            TcpClientCredentialType::Certificate => Ok(true),
+            TcpClientCredentialType::Windows => Err(TransportError::Security(
+                crate::security::SecurityError::WindowsNotAvailable.to_string(),
+            )),
+        }
     }
 
     fn options(

@@ -183,21 +183,15 @@ impl fmt::Debug for CertificateValidation {
     }
 }
 
-/// The transport security of a net.tcp binding (WCF's `NetTcpSecurity` with its transport
-/// part), and the credentials each side uses: the service's certificate (WCF's
-/// `ServiceCredentials.ServiceCertificate`), the client's (`ClientCredentials.ClientCertificate`)
-/// and how each validates the other's.
+/// The certificates a secured transport uses and how each side judges the other's: the
+/// service's certificate (WCF's `ServiceCredentials.ServiceCertificate`), the client's
+/// (`ClientCredentials.ClientCertificate`), the validation modes, the DNS identity and the TLS
+/// versions. Shared by [`TcpSecurity`] and [`HttpSecurity`].
 #[derive(Debug, Clone, Default)]
-pub struct TcpSecurity {
-    /// The security mode. Default [`SecurityMode::None`].
-    pub mode: SecurityMode,
-    /// What the client presents under [`SecurityMode::Transport`]. Default
-    /// [`TcpClientCredentialType::Windows`], as in WCF (not available yet: choose `None` or
-    /// `Certificate`).
-    pub client_credential_type: TcpClientCredentialType,
+pub struct TransportCredentials {
     /// Service: the certificate it presents. Required for transport security.
     pub service_certificate: Option<Certificate>,
-    /// Client: its certificate, for [`TcpClientCredentialType::Certificate`].
+    /// Client: its certificate, when its credential type is a certificate.
     pub client_certificate: Option<Certificate>,
     /// Client: how it judges the service's certificate. Default chain trust in the machine's
     /// roots.
@@ -212,6 +206,72 @@ pub struct TcpSecurity {
     pub ssl_protocols: SslProtocols,
 }
 
+/// The builder methods of the credentials, on a security type that holds them.
+macro_rules! credential_setters {
+    ($ty:ty) => {
+        impl $ty {
+            /// Sets the service's certificate ([`TransportCredentials::service_certificate`]).
+            pub fn with_service_certificate(mut self, certificate: Certificate) -> Self {
+                self.credentials.service_certificate = Some(certificate);
+                self
+            }
+
+            /// Sets the client's certificate ([`TransportCredentials::client_certificate`]).
+            pub fn with_client_certificate(mut self, certificate: Certificate) -> Self {
+                self.credentials.client_certificate = Some(certificate);
+                self
+            }
+
+            /// Sets how the client judges the service's certificate
+            /// ([`TransportCredentials::service_certificate_validation`]).
+            pub fn with_service_certificate_validation(
+                mut self,
+                validation: CertificateValidation,
+            ) -> Self {
+                self.credentials.service_certificate_validation = validation;
+                self
+            }
+
+            /// Sets how the service judges a client's certificate
+            /// ([`TransportCredentials::client_certificate_validation`]).
+            pub fn with_client_certificate_validation(
+                mut self,
+                validation: CertificateValidation,
+            ) -> Self {
+                self.credentials.client_certificate_validation = validation;
+                self
+            }
+
+            /// Sets the TLS versions ([`TransportCredentials::ssl_protocols`]).
+            pub fn with_ssl_protocols(mut self, protocols: SslProtocols) -> Self {
+                self.credentials.ssl_protocols = protocols;
+                self
+            }
+
+            /// Sets the DNS identity the client expects
+            /// ([`TransportCredentials::dns_identity`]).
+            pub fn with_dns_identity(mut self, dns_name: impl Into<String>) -> Self {
+                self.credentials.dns_identity = Some(dns_name.into());
+                self
+            }
+        }
+    };
+}
+
+/// The transport security of a net.tcp binding (WCF's `NetTcpSecurity` with its transport
+/// part) and its credentials.
+#[derive(Debug, Clone, Default)]
+pub struct TcpSecurity {
+    /// The security mode. Default [`SecurityMode::None`].
+    pub mode: SecurityMode,
+    /// What the client presents under [`SecurityMode::Transport`]. Default
+    /// [`TcpClientCredentialType::Windows`], as in WCF (not available yet: choose `None` or
+    /// `Certificate`).
+    pub client_credential_type: TcpClientCredentialType,
+    /// The certificates and how they are judged.
+    pub credentials: TransportCredentials,
+}
+
 impl TcpSecurity {
     /// Transport security with the given client credential type and nothing else set yet.
     pub fn transport(client_credential_type: TcpClientCredentialType) -> Self {
@@ -221,44 +281,111 @@ impl TcpSecurity {
             ..TcpSecurity::default()
         }
     }
+}
 
-    /// Sets [`service_certificate`](Self::service_certificate).
-    pub fn with_service_certificate(mut self, certificate: Certificate) -> Self {
-        self.service_certificate = Some(certificate);
+credential_setters!(TcpSecurity);
+
+/// What an HTTP client proves itself with under transport security (WCF's
+/// `HttpClientCredentialType`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum HttpClientCredentialType {
+    /// Nothing: only the service presents a certificate. WCF's default.
+    #[default]
+    None,
+    /// A user name and password in the `Authorization: Basic` header (over HTTPS).
+    Basic,
+    /// An X.509 certificate: mutual TLS.
+    Certificate,
+}
+
+/// A user name and password, as a client presents them.
+#[derive(Clone)]
+pub struct UserNameCredential {
+    /// The user name.
+    pub user_name: String,
+    /// The password.
+    pub password: String,
+}
+
+impl UserNameCredential {
+    /// A user name and its password.
+    pub fn new(user_name: impl Into<String>, password: impl Into<String>) -> Self {
+        UserNameCredential {
+            user_name: user_name.into(),
+            password: password.into(),
+        }
+    }
+}
+
+impl fmt::Debug for UserNameCredential {
+    /// The user name, never the password.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("UserNameCredential")
+            .field("user_name", &self.user_name)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Decides whether a user name and password are valid (WCF's `UserNamePasswordValidator`):
+/// `Err` refuses them with a reason, which is logged but not sent to the client.
+pub type UserNameValidator = Arc<dyn Fn(&str, &str) -> Result<(), String> + Send + Sync>;
+
+/// The security of an HTTP binding (WCF's `BasicHttpSecurity` / `WSHttpSecurity` transport part)
+/// and its credentials. `https` addresses need [`SecurityMode::Transport`], and it needs them.
+#[derive(Clone, Default)]
+pub struct HttpSecurity {
+    /// The security mode. Default [`SecurityMode::None`].
+    pub mode: SecurityMode,
+    /// What the client presents. Default [`HttpClientCredentialType::None`].
+    pub client_credential_type: HttpClientCredentialType,
+    /// The certificates and how they are judged.
+    pub credentials: TransportCredentials,
+    /// Client: the user name and password it sends with [`HttpClientCredentialType::Basic`].
+    pub user_name: Option<UserNameCredential>,
+    /// Service: how it checks a user name and password. Required for
+    /// [`HttpClientCredentialType::Basic`].
+    pub user_name_validator: Option<UserNameValidator>,
+}
+
+impl HttpSecurity {
+    /// HTTPS with the given client credential type and nothing else set yet (WCF's
+    /// `BasicHttpsBinding`, or `BasicHttpSecurityMode.Transport`).
+    pub fn transport(client_credential_type: HttpClientCredentialType) -> Self {
+        HttpSecurity {
+            mode: SecurityMode::Transport,
+            client_credential_type,
+            ..HttpSecurity::default()
+        }
+    }
+
+    /// Sets the user name and password a client sends ([`user_name`](Self::user_name)).
+    pub fn with_user_name(mut self, credential: UserNameCredential) -> Self {
+        self.user_name = Some(credential);
         self
     }
 
-    /// Sets [`client_certificate`](Self::client_certificate).
-    pub fn with_client_certificate(mut self, certificate: Certificate) -> Self {
-        self.client_certificate = Some(certificate);
-        self
-    }
-
-    /// Sets [`service_certificate_validation`](Self::service_certificate_validation).
-    pub fn with_service_certificate_validation(
+    /// Sets how a service checks user names and passwords
+    /// ([`user_name_validator`](Self::user_name_validator)).
+    pub fn with_user_name_validator(
         mut self,
-        validation: CertificateValidation,
+        validator: impl Fn(&str, &str) -> Result<(), String> + Send + Sync + 'static,
     ) -> Self {
-        self.service_certificate_validation = validation;
+        self.user_name_validator = Some(Arc::new(validator));
         self
     }
+}
 
-    /// Sets [`client_certificate_validation`](Self::client_certificate_validation).
-    pub fn with_client_certificate_validation(mut self, validation: CertificateValidation) -> Self {
-        self.client_certificate_validation = validation;
-        self
-    }
+credential_setters!(HttpSecurity);
 
-    /// Sets [`ssl_protocols`](Self::ssl_protocols).
-    pub fn with_ssl_protocols(mut self, protocols: SslProtocols) -> Self {
-        self.ssl_protocols = protocols;
-        self
-    }
-
-    /// Sets [`dns_identity`](Self::dns_identity).
-    pub fn with_dns_identity(mut self, dns_name: impl Into<String>) -> Self {
-        self.dns_identity = Some(dns_name.into());
-        self
+impl fmt::Debug for HttpSecurity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HttpSecurity")
+            .field("mode", &self.mode)
+            .field("client_credential_type", &self.client_credential_type)
+            .field("credentials", &self.credentials)
+            .field("user_name", &self.user_name)
+            .field("user_name_validator", &self.user_name_validator.is_some())
+            .finish()
     }
 }
 

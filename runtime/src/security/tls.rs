@@ -1,13 +1,10 @@
-//! rustls configurations from [`TcpSecurity`]: the client's (how it judges the service's
+//! rustls configurations from [`TransportCredentials`]: the client's (how it judges the service's
 //! certificate, which it presents itself) and the service's (its certificate, whether and how
 //! it asks for the client's). The validation modes rustls has no verifier for (WCF's
 //! `PeerTrust`, `None`, `Custom`) are verifiers here; each still checks the handshake
 //! signatures with the crypto provider, so the peer must hold the certificate's key.
 
-use super::{
-    CertificateInfo, CertificateValidation, SecurityError, SslProtocols, TcpClientCredentialType,
-    TcpSecurity,
-};
+use super::{CertificateInfo, CertificateValidation, SecurityError, SslProtocols, TransportCredentials};
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::{verify_tls12_signature, verify_tls13_signature, CryptoProvider};
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
@@ -65,9 +62,10 @@ fn roots(validation: &CertificateValidation) -> Result<RootCertStore, SecurityEr
 }
 
 /// The client's TLS configuration, and the name it expects the service's certificate to
-/// carry.
+/// carry. With `present_certificate`, the client certificate is required and presented.
 pub(crate) fn client_config(
-    security: &TcpSecurity,
+    security: &TransportCredentials,
+    present_certificate: bool,
     host: &str,
 ) -> Result<(Arc<rustls::ClientConfig>, ServerName<'static>), SecurityError> {
     let identity = security
@@ -99,41 +97,41 @@ pub(crate) fn client_config(
     let builder = builder
         .dangerous()
         .with_custom_certificate_verifier(verifier);
-    let config = match security.client_credential_type {
-        TcpClientCredentialType::Certificate => {
-            let certificate = security.client_certificate.as_ref().ok_or_else(|| {
-                configuration(
-                    "TcpClientCredentialType::Certificate needs a client certificate \
-                     (TcpSecurity::with_client_certificate)",
-                )
-            })?;
-            builder
-                .with_client_auth_cert(certificate.chain.clone(), certificate.key.clone_key())
-                .map_err(|e| configuration(format!("the client certificate is unusable: {e}")))?
-        }
-        TcpClientCredentialType::None => builder.with_no_client_auth(),
-        TcpClientCredentialType::Windows => return Err(SecurityError::WindowsNotAvailable),
+    let config = if present_certificate {
+        let certificate = security.client_certificate.as_ref().ok_or_else(|| {
+            configuration(
+                "the Certificate client credential type needs a client certificate \
+                 (with_client_certificate)",
+            )
+        })?;
+        builder
+            .with_client_auth_cert(certificate.chain.clone(), certificate.key.clone_key())
+            .map_err(|e| configuration(format!("the client certificate is unusable: {e}")))?
+    } else {
+        builder.with_no_client_auth()
     };
     Ok((Arc::new(config), server_name))
 }
 
-/// The service's TLS configuration.
+/// The service's TLS configuration. With `ask_client_certificate`, a client must present a
+/// certificate that passes the client validation.
 pub(crate) fn server_config(
-    security: &TcpSecurity,
+    security: &TransportCredentials,
+    ask_client_certificate: bool,
 ) -> Result<Arc<rustls::ServerConfig>, SecurityError> {
     let certificate = security.service_certificate.as_ref().ok_or_else(|| {
         configuration(
             "a service with transport security needs its certificate \
-             (TcpSecurity::with_service_certificate)",
+             (with_service_certificate)",
         )
     })?;
     let provider = provider();
     let builder = rustls::ServerConfig::builder_with_provider(provider.clone())
         .with_protocol_versions(versions(security.ssl_protocols))
         .map_err(|e| configuration(e.to_string()))?;
-    let builder = match security.client_credential_type {
-        TcpClientCredentialType::None => builder.with_no_client_auth(),
-        TcpClientCredentialType::Certificate => {
+    let builder = match ask_client_certificate {
+        false => builder.with_no_client_auth(),
+        true => {
             let verifier: Arc<dyn ClientCertVerifier> =
                 match &security.client_certificate_validation {
                     validation @ (CertificateValidation::ChainTrust
@@ -153,7 +151,6 @@ pub(crate) fn server_config(
                 };
             builder.with_client_cert_verifier(verifier)
         }
-        TcpClientCredentialType::Windows => return Err(SecurityError::WindowsNotAvailable),
     };
     let config = builder
         .with_single_cert(certificate.chain.clone(), certificate.key.clone_key())
