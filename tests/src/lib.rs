@@ -7,6 +7,7 @@ pub mod gsoap;
 pub mod http_proxy;
 pub mod ledger;
 pub mod orders;
+pub mod pki;
 
 use std::io::Write;
 

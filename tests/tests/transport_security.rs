@@ -5,55 +5,13 @@
 //! committed.
 
 use indigo::security::{
-    CallerIdentity, Certificate, CertificateInfo, CertificateValidation, SslProtocols,
-    TcpClientCredentialType, TcpSecurity,
+    CallerIdentity, CertificateInfo, CertificateValidation, SslProtocols, TcpClientCredentialType,
+    TcpSecurity,
 };
 use indigo::{Error, NetTcpBinding, OperationContext, ServiceHost};
-use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair, SanType};
+use indigo_tests::pki::Pki;
 use std::sync::Arc;
 use std::time::Duration;
-
-/// A CA and certificates it issues, as PEM.
-struct Pki {
-    ca: rcgen::Certificate,
-    ca_key: KeyPair,
-}
-
-impl Pki {
-    fn new(name: &str) -> Pki {
-        let mut params = CertificateParams::new(Vec::<String>::new()).expect("CA params");
-        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-        params.distinguished_name.push(DnType::CommonName, name);
-        let ca_key = KeyPair::generate().expect("a key");
-        let ca = params.self_signed(&ca_key).expect("a CA");
-        Pki { ca, ca_key }
-    }
-
-    fn root(&self) -> Vec<indigo::security::CertificateDer<'static>> {
-        vec![self.ca.der().clone()]
-    }
-
-    /// A certificate for `dns` (and 127.0.0.1) issued by this CA.
-    fn issue(&self, common_name: &str, dns: &[&str]) -> Certificate {
-        let mut params =
-            CertificateParams::new(dns.iter().map(|d| (*d).to_owned()).collect::<Vec<_>>())
-                .expect("params");
-        params
-            .subject_alt_names
-            .push(SanType::IpAddress("127.0.0.1".parse().expect("an IP")));
-        params
-            .distinguished_name
-            .push(DnType::OrganizationName, "Indigo Tests");
-        params
-            .distinguished_name
-            .push(DnType::CommonName, common_name);
-        let key = KeyPair::generate().expect("a key");
-        let cert = params
-            .signed_by(&key, &self.ca, &self.ca_key)
-            .expect("issued");
-        Certificate::from_pem(&cert.pem(), &key.serialize_pem()).expect("PEM")
-    }
-}
 
 #[indigo::service_contract(namespace = "http://example.org/secure/")]
 pub trait Whoami {

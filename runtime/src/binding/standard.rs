@@ -448,6 +448,25 @@ max_message_size_setter!(NetTcpBinding);
 max_message_size_setter!(WsHttpBinding);
 max_message_size_setter!(BasicHttpBinding);
 
+/// `with_security` on an HTTP binding.
+macro_rules! http_security_setter {
+    ($name:ident) => {
+        impl $name {
+            /// Sets the transport security and its credentials: with
+            /// [`SecurityMode::Transport`](crate::security::SecurityMode), HTTPS (`https://`
+            /// addresses), as WCF's `BasicHttpsBinding` or `BasicHttpSecurityMode.Transport`,
+            /// with the client credential type's certificate or HTTP Basic user name. See
+            /// [`HttpSecurity`](crate::security::HttpSecurity).
+            pub fn with_security(mut self, security: crate::security::HttpSecurity) -> Self {
+                self.inner.transport.security = security;
+                self
+            }
+        }
+    };
+}
+http_security_setter!(WsHttpBinding);
+http_security_setter!(BasicHttpBinding);
+
 impl NetTcpBinding {
     /// Sets how long a new connection may take to complete its preamble before the service
     /// closes it (WCF's `ChannelInitializationTimeout`, default 30 s). See

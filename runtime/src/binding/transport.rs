@@ -3,7 +3,7 @@
 
 use super::{SessionCapability, Sessionful, Sessionless, Timeouts};
 use crate::encoding::MessageEncoder;
-use crate::transport::http::{HttpClientTransport, HttpListener, HttpOptions};
+use crate::transport::http::{HttpClientTransport, HttpListener, HttpOptions, HttpSecured};
 use crate::transport::{memory, tcp, ClientTransport, ServerTransport, TransportError};
 use futures::future::BoxFuture;
 use std::fmt::Debug;
@@ -331,22 +331,118 @@ impl TransportBindingElement for TcpTransport {
     }
 }
 
-/// SOAP over HTTP. Sessionless: every request stands alone.
-#[derive(Debug, Clone, Copy)]
+/// SOAP over HTTP. Sessionless: every request stands alone. With transport security, HTTPS.
+#[derive(Debug, Clone)]
 pub struct HttpTransport {
     /// Largest request (service) or response (client) accepted. Default 65,536 bytes.
     pub max_received_message_size: usize,
+    /// Transport security and its credentials (WCF's `BasicHttpSecurity` /
+    /// `WSHttpSecurity`). Default [`SecurityMode::None`](crate::security::SecurityMode): plain
+    /// `http://`.
+    pub security: crate::security::HttpSecurity,
 }
 
 impl Default for HttpTransport {
     fn default() -> Self {
         HttpTransport {
             max_received_message_size: DEFAULT_MAX_RECEIVED_MESSAGE_SIZE,
+            security: crate::security::HttpSecurity::default(),
         }
     }
 }
 
+/// How long an HTTPS client may take to complete its TLS handshake.
+const HTTPS_HANDSHAKE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
 impl HttpTransport {
+    /// Sets [`security`](Self::security).
+    pub fn with_security(mut self, security: crate::security::HttpSecurity) -> Self {
+        self.security = security;
+        self
+    }
+
+    fn secured(&self) -> bool {
+        self.security.mode != crate::security::SecurityMode::None
+    }
+
+    /// What a client runs with: TLS, and the user name it sends for HTTP Basic.
+    fn client_security(&self, address: &str) -> Result<HttpSecured, TransportError> {
+        use crate::security::HttpClientCredentialType;
+        let security = &self.security;
+        let basic = security.client_credential_type == HttpClientCredentialType::Basic;
+        if basic && !self.secured() {
+            return Err(TransportError::Security(
+                "HTTP Basic credentials travel only over HTTPS (SecurityMode::Transport)"
+                    .to_owned(),
+            ));
+        }
+        let basic = match basic {
+            true => Some(security.user_name.clone().ok_or_else(|| {
+                TransportError::Security(
+                    "HttpClientCredentialType::Basic needs a user name and password \
+                     (HttpSecurity::with_user_name)"
+                        .to_owned(),
+                )
+            })?),
+            false => None,
+        };
+        let client_tls = if self.secured() {
+            let present = security.client_credential_type == HttpClientCredentialType::Certificate;
+            let host = address
+                .parse::<http::Uri>()
+                .ok()
+                .and_then(|uri| uri.host().map(|h| h.trim_matches(['[', ']']).to_owned()))
+                .unwrap_or_default();
+            let (config, name) =
+                crate::security::tls::client_config(&security.credentials, present, &host)
+                    .map_err(|e| TransportError::Security(e.to_string()))?;
+            let name = security.credentials.dns_identity.is_some().then_some(name);
+            Some((config, name))
+        } else {
+            None
+        };
+        Ok(HttpSecured {
+            client_tls,
+            basic,
+            ..HttpSecured::default()
+        })
+    }
+
+    /// What a listener runs with: TLS, and the validator of HTTP Basic credentials.
+    fn server_security(&self) -> Result<HttpSecured, TransportError> {
+        use crate::security::HttpClientCredentialType;
+        let security = &self.security;
+        if !self.secured() {
+            if security.client_credential_type != HttpClientCredentialType::None {
+                return Err(TransportError::Security(
+                    "client credentials over HTTP need transport security (https)".to_owned(),
+                ));
+            }
+            return Ok(HttpSecured::default());
+        }
+        let ask = security.client_credential_type == HttpClientCredentialType::Certificate;
+        let config = crate::security::tls::server_config(&security.credentials, ask)
+            .map_err(|e| TransportError::Security(e.to_string()))?;
+        let basic_validator = match security.client_credential_type {
+            HttpClientCredentialType::Basic => {
+                Some(security.user_name_validator.clone().ok_or_else(|| {
+                    TransportError::Security(
+                        "HttpClientCredentialType::Basic needs a validator on the service \
+                         (HttpSecurity::with_user_name_validator)"
+                            .to_owned(),
+                    )
+                })?)
+            }
+            _ => None,
+        };
+        Ok(HttpSecured {
+            server_tls: Some(config),
+            basic_validator,
+            handshake_timeout: HTTPS_HANDSHAKE_TIMEOUT,
+            ..HttpSecured::default()
+        })
+    }
+
     /// The HTTP transport writes text content types, so it takes text encoders only.
     fn options(
         &self,
@@ -371,7 +467,11 @@ impl TransportBindingElement for HttpTransport {
     type Session = Sessionless;
 
     fn scheme(&self) -> &'static str {
-        "http"
+        if self.secured() {
+            "https"
+        } else {
+            "http"
+        }
     }
 
     fn connect(
@@ -380,9 +480,9 @@ impl TransportBindingElement for HttpTransport {
         encoder: &Arc<dyn MessageEncoder>,
         _timeouts: &Timeouts,
     ) -> BoxFuture<'static, Result<ClientTransport, TransportError>> {
-        let transport = self
-            .options(address, &**encoder)
-            .and_then(|options| HttpClientTransport::new(address, options));
+        let transport = self.options(address, &**encoder).and_then(|options| {
+            HttpClientTransport::secured(address, options, self.client_security(address)?)
+        });
         Box::pin(async move { Ok(ClientTransport::RequestReply(Box::new(transport?))) })
     }
 
@@ -393,10 +493,11 @@ impl TransportBindingElement for HttpTransport {
         _timeouts: &Timeouts,
     ) -> BoxFuture<'static, Result<ServerTransport, TransportError>> {
         let options = self.options(address, &**encoder);
+        let security = self.server_security();
         let address = address.to_owned();
         Box::pin(async move {
             Ok(ServerTransport::RequestReply(Box::new(
-                HttpListener::bind(&address, options?).await?,
+                HttpListener::bind_secured(&address, options?, security?).await?,
             )))
         })
     }

@@ -12,7 +12,6 @@ use crate::transport::{
 };
 use bytes::Bytes;
 use futures::future::BoxFuture;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use tracing::{error, warn};
 
@@ -82,11 +81,11 @@ impl std::fmt::Debug for ClientChannelShape {
 /// The service's side of a request channel: answers one request message (WCF's
 /// `RequestContext`). `None` accepts the request without a reply (a one-way operation).
 pub trait RequestMessageHandler: Send + Sync + 'static {
-    /// Answers `request`, which came from `remote_address` where the transport knows it.
+    /// Answers `request`, which came from `origin` as far as the transport knows.
     fn handle(
         &self,
         request: Message,
-        remote_address: Option<SocketAddr>,
+        origin: crate::transport::RequestOrigin,
     ) -> BoxFuture<'static, Option<Message>>;
 }
 
@@ -145,14 +144,14 @@ struct Decoding {
 
 impl RequestHandler for Decoding {
     fn handle(&self, frame: Bytes, action: Option<String>) -> BoxFuture<'static, ReplyFrame> {
-        self.handle_from(frame, action, None)
+        self.handle_from(frame, action, crate::transport::RequestOrigin::default())
     }
 
     fn handle_from(
         &self,
         frame: Bytes,
         action: Option<String>,
-        remote_address: Option<SocketAddr>,
+        origin: crate::transport::RequestOrigin,
     ) -> BoxFuture<'static, ReplyFrame> {
         let encoder = self.encoder.clone();
         let mut request = match encoder.decode(frame) {
@@ -169,7 +168,7 @@ impl RequestHandler for Decoding {
         if request.headers.action.is_none() {
             request.headers.action = action;
         }
-        let answering = self.handler.handle(request, remote_address);
+        let answering = self.handler.handle(request, origin);
         Box::pin(async move {
             match answering.await {
                 Some(reply) => frame_for(&*encoder, reply),

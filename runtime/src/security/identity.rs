@@ -139,6 +139,8 @@ pub enum CallerIdentity {
     Anonymous,
     /// The client's certificate, from mutual TLS (shared by every call of the session).
     Certificate(std::sync::Arc<CertificateInfo>),
+    /// A user name whose password the service's validator accepted (HTTP Basic).
+    UserName(String),
 }
 
 impl CallerIdentity {
@@ -148,6 +150,7 @@ impl CallerIdentity {
         match self {
             CallerIdentity::Anonymous => String::new(),
             CallerIdentity::Certificate(info) => format!("{}; {}", info.subject, info.thumbprint),
+            CallerIdentity::UserName(name) => name.clone(),
         }
     }
 

@@ -4,7 +4,9 @@
 //! `PeerTrust`, `None`, `Custom`) are verifiers here; each still checks the handshake
 //! signatures with the crypto provider, so the peer must hold the certificate's key.
 
-use super::{CertificateInfo, CertificateValidation, SecurityError, SslProtocols, TransportCredentials};
+use super::{
+    CertificateInfo, CertificateValidation, SecurityError, SslProtocols, TransportCredentials,
+};
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::{verify_tls12_signature, verify_tls13_signature, CryptoProvider};
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};

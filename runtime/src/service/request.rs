@@ -11,7 +11,6 @@ use super::session_dispatch::{
 use crate::channel::RequestMessageHandler;
 use crate::message::Message;
 use futures::future::BoxFuture;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use tracing::Instrument;
 
@@ -24,11 +23,11 @@ impl<C: Dispatch<S>, S: Send + 'static> RequestMessageHandler for RequestDispatc
     fn handle(
         &self,
         request: Message,
-        remote_address: Option<SocketAddr>,
+        origin: crate::transport::RequestOrigin,
     ) -> BoxFuture<'static, Option<Message>> {
         let endpoint = self.endpoint.clone();
         let span = tracing::info_span!("request", contract = C::DESCRIPTION.name);
-        Box::pin(serve_one(endpoint, request, remote_address).instrument(span))
+        Box::pin(serve_one(endpoint, request, origin).instrument(span))
     }
 }
 
@@ -37,7 +36,7 @@ impl<C: Dispatch<S>, S: Send + 'static> RequestMessageHandler for RequestDispatc
 async fn serve_one<C, S>(
     endpoint: Arc<EndpointShared<C, S>>,
     request: Message,
-    remote_address: Option<SocketAddr>,
+    origin: crate::transport::RequestOrigin,
 ) -> Option<Message>
 where
     C: Dispatch<S>,
@@ -53,10 +52,12 @@ where
         Err(Refusal { reply: false, .. }) => return None,
     };
     let channel = Arc::new(ChannelInfo {
-        peer: remote_address.map_or_else(|| "HTTP client".to_owned(), |a| a.to_string()),
-        remote_address,
+        peer: origin
+            .remote_address
+            .map_or_else(|| "HTTP client".to_owned(), |a| a.to_string()),
+        remote_address: origin.remote_address,
         session_id: None,
-        identity: Default::default(),
+        identity: origin.identity,
     });
     let context = OperationContext::new(op, request.headers, channel);
     // The reply goes to the request's MessageID, which the context keeps.

@@ -196,6 +196,16 @@ pub enum ReplyFrame {
     Accepted,
 }
 
+/// Where a request came from, as far as its transport knows: the sender's socket address and
+/// who it proved to be (a client certificate, a user name).
+#[derive(Debug, Clone, Default)]
+pub struct RequestOrigin {
+    /// The sender's socket address.
+    pub remote_address: Option<std::net::SocketAddr>,
+    /// Who the sender proved to be.
+    pub identity: crate::security::CallerIdentity,
+}
+
 /// Serves one request of a request-reply transport: the host supplies it, the transport calls
 /// it for every request.
 #[doc(hidden)]
@@ -204,15 +214,15 @@ pub trait RequestHandler: Send + Sync + 'static {
     /// content type's `action` parameter), for envelopes that carry none themselves.
     fn handle(&self, frame: Bytes, action: Option<String>) -> BoxFuture<'static, ReplyFrame>;
 
-    /// As [`handle`](Self::handle), for a transport that knows the sender's socket address
-    /// (`remote_address`); handlers that want it override this, others need not.
+    /// As [`handle`](Self::handle), for a transport that knows where the request came from
+    /// (`origin`); handlers that want it override this, others need not.
     fn handle_from(
         &self,
         frame: Bytes,
         action: Option<String>,
-        remote_address: Option<std::net::SocketAddr>,
+        origin: RequestOrigin,
     ) -> BoxFuture<'static, ReplyFrame> {
-        let _ = remote_address;
+        let _ = origin;
         self.handle(frame, action)
     }
 }

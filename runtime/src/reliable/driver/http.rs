@@ -15,7 +15,6 @@ use crate::message::{ns, FaultCode, Message, MessageFault, QualifiedName};
 use crate::reliable::proto::request_reply::ResponderConfig;
 use crate::reliable::proto::ListenerConfig;
 use futures::future::BoxFuture;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
 
@@ -78,7 +77,7 @@ impl RequestMessageHandler for ReliableRequestHandler {
         request: Message,
         // A session moves between connections, so no one address is its peer's: the host
         // sees none for a reliable session, whatever carries it.
-        _remote_address: Option<SocketAddr>,
+        _origin: crate::transport::RequestOrigin,
     ) -> BoxFuture<'static, Answer> {
         let events = self.events.clone();
         let unavailable = self.unavailable.clone();

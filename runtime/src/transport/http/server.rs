@@ -1,8 +1,11 @@
 //! The service half: a hyper HTTP/1.1 server handing each POST to the host's handler.
 
-use super::{split_address, HttpOptions};
+use super::{split_address, HttpOptions, HttpSecured};
 use crate::message::EnvelopeVersion;
-use crate::transport::{ReplyFrame, RequestHandler, RequestListener, TransportError};
+use crate::security::{CallerIdentity, CertificateInfo};
+use crate::transport::{
+    ReplyFrame, RequestHandler, RequestListener, RequestOrigin, TransportError,
+};
 use bytes::Bytes;
 use futures::future::BoxFuture;
 use http::{header, Method, Request, Response, StatusCode};
@@ -24,12 +27,18 @@ pub struct HttpListener {
     address: String,
     path: Arc<str>,
     options: HttpOptions,
+    security: HttpSecured,
 }
 
 impl HttpListener {
-    /// Binds `http://host:port/path`; port 0 picks a free port.
-    pub async fn bind(address: &str, options: HttpOptions) -> Result<Self, TransportError> {
-        let (host, port, path) = split_address(address)?;
+    /// Binds `http://host:port/path` or, with TLS, `https://`; port 0 picks a free port.
+    pub(crate) async fn bind_secured(
+        address: &str,
+        options: HttpOptions,
+        security: HttpSecured,
+    ) -> Result<Self, TransportError> {
+        let tls = security.server_tls.is_some();
+        let (host, port, path) = split_address(address, tls)?;
         let listener = tokio::net::TcpListener::bind((host.as_str(), port))
             .await
             .map_err(|e| match e.kind() {
@@ -42,11 +51,13 @@ impl HttpListener {
         } else {
             local.ip().to_string()
         };
+        let scheme = if tls { "https" } else { "http" };
         Ok(HttpListener {
-            address: format!("http://{host}:{}{path}", local.port()),
+            address: format!("{scheme}://{host}:{}{path}", local.port()),
             listener,
             path: path.into(),
             options,
+            security,
         })
     }
 }
@@ -77,24 +88,60 @@ impl RequestListener for HttpListener {
                     },
                 };
                 let _ = stream.set_nodelay(true);
-                let context = Arc::new(RequestContext {
+                let context = RequestContext {
                     handler: handler.clone(),
                     path: self.path.clone(),
                     options: self.options,
                     peer,
-                });
-                let service = hyper::service::service_fn(move |request| {
-                    let context = context.clone();
-                    async move { Ok::<_, std::convert::Infallible>(context.respond(request).await) }
-                });
-                let connection = hyper::server::conn::http1::Builder::new()
-                    .serve_connection(TokioIo::new(stream), service);
-                let connection = graceful.watch(connection);
-                tokio::spawn(async move {
-                    if let Err(e) = connection.await {
-                        debug!(%peer, error = %e, "HTTP connection ended with an error");
+                    identity: CallerIdentity::Anonymous,
+                    basic_validator: self.security.basic_validator.clone(),
+                };
+                let watcher = graceful.watcher();
+                match &self.security.server_tls {
+                    None => {
+                        tokio::spawn(serve_connection(stream, context, watcher));
                     }
-                });
+                    Some(config) => {
+                        let acceptor = tokio_rustls::TlsAcceptor::from(config.clone());
+                        let timeout = self.security.handshake_timeout;
+                        // The handshake runs in the connection's own task, bounded, so a
+                        // client that never finishes it holds only its own socket, briefly.
+                        tokio::spawn(async move {
+                            let tls = match tokio::time::timeout(timeout, acceptor.accept(stream))
+                                .await
+                            {
+                                Ok(Ok(tls)) => tls,
+                                Ok(Err(e)) => {
+                                    debug!(%peer, error = %e, "TLS handshake failed");
+                                    return;
+                                }
+                                Err(_) => {
+                                    debug!(%peer, ?timeout, "no TLS handshake in time; closing");
+                                    return;
+                                }
+                            };
+                            let identity = tls
+                                .get_ref()
+                                .1
+                                .peer_certificates()
+                                .and_then(|chain| chain.first())
+                                .map_or(CallerIdentity::Anonymous, |cert| {
+                                    CallerIdentity::Certificate(Arc::new(
+                                        CertificateInfo::from_der(cert),
+                                    ))
+                                });
+                            serve_connection(
+                                tls,
+                                RequestContext {
+                                    identity,
+                                    ..context
+                                },
+                                watcher,
+                            )
+                            .await;
+                        });
+                    }
+                }
             }
             drop(self.listener);
             if tokio::time::timeout(DRAIN_LIMIT, graceful.shutdown())
@@ -107,12 +154,67 @@ impl RequestListener for HttpListener {
     }
 }
 
+/// Serves the requests of one connection, plain or TLS, until it ends or the host shuts down.
+async fn serve_connection<IO>(
+    io: IO,
+    context: RequestContext,
+    watcher: hyper_util::server::graceful::Watcher,
+) where
+    IO: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + Unpin + 'static,
+{
+    let peer = context.peer;
+    let context = Arc::new(context);
+    let service = hyper::service::service_fn(move |request| {
+        let context = context.clone();
+        async move { Ok::<_, std::convert::Infallible>(context.respond(request).await) }
+    });
+    let connection =
+        hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(io), service);
+    if let Err(e) = watcher.watch(connection).await {
+        debug!(%peer, error = %e, "HTTP connection ended with an error");
+    }
+}
+
 struct RequestContext {
     handler: Arc<dyn RequestHandler>,
     path: Arc<str>,
     options: HttpOptions,
     /// The client's socket address, for the service's operation context.
     peer: std::net::SocketAddr,
+    /// Who the client proved to be on this connection (its TLS certificate).
+    identity: CallerIdentity,
+    /// How HTTP Basic credentials are checked, when the endpoint requires them.
+    basic_validator: Option<crate::security::UserNameValidator>,
+}
+
+/// The 401 answer to a request without valid HTTP Basic credentials.
+fn unauthorized() -> Response<Full<Bytes>> {
+    let mut response = plain(StatusCode::UNAUTHORIZED, "valid credentials are required");
+    response.headers_mut().insert(
+        header::WWW_AUTHENTICATE,
+        header::HeaderValue::from_static("Basic realm=\"\""),
+    );
+    response
+}
+
+/// The user name and password of an `Authorization: Basic` header.
+fn basic_credentials(request: &Request<Incoming>) -> Option<(String, String)> {
+    use base64::Engine as _;
+    let value = request
+        .headers()
+        .get(header::AUTHORIZATION)?
+        .to_str()
+        .ok()?;
+    let (scheme, token) = value.trim().split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return None;
+    }
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(token.trim())
+        .ok()?;
+    let text = String::from_utf8(decoded).ok()?;
+    let (user, password) = text.split_once(':')?;
+    Some((user.to_owned(), password.to_owned()))
 }
 
 fn plain(status: StatusCode, text: &str) -> Response<Full<Bytes>> {
@@ -163,6 +265,18 @@ impl RequestContext {
         }
         if request.uri().path() != &*self.path {
             return plain(StatusCode::NOT_FOUND, "no endpoint at this path");
+        }
+        let mut identity = self.identity.clone();
+        if let Some(validator) = &self.basic_validator {
+            let Some((user, password)) = basic_credentials(&request) else {
+                debug!(peer = %self.peer, "a request without HTTP Basic credentials; 401");
+                return unauthorized();
+            };
+            if let Err(why) = validator(&user, &password) {
+                warn!(peer = %self.peer, %user, %why, "HTTP Basic credentials refused; 401");
+                return unauthorized();
+            }
+            identity = CallerIdentity::UserName(user);
         }
         let max = self.options.max_received_message_size;
         if let Some(declared) = declared_length(&request) {
@@ -228,7 +342,14 @@ impl RequestContext {
         };
         let (status, body) = match self
             .handler
-            .handle_from(body, action, Some(self.peer))
+            .handle_from(
+                body,
+                action,
+                RequestOrigin {
+                    remote_address: Some(self.peer),
+                    identity,
+                },
+            )
             .await
         {
             ReplyFrame::Reply(body) => (StatusCode::OK, body),

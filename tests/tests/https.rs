@@ -1,0 +1,207 @@
+//! HTTPS for BasicHttpBinding and WsHttpBinding (WCF's `BasicHttpsBinding` and
+//! `SecurityMode.Transport`): TLS with the service's certificate, client certificates, HTTP
+//! Basic with the service's validator, the caller's identity, and the refusals a WCF service
+//! gives (401 with `WWW-Authenticate: Basic`).
+
+use indigo::security::{
+    CallerIdentity, CertificateValidation, HttpClientCredentialType, HttpSecurity,
+    UserNameCredential,
+};
+use indigo::{BasicHttpBinding, Error, OperationContext, ServiceHost, WsHttpBinding};
+use indigo_tests::pki::Pki;
+use std::time::Duration;
+
+#[indigo::service_contract(namespace = "http://example.org/secure/")]
+pub trait Whoami {
+    /// The caller's identity as the service sees it, or "anonymous".
+    #[operation]
+    async fn whoami(&self) -> String;
+}
+
+struct WhoamiService;
+
+impl Whoami for WhoamiService {
+    async fn whoami(&self) -> String {
+        OperationContext::with(|ctx| match ctx.caller_identity() {
+            CallerIdentity::Certificate(info) => format!("certificate {}", info.subject),
+            CallerIdentity::UserName(name) => format!("user {name}"),
+            _ => "anonymous".to_owned(),
+        })
+        .unwrap_or_default()
+    }
+}
+
+fn service_security(pki: &Pki, credential: HttpClientCredentialType) -> HttpSecurity {
+    HttpSecurity::transport(credential)
+        .with_service_certificate(pki.issue("service", &["localhost"]))
+        .with_client_certificate_validation(CertificateValidation::ChainTrustIn(pki.root()))
+        .with_user_name_validator(|user, password| match (user, password) {
+            ("alice", "secret") => Ok(()),
+            _ => Err("wrong user name or password".to_owned()),
+        })
+}
+
+fn client_security(pki: &Pki, credential: HttpClientCredentialType) -> HttpSecurity {
+    HttpSecurity::transport(credential)
+        .with_service_certificate_validation(CertificateValidation::ChainTrustIn(pki.root()))
+}
+
+fn basic(security: HttpSecurity) -> BasicHttpBinding {
+    BasicHttpBinding::new()
+        .with_security(security)
+        .with_open_timeout(Duration::from_secs(5))
+        .with_send_timeout(Duration::from_secs(5))
+}
+
+async fn host(security: HttpSecurity) -> ServiceHost {
+    ServiceHost::builder(WhoamiContract::single(WhoamiService))
+        .endpoint(basic(security), "https://127.0.0.1:0/whoami")
+        .open()
+        .await
+        .expect("the host opens")
+}
+
+async fn call(host: &ServiceHost, security: HttpSecurity) -> Result<String, Error> {
+    let client = WhoamiClient::connect(&basic(security), &host.addresses()[0]).await?;
+    client.whoami().await
+}
+
+#[tokio::test]
+async fn basic_http_over_https_with_a_service_certificate() {
+    let pki = Pki::new("Test CA");
+    let host = host(service_security(&pki, HttpClientCredentialType::None)).await;
+    assert!(
+        host.addresses()[0].starts_with("https://127.0.0.1:"),
+        "{:?}",
+        host.addresses()
+    );
+    let answer = call(&host, client_security(&pki, HttpClientCredentialType::None)).await;
+    assert_eq!(answer.expect("the call succeeds"), "anonymous");
+    host.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn ws_http_over_https() {
+    let pki = Pki::new("Test CA");
+    let binding = |security| {
+        WsHttpBinding::new()
+            .with_security(security)
+            .with_open_timeout(Duration::from_secs(5))
+    };
+    let host = ServiceHost::builder(WhoamiContract::single(WhoamiService))
+        .endpoint(
+            binding(service_security(&pki, HttpClientCredentialType::None)),
+            "https://127.0.0.1:0/whoami",
+        )
+        .open()
+        .await
+        .unwrap();
+    let client = WhoamiClient::connect(
+        &binding(client_security(&pki, HttpClientCredentialType::None)),
+        &host.addresses()[0],
+    )
+    .await
+    .unwrap();
+    assert_eq!(client.whoami().await.unwrap(), "anonymous");
+    host.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_client_certificate_is_the_caller() {
+    let pki = Pki::new("Test CA");
+    let host = host(service_security(
+        &pki,
+        HttpClientCredentialType::Certificate,
+    ))
+    .await;
+    let client = client_security(&pki, HttpClientCredentialType::Certificate)
+        .with_client_certificate(pki.issue("carol", &["carol.example.org"]));
+    let answer = call(&host, client).await.expect("mutual TLS");
+    assert_eq!(answer, "certificate O=Indigo Tests, CN=carol");
+    let without = client_security(&pki, HttpClientCredentialType::None);
+    assert!(call(&host, without).await.is_err(), "no client certificate");
+    host.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn basic_credentials_are_checked_by_the_service_s_validator() {
+    let pki = Pki::new("Test CA");
+    let host = host(service_security(&pki, HttpClientCredentialType::Basic)).await;
+    let as_user = |user: &str, password: &str| {
+        client_security(&pki, HttpClientCredentialType::Basic)
+            .with_user_name(UserNameCredential::new(user, password))
+    };
+    assert_eq!(
+        call(&host, as_user("alice", "secret"))
+            .await
+            .expect("right password"),
+        "user alice"
+    );
+    let error = call(&host, as_user("alice", "wrong"))
+        .await
+        .expect_err("wrong password");
+    assert!(error.to_string().contains("401"), "{error}");
+    let error = call(&host, client_security(&pki, HttpClientCredentialType::None))
+        .await
+        .expect_err("no credentials");
+    assert!(error.to_string().contains("401"), "{error}");
+    host.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn an_untrusted_service_certificate_is_refused_by_the_client() {
+    let pki = Pki::new("Test CA");
+    let host = host(service_security(&pki, HttpClientCredentialType::None)).await;
+    let stranger = Pki::new("Other CA");
+    let error = call(
+        &host,
+        client_security(&stranger, HttpClientCredentialType::None),
+    )
+    .await
+    .expect_err("untrusted");
+    let text = error.to_string();
+    assert!(
+        text.contains("TLS") && text.contains("certificate"),
+        "{text}"
+    );
+    host.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn schemes_and_security_must_agree() {
+    let pki = Pki::new("Test CA");
+    // A secured binding on an http:// address, and a plain one on https://, as WCF refuses.
+    let opened = ServiceHost::builder(WhoamiContract::single(WhoamiService))
+        .endpoint(
+            basic(service_security(&pki, HttpClientCredentialType::None)),
+            "http://127.0.0.1:0/whoami",
+        )
+        .open()
+        .await;
+    let Err(error) = opened else {
+        panic!("a secured binding needs https");
+    };
+    assert!(error.to_string().contains("https://"), "{error}");
+    let opened = ServiceHost::builder(WhoamiContract::single(WhoamiService))
+        .endpoint(BasicHttpBinding::new(), "https://127.0.0.1:0/whoami")
+        .open()
+        .await;
+    let Err(error) = opened else {
+        panic!("https needs security");
+    };
+    assert!(error.to_string().contains("transport security"), "{error}");
+}
+
+#[tokio::test]
+async fn a_plain_http_client_against_https_fails_and_the_service_goes_on() {
+    let pki = Pki::new("Test CA");
+    let host = host(service_security(&pki, HttpClientCredentialType::None)).await;
+    let address = host.addresses()[0].replace("https://", "http://");
+    let client = WhoamiClient::connect(&BasicHttpBinding::new(), &address)
+        .await
+        .unwrap();
+    assert!(client.whoami().await.is_err(), "plaintext to a TLS port");
+    let answer = call(&host, client_security(&pki, HttpClientCredentialType::None)).await;
+    assert_eq!(answer.expect("served"), "anonymous");
+    host.close().await.unwrap();
+}
