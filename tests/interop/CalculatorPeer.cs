@@ -40,6 +40,8 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using System.Net;
+using System.Security.Cryptography.X509Certificates;
 using System.Globalization;
 using System.IO;
 using System.Runtime.Serialization;
@@ -572,6 +574,15 @@ namespace IndigoInterop
             }
             if (bindingName == null || address == null) return Usage("--binding and --address are required");
 
+            // A client trusts the one service certificate whose thumbprint the test names.
+            string trusted = Environment.GetEnvironmentVariable("PEER_TRUSTED_THUMBPRINT");
+            if (!string.IsNullOrEmpty(trusted))
+            {
+                ServicePointManager.SecurityProtocol = SecurityProtocolType.Tls12;
+                ServicePointManager.ServerCertificateValidationCallback = (sender, certificate, chain, errors) =>
+                    certificate != null
+                    && string.Equals(new X509Certificate2(certificate).Thumbprint, trusted, StringComparison.OrdinalIgnoreCase);
+            }
             try
             {
                 Binding binding = MakeBinding(bindingName, mode == "server");
@@ -639,6 +650,14 @@ namespace IndigoInterop
                 case "basic-http-orders":
                     // Exact: listen on the address's host (127.0.0.1) only, not on 0.0.0.0.
                     binding = new BasicHttpBinding { HostNameComparisonMode = HostNameComparisonMode.Exact };
+                    break;
+                case "basic-https":
+                    // BasicHttpBinding with transport security: HTTPS. A Mono service finds its
+                    // certificate for the port under $XDG_CONFIG_HOME/.mono/httplistener/.
+                    binding = new BasicHttpBinding(BasicHttpSecurityMode.Transport)
+                    {
+                        HostNameComparisonMode = HostNameComparisonMode.Exact,
+                    };
                     break;
                 case "soap12-http":
                     binding = new CustomBinding(

@@ -182,7 +182,13 @@ mod mono {
     impl MonoPeer {
         /// Starts the peer with `args` (after the exe).
         pub fn spawn(exe: &Path, args: &[&str]) -> MonoPeer {
+            MonoPeer::spawn_with(exe, args, &[])
+        }
+
+        /// Starts the peer with `args` and these environment variables.
+        pub fn spawn_with(exe: &Path, args: &[&str], env: &[(&str, &str)]) -> MonoPeer {
             let mut command = Command::new("mono");
+            command.envs(env.iter().copied());
             // A fixed local time zone: a Local DateTime's offset is then known (+00:00).
             command.env("TZ", "UTC");
             // Run beside the exe, so anything Mono writes stays out of the checkout.
@@ -230,7 +236,17 @@ mod mono {
 
         /// Hosts `binding` at `address` and waits for `READY`.
         pub async fn server(exe: &Path, binding: &str, address: &str) -> MonoPeer {
-            let mut peer = MonoPeer::spawn(
+            MonoPeer::server_with(exe, binding, address, &[]).await
+        }
+
+        /// As [`server`](Self::server), with environment variables.
+        pub async fn server_with(
+            exe: &Path,
+            binding: &str,
+            address: &str,
+            env: &[(&str, &str)],
+        ) -> MonoPeer {
+            let mut peer = MonoPeer::spawn_with(
                 exe,
                 &[
                     "server",
@@ -241,6 +257,7 @@ mod mono {
                     "--seconds",
                     "300",
                 ],
+                env,
             );
             peer.expect_line("READY ", READY_WAIT).await;
             peer
@@ -248,9 +265,23 @@ mod mono {
 
         /// Runs the client scenario for `binding` against `address` to the end.
         pub async fn client(exe: &Path, binding: &str, address: &str) -> Transcript {
-            MonoPeer::spawn(exe, &["client", "--binding", binding, "--address", address])
-                .finish()
-                .await
+            MonoPeer::client_with(exe, binding, address, &[]).await
+        }
+
+        /// As [`client`](Self::client), with environment variables.
+        pub async fn client_with(
+            exe: &Path,
+            binding: &str,
+            address: &str,
+            env: &[(&str, &str)],
+        ) -> Transcript {
+            MonoPeer::spawn_with(
+                exe,
+                &["client", "--binding", binding, "--address", address],
+                env,
+            )
+            .finish()
+            .await
         }
 
         /// Waits for the next line starting with `prefix` and returns it. Panics, showing the
@@ -816,9 +847,22 @@ where
     B: indigo::Binding,
     EchoContract: indigo::binding::CarriedBy<B>,
 {
+    indigo_client_against_mono_echo_with(binding, mono_binding, address, &[]).await;
+}
+
+/// As [`indigo_client_against_mono_echo_at`], the Mono service started with `env`.
+async fn indigo_client_against_mono_echo_with<B>(
+    binding: B,
+    mono_binding: &str,
+    address: String,
+    env: &[(&str, &str)],
+) where
+    B: indigo::Binding,
+    EchoContract: indigo::binding::CarriedBy<B>,
+{
     let Some(exe) = mono::peer_exe() else { return };
     let _turn = mono::one_at_a_time().await;
-    let server = MonoPeer::server(&exe, mono_binding, &address).await;
+    let server = MonoPeer::server_with(&exe, mono_binding, &address, env).await;
     let client = EchoClient::connect(&binding, &address).await.unwrap();
 
     assert_eq!(client.echo("hello".to_owned()).await.unwrap(), "hello");
@@ -1334,4 +1378,124 @@ async fn indigo_client_streams_to_and_from_mono_over_net_tcp() {
         [format!("- Upload {expected}"), format!("- Download {size}")],
         "{server}"
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// HTTPS (BasicHttpBinding with BasicHttpSecurityMode.Transport), both ways. Mono speaks TLS 1.0
+// to 1.2 and finds its service certificate for a port under
+// $XDG_CONFIG_HOME/.mono/httplistener/<port>.cer and .pvk (what `httpcfg -add` writes).
+
+#[tokio::test]
+async fn mono_client_calls_indigo_echo_over_https() {
+    use indigo::security::{HttpClientCredentialType, HttpSecurity};
+    let Some(exe) = mono::peer_exe() else { return };
+    let _turn = mono::one_at_a_time().await;
+    let pki = indigo_tests::pki::Pki::new("Interop CA");
+    let certificate = pki.issue("localhost", &["localhost"]);
+    let thumbprint = certificate.info().thumbprint;
+    let address = format!("https://127.0.0.1:{}/echo", mono::free_port());
+    let binding = BasicHttpBinding::new().with_security(
+        HttpSecurity::transport(HttpClientCredentialType::None)
+            .with_service_certificate(certificate),
+    );
+    let host = ServiceHost::builder(EchoContract::single(EchoService::default()))
+        .endpoint(binding, &address)
+        .open()
+        .await
+        .expect("open the HTTPS echo host");
+    let client = MonoPeer::client_with(
+        &exe,
+        "basic-https",
+        &address,
+        &[("PEER_TRUSTED_THUMBPRINT", &thumbprint)],
+    )
+    .await;
+    client.assert_success();
+    assert_eq!(client.results(), ECHO_RESULTS, "{client}");
+    host.close().await.unwrap();
+}
+
+/// An RSA certificate for 127.0.0.1 made with openssl, as Mono's listener wants it (a DER
+/// certificate and a PVK key) under `config/.mono/httplistener/<port>`; returns the PEM
+/// certificate.
+fn mono_listener_certificate(config: &std::path::Path, port: u16) -> String {
+    let dir = config.join(".mono").join("httplistener");
+    std::fs::create_dir_all(&dir).expect("the listener folder");
+    let key = dir.join("key.pem");
+    let pem = dir.join("cert.pem");
+    let run = |args: &[&str]| {
+        let output = std::process::Command::new("openssl")
+            .args(args)
+            .output()
+            .expect("run openssl");
+        assert!(output.status.success(), "openssl {args:?}: {output:?}");
+    };
+    let path = |p: &std::path::Path| p.to_str().expect("a UTF-8 path").to_owned();
+    run(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=127.0.0.1",
+        "-addext",
+        "subjectAltName=IP:127.0.0.1,DNS:localhost",
+        "-keyout",
+        &path(&key),
+        "-out",
+        &path(&pem),
+    ]);
+    run(&[
+        "x509",
+        "-in",
+        &path(&pem),
+        "-outform",
+        "DER",
+        "-out",
+        &path(&dir.join(format!("{port}.cer"))),
+    ]);
+    run(&[
+        "rsa",
+        "-in",
+        &path(&key),
+        "-outform",
+        "PVK",
+        "-pvk-none",
+        "-out",
+        &path(&dir.join(format!("{port}.pvk"))),
+    ]);
+    std::fs::read_to_string(&pem).expect("the PEM certificate")
+}
+
+#[tokio::test]
+async fn indigo_client_calls_mono_echo_over_https() {
+    use indigo::security::{
+        certificates_from_pem, CertificateValidation, HttpClientCredentialType, HttpSecurity,
+    };
+    if mono::peer_exe().is_none() {
+        return;
+    }
+    let port = mono::free_port();
+    let config =
+        std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("mono-https-{port}"));
+    let pem = mono_listener_certificate(&config, port);
+    let trusted = certificates_from_pem(&pem).expect("the certificate");
+    let binding = BasicHttpBinding::new()
+        .with_security(
+            HttpSecurity::transport(HttpClientCredentialType::None)
+                .with_service_certificate_validation(CertificateValidation::PeerTrust(trusted)),
+        )
+        .with_open_timeout(CALL_TIMEOUT)
+        .with_send_timeout(CALL_TIMEOUT);
+    let config_home = config.to_str().expect("a UTF-8 path").to_owned();
+    indigo_client_against_mono_echo_with(
+        binding,
+        "basic-https",
+        format!("https://127.0.0.1:{port}/echo"),
+        &[("XDG_CONFIG_HOME", &config_home)],
+    )
+    .await;
 }
