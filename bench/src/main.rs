@@ -41,6 +41,7 @@ USAGE: indigo-bench [OPTIONS]
   --runtime KIND      tokio flavour of both runtimes: current | multi [default current]
   --systems LIST      scenarios 1-2: comma list of raw,tarpc,nettcp,nettcp-rm,wshttp,wshttp-rm
                       [default all of these], and the opt-in nettcp-text (SOAP text over net.tcp)
+                      and nettcp-tls (NetTcpBinding with TLS transport security)
   --scenarios LIST    comma list of 1,2,3,4,5,6               [default 1,2,3,4,5,6]
   --oneway-payload N  scenarios 3-4: one-way message size     [default 256]
   --s4-round-secs S   scenario 4: length of one round         [default 5]
@@ -280,6 +281,7 @@ async fn run_system(system: System, opts: &Options, server_rt: &tokio::runtime::
         System::NetTcp
         | System::NetTcpRm
         | System::NetTcpText
+        | System::NetTcpTls
         | System::WsHttp
         | System::WsHttpRm => {
             run_with(opts, &address, |a| async move {

@@ -26,6 +26,9 @@ pub enum System {
     /// SOAP 1.2 text over net.tcp: opt-in, to compare the binary encoding with text on the
     /// same transport.
     NetTcpText,
+    /// NetTcpBinding with transport security (TLS, a service certificate): opt-in, to set the
+    /// cost of TLS beside plain net.tcp.
+    NetTcpTls,
     WsHttp,
     WsHttpRm,
 }
@@ -41,12 +44,13 @@ impl System {
     ];
 
     /// Every system `--systems` accepts: [`ALL`](Self::ALL) and the opt-in ones.
-    pub const KNOWN: [System; 7] = [
+    pub const KNOWN: [System; 8] = [
         System::Raw,
         System::Tarpc,
         System::NetTcp,
         System::NetTcpRm,
         System::NetTcpText,
+        System::NetTcpTls,
         System::WsHttp,
         System::WsHttpRm,
     ];
@@ -58,6 +62,7 @@ impl System {
             System::NetTcp => "Indigo NetTcpBinding",
             System::NetTcpRm => "Indigo NetTcpBinding + reliable session",
             System::NetTcpText => "Indigo CustomBinding::tcp_text() (SOAP text over net.tcp)",
+            System::NetTcpTls => "Indigo NetTcpBinding + transport security (TLS)",
             System::WsHttp => "Indigo WsHttpBinding",
             System::WsHttpRm => "Indigo WsHttpBinding + reliable session",
         }
@@ -70,6 +75,7 @@ impl System {
             System::NetTcp => "nettcp",
             System::NetTcpRm => "nettcp-rm",
             System::NetTcpText => "nettcp-text",
+            System::NetTcpTls => "nettcp-tls",
             System::WsHttp => "wshttp",
             System::WsHttpRm => "wshttp-rm",
         }
@@ -129,6 +135,15 @@ pub async fn start(system: System, server_rt: &tokio::runtime::Handle) -> Result
             System::NetTcpText => {
                 indigo_echo::serve(
                     CustomBinding::tcp_text(),
+                    indigo_echo::NET_TCP_ADDRESS,
+                    addr_tx,
+                    stop_rx,
+                )
+                .await
+            }
+            System::NetTcpTls => {
+                indigo_echo::serve(
+                    indigo_echo::tls_binding(true),
                     indigo_echo::NET_TCP_ADDRESS,
                     addr_tx,
                     stop_rx,
@@ -408,6 +423,32 @@ pub mod indigo_echo {
         host.abort();
     }
 
+    /// A self-signed certificate for 127.0.0.1, made once per run.
+    fn certificate() -> &'static indigo::security::Certificate {
+        static CERTIFICATE: std::sync::OnceLock<indigo::security::Certificate> =
+            std::sync::OnceLock::new();
+        CERTIFICATE.get_or_init(|| {
+            let made = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_owned()])
+                .expect("a certificate");
+            indigo::security::Certificate::from_pem(&made.cert.pem(), &made.key_pair.serialize_pem())
+                .expect("PEM")
+        })
+    }
+
+    /// NetTcpBinding with TLS: the service presents the certificate, the client trusts it.
+    pub fn tls_binding(service: bool) -> NetTcpBinding {
+        use indigo::security::{CertificateValidation, TcpClientCredentialType, TcpSecurity};
+        let security = TcpSecurity::transport(TcpClientCredentialType::None);
+        let security = if service {
+            security.with_service_certificate(certificate().clone())
+        } else {
+            security.with_service_certificate_validation(CertificateValidation::PeerTrust(vec![
+                certificate().info().der,
+            ]))
+        };
+        NetTcpBinding::new().with_security(security)
+    }
+
     #[derive(Debug)]
     pub struct IndigoCaller {
         client: EchoClient,
@@ -420,6 +461,7 @@ pub mod indigo_echo {
                 EchoClient::connect(&NetTcpBinding::new().with_reliable_session(), address).await
             }
             System::NetTcpText => EchoClient::connect(&CustomBinding::tcp_text(), address).await,
+            System::NetTcpTls => EchoClient::connect(&tls_binding(false), address).await,
             System::WsHttp => EchoClient::connect(&WsHttpBinding::new(), address).await,
             System::WsHttpRm => {
                 EchoClient::connect(&WsHttpBinding::new().with_reliable_session(), address).await
