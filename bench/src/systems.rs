@@ -430,8 +430,11 @@ pub mod indigo_echo {
         CERTIFICATE.get_or_init(|| {
             let made = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_owned()])
                 .expect("a certificate");
-            indigo::security::Certificate::from_pem(&made.cert.pem(), &made.key_pair.serialize_pem())
-                .expect("PEM")
+            indigo::security::Certificate::from_pem(
+                &made.cert.pem(),
+                &made.key_pair.serialize_pem(),
+            )
+            .expect("PEM")
         })
     }
 

@@ -407,3 +407,171 @@ async fn tls_1_2_and_1_3_both_work_and_a_version_mismatch_fails_the_handshake() 
     );
     host_13.close().await.unwrap();
 }
+
+#[indigo::service_contract(namespace = "http://example.org/secure/", session = Required)]
+pub trait Teller {
+    /// The caller's certificate subject and the session's id (a reliable session's is its
+    /// inbound sequence's identifier).
+    #[operation(initiating = true)]
+    async fn who(&self) -> String;
+}
+
+struct TellerService;
+
+impl Teller for TellerService {
+    async fn who(&self) -> String {
+        OperationContext::with(|ctx| {
+            let subject = match ctx.caller_identity() {
+                CallerIdentity::Certificate(info) => info.subject.clone(),
+                _ => "anonymous".to_owned(),
+            };
+            format!("{subject}|{}", ctx.session_id().unwrap_or_default())
+        })
+        .unwrap_or_default()
+    }
+}
+
+#[tokio::test]
+async fn a_reliable_session_over_tls_is_bound_to_the_identity_that_created_it() {
+    use indigo::__internals::ClientChannelShape;
+    use indigo::message::{Body, Message, QualifiedName, RawHeader, XmlFragment};
+    use indigo::Binding;
+    const WSRM: &str = "http://schemas.xmlsoap.org/ws/2005/02/rm";
+
+    let pki = Pki::new("Test CA");
+    let service_binding = quick(
+        NetTcpBinding::new().with_security(server_side(&pki, TcpClientCredentialType::Certificate)),
+    )
+    .with_reliable_session();
+    let host = ServiceHost::builder(TellerContract::per_session(|| TellerService))
+        .endpoint(service_binding, "net.tcp://127.0.0.1:0/teller")
+        .open()
+        .await
+        .unwrap();
+    let address = host.addresses()[0].clone();
+    let as_client = |name: &str| {
+        quick(
+            NetTcpBinding::new().with_security(
+                client_side(&pki, TcpClientCredentialType::Certificate)
+                    .with_client_certificate(pki.issue(name, &[])),
+            ),
+        )
+    };
+
+    // Alice's session: the operation sees her certificate, also through the reliable layer.
+    let alice = TellerClient::connect(&as_client("alice").with_reliable_session(), &address)
+        .await
+        .unwrap();
+    let (alice, answer) = alice.who().await.unwrap();
+    let (subject, sequence) = answer.split_once('|').expect("subject|sequence");
+    assert_eq!(subject, "O=Indigo Tests, CN=alice");
+    assert!(sequence.starts_with("urn:uuid:"), "{answer}");
+
+    // Mallory, on a connection of her own authenticated as herself, asks for an
+    // acknowledgement of Alice's sequence: refused with WS-Security's InvalidSecurity.
+    let mallory = as_client("mallory");
+    let ClientChannelShape::DuplexSession(mut channel) =
+        mallory.open_channel(&address).await.expect("connect")
+    else {
+        panic!("a session channel");
+    };
+    let mut message = Message::new(
+        mallory.encoder().message_version(),
+        format!("{WSRM}/AckRequested"),
+        Body::Empty,
+    );
+    message.headers.to = Some(address.clone());
+    message.headers.other.push(RawHeader {
+        name: QualifiedName::new(WSRM, "AckRequested"),
+        must_understand: false,
+        xml: XmlFragment::new(format!(
+            r#"<r:AckRequested xmlns:r="{WSRM}"><r:Identifier>{sequence}</r:Identifier></r:AckRequested>"#
+        )),
+    });
+    channel.sink.send(message).await.expect("sent");
+    let reply = tokio::time::timeout(Duration::from_secs(5), channel.source.receive())
+        .await
+        .expect("an answer in time")
+        .expect("a message")
+        .expect("not the end");
+    match &reply.body {
+        Body::Fault(fault) => assert!(
+            fault.has_subcode(
+                "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd",
+                "InvalidSecurity"
+            ),
+            "{fault:?}"
+        ),
+        other => panic!("expected the InvalidSecurity fault, got {other:?}"),
+    }
+
+    // Alice's session goes on.
+    assert!(alice
+        .who()
+        .await
+        .unwrap()
+        .starts_with("O=Indigo Tests, CN=alice|"));
+    alice.close().await.unwrap();
+    host.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reliable_session_over_tls_survives_cuts_re_authenticating_each_connection() {
+    use indigo_tests::chaos::ChaosProxy;
+    let pki = Pki::new("Test CA");
+    let upstream = indigo_tests::gsoap::free_port();
+    let every = Duration::from_millis(150);
+    let proxy = ChaosProxy::start(upstream, Some((every, every)), 0x71f5).await;
+    let address = format!("net.tcp://127.0.0.1:{}/teller", proxy.port());
+    let service_binding = quick(
+        NetTcpBinding::new().with_security(server_side(&pki, TcpClientCredentialType::Certificate)),
+    )
+    .with_reliable_session();
+    let host = ServiceHost::builder(TellerContract::per_session(|| TellerService))
+        .endpoint_with_listen_address(
+            service_binding,
+            &address,
+            format!("net.tcp://127.0.0.1:{upstream}/teller"),
+        )
+        .open()
+        .await
+        .unwrap();
+    let client_binding = quick(
+        NetTcpBinding::new().with_security(
+            client_side(&pki, TcpClientCredentialType::Certificate)
+                .with_client_certificate(pki.issue("alice", &[])),
+        ),
+    )
+    .with_reliable_session();
+    let alice = TellerClient::connect(&client_binding, &address)
+        .await
+        .unwrap();
+    let (alice, first) = alice.who().await.unwrap();
+    let run = async {
+        let mut answers = Vec::new();
+        for _ in 0..200 {
+            answers.push(alice.who().await.unwrap());
+            tokio::time::sleep(Duration::from_millis(3)).await;
+        }
+        answers
+    };
+    let answers = tokio::time::timeout(Duration::from_secs(60), run)
+        .await
+        .expect("no stall through the cuts");
+    // Every call reached the same session as Alice, over however many TLS connections.
+    assert!(
+        answers.iter().all(|a| *a == first),
+        "{first} against {answers:?}"
+    );
+    assert!(
+        first.starts_with("O=Indigo Tests, CN=alice|urn:uuid:"),
+        "{first}"
+    );
+    assert!(
+        proxy.connections() > 1,
+        "the session moved to new connections ({} cuts)",
+        proxy.cuts()
+    );
+    alice.close().await.unwrap();
+    host.abort();
+}

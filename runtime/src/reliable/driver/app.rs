@@ -40,6 +40,7 @@ pub(crate) fn channel<K: Copy + Send + Sync + 'static>(
     commands: Commands<K>,
     peer: String,
     session_id: Option<String>,
+    identity: crate::security::CallerIdentity,
 ) -> (DuplexChannel, mpsc::UnboundedSender<Delivery>) {
     let (deliver, deliveries) = mpsc::unbounded();
     let channel = DuplexChannel {
@@ -55,7 +56,7 @@ pub(crate) fn channel<K: Copy + Send + Sync + 'static>(
         peer,
         remote_address: None,
         session_id,
-        identity: Default::default(),
+        identity,
     };
     (channel, deliver)
 }

@@ -53,7 +53,13 @@ pub(crate) async fn open(
     let (events_tx, events) = mpsc::channel(MESSAGE_QUEUE * 2);
     let link = Link::new(inner, opener, events_tx)?;
     let (commands_tx, commands) = mpsc::unbounded();
-    let (channel, deliver) = app::channel((), commands_tx, address.clone(), None);
+    let (channel, deliver) = app::channel(
+        (),
+        commands_tx,
+        address.clone(),
+        None,
+        crate::security::CallerIdentity::Anonymous,
+    );
     let (opened_tx, opened) = oneshot::channel();
     let mut session = ReliableSession::initiator(config, Some(super::new_id()));
     let clock = Clock::new();

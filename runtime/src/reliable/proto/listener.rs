@@ -231,6 +231,26 @@ impl<T: Clone> ReliableListener<T> {
         self.ids.get(identifier).copied()
     }
 
+    /// The session `message` would go to, without handing it over (for the driver's checks of
+    /// what the transport knows: who sent it).
+    pub fn session_of(&self, message: &ProtocolMessage<T>) -> Option<SessionKey> {
+        [
+            message.body_identifier(),
+            message
+                .ack_requested
+                .as_ref()
+                .map(|r| r.identifier.as_str()),
+            message
+                .acknowledgement
+                .as_ref()
+                .map(|a| a.identifier.as_str()),
+        ]
+        .iter()
+        .flatten()
+        .find_map(|id| self.ids.get(*id).copied())
+        .filter(|key| self.sessions.contains_key(key))
+    }
+
     fn take_token(&mut self, now: Timestamp) -> bool {
         let rate = u64::from(self.config.fault_replies_per_second);
         let elapsed = now.saturating_since(self.refilled_at).as_millis();

@@ -33,12 +33,16 @@ pub(super) async fn accept_connections(
         };
         next_id += 1;
         let DuplexChannel {
-            sink, source, peer, ..
+            sink,
+            source,
+            peer,
+            identity,
+            ..
         } = channel;
         debug!(%peer, id = next_id, "connection for reliable sessions");
         let (out_tx, out) = queue::channel(MESSAGE_QUEUE);
         if events
-            .send(HubEvent::Connected(next_id, out_tx))
+            .send(HubEvent::Connected(next_id, out_tx, identity))
             .await
             .is_err()
         {

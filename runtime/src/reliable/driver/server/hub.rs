@@ -25,6 +25,9 @@ pub(super) struct Hub {
     pub(super) codec: Codec,
     /// Boxed messages, as everything queued per session or connection.
     pub(super) connections: HashMap<u64, queue::Sender<Box<Message>>>,
+    /// Who each connection's peer proved to be (transport security), where it is not
+    /// anonymous.
+    pub(super) identities: HashMap<u64, crate::security::CallerIdentity>,
     pub(super) sessions: HashMap<SessionKey, Slot>,
     /// Sessions with sends waiting for room in their window.
     pub(super) blocked: BTreeSet<SessionKey>,

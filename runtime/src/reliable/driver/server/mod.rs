@@ -44,8 +44,13 @@ use tracing::{info_span, Instrument};
 /// What reaches the hub from the inner binding's side.
 #[derive(Debug)]
 pub(crate) enum HubEvent {
-    /// A new connection; messages for it go to the sender (its writer task sends them).
-    Connected(u64, queue::Sender<Box<Message>>),
+    /// A new connection; messages for it go to the sender (its writer task sends them). The
+    /// identity is who the transport authenticated the peer as.
+    Connected(
+        u64,
+        queue::Sender<Box<Message>>,
+        crate::security::CallerIdentity,
+    ),
     /// A message from connection `id`, or why it was unreadable.
     Message(u64, Result<Box<Message>, XmlError>),
     /// Connection `id` ended.
@@ -69,6 +74,7 @@ pub(crate) fn start_hub(
         listener: ReliableListener::new(config, Box::new(super::new_id)),
         codec,
         connections: HashMap::new(),
+        identities: HashMap::new(),
         sessions: HashMap::new(),
         blocked: BTreeSet::new(),
         http_sessions: BTreeSet::new(),

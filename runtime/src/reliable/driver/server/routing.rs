@@ -25,11 +25,15 @@ pub(super) enum Route {
 impl Hub {
     pub(super) fn on_event(&mut self, event: HubEvent) {
         match event {
-            HubEvent::Connected(id, out) => {
+            HubEvent::Connected(id, out, identity) => {
                 self.connections.insert(id, out);
+                if !identity.is_anonymous() {
+                    self.identities.insert(id, identity);
+                }
             }
             HubEvent::Disconnected(id) => {
                 self.connections.remove(&id);
+                self.identities.remove(&id);
             }
             HubEvent::Message(id, message) => {
                 let mut message_id = None;
@@ -93,6 +97,36 @@ impl Hub {
             message_id,
         } = incoming;
         tracing::trace!(kind = message.kind(), ?route, "service receives");
+        let identity = match route {
+            Route::Connection(id) => self.identities.get(&id).cloned().unwrap_or_default(),
+            Route::Http => crate::security::CallerIdentity::Anonymous,
+        };
+        // A session is bound to the identity that created it: a message for it from anyone
+        // else (another client's connection, or none) is refused before the session sees it.
+        if let Some(key) = self.listener.session_of(&message) {
+            let owner = self.sessions.get(&key).map(|slot| &slot.owner);
+            if owner.is_some_and(|owner| *owner != identity) {
+                warn!(
+                    ?route,
+                    caller = %identity.name(),
+                    "a message for a reliable session from another identity than its creator's; refused"
+                );
+                let fault = MessageFault::new(
+                    // WS-Security's fault for a message whose security is not acceptable.
+                    crate::message::FaultCode::sender(crate::message::QualifiedName::new(
+                        "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd",
+                        "InvalidSecurity",
+                    )),
+                    "The message is for a reliable session that another client identity created.",
+                );
+                let refusal = self.fault_message(fault, message_id.as_deref());
+                if route == Route::Http {
+                    return InputOutcome::Answer(Box::new(refusal));
+                }
+                self.send_on(route, refusal);
+                return InputOutcome::Done;
+            }
+        }
         let mut requests = RequestIds::default();
         requests.record(&message, message_id.as_ref());
         let now = self.clock.now();
@@ -114,6 +148,7 @@ impl Hub {
                     self.commands_tx.clone(),
                     self.address.clone(),
                     session_id,
+                    identity.clone(),
                 );
                 self.sessions.insert(
                     key,
@@ -125,6 +160,7 @@ impl Hub {
                         closing: Vec::new(),
                         requests,
                         responder: None,
+                        owner: identity,
                     },
                 );
                 InputOutcome::Session(key)

@@ -31,6 +31,9 @@ pub(super) struct Slot {
     pub(super) requests: RequestIds,
     /// Over HTTP: when and with what each request is answered.
     pub(super) responder: Option<Box<Responder<Payload>>>,
+    /// Who created the session, as its transport authenticated it: its messages must keep
+    /// coming from that identity, whatever connection carries them.
+    pub(super) owner: crate::security::CallerIdentity,
 }
 
 impl Hub {
