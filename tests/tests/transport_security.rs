@@ -575,3 +575,42 @@ async fn a_reliable_session_over_tls_survives_cuts_re_authenticating_each_connec
     alice.close().await.unwrap();
     host.abort();
 }
+
+#[tokio::test]
+async fn the_service_s_authorization_refuses_a_caller_with_wcf_s_access_denied_fault() {
+    let pki = Pki::new("Test CA");
+    let security = quick(
+        NetTcpBinding::new().with_security(server_side(&pki, TcpClientCredentialType::Certificate)),
+    );
+    let host = ServiceHost::builder(WhoamiContract::single(WhoamiService))
+        .authorization(|ctx: &OperationContext| match ctx.caller_identity() {
+            CallerIdentity::Certificate(info) => info.subject.ends_with("CN=alice"),
+            _ => false,
+        })
+        .endpoint(security, ADDRESS)
+        .open()
+        .await
+        .unwrap();
+    let as_client = |name: &str| {
+        client_side(&pki, TcpClientCredentialType::Certificate)
+            .with_client_certificate(pki.issue(name, &[]))
+    };
+    assert_eq!(
+        call(&host, as_client("alice")).await.expect("alice may"),
+        "O=Indigo Tests, CN=alice"
+    );
+    match call(&host, as_client("bob")).await {
+        Err(Error::Fault(fault)) => {
+            assert_eq!(fault.reason, "Access is denied.");
+            assert!(
+                fault.has_subcode(
+                    "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd",
+                    "FailedAuthentication"
+                ),
+                "{fault:?}"
+            );
+        }
+        other => panic!("expected Access is denied, got {other:?}"),
+    }
+    host.close().await.unwrap();
+}

@@ -160,6 +160,16 @@ impl MessageFault {
         )
     }
 
+    /// WCF's answer when the service's authorization refuses a call
+    /// (`SecurityAccessDeniedException` at the client): `Sender`, subcode WS-Security's
+    /// `FailedAuthentication`, "Access is denied.".
+    pub fn access_denied() -> Self {
+        MessageFault::new(
+            FaultCode::sender(QualifiedName::new(ns::WSSE, "FailedAuthentication")),
+            "Access is denied.",
+        )
+    }
+
     /// WCF's fault of last resort for a failure inside the service (a panic in Rust).
     pub fn internal_service_fault() -> Self {
         MessageFault::new(

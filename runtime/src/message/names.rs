@@ -16,6 +16,10 @@ pub mod ns {
     pub const WSA10_FAULT_ACTION: &str = "http://www.w3.org/2005/08/addressing/soap/fault";
     /// The action WS-Addressing 1.0 defines for its own faults (ActionNotSupported and friends).
     pub const WSA10_ADDRESSING_FAULT_ACTION: &str = "http://www.w3.org/2005/08/addressing/fault";
+    /// WS-Security 1.0's namespace (`wsse`): its faults (`FailedAuthentication`,
+    /// `InvalidSecurity`) and its `Security` header.
+    pub const WSSE: &str =
+        "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd";
     /// WCF's dispatcher fault namespace (SessionTerminated, InternalServiceFault, ...).
     pub const WCF_DISPATCHER: &str =
         "http://schemas.microsoft.com/net/2005/12/windowscommunicationfoundation/dispatcher";

@@ -169,7 +169,12 @@ pub struct ServiceHostBuilder<C: Dispatch<S>, S: Send + 'static> {
     endpoints: Vec<EndpointConfig>,
     throttle: ServiceThrottle,
     address_filter: AddressFilterMode,
+    authorization: Option<Authorization>,
 }
+
+/// Decides whether a call may run, from its [`OperationContext`] (the operation, the caller's
+/// identity, the headers): WCF's `ServiceAuthorizationManager.CheckAccessCore`.
+pub type Authorization = Arc<dyn Fn(&OperationContext) -> bool + Send + Sync>;
 
 impl<C: Dispatch<S>, S: Send + 'static> std::fmt::Debug for ServiceHostBuilder<C, S> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -259,6 +264,49 @@ impl<C: Dispatch<S>, S: Send + 'static> ServiceHostBuilder<C, S> {
         self
     }
 
+    /// Checks every call before it runs (WCF's `ServiceAuthorizationManager`, or a
+    /// `PrincipalPermission` on an operation when the check looks at
+    /// [`OperationContext::operation`]). A refused call gets WCF's "Access is denied." fault
+    /// (`Sender`, subcode `wsse:FailedAuthentication`) without touching the instance; a refused
+    /// one-way call is dropped.
+    ///
+    /// ```
+    /// use indigo::security::CallerIdentity;
+    /// use indigo::{OperationContext, ServiceHost};
+    ///
+    /// #[indigo::service_contract]
+    /// pub trait Admin {
+    ///     #[operation]
+    ///     async fn status(&self) -> String;
+    ///     #[operation]
+    ///     async fn shutdown(&self);
+    /// }
+    /// # struct Service;
+    /// # impl Admin for Service {
+    /// #     async fn status(&self) -> String { String::new() }
+    /// #     async fn shutdown(&self) {}
+    /// # }
+    ///
+    /// // Anyone may ask for the status; only the operator's certificate may shut down.
+    /// let builder = ServiceHost::builder(AdminContract::single(Service)).authorization(
+    ///     |ctx: &OperationContext| match ctx.operation().name {
+    ///         "Shutdown" => matches!(
+    ///             ctx.caller_identity(),
+    ///             CallerIdentity::Certificate(info) if info.subject.ends_with("CN=operator")
+    ///         ),
+    ///         _ => true,
+    ///     },
+    /// );
+    /// # let _ = builder;
+    /// ```
+    pub fn authorization(
+        mut self,
+        check: impl Fn(&OperationContext) -> bool + Send + Sync + 'static,
+    ) -> Self {
+        self.authorization = Some(Arc::new(check));
+        self
+    }
+
     /// Starts listening on every endpoint. If one fails, none stays open.
     pub async fn open(self) -> Result<ServiceHost, Error> {
         if self.endpoints.is_empty() {
@@ -293,6 +341,7 @@ impl<C: Dispatch<S>, S: Send + 'static> ServiceHostBuilder<C, S> {
                     mode: config.filter.unwrap_or(self.address_filter),
                     address: filter_address,
                 }),
+                authorization: self.authorization.clone(),
             });
             listeners.push((listener, shared, config.binding));
         }
@@ -483,6 +532,7 @@ impl ServiceHost {
             endpoints: Vec::new(),
             throttle: ServiceThrottle::default(),
             address_filter: AddressFilterMode::default(),
+            authorization: None,
         }
     }
 

@@ -16,6 +16,6 @@ pub(crate) use address_filter::AddressFilter;
 pub use address_filter::AddressFilterMode;
 pub use context::OperationContext;
 pub use dispatch::Dispatch;
-pub use host::{Service, ServiceHost, ServiceHostBuilder};
+pub use host::{Authorization, Service, ServiceHost, ServiceHostBuilder};
 pub use instance::InstanceContextMode;
 pub use throttle::ServiceThrottle;

@@ -28,6 +28,8 @@ pub(crate) struct EndpointShared<C: Dispatch<S>, S: Send + 'static> {
     pub(crate) throttle: Arc<Throttle>,
     /// Which `To` headers are addressed to this endpoint; `None` takes every message.
     pub(crate) address_filter: Option<super::AddressFilter>,
+    /// Whether a call may run (WCF's `ServiceAuthorizationManager`); `None` allows every call.
+    pub(crate) authorization: Option<super::Authorization>,
 }
 
 /// Per-connection session state.
@@ -398,16 +400,36 @@ where
     C: Dispatch<S>,
     S: Send + 'static,
 {
+    // As WCF's dispatcher, authorization comes before the call takes a slot or an instance.
+    if let Some(authorize) = &endpoint.authorization {
+        if !authorize(&context) {
+            tracing::warn!(
+                operation = op.name,
+                caller = %context.caller_identity().name(),
+                "the service's authorization refused the call: access denied"
+            );
+            let denied = if op.is_one_way {
+                Reply::None
+            } else {
+                let fault = MessageFault::access_denied();
+                Reply::Fault {
+                    action: fault.default_action().to_owned(),
+                    fault,
+                }
+            };
+            return futures::future::Either::Left(std::future::ready(denied));
+        }
+    }
     let call_slot = endpoint.throttle.call().await;
     let lease = instance_for_call(endpoint, session_instance, &context).await;
     let guard = lease.lock(op.access).await;
     let call = run_call::<C, S>(call, guard, op, context);
-    async move {
+    futures::future::Either::Right(async move {
         let reply = call.await;
         // The instance is released (if this was its last lease) after the call let go of it.
         drop((call_slot, lease));
         reply
-    }
+    })
 }
 
 /// Runs one call with `context` as its [`OperationContext`], turning a panic in the service

@@ -114,7 +114,7 @@ impl Hub {
                 let fault = MessageFault::new(
                     // WS-Security's fault for a message whose security is not acceptable.
                     crate::message::FaultCode::sender(crate::message::QualifiedName::new(
-                        "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd",
+                        crate::message::ns::WSSE,
                         "InvalidSecurity",
                     )),
                     "The message is for a reliable session that another client identity created.",
