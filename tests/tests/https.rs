@@ -205,3 +205,50 @@ async fn a_plain_http_client_against_https_fails_and_the_service_goes_on() {
     assert_eq!(answer.expect("served"), "anonymous");
     host.close().await.unwrap();
 }
+
+fn message_credential(pki: &Pki) -> HttpSecurity {
+    HttpSecurity::transport_with_message_credential()
+        .with_service_certificate(pki.issue("service", &["localhost"]))
+        .with_user_name_validator(|user, password| match (user, password) {
+            ("alice", "secret") => Ok(()),
+            _ => Err("wrong user name or password".to_owned()),
+        })
+}
+
+#[tokio::test]
+async fn a_username_token_in_the_message_is_checked_by_the_validator() {
+    let pki = Pki::new("Test CA");
+    let host = host(message_credential(&pki)).await;
+    let as_user = |user: &str, password: &str| {
+        HttpSecurity::transport_with_message_credential()
+            .with_service_certificate_validation(CertificateValidation::ChainTrustIn(pki.root()))
+            .with_user_name(UserNameCredential::new(user, password))
+    };
+    assert_eq!(
+        call(&host, as_user("alice", "secret"))
+            .await
+            .expect("right password"),
+        "user alice"
+    );
+    match call(&host, as_user("alice", "wrong")).await {
+        Err(Error::Fault(fault)) => {
+            assert_eq!(
+                fault.reason,
+                "At least one security token in the message could not be validated."
+            );
+            assert!(fault.has_subcode(indigo::message::ns::WSSE, "FailedAuthentication"));
+        }
+        other => panic!("expected FailedAuthentication, got {other:?}"),
+    }
+    // A client with transport security only sends no token.
+    match call(&host, client_security(&pki, HttpClientCredentialType::None)).await {
+        Err(Error::Fault(fault)) => {
+            assert!(
+                fault.has_subcode(indigo::message::ns::WSSE, "InvalidSecurity"),
+                "{fault:?}"
+            );
+        }
+        other => panic!("expected InvalidSecurity, got {other:?}"),
+    }
+    host.close().await.unwrap();
+}

@@ -204,6 +204,11 @@ impl TcpTransport {
     /// Whether the client credential is a certificate; Windows credentials are refused.
     fn tcp_client_certificate(&self) -> Result<bool, TransportError> {
         use crate::security::TcpClientCredentialType;
+        if self.security.mode == crate::security::SecurityMode::TransportWithMessageCredential {
+            return Err(TransportError::Security(
+                "TransportWithMessageCredential is available on the HTTP bindings only".to_owned(),
+            ));
+        }
         match self.security.client_credential_type {
             TcpClientCredentialType::None => Ok(false),
             TcpClientCredentialType::Certificate => Ok(true),
@@ -401,9 +406,22 @@ impl HttpTransport {
         } else {
             None
         };
+        let message_credential = match security.mode {
+            crate::security::SecurityMode::TransportWithMessageCredential => {
+                Some(security.user_name.clone().ok_or_else(|| {
+                    TransportError::Security(
+                        "TransportWithMessageCredential needs a user name and password \
+                         (HttpSecurity::with_user_name)"
+                            .to_owned(),
+                    )
+                })?)
+            }
+            _ => None,
+        };
         Ok(HttpSecured {
             client_tls,
             basic,
+            message_credential,
             ..HttpSecured::default()
         })
     }
@@ -435,10 +453,23 @@ impl HttpTransport {
             }
             _ => None,
         };
+        let message_validator = match security.mode {
+            crate::security::SecurityMode::TransportWithMessageCredential => {
+                Some(security.user_name_validator.clone().ok_or_else(|| {
+                    TransportError::Security(
+                        "TransportWithMessageCredential needs a validator on the service \
+                         (HttpSecurity::with_user_name_validator)"
+                            .to_owned(),
+                    )
+                })?)
+            }
+            _ => None,
+        };
         Ok(HttpSecured {
             server_tls: Some(config),
             basic_validator,
             handshake_timeout: HTTPS_HANDSHAKE_TIMEOUT,
+            message_validator,
             ..HttpSecured::default()
         })
     }

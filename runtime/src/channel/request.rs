@@ -44,7 +44,23 @@ impl RequestChannel for EncodedRequestChannel {
     ) -> BoxFuture<'a, Result<Option<Message>, Error>> {
         Box::pin(async move {
             let mut frame = Vec::with_capacity(512);
-            self.encoder.encode(message, &mut frame)?;
+            match self.transport.message_credential() {
+                // TransportWithMessageCredential: the user name goes in the message's own
+                // WS-Security header.
+                Some(credential) => {
+                    let mut secured = message.clone();
+                    secured
+                        .headers
+                        .other
+                        .push(crate::security::username_token::header(
+                            credential,
+                            self.encoder.message_version().envelope.namespace(),
+                            std::time::SystemTime::now(),
+                        ));
+                    self.encoder.encode(&secured, &mut frame)?;
+                }
+                None => self.encoder.encode(message, &mut frame)?,
+            }
             match self
                 .transport
                 .request(frame.into(), message.action())
@@ -131,6 +147,7 @@ impl RequestChannelListener for EncodedRequestListener {
         let codec = Arc::new(Decoding {
             handler,
             encoder: self.encoder,
+            message_credential: self.listener.message_credential_validator(),
         });
         self.listener.serve(codec, shutdown)
     }
@@ -140,6 +157,39 @@ impl RequestChannelListener for EncodedRequestListener {
 struct Decoding {
     handler: Arc<dyn RequestMessageHandler>,
     encoder: Arc<dyn MessageEncoder>,
+    /// `TransportWithMessageCredential`: every request's WS-Security UsernameToken is checked
+    /// by this validator, and its user name is the caller.
+    message_credential: Option<crate::security::UserNameValidator>,
+}
+
+impl Decoding {
+    /// Checks the request's UsernameToken; the refusal is WCF's fault for it.
+    fn check_credential(
+        validator: &crate::security::UserNameValidator,
+        request: &Message,
+    ) -> Result<String, MessageFault> {
+        use crate::message::{ns, FaultCode, QualifiedName};
+        use crate::security::username_token::{read, TokenError};
+        let token = read(&request.headers.other, std::time::SystemTime::now()).map_err(|e| {
+            let why = match e {
+                TokenError::Missing => "no UsernameToken in a WS-Security header".to_owned(),
+                TokenError::Invalid(why) => why,
+            };
+            warn!(%why, "a request's message credential is not acceptable");
+            MessageFault::new(
+                FaultCode::sender(QualifiedName::new(ns::WSSE, "InvalidSecurity")),
+                "An error occurred when verifying security for the message.",
+            )
+        })?;
+        validator(&token.user_name, &token.password).map_err(|why| {
+            warn!(user = %token.user_name, %why, "a UsernameToken was refused");
+            MessageFault::new(
+                FaultCode::sender(QualifiedName::new(ns::WSSE, "FailedAuthentication")),
+                "At least one security token in the message could not be validated.",
+            )
+        })?;
+        Ok(token.user_name)
+    }
 }
 
 impl RequestHandler for Decoding {
@@ -167,6 +217,19 @@ impl RequestHandler for Decoding {
         // An envelope without an Action of its own (SOAP 1.1 over HTTP) takes the transport's.
         if request.headers.action.is_none() {
             request.headers.action = action;
+        }
+        let mut origin = origin;
+        if let Some(validator) = &self.message_credential {
+            match Decoding::check_credential(validator, &request) {
+                Ok(user) => origin.identity = crate::security::CallerIdentity::UserName(user),
+                Err(fault) => {
+                    let action = fault.default_action().to_owned();
+                    let mut reply =
+                        Message::new(encoder.message_version(), action, Body::Fault(fault));
+                    reply.headers.relates_to = request.headers.message_id.clone();
+                    return Box::pin(async move { frame_for(&*encoder, reply) });
+                }
+            }
         }
         let answering = self.handler.handle(request, origin);
         Box::pin(async move {

@@ -27,6 +27,16 @@ pub enum EnvelopeVersion {
     Soap12,
 }
 
+impl EnvelopeVersion {
+    /// The envelope's namespace.
+    pub fn namespace(self) -> &'static str {
+        match self {
+            EnvelopeVersion::Soap11 => ns::SOAP11,
+            EnvelopeVersion::Soap12 => ns::SOAP12,
+        }
+    }
+}
+
 /// Which WS-Addressing version the headers use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum AddressingVersion {

@@ -22,6 +22,7 @@
 
 mod identity;
 pub(crate) mod tls;
+pub(crate) mod username_token;
 
 pub use identity::{CallerIdentity, CertificateInfo};
 pub use rustls_pki_types::{CertificateDer, PrivateKeyDer};
@@ -36,8 +37,12 @@ pub enum SecurityMode {
     #[default]
     None,
     /// The transport secures the connection: TLS on net.tcp (WCF's default mode for
-    /// `NetTcpBinding`).
+    /// `NetTcpBinding`), HTTPS on HTTP.
     Transport,
+    /// HTTPS, and the client's user name and password in every message's WS-Security header
+    /// (a UsernameToken): WCF's `TransportWithMessageCredential` with a `UserName` message
+    /// credential. HTTP bindings only.
+    TransportWithMessageCredential,
 }
 
 /// What a net.tcp client proves itself with under transport security (WCF's
@@ -340,10 +345,12 @@ pub struct HttpSecurity {
     pub client_credential_type: HttpClientCredentialType,
     /// The certificates and how they are judged.
     pub credentials: TransportCredentials,
-    /// Client: the user name and password it sends with [`HttpClientCredentialType::Basic`].
+    /// Client: the user name and password it sends with [`HttpClientCredentialType::Basic`],
+    /// or in the message under [`SecurityMode::TransportWithMessageCredential`].
     pub user_name: Option<UserNameCredential>,
     /// Service: how it checks a user name and password. Required for
-    /// [`HttpClientCredentialType::Basic`].
+    /// [`HttpClientCredentialType::Basic`] and for
+    /// [`SecurityMode::TransportWithMessageCredential`].
     pub user_name_validator: Option<UserNameValidator>,
 }
 
@@ -354,6 +361,16 @@ impl HttpSecurity {
         HttpSecurity {
             mode: SecurityMode::Transport,
             client_credential_type,
+            ..HttpSecurity::default()
+        }
+    }
+
+    /// HTTPS with a WS-Security UsernameToken in every message (WCF's
+    /// `BasicHttpSecurityMode.TransportWithMessageCredential` with
+    /// `BasicHttpMessageCredentialType.UserName`).
+    pub fn transport_with_message_credential() -> Self {
+        HttpSecurity {
+            mode: SecurityMode::TransportWithMessageCredential,
             ..HttpSecurity::default()
         }
     }

@@ -163,6 +163,12 @@ pub trait RequestTransport: Send + Sync + 'static {
         frame: Bytes,
         action: &'a str,
     ) -> BoxFuture<'a, Result<Option<Bytes>, TransportError>>;
+
+    /// The user name and password every message must carry in a WS-Security header
+    /// (`TransportWithMessageCredential`), which the channel above adds.
+    fn message_credential(&self) -> Option<&crate::security::UserNameCredential> {
+        None
+    }
 }
 
 /// What a binding's client side opens: a duplex connection carrying a session, or a
@@ -238,6 +244,12 @@ pub trait RequestListener: Send + 'static {
         handler: std::sync::Arc<dyn RequestHandler>,
         shutdown: BoxFuture<'static, ()>,
     ) -> BoxFuture<'static, ()>;
+
+    /// How the user name and password every message must carry in a WS-Security header
+    /// are checked (`TransportWithMessageCredential`), which the channel above does.
+    fn message_credential_validator(&self) -> Option<crate::security::UserNameValidator> {
+        None
+    }
 }
 
 /// What a binding's service side opens.

@@ -98,10 +98,7 @@ fn size_hint(message: &Message) -> usize {
 }
 
 fn envelope_ns(version: EnvelopeVersion) -> &'static str {
-    match version {
-        EnvelopeVersion::Soap11 => ns::SOAP11,
-        EnvelopeVersion::Soap12 => ns::SOAP12,
-    }
+    version.namespace()
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -26,6 +26,8 @@ pub struct HttpClientTransport {
     options: HttpOptions,
     /// The `Authorization` header of HTTP Basic, when the binding sends credentials.
     authorization: Option<http::HeaderValue>,
+    /// The user name every message carries (`TransportWithMessageCredential`).
+    message_credential: Option<crate::security::UserNameCredential>,
 }
 
 impl HttpClientTransport {
@@ -79,6 +81,7 @@ impl HttpClientTransport {
             uri,
             options,
             authorization,
+            message_credential: security.message_credential,
         })
     }
 }
@@ -122,6 +125,10 @@ fn tls_cause<'e>(error: &'e (dyn std::error::Error + 'static)) -> Option<&'e rus
 }
 
 impl RequestTransport for HttpClientTransport {
+    fn message_credential(&self) -> Option<&crate::security::UserNameCredential> {
+        self.message_credential.as_ref()
+    }
+
     fn request<'a>(
         &'a self,
         frame: Bytes,

@@ -36,6 +36,10 @@ pub(crate) struct HttpSecured {
     pub(crate) basic_validator: Option<UserNameValidator>,
     /// Service: how long a client may take to complete its TLS handshake.
     pub(crate) handshake_timeout: Duration,
+    /// Client: the user name every message carries in a WS-Security header.
+    pub(crate) message_credential: Option<UserNameCredential>,
+    /// Service: how the WS-Security user names are checked; every message must carry one.
+    pub(crate) message_validator: Option<UserNameValidator>,
 }
 
 impl HttpSecured {

@@ -67,6 +67,10 @@ impl RequestListener for HttpListener {
         self.address.clone()
     }
 
+    fn message_credential_validator(&self) -> Option<crate::security::UserNameValidator> {
+        self.security.message_validator.clone()
+    }
+
     fn serve(
         self: Box<Self>,
         handler: Arc<dyn RequestHandler>,
