@@ -167,7 +167,7 @@ impl Decoding {
     fn check_credential(
         validator: &crate::security::UserNameValidator,
         request: &Message,
-    ) -> Result<String, MessageFault> {
+    ) -> Result<String, Box<MessageFault>> {
         use crate::message::{ns, FaultCode, QualifiedName};
         use crate::security::username_token::{read, TokenError};
         let token = read(&request.headers.other, std::time::SystemTime::now()).map_err(|e| {
@@ -176,17 +176,17 @@ impl Decoding {
                 TokenError::Invalid(why) => why,
             };
             warn!(%why, "a request's message credential is not acceptable");
-            MessageFault::new(
+            Box::new(MessageFault::new(
                 FaultCode::sender(QualifiedName::new(ns::WSSE, "InvalidSecurity")),
                 "An error occurred when verifying security for the message.",
-            )
+            ))
         })?;
         validator(&token.user_name, &token.password).map_err(|why| {
             warn!(user = %token.user_name, %why, "a UsernameToken was refused");
-            MessageFault::new(
+            Box::new(MessageFault::new(
                 FaultCode::sender(QualifiedName::new(ns::WSSE, "FailedAuthentication")),
                 "At least one security token in the message could not be validated.",
-            )
+            ))
         })?;
         Ok(token.user_name)
     }
@@ -225,7 +225,7 @@ impl RequestHandler for Decoding {
                 Err(fault) => {
                     let action = fault.default_action().to_owned();
                     let mut reply =
-                        Message::new(encoder.message_version(), action, Body::Fault(fault));
+                        Message::new(encoder.message_version(), action, Body::Fault(*fault));
                     reply.headers.relates_to = request.headers.message_id.clone();
                     return Box::pin(async move { frame_for(&*encoder, reply) });
                 }
