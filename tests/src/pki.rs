@@ -21,10 +21,21 @@ impl Pki {
     pub fn new(name: &str) -> Pki {
         let mut params = CertificateParams::new(Vec::<String>::new()).expect("CA params");
         params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        // What strict verifiers (urllib3's X509_STRICT) want of a CA.
+        params.key_usages = vec![
+            rcgen::KeyUsagePurpose::KeyCertSign,
+            rcgen::KeyUsagePurpose::CrlSign,
+            rcgen::KeyUsagePurpose::DigitalSignature,
+        ];
         params.distinguished_name.push(DnType::CommonName, name);
         let ca_key = KeyPair::generate().expect("a key");
         let ca = params.self_signed(&ca_key).expect("a CA");
         Pki { ca, ca_key }
+    }
+
+    /// The CA's certificate as PEM, for peers that read trusted roots from a file.
+    pub fn root_pem(&self) -> String {
+        self.ca.pem()
     }
 
     /// The CA's certificate, to trust.
@@ -40,6 +51,8 @@ impl Pki {
         params
             .subject_alt_names
             .push(SanType::IpAddress("127.0.0.1".parse().expect("an IP")));
+        // Strict verifiers want the issuer's key named in the certificate.
+        params.use_authority_key_identifier_extension = true;
         params
             .distinguished_name
             .push(DnType::OrganizationName, "Indigo Tests");

@@ -1,0 +1,124 @@
+//! zeep (PyPI), a SOAP client from outside this project, calls an Indigo BasicHttpBinding
+//! service over HTTPS with a WS-Security UsernameToken (`zeep.wsse.username`), WCF's
+//! `TransportWithMessageCredential`: the right password is served as that user, a wrong one
+//! gets WCF's fault. The WSDL zeep reads is written by hand (`tests/interop/zeep/`) until
+//! Indigo publishes its own.
+//!
+//! Needs a Python with zeep: `INDIGO_PYTHON` (CI installs it in its venv beside `wcf`). Without
+//! one the test is skipped, unless `INDIGO_REQUIRE_ZEEP` is set.
+
+use indigo::security::{CallerIdentity, HttpSecurity};
+use indigo::{BasicHttpBinding, OperationContext, ServiceHost};
+use indigo_tests::pki::Pki;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+#[indigo::service_contract(namespace = "http://example.org/secure/")]
+pub trait Whoami {
+    #[operation]
+    async fn whoami(&self) -> String;
+}
+
+struct WhoamiService;
+
+impl Whoami for WhoamiService {
+    async fn whoami(&self) -> String {
+        OperationContext::with(|ctx| match ctx.caller_identity() {
+            CallerIdentity::UserName(name) => format!("user {name}"),
+            _ => "anonymous".to_owned(),
+        })
+        .unwrap_or_default()
+    }
+}
+
+/// The interpreter that has zeep, or `None` (after saying why) when there is none.
+fn python_with_zeep() -> Option<String> {
+    let python = std::env::var("INDIGO_PYTHON").unwrap_or_else(|_| "python3".to_owned());
+    let has = Command::new(&python)
+        .args(["-c", "import zeep"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if has {
+        return Some(python);
+    }
+    assert!(
+        std::env::var_os("INDIGO_REQUIRE_ZEEP").is_none(),
+        "INDIGO_REQUIRE_ZEEP is set but {python} cannot import zeep"
+    );
+    indigo_tests::report_skip("no Python with zeep (set INDIGO_PYTHON)");
+    None
+}
+
+fn interop_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("interop")
+        .join("zeep")
+}
+
+/// Runs the zeep client; its one output line.
+async fn zeep_call(python: &str, address: &str, ca: &Path, user: &str, password: &str) -> String {
+    let dir = interop_dir();
+    let args = [
+        dir.join("call_whoami.py").to_string_lossy().into_owned(),
+        dir.join("whoami.wsdl").to_string_lossy().into_owned(),
+        address.to_owned(),
+        ca.to_string_lossy().into_owned(),
+        user.to_owned(),
+        password.to_owned(),
+    ];
+    let python = python.to_owned();
+    let output = tokio::task::spawn_blocking(move || Command::new(python).args(args).output())
+        .await
+        .expect("the zeep run")
+        .expect("python runs");
+    let stdout = String::from_utf8_lossy(&output.stdout).trim().to_owned();
+    assert!(
+        output.status.success(),
+        "zeep failed: {stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    stdout
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn zeep_calls_an_indigo_https_service_with_a_username_token() {
+    let Some(python) = python_with_zeep() else {
+        return;
+    };
+    let pki = Pki::new("zeep CA");
+    let security = HttpSecurity::transport_with_message_credential()
+        .with_service_certificate(pki.issue("service", &["localhost"]))
+        .with_user_name_validator(|user, password| match (user, password) {
+            ("alice", "secret") => Ok(()),
+            _ => Err("wrong user name or password".to_owned()),
+        });
+    let host = ServiceHost::builder(WhoamiContract::single(WhoamiService))
+        .endpoint(
+            BasicHttpBinding::new().with_security(security),
+            "https://127.0.0.1:0/whoami",
+        )
+        .open()
+        .await
+        .unwrap();
+    let address = host.addresses()[0].clone();
+    let ca = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!(
+        "zeep-ca-{}.pem",
+        address
+            .rsplit(':')
+            .next()
+            .unwrap_or("0")
+            .replace("/whoami", "")
+    ));
+    std::fs::write(&ca, pki.root_pem()).expect("the CA file");
+
+    let right = zeep_call(&python, &address, &ca, "alice", "secret").await;
+    assert_eq!(right, "RESULT user alice");
+    let wrong = zeep_call(&python, &address, &ca, "alice", "guess").await;
+    assert!(
+        wrong.starts_with(
+            "FAULT At least one security token in the message could not be validated."
+        ),
+        "{wrong}"
+    );
+    host.close().await.unwrap();
+}
