@@ -45,6 +45,23 @@ impl Pki {
 
     /// A certificate for `dns` (and 127.0.0.1) issued by this CA.
     pub fn issue(&self, common_name: &str, dns: &[&str]) -> Certificate {
+        self.issue_with(common_name, dns, |_| {})
+    }
+
+    /// A certificate that expired long ago (valid in 2000 only).
+    pub fn issue_expired(&self, common_name: &str, dns: &[&str]) -> Certificate {
+        self.issue_with(common_name, dns, |params| {
+            params.not_before = rcgen::date_time_ymd(2000, 1, 1);
+            params.not_after = rcgen::date_time_ymd(2000, 12, 31);
+        })
+    }
+
+    fn issue_with(
+        &self,
+        common_name: &str,
+        dns: &[&str],
+        adjust: impl FnOnce(&mut CertificateParams),
+    ) -> Certificate {
         let mut params =
             CertificateParams::new(dns.iter().map(|d| (*d).to_owned()).collect::<Vec<_>>())
                 .expect("params");
@@ -59,6 +76,7 @@ impl Pki {
         params
             .distinguished_name
             .push(DnType::CommonName, common_name);
+        adjust(&mut params);
         let key = KeyPair::generate().expect("a key");
         let cert = params
             .signed_by(&key, &self.ca, &self.ca_key)

@@ -614,3 +614,23 @@ async fn the_service_s_authorization_refuses_a_caller_with_wcf_s_access_denied_f
     }
     host.close().await.unwrap();
 }
+
+#[tokio::test]
+async fn an_expired_service_certificate_is_refused_and_the_host_serves_others() {
+    let pki = Pki::new("Test CA");
+    let expired = TcpSecurity::transport(TcpClientCredentialType::None)
+        .with_service_certificate(pki.issue_expired("service", &["localhost"]));
+    let host_expired = host(expired).await;
+    let error = call(
+        &host_expired,
+        client_side(&pki, TcpClientCredentialType::None),
+    )
+    .await
+    .expect_err("an expired certificate");
+    let text = error.to_string();
+    assert!(
+        text.contains("TLS") && text.to_lowercase().contains("expired"),
+        "{text}"
+    );
+    host_expired.close().await.unwrap();
+}
