@@ -80,6 +80,14 @@ async fn request_reply(
                 )
                 .await
             }
+            System::Tonic => {
+                count_calls(
+                    systems::tonic_echo::connect(&server.address).await?,
+                    payload,
+                    calls,
+                )
+                .await
+            }
             _ => {
                 count_calls(
                     systems::indigo_echo::connect(system, &server.address).await?,

@@ -278,6 +278,12 @@ async fn run_system(system: System, opts: &Options, server_rt: &tokio::runtime::
             })
             .await
         }
+        System::Tonic => {
+            run_with(opts, &address, |a| async move {
+                systems::tonic_echo::connect(&a).await
+            })
+            .await
+        }
         System::NetTcp
         | System::NetTcpRm
         | System::NetTcpText

@@ -21,6 +21,8 @@ pub trait Caller: Send + 'static {
 pub enum System {
     Raw,
     Tarpc,
+    /// tonic (gRPC over HTTP/2), a unary echo.
+    Tonic,
     NetTcp,
     NetTcpRm,
     /// SOAP 1.2 text over net.tcp: opt-in, to compare the binary encoding with text on the
@@ -34,9 +36,10 @@ pub enum System {
 }
 
 impl System {
-    pub const ALL: [System; 6] = [
+    pub const ALL: [System; 7] = [
         System::Raw,
         System::Tarpc,
+        System::Tonic,
         System::NetTcp,
         System::NetTcpRm,
         System::WsHttp,
@@ -44,9 +47,10 @@ impl System {
     ];
 
     /// Every system `--systems` accepts: [`ALL`](Self::ALL) and the opt-in ones.
-    pub const KNOWN: [System; 8] = [
+    pub const KNOWN: [System; 9] = [
         System::Raw,
         System::Tarpc,
+        System::Tonic,
         System::NetTcp,
         System::NetTcpRm,
         System::NetTcpText,
@@ -59,6 +63,7 @@ impl System {
         match self {
             System::Raw => "raw tokio TCP echo (floor)",
             System::Tarpc => "tarpc 0.38, bincode/TCP",
+            System::Tonic => "tonic 0.14, gRPC unary (protobuf over HTTP/2)",
             System::NetTcp => "Indigo NetTcpBinding",
             System::NetTcpRm => "Indigo NetTcpBinding + reliable session",
             System::NetTcpText => "Indigo CustomBinding::tcp_text() (SOAP text over net.tcp)",
@@ -72,6 +77,7 @@ impl System {
         match self {
             System::Raw => "raw",
             System::Tarpc => "tarpc",
+            System::Tonic => "tonic",
             System::NetTcp => "nettcp",
             System::NetTcpRm => "nettcp-rm",
             System::NetTcpText => "nettcp-text",
@@ -82,7 +88,7 @@ impl System {
     }
 
     pub fn is_indigo(self) -> bool {
-        !matches!(self, System::Raw | System::Tarpc)
+        !matches!(self, System::Raw | System::Tarpc | System::Tonic)
     }
 }
 
@@ -114,6 +120,7 @@ pub async fn start(system: System, server_rt: &tokio::runtime::Handle) -> Result
         match system {
             System::Raw => raw::serve(addr_tx, stop_rx).await,
             System::Tarpc => tarpc_echo::serve(addr_tx, stop_rx).await,
+            System::Tonic => tonic_echo::serve(addr_tx, stop_rx).await,
             System::NetTcp => {
                 indigo_echo::serve(
                     NetTcpBinding::new(),
@@ -358,6 +365,128 @@ pub mod tarpc_echo {
                 .await
                 .map_err(|e| e.to_string())?;
             if reply.len() != payload.len() {
+                return Err("wrong echo".to_owned());
+            }
+            Ok(())
+        }
+    }
+}
+
+/// tonic: a unary gRPC echo. The service is written out as tonic's generated code would be
+/// (a `Service` routing one path to a `UnaryService`), since the message is declared by hand.
+pub mod tonic_echo {
+    use super::*;
+    use std::convert::Infallible;
+    use std::task::{Context, Poll};
+    use tonic::codegen::{http, Body, BoxFuture, Service, StdError};
+    use tonic::server::{Grpc, NamedService, UnaryService};
+
+    const PATH: &str = "/bench.Echo/Echo";
+
+    #[derive(Clone, PartialEq, prost::Message)]
+    pub struct Text {
+        #[prost(string, tag = "1")]
+        pub text: String,
+    }
+
+    #[derive(Clone, Debug, Default)]
+    struct EchoService;
+
+    struct EchoCall;
+
+    impl UnaryService<Text> for EchoCall {
+        type Response = Text;
+        type Future = BoxFuture<tonic::Response<Text>, tonic::Status>;
+        fn call(&mut self, request: tonic::Request<Text>) -> Self::Future {
+            Box::pin(async move { Ok(tonic::Response::new(request.into_inner())) })
+        }
+    }
+
+    impl<B> Service<http::Request<B>> for EchoService
+    where
+        B: Body + Send + 'static,
+        B::Error: Into<StdError> + Send + 'static,
+    {
+        type Response = http::Response<tonic::body::Body>;
+        type Error = Infallible;
+        type Future = BoxFuture<Self::Response, Self::Error>;
+
+        fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+            Poll::Ready(Ok(()))
+        }
+
+        fn call(&mut self, request: http::Request<B>) -> Self::Future {
+            Box::pin(async move {
+                if request.uri().path() != PATH {
+                    return Ok(tonic::Status::unimplemented("no such method").into_http());
+                }
+                let mut grpc = Grpc::new(tonic_prost::ProstCodec::<Text, Text>::default());
+                Ok(grpc.unary(EchoCall, request).await)
+            })
+        }
+    }
+
+    impl NamedService for EchoService {
+        const NAME: &'static str = "bench.Echo";
+    }
+
+    pub async fn serve(
+        addr_tx: oneshot::Sender<Result<String, String>>,
+        stop: oneshot::Receiver<()>,
+    ) {
+        let (listener, addr) = match bind().await {
+            Ok(bound) => bound,
+            Err(e) => {
+                let _ = addr_tx.send(Err(e));
+                return;
+            }
+        };
+        let _ = addr_tx.send(Ok(addr.to_string()));
+        let incoming = tokio_stream::wrappers::TcpListenerStream::new(listener);
+        let served = tonic::transport::Server::builder()
+            .tcp_nodelay(true)
+            .add_service(EchoService)
+            .serve_with_incoming_shutdown(incoming, async {
+                let _ = stop.await;
+            })
+            .await;
+        if let Err(e) = served {
+            eprintln!("tonic server: {e}");
+        }
+    }
+
+    #[derive(Debug)]
+    pub struct TonicCaller {
+        client: tonic::client::Grpc<tonic::transport::Channel>,
+    }
+
+    pub async fn connect(address: &str) -> Result<TonicCaller, String> {
+        let channel = tonic::transport::Endpoint::from_shared(format!("http://{address}"))
+            .map_err(|e| e.to_string())?
+            .tcp_nodelay(true)
+            .connect()
+            .await
+            .map_err(|e| format!("connect {address}: {e}"))?;
+        Ok(TonicCaller {
+            client: tonic::client::Grpc::new(channel),
+        })
+    }
+
+    impl Caller for TonicCaller {
+        async fn call(&mut self, payload: &str) -> Result<(), String> {
+            self.client.ready().await.map_err(|e| e.to_string())?;
+            let reply: tonic::Response<Text> = self
+                .client
+                .unary(
+                    tonic::Request::new(Text {
+                        text: payload.to_owned(),
+                    }),
+                    http::uri::PathAndQuery::from_static(PATH),
+                    tonic_prost::ProstCodec::default(),
+                )
+                .await
+                .map_err(|e| e.to_string())?;
+            if reply.into_inner().text.len() != payload.len() {
                 return Err("wrong echo".to_owned());
             }
             Ok(())

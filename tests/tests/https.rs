@@ -252,3 +252,111 @@ async fn a_username_token_in_the_message_is_checked_by_the_validator() {
     }
     host.close().await.unwrap();
 }
+
+#[indigo::service_contract(namespace = "http://example.org/secure/", session = Required)]
+pub trait Teller {
+    /// The caller and the session's id (a reliable session's inbound sequence).
+    #[operation(initiating = true)]
+    async fn who(&self) -> String;
+}
+
+struct TellerService;
+
+impl Teller for TellerService {
+    async fn who(&self) -> String {
+        OperationContext::with(|ctx| {
+            let caller = match ctx.caller_identity() {
+                CallerIdentity::UserName(name) => name.clone(),
+                _ => "anonymous".to_owned(),
+            };
+            format!("{caller}|{}", ctx.session_id().unwrap_or_default())
+        })
+        .unwrap_or_default()
+    }
+}
+
+#[tokio::test]
+async fn a_reliable_session_over_https_is_bound_to_the_user_who_created_it() {
+    use indigo::__internals::ClientChannelShape;
+    use indigo::message::{Body, Message, QualifiedName, RawHeader, XmlFragment};
+    use indigo::Binding;
+    const WSRM: &str = "http://schemas.xmlsoap.org/ws/2005/02/rm";
+    let pki = Pki::new("Test CA");
+    // Alice and Bob are both valid users.
+    let both = service_security(&pki, HttpClientCredentialType::Basic).with_user_name_validator(
+        |_, password| match password {
+            "secret" => Ok(()),
+            _ => Err("wrong password".to_owned()),
+        },
+    );
+    let service = WsHttpBinding::new()
+        .with_security(both)
+        .with_open_timeout(Duration::from_secs(5))
+        .with_reliable_session();
+    let host = ServiceHost::builder(TellerContract::per_session(|| TellerService))
+        .endpoint(service, "https://127.0.0.1:0/teller")
+        .open()
+        .await
+        .unwrap();
+    let address = host.addresses()[0].clone();
+    let as_user = |user: &str, password: &str| {
+        WsHttpBinding::new()
+            .with_security(
+                client_security(&pki, HttpClientCredentialType::Basic)
+                    .with_user_name(UserNameCredential::new(user, password)),
+            )
+            .with_open_timeout(Duration::from_secs(5))
+            .with_send_timeout(Duration::from_secs(5))
+    };
+    let alice = TellerClient::connect(
+        &as_user("alice", "secret").with_reliable_session(),
+        &address,
+    )
+    .await
+    .unwrap();
+    let (alice, answer) = alice.who().await.unwrap();
+    let (caller, sequence) = answer.split_once('|').expect("caller|sequence");
+    assert_eq!(caller, "alice", "the reliable session shows its creator");
+
+    // Another valid user asks for an acknowledgement of Alice's sequence: refused.
+    let bob = as_user("bob", "secret");
+    let ClientChannelShape::Request(channel) = bob.open_channel(&address).await.expect("open")
+    else {
+        panic!("a request channel");
+    };
+    let mut message = Message::new(
+        bob.encoder().message_version(),
+        format!("{WSRM}/AckRequested"),
+        Body::Empty,
+    );
+    message.headers.to = Some(address.clone());
+    message.headers.other.push(RawHeader {
+        name: QualifiedName::new(WSRM, "AckRequested"),
+        must_understand: false,
+        xml: XmlFragment::new(format!(
+            r#"<r:AckRequested xmlns:r="{WSRM}"><r:Identifier>{sequence}</r:Identifier></r:AckRequested>"#
+        )),
+    });
+    let reply = channel.request(&message).await;
+    match reply {
+        Ok(Some(reply)) => match &reply.body {
+            Body::Fault(fault) => {
+                assert!(
+                    fault.has_subcode(indigo::message::ns::WSSE, "InvalidSecurity"),
+                    "{fault:?}"
+                )
+            }
+            other => panic!("expected InvalidSecurity, got {other:?}"),
+        },
+        Err(Error::Fault(fault)) => {
+            assert!(
+                fault.has_subcode(indigo::message::ns::WSSE, "InvalidSecurity"),
+                "{fault:?}"
+            )
+        }
+        other => panic!("expected InvalidSecurity, got {other:?}"),
+    }
+    assert!(alice.who().await.unwrap().starts_with("alice|"));
+    alice.close().await.unwrap();
+    host.close().await.unwrap();
+}

@@ -634,3 +634,24 @@ async fn an_expired_service_certificate_is_refused_and_the_host_serves_others() 
     );
     host_expired.close().await.unwrap();
 }
+
+#[tokio::test]
+async fn peer_trust_refuses_an_expired_certificate_as_wcf_does() {
+    let pki = Pki::new("Test CA");
+    let expired = pki.issue_expired("service", &["localhost"]);
+    let trusted = expired.info().der;
+    assert!(!expired.info().is_valid_at(std::time::SystemTime::now()));
+    let host = host(
+        TcpSecurity::transport(TcpClientCredentialType::None).with_service_certificate(expired),
+    )
+    .await;
+    let peer_trust = TcpSecurity::transport(TcpClientCredentialType::None)
+        .with_service_certificate_validation(CertificateValidation::PeerTrust(vec![trusted]));
+    let error = call(&host, peer_trust).await.expect_err("expired");
+    assert!(error.to_string().contains("has expired"), "{error}");
+    // Validation None accepts anything, as in WCF.
+    let none = TcpSecurity::transport(TcpClientCredentialType::None)
+        .with_service_certificate_validation(CertificateValidation::None);
+    assert_eq!(call(&host, none).await.expect("None accepts"), "anonymous");
+    host.close().await.unwrap();
+}

@@ -176,7 +176,9 @@ impl TcpTransport {
             return Ok(None);
         }
         let present_certificate = self.tcp_client_certificate()?;
-        let host = tcp::host_of(address).unwrap_or_default();
+        let host = tcp::host_of(address).ok_or_else(|| {
+            TransportError::InvalidAddress(address.to_owned(), "no host".to_owned())
+        })?;
         let (config, server_name) = crate::security::tls::client_config(
             &self.security.credentials,
             present_certificate,
@@ -397,7 +399,9 @@ impl HttpTransport {
                 .parse::<http::Uri>()
                 .ok()
                 .and_then(|uri| uri.host().map(|h| h.trim_matches(['[', ']']).to_owned()))
-                .unwrap_or_default();
+                .ok_or_else(|| {
+                    TransportError::InvalidAddress(address.to_owned(), "no host".to_owned())
+                })?;
             let (config, name) =
                 crate::security::tls::client_config(&security.credentials, present, &host)
                     .map_err(|e| TransportError::Security(e.to_string()))?;

@@ -20,6 +20,10 @@ pub struct CertificateInfo {
     pub dns_names: Vec<String>,
     /// The IP addresses the certificate is for (its IP address alternative names).
     pub ip_addresses: Vec<std::net::IpAddr>,
+    /// When the certificate becomes valid (`NotBefore`), if it parses.
+    pub not_before: Option<std::time::SystemTime>,
+    /// When the certificate stops being valid (`NotAfter`), if it parses.
+    pub not_after: Option<std::time::SystemTime>,
     /// The certificate itself.
     pub der: CertificateDer<'static>,
 }
@@ -32,6 +36,8 @@ impl Default for CertificateInfo {
             thumbprint: String::new(),
             dns_names: Vec::new(),
             ip_addresses: Vec::new(),
+            not_before: None,
+            not_after: None,
             der: CertificateDer::from(Vec::new()),
         }
     }
@@ -54,6 +60,17 @@ impl CertificateInfo {
         let Ok((_, parsed)) = x509_parser::parse_x509_certificate(der.as_ref()) else {
             return info;
         };
+        let at = |time: x509_parser::time::ASN1Time| {
+            let seconds = time.timestamp();
+            let magnitude = std::time::Duration::from_secs(seconds.unsigned_abs());
+            if seconds >= 0 {
+                std::time::UNIX_EPOCH.checked_add(magnitude)
+            } else {
+                std::time::UNIX_EPOCH.checked_sub(magnitude)
+            }
+        };
+        info.not_before = at(parsed.validity().not_before);
+        info.not_after = at(parsed.validity().not_after);
         info.subject = reversed_dn(parsed.subject());
         info.issuer = reversed_dn(parsed.issuer());
         if let Ok(Some(names)) = parsed.subject_alternative_name() {
@@ -86,6 +103,15 @@ impl CertificateInfo {
             );
         }
         info
+    }
+
+    /// Whether `now` is within the certificate's validity period (false when it does not
+    /// parse).
+    pub fn is_valid_at(&self, now: std::time::SystemTime) -> bool {
+        match (self.not_before, self.not_after) {
+            (Some(from), Some(until)) => from <= now && now <= until,
+            _ => false,
+        }
     }
 
     /// Whether the certificate is for `dns_name` (case-insensitive; a leading `*.` matches one

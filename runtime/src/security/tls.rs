@@ -171,7 +171,7 @@ struct Judged {
 }
 
 impl Judged {
-    fn judge(&self, end_entity: &CertificateDer<'_>) -> Result<(), rustls::Error> {
+    fn judge(&self, end_entity: &CertificateDer<'_>, now: UnixTime) -> Result<(), rustls::Error> {
         let refuse = |why: String| rustls::Error::General(why);
         let info = CertificateInfo::from_der(end_entity);
         match &self.validation {
@@ -179,6 +179,14 @@ impl Judged {
                 if !trusted.iter().any(|t| t.as_ref() == end_entity.as_ref()) {
                     return Err(refuse(format!(
                         "the certificate {} ({}) is not among the trusted peers",
+                        info.subject, info.thumbprint
+                    )));
+                }
+                // WCF's peer trust checks the validity period too.
+                let now = std::time::UNIX_EPOCH + std::time::Duration::from_secs(now.as_secs());
+                if !info.is_valid_at(now) {
+                    return Err(refuse(format!(
+                        "the certificate {} ({}) has expired or is not valid yet",
                         info.subject, info.thumbprint
                     )));
                 }
@@ -247,9 +255,9 @@ impl ServerCertVerifier for Judged {
         _intermediates: &[CertificateDer<'_>],
         _server_name: &ServerName<'_>,
         _ocsp_response: &[u8],
-        _now: UnixTime,
+        now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
-        self.judge(end_entity)?;
+        self.judge(end_entity, now)?;
         Ok(ServerCertVerified::assertion())
     }
 
@@ -285,9 +293,9 @@ impl ClientCertVerifier for Judged {
         &self,
         end_entity: &CertificateDer<'_>,
         _intermediates: &[CertificateDer<'_>],
-        _now: UnixTime,
+        now: UnixTime,
     ) -> Result<ClientCertVerified, rustls::Error> {
-        self.judge(end_entity)?;
+        self.judge(end_entity, now)?;
         Ok(ClientCertVerified::assertion())
     }
 

@@ -76,8 +76,9 @@ impl RequestMessageHandler for ReliableRequestHandler {
         &self,
         request: Message,
         // A session moves between connections, so no one address is its peer's: the host
-        // sees none for a reliable session, whatever carries it.
-        _origin: crate::transport::RequestOrigin,
+        // sees none for a reliable session, whatever carries it. Who sent it counts: a
+        // session is bound to the identity that created it.
+        origin: crate::transport::RequestOrigin,
     ) -> BoxFuture<'static, Answer> {
         let events = self.events.clone();
         let unavailable = self.unavailable.clone();
@@ -86,6 +87,7 @@ impl RequestMessageHandler for ReliableRequestHandler {
             let exchange = Exchange {
                 message: Box::new(request),
                 reply,
+                identity: origin.identity,
             };
             if events.send(HubEvent::Exchange(exchange)).await.is_err() {
                 return Some(unavailable.closed.clone());

@@ -234,7 +234,15 @@ impl<T: Clone> ReliableListener<T> {
     /// The session `message` would go to, without handing it over (for the driver's checks of
     /// what the transport knows: who sent it).
     pub fn session_of(&self, message: &ProtocolMessage<T>) -> Option<SessionKey> {
+        // A re-sent CreateSequence goes to the session whose return sequence it offered.
+        let offered = match &message.body {
+            ProtocolBody::CreateSequence(create) => {
+                create.offer.as_ref().map(|o| o.identifier.as_str())
+            }
+            _ => None,
+        };
         [
+            offered,
             message.body_identifier(),
             message
                 .ack_requested

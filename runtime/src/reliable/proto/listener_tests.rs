@@ -194,6 +194,31 @@ fn a_resent_create_sequence_gets_the_same_session() {
 }
 
 #[test]
+fn session_of_finds_the_session_a_message_would_reach_without_handing_it_over() {
+    // The reliable hub checks who sends a message before the session sees it: whatever
+    // routes to a session must be found, a re-sent CreateSequence (by its offer) included.
+    let mut l = listener(ChannelShape::Duplex, V11);
+    let Routing::Created(key) = l.handle_input(at(0), create(Some("urn:offer"))) else {
+        panic!();
+    };
+    drain(&mut l);
+    assert_eq!(l.session_of(&create(Some("urn:offer"))), Some(key));
+    assert_eq!(l.session_of(&create(Some("urn:elsewhere"))), None);
+    let mut ack = ProtocolMessage::new(ProtocolBody::Empty);
+    ack.ack_requested = Some(AckRequested {
+        identifier: "urn:s:1".into(),
+        message_number: None,
+    });
+    assert_eq!(l.session_of(&ack), Some(key));
+    // Looking did not feed the session: a resend still routes to it as before.
+    assert!(drain(&mut l).is_empty());
+    assert_eq!(
+        l.handle_input(at(10), create(Some("urn:offer"))),
+        Routing::Session(key)
+    );
+}
+
+#[test]
 fn unknown_sequences_get_unknown_sequence_rate_limited() {
     let mut l = listener(ChannelShape::OneWay, V10);
     let message = ProtocolMessage::new(ProtocolBody::Sequence {

@@ -19,6 +19,12 @@ use tracing::{debug, warn};
 
 /// How long in-flight requests get to finish after shutdown before connections are dropped.
 const DRAIN_LIMIT: Duration = Duration::from_secs(10);
+/// How long a client may take to send a request's headers, the first or, on a kept-alive
+/// connection, the next (HTTP.sys's `HeaderWait` plays this role for WCF): a connection that
+/// sends nothing is closed.
+const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
+/// The pause after a failed accept (descriptors exhausted), so the loop does not spin.
+const ACCEPT_RETRY_DELAY: Duration = Duration::from_millis(100);
 
 /// An HTTP listener on one address and path.
 #[derive(Debug)]
@@ -87,6 +93,7 @@ impl RequestListener for HttpListener {
                         Ok(accepted) => accepted,
                         Err(e) => {
                             warn!(error = %e, "HTTP accept failed");
+                            tokio::time::sleep(ACCEPT_RETRY_DELAY).await;
                             continue;
                         }
                     },
@@ -172,8 +179,10 @@ async fn serve_connection<IO>(
         let context = context.clone();
         async move { Ok::<_, std::convert::Infallible>(context.respond(request).await) }
     });
-    let connection =
-        hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(io), service);
+    let connection = hyper::server::conn::http1::Builder::new()
+        .timer(hyper_util::rt::TokioTimer::new())
+        .header_read_timeout(HEADER_READ_TIMEOUT)
+        .serve_connection(TokioIo::new(io), service);
     if let Err(e) = watcher.watch(connection).await {
         debug!(%peer, error = %e, "HTTP connection ended with an error");
     }

@@ -26,13 +26,19 @@ pub(crate) struct Exchange {
     /// Boxed: the hub's event queue allocates its slots in blocks, and most events are small.
     pub(crate) message: Box<Message>,
     pub(crate) reply: oneshot::Sender<Answer>,
+    /// Who the request's transport authenticated the sender as.
+    pub(crate) identity: crate::security::CallerIdentity,
 }
 
 impl Hub {
     /// An HTTP request: fed to the session it belongs to, then parked until it can be
     /// answered (see [`driver::http`](super::super::http)).
     pub(super) fn on_exchange(&mut self, exchange: Exchange) {
-        let Exchange { message, reply } = exchange;
+        let Exchange {
+            message,
+            reply,
+            identity,
+        } = exchange;
         let message_id = message.headers.message_id.clone();
         let incoming = match self.codec.read(*message) {
             Ok(incoming) => incoming,
@@ -44,7 +50,7 @@ impl Hub {
             }
         };
         let info = RequestInfo::read(&incoming.message, &self.listener);
-        match self.on_input(Route::Http, incoming) {
+        match self.on_input(Route::Http, incoming, identity) {
             InputOutcome::Session(key) => {
                 let id = self.next_exchange;
                 self.next_exchange += 1;

@@ -42,7 +42,8 @@ impl Hub {
                     self.codec.read(*message)
                 }) {
                     Ok(incoming) => {
-                        self.on_input(Route::Connection(id), incoming);
+                        let identity = self.identities.get(&id).cloned().unwrap_or_default();
+                        self.on_input(Route::Connection(id), incoming, identity);
                     }
                     Err(e) => {
                         if let Some(reply) = self.refusal(e, message_id.as_deref()) {
@@ -91,16 +92,19 @@ impl Hub {
         message
     }
 
-    pub(super) fn on_input(&mut self, route: Route, incoming: Incoming) -> InputOutcome {
+    /// Takes one input message from `route`, whose transport authenticated its sender as
+    /// `identity`.
+    pub(super) fn on_input(
+        &mut self,
+        route: Route,
+        incoming: Incoming,
+        identity: crate::security::CallerIdentity,
+    ) -> InputOutcome {
         let Incoming {
             message,
             message_id,
         } = incoming;
         tracing::trace!(kind = message.kind(), ?route, "service receives");
-        let identity = match route {
-            Route::Connection(id) => self.identities.get(&id).cloned().unwrap_or_default(),
-            Route::Http => crate::security::CallerIdentity::Anonymous,
-        };
         // A session is bound to the identity that created it: a message for it from anyone
         // else (another client's connection, or none) is refused before the session sees it.
         if let Some(key) = self.listener.session_of(&message) {
