@@ -360,3 +360,68 @@ async fn a_reliable_session_over_https_is_bound_to_the_user_who_created_it() {
     alice.close().await.unwrap();
     host.close().await.unwrap();
 }
+
+/// Whether a raw TCP connection to `address` (which sends nothing, or `send`) is closed by the
+/// service within `wait`.
+async fn closed_by_service(address: &str, send: &[u8], wait: Duration) -> bool {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let authority = address
+        .split("://")
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .expect("an authority");
+    let mut socket = tokio::net::TcpStream::connect(authority)
+        .await
+        .expect("connects");
+    socket.write_all(send).await.expect("sends");
+    let mut scratch = [0u8; 256];
+    tokio::time::timeout(wait, async {
+        loop {
+            match socket.read(&mut scratch).await {
+                Ok(0) | Err(_) => return,
+                Ok(_) => {}
+            }
+        }
+    })
+    .await
+    .is_ok()
+}
+
+#[tokio::test]
+async fn silent_connections_are_closed_by_the_handshake_and_header_timeouts() {
+    let pki = Pki::new("Test CA");
+    let secured = basic(service_security(&pki, HttpClientCredentialType::None))
+        .with_tls_handshake_timeout(Duration::from_millis(300))
+        .with_request_header_timeout(Duration::from_millis(300));
+    let host = ServiceHost::builder(WhoamiContract::single(WhoamiService))
+        .endpoint(secured, "https://127.0.0.1:0/whoami")
+        .open()
+        .await
+        .unwrap();
+    let address = host.addresses()[0].clone();
+    // Nothing at all, and a start of a ClientHello that never ends.
+    assert!(closed_by_service(&address, &[], Duration::from_secs(3)).await);
+    assert!(closed_by_service(&address, &[0x16, 0x03, 0x01], Duration::from_secs(3)).await);
+    let answer = call(&host, client_security(&pki, HttpClientCredentialType::None)).await;
+    assert_eq!(answer.expect("served meanwhile"), "anonymous");
+    host.close().await.unwrap();
+
+    let plain = BasicHttpBinding::new().with_request_header_timeout(Duration::from_millis(300));
+    let host = ServiceHost::builder(WhoamiContract::single(WhoamiService))
+        .endpoint(plain, "http://127.0.0.1:0/whoami")
+        .open()
+        .await
+        .unwrap();
+    let address = host.addresses()[0].clone();
+    // Nothing at all, or half a request line and then silence.
+    assert!(closed_by_service(&address, &[], Duration::from_secs(3)).await);
+    assert!(
+        closed_by_service(
+            &address,
+            b"POST /whoami HTTP/1.1\r\n",
+            Duration::from_secs(3)
+        )
+        .await
+    );
+    host.close().await.unwrap();
+}

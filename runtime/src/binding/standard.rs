@@ -461,6 +461,20 @@ macro_rules! http_security_setter {
                 self.inner.transport.security = security;
                 self
             }
+
+            /// Sets how long a connection may take to send a request's headers (default
+            /// 30 s). See [`HttpTransport::request_header_timeout`].
+            pub fn with_request_header_timeout(mut self, timeout: Duration) -> Self {
+                self.inner.transport.request_header_timeout = timeout;
+                self
+            }
+
+            /// Sets how long an HTTPS client may take to complete its TLS handshake (default
+            /// 30 s). See [`HttpTransport::tls_handshake_timeout`].
+            pub fn with_tls_handshake_timeout(mut self, timeout: Duration) -> Self {
+                self.inner.transport.tls_handshake_timeout = timeout;
+                self
+            }
         }
     };
 }

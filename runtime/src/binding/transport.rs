@@ -347,6 +347,13 @@ pub struct HttpTransport {
     /// `WSHttpSecurity`). Default [`SecurityMode::None`](crate::security::SecurityMode): plain
     /// `http://`.
     pub security: crate::security::HttpSecurity,
+    /// Service: how long a connection may take to send a request's headers, the first or the
+    /// next on a kept-alive connection, before it is closed (HTTP.sys's `HeaderWait` plays
+    /// this role for WCF). Default 30 s.
+    pub request_header_timeout: std::time::Duration,
+    /// Service: how long an HTTPS client may take to complete its TLS handshake before the
+    /// connection is closed. Default 30 s.
+    pub tls_handshake_timeout: std::time::Duration,
 }
 
 impl Default for HttpTransport {
@@ -354,17 +361,28 @@ impl Default for HttpTransport {
         HttpTransport {
             max_received_message_size: DEFAULT_MAX_RECEIVED_MESSAGE_SIZE,
             security: crate::security::HttpSecurity::default(),
+            request_header_timeout: std::time::Duration::from_secs(30),
+            tls_handshake_timeout: std::time::Duration::from_secs(30),
         }
     }
 }
-
-/// How long an HTTPS client may take to complete its TLS handshake.
-const HTTPS_HANDSHAKE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
 impl HttpTransport {
     /// Sets [`security`](Self::security).
     pub fn with_security(mut self, security: crate::security::HttpSecurity) -> Self {
         self.security = security;
+        self
+    }
+
+    /// Sets [`request_header_timeout`](Self::request_header_timeout).
+    pub fn with_request_header_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.request_header_timeout = timeout;
+        self
+    }
+
+    /// Sets [`tls_handshake_timeout`](Self::tls_handshake_timeout).
+    pub fn with_tls_handshake_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.tls_handshake_timeout = timeout;
         self
     }
 
@@ -472,7 +490,7 @@ impl HttpTransport {
         Ok(HttpSecured {
             server_tls: Some(config),
             basic_validator,
-            handshake_timeout: HTTPS_HANDSHAKE_TIMEOUT,
+            handshake_timeout: self.tls_handshake_timeout,
             message_validator,
             ..HttpSecured::default()
         })
@@ -494,6 +512,7 @@ impl HttpTransport {
         Ok(HttpOptions {
             envelope: encoder.message_version().envelope,
             max_received_message_size: self.max_received_message_size,
+            request_header_timeout: self.request_header_timeout,
         })
     }
 }

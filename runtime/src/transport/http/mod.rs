@@ -65,6 +65,9 @@ pub struct HttpOptions {
     pub envelope: EnvelopeVersion,
     /// Largest request (service) or response (client) body accepted. Default 65,536 bytes.
     pub max_received_message_size: usize,
+    /// Service: how long a connection may take to send a request's headers, the first or
+    /// the next on a kept-alive connection.
+    pub request_header_timeout: Duration,
 }
 
 /// The `Content-Type` of a request carrying `action`.

@@ -19,10 +19,6 @@ use tracing::{debug, warn};
 
 /// How long in-flight requests get to finish after shutdown before connections are dropped.
 const DRAIN_LIMIT: Duration = Duration::from_secs(10);
-/// How long a client may take to send a request's headers, the first or, on a kept-alive
-/// connection, the next (HTTP.sys's `HeaderWait` plays this role for WCF): a connection that
-/// sends nothing is closed.
-const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
 /// The pause after a failed accept (descriptors exhausted), so the loop does not spin.
 const ACCEPT_RETRY_DELAY: Duration = Duration::from_millis(100);
 
@@ -174,6 +170,7 @@ async fn serve_connection<IO>(
     IO: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + Unpin + 'static,
 {
     let peer = context.peer;
+    let header_timeout = context.options.request_header_timeout;
     let context = Arc::new(context);
     let service = hyper::service::service_fn(move |request| {
         let context = context.clone();
@@ -181,7 +178,7 @@ async fn serve_connection<IO>(
     });
     let connection = hyper::server::conn::http1::Builder::new()
         .timer(hyper_util::rt::TokioTimer::new())
-        .header_read_timeout(HEADER_READ_TIMEOUT)
+        .header_read_timeout(header_timeout)
         .serve_connection(TokioIo::new(io), service);
     if let Err(e) = watcher.watch(connection).await {
         debug!(%peer, error = %e, "HTTP connection ended with an error");
