@@ -121,45 +121,35 @@ impl<'a> Writer<'a> {
     /// Writes `<prefix:local` plus a declaration when `ns` is not in scope; the tag stays open
     /// so the caller can add attributes.
     fn start(&mut self, local: &str, ns: &'a str, as_default: bool) -> Tag {
-        let mark = self.scope.len();
-        self.out.push(b'<');
-        let name_start = self.out.len();
-        let declared = match self.lookup(ns, true) {
-            Some(prefix) => {
-                self.push_prefix(&prefix);
-                None
-            }
-            None if as_default || ns.is_empty() => Some(Cow::Borrowed("")),
-            None => {
-                let prefix = self.fresh_prefix("a");
-                self.push_prefix(&prefix);
-                Some(prefix)
-            }
-        };
-        self.out.extend_from_slice(local.as_bytes());
-        let name = name_start..self.out.len();
-        if let Some(prefix) = declared {
-            write_ns_decl(&mut self.out, &prefix, ns);
-            self.scope.push(Binding { prefix, ns });
-        }
-        Tag { name, mark }
+        self.open_tag(local, ns, as_default, None)
     }
 
     /// As [`start`](Self::start), with a prefix for any namespace but none (WCF's `q`).
     fn start_prefixed(&mut self, local: &str, ns: &'a str) -> Tag {
-        if ns.is_empty() {
-            return self.start(local, ns, false);
-        }
+        self.open_tag(local, ns, false, (!ns.is_empty()).then_some("q"))
+    }
+
+    /// The start tag: `ns` by a prefix in scope (the default one too unless `prefixed` names
+    /// the prefix to declare), or declared here: as the default namespace with `as_default`,
+    /// else under a fresh prefix.
+    fn open_tag(
+        &mut self,
+        local: &str,
+        ns: &'a str,
+        as_default: bool,
+        prefixed: Option<&'static str>,
+    ) -> Tag {
         let mark = self.scope.len();
         self.out.push(b'<');
         let name_start = self.out.len();
-        let declared = match self.lookup(ns, false) {
+        let declared = match self.lookup(ns, prefixed.is_none()) {
             Some(prefix) => {
                 self.push_prefix(&prefix);
                 None
             }
+            None if prefixed.is_none() && (as_default || ns.is_empty()) => Some(Cow::Borrowed("")),
             None => {
-                let prefix = self.fresh_prefix("q");
+                let prefix = self.fresh_prefix(prefixed.unwrap_or("a"));
                 self.push_prefix(&prefix);
                 Some(prefix)
             }

@@ -241,22 +241,11 @@ impl<T: Clone> ReliableListener<T> {
             }
             _ => None,
         };
-        [
-            offered,
-            message.body_identifier(),
-            message
-                .ack_requested
-                .as_ref()
-                .map(|r| r.identifier.as_str()),
-            message
-                .acknowledgement
-                .as_ref()
-                .map(|a| a.identifier.as_str()),
-        ]
-        .iter()
-        .flatten()
-        .find_map(|id| self.ids.get(*id).copied())
-        .filter(|key| self.sessions.contains_key(key))
+        std::iter::once(offered)
+            .chain(sequence_identifiers(message))
+            .flatten()
+            .find_map(|id| self.ids.get(id).copied())
+            .filter(|key| self.sessions.contains_key(key))
     }
 
     fn take_token(&mut self, now: Timestamp) -> bool {
@@ -315,17 +304,7 @@ impl<T: Clone> ReliableListener<T> {
             let create = create.clone();
             return self.on_create_sequence(now, &create, message);
         }
-        let candidates = [
-            message.body_identifier(),
-            message
-                .ack_requested
-                .as_ref()
-                .map(|r| r.identifier.as_str()),
-            message
-                .acknowledgement
-                .as_ref()
-                .map(|a| a.identifier.as_str()),
-        ];
+        let candidates = sequence_identifiers(&message);
         let known = candidates
             .iter()
             .flatten()
@@ -554,6 +533,22 @@ impl<T: Clone> ReliableListener<T> {
             self.timers.remove(&(at, key));
         }
     }
+}
+
+/// The sequences a message names, in the order its session is looked up by: its body's,
+/// then an AckRequested's, then an acknowledgement's.
+fn sequence_identifiers<T>(message: &ProtocolMessage<T>) -> [Option<&str>; 3] {
+    [
+        message.body_identifier(),
+        message
+            .ack_requested
+            .as_ref()
+            .map(|r| r.identifier.as_str()),
+        message
+            .acknowledgement
+            .as_ref()
+            .map(|a| a.identifier.as_str()),
+    ]
 }
 
 #[cfg(test)]
