@@ -170,53 +170,80 @@ impl TcpTransport {
         self
     }
 
-    /// The TLS upgrade a client of `address` asks for, if the security mode wants one.
-    fn client_tls(&self, address: &str) -> Result<Option<tcp::TlsUpgrade>, TransportError> {
-        if self.security.mode == crate::security::SecurityMode::None {
+    /// The stream upgrade a client of `address` asks for, if the security mode wants one.
+    fn client_upgrade(&self, address: &str) -> Result<Option<tcp::StreamUpgrade>, TransportError> {
+        use crate::security::TcpClientCredentialType;
+        if !self.secured()? {
             return Ok(None);
         }
-        let present_certificate = self.tcp_client_certificate()?;
         let host = tcp::host_of(address).ok_or_else(|| {
             TransportError::InvalidAddress(address.to_owned(), "no host".to_owned())
         })?;
+        let security = &self.security;
+        let present_certificate = match security.client_credential_type {
+            TcpClientCredentialType::Windows => {
+                let credential = security.windows_credential.clone().ok_or_else(|| {
+                    TransportError::Security(
+                        crate::security::SecurityError::NoWindowsCredential.to_string(),
+                    )
+                })?;
+                // WCF's default SPN for a net.tcp address is host/<the address's host>.
+                let name = security.credentials.dns_identity.as_deref().unwrap_or(&host);
+                return Ok(Some(tcp::StreamUpgrade::NegotiateClient {
+                    credential,
+                    target: format!("host/{name}"),
+                    level: security.protection_level,
+                }));
+            }
+            TcpClientCredentialType::None => false,
+            TcpClientCredentialType::Certificate => true,
+        };
         let (config, server_name) = crate::security::tls::client_config(
-            &self.security.credentials,
+            &security.credentials,
             present_certificate,
             &host,
         )
         .map_err(|e| TransportError::Security(e.to_string()))?;
-        Ok(Some(tcp::TlsUpgrade::Client {
+        Ok(Some(tcp::StreamUpgrade::TlsClient {
             config,
             server_name,
         }))
     }
 
-    /// The TLS upgrade a listener requires, if the security mode wants one.
-    fn server_tls(&self) -> Result<Option<tcp::TlsUpgrade>, TransportError> {
-        if self.security.mode == crate::security::SecurityMode::None {
+    /// The stream upgrade a listener requires, if the security mode wants one.
+    fn server_upgrade(&self) -> Result<Option<tcp::StreamUpgrade>, TransportError> {
+        use crate::security::TcpClientCredentialType;
+        if !self.secured()? {
             return Ok(None);
         }
-        let ask_client_certificate = self.tcp_client_certificate()?;
+        let security = &self.security;
+        let ask_client_certificate = match security.client_credential_type {
+            TcpClientCredentialType::Windows => {
+                return Ok(Some(tcp::StreamUpgrade::NegotiateServer {
+                    accounts: security.windows_accounts.clone(),
+                    level: security.protection_level,
+                }));
+            }
+            TcpClientCredentialType::None => false,
+            TcpClientCredentialType::Certificate => true,
+        };
         let config =
-            crate::security::tls::server_config(&self.security.credentials, ask_client_certificate)
+            crate::security::tls::server_config(&security.credentials, ask_client_certificate)
                 .map_err(|e| TransportError::Security(e.to_string()))?;
-        Ok(Some(tcp::TlsUpgrade::Server { config }))
+        Ok(Some(tcp::StreamUpgrade::TlsServer { config }))
     }
 
-    /// Whether the client credential is a certificate; Windows credentials are refused.
-    fn tcp_client_certificate(&self) -> Result<bool, TransportError> {
-        use crate::security::TcpClientCredentialType;
-        if self.security.mode == crate::security::SecurityMode::TransportWithMessageCredential {
-            return Err(TransportError::Security(
-                "TransportWithMessageCredential is available on the HTTP bindings only".to_owned(),
-            ));
-        }
-        match self.security.client_credential_type {
-            TcpClientCredentialType::None => Ok(false),
-            TcpClientCredentialType::Certificate => Ok(true),
-            TcpClientCredentialType::Windows => Err(TransportError::Security(
-                crate::security::SecurityError::WindowsNotAvailable.to_string(),
-            )),
+    /// Whether the security mode secures the transport; message credentials are refused.
+    fn secured(&self) -> Result<bool, TransportError> {
+        match self.security.mode {
+            crate::security::SecurityMode::None => Ok(false),
+            crate::security::SecurityMode::Transport => Ok(true),
+            crate::security::SecurityMode::TransportWithMessageCredential => {
+                Err(TransportError::Security(
+                    "TransportWithMessageCredential is available on the HTTP bindings only"
+                        .to_owned(),
+                ))
+            }
         }
     }
 
@@ -272,7 +299,7 @@ impl TcpTransport {
             close_timeout: timeouts.close,
             max_pending_connections: self.max_pending_connections,
             max_pending_accepts: self.max_pending_accepts,
-            tls: None,
+            upgrade: None,
         }
     }
 }
@@ -293,7 +320,7 @@ impl TransportBindingElement for TcpTransport {
         let options = self
             .options(address, &**encoder, timeouts)
             .and_then(|mut options| {
-                options.tls = self.client_tls(address)?;
+                options.upgrade = self.client_upgrade(address)?;
                 Ok(options)
             });
         let address = address.to_owned();
@@ -313,7 +340,7 @@ impl TransportBindingElement for TcpTransport {
         let options = self
             .options(address, &**encoder, timeouts)
             .and_then(|mut options| {
-                options.tls = self.server_tls()?;
+                options.upgrade = self.server_upgrade()?;
                 Ok(options)
             });
         let address = address.to_owned();

@@ -167,16 +167,21 @@ pub enum CallerIdentity {
     Certificate(std::sync::Arc<CertificateInfo>),
     /// A user name whose password the service's validator accepted (HTTP Basic).
     UserName(String),
+    /// A Windows account that logged on over NegotiateStream (net.tcp with Windows
+    /// credentials), shared by every call of the session.
+    Windows(std::sync::Arc<super::WindowsIdentity>),
 }
 
 impl CallerIdentity {
     /// The name WCF shows for the identity (`PrimaryIdentity.Name`): for a certificate, its
-    /// subject and thumbprint (`CN=client; 8F...`); empty when anonymous.
+    /// subject and thumbprint (`CN=client; 8F...`); for a Windows account, `DOMAIN\user`;
+    /// empty when anonymous.
     pub fn name(&self) -> String {
         match self {
             CallerIdentity::Anonymous => String::new(),
             CallerIdentity::Certificate(info) => format!("{}; {}", info.subject, info.thumbprint),
             CallerIdentity::UserName(name) => name.clone(),
+            CallerIdentity::Windows(identity) => identity.name.clone(),
         }
     }
 

@@ -5,26 +5,32 @@
 //! On net.tcp, `SecurityMode::Transport` with [`TcpClientCredentialType::None`] or
 //! [`Certificate`](TcpClientCredentialType::Certificate) is WCF's `application/ssl-tls` stream
 //! upgrade: the preamble asks for it, and TLS (rustls) runs on the connection before the
-//! session starts. [`TcpClientCredentialType::Windows`] (NegotiateStream) is not available yet:
-//! a binding asking for it fails to open with a clear error.
+//! session starts. With [`TcpClientCredentialType::Windows`] it is `application/negotiate`:
+//! .NET's NegotiateStream, SPNEGO with NTLM inside (see [`WindowsCredential`],
+//! [`WindowsAccounts`] and [`ProtectionLevel`]).
 //!
 //! Indigo's `NetTcpBinding` defaults to [`SecurityMode::None`], unlike WCF's (Transport with
 //! Windows credentials), so that a fresh machine runs it without certificates or a domain. A
 //! WCF peer with `new NetTcpBinding(SecurityMode.None)` matches `NetTcpBinding::new()`; one with
 //! `SecurityMode.Transport` and `TcpClientCredentialType.None` (or `Certificate`) matches
 //! [`NetTcpBinding::with_security`](crate::NetTcpBinding::with_security) with
-//! [`TcpSecurity::transport`]. A default-configured WCF peer (Windows credentials) cannot be
-//! matched yet.
+//! [`TcpSecurity::transport`]. A default-configured WCF peer (`new NetTcpBinding()`: Transport,
+//! Windows, EncryptAndSign) matches `TcpSecurity::transport(TcpClientCredentialType::Windows)`
+//! with the client's [`WindowsCredential`] or the service's [`WindowsAccounts`].
 //!
 //! Certificates and keys are rustls's types (`rustls-pki-types`); [`Certificate::from_pem`]
 //! reads PEM. Nothing here parses X.509 by hand: `x509-parser` reads the names WCF's identity
 //! shows, `sha1` gives the thumbprint.
 
 mod identity;
+pub(crate) mod negotiate;
 pub(crate) mod tls;
 pub(crate) mod username_token;
 
 pub use identity::{CallerIdentity, CertificateInfo};
+pub use negotiate::{
+    ProtectionLevel, WindowsAccount, WindowsAccounts, WindowsCredential, WindowsIdentity,
+};
 pub use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 
 use std::fmt;
@@ -51,8 +57,9 @@ pub enum SecurityMode {
 pub enum TcpClientCredentialType {
     /// Nothing: the client stays anonymous; only the service presents a certificate.
     None,
-    /// A Windows account over NegotiateStream (SPNEGO: Kerberos or NTLM), WCF's default. Not
-    /// available yet.
+    /// A Windows account over NegotiateStream (SPNEGO with NTLM inside), WCF's default: the
+    /// client's [`WindowsCredential`], checked by the service against its
+    /// [`WindowsAccounts`].
     #[default]
     Windows,
     /// An X.509 certificate: mutual TLS.
@@ -270,11 +277,19 @@ pub struct TcpSecurity {
     /// The security mode. Default [`SecurityMode::None`].
     pub mode: SecurityMode,
     /// What the client presents under [`SecurityMode::Transport`]. Default
-    /// [`TcpClientCredentialType::Windows`], as in WCF (not available yet: choose `None` or
-    /// `Certificate`).
+    /// [`TcpClientCredentialType::Windows`], as in WCF.
     pub client_credential_type: TcpClientCredentialType,
+    /// With Windows credentials, how the bytes are protected (WCF's
+    /// `Security.Transport.ProtectionLevel`). Default
+    /// [`EncryptAndSign`](ProtectionLevel::EncryptAndSign), as in WCF. (TLS always encrypts.)
+    pub protection_level: ProtectionLevel,
     /// The certificates and how they are judged.
     pub credentials: TransportCredentials,
+    /// Client, Windows credentials: the account it logs on with. Required for them.
+    pub windows_credential: Option<WindowsCredential>,
+    /// Service, Windows credentials: the accounts it accepts. With none, every logon is
+    /// refused.
+    pub windows_accounts: WindowsAccounts,
 }
 
 impl TcpSecurity {
@@ -289,6 +304,26 @@ impl TcpSecurity {
 }
 
 credential_setters!(TcpSecurity);
+
+impl TcpSecurity {
+    /// Sets the client's Windows account ([`windows_credential`](Self::windows_credential)).
+    pub fn with_windows_credential(mut self, credential: WindowsCredential) -> Self {
+        self.windows_credential = Some(credential);
+        self
+    }
+
+    /// Sets the accounts a service accepts ([`windows_accounts`](Self::windows_accounts)).
+    pub fn with_windows_accounts(mut self, accounts: WindowsAccounts) -> Self {
+        self.windows_accounts = accounts;
+        self
+    }
+
+    /// Sets the [`protection_level`](Self::protection_level) of Windows credentials.
+    pub fn with_protection_level(mut self, level: ProtectionLevel) -> Self {
+        self.protection_level = level;
+        self
+    }
+}
 
 /// What an HTTP client proves itself with under transport security (WCF's
 /// `HttpClientCredentialType`).
@@ -413,10 +448,10 @@ pub enum SecurityError {
     /// The settings miss something or contradict each other.
     #[error("transport security is misconfigured: {0}")]
     Configuration(String),
-    /// WCF's Windows credentials (NegotiateStream) are not available yet.
+    /// A client with Windows credentials has no account to log on with.
     #[error(
-        "TcpClientCredentialType::Windows (NegotiateStream) is not available yet; use None or \
-         Certificate"
+        "TcpClientCredentialType::Windows needs the client's account: \
+         TcpSecurity::with_windows_credential"
     )]
-    WindowsNotAvailable,
+    NoWindowsCredential,
 }

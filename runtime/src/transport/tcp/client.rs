@@ -10,8 +10,7 @@ use super::framing::{
 use super::io::{io_error, shared_writer, ReadError, Reader, RecordReader, WriteHalf};
 use super::message_phase::{connection, Role};
 use super::options::TcpOptions;
-use super::upgrade::{self, TlsUpgrade};
-use crate::security::tls::SSL_TLS_UPGRADE;
+use super::upgrade;
 use crate::transport::{Connection, TransportError};
 use std::net::SocketAddr;
 use tokio::io::AsyncWriteExt;
@@ -69,12 +68,12 @@ async fn handshake(
     }
     // With transport security the preamble stops before PreambleEnd: the upgrade request
     // comes next, and PreambleEnd goes through the upgraded stream.
-    let preamble = match &options.tls {
-        Some(TlsUpgrade::Client { .. }) => {
+    let preamble = match &options.upgrade {
+        Some(upgrade) if upgrade.is_client() => {
             let mut head = encode_preamble_head(mode, address, options.encoding)
                 .map_err(|e| invalid(&e.to_string()))?;
             encode(
-                &Record::UpgradeRequest(SSL_TLS_UPGRADE.to_owned()),
+                &Record::UpgradeRequest(upgrade.protocol().to_owned()),
                 &mut head,
             )
             .map_err(|e| invalid(&e.to_string()))?;
@@ -110,14 +109,11 @@ async fn open(
 
     let mut reader: Reader = RecordReader::new(Box::new(read));
     let limits = Limits::new(options.max_received_message_size);
-    let secured = match &options.tls {
-        Some(TlsUpgrade::Client {
-            config,
-            server_name,
-        }) => {
-            await_upgrade(&mut reader, &limits, address).await?;
+    let secured = match &options.upgrade {
+        Some(requested) if requested.is_client() => {
+            await_upgrade(&mut reader, &limits, address, requested.protocol()).await?;
             let (upgraded_reader, mut upgraded_write) =
-                upgrade::client(reader, write, config.clone(), server_name.clone()).await?;
+                upgrade::client(reader, write, requested).await?;
             let mut end = Vec::with_capacity(1);
             // PreambleEnd has no payload, so encoding cannot fail.
             let _ = encode(&Record::PreambleEnd, &mut end);
@@ -165,12 +161,13 @@ async fn open(
     Ok((reader, write))
 }
 
-/// Waits for the UpgradeResponse to the TLS request. A service without transport security
-/// answers with the UpgradeInvalid fault, as WCF's does.
+/// Waits for the UpgradeResponse to the upgrade request. A service without transport
+/// security, or with another kind, answers with the UpgradeInvalid fault, as WCF's does.
 async fn await_upgrade(
     reader: &mut Reader,
     limits: &Limits,
     address: &str,
+    protocol: &str,
 ) -> Result<(), TransportError> {
     let expected = |byte| {
         matches!(
@@ -182,9 +179,10 @@ async fn await_upgrade(
         Ok(Record::UpgradeResponse) => Ok(()),
         Ok(Record::Fault(uri)) if uri.ends_with("/UpgradeInvalid") => {
             Err(TransportError::Security(format!(
-                "{address} does not offer the TLS upgrade (it answered UpgradeInvalid): the \
-                 service has no transport security, or another kind; configure both sides \
-                 alike"
+                "{address} does not offer the {protocol} upgrade (it answered UpgradeInvalid): \
+                 the service has no transport security, or another kind (TLS is \
+                 application/ssl-tls, Windows credentials application/negotiate); configure \
+                 both sides alike"
             )))
         }
         Ok(Record::Fault(uri)) => {

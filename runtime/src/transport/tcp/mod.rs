@@ -41,7 +41,7 @@ pub use options::{
     default_max_pending_accepts, default_max_pending_connections, TcpOptions,
     DEFAULT_PREAMBLE_TIMEOUT,
 };
-pub(crate) use upgrade::TlsUpgrade;
+pub(crate) use upgrade::StreamUpgrade;
 
 /// The host of a net.tcp address (without IPv6 brackets), for the name TLS checks.
 pub(crate) fn host_of(address: &str) -> Option<String> {

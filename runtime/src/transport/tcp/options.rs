@@ -1,7 +1,7 @@
 //! Settings of the net.tcp transport, with WCF's defaults.
 
 use super::framing::KnownEncoding;
-use super::upgrade::TlsUpgrade;
+use super::upgrade::StreamUpgrade;
 use std::time::Duration;
 
 /// WCF's `MaxReceivedMessageSize` (and `MaxBufferSize`, equal to it in buffered mode).
@@ -60,8 +60,8 @@ pub struct TcpOptions {
     /// Listener: how many `accept` calls are outstanding on the socket at once (WCF's
     /// `MaxPendingAccepts`). Default [`default_max_pending_accepts`], 2 per processor.
     pub max_pending_accepts: usize,
-    /// Transport security: the TLS upgrade a client asks for, or a listener requires.
-    pub(crate) tls: Option<TlsUpgrade>,
+    /// Transport security: the stream upgrade a client asks for, or a listener requires.
+    pub(crate) upgrade: Option<StreamUpgrade>,
 }
 
 impl Default for TcpOptions {
@@ -73,7 +73,7 @@ impl Default for TcpOptions {
             close_timeout: DEFAULT_CLOSE_TIMEOUT,
             max_pending_connections: default_max_pending_connections(),
             max_pending_accepts: default_max_pending_accepts(),
-            tls: None,
+            upgrade: None,
         }
     }
 }

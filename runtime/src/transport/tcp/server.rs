@@ -16,8 +16,7 @@ use super::io::{
 use super::message_phase::{connection, Role};
 use super::options::TcpOptions;
 use super::preamble::{PreambleCheck, Step};
-use super::upgrade::{self, TlsUpgrade};
-use crate::security::tls::SSL_TLS_UPGRADE;
+use super::upgrade;
 use crate::security::CallerIdentity;
 use crate::transport::{Connection, Listener, TransportError};
 use futures::future::BoxFuture;
@@ -476,10 +475,10 @@ async fn handshake(
     let options = &endpoint.options;
     let deadline = deadline_after(options.preamble_timeout);
     let mut check = PreambleCheck::new(&endpoint.path, options.encoding).with_mode(endpoint.mode);
-    let tls = match &options.tls {
-        Some(TlsUpgrade::Server { config }) => {
-            check = check.with_upgrade(SSL_TLS_UPGRADE);
-            Some(config.clone())
+    let required = match &options.upgrade {
+        Some(upgrade) if !upgrade.is_client() => {
+            check = check.with_upgrade(upgrade.protocol());
+            Some(upgrade.clone())
         }
         _ => None,
     };
@@ -497,7 +496,7 @@ async fn handshake(
         match check.next(record) {
             Step::Continue => {}
             Step::Upgrade => {
-                let Some(config) = tls.clone() else {
+                let Some(required) = required.clone() else {
                     break Some(Step::Abort("an upgrade nobody offered".to_owned()));
                 };
                 let upgrade = async move {
@@ -505,7 +504,7 @@ async fn handshake(
                         .write_all(&[RecordType::UpgradeResponse.byte()])
                         .await
                         .map_err(|e| format!("could not send UpgradeResponse: {e}"))?;
-                    upgrade::server(reader, write, config).await
+                    upgrade::server(reader, write, &required).await
                 };
                 match tokio::time::timeout_at(deadline, upgrade).await {
                     Ok(Ok((upgraded_reader, upgraded_write, who))) => {
@@ -522,7 +521,7 @@ async fn handshake(
                         debug!(
                             %peer,
                             timeout = ?options.preamble_timeout,
-                            "no TLS handshake within the ChannelInitializationTimeout; closing"
+                            "no upgrade handshake within the ChannelInitializationTimeout; closing"
                         );
                         return None;
                     }
@@ -563,7 +562,7 @@ async fn handshake(
                     return None;
                 }
             }
-            debug!(%peer, address = %endpoint.address, secured = tls.is_some(), "net.tcp connection accepted");
+            debug!(%peer, address = %endpoint.address, secured = required.is_some(), "net.tcp connection accepted");
             Some((reader, write, identity))
         }
         Some(Step::Continue | Step::Upgrade) => None,
