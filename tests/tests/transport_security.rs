@@ -1,12 +1,13 @@
 //! net.tcp transport security: WCF's `application/ssl-tls` stream upgrade, with a service
 //! certificate, optionally a client certificate (mutual TLS), each side's validation mode, the
-//! DNS identity, and the caller's identity in the OperationContext. Mismatched settings fail
-//! on both sides with errors that say so. Certificates are made here with rcgen; no key is
-//! committed.
+//! DNS identity, and the caller's identity in the OperationContext; and the
+//! `application/negotiate` upgrade (NegotiateStream, SPNEGO/NTLM) with Windows credentials at
+//! each protection level. Mismatched settings fail on both sides with errors that say so.
+//! Certificates are made here with rcgen; no key is committed.
 
 use indigo::security::{
-    CallerIdentity, CertificateInfo, CertificateValidation, SslProtocols, TcpClientCredentialType,
-    TcpSecurity,
+    CallerIdentity, CertificateInfo, CertificateValidation, ProtectionLevel, SslProtocols,
+    TcpClientCredentialType, TcpSecurity, WindowsAccount, WindowsAccounts, WindowsCredential,
 };
 use indigo::{Error, NetTcpBinding, OperationContext, ServiceHost};
 use indigo_tests::pki::Pki;
@@ -26,6 +27,12 @@ impl Whoami for WhoamiService {
     async fn whoami(&self) -> String {
         OperationContext::with(|ctx| match ctx.caller_identity() {
             CallerIdentity::Certificate(info) => info.subject.clone(),
+            CallerIdentity::Windows(account) => format!(
+                "{}|{}|{}",
+                account.name,
+                account.sid.as_deref().unwrap_or("no SID"),
+                account.authentication_type
+            ),
             other if other.is_anonymous() => "anonymous".to_owned(),
             other => other.name(),
         })
@@ -98,8 +105,12 @@ async fn host(security: TcpSecurity) -> ServiceHost {
 }
 
 async fn call(host: &ServiceHost, security: TcpSecurity) -> Result<String, Error> {
+    call_at(&host.addresses()[0], security).await
+}
+
+async fn call_at(address: &str, security: TcpSecurity) -> Result<String, Error> {
     let binding = quick(NetTcpBinding::new().with_security(security));
-    let client = WhoamiClient::connect(&binding, &host.addresses()[0]).await?;
+    let client = WhoamiClient::connect(&binding, address).await?;
     let answer = client.whoami().await?;
     client.close().await?;
     Ok(answer)
@@ -354,21 +365,6 @@ async fn plaintext_where_tls_is_expected_is_dropped() {
     let answer = call(&host, client_side(&pki, TcpClientCredentialType::None)).await;
     assert_eq!(answer.expect("others are served"), "anonymous");
     host.close().await.unwrap();
-}
-
-#[tokio::test]
-async fn windows_credentials_are_refused_plainly() {
-    let pki = Pki::new("Test CA");
-    let security = TcpSecurity::transport(TcpClientCredentialType::Windows)
-        .with_service_certificate(pki.issue("service", &["localhost"]));
-    let opened = ServiceHost::builder(WhoamiContract::single(WhoamiService))
-        .endpoint(quick(NetTcpBinding::new().with_security(security)), ADDRESS)
-        .open()
-        .await;
-    let Err(error) = opened else {
-        panic!("Windows credentials are not available yet");
-    };
-    assert!(error.to_string().contains("NegotiateStream"), "{error}");
 }
 
 #[tokio::test]
@@ -653,5 +649,301 @@ async fn peer_trust_refuses_an_expired_certificate_as_wcf_does() {
     let none = TcpSecurity::transport(TcpClientCredentialType::None)
         .with_service_certificate_validation(CertificateValidation::None);
     assert_eq!(call(&host, none).await.expect("None accepts"), "anonymous");
+    host.close().await.unwrap();
+}
+
+fn windows_service(level: ProtectionLevel) -> TcpSecurity {
+    TcpSecurity::transport(TcpClientCredentialType::Windows)
+        .with_protection_level(level)
+        .with_windows_accounts(
+            WindowsAccounts::new()
+                .with_account(
+                    WindowsAccount::new("CONTOSO", "alice", "s3cret")
+                        .with_sid("S-1-5-21-3623811015-3361044348-30300820-1013"),
+                )
+                .with_account(WindowsAccount::new("CONTOSO", "bob", "hunter2")),
+        )
+}
+
+fn windows_client(logon: &str, password: &str, level: ProtectionLevel) -> TcpSecurity {
+    TcpSecurity::transport(TcpClientCredentialType::Windows)
+        .with_protection_level(level)
+        .with_windows_credential(WindowsCredential::parse(logon, password))
+}
+
+#[tokio::test]
+async fn windows_credentials_log_on_at_every_protection_level_and_name_the_account() {
+    for level in [
+        ProtectionLevel::None,
+        ProtectionLevel::Sign,
+        ProtectionLevel::EncryptAndSign,
+    ] {
+        let host = host(windows_service(level)).await;
+        let answer = call(&host, windows_client(r"CONTOSO\alice", "s3cret", level))
+            .await
+            .unwrap_or_else(|e| panic!("{level:?}: {e}"));
+        assert_eq!(
+            answer, r"CONTOSO\alice|S-1-5-21-3623811015-3361044348-30300820-1013|NTLM",
+            "{level:?}"
+        );
+        // Case does not matter in the names, as on Windows; the account's spelling is shown.
+        let answer = call(&host, windows_client(r"contoso\BOB", "hunter2", level))
+            .await
+            .expect("bob logs on");
+        assert_eq!(answer, r"CONTOSO\bob|no SID|NTLM");
+        host.close().await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn the_default_wcf_binding_is_windows_with_encrypt_and_sign() {
+    // `new NetTcpBinding()` in WCF: Transport, Windows, EncryptAndSign; Indigo's defaults for
+    // the same security mode are these.
+    let security = TcpSecurity::transport(TcpClientCredentialType::default());
+    assert_eq!(
+        security.client_credential_type,
+        TcpClientCredentialType::Windows
+    );
+    assert_eq!(security.protection_level, ProtectionLevel::EncryptAndSign);
+}
+
+#[tokio::test]
+async fn a_wrong_password_is_refused_as_logon_denied_and_others_are_served() {
+    let host = host(windows_service(ProtectionLevel::EncryptAndSign)).await;
+    for (logon, password) in [
+        (r"CONTOSO\alice", "wrong"),
+        (r"CONTOSO\mallory", "s3cret"),
+        (r"CONTOSO\alice", "hunter2"),
+        ("alice", "s3cret"),
+    ] {
+        let error = call(
+            &host,
+            windows_client(logon, password, ProtectionLevel::EncryptAndSign),
+        )
+        .await
+        .expect_err("refused");
+        assert!(
+            error.to_string().contains("logon denied"),
+            "{logon}: {error}"
+        );
+    }
+    let answer = call(
+        &host,
+        windows_client(r"CONTOSO\alice", "s3cret", ProtectionLevel::EncryptAndSign),
+    )
+    .await;
+    assert!(answer.expect("served").starts_with(r"CONTOSO\alice|"));
+    host.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn less_protection_than_the_service_requires_is_refused_naming_the_mismatch() {
+    let strict = host(windows_service(ProtectionLevel::EncryptAndSign)).await;
+    for level in [ProtectionLevel::None, ProtectionLevel::Sign] {
+        let error = call(&strict, windows_client(r"CONTOSO\alice", "s3cret", level))
+            .await
+            .expect_err("too little protection");
+        assert!(
+            error.to_string().contains("protection level"),
+            "{level:?}: {error}"
+        );
+    }
+    strict.close().await.unwrap();
+    // A client asking more than a service requires gets what it asks for.
+    let lenient = host(windows_service(ProtectionLevel::None)).await;
+    let answer = call(
+        &lenient,
+        windows_client(r"CONTOSO\alice", "s3cret", ProtectionLevel::EncryptAndSign),
+    )
+    .await;
+    assert!(answer.expect("served").starts_with(r"CONTOSO\alice|"));
+    lenient.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn windows_and_tls_sides_tell_each_other_the_upgrade_is_not_offered() {
+    let pki = Pki::new("Test CA");
+    let tls_host = host(server_side(&pki, TcpClientCredentialType::None)).await;
+    let error = call(
+        &tls_host,
+        windows_client(r"CONTOSO\alice", "s3cret", ProtectionLevel::EncryptAndSign),
+    )
+    .await
+    .expect_err("the service offers TLS");
+    let text = error.to_string();
+    assert!(
+        text.contains("UpgradeInvalid") && text.contains("application/negotiate"),
+        "{text}"
+    );
+    tls_host.close().await.unwrap();
+
+    let windows_host = host(windows_service(ProtectionLevel::EncryptAndSign)).await;
+    let error = call(
+        &windows_host,
+        client_side(&pki, TcpClientCredentialType::None),
+    )
+    .await
+    .expect_err("the service wants Windows credentials");
+    assert!(error.to_string().contains("application/ssl-tls"), "{error}");
+    let error = call(&windows_host, TcpSecurity::default())
+        .await
+        .expect_err("the service wants an upgrade");
+    assert!(error.to_string().contains("transport security"), "{error}");
+    windows_host.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_windows_client_without_an_account_fails_plainly() {
+    let host = host(windows_service(ProtectionLevel::EncryptAndSign)).await;
+    let error = call(
+        &host,
+        TcpSecurity::transport(TcpClientCredentialType::Windows),
+    )
+    .await
+    .expect_err("no account");
+    assert!(
+        error.to_string().contains("with_windows_credential"),
+        "{error}"
+    );
+    host.close().await.unwrap();
+}
+
+fn negotiate_preamble(address: &str) -> Vec<u8> {
+    let via = address.as_bytes();
+    let mut preamble = vec![0x00, 0x01, 0x00, 0x01, 0x02, 0x02, via.len() as u8];
+    preamble.extend_from_slice(via);
+    preamble.extend_from_slice(&[0x03, 0x08, 0x09, 21]);
+    preamble.extend_from_slice(b"application/negotiate");
+    preamble
+}
+
+#[tokio::test]
+async fn a_garbage_or_silent_negotiate_handshake_is_ended_and_others_are_served() {
+    let binding =
+        quick(NetTcpBinding::new().with_security(windows_service(ProtectionLevel::EncryptAndSign)))
+            .with_channel_initialization_timeout(Duration::from_millis(300));
+    let host = ServiceHost::builder(WhoamiContract::single(WhoamiService))
+        .endpoint(binding, ADDRESS)
+        .open()
+        .await
+        .unwrap();
+    let address = host.addresses()[0].clone();
+
+    // A handshake message whose token is no security token: the service answers with MS-NNS's
+    // error message (0x15, version 1.0, 8 bytes: SEC_E_INVALID_TOKEN) and closes.
+    let mut garbage = RawTcp::connect(&address).await;
+    garbage.send(&negotiate_preamble(&address)).await;
+    assert_eq!(garbage.read_exact(1).await, [0x0A], "UpgradeResponse");
+    garbage
+        .send(&[0x16, 0x01, 0x00, 0x00, 0x04, b'J', b'U', b'N', b'K'])
+        .await;
+    assert_eq!(
+        garbage.read_exact(13).await,
+        [0x15, 0x01, 0x00, 0x00, 0x08, 0, 0, 0, 0, 0x80, 0x09, 0x03, 0x08]
+    );
+    assert!(garbage.closed_within(Duration::from_secs(3)).await);
+
+    // Framing records where the handshake should be: closed.
+    let mut plaintext = RawTcp::connect(&address).await;
+    plaintext.send(&negotiate_preamble(&address)).await;
+    assert_eq!(plaintext.read_exact(1).await, [0x0A]);
+    plaintext.send(&[0x0C]).await;
+    assert!(plaintext.closed_within(Duration::from_secs(3)).await);
+
+    // Silent after the upgrade: closed by the ChannelInitializationTimeout.
+    let mut silent = RawTcp::connect(&address).await;
+    silent.send(&negotiate_preamble(&address)).await;
+    assert_eq!(silent.read_exact(1).await, [0x0A]);
+    assert!(silent.closed_within(Duration::from_secs(3)).await);
+
+    let answer = call(
+        &host,
+        windows_client(r"CONTOSO\alice", "s3cret", ProtectionLevel::EncryptAndSign),
+    )
+    .await;
+    assert!(answer.expect("served").starts_with(r"CONTOSO\alice|"));
+    host.close().await.unwrap();
+}
+
+/// A relay on `listener` to the service on `upstream` that flips one bit in the first
+/// NegotiateStream data message (the protected PreambleEnd) of the first connection, after
+/// the handshake; later connections pass untouched.
+fn tampering_relay(listener: tokio::net::TcpListener, upstream: u16, preamble_len: usize) {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    tokio::spawn(async move {
+        let mut tamper = true;
+        while let Ok((client, _)) = listener.accept().await {
+            let Ok(server) = tokio::net::TcpStream::connect(("127.0.0.1", upstream)).await else {
+                return;
+            };
+            let flip = std::mem::replace(&mut tamper, false);
+            let (mut client_read, mut client_write) = client.into_split();
+            let (mut server_read, mut server_write) = server.into_split();
+            tokio::spawn(async move {
+                let _ = tokio::io::copy(&mut server_read, &mut client_write).await;
+            });
+            tokio::spawn(async move {
+                // Client to service: the preamble, then handshake messages (their second and
+                // third bytes are the version, 1.0), then data messages.
+                let mut seen = Vec::new();
+                let mut chunk = [0u8; 4096];
+                let mut flipped = !flip;
+                loop {
+                    let n = match client_read.read(&mut chunk).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => n,
+                    };
+                    let start = seen.len();
+                    seen.extend_from_slice(&chunk[..n]);
+                    if !flipped {
+                        let mut at = preamble_len;
+                        while at + 5 <= seen.len() && seen[at + 1] == 1 && seen[at + 2] == 0 {
+                            at += 5 + usize::from(u16::from_be_bytes([seen[at + 3], seen[at + 4]]));
+                        }
+                        // The data message: 4 bytes of length, 16 of signature, then the data.
+                        let target = at + 4 + 16;
+                        if at + 5 <= seen.len() && (start..seen.len()).contains(&target) {
+                            seen[target] ^= 0x01;
+                            flipped = true;
+                        }
+                    }
+                    if server_write.write_all(&seen[start..]).await.is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+}
+
+#[tokio::test]
+async fn a_tampered_negotiate_stream_message_closes_that_connection_only() {
+    let upstream = indigo_tests::gsoap::free_port();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = format!(
+        "net.tcp://127.0.0.1:{}/whoami",
+        listener.local_addr().unwrap().port()
+    );
+    tampering_relay(listener, upstream, negotiate_preamble(&address).len());
+    let service =
+        quick(NetTcpBinding::new().with_security(windows_service(ProtectionLevel::EncryptAndSign)));
+    let host = ServiceHost::builder(WhoamiContract::single(WhoamiService))
+        .endpoint_with_listen_address(
+            service,
+            &address,
+            format!("net.tcp://127.0.0.1:{upstream}/whoami"),
+        )
+        .open()
+        .await
+        .unwrap();
+    let client = windows_client(r"CONTOSO\alice", "s3cret", ProtectionLevel::EncryptAndSign);
+    let error = call_at(&address, client.clone())
+        .await
+        .expect_err("the service drops the tampered connection");
+    assert!(matches!(error, Error::Transport(_)), "{error}");
+    let answer = call_at(&address, client).await;
+    assert!(answer
+        .expect("the next connection is served")
+        .starts_with(r"CONTOSO\alice|"));
     host.close().await.unwrap();
 }

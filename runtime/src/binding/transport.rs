@@ -188,7 +188,11 @@ impl TcpTransport {
                     )
                 })?;
                 // WCF's default SPN for a net.tcp address is host/<the address's host>.
-                let name = security.credentials.dns_identity.as_deref().unwrap_or(&host);
+                let name = security
+                    .credentials
+                    .dns_identity
+                    .as_deref()
+                    .unwrap_or(&host);
                 return Ok(Some(tcp::StreamUpgrade::NegotiateClient {
                     credential,
                     target: format!("host/{name}"),
@@ -198,12 +202,9 @@ impl TcpTransport {
             TcpClientCredentialType::None => false,
             TcpClientCredentialType::Certificate => true,
         };
-        let (config, server_name) = crate::security::tls::client_config(
-            &security.credentials,
-            present_certificate,
-            &host,
-        )
-        .map_err(|e| TransportError::Security(e.to_string()))?;
+        let (config, server_name) =
+            crate::security::tls::client_config(&security.credentials, present_certificate, &host)
+                .map_err(|e| TransportError::Security(e.to_string()))?;
         Ok(Some(tcp::StreamUpgrade::TlsClient {
             config,
             server_name,

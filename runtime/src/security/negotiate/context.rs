@@ -337,7 +337,8 @@ impl SecurityContext {
                 sspi.seal(&mut buffers).map_err(invalid)?;
             }
             ProtectionLevel::Sign => {
-                sspi.sign(&mut buffers, self.send_sequence).map_err(invalid)?;
+                sspi.sign(&mut buffers, self.send_sequence)
+                    .map_err(invalid)?;
                 self.send_sequence = self.send_sequence.wrapping_add(1);
             }
             ProtectionLevel::None => {}
@@ -436,7 +437,8 @@ impl ClientHandshake {
                 if level == ProtectionLevel::EncryptAndSign {
                     flags |= ClientRequestFlags::CONFIDENTIALITY;
                 } else {
-                    flags |= ClientRequestFlags::REPLAY_DETECT | ClientRequestFlags::SEQUENCE_DETECT;
+                    flags |=
+                        ClientRequestFlags::REPLAY_DETECT | ClientRequestFlags::SEQUENCE_DETECT;
                 }
                 let mut context =
                     Box::new(Negotiate::new_client(negotiate_config()).map_err(invalid)?);
@@ -469,7 +471,10 @@ impl ClientHandshake {
     }
 
     /// Takes the service's next handshake message.
-    pub(crate) fn receive(&mut self, message: HandshakeMessage) -> Result<Progress, NegotiateError> {
+    pub(crate) fn receive(
+        &mut self,
+        message: HandshakeMessage,
+    ) -> Result<Progress, NegotiateError> {
         match message.id {
             HandshakeId::Error => return Err(NegotiateError::from_remote(&message.payload)),
             HandshakeId::Done => self.remote_done = true,
@@ -483,7 +488,9 @@ impl ClientHandshake {
                     finished: true,
                 })
             } else {
-                Err(invalid("the service sent another token after the client was done"))
+                Err(invalid(
+                    "the service sent another token after the client was done",
+                ))
             };
         }
         self.step(Some(message.payload))
@@ -592,7 +599,8 @@ impl ServerHandshake {
         };
         let (answer, complete) = mechanism.accept(token)?;
         if self.challenge.is_none() {
-            self.challenge = ntlm::find_message(&answer, ntlm::CHALLENGE).and_then(ntlm::server_challenge);
+            self.challenge =
+                ntlm::find_message(&answer, ntlm::CHALLENGE).and_then(ntlm::server_challenge);
         }
         self.complete = complete;
         if !complete {
@@ -660,7 +668,9 @@ impl ServerHandshake {
             tracing::debug!(%error, "NTLM logon refused");
             NegotiateError::LogonDenied
         })?;
-        let challenge = self.challenge.ok_or_else(|| invalid("AUTHENTICATE before CHALLENGE"))?;
+        let challenge = self
+            .challenge
+            .ok_or_else(|| invalid("AUTHENTICATE before CHALLENGE"))?;
         let account = self
             .accounts
             .find(&authenticate.domain, &authenticate.user)

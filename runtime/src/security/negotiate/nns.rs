@@ -156,7 +156,8 @@ mod tests {
         assert_eq!(bytes.len(), 5 + 0x0102);
         let done = encode_handshake(HandshakeId::Done, &[]).expect("fits");
         assert_eq!(done, EMPTY_DONE);
-        let error = encode_handshake(HandshakeId::Error, &error_payload(0x8009_030C)).expect("fits");
+        let error =
+            encode_handshake(HandshakeId::Error, &error_payload(0x8009_030C)).expect("fits");
         assert_eq!(
             error,
             [0x15, 1, 0, 0, 8, 0, 0, 0, 0, 0x80, 0x09, 0x03, 0x0C]
@@ -171,7 +172,9 @@ mod tests {
             assert_eq!(decode_handshake(&mut buf), Ok(None), "after {i} bytes");
             buf.extend_from_slice(&[*byte]);
         }
-        let message = decode_handshake(&mut buf).expect("valid").expect("complete");
+        let message = decode_handshake(&mut buf)
+            .expect("valid")
+            .expect("complete");
         assert_eq!(message.id, HandshakeId::Done);
         assert_eq!(message.payload, b"token");
         assert!(buf.is_empty());
@@ -182,7 +185,10 @@ mod tests {
         let mut tls = BytesMut::from(&[0x16, 0x03, 0x01, 0x00, 0x05][..]);
         assert_eq!(decode_handshake(&mut tls), Err(NnsError::Version(3, 1)));
         let mut record = BytesMut::from(&[0x0C][..]);
-        assert_eq!(decode_handshake(&mut record), Err(NnsError::UnknownMessageId(0x0C)));
+        assert_eq!(
+            decode_handshake(&mut record),
+            Err(NnsError::UnknownMessageId(0x0C))
+        );
         assert_eq!(
             encode_handshake(HandshakeId::InProgress, &vec![0; 70_000]),
             Err(NnsError::TokenTooLarge(70_000))
@@ -199,10 +205,16 @@ mod tests {
         let mut buf = BytesMut::from(&out[..10]);
         assert_eq!(decode_data(&mut buf), Ok(None));
         buf.extend_from_slice(&out[10..]);
-        assert_eq!(decode_data(&mut buf).expect("valid").expect("whole").len(), 20);
+        assert_eq!(
+            decode_data(&mut buf).expect("valid").expect("whole").len(),
+            20
+        );
         for size in [0_u32, 4, 65_537, u32::MAX] {
             let mut buf = BytesMut::from(&size.to_le_bytes()[..]);
-            assert_eq!(decode_data(&mut buf), Err(NnsError::DataSize(size as usize)));
+            assert_eq!(
+                decode_data(&mut buf),
+                Err(NnsError::DataSize(size as usize))
+            );
         }
     }
 }

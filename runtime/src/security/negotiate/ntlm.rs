@@ -143,7 +143,9 @@ fn text(bytes: &[u8], unicode: bool) -> String {
 }
 
 fn read_u32(message: &[u8], at: usize) -> Option<u32> {
-    Some(u32::from_le_bytes(message.get(at..at + 4)?.try_into().ok()?))
+    Some(u32::from_le_bytes(
+        message.get(at..at + 4)?.try_into().ok()?,
+    ))
 }
 
 /// The bytes a `(Len, MaxLen, Offset)` field descriptor at `at` points to.
@@ -235,7 +237,10 @@ mod tests {
         wrapped.extend_from_slice(&[0xa3, 0x12]);
         let found = find_message(&wrapped, AUTHENTICATE).expect("found");
         let auth = Authenticate::parse(found).expect("parses");
-        assert_eq!((auth.user.as_str(), auth.domain.as_str()), ("alice", "CONTOSO"));
+        assert_eq!(
+            (auth.user.as_str(), auth.domain.as_str()),
+            ("alice", "CONTOSO")
+        );
         assert_eq!(auth.flags & NEGOTIATE_SEAL, NEGOTIATE_SEAL);
         assert_eq!(find_message(&wrapped, CHALLENGE), None);
     }
@@ -244,7 +249,11 @@ mod tests {
     fn hostile_messages_are_errors_not_panics() {
         let anonymous = message(AUTHENTICATE, &[], NEGOTIATE_UNICODE);
         assert_eq!(Authenticate::parse(&anonymous), Err(NtlmError::Anonymous));
-        let v1 = message(AUTHENTICATE, &[(20, &[1; 24]), (36, b"u\0")], NEGOTIATE_UNICODE);
+        let v1 = message(
+            AUTHENTICATE,
+            &[(20, &[1; 24]), (36, b"u\0")],
+            NEGOTIATE_UNICODE,
+        );
         assert_eq!(Authenticate::parse(&v1), Err(NtlmError::NtlmV1));
         let mut outside = message(AUTHENTICATE, &[(20, &[1; 40])], 0);
         outside[24..28].copy_from_slice(&u32::MAX.to_le_bytes());

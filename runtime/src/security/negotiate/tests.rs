@@ -33,7 +33,8 @@ fn decode_all(bytes: &[u8]) -> Vec<nns::HandshakeMessage> {
 }
 
 fn run(credential: &WindowsCredential, level: ProtectionLevel, required: ProtectionLevel) -> Run {
-    let mut client = ClientHandshake::new(credential, "host/server".to_owned(), level).expect("client");
+    let mut client =
+        ClientHandshake::new(credential, "host/server".to_owned(), level).expect("client");
     let mut server = ServerHandshake::new(accounts(), required);
     let mut to_server = client.start().expect("first token");
     let mut client_tokens = Vec::new();
@@ -85,9 +86,21 @@ fn run(credential: &WindowsCredential, level: ProtectionLevel, required: Protect
 
 #[test]
 fn spnego_over_ntlm_logs_on_and_names_the_account() {
-    let run = run(&alice("s3cret"), ProtectionLevel::EncryptAndSign, ProtectionLevel::EncryptAndSign);
-    assert_eq!(run.client_tokens[0].first(), Some(&0x60), "SPNEGO's GSS-API tag");
-    let (context, identity) = run.server.expect("server").into_context().expect("logged on");
+    let run = run(
+        &alice("s3cret"),
+        ProtectionLevel::EncryptAndSign,
+        ProtectionLevel::EncryptAndSign,
+    );
+    assert_eq!(
+        run.client_tokens[0].first(),
+        Some(&0x60),
+        "SPNEGO's GSS-API tag"
+    );
+    let (context, identity) = run
+        .server
+        .expect("server")
+        .into_context()
+        .expect("logged on");
     assert_eq!(context.level(), ProtectionLevel::EncryptAndSign);
     assert_eq!(identity.name, r"CONTOSO\alice");
     assert_eq!(identity.sid.as_deref(), Some("S-1-5-21-7-1001"));
@@ -97,9 +110,17 @@ fn spnego_over_ntlm_logs_on_and_names_the_account() {
 
 #[test]
 fn no_protection_uses_bare_ntlm_as_dotnet_does() {
-    let run = run(&alice("s3cret"), ProtectionLevel::None, ProtectionLevel::None);
+    let run = run(
+        &alice("s3cret"),
+        ProtectionLevel::None,
+        ProtectionLevel::None,
+    );
     assert!(run.client_tokens[0].starts_with(b"NTLMSSP\0"));
-    let (context, _) = run.server.expect("server").into_context().expect("logged on");
+    let (context, _) = run
+        .server
+        .expect("server")
+        .into_context()
+        .expect("logged on");
     assert_eq!(context.level(), ProtectionLevel::None);
 }
 
@@ -114,7 +135,11 @@ fn wrong_password_and_unknown_user_are_logon_denied_on_both_sides() {
     ] {
         for level in [ProtectionLevel::None, ProtectionLevel::EncryptAndSign] {
             let run = run(&credential, level, ProtectionLevel::None);
-            assert_eq!(run.server.err(), Some(NegotiateError::LogonDenied), "{credential:?}");
+            assert_eq!(
+                run.server.err(),
+                Some(NegotiateError::LogonDenied),
+                "{credential:?}"
+            );
             assert_eq!(run.client.err(), Some(NegotiateError::RemoteLogonDenied));
         }
     }
@@ -122,7 +147,11 @@ fn wrong_password_and_unknown_user_are_logon_denied_on_both_sides() {
 
 #[test]
 fn a_client_asking_less_protection_than_the_service_requires_is_refused() {
-    let refused = run(&alice("s3cret"), ProtectionLevel::Sign, ProtectionLevel::EncryptAndSign);
+    let refused = run(
+        &alice("s3cret"),
+        ProtectionLevel::Sign,
+        ProtectionLevel::EncryptAndSign,
+    );
     assert!(matches!(
         refused.server.err(),
         Some(NegotiateError::ProtectionTooLow {
@@ -130,17 +159,32 @@ fn a_client_asking_less_protection_than_the_service_requires_is_refused() {
             required: ProtectionLevel::EncryptAndSign
         })
     ));
-    assert_eq!(refused.client.err(), Some(NegotiateError::RemoteProtectionMismatch));
+    assert_eq!(
+        refused.client.err(),
+        Some(NegotiateError::RemoteProtectionMismatch)
+    );
     // More than required is fine: the client's level is used.
-    let more = run(&alice("s3cret"), ProtectionLevel::EncryptAndSign, ProtectionLevel::Sign);
-    let (context, _) = more.server.expect("server").into_context().expect("logged on");
+    let more = run(
+        &alice("s3cret"),
+        ProtectionLevel::EncryptAndSign,
+        ProtectionLevel::Sign,
+    );
+    let (context, _) = more
+        .server
+        .expect("server")
+        .into_context()
+        .expect("logged on");
     assert_eq!(context.level(), ProtectionLevel::EncryptAndSign);
 }
 
 #[test]
 fn a_recorded_logon_replayed_to_a_new_challenge_is_refused() {
     // Bare NTLM, so the recorded tokens can be replayed as they are.
-    let recorded = run(&alice("s3cret"), ProtectionLevel::None, ProtectionLevel::None);
+    let recorded = run(
+        &alice("s3cret"),
+        ProtectionLevel::None,
+        ProtectionLevel::None,
+    );
     assert!(recorded.server.is_ok());
     let mut server = ServerHandshake::new(accounts(), ProtectionLevel::None);
     let mut last = None;
@@ -202,7 +246,11 @@ async fn connected(
 
 #[tokio::test]
 async fn data_crosses_both_ways_at_every_level_in_messages_of_at_most_63_kib() {
-    for level in [ProtectionLevel::None, ProtectionLevel::Sign, ProtectionLevel::EncryptAndSign] {
+    for level in [
+        ProtectionLevel::None,
+        ProtectionLevel::Sign,
+        ProtectionLevel::EncryptAndSign,
+    ] {
         let (mut client, mut server) = connected(level).await;
         let big: Vec<u8> = (0..200_000_u32).map(|i| (i % 251) as u8).collect();
         client.write_all(&big).await.expect("write");
@@ -219,10 +267,19 @@ async fn data_crosses_both_ways_at_every_level_in_messages_of_at_most_63_kib() {
 }
 
 /// Both sides' contexts after a handshake in memory.
-fn contexts(level: ProtectionLevel) -> (super::context::SecurityContext, super::context::SecurityContext) {
+fn contexts(
+    level: ProtectionLevel,
+) -> (
+    super::context::SecurityContext,
+    super::context::SecurityContext,
+) {
     let run = run(&alice("s3cret"), level, ProtectionLevel::None);
     let client = run.client.expect("client").into_context();
-    let (server, _) = run.server.expect("server").into_context().expect("logged on");
+    let (server, _) = run
+        .server
+        .expect("server")
+        .into_context()
+        .expect("logged on");
     (client, server)
 }
 
@@ -272,7 +329,10 @@ fn a_tampered_replayed_or_truncated_message_is_refused() {
             matches!(server.unwrap(payload), Err(NegotiateError::Tampered(_))),
             "{level:?}: a replay"
         );
-        assert!(matches!(server.unwrap(vec![1; 10]), Err(NegotiateError::Tampered(_))));
+        assert!(matches!(
+            server.unwrap(vec![1; 10]),
+            Err(NegotiateError::Tampered(_))
+        ));
     }
 }
 
@@ -297,7 +357,9 @@ async fn a_data_message_over_64_kib_is_an_error_before_it_is_buffered() {
     let (_, server_context) = contexts(ProtectionLevel::EncryptAndSign);
     let (mut peer, server_io) = tokio::io::duplex(4096);
     let mut server = NegotiatedStream::new(server_io, server_context, true);
-    peer.write_all(&(100_000_u32).to_le_bytes()).await.expect("write");
+    peer.write_all(&(100_000_u32).to_le_bytes())
+        .await
+        .expect("write");
     let mut got = [0; 1];
     let error = server.read_exact(&mut got).await.expect_err("too large");
     assert_eq!(error.kind(), std::io::ErrorKind::InvalidData);

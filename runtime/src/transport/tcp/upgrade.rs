@@ -94,7 +94,9 @@ fn joined(
     // The initiator waits for UpgradeResponse before its handshake, and the receiver sends
     // nothing after it: bytes already read past the record would be lost to the upgrade.
     if !reader.buffer().is_empty() {
-        return Err("bytes arrived after the upgrade record, before the upgrade's handshake".into());
+        return Err(
+            "bytes arrived after the upgrade record, before the upgrade's handshake".into(),
+        );
     }
     Ok(tokio::io::join(reader.into_inner(), write))
 }
