@@ -148,6 +148,76 @@ fn done(status: SecurityStatus) -> bool {
     matches!(status, SecurityStatus::Ok | SecurityStatus::CompleteNeeded)
 }
 
+/// One client step of any mechanism: the next token and the status.
+fn initialize_with<T: Sspi>(
+    context: &mut T,
+    credentials: &mut T::CredentialsHandle,
+    flags: ClientRequestFlags,
+    target: &str,
+    input: Option<Vec<u8>>,
+) -> Result<(Vec<u8>, SecurityStatus), NegotiateError> {
+    let mut output = token_buffer(Vec::new());
+    let mut input = input.map(token_buffer);
+    let mut builder = context
+        .initialize_security_context()
+        .with_credentials_handle(credentials)
+        .with_context_requirements(flags)
+        .with_target_data_representation(DataRepresentation::Native)
+        .with_target_name(target)
+        .with_output(&mut output);
+    if let Some(input) = input.as_mut() {
+        builder = builder.with_input(input);
+    }
+    let result = context
+        .initialize_security_context_impl(&mut builder)
+        .map_err(invalid)?
+        .resolve_to_result()
+        .map_err(invalid)?;
+    Ok((taken_token(&mut output), result.status))
+}
+
+/// A refused logon, as the service reports it; other failures are bad tokens.
+fn logon_error(error: sspi::Error) -> NegotiateError {
+    match error.error_type {
+        sspi::ErrorKind::LogonDenied
+        | sspi::ErrorKind::NoCredentials
+        | sspi::ErrorKind::MessageAltered => NegotiateError::LogonDenied,
+        _ => invalid(error),
+    }
+}
+
+/// One service step of any mechanism: the answer token and the status.
+fn accept_with<T: Sspi>(
+    context: &mut T,
+    credentials: &mut T::CredentialsHandle,
+    input: Vec<u8>,
+) -> Result<(Vec<u8>, SecurityStatus), NegotiateError> {
+    let mut output = token_buffer(Vec::new());
+    let mut input = token_buffer(input);
+    let builder = context
+        .accept_security_context()
+        .with_credentials_handle(credentials)
+        .with_context_requirements(ServerRequestFlags::ALLOCATE_MEMORY)
+        .with_target_data_representation(DataRepresentation::Native)
+        .with_input(&mut input)
+        .with_output(&mut output);
+    let result = context
+        .accept_security_context_impl(builder)
+        .map_err(logon_error)?
+        .resolve_to_result()
+        .map_err(logon_error)?;
+    if matches!(
+        result.status,
+        SecurityStatus::CompleteNeeded | SecurityStatus::CompleteAndContinue
+    ) {
+        // Bare NTLM checks the logon (the MIC) and derives the keys here.
+        context
+            .complete_auth_token(&mut output)
+            .map_err(logon_error)?;
+    }
+    Ok((taken_token(&mut output), result.status))
+}
+
 impl Mechanism {
     /// One step of the client: the next token, and whether the context is complete.
     fn initialize(
@@ -156,112 +226,32 @@ impl Mechanism {
         target: &str,
         input: Option<Vec<u8>>,
     ) -> Result<(Vec<u8>, bool), NegotiateError> {
-        let mut output = token_buffer(Vec::new());
-        let mut input = input.map(token_buffer);
-        let status = match self {
+        let (token, status) = match self {
             Mechanism::Spnego {
                 context,
                 credentials,
-            } => {
-                let mut builder = context
-                    .initialize_security_context()
-                    .with_credentials_handle(credentials)
-                    .with_context_requirements(flags)
-                    .with_target_data_representation(DataRepresentation::Native)
-                    .with_target_name(target)
-                    .with_output(&mut output);
-                if let Some(input) = input.as_mut() {
-                    builder = builder.with_input(input);
-                }
-                let result = context
-                    .initialize_security_context_impl(&mut builder)
-                    .map_err(invalid)?
-                    .resolve_to_result()
-                    .map_err(invalid)?;
-                result.status
-            }
+            } => initialize_with(context.as_mut(), credentials, flags, target, input)?,
             Mechanism::Ntlm {
                 context,
                 credentials,
-            } => {
-                let mut builder = context
-                    .initialize_security_context()
-                    .with_credentials_handle(credentials)
-                    .with_context_requirements(flags)
-                    .with_target_data_representation(DataRepresentation::Native)
-                    .with_target_name(target)
-                    .with_output(&mut output);
-                if let Some(input) = input.as_mut() {
-                    builder = builder.with_input(input);
-                }
-                let result = context
-                    .initialize_security_context_impl(&mut builder)
-                    .map_err(invalid)?
-                    .resolve_to_result()
-                    .map_err(invalid)?;
-                result.status
-            }
+            } => initialize_with(context.as_mut(), credentials, flags, target, input)?,
         };
-        Ok((taken_token(&mut output), done(status)))
+        Ok((token, done(status)))
     }
 
     /// One step of the service: the answer token, and whether the context is complete.
     fn accept(&mut self, input: Vec<u8>) -> Result<(Vec<u8>, bool), NegotiateError> {
-        let mut output = token_buffer(Vec::new());
-        let mut input = token_buffer(input);
-        let logon = |error: sspi::Error| match error.error_type {
-            sspi::ErrorKind::LogonDenied
-            | sspi::ErrorKind::NoCredentials
-            | sspi::ErrorKind::MessageAltered => NegotiateError::LogonDenied,
-            _ => invalid(error),
-        };
-        match self {
+        let (token, status) = match self {
             Mechanism::Spnego {
                 context,
                 credentials,
-            } => {
-                let builder = context
-                    .accept_security_context()
-                    .with_credentials_handle(credentials)
-                    .with_context_requirements(ServerRequestFlags::ALLOCATE_MEMORY)
-                    .with_target_data_representation(DataRepresentation::Native)
-                    .with_input(&mut input)
-                    .with_output(&mut output);
-                let status = context
-                    .accept_security_context_impl(builder)
-                    .map_err(logon)?
-                    .resolve_to_result()
-                    .map_err(logon)?
-                    .status;
-                Ok((taken_token(&mut output), done(status)))
-            }
+            } => accept_with(context.as_mut(), credentials, input)?,
             Mechanism::Ntlm {
                 context,
                 credentials,
-            } => {
-                let builder = context
-                    .accept_security_context()
-                    .with_credentials_handle(credentials)
-                    .with_context_requirements(ServerRequestFlags::ALLOCATE_MEMORY)
-                    .with_target_data_representation(DataRepresentation::Native)
-                    .with_input(&mut input)
-                    .with_output(&mut output);
-                let status = context
-                    .accept_security_context_impl(builder)
-                    .map_err(logon)?
-                    .resolve_to_result()
-                    .map_err(logon)?
-                    .status;
-                if matches!(
-                    status,
-                    SecurityStatus::CompleteNeeded | SecurityStatus::CompleteAndContinue
-                ) {
-                    // NTLM checks the logon (the MIC) and derives the keys here.
-                    context.complete_auth_token(&mut output).map_err(logon)?;
-                }
-                Ok((taken_token(&mut output), done(status)))
-            }
-        }
+            } => accept_with(context.as_mut(), credentials, input)?,
+        };
+        Ok((token, done(status)))
     }
 
     fn sspi(&mut self) -> &mut dyn SspiMessages {
