@@ -132,7 +132,9 @@ impl fmt::Debug for WindowsAccount {
     }
 }
 
-/// The accounts a service checks NTLM logons against (cheap to clone: shared).
+/// The accounts a service checks NTLM logons against (cheap to clone: shared). Each SPNEGO
+/// logon hands `sspi` the whole list, so it suits a service's own accounts (tens to thousands),
+/// not a directory.
 ///
 /// ```
 /// use indigo::security::{WindowsAccount, WindowsAccounts};
