@@ -665,6 +665,13 @@ fn windows_service(level: ProtectionLevel) -> TcpSecurity {
         )
 }
 
+/// Alice, with the right password and WCF's default protection, is served at `address`.
+async fn alice_is_served(address: &str) {
+    let client = windows_client(r"CONTOSO\alice", "s3cret", ProtectionLevel::EncryptAndSign);
+    let answer = call_at(address, client).await.expect("Alice is served");
+    assert!(answer.starts_with(r"CONTOSO\alice|"), "{answer}");
+}
+
 fn windows_client(logon: &str, password: &str, level: ProtectionLevel) -> TcpSecurity {
     TcpSecurity::transport(TcpClientCredentialType::Windows)
         .with_protection_level(level)
@@ -727,12 +734,7 @@ async fn a_wrong_password_is_refused_as_logon_denied_and_others_are_served() {
             "{logon}: {error}"
         );
     }
-    let answer = call(
-        &host,
-        windows_client(r"CONTOSO\alice", "s3cret", ProtectionLevel::EncryptAndSign),
-    )
-    .await;
-    assert!(answer.expect("served").starts_with(r"CONTOSO\alice|"));
+    alice_is_served(&host.addresses()[0]).await;
     host.close().await.unwrap();
 }
 
@@ -751,12 +753,7 @@ async fn less_protection_than_the_service_requires_is_refused_naming_the_mismatc
     strict.close().await.unwrap();
     // A client asking more than a service requires gets what it asks for.
     let lenient = host(windows_service(ProtectionLevel::None)).await;
-    let answer = call(
-        &lenient,
-        windows_client(r"CONTOSO\alice", "s3cret", ProtectionLevel::EncryptAndSign),
-    )
-    .await;
-    assert!(answer.expect("served").starts_with(r"CONTOSO\alice|"));
+    alice_is_served(&lenient.addresses()[0]).await;
     lenient.close().await.unwrap();
 }
 
@@ -856,12 +853,7 @@ async fn a_garbage_or_silent_negotiate_handshake_is_ended_and_others_are_served(
     assert_eq!(silent.read_exact(1).await, [0x0A]);
     assert!(silent.closed_within(Duration::from_secs(3)).await);
 
-    let answer = call(
-        &host,
-        windows_client(r"CONTOSO\alice", "s3cret", ProtectionLevel::EncryptAndSign),
-    )
-    .await;
-    assert!(answer.expect("served").starts_with(r"CONTOSO\alice|"));
+    alice_is_served(&host.addresses()[0]).await;
     host.close().await.unwrap();
 }
 
@@ -937,13 +929,10 @@ async fn a_tampered_negotiate_stream_message_closes_that_connection_only() {
         .await
         .unwrap();
     let client = windows_client(r"CONTOSO\alice", "s3cret", ProtectionLevel::EncryptAndSign);
-    let error = call_at(&address, client.clone())
+    let error = call_at(&address, client)
         .await
         .expect_err("the service drops the tampered connection");
     assert!(matches!(error, Error::Transport(_)), "{error}");
-    let answer = call_at(&address, client).await;
-    assert!(answer
-        .expect("the next connection is served")
-        .starts_with(r"CONTOSO\alice|"));
+    alice_is_served(&address).await;
     host.close().await.unwrap();
 }
