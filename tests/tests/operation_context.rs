@@ -759,3 +759,134 @@ async fn the_closed_hook_runs_once_when_the_host_is_dropped_during_a_call() {
     stays(&log.closed, 1).await;
     assert_eq!(log.finals.lock().unwrap()[0].1, 1);
 }
+
+// ---------------------------------------------------------------------------------------------
+// mustUnderstand.
+
+/// A Tenant header marked mustUnderstand (SOAP 1.2), in the XML as on the wire.
+fn must_understand_tenant(tenant: &str) -> RawHeader {
+    RawHeader {
+        name: QualifiedName::new(TENANT_NS, "Tenant"),
+        must_understand: true,
+        xml: XmlFragment::new(format!(
+            r#"<t:Tenant xmlns:t="{TENANT_NS}" xmlns:s="http://www.w3.org/2003/05/soap-envelope" s:mustUnderstand="1">{tenant}</t:Tenant>"#
+        )),
+    }
+}
+
+#[tokio::test]
+async fn a_must_understand_header_nothing_processes_is_refused_as_wcf_refuses_it() {
+    let host = ServiceHost::builder(ProbeContract::per_session(ProbeService::new))
+        .endpoint(
+            NetTcpBinding::new(),
+            "net.tcp://127.0.0.1:0/must-understand",
+        )
+        .open()
+        .await
+        .expect("open the host");
+    let address = host.addresses()[0].clone();
+    let mut session = RawSession::open(&NetTcpBinding::new(), &address, "000000000001").await;
+    // Marked mustUnderstand, not declared: SOAP 1.2's MustUnderstand fault, naming the header.
+    let contract = ProbeContract::DESCRIPTION;
+    let mut message = Message::new(
+        NetTcpBinding::new().encoder().message_version(),
+        contract.operations[1].action,
+        Body::Payload(XmlFragment::new(format!(
+            r#"<Add xmlns="{}"><{p}>5</{p}></Add>"#,
+            contract.namespace,
+            p = contract.operations[1].parameters[0]
+        ))),
+    );
+    message.headers.message_id = Some("urn:uuid:00000000-0000-4000-8000-00000000abcd".into());
+    message.headers.to = Some(address.clone());
+    message.headers.reply_to = Some("http://www.w3.org/2005/08/addressing/anonymous".into());
+    message
+        .headers
+        .other
+        .push(must_understand_tenant("initech"));
+    session.channel.sink.send(message).await.expect("send");
+    let reply = session.receive().await;
+    let Body::Fault(fault) = &reply.body else {
+        panic!("expected a fault, got {:?}", reply.body);
+    };
+    assert_eq!(
+        fault.code.value,
+        indigo::message::FaultCodeValue::MustUnderstand
+    );
+    assert!(
+        fault.reason.contains("'Tenant'") && fault.reason.contains(TENANT_NS),
+        "{}",
+        fault.reason
+    );
+    // The operation did not run: the total is still 0, and the session goes on.
+    assert_eq!(session.add(1, None).await, 1);
+    // Not marked: an ordinary header, read by the operation.
+    assert_eq!(session.inspect(Some("hooli")).await["tenant"], "hooli");
+    session.close().await;
+    host.close().await.expect("close");
+}
+
+#[tokio::test]
+async fn a_declared_header_may_be_marked_must_understand() {
+    let host = ServiceHost::builder(ProbeContract::per_session(ProbeService::new))
+        .understood_header(TENANT_NS, "Tenant")
+        .endpoint(MemoryBinding::new(), "memory://must-understand-declared")
+        .open()
+        .await
+        .expect("open the host");
+    let address = host.addresses()[0].clone();
+    let mut session = RawSession::open(&MemoryBinding::new(), &address, "000000000002").await;
+    let contract = ProbeContract::DESCRIPTION;
+    let mut message = Message::new(
+        MemoryBinding::new().encoder().message_version(),
+        contract.operations[0].action,
+        Body::Payload(XmlFragment::new(inspect_body())),
+    );
+    message.headers.message_id = Some("urn:uuid:00000000-0000-4000-8000-00000000abce".into());
+    message.headers.to = Some(address.clone());
+    message
+        .headers
+        .other
+        .push(must_understand_tenant("initech"));
+    session.channel.sink.send(message).await.expect("send");
+    let reply = session.receive().await;
+    assert_eq!(seen(&result(&reply, "InspectResult"))["tenant"], "initech");
+    session.close().await;
+    host.close().await.expect("close");
+}
+
+#[tokio::test]
+async fn over_basic_http_an_unknown_must_understand_header_is_a_soap_1_1_fault() {
+    let (_host, address) = open_host(
+        ProbeContract::per_call(ProbeService::new),
+        BasicHttpBinding::new(),
+        "http://127.0.0.1:0/must-understand-basic",
+    )
+    .await;
+    let envelope = format!(
+        r#"<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Header><t:Tenant s:mustUnderstand="1" xmlns:t="{TENANT_NS}">hooli</t:Tenant></s:Header><s:Body>{}</s:Body></s:Envelope>"#,
+        inspect_body()
+    );
+    let rest = address.strip_prefix("http://").expect("an http address");
+    let (authority, path) = rest.split_at(rest.find('/').expect("a path"));
+    let mut stream = tokio::net::TcpStream::connect(authority)
+        .await
+        .expect("connect");
+    let request = format!(
+        "POST {path} HTTP/1.1\r\nHost: {authority}\r\nContent-Type: text/xml; charset=utf-8\r\nSOAPAction: \"{}\"\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{envelope}",
+        action(0),
+        envelope.len()
+    );
+    stream.write_all(request.as_bytes()).await.expect("write");
+    let mut response = String::new();
+    tokio::time::timeout(Duration::from_secs(5), stream.read_to_string(&mut response))
+        .await
+        .expect("a response in time")
+        .expect("read");
+    assert!(response.starts_with("HTTP/1.1 500"), "{response}");
+    assert!(
+        response.contains("<faultcode>s:MustUnderstand</faultcode>"),
+        "{response}"
+    );
+    assert!(!response.contains("InspectResult"), "{response}");
+}

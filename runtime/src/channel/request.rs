@@ -221,7 +221,15 @@ impl RequestHandler for Decoding {
         let mut origin = origin;
         if let Some(validator) = &self.message_credential {
             match Decoding::check_credential(validator, &request) {
-                Ok(user) => origin.identity = crate::security::CallerIdentity::UserName(user),
+                Ok(user) => {
+                    origin.identity = crate::security::CallerIdentity::UserName(user);
+                    // The security header is processed: a mustUnderstand on it is satisfied,
+                    // and the operations see the caller, not the password.
+                    request
+                        .headers
+                        .other
+                        .retain(|header| !header.name.is(crate::message::ns::WSSE, "Security"));
+                }
                 Err(fault) => {
                     let action = fault.default_action().to_owned();
                     let mut reply =

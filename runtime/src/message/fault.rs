@@ -106,6 +106,25 @@ impl MessageFault {
         )
     }
 
+    /// SOAP's `MustUnderstand`: the message carries a header marked `mustUnderstand` that the
+    /// service does not process, with WCF's reason.
+    pub fn must_understand(header: &QualifiedName) -> Self {
+        MessageFault::new(
+            FaultCode {
+                value: FaultCodeValue::MustUnderstand,
+                subcodes: Vec::new(),
+            },
+            format!(
+                "The header '{}' from the namespace '{}' was not understood by the recipient of \
+                 this message, causing the message to not be processed.  This error typically \
+                 indicates that the sender of this message has enabled a communication protocol \
+                 that the receiver cannot process.  Please ensure that the configuration of the \
+                 client's binding is consistent with the service's binding. ",
+                header.local, header.namespace
+            ),
+        )
+    }
+
     /// WS-Addressing's `MessageAddressingHeaderRequired`: a message without an Action where
     /// WS-Addressing is in use.
     pub fn addressing_header_required(header: &str) -> Self {

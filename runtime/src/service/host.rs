@@ -170,6 +170,7 @@ pub struct ServiceHostBuilder<C: Dispatch<S>, S: Send + 'static> {
     throttle: ServiceThrottle,
     address_filter: AddressFilterMode,
     authorization: Option<Authorization>,
+    understood_headers: Vec<crate::message::QualifiedName>,
 }
 
 /// Decides whether a call may run, from its [`OperationContext`] (the operation, the caller's
@@ -307,6 +308,29 @@ impl<C: Dispatch<S>, S: Send + 'static> ServiceHostBuilder<C, S> {
         self
     }
 
+    /// Declares a header the service's operations process themselves (read through
+    /// [`OperationContext::header`]), so that a message marking it `mustUnderstand` is
+    /// dispatched. Any other header marked `mustUnderstand` that no layer of the service
+    /// processes fails the message with SOAP's `MustUnderstand` fault, as WCF does; headers the
+    /// layers process (WS-Addressing, WS-ReliableMessaging, a checked WS-Security header) are
+    /// understood already.
+    ///
+    /// ```
+    /// # #[indigo::service_contract]
+    /// # pub trait Echo { #[operation] async fn echo(&self, text: String) -> String; }
+    /// # struct Service;
+    /// # impl Echo for Service { async fn echo(&self, text: String) -> String { text } }
+    /// use indigo::ServiceHost;
+    /// let builder = ServiceHost::builder(EchoContract::single(Service))
+    ///     .understood_header("http://example.org/tenancy", "Tenant");
+    /// # let _ = builder;
+    /// ```
+    pub fn understood_header(mut self, namespace: &str, local: &str) -> Self {
+        self.understood_headers
+            .push(crate::message::QualifiedName::new(namespace, local));
+        self
+    }
+
     /// Starts listening on every endpoint. If one fails, none stays open.
     pub async fn open(self) -> Result<ServiceHost, Error> {
         if self.endpoints.is_empty() {
@@ -317,6 +341,8 @@ impl<C: Dispatch<S>, S: Send + 'static> ServiceHostBuilder<C, S> {
         }
         let (shutdown_tx, shutdown_rx) = watch::channel(false);
         let throttle = Arc::new(Throttle::new(self.throttle));
+        let understood_headers: Arc<[crate::message::QualifiedName]> =
+            self.understood_headers.into();
         let mut listeners = Vec::with_capacity(self.endpoints.len());
         // The host's close waits as long as its slowest endpoint's close timeout.
         let mut close_timeout = std::time::Duration::ZERO;
@@ -342,6 +368,7 @@ impl<C: Dispatch<S>, S: Send + 'static> ServiceHostBuilder<C, S> {
                     address: filter_address,
                 }),
                 authorization: self.authorization.clone(),
+                understood_headers: understood_headers.clone(),
             });
             listeners.push((listener, shared, config.binding));
         }
@@ -533,6 +560,7 @@ impl ServiceHost {
             throttle: ServiceThrottle::default(),
             address_filter: AddressFilterMode::default(),
             authorization: None,
+            understood_headers: Vec::new(),
         }
     }
 

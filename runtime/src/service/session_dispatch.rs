@@ -30,6 +30,8 @@ pub(crate) struct EndpointShared<C: Dispatch<S>, S: Send + 'static> {
     pub(crate) address_filter: Option<super::AddressFilter>,
     /// Whether a call may run (WCF's `ServiceAuthorizationManager`); `None` allows every call.
     pub(crate) authorization: Option<super::Authorization>,
+    /// Headers the operations process themselves, beyond those the layers take out.
+    pub(crate) understood_headers: Arc<[crate::message::QualifiedName]>,
 }
 
 /// Per-connection session state.
@@ -361,6 +363,27 @@ where
             reply: true,
         });
     };
+    // The layers below took out the headers they process (WS-RM's, a checked WS-Security
+    // header), and WS-Addressing's are the dispatcher's own (From and FaultTo included); what
+    // is left marked mustUnderstand must be one the operations declared.
+    if let Some(header) = request.headers.other.iter().find(|header| {
+        header.must_understand
+            && header.name.namespace != crate::message::ns::WSA10
+            && !endpoint
+                .understood_headers
+                .iter()
+                .any(|known| known.is(&header.name.namespace, &header.name.local))
+    }) {
+        warn!(
+            header = %header.name.local,
+            namespace = %header.name.namespace,
+            "a mustUnderstand header nothing here processes"
+        );
+        return Err(Refusal {
+            fault: Box::new(MessageFault::must_understand(&header.name)),
+            reply: !op.is_one_way,
+        });
+    }
     if endpoint.has_session && !started && !op.is_initiating {
         // WCF's contract filter for a new session matches initiating actions only.
         warn!(
