@@ -425,3 +425,41 @@ async fn silent_connections_are_closed_by_the_handshake_and_header_timeouts() {
     );
     host.close().await.unwrap();
 }
+
+#[tokio::test]
+async fn with_every_connection_slot_taken_a_new_client_waits_until_one_frees() {
+    let plain = BasicHttpBinding::new()
+        .with_max_connections(2)
+        .with_request_header_timeout(Duration::from_secs(30));
+    let host = ServiceHost::builder(WhoamiContract::single(WhoamiService))
+        .endpoint(plain, "http://127.0.0.1:0/whoami")
+        .open()
+        .await
+        .unwrap();
+    let address = host.addresses()[0].clone();
+    let authority = address
+        .strip_prefix("http://")
+        .and_then(|rest| rest.split('/').next())
+        .expect("an authority")
+        .to_owned();
+    // Two silent connections take both slots (the header timeout would free them in 30 s).
+    let first = tokio::net::TcpStream::connect(&authority).await.unwrap();
+    let second = tokio::net::TcpStream::connect(&authority).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let client = BasicHttpBinding::new().with_open_timeout(Duration::from_secs(10));
+    let waiting = tokio::spawn(async move {
+        let client = WhoamiClient::connect(&client, &address).await?;
+        client.whoami().await
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(!waiting.is_finished(), "served beyond the connection limit");
+    // One silent client goes away: its slot is the waiting client's.
+    drop(first);
+    let answer = tokio::time::timeout(Duration::from_secs(5), waiting)
+        .await
+        .expect("served once a slot freed")
+        .expect("the task");
+    assert_eq!(answer.expect("the call succeeds"), "anonymous");
+    drop(second);
+    host.close().await.unwrap();
+}

@@ -13,6 +13,7 @@ pub use standard::{
 };
 pub use transport::{
     HttpTransport, MemoryDatagramTransport, MemoryTransport, TcpTransport, TransportBindingElement,
+    DEFAULT_MAX_HTTP_CONNECTIONS,
 };
 
 use crate::channel::{

@@ -475,6 +475,13 @@ macro_rules! http_security_setter {
                 self.inner.transport.tls_handshake_timeout = timeout;
                 self
             }
+
+            /// Sets the most connections a service keeps open at once (default 10,000). See
+            /// [`HttpTransport::max_connections`].
+            pub fn with_max_connections(mut self, connections: usize) -> Self {
+                self.inner.transport = self.inner.transport.with_max_connections(connections);
+                self
+            }
         }
     };
 }

@@ -382,7 +382,16 @@ pub struct HttpTransport {
     /// Service: how long an HTTPS client may take to complete its TLS handshake before the
     /// connection is closed. Default 30 s.
     pub tls_handshake_timeout: std::time::Duration,
+    /// Service: most connections open at once. When they are all open, the next connection
+    /// waits in the socket's backlog until one closes (a silent one does within the header
+    /// timeout), so a flood of connections costs the host a bounded number of tasks and
+    /// buffers. Default [`DEFAULT_MAX_HTTP_CONNECTIONS`].
+    pub max_connections: usize,
 }
+
+/// The default of [`HttpTransport::max_connections`]: 10,000 (IIS's and HTTP.sys's order of
+/// magnitude for one site; raise it for more concurrent keep-alive clients).
+pub const DEFAULT_MAX_HTTP_CONNECTIONS: usize = 10_000;
 
 impl Default for HttpTransport {
     fn default() -> Self {
@@ -391,6 +400,7 @@ impl Default for HttpTransport {
             security: crate::security::HttpSecurity::default(),
             request_header_timeout: std::time::Duration::from_secs(30),
             tls_handshake_timeout: std::time::Duration::from_secs(30),
+            max_connections: DEFAULT_MAX_HTTP_CONNECTIONS,
         }
     }
 }
@@ -411,6 +421,12 @@ impl HttpTransport {
     /// Sets [`tls_handshake_timeout`](Self::tls_handshake_timeout).
     pub fn with_tls_handshake_timeout(mut self, timeout: std::time::Duration) -> Self {
         self.tls_handshake_timeout = timeout;
+        self
+    }
+
+    /// Sets [`max_connections`](Self::max_connections) (at least 1).
+    pub fn with_max_connections(mut self, connections: usize) -> Self {
+        self.max_connections = connections.max(1);
         self
     }
 
@@ -541,6 +557,7 @@ impl HttpTransport {
             envelope: encoder.message_version().envelope,
             max_received_message_size: self.max_received_message_size,
             request_header_timeout: self.request_header_timeout,
+            max_connections: self.max_connections,
         })
     }
 }

@@ -68,6 +68,8 @@ pub struct HttpOptions {
     /// Service: how long a connection may take to send a request's headers, the first or
     /// the next on a kept-alive connection.
     pub request_header_timeout: Duration,
+    /// Service: most connections open at once; more wait in the backlog.
+    pub max_connections: usize,
 }
 
 /// The `Content-Type` of a request carrying `action`.

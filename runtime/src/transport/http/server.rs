@@ -81,7 +81,19 @@ impl RequestListener for HttpListener {
         Box::pin(async move {
             let graceful = GracefulShutdown::new();
             let mut shutdown = shutdown;
+            // One permit per open connection, held by its task: with none left, nothing more is
+            // accepted until a connection closes.
+            let slots = Arc::new(tokio::sync::Semaphore::new(self.options.max_connections));
             loop {
+                let permit = tokio::select! {
+                    biased;
+                    () = &mut shutdown => break,
+                    permit = slots.clone().acquire_owned() => match permit {
+                        Ok(permit) => permit,
+                        // The semaphore is never closed.
+                        Err(_) => break,
+                    },
+                };
                 let (stream, peer) = tokio::select! {
                     biased;
                     () = &mut shutdown => break,
@@ -106,7 +118,10 @@ impl RequestListener for HttpListener {
                 let watcher = graceful.watcher();
                 match &self.security.server_tls {
                     None => {
-                        tokio::spawn(serve_connection(stream, context, watcher));
+                        tokio::spawn(async move {
+                            serve_connection(stream, context, watcher).await;
+                            drop(permit);
+                        });
                     }
                     Some(config) => {
                         let acceptor = tokio_rustls::TlsAcceptor::from(config.clone());
@@ -114,6 +129,7 @@ impl RequestListener for HttpListener {
                         // The handshake runs in the connection's own task, bounded, so a
                         // client that never finishes it holds only its own socket, briefly.
                         tokio::spawn(async move {
+                            let _permit = permit;
                             let tls = match tokio::time::timeout(timeout, acceptor.accept(stream))
                                 .await
                             {
