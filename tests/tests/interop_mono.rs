@@ -260,6 +260,20 @@ mod mono {
                 env,
             );
             peer.expect_line("READY ", READY_WAIT).await;
+            // Mono's HttpListener (HTTPS especially) may print READY a moment before its socket
+            // accepts: wait until it does, so a refused first connection means a real failure.
+            if let Some(authority) = address
+                .strip_prefix("https://")
+                .or_else(|| address.strip_prefix("http://"))
+                .and_then(|rest| rest.split('/').next())
+            {
+                let deadline = Instant::now() + Duration::from_secs(5);
+                while tokio::net::TcpStream::connect(authority).await.is_err()
+                    && Instant::now() < deadline
+                {
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                }
+            }
             peer
         }
 
