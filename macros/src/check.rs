@@ -11,6 +11,7 @@ pub fn contract(contract: &Contract) -> syn::Result<()> {
     let mut errors = Errors::new();
     xml_names(contract, &mut errors);
     session_consistency(contract, &mut errors);
+    duplex_needs_a_session(contract, &mut errors);
     has_operations(contract, &mut errors);
     one_way_outputs(contract, &mut errors);
     unique_names_and_actions(contract, &mut errors);
@@ -28,6 +29,8 @@ const CLIENT_METHODS: &[&str] = &[
     "abort",
     "state",
     "from_runtime",
+    "__from_runtime",
+    "connect_with_callback",
     "with_operation_timeout",
 ];
 
@@ -109,6 +112,27 @@ fn session_consistency(contract: &Contract, errors: &mut Errors) {
             ),
         );
     }
+}
+
+/// WCF: "Contract requires Duplex, but Binding ... doesn't support it" starts here: callbacks
+/// travel on the session's channel, so a duplex contract cannot refuse sessions.
+fn duplex_needs_a_session(contract: &Contract, errors: &mut Errors) {
+    let (Some(callback), SessionMode::NotAllowed) = (&contract.callback, contract.session.value)
+    else {
+        return;
+    };
+    let name = callback
+        .segments
+        .last()
+        .map(|segment| segment.ident.to_string())
+        .unwrap_or_default();
+    errors.at(
+        contract.session.span,
+        format!(
+            "a duplex contract (`callback = {name}`) calls back on the session's channel, so it \
+             cannot be `session = NotAllowed`; write `session = Required` or `Allowed`"
+        ),
+    );
 }
 
 /// WCF: a contract needs at least one operation, and at least one initiating operation.

@@ -57,6 +57,9 @@ pub struct Contract {
     /// `http://schemas.datacontract.org/2004/07/`).
     pub data_namespace: Spanned<String>,
     pub session: Spanned<SessionMode>,
+    /// The callback contract's trait (`callback = ...`, WCF's `CallbackContract`): a duplex
+    /// contract.
+    pub callback: Option<syn::Path>,
     pub operations: Vec<Operation>,
 }
 

@@ -1,6 +1,6 @@
 //! Paths generated code uses. Not public API: it changes with the macros.
 
-pub use crate::binding::{Binding, CarriedBy, DatagramBinding, SessionfulBinding};
+pub use crate::binding::{Binding, CarriedBy, DatagramBinding, DuplexBinding, SessionfulBinding};
 pub use crate::client::runtime::{write_part, ClientRuntime};
 pub use crate::client::{Active, Idle};
 pub use crate::contract::{

@@ -454,6 +454,7 @@
 #![warn(missing_docs)]
 
 pub mod binding;
+mod callback;
 pub(crate) mod channel;
 pub mod client;
 pub mod contract;

@@ -238,6 +238,7 @@ fn connect_fn(contract: &Contract, names: &Names) -> TokenStream {
     } else {
         (quote!(::indigo::__private::Binding), quote!(new), quote!())
     };
+    let duplex = duplex_connect(contract, names);
     quote! {
         #[doc = #new_doc]
         #streamed_doc
@@ -275,9 +276,68 @@ fn connect_fn(contract: &Contract, names: &Names) -> TokenStream {
             })
         }
 
+        #duplex
+
         /// Opens the channel now rather than at the first call.
         pub async fn open(&self) -> ::core::result::Result<(), ::indigo::__private::Error> {
             self.runtime.open().await
+        }
+    }
+}
+
+/// The callback contract's generated names: its marker and its client.
+pub(super) fn callback_names(callback: &syn::Path) -> (syn::Path, syn::Path) {
+    let renamed = |suffix: &str| {
+        let mut path = callback.clone();
+        if let Some(last) = path.segments.last_mut() {
+            last.ident = quote::format_ident!("{}{}", last.ident, suffix);
+        }
+        path
+    };
+    (renamed("Contract"), renamed("Client"))
+}
+
+/// `connect_with_callback`, for a duplex contract.
+fn duplex_connect(contract: &Contract, names: &Names) -> TokenStream {
+    let Some(callback) = &contract.callback else {
+        return quote!();
+    };
+    let marker = &names.marker;
+    let (callback_marker, _) = callback_names(callback);
+    let doc = format!(
+        "Creates a client of the duplex `{}` service at `address` over `binding` and opens it: \
+         the service's callbacks run on `callback` (WCF's `InstanceContext`), `&mut self` \
+         callbacks one at a time and `&self` ones together.",
+        contract.name.value
+    );
+    quote! {
+        #[doc = #doc]
+        pub fn connect_with_callback<B, S>(
+            binding: &B,
+            address: &str,
+            callback: S,
+        ) -> ::indigo::__private::BoxFuture<
+            'static,
+            ::core::result::Result<Self, ::indigo::__private::Error>,
+        >
+        where
+            B: ::indigo::__private::Binding,
+            #marker: ::indigo::__private::CarriedBy<B>,
+            #callback_marker: ::indigo::__private::Dispatch<S>,
+            S: ::core::marker::Send + 'static,
+        {
+            let client = Self::from_runtime(
+                ::indigo::__private::ClientRuntime::new_duplex::<#callback_marker, S, B>(
+                    <#marker as ::indigo::__private::Contract>::DESCRIPTION,
+                    binding,
+                    address,
+                    callback,
+                ),
+            );
+            ::indigo::__private::Box::pin(async move {
+                client.runtime.open().await?;
+                ::core::result::Result::Ok(client)
+            })
         }
     }
 }
@@ -346,6 +406,12 @@ fn plain_client(contract: &Contract, names: &Names) -> TokenStream {
                 #client { runtime }
             }
 
+            /// Used by a duplex service contract for its callback proxy; not public API.
+            #[doc(hidden)]
+            pub fn __from_runtime(runtime: ::indigo::__private::ClientRuntime) -> Self {
+                #client { runtime }
+            }
+
             #lifecycle
 
             #(#methods)*
@@ -403,6 +469,12 @@ fn typestate_client(contract: &Contract, names: &Names) -> TokenStream {
 
         impl<State> #client<State> {
             fn from_runtime(runtime: ::indigo::__private::ClientRuntime) -> Self {
+                #client { runtime, _state: ::core::marker::PhantomData }
+            }
+
+            /// Used by a duplex service contract for its callback proxy; not public API.
+            #[doc(hidden)]
+            pub fn __from_runtime(runtime: ::indigo::__private::ClientRuntime) -> Self {
                 #client { runtime, _state: ::core::marker::PhantomData }
             }
 

@@ -45,10 +45,28 @@ pub fn expand(contract: &Contract, names: &Names) -> TokenStream {
         }
     });
     let binding_bound = match contract.session.value {
+        // Callbacks travel on the session's channel, so a duplex contract needs a binding
+        // that can send them.
+        _ if contract.callback.is_some() => quote!(::indigo::__private::DuplexBinding),
         SessionMode::Required => quote!(::indigo::__private::SessionfulBinding),
         SessionMode::NotAllowed => quote!(::indigo::__private::DatagramBinding),
         SessionMode::Allowed => quote!(::indigo::__private::Binding),
     };
+    let callback_fn = contract.callback.as_ref().map(|callback| {
+        let (callback_marker, callback_client) = super::client::callback_names(callback);
+        quote! {
+            /// The proxy of the calling session's client, for callbacks: taken within an
+            /// operation (from its `OperationContext`), usable during the operation and after
+            /// it, until the session ends; its calls then fail with `Error::InvalidState`.
+            #vis fn callback() -> ::core::result::Result<#callback_client, ::indigo::__private::Error> {
+                ::core::result::Result::Ok(#callback_client::__from_runtime(
+                    ::indigo::__private::ClientRuntime::for_current_callback(
+                        <#callback_marker as ::indigo::__private::Contract>::DESCRIPTION,
+                    )?,
+                ))
+            }
+        }
+    });
     // Stream operations travel by streamed transfer, which only some bindings carry: hosting
     // or calling such a contract over any other binding does not compile.
     let binding_bound = if contract.is_streamed() {
@@ -79,6 +97,8 @@ pub fn expand(contract: &Contract, names: &Names) -> TokenStream {
         impl<B: #binding_bound> ::indigo::__private::CarriedBy<B> for #marker {}
 
         impl #marker {
+            #callback_fn
+
             /// Hosts `S` with one instance per client session, made by `factory`.
             #vis fn per_session<S, F>(factory: F) -> ::indigo::__private::Service<Self, S>
             where

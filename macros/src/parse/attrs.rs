@@ -308,6 +308,7 @@ pub(super) struct ContractArgs {
     pub(super) namespace: Option<Spanned<String>>,
     pub(super) data_namespace: Option<Spanned<String>>,
     pub(super) session: Option<Spanned<SessionMode>>,
+    pub(super) callback: Option<syn::Path>,
 }
 
 pub(super) fn contract_args(
@@ -329,10 +330,37 @@ pub(super) fn contract_args(
             "namespace" => out.namespace = string_arg(&arg, errors),
             "data_namespace" => out.data_namespace = string_arg(&arg, errors),
             "session" => out.session = session_arg(&arg, errors),
+            "callback" => out.callback = callback_arg(&arg, errors),
             _ => {}
         }
     }
     out
+}
+
+/// `callback = SomeCallback`: the trait of the callback contract (WCF's `CallbackContract`).
+fn callback_arg(arg: &Arg, errors: &mut Errors) -> Option<syn::Path> {
+    let expected = "`callback` names the callback contract's trait: write e.g. \
+                    `callback = ChatCallback`";
+    let Meta::NameValue(name_value) = &arg.meta else {
+        errors.spanned(&arg.meta, expected);
+        return None;
+    };
+    match peel(&name_value.value) {
+        Expr::Path(path)
+            if path.qself.is_none()
+                && path
+                    .path
+                    .segments
+                    .iter()
+                    .all(|segment| matches!(segment.arguments, PathArguments::None)) =>
+        {
+            Some(path.path.clone())
+        }
+        other => {
+            errors.spanned(other, expected);
+            None
+        }
+    }
 }
 
 /// The keys of `#[operation(...)]`.

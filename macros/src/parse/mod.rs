@@ -36,7 +36,7 @@ use syn::{
 };
 
 /// The keys of `#[service_contract(...)]`.
-const CONTRACT_KEYS: &[&str] = &["name", "namespace", "data_namespace", "session"];
+const CONTRACT_KEYS: &[&str] = &["name", "namespace", "data_namespace", "session", "callback"];
 /// The keys of `#[operation(...)]`.
 const OPERATION_KEYS: &[&str] = &[
     "name",
@@ -110,6 +110,7 @@ pub fn contract(attr: TokenStream, item: &ItemTrait) -> syn::Result<Contract> {
         namespace,
         data_namespace,
         session,
+        callback: args.callback,
         operations,
     })
 }

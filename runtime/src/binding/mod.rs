@@ -162,6 +162,16 @@ pub trait Binding: Clone + Send + Sync + 'static {
 )]
 pub trait SessionfulBinding: Binding {}
 
+/// A binding that can carry a duplex contract's callbacks (`callback = ...`): its channels are
+/// sessions the service can send on at any time. net.tcp, the in-process binding, and a
+/// reliable session over either.
+#[diagnostic::on_unimplemented(
+    message = "binding `{Self}` cannot carry callbacks, so it cannot carry a duplex contract (`callback = ...`)",
+    label = "this binding has no channel back to the client",
+    note = "use `NetTcpBinding` (WCF's usual duplex binding), `MemoryBinding` in process, or either with `.with_reliable_session()`"
+)]
+pub trait DuplexBinding: SessionfulBinding {}
+
 /// A binding that can run without a session: required by `session = NotAllowed` contracts.
 #[diagnostic::on_unimplemented(
     message = "binding `{Self}` always has a session, so it cannot carry a contract declared with `session = NotAllowed`",

@@ -4,7 +4,9 @@
 use super::transport::{
     HttpTransport, MemoryDatagramTransport, MemoryTransport, TcpTransport, TransportBindingElement,
 };
-use super::{Binding, DatagramBinding, MessageEncoding, SessionfulBinding, Timeouts};
+use super::{
+    Binding, DatagramBinding, DuplexBinding, MessageEncoding, SessionfulBinding, Timeouts,
+};
 use crate::encoding::binary::BinaryMessageEncoder;
 use crate::encoding::{MessageEncoder, TextMessageEncoder};
 use crate::error::Error;
@@ -440,6 +442,10 @@ standard_binding!(
 
 impl SessionfulBinding for NetTcpBinding {}
 impl SessionfulBinding for MemoryBinding {}
+impl DuplexBinding for NetTcpBinding {}
+impl DuplexBinding for MemoryBinding {}
+impl DuplexBinding for CustomBinding<TcpTransport> {}
+impl DuplexBinding for CustomBinding<MemoryTransport> {}
 impl DatagramBinding for WsHttpBinding {}
 impl DatagramBinding for BasicHttpBinding {}
 impl DatagramBinding for MemoryDatagramBinding {}

@@ -5,6 +5,7 @@
 //! reply. Nothing here encodes: the binding's channel speaks messages.
 
 use crate::binding::Timeouts;
+use crate::callback::{CallbackHandler, CallbackLink};
 use crate::channel::{
     ClientChannelShape, CommunicationState, DuplexChannel, MessageSink, MessageSource,
     ReceiveError, RequestChannel, StateCell,
@@ -76,6 +77,8 @@ type Failure = Arc<std::sync::OnceLock<TransportError>>;
 enum Link {
     Duplex(Duplex),
     RequestReply(Box<dyn RequestChannel>),
+    /// A service's proxy of its session's client: callbacks over the session's channel.
+    Callback(Arc<CallbackLink>),
 }
 
 /// One client channel: a session over a duplex session channel, or a request channel.
@@ -97,14 +100,24 @@ impl std::fmt::Debug for ClientChannel {
 }
 
 impl ClientChannel {
-    /// Wraps the channel a binding opened.
-    pub(crate) fn new(channel: ClientChannelShape, address: String, timeouts: Timeouts) -> Self {
+    /// Wraps the channel a binding opened; on a duplex session channel, the service's
+    /// callbacks go to `callbacks` (without one, they are dropped).
+    pub(crate) fn new(
+        channel: ClientChannelShape,
+        address: String,
+        timeouts: Timeouts,
+        callbacks: Option<Arc<dyn CallbackHandler>>,
+    ) -> Self {
         let state = Arc::new(StateCell::new(CommunicationState::Opened));
         let cause = Cause::default();
         let link = match channel {
-            ClientChannelShape::DuplexSession(channel) => {
-                Link::Duplex(Duplex::start(channel, state.clone(), cause.clone()))
-            }
+            ClientChannelShape::DuplexSession(channel) => Link::Duplex(Duplex::start(
+                channel,
+                state.clone(),
+                cause.clone(),
+                callbacks,
+                timeouts,
+            )),
             ClientChannelShape::Request(channel) => Link::RequestReply(channel),
         };
         ClientChannel {
@@ -121,12 +134,27 @@ impl ClientChannel {
         self.cause.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
+    /// A service's channel to its session's client, for callbacks.
+    pub(crate) fn for_callbacks(link: Arc<CallbackLink>) -> Self {
+        let timeouts = link.timeouts();
+        ClientChannel {
+            address: ns::WSA10_ANONYMOUS.to_owned(),
+            timeouts,
+            link: Link::Callback(link),
+            state: Arc::new(StateCell::new(CommunicationState::Opened)),
+            cause: Cause::default(),
+        }
+    }
+
     pub(crate) fn state(&self) -> CommunicationState {
-        self.state.get()
+        match &self.link {
+            Link::Callback(link) => link.state(),
+            _ => self.state.get(),
+        }
     }
 
     fn ensure_open(&self, operation: &'static str) -> Result<(), Error> {
-        match self.state.get() {
+        match self.state() {
             CommunicationState::Opened => Ok(()),
             state => Err(Error::InvalidState {
                 operation,
@@ -190,6 +218,7 @@ impl ClientChannel {
         message.awaits_reply = true;
         match &self.link {
             Link::Duplex(duplex) => self.duplex_request(duplex, id, message).await,
+            Link::Callback(link) => link.request(message).await,
             Link::RequestReply(transport) => match self.exchange(&**transport, &message).await? {
                 Some(reply) => Ok(reply),
                 None => Err(Error::Protocol(format!(
@@ -255,6 +284,7 @@ impl ClientChannel {
         message.headers.reply_to = Some(ns::WSA10_ANONYMOUS.to_owned());
         match &self.link {
             Link::Duplex(duplex) => self.transmit(duplex, message).await,
+            Link::Callback(link) => link.send(message).await,
             Link::RequestReply(transport) => match self.exchange(&**transport, &message).await? {
                 Some(reply) if reply.is_fault() => match reply.body {
                     crate::message::Body::Fault(fault) => Err(Error::Fault(Box::new(fault))),
@@ -301,7 +331,8 @@ impl ClientChannel {
                     Err(_) => Err(Error::Timeout(self.timeouts.close)),
                 }
             }
-            Link::RequestReply(_) => Ok(()),
+            // The session is the service's to end; its proxy only lets go.
+            Link::RequestReply(_) | Link::Callback(_) => Ok(()),
         };
         self.abort();
         result
@@ -318,25 +349,70 @@ impl ClientChannel {
 }
 
 impl Duplex {
-    fn start(channel: DuplexChannel, state: Arc<StateCell>, cause: Cause) -> Self {
+    fn start(
+        channel: DuplexChannel,
+        state: Arc<StateCell>,
+        cause: Cause,
+        callbacks: Option<Arc<dyn CallbackHandler>>,
+        timeouts: Timeouts,
+    ) -> Self {
         let pending: Pending = Arc::default();
         let failure: Failure = Arc::default();
+        let sink = Arc::new(tokio::sync::Mutex::new(Sending {
+            sink: channel.sink,
+            ended: false,
+        }));
+        let callbacks = callbacks.map(|handler| Callbacks {
+            handler,
+            sink: sink.clone(),
+            send_timeout: timeouts.send,
+        });
         let reader = tokio::spawn(read_replies(
             channel.source,
             pending.clone(),
             state,
             failure.clone(),
             cause,
+            callbacks,
         ));
         Duplex {
-            sink: Arc::new(tokio::sync::Mutex::new(Sending {
-                sink: channel.sink,
-                ended: false,
-            })),
+            sink,
             pending,
             reader,
             failure,
         }
+    }
+}
+
+/// Where a client's reader sends the service's callbacks, and how their replies go back.
+struct Callbacks {
+    handler: Arc<dyn CallbackHandler>,
+    sink: SharedSink,
+    send_timeout: std::time::Duration,
+}
+
+impl Callbacks {
+    /// Runs a callback in a task of its own (it may call the service, whose reply this
+    /// reader must be free to read), then sends its reply on the session.
+    fn run(&self, message: Message) {
+        let handling = self.handler.handle(message);
+        let sink = self.sink.clone();
+        let send_timeout = self.send_timeout;
+        tokio::spawn(async move {
+            let Some(reply) = handling.await else {
+                return;
+            };
+            let mut sending = sink.lock_owned().await;
+            if sending.ended {
+                debug!("a callback's reply is dropped: the session is closing");
+                return;
+            }
+            match tokio::time::timeout(send_timeout, sending.sink.send(reply)).await {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => warn!(error = %e, "a callback's reply could not be sent"),
+                Err(_) => warn!(timeout = ?send_timeout, "a callback's reply was not sent in time"),
+            }
+        });
     }
 }
 
@@ -401,6 +477,7 @@ async fn read_replies(
     state: Arc<StateCell>,
     failure: Failure,
     cause: Cause,
+    callbacks: Option<Callbacks>,
 ) {
     let fault = |error: Error| {
         *cause.lock().unwrap_or_else(|p| p.into_inner()) = Some(Arc::new(error));
@@ -435,6 +512,18 @@ async fn read_replies(
                 break;
             }
         };
+        // A message that answers no call and names a callback operation is a callback.
+        if let Some(callbacks) = &callbacks {
+            let answers_a_call = reply
+                .headers
+                .relates_to
+                .as_ref()
+                .is_some_and(|id| lock(&pending).contains_key(id));
+            if !answers_a_call && callbacks.handler.handles(reply.action()) {
+                callbacks.run(reply);
+                continue;
+            }
+        }
         let waiter = {
             let mut pending = lock(&pending);
             match reply.headers.relates_to.as_ref() {
@@ -514,6 +603,7 @@ mod tests {
             ClientChannelShape::DuplexSession(DuplexChannel::encoded(connection, encoder.clone())),
             address,
             Timeouts::default(),
+            None,
         );
         (channel, service, encoder)
     }
@@ -539,7 +629,7 @@ mod tests {
     fn pending_len(channel: &ClientChannel) -> usize {
         match &channel.link {
             Link::Duplex(duplex) => lock(&duplex.pending).len(),
-            Link::RequestReply(_) => 0,
+            Link::RequestReply(_) | Link::Callback(_) => 0,
         }
     }
 
@@ -643,6 +733,7 @@ mod tests {
             }),
             "memory://slow".to_owned(),
             Timeouts::default(),
+            None,
         );
         let gave_up = tokio::time::timeout(
             Duration::from_millis(10),

@@ -5,12 +5,14 @@ use super::channel::ClientChannel;
 use super::CALL_TIMEOUT;
 use crate::binding::Binding;
 use crate::binding::Timeouts;
+use crate::callback::{CallbackDispatcher, CallbackHandler};
 use crate::channel::ClientChannelShape;
 use crate::contract::{ContractDescription, OperationDescription};
 use crate::encoding::MessageEncoder;
 use crate::error::{CallError, Error};
 use crate::message::{Body, BodyReader, BodyWriter, Message, XmlFragment};
 use crate::serialization::from_fragment;
+use crate::service::dispatch::Dispatch;
 use crate::stream::{ByteStream, StreamedBinding, StreamedClient, StreamedMessage};
 use crate::{CommunicationState, Fault};
 use futures::future::BoxFuture;
@@ -43,6 +45,8 @@ pub struct ClientRuntime {
     streamed: Option<Result<StreamedClient, String>>,
     /// The deadline of each call, unless [`deadline`](super::deadline) gives one.
     operation_timeout: Option<Duration>,
+    /// A duplex client's callback instance, which the service's callbacks run on.
+    callbacks: Option<Arc<dyn CallbackHandler>>,
 }
 
 impl Debug for ClientRuntime {
@@ -73,7 +77,91 @@ impl ClientRuntime {
             open_failed: AtomicBool::new(false),
             streamed: None,
             operation_timeout: None,
+            callbacks: None,
         }
+    }
+
+    /// A client of a duplex contract: the service's callbacks (contract `C`) run on
+    /// `callback`, as on a service instance (WCF's `InstanceContext`), with `&mut self`
+    /// callbacks one at a time and `&self` ones together.
+    pub fn new_duplex<C, S, B>(
+        contract: &'static ContractDescription,
+        binding: &B,
+        address: &str,
+        callback: S,
+    ) -> Self
+    where
+        C: Dispatch<S>,
+        S: Send + 'static,
+        B: Binding,
+    {
+        let mut runtime = Self::new(contract, binding, address);
+        let encoder = binding.encoder();
+        runtime.callbacks = Some(Arc::new(CallbackDispatcher::<C, S>::new(
+            callback,
+            encoder.message_version(),
+            encoder.reader_quotas(),
+            address,
+        )));
+        runtime
+    }
+
+    /// Creates and opens a client of a duplex contract (see [`new_duplex`](Self::new_duplex)).
+    pub async fn connect_duplex<C, S, B>(
+        contract: &'static ContractDescription,
+        binding: &B,
+        address: &str,
+        callback: S,
+    ) -> Result<Self, Error>
+    where
+        C: Dispatch<S>,
+        S: Send + 'static,
+        B: Binding,
+    {
+        let runtime = Self::new_duplex::<C, S, B>(contract, binding, address, callback);
+        runtime.open().await?;
+        Ok(runtime)
+    }
+
+    /// The service's proxy of the client of the session the current operation serves: its
+    /// calls are callbacks of `contract`, sent on the session's channel. It can be kept after
+    /// the operation; once the session ends, its calls fail with [`Error::InvalidState`].
+    pub fn for_current_callback(contract: &'static ContractDescription) -> Result<Self, Error> {
+        let link = crate::service::context::OperationContext::with(|ctx| ctx.callback_link())
+            .ok_or_else(|| {
+                Error::Configuration(
+                    "a callback proxy is taken from within an operation (OperationContext)"
+                        .to_owned(),
+                )
+            })?
+            .ok_or_else(|| {
+                Error::Configuration(
+                    "this operation came without a session channel: a sessionless binding \
+                     cannot carry callbacks"
+                        .to_owned(),
+                )
+            })?;
+        let encoder = link.encoder();
+        let timeouts = link.timeouts();
+        let channel = ClientChannel::for_callbacks(link);
+        Ok(ClientRuntime {
+            contract,
+            address: crate::message::ns::WSA10_ANONYMOUS.to_owned(),
+            encoder,
+            timeouts,
+            opener: Box::new(|| {
+                Box::pin(async {
+                    Err(Error::Configuration(
+                        "a callback proxy opens nothing: it uses the session's channel".to_owned(),
+                    ))
+                })
+            }),
+            channel: OnceCell::new_with(Some(channel)),
+            open_failed: AtomicBool::new(false),
+            streamed: None,
+            operation_timeout: None,
+            callbacks: None,
+        })
     }
 
     /// Gives every later call `timeout` to complete (see [`deadline`](super::deadline) for one call).
@@ -179,6 +267,7 @@ impl ClientRuntime {
                         channel,
                         self.address.clone(),
                         self.timeouts,
+                        self.callbacks.clone(),
                     )),
                     Err(e) => {
                         self.open_failed.store(true, Ordering::Release);

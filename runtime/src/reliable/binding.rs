@@ -266,6 +266,7 @@ async fn no_transport<T>(address: String) -> Result<T, Error> {
 }
 
 impl<B: Binding> SessionfulBinding for Reliable<B> {}
+impl<B: crate::binding::DuplexBinding> crate::binding::DuplexBinding for Reliable<B> {}
 
 #[cfg(test)]
 mod tests {

@@ -64,6 +64,8 @@ pub(crate) struct ChannelInfo {
     pub(crate) remote_address: Option<SocketAddr>,
     pub(crate) session_id: Option<String>,
     pub(crate) identity: crate::security::CallerIdentity,
+    /// The session's way back to its client, on a session channel (duplex contracts).
+    pub(crate) callback: Option<Arc<crate::callback::CallbackLink>>,
 }
 
 impl OperationContext {
@@ -100,6 +102,11 @@ impl OperationContext {
     /// Runs `f` with `self` as the current context.
     pub(crate) fn sync_scope<R>(self, f: impl FnOnce() -> R) -> R {
         CURRENT.sync_scope(self, f)
+    }
+
+    /// The session's way back to its client, when the call came on a session channel.
+    pub(crate) fn callback_link(&self) -> Option<Arc<crate::callback::CallbackLink>> {
+        self.inner.channel.callback.clone()
     }
 
     /// The operation being served.

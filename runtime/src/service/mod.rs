@@ -1,14 +1,14 @@
 //! The service side: hosts, instancing and dispatch.
 
 mod address_filter;
-mod context;
+pub(crate) mod context;
 pub(crate) mod dispatch;
 pub(crate) mod generated;
 mod host;
 pub(crate) mod instance;
 mod lifetime;
 mod request;
-mod session_dispatch;
+pub(crate) mod session_dispatch;
 mod streamed;
 mod throttle;
 

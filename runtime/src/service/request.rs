@@ -58,6 +58,7 @@ where
         remote_address: origin.remote_address,
         session_id: None,
         identity: origin.identity,
+        callback: None,
     });
     let context = OperationContext::new(op, request.headers, channel);
     // The reply goes to the request's MessageID, which the context keeps.

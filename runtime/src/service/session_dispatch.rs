@@ -8,7 +8,9 @@ use super::instance::InstanceCell;
 use super::lifetime::{instance_for_call, InstanceSource, Lease};
 use super::throttle::Throttle;
 use crate::binding::Timeouts;
-use crate::channel::{DuplexChannel, MessageSink, ReceiveError};
+use crate::callback::CallbackLink;
+use crate::callback::SharedSessionSink;
+use crate::channel::{DuplexChannel, MessageSource, ReceiveError};
 use crate::contract::{InstanceAccess, OperationDescription};
 use crate::encoding::MessageEncoder;
 use crate::message::{Body, Message, MessageFault, XmlError};
@@ -49,9 +51,10 @@ enum Flow {
     End,
 }
 
-/// Sends replies on the connection; shared with calls that run concurrently.
+/// Sends replies on the connection; shared with calls that run concurrently, and its sink with
+/// the session's callbacks.
 struct Replier {
-    sink: tokio::sync::Mutex<Box<dyn MessageSink>>,
+    sink: SharedSessionSink,
     version: crate::message::MessageVersion,
     timeouts: Timeouts,
 }
@@ -122,6 +125,94 @@ pub(crate) fn fault_for_unreadable(error: &XmlError) -> MessageFault {
     MessageFault::unreadable(error, "The message")
 }
 
+type Received = Result<Option<Message>, ReceiveError>;
+
+/// A receive that must not be cut off halfway: it owns the source until it finishes.
+type Receiving = futures::future::BoxFuture<'static, (Box<dyn MessageSource>, Received)>;
+
+enum Reading {
+    Idle(Box<dyn MessageSource>),
+    Busy(Receiving),
+    Gone,
+}
+
+/// The session's incoming side: hands replies to callbacks to the [`CallbackLink`] as they
+/// come, and keeps what was read ahead while an operation ran.
+struct Inbox {
+    reading: Reading,
+    /// The next message (or the end) to dispatch, read while an operation ran.
+    ahead: Option<Received>,
+    link: Arc<CallbackLink>,
+}
+
+impl Inbox {
+    /// The next message to dispatch, past callback replies.
+    async fn receive(&mut self) -> Received {
+        if let Some(ahead) = self.ahead.take() {
+            return ahead;
+        }
+        loop {
+            let received = match &mut self.reading {
+                Reading::Idle(source) => source.receive().await,
+                Reading::Busy(_) => self.finish_receive().await,
+                Reading::Gone => return Ok(None),
+            };
+            match received {
+                Ok(Some(message)) => {
+                    if let Some(message) = self.link.deliver(message) {
+                        return Ok(Some(message));
+                    }
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// Waits for the receive under way; if this wait is dropped, the receive goes on.
+    async fn finish_receive(&mut self) -> Received {
+        let Reading::Busy(receiving) = &mut self.reading else {
+            return Ok(None);
+        };
+        let (source, received) = receiving.await;
+        self.reading = Reading::Idle(source);
+        received
+    }
+
+    /// Runs `work` (an operation that holds the session's turn) to its end while delivering
+    /// replies to callbacks, so a callback the operation makes and waits for is answered.
+    /// Reads ahead at most one other message, which waits for `work`.
+    async fn while_running<T>(&mut self, work: impl std::future::Future<Output = T>) -> T {
+        tokio::pin!(work);
+        loop {
+            if self.ahead.is_some() {
+                return work.await;
+            }
+            if let Reading::Idle(_) = &self.reading {
+                let Reading::Idle(mut source) = std::mem::replace(&mut self.reading, Reading::Gone)
+                else {
+                    return work.await;
+                };
+                self.reading = Reading::Busy(Box::pin(async move {
+                    let received = source.receive().await;
+                    (source, received)
+                }));
+            }
+            tokio::select! {
+                biased;
+                out = &mut work => return out,
+                received = self.finish_receive() => match received {
+                    Ok(Some(message)) => {
+                        if let Some(message) = self.link.deliver(message) {
+                            self.ahead = Some(Ok(Some(message)));
+                        }
+                    }
+                    other => self.ahead = Some(other),
+                },
+            }
+        }
+    }
+}
+
 /// Serves one session channel until the peer closes it, it idles past the receive timeout, a
 /// terminated session sees another message, or the host shuts down.
 pub(crate) async fn run_connection<C, S>(
@@ -134,7 +225,7 @@ pub(crate) async fn run_connection<C, S>(
 {
     let DuplexChannel {
         sink,
-        mut source,
+        source,
         peer,
         remote_address,
         session_id,
@@ -144,18 +235,29 @@ pub(crate) async fn run_connection<C, S>(
     // A transport session has no id on the wire; the service names it, as WCF does.
     let session_id =
         session_id.or_else(|| endpoint.has_session.then(crate::message::new_message_id));
+    let replier = Arc::new(Replier {
+        sink: Arc::new(tokio::sync::Mutex::new(sink)),
+        version: endpoint.encoder.message_version(),
+        timeouts: endpoint.timeouts,
+    });
+    let link = Arc::new(CallbackLink::new(
+        replier.sink.clone(),
+        endpoint.encoder.clone(),
+        endpoint.timeouts,
+    ));
     let channel = Arc::new(ChannelInfo {
         peer,
         remote_address,
         session_id,
         identity,
+        callback: Some(link.clone()),
     });
+    let mut inbox = Inbox {
+        reading: Reading::Idle(source),
+        ahead: None,
+        link: link.clone(),
+    };
     async move {
-        let replier = Arc::new(Replier {
-            sink: tokio::sync::Mutex::new(sink),
-            version: endpoint.encoder.message_version(),
-            timeouts: endpoint.timeouts,
-        });
         let mut state = SessionState {
             started: false,
             terminated: false,
@@ -170,16 +272,18 @@ pub(crate) async fn run_connection<C, S>(
             } else {
                 endpoint.timeouts.receive
             };
-            let receive = tokio::time::timeout(idle_limit, source.receive());
-            tokio::pin!(receive);
-            let received = loop {
-                tokio::select! {
-                    biased;
-                    _ = shutdown.changed() => break None,
-                    // A finished call's task is freed now, not when the next message comes:
-                    // an idle session would otherwise keep its last call's task.
-                    Some(_) = in_flight.join_next(), if !in_flight.is_empty() => {}
-                    received = &mut receive => break Some(received),
+            let received = {
+                let receive = tokio::time::timeout(idle_limit, inbox.receive());
+                tokio::pin!(receive);
+                loop {
+                    tokio::select! {
+                        biased;
+                        _ = shutdown.changed() => break None,
+                        // A finished call's task is freed now, not when the next message
+                        // comes: an idle session would otherwise keep its last call's task.
+                        Some(_) = in_flight.join_next(), if !in_flight.is_empty() => {}
+                        received = &mut receive => break Some(received),
+                    }
                 }
             };
             let Some(received) = received else {
@@ -219,6 +323,7 @@ pub(crate) async fn run_connection<C, S>(
                 request,
                 &replier,
                 &mut in_flight,
+                &mut inbox,
             );
             match Box::pin(handling).await {
                 Flow::Continue => {}
@@ -233,6 +338,8 @@ pub(crate) async fn run_connection<C, S>(
             warn!("calls still running at the close timeout were aborted");
         }
         drop(state.instance.take());
+        // Callbacks kept by the service fail from now on, with a clear error.
+        link.end();
         let _ = replier.sink.lock().await.close().await;
     }
     .instrument(span)
@@ -246,6 +353,7 @@ async fn handle<C, S>(
     request: Message,
     replier: &Arc<Replier>,
     in_flight: &mut JoinSet<()>,
+    inbox: &mut Inbox,
 ) -> Flow
 where
     C: Dispatch<S>,
@@ -300,7 +408,8 @@ where
             .in_current_span(),
         );
     } else {
-        let reply = invocation.await;
+        // The session's turn is this call's; replies to its callbacks still come in.
+        let reply = inbox.while_running(invocation).await;
         replier.send(request_context.message_id(), reply).await;
     }
     if op.is_terminating && endpoint.has_session {

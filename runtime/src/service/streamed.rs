@@ -119,6 +119,7 @@ async fn serve_one<C: Dispatch<S>, S: Send + 'static>(
         remote_address: None,
         session_id: None,
         identity: Default::default(),
+        callback: None,
     });
     let context = OperationContext::new(op, request.headers, channel);
     let reply = begin_call(&endpoint, None, op, call, context).await.await;

@@ -1,0 +1,241 @@
+//! Duplex contracts (WCF's `CallbackContract`): a service calling back into its client over
+//! the session's channel. One-way and request-reply callbacks, during an operation (a
+//! `&mut self` one included: Indigo's session reads callback replies while any operation runs,
+//! so WCF's re-entrancy deadlock cannot happen) and after it from a proxy the service kept;
+//! the proxy fails plainly once the session has ended. Over the in-process binding and
+//! net.tcp, and over net.tcp with a reliable session.
+
+use indigo::{Error, MemoryBinding, NetTcpBinding, ServiceHost};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::mpsc;
+
+#[indigo::service_contract(namespace = "http://example.org/ticker/")]
+pub trait TickerCallback {
+    /// A price moved.
+    #[operation(one_way)]
+    async fn price_changed(&mut self, symbol: String, price: f64);
+
+    /// The service asks the client to confirm an order.
+    #[operation]
+    async fn confirm(&self, order: String) -> bool;
+}
+
+#[indigo::service_contract(
+    namespace = "http://example.org/ticker/",
+    session = Required,
+    callback = TickerCallback
+)]
+pub trait Ticker {
+    /// Sends `count` prices of `symbol` as one-way callbacks during the call, then asks the
+    /// client to confirm (a request-reply callback from a `&mut self` operation) and returns
+    /// its answer. Keeps the proxy for later.
+    #[operation]
+    async fn subscribe(&mut self, symbol: String, count: u32) -> bool;
+
+    /// Returns at once; a task of the service sends `count` more prices afterwards.
+    #[operation(one_way)]
+    async fn publish_later(&mut self, count: u32);
+
+    /// Whether a callback through the kept proxy fails, after `wait_ms`: what the service
+    /// saw, as text.
+    #[operation]
+    async fn try_callback(&self, wait_ms: u32) -> String;
+
+    #[operation(terminating)]
+    async fn unsubscribe(&mut self);
+}
+
+/// What the client's callback instance saw.
+#[derive(Default)]
+struct Seen {
+    prices: Vec<(String, f64)>,
+}
+
+struct ClientCallbacks {
+    seen: Arc<Mutex<Seen>>,
+    prices: mpsc::UnboundedSender<f64>,
+    confirm: bool,
+}
+
+impl TickerCallback for ClientCallbacks {
+    async fn price_changed(&mut self, symbol: String, price: f64) {
+        self.seen.lock().unwrap().prices.push((symbol, price));
+        let _ = self.prices.send(price);
+    }
+
+    async fn confirm(&self, order: String) -> bool {
+        self.confirm && order.starts_with("buy ")
+    }
+}
+
+struct TickerService {
+    symbol: String,
+    proxy: Option<Arc<TickerCallbackClient>>,
+    /// What a kept proxy's later callback did, for `try_callback`.
+    outcome: Arc<Mutex<Vec<String>>>,
+}
+
+impl TickerService {
+    fn new(outcome: Arc<Mutex<Vec<String>>>) -> Self {
+        TickerService {
+            symbol: String::new(),
+            proxy: None,
+            outcome,
+        }
+    }
+}
+
+impl Ticker for TickerService {
+    async fn subscribe(&mut self, symbol: String, count: u32) -> bool {
+        let proxy = Arc::new(TickerContract::callback().expect("a callback proxy"));
+        for i in 0..count {
+            proxy
+                .price_changed(symbol.clone(), f64::from(i) + 0.5)
+                .await
+                .expect("a one-way callback");
+        }
+        // A request-reply callback from an exclusive operation: the session reads its reply
+        // while this operation holds the session's turn.
+        let confirmed = proxy
+            .confirm(format!("buy {symbol}"))
+            .await
+            .expect("the client answers");
+        self.symbol = symbol;
+        self.proxy = Some(proxy);
+        confirmed
+    }
+
+    async fn publish_later(&mut self, count: u32) {
+        let proxy = self.proxy.clone().expect("subscribed first");
+        let symbol = self.symbol.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            for i in 0..count {
+                if proxy
+                    .price_changed(symbol.clone(), 1000.0 + f64::from(i))
+                    .await
+                    .is_err()
+                {
+                    return;
+                }
+            }
+        });
+    }
+
+    async fn try_callback(&self, wait_ms: u32) -> String {
+        let proxy = self.proxy.clone().expect("subscribed first");
+        let outcome = self.outcome.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(u64::from(wait_ms))).await;
+            let result = proxy.confirm("buy later".to_owned()).await;
+            outcome.lock().unwrap().push(match result {
+                Ok(answer) => format!("ok {answer}"),
+                Err(Error::InvalidState { .. }) => "session ended".to_owned(),
+                Err(other) => format!("error {other}"),
+            });
+        });
+        "scheduled".to_owned()
+    }
+
+    async fn unsubscribe(&mut self) {}
+}
+
+async fn duplex_over<B>(binding: B, address: &str)
+where
+    B: indigo::Binding + indigo::binding::DuplexBinding,
+    TickerContract: indigo::binding::CarriedBy<B>,
+{
+    let outcome = Arc::new(Mutex::new(Vec::new()));
+    let for_factory = outcome.clone();
+    let host = ServiceHost::builder(TickerContract::per_session(move || {
+        TickerService::new(for_factory.clone())
+    }))
+    .endpoint(binding.clone(), address)
+    .open()
+    .await
+    .expect("the host opens");
+    let address = host.addresses()[0].clone();
+
+    let seen = Arc::new(Mutex::new(Seen::default()));
+    let (prices, mut price_rx) = mpsc::unbounded_channel();
+    let callbacks = ClientCallbacks {
+        seen: seen.clone(),
+        prices,
+        confirm: true,
+    };
+    let client = TickerClient::connect_with_callback(&binding, &address, callbacks)
+        .await
+        .expect("connects");
+
+    // During the call: 20 one-way callbacks, in order, then a request-reply one.
+    let (client, confirmed) = tokio::time::timeout(
+        Duration::from_secs(10),
+        client.subscribe("CONTOSO".to_owned(), 20),
+    )
+    .await
+    .expect("no deadlock")
+    .expect("subscribed");
+    assert!(confirmed, "the client's answer came back");
+    for i in 0..20 {
+        let price = tokio::time::timeout(Duration::from_secs(5), price_rx.recv())
+            .await
+            .expect("a price in time")
+            .expect("a price");
+        assert_eq!(price, f64::from(i) + 0.5, "callbacks keep their order");
+    }
+
+    // After the call: the service's kept proxy goes on calling back.
+    client.publish_later(5).await.expect("sent");
+    for i in 0..5 {
+        let price = tokio::time::timeout(Duration::from_secs(5), price_rx.recv())
+            .await
+            .expect("a later price in time")
+            .expect("a price");
+        assert_eq!(price, 1000.0 + f64::from(i));
+    }
+    assert!(seen
+        .lock()
+        .unwrap()
+        .prices
+        .iter()
+        .all(|(symbol, _)| symbol == "CONTOSO"));
+
+    // A callback made after the session ended fails with a clear error.
+    assert_eq!(
+        client.try_callback(300).await.expect("scheduled"),
+        "scheduled"
+    );
+    client.unsubscribe().await.expect("unsubscribed");
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while outcome.lock().unwrap().is_empty() && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(outcome.lock().unwrap().as_slice(), ["session ended"]);
+    host.close().await.expect("closes");
+}
+
+#[tokio::test]
+async fn callbacks_during_and_after_an_operation_over_memory() {
+    duplex_over(MemoryBinding::new(), "memory://duplex-ticker").await;
+}
+
+#[tokio::test]
+async fn callbacks_during_and_after_an_operation_over_net_tcp() {
+    duplex_over(NetTcpBinding::new(), "net.tcp://127.0.0.1:0/ticker").await;
+}
+
+#[tokio::test]
+async fn callbacks_over_a_reliable_session_on_net_tcp() {
+    duplex_over(
+        NetTcpBinding::new().with_reliable_session(),
+        "net.tcp://127.0.0.1:0/reliable-ticker",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_callback_proxy_outside_an_operation_is_an_error() {
+    let error = TickerContract::callback().expect_err("no operation");
+    assert!(error.to_string().contains("within an operation"), "{error}");
+}
