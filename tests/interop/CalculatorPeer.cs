@@ -367,6 +367,72 @@ namespace IndigoInterop
         string Refuse(string text);
     }
 
+    // A duplex contract: the service calls back into its client on the session's channel.
+    // WCF names the callback operations' actions after the service contract
+    // (http://example.org/ticker/ITicker/PriceChanged).
+    [ServiceContract(Name = "ITicker", Namespace = "http://example.org/ticker/",
+        SessionMode = SessionMode.Required, CallbackContract = typeof(ITickerCallback))]
+    public interface ITicker
+    {
+        [OperationContract] bool Subscribe(string symbol, int count);
+        [OperationContract(IsOneWay = true)] void PublishLater(int count);
+        [OperationContract(IsTerminating = true)] void Unsubscribe();
+    }
+
+    public interface ITickerCallback
+    {
+        [OperationContract(IsOneWay = true)] void PriceChanged(string symbol, double price);
+        [OperationContract] bool Confirm(string order);
+    }
+
+    // Reentrant: a request-reply callback from an operation would deadlock a Single service.
+    [ServiceBehavior(InstanceContextMode = InstanceContextMode.PerSession,
+        ConcurrencyMode = ConcurrencyMode.Reentrant)]
+    public class TickerService : ITicker
+    {
+        ITickerCallback client;
+        string symbol;
+
+        public bool Subscribe(string symbol, int count)
+        {
+            client = OperationContext.Current.GetCallbackChannel<ITickerCallback>();
+            this.symbol = symbol;
+            for (int i = 0; i < count; i++) client.PriceChanged(symbol, i + 0.5);
+            return client.Confirm("buy " + symbol);
+        }
+
+        public void PublishLater(int count)
+        {
+            ITickerCallback kept = client;
+            string kept_symbol = symbol;
+            new Thread(() =>
+            {
+                Thread.Sleep(20);
+                for (int i = 0; i < count; i++) kept.PriceChanged(kept_symbol, 1000 + i);
+            }) { IsBackground = true }.Start();
+        }
+
+        public void Unsubscribe() { }
+    }
+
+    [CallbackBehavior(ConcurrencyMode = ConcurrencyMode.Multiple, UseSynchronizationContext = false)]
+    public class TickerClientCallback : ITickerCallback
+    {
+        public int Prices;
+
+        public void PriceChanged(string symbol, double price)
+        {
+            Peer.Line("PRICE " + symbol + " " + price.ToString(CultureInfo.InvariantCulture));
+            Interlocked.Increment(ref Prices);
+        }
+
+        public bool Confirm(string order)
+        {
+            Peer.Line("CONFIRM " + order);
+            return order.StartsWith("buy ");
+        }
+    }
+
     [ServiceBehavior(InstanceContextMode = InstanceContextMode.PerSession)]
     public class CalculatorService : ICalculatorSession
     {
@@ -589,7 +655,8 @@ namespace IndigoInterop
                 string contract = bindingName == "tcp-text" || bindingName == "tcp-binary" ? "calculator"
                     : bindingName == "tcp-binary-names" ? "names"
                     : bindingName == "tcp-streamed" ? "files"
-                    : bindingName.EndsWith("-orders") ? "orders" : "echo";
+                    : bindingName.EndsWith("-orders") ? "orders"
+                    : bindingName.EndsWith("-ticker") ? "ticker" : "echo";
                 switch (mode)
                 {
                     case "server": return Serve(binding, contract, address, listen, seconds);
@@ -598,6 +665,7 @@ namespace IndigoInterop
                         else if (contract == "names") RunLongNamesClient(binding, address, via);
                         else if (contract == "files") RunFilesClient(binding, address, via, size);
                         else if (contract == "orders") RunOrdersClient(binding, address, via);
+                        else if (contract == "ticker") RunTickerClient(binding, address);
                         else RunEchoClient(binding, address, via);
                         Line("DONE");
                         return 0;
@@ -628,6 +696,7 @@ namespace IndigoInterop
                 case "tcp-binary-names":
                 case "tcp-binary-echo":
                 case "tcp-binary-orders":
+                case "tcp-binary-ticker":
                     // WCF's default net.tcp encoding: binary XML, msbinsession1 (KnownEncoding 0x08).
                     binding = new NetTcpBinding(SecurityMode.None);
                     break;
@@ -687,11 +756,13 @@ namespace IndigoInterop
                 : which == "names" ? new ServiceHost(typeof(LongNamesService))
                 : which == "files" ? new ServiceHost(typeof(FilesService))
                 : which == "orders" ? new ServiceHost(new OrdersService())
+                : which == "ticker" ? new ServiceHost(typeof(TickerService))
                 : new ServiceHost(new EchoService());
             Type contract = which == "calculator" ? typeof(ICalculatorSession)
                 : which == "names" ? typeof(ILongNames)
                 : which == "files" ? typeof(IFiles)
-                : which == "orders" ? typeof(IOrders) : typeof(IEcho);
+                : which == "orders" ? typeof(IOrders)
+                : which == "ticker" ? typeof(ITicker) : typeof(IEcho);
             if (listen == null) host.AddServiceEndpoint(contract, binding, address);
             else host.AddServiceEndpoint(contract, binding, address, new Uri(listen));
             host.Open();
@@ -872,6 +943,26 @@ namespace IndigoInterop
             }
             CloseChannel(orders);
             factory.Close();
+        }
+
+        // A duplex client: prices arrive as callbacks during Subscribe (with a request-reply
+        // Confirm from the service's operation) and after PublishLater returns.
+        static void RunTickerClient(Binding binding, string address)
+        {
+            var callback = new TickerClientCallback();
+            var factory = new DuplexChannelFactory<ITicker>(new InstanceContext(callback), binding,
+                new EndpointAddress(address));
+            ITicker ticker = factory.CreateChannel();
+            Line("RESULT Subscribe " + ticker.Subscribe("CONTOSO", 5));
+            ticker.PublishLater(3);
+            DateTime deadline = DateTime.UtcNow.AddSeconds(10);
+            while (Thread.VolatileRead(ref callback.Prices) < 8 && DateTime.UtcNow < deadline)
+                Thread.Sleep(20);
+            Line("RESULT Prices " + Thread.VolatileRead(ref callback.Prices));
+            ticker.Unsubscribe();
+            // A Mono service never answers the client's End (peers.md): do not wait for it.
+            try { ((IClientChannel)ticker).Close(TimeSpan.FromSeconds(2)); }
+            catch (TimeoutException) { ((IClientChannel)ticker).Abort(); }
         }
 
         static void RunEchoClient(Binding binding, string address, string via)

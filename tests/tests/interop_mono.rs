@@ -1513,3 +1513,159 @@ async fn indigo_client_calls_mono_echo_over_https() {
     )
     .await;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Duplex: a service calling back into its client (WCF's CallbackContract), both directions.
+
+/// The callback side of `ITicker`. WCF names callback actions after the service contract, so
+/// the callback contract carries the service contract's name and namespace.
+#[indigo::service_contract(name = "ITicker", namespace = "http://example.org/ticker/")]
+pub trait TickerCallback {
+    #[operation(one_way)]
+    async fn price_changed(&mut self, symbol: String, price: f64);
+
+    #[operation]
+    async fn confirm(&self, order: String) -> bool;
+}
+
+#[indigo::service_contract(
+    name = "ITicker",
+    namespace = "http://example.org/ticker/",
+    session = Required,
+    callback = TickerCallback
+)]
+pub trait Ticker {
+    #[operation]
+    async fn subscribe(&mut self, symbol: String, count: i32) -> bool;
+
+    #[operation(one_way)]
+    async fn publish_later(&mut self, count: i32);
+
+    #[operation(terminating)]
+    async fn unsubscribe(&mut self);
+}
+
+/// The service Mono's duplex client calls: the same behaviour as the C# `TickerService`.
+#[derive(Default)]
+struct TickerService {
+    symbol: String,
+    client: Option<std::sync::Arc<TickerCallbackClient>>,
+}
+
+impl Ticker for TickerService {
+    async fn subscribe(&mut self, symbol: String, count: i32) -> bool {
+        let client = std::sync::Arc::new(TickerContract::callback().expect("a callback proxy"));
+        for i in 0..count {
+            client
+                .price_changed(symbol.clone(), f64::from(i) + 0.5)
+                .await
+                .expect("a price callback");
+        }
+        let confirmed = client
+            .confirm(format!("buy {symbol}"))
+            .await
+            .expect("Mono's client confirms");
+        self.symbol = symbol;
+        self.client = Some(client);
+        confirmed
+    }
+
+    async fn publish_later(&mut self, count: i32) {
+        let (Some(client), symbol) = (self.client.clone(), self.symbol.clone()) else {
+            return;
+        };
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            for i in 0..count {
+                let _ = client
+                    .price_changed(symbol.clone(), 1000.0 + f64::from(i))
+                    .await;
+            }
+        });
+    }
+
+    async fn unsubscribe(&mut self) {}
+}
+
+/// The Indigo client's callback instance: what Mono's service called back with.
+struct TickerWatcher {
+    prices: tokio::sync::mpsc::UnboundedSender<(String, f64)>,
+}
+
+impl TickerCallback for TickerWatcher {
+    async fn price_changed(&mut self, symbol: String, price: f64) {
+        let _ = self.prices.send((symbol, price));
+    }
+
+    async fn confirm(&self, order: String) -> bool {
+        order.starts_with("buy ")
+    }
+}
+
+#[tokio::test]
+async fn mono_duplex_client_gets_callbacks_from_an_indigo_service_over_net_tcp() {
+    let Some(exe) = mono::peer_exe() else { return };
+    let _turn = mono::one_at_a_time().await;
+    let address = format!("net.tcp://127.0.0.1:{}/ticker", mono::free_port());
+    let host = ServiceHost::builder(TickerContract::per_session(TickerService::default))
+        .endpoint(NetTcpBinding::new(), &address)
+        .open()
+        .await
+        .expect("open the ticker host");
+    let client = MonoPeer::client(&exe, "tcp-binary-ticker", &address).await;
+    client.assert_success();
+    // Five one-way callbacks and a request-reply one during Subscribe (Mono's client answered
+    // true), then three after PublishLater returned.
+    assert_eq!(client.results(), ["Subscribe True", "Prices 8"], "{client}");
+    let prices: Vec<&str> = client
+        .lines
+        .iter()
+        .filter_map(|line| line.strip_prefix("PRICE CONTOSO "))
+        .collect();
+    assert_eq!(
+        prices,
+        ["0.5", "1.5", "2.5", "3.5", "4.5", "1000", "1001", "1002"],
+        "{client}"
+    );
+    assert!(
+        client.lines.iter().any(|l| l == "CONFIRM buy CONTOSO"),
+        "{client}"
+    );
+    host.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn indigo_duplex_client_gets_callbacks_from_a_mono_service_over_net_tcp() {
+    let Some(exe) = mono::peer_exe() else { return };
+    let _turn = mono::one_at_a_time().await;
+    let address = format!("net.tcp://127.0.0.1:{}/ticker", mono::free_port());
+    let server = MonoPeer::server(&exe, "tcp-binary-ticker", &address).await;
+    let binding = NetTcpBinding::new()
+        .with_open_timeout(CALL_TIMEOUT)
+        .with_send_timeout(CALL_TIMEOUT)
+        .with_close_timeout(Duration::from_secs(2));
+    let (prices, mut received) = tokio::sync::mpsc::unbounded_channel();
+    let client = TickerClient::connect_with_callback(&binding, &address, TickerWatcher { prices })
+        .await
+        .expect("connects to Mono");
+    // Mono's Reentrant service calls back five times and asks for a confirmation during the
+    // call, which the Indigo client answers.
+    let (client, confirmed) = client
+        .subscribe("CONTOSO".to_owned(), 5)
+        .await
+        .expect("subscribed");
+    assert!(confirmed);
+    client.publish_later(3).await.expect("sent");
+    let mut got = Vec::new();
+    while got.len() < 8 {
+        let (symbol, price) = tokio::time::timeout(Duration::from_secs(10), received.recv())
+            .await
+            .expect("a callback from Mono in time")
+            .expect("a callback");
+        assert_eq!(symbol, "CONTOSO");
+        got.push(price);
+    }
+    assert_eq!(got, [0.5, 1.5, 2.5, 3.5, 4.5, 1000.0, 1001.0, 1002.0]);
+    client.unsubscribe().await.expect("unsubscribed");
+    drop(server);
+}
