@@ -441,6 +441,14 @@ impl<State> CalculatorSessionClient<State> {
             _state: ::core::marker::PhantomData,
         }
     }
+    /// Used by a duplex service contract for its callback proxy; not public API.
+    #[doc(hidden)]
+    pub fn __from_runtime(runtime: ::indigo::__private::ClientRuntime) -> Self {
+        CalculatorSessionClient {
+            runtime,
+            _state: ::core::marker::PhantomData,
+        }
+    }
     /// The session's lifecycle state.
     pub fn state(&self) -> ::indigo::CommunicationState {
         self.runtime.state()

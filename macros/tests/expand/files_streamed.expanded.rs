@@ -304,6 +304,11 @@ impl FilesClient {
     fn from_runtime(runtime: ::indigo::__private::ClientRuntime) -> Self {
         FilesClient { runtime }
     }
+    /// Used by a duplex service contract for its callback proxy; not public API.
+    #[doc(hidden)]
+    pub fn __from_runtime(runtime: ::indigo::__private::ClientRuntime) -> Self {
+        FilesClient { runtime }
+    }
     /// The session's lifecycle state.
     pub fn state(&self) -> ::indigo::CommunicationState {
         self.runtime.state()
