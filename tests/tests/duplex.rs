@@ -239,3 +239,93 @@ async fn a_callback_proxy_outside_an_operation_is_an_error() {
     let error = TickerContract::callback().expect_err("no operation");
     assert!(error.to_string().contains("within an operation"), "{error}");
 }
+
+// ---------------------------------------------------------------------------------------------
+// Callbacks over a reliable session through dropped connections.
+
+#[indigo::service_contract(namespace = "http://example.org/feed/")]
+pub trait FeedCallback {
+    #[operation(one_way)]
+    async fn item(&mut self, number: u32);
+}
+
+#[indigo::service_contract(namespace = "http://example.org/feed/", callback = FeedCallback)]
+pub trait Feed {
+    /// Returns at once; a task of the service then sends `count` numbered callbacks.
+    #[operation]
+    async fn start(&self, count: u32) -> bool;
+}
+
+struct FeedService;
+
+impl Feed for FeedService {
+    async fn start(&self, count: u32) -> bool {
+        let client = FeedContract::callback().expect("a callback proxy");
+        tokio::spawn(async move {
+            for number in 0..count {
+                if let Err(e) = client.item(number).await {
+                    panic!("callback {number} failed: {e}");
+                }
+            }
+        });
+        true
+    }
+}
+
+struct FeedWatcher {
+    items: mpsc::UnboundedSender<u32>,
+}
+
+impl FeedCallback for FeedWatcher {
+    async fn item(&mut self, number: u32) {
+        let _ = self.items.send(number);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ten_thousand_callbacks_over_a_reliable_session_arrive_once_and_in_order_through_cuts() {
+    use indigo_tests::chaos::ChaosProxy;
+    const COUNT: u32 = 10_000;
+    let upstream = indigo_tests::gsoap::free_port();
+    // Every connection through the proxy is cut every 150-400 ms (seeded).
+    let every = (Duration::from_millis(150), Duration::from_millis(400));
+    let proxy = ChaosProxy::start(upstream, Some(every), 0x0dd_ba11).await;
+    let address = format!("net.tcp://127.0.0.1:{}/feed", proxy.port());
+    let host = ServiceHost::builder(FeedContract::per_session(|| FeedService))
+        .endpoint_with_listen_address(
+            NetTcpBinding::new().with_reliable_session(),
+            &address,
+            format!("net.tcp://127.0.0.1:{upstream}/feed"),
+        )
+        .open()
+        .await
+        .expect("the host opens");
+    let (items, mut received) = mpsc::unbounded_channel();
+    let client = FeedClient::connect_with_callback(
+        &NetTcpBinding::new().with_reliable_session(),
+        &address,
+        FeedWatcher { items },
+    )
+    .await
+    .expect("connects");
+    assert!(client.start(COUNT).await.expect("started"));
+    let all = async {
+        for expected in 0..COUNT {
+            let number = received.recv().await.expect("a callback");
+            assert_eq!(number, expected, "exactly once and in order");
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(240), all)
+        .await
+        .expect("every callback through the cuts in time");
+    assert!(proxy.cuts() > 0, "the proxy cut the connection");
+    // Nothing more than the ten thousand.
+    assert!(
+        tokio::time::timeout(Duration::from_millis(300), received.recv())
+            .await
+            .is_err(),
+        "a callback came twice"
+    );
+    client.close().await.expect("closes");
+    host.close().await.expect("closes");
+}

@@ -10,13 +10,21 @@ use futures::future::BoxFuture;
 use std::sync::Arc;
 use tracing::warn;
 
+/// A callback's run, once it has its turn on the instance: the reply to send back, if any.
+pub(crate) type CallbackRun = BoxFuture<'static, Option<Message>>;
+
 /// What a client's reader hands the messages that are not replies to.
 pub(crate) trait CallbackHandler: Send + Sync {
     /// Whether `action` is one of the callback contract's operations.
     fn handles(&self, action: &str) -> bool;
 
-    /// Runs the callback `message` asks for; the reply to send back, if any.
-    fn handle(&self, message: Message) -> BoxFuture<'static, Option<Message>>;
+    /// Takes the turn on the instance the callback `message` asks for (callbacks take their
+    /// turns in the order they arrive, as a service's calls do), then gives its run.
+    fn begin(&self, message: Message) -> BoxFuture<'static, CallbackRun>;
+}
+
+fn ready(reply: Option<Message>) -> BoxFuture<'static, CallbackRun> {
+    Box::pin(async move { Box::pin(async move { reply }) as CallbackRun })
 }
 
 /// Runs the callbacks of contract `C` on one instance of `S`.
@@ -55,14 +63,16 @@ impl<C: Dispatch<S>, S: Send + 'static> CallbackHandler for CallbackDispatcher<C
         C::DESCRIPTION.operation_by_action(action).is_some()
     }
 
-    fn handle(&self, message: Message) -> BoxFuture<'static, Option<Message>> {
+    fn begin(&self, message: Message) -> BoxFuture<'static, CallbackRun> {
         let version = self.version;
         let request_id = message.headers.message_id.clone();
         let Some((index, op)) = C::DESCRIPTION.operation_by_action(message.action()) else {
             let fault = MessageFault::action_not_supported(message.action());
-            return Box::pin(async move {
-                reply_message(version, request_id.as_deref(), fault_reply(fault))
-            });
+            return ready(reply_message(
+                version,
+                request_id.as_deref(),
+                fault_reply(fault),
+            ));
         };
         let call = match C::decode(index, &message, &self.quotas) {
             Ok(call) => call,
@@ -73,9 +83,7 @@ impl<C: Dispatch<S>, S: Send + 'static> CallbackHandler for CallbackDispatcher<C
                 } else {
                     fault_reply(*fault)
                 };
-                return Box::pin(
-                    async move { reply_message(version, request_id.as_deref(), reply) },
-                );
+                return ready(reply_message(version, request_id.as_deref(), reply));
             }
         };
         let cell = self.cell.clone();
@@ -83,8 +91,10 @@ impl<C: Dispatch<S>, S: Send + 'static> CallbackHandler for CallbackDispatcher<C
         Box::pin(async move {
             // `&mut self` callbacks one at a time, `&self` ones together, as on a service.
             let guard = cell.lock(op.access).await;
-            let reply = run_call::<C, S>(call, guard, op, context).await;
-            reply_message(version, request_id.as_deref(), reply)
+            Box::pin(async move {
+                let reply = run_call::<C, S>(call, guard, op, context).await;
+                reply_message(version, request_id.as_deref(), reply)
+            }) as CallbackRun
         })
     }
 }

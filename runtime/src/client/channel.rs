@@ -15,6 +15,7 @@ use crate::message::{ns, Message};
 use crate::transport::TransportError;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use tracing::{debug, warn};
@@ -362,11 +363,8 @@ impl Duplex {
             sink: channel.sink,
             ended: false,
         }));
-        let callbacks = callbacks.map(|handler| Callbacks {
-            handler,
-            sink: sink.clone(),
-            send_timeout: timeouts.send,
-        });
+        let callbacks =
+            callbacks.map(|handler| Callbacks::start(handler, sink.clone(), timeouts.send));
         let reader = tokio::spawn(read_replies(
             channel.source,
             pending.clone(),
@@ -384,42 +382,48 @@ impl Duplex {
     }
 }
 
-/// Where a client's reader sends the service's callbacks, and how their replies go back.
+/// Most callbacks a client's reader queues for its instance before it stops reading: a callback
+/// instance that does not keep up then slows its service down, over the transport's flow
+/// control, instead of growing this client's memory.
+const CALLBACK_QUEUE: usize = 256;
+
+/// Where a client's reader sends the service's callbacks: a queue, in arrival order, to a task
+/// that gives each its turn on the instance and then runs it in a task of its own (it may call
+/// the service, whose reply the reader must be free to read), sending its reply on the
+/// session.
 struct Callbacks {
     handler: Arc<dyn CallbackHandler>,
-    sink: SharedSink,
-    send_timeout: std::time::Duration,
+    queue: tokio::sync::mpsc::Sender<Message>,
 }
 
 impl Callbacks {
-    /// Runs a callback in a task of its own (it may call the service, whose reply this
-    /// reader must be free to read), then sends its reply on the session.
-    fn run(&self, message: Message) {
-        let handling = self.handler.handle(message);
-        let sink = self.sink.clone();
-        let send_timeout = self.send_timeout;
+    fn start(handler: Arc<dyn CallbackHandler>, sink: SharedSink, send_timeout: Duration) -> Self {
+        let (queue, mut arrivals) = tokio::sync::mpsc::channel::<Message>(CALLBACK_QUEUE);
+        let turns = handler.clone();
         tokio::spawn(async move {
-            let Some(reply) = handling.await else {
-                return;
-            };
-            let mut sending = sink.lock_owned().await;
-            if sending.ended {
-                debug!("a callback's reply is dropped: the session is closing");
-                return;
-            }
-            match tokio::time::timeout(send_timeout, sending.sink.send(reply)).await {
-                Ok(Ok(())) => {}
-                Ok(Err(e)) => warn!(error = %e, "a callback's reply could not be sent"),
-                Err(_) => warn!(timeout = ?send_timeout, "a callback's reply was not sent in time"),
+            while let Some(message) = arrivals.recv().await {
+                let run = turns.begin(message).await;
+                let sink = sink.clone();
+                tokio::spawn(async move {
+                    let Some(reply) = run.await else {
+                        return;
+                    };
+                    let mut sending = sink.lock_owned().await;
+                    if sending.ended {
+                        debug!("a callback's reply is dropped: the session is closing");
+                        return;
+                    }
+                    match tokio::time::timeout(send_timeout, sending.sink.send(reply)).await {
+                        Ok(Ok(())) => {}
+                        Ok(Err(e)) => warn!(error = %e, "a callback's reply could not be sent"),
+                        Err(_) => {
+                            warn!(timeout = ?send_timeout, "a callback's reply was not sent in time")
+                        }
+                    }
+                });
             }
         });
-    }
-}
-
-impl Drop for Duplex {
-    fn drop(&mut self) {
-        // Dropping the channel without closing it aborts it: no task outlives the handle.
-        self.reader.abort();
+        Callbacks { handler, queue }
     }
 }
 
@@ -520,7 +524,10 @@ async fn read_replies(
                 .as_ref()
                 .is_some_and(|id| lock(&pending).contains_key(id));
             if !answers_a_call && callbacks.handler.handles(reply.action()) {
-                callbacks.run(reply);
+                // Waits when the queue is full: the instance is not keeping up.
+                if callbacks.queue.send(reply).await.is_err() {
+                    debug!("a callback is dropped: the client is closing");
+                }
                 continue;
             }
         }
