@@ -7,6 +7,7 @@ use crate::service::dispatch::{Dispatch, Reply};
 use crate::service::instance::InstanceCell;
 use crate::service::session_dispatch::{fault_reply, reply_message, run_call};
 use futures::future::BoxFuture;
+use futures::FutureExt;
 use std::sync::Arc;
 use tracing::warn;
 
@@ -24,7 +25,9 @@ pub(crate) trait CallbackHandler: Send + Sync {
 }
 
 fn ready(reply: Option<Message>) -> BoxFuture<'static, CallbackRun> {
-    Box::pin(async move { Box::pin(async move { reply }) as CallbackRun })
+    Box::pin(futures::future::ready(
+        Box::pin(futures::future::ready(reply)) as CallbackRun,
+    ))
 }
 
 /// Runs the callbacks of contract `C` on one instance of `S`.
@@ -88,13 +91,13 @@ impl<C: Dispatch<S>, S: Send + 'static> CallbackHandler for CallbackDispatcher<C
         };
         let cell = self.cell.clone();
         let context = OperationContext::new(op, message.headers, self.channel.clone());
-        Box::pin(async move {
-            // `&mut self` callbacks one at a time, `&self` ones together, as on a service.
-            let guard = cell.lock(op.access).await;
+        // `&mut self` callbacks one at a time, `&self` ones together, as on a service.
+        let turn = async move { cell.lock(op.access).await };
+        Box::pin(turn.map(move |guard| {
             Box::pin(async move {
                 let reply = run_call::<C, S>(call, guard, op, context).await;
                 reply_message(version, request_id.as_deref(), reply)
             }) as CallbackRun
-        })
+        }))
     }
 }
