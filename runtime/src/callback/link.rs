@@ -87,7 +87,7 @@ impl CallbackLink {
     fn ended_error(operation: &'static str) -> Error {
         Error::InvalidState {
             operation,
-            object: "client's session (it has ended)",
+            object: "client's session",
             state: CommunicationState::Closed,
             cause: None,
         }
