@@ -329,3 +329,139 @@ async fn ten_thousand_callbacks_over_a_reliable_session_arrive_once_and_in_order
     client.close().await.expect("closes");
     host.close().await.expect("closes");
 }
+
+// ---------------------------------------------------------------------------------------------
+// Many subscribers, one of them stuck.
+
+#[indigo::service_contract(namespace = "http://example.org/news/")]
+pub trait NewsCallback {
+    #[operation(one_way)]
+    async fn news(&mut self, number: u32);
+}
+
+#[indigo::service_contract(namespace = "http://example.org/news/", callback = NewsCallback)]
+pub trait News {
+    /// Registers the calling session's client as a subscriber.
+    #[operation]
+    async fn join(&self) -> bool;
+}
+
+type Subscribers = Arc<Mutex<Vec<Arc<NewsCallbackClient>>>>;
+
+struct NewsService {
+    subscribers: Subscribers,
+}
+
+impl News for NewsService {
+    async fn join(&self) -> bool {
+        let client = NewsContract::callback().expect("a callback proxy");
+        self.subscribers.lock().unwrap().push(Arc::new(client));
+        true
+    }
+}
+
+/// A subscriber that counts its news, or one stuck in its first callback for good.
+struct Reader {
+    received: mpsc::UnboundedSender<u32>,
+    stuck: bool,
+}
+
+impl NewsCallback for Reader {
+    async fn news(&mut self, number: u32) {
+        if self.stuck {
+            std::future::pending::<()>().await;
+        }
+        let _ = self.received.send(number);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stuck_subscriber_fills_only_its_own_queue_and_a_thousand_others_carry_on() {
+    const FAST: usize = 999;
+    let subscribers: Subscribers = Arc::default();
+    let for_service = subscribers.clone();
+    let host = ServiceHost::builder(NewsContract::per_session(move || NewsService {
+        subscribers: for_service.clone(),
+    }))
+    .callback_queue_limit(16)
+    // A thousand sessions at once: above WCF's default of 100 per processor.
+    .throttle(indigo::ServiceThrottle {
+        max_concurrent_calls: 2_000,
+        max_concurrent_sessions: 2_000,
+        max_concurrent_instances: 2_000,
+    })
+    .endpoint(MemoryBinding::new(), "memory://news")
+    .open()
+    .await
+    .expect("the host opens");
+    let binding = MemoryBinding::new();
+
+    // The stuck subscriber joins first: it is subscribers[0].
+    let (stuck_tx, _stuck_rx) = mpsc::unbounded_channel();
+    let stuck = NewsClient::connect_with_callback(
+        &binding,
+        "memory://news",
+        Reader {
+            received: stuck_tx,
+            stuck: true,
+        },
+    )
+    .await
+    .expect("connects");
+    assert!(stuck.join().await.expect("joined"));
+    let (received, mut news) = mpsc::unbounded_channel();
+    let mut clients = Vec::with_capacity(FAST);
+    for _ in 0..FAST {
+        let client = NewsClient::connect_with_callback(
+            &binding,
+            "memory://news",
+            Reader {
+                received: received.clone(),
+                stuck: false,
+            },
+        )
+        .await
+        .expect("connects");
+        assert!(client.join().await.expect("joined"));
+        clients.push(client);
+    }
+    let all: Vec<Arc<NewsCallbackClient>> = subscribers.lock().unwrap().clone();
+    assert_eq!(all.len(), FAST + 1);
+
+    // The stuck subscriber takes callbacks until its own pipeline is full (its client's queue,
+    // the in-process transport's, then its session's 16), then each one is refused at once.
+    let mut accepted = 0;
+    let refused = loop {
+        match all[0].news(accepted).await {
+            Ok(()) => accepted += 1,
+            Err(e) => break e,
+        }
+        assert!(
+            accepted < 10_000,
+            "the stuck subscriber's queue never filled"
+        );
+    };
+    assert!(
+        matches!(refused, Error::CallbackQueueFull { limit: 16 }),
+        "{refused}"
+    );
+    // Every other subscriber still gets its news.
+    for subscriber in &all[1..] {
+        subscriber
+            .news(7)
+            .await
+            .expect("a working subscriber takes it");
+    }
+    for _ in 0..FAST {
+        let number = tokio::time::timeout(Duration::from_secs(10), news.recv())
+            .await
+            .expect("every working subscriber's news in time")
+            .expect("news");
+        assert_eq!(number, 7);
+    }
+    for client in clients {
+        client.close().await.expect("closes");
+    }
+    stuck.abort();
+    host.abort();
+}

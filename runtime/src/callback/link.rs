@@ -14,7 +14,18 @@ use tokio::sync::oneshot;
 /// The session's sink, shared by the replies and the callbacks.
 pub(crate) type SharedSessionSink = Arc<tokio::sync::Mutex<Box<dyn MessageSink>>>;
 
+/// The default of
+/// [`ServiceHostBuilder::callback_queue_limit`](crate::service::ServiceHostBuilder::callback_queue_limit):
+/// 256 callbacks queued per session.
+pub const DEFAULT_CALLBACK_QUEUE_LIMIT: usize = 256;
+
 /// One session's callback channel to its client.
+///
+/// Callbacks go out through a bounded queue and a writer task of the session's own (started by
+/// the first callback), so a client that does not keep up holds only its own queue: a one-way
+/// callback to a full queue fails at once with [`Error::CallbackQueueFull`], and the service's
+/// other sessions go on. Replies wait for the callbacks queued before them, so the client sees
+/// everything in the order the service sent it.
 pub(crate) struct CallbackLink {
     sink: SharedSessionSink,
     encoder: Arc<dyn MessageEncoder>,
@@ -23,6 +34,12 @@ pub(crate) struct CallbackLink {
     pending: Mutex<HashMap<String, oneshot::Sender<Message>>>,
     /// The session ended: nothing more goes out, and waiting callbacks fail.
     ended: AtomicBool,
+    /// Most callbacks queued at once.
+    limit: usize,
+    /// The queue to the writer task, once a callback started it.
+    queue: Mutex<Option<tokio::sync::mpsc::Sender<Message>>>,
+    /// Callbacks queued and not yet written, and a wake-up when that reaches zero.
+    queued: Arc<(std::sync::atomic::AtomicUsize, tokio::sync::Notify)>,
 }
 
 impl std::fmt::Debug for CallbackLink {
@@ -50,6 +67,7 @@ impl CallbackLink {
         sink: SharedSessionSink,
         encoder: Arc<dyn MessageEncoder>,
         timeouts: Timeouts,
+        limit: usize,
     ) -> Self {
         CallbackLink {
             sink,
@@ -57,6 +75,54 @@ impl CallbackLink {
             timeouts,
             pending: Mutex::new(HashMap::new()),
             ended: AtomicBool::new(false),
+            limit: limit.max(1),
+            queue: Mutex::new(None),
+            queued: Arc::default(),
+        }
+    }
+
+    /// The queue to the writer task, starting it on first use.
+    fn queue(&self) -> tokio::sync::mpsc::Sender<Message> {
+        let mut queue = self.queue.lock().unwrap_or_else(|p| p.into_inner());
+        queue
+            .get_or_insert_with(|| {
+                let (sender, mut messages) = tokio::sync::mpsc::channel::<Message>(self.limit);
+                let (sink, queued, send_timeout) =
+                    (self.sink.clone(), self.queued.clone(), self.timeouts.send);
+                tokio::spawn(async move {
+                    while let Some(message) = messages.recv().await {
+                        let written = async {
+                            let mut sink = sink.lock().await;
+                            sink.send(message).await
+                        };
+                        match tokio::time::timeout(send_timeout, written).await {
+                            Ok(Ok(())) => {}
+                            Ok(Err(e)) => {
+                                tracing::debug!(error = %e, "a callback was not delivered")
+                            }
+                            Err(_) => tracing::warn!(
+                                timeout = ?send_timeout,
+                                "a callback was not delivered within the send timeout"
+                            ),
+                        }
+                        if queued.0.fetch_sub(1, Ordering::AcqRel) == 1 {
+                            queued.1.notify_waiters();
+                        }
+                    }
+                });
+                sender
+            })
+            .clone()
+    }
+
+    /// Waits until the callbacks queued so far are written: a reply then follows them.
+    pub(crate) async fn written(&self) {
+        loop {
+            let drained = self.queued.1.notified();
+            if self.queued.0.load(Ordering::Acquire) == 0 {
+                return;
+            }
+            drained.await;
         }
     }
 
@@ -96,7 +162,7 @@ impl CallbackLink {
     /// Sends a one-way callback.
     pub(crate) async fn send(&self, mut message: Message) -> Result<(), Error> {
         message.headers.message_id = Some(crate::message::new_message_id());
-        self.transmit(message, "send a callback").await
+        self.transmit(message, "send a callback", false).await
     }
 
     /// Sends a request-reply callback and waits for its reply, within the send timeout.
@@ -109,7 +175,7 @@ impl CallbackLink {
         self.waiters().insert(id.clone(), tx);
         let _entry = PendingEntry { link: self, id };
         let exchange = async {
-            self.transmit(message, "call back").await?;
+            self.transmit(message, "call back", true).await?;
             rx.await
                 .map_err(|_| Self::ended_error("receive a callback's reply"))
         };
@@ -118,22 +184,38 @@ impl CallbackLink {
             .map_err(|_| Error::Timeout(self.timeouts.send))?
     }
 
-    async fn transmit(&self, mut message: Message, operation: &'static str) -> Result<(), Error> {
+    /// Queues a callback for the writer. A one-way callback (`wait` false) to a full queue
+    /// fails at once; a request-reply one waits for room, within the send timeout.
+    async fn transmit(
+        &self,
+        mut message: Message,
+        operation: &'static str,
+        wait: bool,
+    ) -> Result<(), Error> {
         if self.ended.load(Ordering::Acquire) {
             return Err(Self::ended_error(operation));
         }
         // A duplex client listens where it called from: WS-Addressing's anonymous address.
         message.headers.to = Some(ns::WSA10_ANONYMOUS.to_owned());
-        let send = async {
-            let mut sink = self.sink.lock().await;
-            if self.ended.load(Ordering::Acquire) {
-                return Err(Self::ended_error(operation));
+        let queue = self.queue();
+        self.queued.0.fetch_add(1, Ordering::AcqRel);
+        let queued = if wait {
+            match tokio::time::timeout(self.timeouts.send, queue.send(message)).await {
+                Ok(sent) => sent.map_err(|_| Self::ended_error(operation)),
+                Err(_) => Err(Error::Timeout(self.timeouts.send)),
             }
-            sink.send(message).await
+        } else {
+            queue.try_send(message).map_err(|e| match e {
+                tokio::sync::mpsc::error::TrySendError::Full(_) => {
+                    Error::CallbackQueueFull { limit: self.limit }
+                }
+                tokio::sync::mpsc::error::TrySendError::Closed(_) => Self::ended_error(operation),
+            })
         };
-        tokio::time::timeout(self.timeouts.send, send)
-            .await
-            .map_err(|_| Error::Timeout(self.timeouts.send))?
+        if queued.is_err() && self.queued.0.fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.queued.1.notify_waiters();
+        }
+        queued
     }
 
     /// Hands `message` to the callback waiting for it, if it is the reply to one; otherwise
@@ -157,5 +239,7 @@ impl CallbackLink {
     pub(crate) fn end(&self) {
         self.ended.store(true, Ordering::Release);
         self.waiters().clear();
+        // The writer finishes what is queued, then stops.
+        self.queue.lock().unwrap_or_else(|p| p.into_inner()).take();
     }
 }

@@ -171,6 +171,7 @@ pub struct ServiceHostBuilder<C: Dispatch<S>, S: Send + 'static> {
     address_filter: AddressFilterMode,
     authorization: Option<Authorization>,
     understood_headers: Vec<crate::message::QualifiedName>,
+    callback_queue_limit: usize,
 }
 
 /// Decides whether a call may run, from its [`OperationContext`] (the operation, the caller's
@@ -331,6 +332,17 @@ impl<C: Dispatch<S>, S: Send + 'static> ServiceHostBuilder<C, S> {
         self
     }
 
+    /// Sets how many callbacks (duplex contracts) each session may have queued for its client,
+    /// default [`DEFAULT_CALLBACK_QUEUE_LIMIT`](crate::service::DEFAULT_CALLBACK_QUEUE_LIMIT)
+    /// (256). A one-way callback to a full queue fails at once with
+    /// [`Error::CallbackQueueFull`], so a client that does not keep up cannot hold up the
+    /// service's other sessions; a request-reply callback waits for room within the send
+    /// timeout.
+    pub fn callback_queue_limit(mut self, limit: usize) -> Self {
+        self.callback_queue_limit = limit.max(1);
+        self
+    }
+
     /// Starts listening on every endpoint. If one fails, none stays open.
     pub async fn open(self) -> Result<ServiceHost, Error> {
         if self.endpoints.is_empty() {
@@ -369,6 +381,7 @@ impl<C: Dispatch<S>, S: Send + 'static> ServiceHostBuilder<C, S> {
                 }),
                 authorization: self.authorization.clone(),
                 understood_headers: understood_headers.clone(),
+                callback_queue_limit: self.callback_queue_limit,
             });
             listeners.push((listener, shared, config.binding));
         }
@@ -561,6 +574,7 @@ impl ServiceHost {
             address_filter: AddressFilterMode::default(),
             authorization: None,
             understood_headers: Vec::new(),
+            callback_queue_limit: crate::callback::DEFAULT_CALLBACK_QUEUE_LIMIT,
         }
     }
 

@@ -34,6 +34,8 @@ pub(crate) struct EndpointShared<C: Dispatch<S>, S: Send + 'static> {
     pub(crate) authorization: Option<super::Authorization>,
     /// Headers the operations process themselves, beyond those the layers take out.
     pub(crate) understood_headers: Arc<[crate::message::QualifiedName]>,
+    /// Most callbacks a session queues for its client.
+    pub(crate) callback_queue_limit: usize,
 }
 
 /// Per-connection session state.
@@ -55,6 +57,8 @@ enum Flow {
 /// the session's callbacks.
 struct Replier {
     sink: SharedSessionSink,
+    /// The session's callbacks, which a reply waits to follow.
+    callbacks: Arc<CallbackLink>,
     version: crate::message::MessageVersion,
     timeouts: Timeouts,
 }
@@ -94,6 +98,8 @@ impl Replier {
         let Some(message) = reply_message(self.version, request_id, reply) else {
             return;
         };
+        // The callbacks the operation queued go out first.
+        self.callbacks.written().await;
         let mut sink = self.sink.lock().await;
         match tokio::time::timeout(self.timeouts.send, sink.send(message)).await {
             Ok(Ok(())) => {}
@@ -235,16 +241,19 @@ pub(crate) async fn run_connection<C, S>(
     // A transport session has no id on the wire; the service names it, as WCF does.
     let session_id =
         session_id.or_else(|| endpoint.has_session.then(crate::message::new_message_id));
+    let sink: SharedSessionSink = Arc::new(tokio::sync::Mutex::new(sink));
+    let link = Arc::new(CallbackLink::new(
+        sink.clone(),
+        endpoint.encoder.clone(),
+        endpoint.timeouts,
+        endpoint.callback_queue_limit,
+    ));
     let replier = Arc::new(Replier {
-        sink: Arc::new(tokio::sync::Mutex::new(sink)),
+        sink,
+        callbacks: link.clone(),
         version: endpoint.encoder.message_version(),
         timeouts: endpoint.timeouts,
     });
-    let link = Arc::new(CallbackLink::new(
-        replier.sink.clone(),
-        endpoint.encoder.clone(),
-        endpoint.timeouts,
-    ));
     let channel = Arc::new(ChannelInfo {
         peer,
         remote_address,
