@@ -79,8 +79,9 @@ pub enum Error {
     #[error("invalid configuration: {0}")]
     Configuration(String),
     /// A one-way callback was refused at once because the client's session already has
-    /// `limit` callbacks queued: the client is not keeping up. Other sessions are unaffected;
-    /// the service decides (skip this update, or drop the subscriber).
+    /// `limit` callbacks queued and the host refuses rather than waits
+    /// (`WhenCallbackQueueFull::Refuse`): the client is not keeping up. Other sessions are
+    /// unaffected; the service decides (skip this update, or drop the subscriber).
     #[error("the client's callback queue is full ({limit} queued): it is not keeping up")]
     CallbackQueueFull {
         /// The session's limit (`ServiceHostBuilder::callback_queue_limit`).

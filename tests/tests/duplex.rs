@@ -384,6 +384,7 @@ async fn a_stuck_subscriber_fills_only_its_own_queue_and_a_thousand_others_carry
         subscribers: for_service.clone(),
     }))
     .callback_queue_limit(16)
+    .when_callback_queue_full(indigo::service::WhenCallbackQueueFull::Refuse)
     // A thousand sessions at once: above WCF's default of 100 per processor.
     .throttle(indigo::ServiceThrottle {
         max_concurrent_calls: 2_000,

@@ -19,13 +19,26 @@ pub(crate) type SharedSessionSink = Arc<tokio::sync::Mutex<Box<dyn MessageSink>>
 /// 256 callbacks queued per session.
 pub const DEFAULT_CALLBACK_QUEUE_LIMIT: usize = 256;
 
+/// What a one-way callback does when its session's callback queue is full.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum WhenCallbackQueueFull {
+    /// Wait for room, within the send timeout, as a WCF one-way call waits on a full
+    /// transport: every callback is delivered, and the sender goes at its client's pace. The
+    /// default.
+    #[default]
+    Wait,
+    /// Fail at once with [`Error::CallbackQueueFull`]: a publisher with many subscribers is
+    /// never held up by one that does not keep up, and decides what to do with it.
+    Refuse,
+}
+
 /// One session's callback channel to its client.
 ///
 /// Callbacks go out through a bounded queue and a writer task of the session's own (started by
-/// the first callback), so a client that does not keep up holds only its own queue: a one-way
-/// callback to a full queue fails at once with [`Error::CallbackQueueFull`], and the service's
-/// other sessions go on. Replies wait for the callbacks queued before them, so the client sees
-/// everything in the order the service sent it.
+/// the first callback), so a client that does not keep up holds only its own queue; what a
+/// one-way callback to a full queue does is [`WhenCallbackQueueFull`]. Replies wait for the
+/// callbacks queued before them, so the client sees everything in the order the service sent
+/// it.
 pub(crate) struct CallbackLink {
     sink: SharedSessionSink,
     encoder: Arc<dyn MessageEncoder>,
@@ -36,6 +49,8 @@ pub(crate) struct CallbackLink {
     ended: AtomicBool,
     /// Most callbacks queued at once.
     limit: usize,
+    /// What a one-way callback does when the queue is full.
+    when_full: WhenCallbackQueueFull,
     /// The queue to the writer task, once a callback started it.
     queue: Mutex<Option<tokio::sync::mpsc::Sender<Message>>>,
     /// Callbacks queued and not yet written, and a wake-up when that reaches zero.
@@ -68,6 +83,7 @@ impl CallbackLink {
         encoder: Arc<dyn MessageEncoder>,
         timeouts: Timeouts,
         limit: usize,
+        when_full: WhenCallbackQueueFull,
     ) -> Self {
         CallbackLink {
             sink,
@@ -76,6 +92,7 @@ impl CallbackLink {
             pending: Mutex::new(HashMap::new()),
             ended: AtomicBool::new(false),
             limit: limit.max(1),
+            when_full,
             queue: Mutex::new(None),
             queued: Arc::default(),
         }
@@ -162,7 +179,8 @@ impl CallbackLink {
     /// Sends a one-way callback.
     pub(crate) async fn send(&self, mut message: Message) -> Result<(), Error> {
         message.headers.message_id = Some(crate::message::new_message_id());
-        self.transmit(message, "send a callback", false).await
+        let wait = self.when_full == WhenCallbackQueueFull::Wait;
+        self.transmit(message, "send a callback", wait).await
     }
 
     /// Sends a request-reply callback and waits for its reply, within the send timeout.
@@ -184,8 +202,8 @@ impl CallbackLink {
             .map_err(|_| Error::Timeout(self.timeouts.send))?
     }
 
-    /// Queues a callback for the writer. A one-way callback (`wait` false) to a full queue
-    /// fails at once; a request-reply one waits for room, within the send timeout.
+    /// Queues a callback for the writer: with `wait`, waiting for room within the send
+    /// timeout; without, failing at once when the queue is full.
     async fn transmit(
         &self,
         mut message: Message,

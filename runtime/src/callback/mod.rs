@@ -19,5 +19,5 @@ mod dispatcher;
 mod link;
 
 pub(crate) use dispatcher::{CallbackDispatcher, CallbackHandler};
-pub use link::DEFAULT_CALLBACK_QUEUE_LIMIT;
 pub(crate) use link::{CallbackLink, SharedSessionSink};
+pub use link::{WhenCallbackQueueFull, DEFAULT_CALLBACK_QUEUE_LIMIT};

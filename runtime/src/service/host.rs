@@ -172,6 +172,7 @@ pub struct ServiceHostBuilder<C: Dispatch<S>, S: Send + 'static> {
     authorization: Option<Authorization>,
     understood_headers: Vec<crate::message::QualifiedName>,
     callback_queue_limit: usize,
+    when_callback_queue_full: crate::callback::WhenCallbackQueueFull,
 }
 
 /// Decides whether a call may run, from its [`OperationContext`] (the operation, the caller's
@@ -334,12 +335,24 @@ impl<C: Dispatch<S>, S: Send + 'static> ServiceHostBuilder<C, S> {
 
     /// Sets how many callbacks (duplex contracts) each session may have queued for its client,
     /// default [`DEFAULT_CALLBACK_QUEUE_LIMIT`](crate::service::DEFAULT_CALLBACK_QUEUE_LIMIT)
-    /// (256). A one-way callback to a full queue fails at once with
-    /// [`Error::CallbackQueueFull`], so a client that does not keep up cannot hold up the
-    /// service's other sessions; a request-reply callback waits for room within the send
-    /// timeout.
+    /// (256). What a one-way callback to a full queue does is
+    /// [`when_callback_queue_full`](Self::when_callback_queue_full); a request-reply callback
+    /// always waits for room, within the send timeout.
     pub fn callback_queue_limit(mut self, limit: usize) -> Self {
         self.callback_queue_limit = limit.max(1);
+        self
+    }
+
+    /// Sets what a one-way callback does when its session's queue is full: wait for room
+    /// ([`WhenCallbackQueueFull::Wait`](crate::service::WhenCallbackQueueFull::Wait), the
+    /// default, as WCF), or fail at once with [`Error::CallbackQueueFull`] so that a publisher
+    /// is never held up by one subscriber
+    /// ([`Refuse`](crate::service::WhenCallbackQueueFull::Refuse)).
+    pub fn when_callback_queue_full(
+        mut self,
+        policy: crate::callback::WhenCallbackQueueFull,
+    ) -> Self {
+        self.when_callback_queue_full = policy;
         self
     }
 
@@ -382,6 +395,7 @@ impl<C: Dispatch<S>, S: Send + 'static> ServiceHostBuilder<C, S> {
                 authorization: self.authorization.clone(),
                 understood_headers: understood_headers.clone(),
                 callback_queue_limit: self.callback_queue_limit,
+                when_callback_queue_full: self.when_callback_queue_full,
             });
             listeners.push((listener, shared, config.binding));
         }
@@ -575,6 +589,7 @@ impl ServiceHost {
             authorization: None,
             understood_headers: Vec::new(),
             callback_queue_limit: crate::callback::DEFAULT_CALLBACK_QUEUE_LIMIT,
+            when_callback_queue_full: crate::callback::WhenCallbackQueueFull::default(),
         }
     }
 

@@ -12,7 +12,7 @@ pub(crate) mod session_dispatch;
 mod streamed;
 mod throttle;
 
-pub use crate::callback::DEFAULT_CALLBACK_QUEUE_LIMIT;
+pub use crate::callback::{WhenCallbackQueueFull, DEFAULT_CALLBACK_QUEUE_LIMIT};
 pub(crate) use address_filter::AddressFilter;
 pub use address_filter::AddressFilterMode;
 pub use context::OperationContext;

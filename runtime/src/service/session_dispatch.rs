@@ -36,6 +36,8 @@ pub(crate) struct EndpointShared<C: Dispatch<S>, S: Send + 'static> {
     pub(crate) understood_headers: Arc<[crate::message::QualifiedName]>,
     /// Most callbacks a session queues for its client.
     pub(crate) callback_queue_limit: usize,
+    /// What a one-way callback does when that queue is full.
+    pub(crate) when_callback_queue_full: crate::callback::WhenCallbackQueueFull,
 }
 
 /// Per-connection session state.
@@ -247,6 +249,7 @@ pub(crate) async fn run_connection<C, S>(
         endpoint.encoder.clone(),
         endpoint.timeouts,
         endpoint.callback_queue_limit,
+        endpoint.when_callback_queue_full,
     ));
     let replier = Arc::new(Replier {
         sink,
