@@ -117,8 +117,7 @@ fn session_consistency(contract: &Contract, errors: &mut Errors) {
 /// WCF: "Contract requires Duplex, but Binding ... doesn't support it" starts here: callbacks
 /// travel on the session's channel, so a duplex contract cannot refuse sessions.
 fn duplex_needs_a_session(contract: &Contract, errors: &mut Errors) {
-    let (Some(callback), SessionMode::NotAllowed) = (&contract.callback, contract.session.value)
-    else {
+    let Some(callback) = &contract.callback else {
         return;
     };
     let name = callback
@@ -126,6 +125,19 @@ fn duplex_needs_a_session(contract: &Contract, errors: &mut Errors) {
         .last()
         .map(|segment| segment.ident.to_string())
         .unwrap_or_default();
+    if let Some(streamed) = contract.operations.iter().find(|op| op.is_streamed()) {
+        errors.at(
+            streamed.ident.span(),
+            format!(
+                "a duplex contract (`callback = {name}`) cannot have stream operations: \
+                 streamed transfer has no session to call back on (WCF: TransferMode.Streamed \
+                 does not support duplex)"
+            ),
+        );
+    }
+    if contract.session.value != SessionMode::NotAllowed {
+        return;
+    }
     errors.at(
         contract.session.span,
         format!(

@@ -16,4 +16,10 @@ pub trait Quoted {
     async fn run(&mut self) -> bool;
 }
 
+#[indigo::service_contract(callback = Progress)]
+pub trait Upload {
+    #[operation]
+    async fn send(&self, data: indigo::ByteStream) -> u64;
+}
+
 fn main() {}
