@@ -205,6 +205,16 @@ impl RawSession {
     /// Sends a request of operation `index` with `parts` (`(wire name, value)`) and, when
     /// given, a Tenant header; returns its MessageID.
     async fn send(&mut self, index: usize, parts: &[&str], tenant: Option<&str>) -> String {
+        self.send_with(
+            index,
+            parts,
+            tenant.map(tenant_header).into_iter().collect(),
+        )
+        .await
+    }
+
+    /// As [`send`](Self::send), with these headers.
+    async fn send_with(&mut self, index: usize, parts: &[&str], headers: Vec<RawHeader>) -> String {
         let contract = ProbeContract::DESCRIPTION;
         let op = &contract.operations[index];
         let parts: String = op
@@ -229,9 +239,7 @@ impl RawSession {
         message.headers.message_id = Some(id.clone());
         message.headers.to = Some(self.to.clone());
         message.headers.reply_to = Some("http://www.w3.org/2005/08/addressing/anonymous".into());
-        if let Some(tenant) = tenant {
-            message.headers.other.push(tenant_header(tenant));
-        }
+        message.headers.other = headers;
         self.channel.sink.send(message).await.expect("send");
         id
     }
@@ -787,24 +795,9 @@ async fn a_must_understand_header_nothing_processes_is_refused_as_wcf_refuses_it
     let address = host.addresses()[0].clone();
     let mut session = RawSession::open(&NetTcpBinding::new(), &address, "000000000001").await;
     // Marked mustUnderstand, not declared: SOAP 1.2's MustUnderstand fault, naming the header.
-    let contract = ProbeContract::DESCRIPTION;
-    let mut message = Message::new(
-        NetTcpBinding::new().encoder().message_version(),
-        contract.operations[1].action,
-        Body::Payload(XmlFragment::new(format!(
-            r#"<Add xmlns="{}"><{p}>5</{p}></Add>"#,
-            contract.namespace,
-            p = contract.operations[1].parameters[0]
-        ))),
-    );
-    message.headers.message_id = Some("urn:uuid:00000000-0000-4000-8000-00000000abcd".into());
-    message.headers.to = Some(address.clone());
-    message.headers.reply_to = Some("http://www.w3.org/2005/08/addressing/anonymous".into());
-    message
-        .headers
-        .other
-        .push(must_understand_tenant("initech"));
-    session.channel.sink.send(message).await.expect("send");
+    session
+        .send_with(1, &["5"], vec![must_understand_tenant("initech")])
+        .await;
     let reply = session.receive().await;
     let Body::Fault(fault) = &reply.body else {
         panic!("expected a fault, got {:?}", reply.body);
@@ -836,19 +829,9 @@ async fn a_declared_header_may_be_marked_must_understand() {
         .expect("open the host");
     let address = host.addresses()[0].clone();
     let mut session = RawSession::open(&MemoryBinding::new(), &address, "000000000002").await;
-    let contract = ProbeContract::DESCRIPTION;
-    let mut message = Message::new(
-        MemoryBinding::new().encoder().message_version(),
-        contract.operations[0].action,
-        Body::Payload(XmlFragment::new(inspect_body())),
-    );
-    message.headers.message_id = Some("urn:uuid:00000000-0000-4000-8000-00000000abce".into());
-    message.headers.to = Some(address.clone());
-    message
-        .headers
-        .other
-        .push(must_understand_tenant("initech"));
-    session.channel.sink.send(message).await.expect("send");
+    session
+        .send_with(0, &["0"], vec![must_understand_tenant("initech")])
+        .await;
     let reply = session.receive().await;
     assert_eq!(seen(&result(&reply, "InspectResult"))["tenant"], "initech");
     session.close().await;
