@@ -77,6 +77,34 @@ impl Drop for PendingEntry<'_> {
     }
 }
 
+/// One callback counted as queued, until the writer takes it over.
+struct Counted<'a> {
+    queued: &'a (std::sync::atomic::AtomicUsize, tokio::sync::Notify),
+    handed_over: bool,
+}
+
+impl<'a> Counted<'a> {
+    fn new(queued: &'a (std::sync::atomic::AtomicUsize, tokio::sync::Notify)) -> Self {
+        queued.0.fetch_add(1, Ordering::AcqRel);
+        Counted {
+            queued,
+            handed_over: false,
+        }
+    }
+
+    fn hand_over(&mut self) {
+        self.handed_over = true;
+    }
+}
+
+impl Drop for Counted<'_> {
+    fn drop(&mut self) {
+        if !self.handed_over && self.queued.0.fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.queued.1.notify_waiters();
+        }
+    }
+}
+
 impl CallbackLink {
     pub(crate) fn new(
         sink: SharedSessionSink,
@@ -216,7 +244,9 @@ impl CallbackLink {
         // A duplex client listens where it called from: WS-Addressing's anonymous address.
         message.headers.to = Some(ns::WSA10_ANONYMOUS.to_owned());
         let queue = self.queue();
-        self.queued.0.fetch_add(1, Ordering::AcqRel);
+        // Counted before it is queued (a reply must not pass it); uncounted again if it never
+        // is, the call dropped while it waited for room included.
+        let mut count = Counted::new(&self.queued);
         let queued = if wait {
             match tokio::time::timeout(self.timeouts.send, queue.send(message)).await {
                 Ok(sent) => sent.map_err(|_| Self::ended_error(operation)),
@@ -230,8 +260,9 @@ impl CallbackLink {
                 tokio::sync::mpsc::error::TrySendError::Closed(_) => Self::ended_error(operation),
             })
         };
-        if queued.is_err() && self.queued.0.fetch_sub(1, Ordering::AcqRel) == 1 {
-            self.queued.1.notify_waiters();
+        if queued.is_ok() {
+            // The writer uncounts it once it is written.
+            count.hand_over();
         }
         queued
     }
@@ -259,5 +290,90 @@ impl CallbackLink {
         self.waiters().clear();
         // The writer finishes what is queued, then stops.
         self.queue.lock().unwrap_or_else(|p| p.into_inner()).take();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::encoding::TextMessageEncoder;
+    use crate::message::{Body, MessageVersion};
+    use futures::future::BoxFuture;
+    use std::time::Duration;
+
+    /// A sink whose sends wait until the test opens its gate.
+    struct GatedSink {
+        gate: Arc<tokio::sync::Semaphore>,
+    }
+
+    impl MessageSink for GatedSink {
+        fn send(&mut self, _message: Message) -> BoxFuture<'_, Result<(), Error>> {
+            let gate = self.gate.clone();
+            Box::pin(async move {
+                gate.acquire()
+                    .await
+                    .map_err(|_| Error::Protocol("gate closed".into()))?
+                    .forget();
+                Ok(())
+            })
+        }
+
+        fn close(&mut self) -> BoxFuture<'_, Result<(), Error>> {
+            Box::pin(async { Ok(()) })
+        }
+    }
+
+    fn message() -> Message {
+        Message::new(MessageVersion::SOAP12_WSA10, "urn:test/Tick", Body::Empty)
+    }
+
+    #[tokio::test]
+    async fn a_callback_given_up_while_it_waits_for_room_does_not_hold_back_the_replies() {
+        let gate = Arc::new(tokio::sync::Semaphore::new(0));
+        let sink: SharedSessionSink = Arc::new(tokio::sync::Mutex::new(Box::new(GatedSink {
+            gate: gate.clone(),
+        })));
+        let encoder = Arc::new(TextMessageEncoder::new(MessageVersion::SOAP12_WSA10));
+        let link = CallbackLink::new(
+            sink,
+            encoder,
+            Timeouts::default(),
+            1,
+            WhenCallbackQueueFull::Wait,
+        );
+        // One callback with the writer (stuck at the gate), one in the queue of one.
+        link.send(message()).await.expect("taken by the writer");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        link.send(message()).await.expect("queued");
+        // A third waits for room; its caller gives up.
+        let given_up = tokio::time::timeout(Duration::from_millis(50), link.send(message())).await;
+        assert!(given_up.is_err(), "there was no room");
+        // Once the two are written, a reply may go: the abandoned one is not counted.
+        gate.add_permits(2);
+        tokio::time::timeout(Duration::from_secs(5), link.written())
+            .await
+            .expect("the queue drains");
+        // The refusing policy says so at once instead of waiting.
+        let refusing = CallbackLink::new(
+            Arc::new(tokio::sync::Mutex::new(Box::new(GatedSink {
+                gate: Arc::new(tokio::sync::Semaphore::new(0)),
+            }))),
+            Arc::new(TextMessageEncoder::new(MessageVersion::SOAP12_WSA10)),
+            Timeouts::default(),
+            1,
+            WhenCallbackQueueFull::Refuse,
+        );
+        refusing.send(message()).await.expect("taken by the writer");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        refusing.send(message()).await.expect("queued");
+        assert!(matches!(
+            refusing.send(message()).await,
+            Err(Error::CallbackQueueFull { limit: 1 })
+        ));
+        refusing.end();
+        assert!(matches!(
+            refusing.send(message()).await,
+            Err(Error::InvalidState { .. })
+        ));
     }
 }
