@@ -295,12 +295,8 @@ async fn the_upgrade_is_asked_for_in_the_preamble_as_wcf_asks() {
     let host = host(server_side(&pki, TcpClientCredentialType::None)).await;
     let address = host.addresses()[0].clone();
     let mut raw = RawTcp::connect(&address).await;
-    let via = address.as_bytes();
-    let mut preamble = vec![0x00, 0x01, 0x00, 0x01, 0x02, 0x02, via.len() as u8];
-    preamble.extend_from_slice(via);
-    preamble.extend_from_slice(&[0x03, 0x08, 0x09, 19]);
-    preamble.extend_from_slice(b"application/ssl-tls");
-    raw.send(&preamble).await;
+    raw.send(&upgrade_preamble(&address, "application/ssl-tls"))
+        .await;
     assert_eq!(raw.read_exact(1).await, [0x0A], "UpgradeResponse");
     host.close().await.unwrap();
 }
@@ -322,12 +318,8 @@ async fn a_client_that_never_finishes_the_handshake_holds_nothing_for_long() {
     let mut silent = Vec::new();
     for _ in 0..2 {
         let mut raw = RawTcp::connect(&address).await;
-        let via = address.as_bytes();
-        let mut preamble = vec![0x00, 0x01, 0x00, 0x01, 0x02, 0x02, via.len() as u8];
-        preamble.extend_from_slice(via);
-        preamble.extend_from_slice(&[0x03, 0x08, 0x09, 19]);
-        preamble.extend_from_slice(b"application/ssl-tls");
-        raw.send(&preamble).await;
+        raw.send(&upgrade_preamble(&address, "application/ssl-tls"))
+            .await;
         assert_eq!(raw.read_exact(1).await, [0x0A]);
         silent.push(raw);
     }
@@ -352,12 +344,8 @@ async fn plaintext_where_tls_is_expected_is_dropped() {
     let host = host(server_side(&pki, TcpClientCredentialType::None)).await;
     let address = host.addresses()[0].clone();
     let mut raw = RawTcp::connect(&address).await;
-    let via = address.as_bytes();
-    let mut preamble = vec![0x00, 0x01, 0x00, 0x01, 0x02, 0x02, via.len() as u8];
-    preamble.extend_from_slice(via);
-    preamble.extend_from_slice(&[0x03, 0x08, 0x09, 19]);
-    preamble.extend_from_slice(b"application/ssl-tls");
-    raw.send(&preamble).await;
+    raw.send(&upgrade_preamble(&address, "application/ssl-tls"))
+        .await;
     assert_eq!(raw.read_exact(1).await, [0x0A]);
     // Framing records instead of a ClientHello.
     raw.send(&[0x0C]).await;
@@ -805,13 +793,19 @@ async fn a_windows_client_without_an_account_fails_plainly() {
     host.close().await.unwrap();
 }
 
-fn negotiate_preamble(address: &str) -> Vec<u8> {
+/// WCF's preamble asking for the stream upgrade `protocol` (net-tcp.md: version, duplex mode,
+/// Via, binary session encoding, UpgradeRequest; PreambleEnd comes after the upgrade).
+fn upgrade_preamble(address: &str, protocol: &str) -> Vec<u8> {
     let via = address.as_bytes();
     let mut preamble = vec![0x00, 0x01, 0x00, 0x01, 0x02, 0x02, via.len() as u8];
     preamble.extend_from_slice(via);
-    preamble.extend_from_slice(&[0x03, 0x08, 0x09, 21]);
-    preamble.extend_from_slice(b"application/negotiate");
+    preamble.extend_from_slice(&[0x03, 0x08, 0x09, protocol.len() as u8]);
+    preamble.extend_from_slice(protocol.as_bytes());
     preamble
+}
+
+fn negotiate_preamble(address: &str) -> Vec<u8> {
+    upgrade_preamble(address, "application/negotiate")
 }
 
 #[tokio::test]
