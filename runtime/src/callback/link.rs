@@ -45,6 +45,8 @@ pub(crate) struct CallbackLink {
     timeouts: Timeouts,
     /// Request-reply callbacks waiting, by MessageID.
     pending: Mutex<HashMap<String, oneshot::Sender<Message>>>,
+    /// Wakes a session loop busy with an operation: a reply is now awaited.
+    awaiting: tokio::sync::Notify,
     /// The session ended: nothing more goes out, and waiting callbacks fail.
     ended: AtomicBool,
     /// Most callbacks queued at once.
@@ -118,6 +120,7 @@ impl CallbackLink {
             encoder,
             timeouts,
             pending: Mutex::new(HashMap::new()),
+            awaiting: tokio::sync::Notify::new(),
             ended: AtomicBool::new(false),
             limit: limit.max(1),
             when_full,
@@ -219,6 +222,7 @@ impl CallbackLink {
         message.awaits_reply = true;
         let (tx, rx) = oneshot::channel();
         self.waiters().insert(id.clone(), tx);
+        self.awaiting.notify_waiters();
         let _entry = PendingEntry { link: self, id };
         let exchange = async {
             self.transmit(message, "call back", true).await?;
@@ -282,6 +286,17 @@ impl CallbackLink {
             }
             None => Some(message),
         }
+    }
+
+    /// Whether a request-reply callback waits for its reply.
+    pub(crate) fn awaits_replies(&self) -> bool {
+        !self.waiters().is_empty()
+    }
+
+    /// Resolves when a request-reply callback starts waiting (create it before checking
+    /// [`awaits_replies`](Self::awaits_replies), so no start is missed).
+    pub(crate) fn reply_awaited(&self) -> tokio::sync::futures::Notified<'_> {
+        self.awaiting.notified()
     }
 
     /// The session ended: callbacks waiting fail now, later ones at once.

@@ -196,6 +196,17 @@ impl Inbox {
                 return work.await;
             }
             if let Reading::Idle(_) = &self.reading {
+                // Nothing to read for until a callback waits for its reply: a contract without
+                // callbacks pays no extra receive here.
+                let link = self.link.clone();
+                let awaited = link.reply_awaited();
+                if !link.awaits_replies() {
+                    tokio::select! {
+                        biased;
+                        out = &mut work => return out,
+                        () = awaited => continue,
+                    }
+                }
                 let Reading::Idle(mut source) = std::mem::replace(&mut self.reading, Reading::Gone)
                 else {
                     return work.await;
