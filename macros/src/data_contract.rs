@@ -434,14 +434,65 @@ fn data_struct(mut item: syn::ItemStruct, keys: TypeKeys, errors: &mut Errors) -
         #(#writes)*
         __state.end()
     };
-    let full = generated(
+    let mut full = generated(
         item.to_token_stream(),
         ident,
         serialize,
         &contract_name,
         &keys,
     );
+    let base_type = members.iter().find(|m| m.base).map(|m| {
+        let ty = &m.ty;
+        quote!(::core::option::Option::Some(
+            (&::indigo::__private::Probe::<#ty>::new()).schema(__schemas).type_name
+        ))
+    });
+    let base_type = base_type.unwrap_or_else(|| quote!(::core::option::Option::None));
+    let schema_members = ordered.iter().map(|m| {
+        let (wire, ty, required) = (&m.name, &m.ty, m.required);
+        let type_use = match m.bytes {
+            Bytes::No => quote!((&::indigo::__private::Probe::<#ty>::new()).schema(__schemas)),
+            // `byte[]`: base64 text.
+            Bytes::Vec | Bytes::OptionVec => quote!(::indigo::__private::TypeUse::reference(
+                ::indigo::__private::XmlName::new(
+                    "http://www.w3.org/2001/XMLSchema",
+                    "base64Binary"
+                )
+            )),
+        };
+        quote!(::indigo::__private::member(#wire, #type_use, #required))
+    });
+    full.extend(schema_impl(
+        ident,
+        quote! {
+            let __name = __schemas.contract_name(
+                <Self as ::indigo::DataContract>::NAMESPACE,
+                <Self as ::indigo::DataContract>::NAME,
+            );
+            if __schemas.reserve(&__name, true) {
+                let __base = #base_type;
+                let __members = ::indigo::__private::vec![#(#schema_members),*];
+                __schemas.complete(&__name, __base, __members);
+            }
+            ::indigo::__private::TypeUse::reference(__name)
+        },
+    ));
     Expansion { clean, full }
+}
+
+/// `impl SchemaType for #ident` whose `describe` is `body`, with the set as `__schemas`.
+fn schema_impl(ident: &syn::Ident, body: TokenStream) -> TokenStream {
+    quote! {
+        impl ::indigo::__private::SchemaType for #ident {
+            fn describe(
+                __schemas: &mut ::indigo::__private::SchemaSet,
+            ) -> ::indigo::__private::TypeUse {
+                #[allow(unused_imports)]
+                use ::indigo::__private::{Described as _, Undescribed as _};
+                #body
+            }
+        }
+    }
 }
 
 /// `#[data_contract(collection)] struct Lines(Vec<Line>);`: WCF's `[CollectionDataContract]`.
@@ -465,7 +516,51 @@ fn collection_struct(item: syn::ItemStruct, keys: TypeKeys, errors: &mut Errors)
     let (serde_name, contract_name) = serde_name(&keys, ident);
     let wire = collection_serde_name(&keys, &serde_name);
     let serialize = quote!(__serializer.serialize_newtype_struct(#wire, &self.0));
-    let full = generated(clean.clone(), ident, serialize, &contract_name, &keys);
+    let mut full = generated(clean.clone(), ident, serialize, &contract_name, &keys);
+    let inner = match &item.fields {
+        Fields::Unnamed(fields) => fields.unnamed[0].ty.clone(),
+        _ => unreachable!("checked above: a newtype"),
+    };
+    let name_of = |name: &Option<LitStr>| match name {
+        Some(name) => {
+            let name = name.value();
+            quote!(::core::option::Option::Some(#name))
+        }
+        None => quote!(::core::option::Option::None),
+    };
+    let item_name = name_of(&keys.item_name);
+    let key_name = keys
+        .key_name
+        .as_ref()
+        .map_or_else(|| "Key".to_owned(), LitStr::value);
+    let value_name = keys
+        .value_name
+        .as_ref()
+        .map_or_else(|| "Value".to_owned(), LitStr::value);
+    full.extend(schema_impl(
+        ident,
+        quote! {
+            let __name = __schemas.contract_name(
+                <Self as ::indigo::DataContract>::NAMESPACE,
+                <Self as ::indigo::DataContract>::NAME,
+            );
+            if !__schemas.is_defined(&__name) {
+                match (&::indigo::__private::Probe::<#inner>::new()).shape(__schemas) {
+                    ::core::option::Option::Some(::indigo::__private::CollectionShape::Map(__key, __value)) => {
+                        __schemas.dictionary_collection(&__name, #item_name, (#key_name, __key), (#value_name, __value));
+                    }
+                    ::core::option::Option::Some(::indigo::__private::CollectionShape::List(__item)) => {
+                        __schemas.collection(&__name, #item_name, __item);
+                    }
+                    ::core::option::Option::None => {
+                        let __item = __schemas.undescribed(::core::any::type_name::<#inner>());
+                        __schemas.collection(&__name, #item_name, __item);
+                    }
+                }
+            }
+            ::indigo::__private::TypeUse::reference(__name)
+        },
+    ));
     Expansion { clean, full }
 }
 
@@ -698,6 +793,21 @@ fn data_enum(mut item: syn::ItemEnum, keys: TypeKeys, errors: &mut Errors) -> Ex
         quote!(match self { #(#arms)* })
     };
     let mut full = generated(item.to_token_stream(), ident, body, &contract_name, &keys);
+    let schema_members = values
+        .iter()
+        .map(|(variant, (wire, _))| quote!((#wire, #ident::#variant as i64)));
+    let flags = keys.flags.is_some();
+    full.extend(schema_impl(
+        ident,
+        quote! {
+            let __name = __schemas.contract_name(
+                <Self as ::indigo::DataContract>::NAMESPACE,
+                <Self as ::indigo::DataContract>::NAME,
+            );
+            __schemas.enumeration(&__name, &[#(#schema_members),*], #flags);
+            ::indigo::__private::TypeUse::value(__name)
+        },
+    ));
     if keys.flags.is_some() {
         let members = values
             .iter()
@@ -824,5 +934,25 @@ fn known_types_enum(item: syn::ItemEnum, keys: TypeKeys, errors: &mut Errors) ->
             const NAMESPACE: ::core::option::Option<&'static str> = #namespace;
         }
     };
+    let described = variants.iter().map(
+        |(_, ty)| quote!(let _ = (&::indigo::__private::Probe::<#ty>::new()).schema(__schemas);),
+    );
+    let mut full = full;
+    full.extend(schema_impl(
+        ident,
+        quote! {
+            // The declared type and every known type, each its own complex type; a declared
+            // type that is no variant's (an abstract base) is an empty one.
+            #(#described)*
+            let __name = __schemas.contract_name(
+                <Self as ::indigo::DataContract>::NAMESPACE,
+                <Self as ::indigo::DataContract>::NAME,
+            );
+            if __schemas.reserve(&__name, true) {
+                __schemas.complete(&__name, ::core::option::Option::None, ::indigo::__private::vec![]);
+            }
+            ::indigo::__private::TypeUse::reference(__name)
+        },
+    ));
     Expansion { clean, full }
 }

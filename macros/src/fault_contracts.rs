@@ -138,10 +138,37 @@ pub fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
             }
         },
     );
+    let details = variants.iter().map(|(_, ty, type_name)| {
+        quote! {
+            ::indigo::__private::FaultDetail {
+                type_name: #type_name,
+                element: (&::indigo::__private::Probe::<#ty>::new()).schema(__schemas).element(),
+            }
+        }
+    });
     quote! {
         #item
 
         #serialize
+
+        impl ::indigo::__private::SchemaType for #ident {
+            /// A choice of details is no type of its own: each detail is described by
+            /// `fault_details`.
+            fn describe(
+                __schemas: &mut ::indigo::__private::SchemaSet,
+            ) -> ::indigo::__private::TypeUse {
+                __schemas.undescribed(::core::any::type_name::<Self>())
+            }
+
+            fn fault_details(
+                __schemas: &mut ::indigo::__private::SchemaSet,
+                _declared: &'static str,
+            ) -> ::indigo::__private::Vec<::indigo::__private::FaultDetail> {
+                #[allow(unused_imports)]
+                use ::indigo::__private::{Described as _, Undescribed as _};
+                ::indigo::__private::vec![#(#details),*]
+            }
+        }
 
         impl<'de> ::indigo::__private::Deserialize<'de> for #ident {
             fn deserialize<__D: ::indigo::__private::Deserializer<'de>>(

@@ -9,6 +9,10 @@ pub use crate::contract::{
 pub use crate::error::{CallError, Error};
 pub use crate::fault::Fault;
 pub use crate::message::{Body, BodyReader, BodyWriter, Message, MessageFault, ReaderQuotas};
+pub use crate::metadata::probe::{Described, Probe, Undescribed};
+pub use crate::metadata::{
+    member, CollectionShape, FaultDetail, OperationTypes, SchemaSet, SchemaType, TypeUse, XmlName,
+};
 pub use crate::serialization::{BASE_MEMBERS, KNOWN_TYPES};
 pub use crate::service::dispatch::Reply;
 pub use crate::service::generated::{
@@ -20,6 +24,8 @@ pub use crate::service::{Dispatch, OperationContext, Service};
 pub use crate::stream::{ByteStream, StreamedBinding};
 pub use futures::future::BoxFuture;
 pub use serde;
+pub use std::vec;
+pub use std::vec::Vec;
 
 /// `byte[]` members of `#[data_contract]` types: base64 text, as WCF writes them.
 pub mod base64_member {

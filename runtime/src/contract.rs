@@ -74,4 +74,14 @@ impl ContractDescription {
 pub trait Contract: Send + Sync + 'static {
     /// The static description.
     const DESCRIPTION: &'static ContractDescription;
+
+    /// Describes the types each operation's messages carry in `schemas` (for metadata), in
+    /// the order of [`ContractDescription::operations`].
+    #[doc(hidden)]
+    fn message_types(
+        schemas: &mut crate::metadata::SchemaSet,
+    ) -> Vec<crate::metadata::OperationTypes> {
+        let _ = schemas;
+        Vec::new()
+    }
 }

@@ -463,6 +463,7 @@ pub mod encoding;
 mod error;
 mod fault;
 pub mod message;
+pub mod metadata;
 pub mod reliable;
 pub mod security;
 pub mod serialization;

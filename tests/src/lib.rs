@@ -6,6 +6,7 @@ pub mod echo;
 pub mod gsoap;
 pub mod http_proxy;
 pub mod ledger;
+pub mod metadata;
 pub mod orders;
 pub mod pki;
 

@@ -2,7 +2,7 @@
 //! shortcuts for hosting an implementation.
 
 use super::Names;
-use crate::model::{Contract, Receiver, SessionMode};
+use crate::model::{Contract, Output, Receiver, SessionMode};
 use proc_macro2::TokenStream;
 use quote::quote;
 
@@ -41,6 +41,34 @@ pub fn expand(contract: &Contract, names: &Names) -> TokenStream {
                 is_terminating: #terminating,
                 access: ::indigo::__private::InstanceAccess::#access,
                 parameters: &[#(#params),*],
+            }
+        }
+    });
+    let message_types = contract.operations.iter().map(|op| {
+        let probe = |ty: &syn::Type| quote!((&::indigo::__private::Probe::<#ty>::new()).schema(__schemas));
+        let params = op.params.iter().map(|p| probe(&p.ty));
+        let result = match &op.output {
+            _ if op.one_way.value => None,
+            Output::Unit | Output::Fallible { ok: None, .. } => None,
+            Output::Value(ty) | Output::Fallible { ok: Some(ty), .. } => Some(probe(ty)),
+        };
+        let result = match result {
+            Some(result) => quote!(::core::option::Option::Some(#result)),
+            None => quote!(::core::option::Option::None),
+        };
+        let faults = match &op.output {
+            Output::Fallible {
+                detail,
+                detail_name: Some(detail_name),
+                ..
+            } => quote!((&::indigo::__private::Probe::<#detail>::new()).faults(__schemas, #detail_name)),
+            _ => quote!(::indigo::__private::Vec::new()),
+        };
+        quote! {
+            ::indigo::__private::OperationTypes {
+                parameters: ::indigo::__private::vec![#(#params),*],
+                result: #result,
+                faults: #faults,
             }
         }
     });
@@ -92,6 +120,14 @@ pub fn expand(contract: &Contract, names: &Names) -> TokenStream {
                     session_mode: ::indigo::__private::SessionMode::#session,
                     operations: &[#(#operations),*],
                 };
+
+            fn message_types(
+                __schemas: &mut ::indigo::__private::SchemaSet,
+            ) -> ::indigo::__private::Vec<::indigo::__private::OperationTypes> {
+                #[allow(unused_imports)]
+                use ::indigo::__private::{Described as _, Undescribed as _};
+                ::indigo::__private::vec![#(#message_types),*]
+            }
         }
 
         impl<B: #binding_bound> ::indigo::__private::CarriedBy<B> for #marker {}

@@ -73,6 +73,29 @@ impl ::indigo::__private::Contract for CalculatorSessionContract {
             },
         ],
     };
+    fn message_types(
+        __schemas: &mut ::indigo::__private::SchemaSet,
+    ) -> ::indigo::__private::Vec<::indigo::__private::OperationTypes> {
+        #[allow(unused_imports)]
+        use ::indigo::__private::{Described as _, Undescribed as _};
+        ::indigo::__private::vec![
+            ::indigo::__private::OperationTypes { parameters :
+            ::indigo::__private::vec![], result : ::core::option::Option::None, faults :
+            ::indigo::__private::Vec::new(), }, ::indigo::__private::OperationTypes {
+            parameters : ::indigo::__private::vec![(& ::indigo::__private::Probe:: < f64
+            > ::new()).schema(__schemas)], result : ::core::option::Option::None, faults
+            : ::indigo::__private::Vec::new(), }, ::indigo::__private::OperationTypes {
+            parameters : ::indigo::__private::vec![], result :
+            ::core::option::Option::Some((& ::indigo::__private::Probe:: < f64 > ::new())
+            .schema(__schemas)), faults : ::indigo::__private::Vec::new(), },
+            ::indigo::__private::OperationTypes { parameters :
+            ::indigo::__private::vec![(& ::indigo::__private::Probe:: < f64 > ::new())
+            .schema(__schemas)], result : ::core::option::Option::Some((&
+            ::indigo::__private::Probe:: < f64 > ::new()).schema(__schemas)), faults : (&
+            ::indigo::__private::Probe:: < DivideByZero > ::new()).faults(__schemas,
+            "DivideByZero"), }
+        ]
+    }
 }
 impl<B: ::indigo::__private::SessionfulBinding> ::indigo::__private::CarriedBy<B>
 for CalculatorSessionContract {}

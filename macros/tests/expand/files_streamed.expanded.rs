@@ -57,6 +57,29 @@ impl ::indigo::__private::Contract for FilesContract {
             },
         ],
     };
+    fn message_types(
+        __schemas: &mut ::indigo::__private::SchemaSet,
+    ) -> ::indigo::__private::Vec<::indigo::__private::OperationTypes> {
+        #[allow(unused_imports)]
+        use ::indigo::__private::{Described as _, Undescribed as _};
+        ::indigo::__private::vec![
+            ::indigo::__private::OperationTypes { parameters :
+            ::indigo::__private::vec![(& ::indigo::__private::Probe:: <
+            indigo::ByteStream > ::new()).schema(__schemas)], result :
+            ::core::option::Option::Some((& ::indigo::__private::Probe:: < u64 > ::new())
+            .schema(__schemas)), faults : ::indigo::__private::Vec::new(), },
+            ::indigo::__private::OperationTypes { parameters :
+            ::indigo::__private::vec![(& ::indigo::__private::Probe:: < String > ::new())
+            .schema(__schemas)], result : ::core::option::Option::Some((&
+            ::indigo::__private::Probe:: < indigo::ByteStream > ::new())
+            .schema(__schemas)), faults : ::indigo::__private::Vec::new(), },
+            ::indigo::__private::OperationTypes { parameters :
+            ::indigo::__private::vec![(& ::indigo::__private::Probe:: < String > ::new())
+            .schema(__schemas)], result : ::core::option::Option::Some((&
+            ::indigo::__private::Probe:: < u64 > ::new()).schema(__schemas)), faults :
+            ::indigo::__private::Vec::new(), }
+        ]
+    }
 }
 impl<
     B: ::indigo::__private::Binding + ::indigo::__private::StreamedBinding,

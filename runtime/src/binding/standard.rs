@@ -166,6 +166,18 @@ impl<T: TransportBindingElement> Binding for CustomBinding<T> {
         self.encoder.encoder()
     }
 
+    fn describe(&self) -> crate::metadata::BindingDescription {
+        let encoder = self.encoder();
+        crate::metadata::BindingDescription {
+            name: self.name(),
+            version: encoder.message_version(),
+            binary: encoder.media_type().contains("msbin"),
+            scheme: self.transport.scheme(),
+            security: self.transport.security_policy(),
+            reliable: None,
+        }
+    }
+
     fn timeouts(&self) -> Timeouts {
         self.timeouts
     }
@@ -280,6 +292,13 @@ macro_rules! standard_binding {
 
             fn encoder(&self) -> Arc<dyn MessageEncoder> {
                 self.inner.encoder()
+            }
+
+            fn describe(&self) -> crate::metadata::BindingDescription {
+                crate::metadata::BindingDescription {
+                    name: crate::metadata::wcf_binding_name(stringify!($name)),
+                    ..self.inner.describe()
+                }
             }
 
             fn timeouts(&self) -> Timeouts {

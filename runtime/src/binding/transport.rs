@@ -18,6 +18,11 @@ pub trait TransportBindingElement: Clone + Debug + Send + Sync + 'static {
     type Session: SessionCapability;
     /// The URI scheme of its addresses.
     fn scheme(&self) -> &'static str;
+    /// The transport security a WSDL policy states for it.
+    #[doc(hidden)]
+    fn security_policy(&self) -> crate::metadata::TransportSecurityPolicy {
+        crate::metadata::TransportSecurityPolicy::None
+    }
     /// Opens a client channel's transport.
     #[doc(hidden)]
     fn connect(
@@ -312,6 +317,29 @@ impl TransportBindingElement for TcpTransport {
         "net.tcp"
     }
 
+    fn security_policy(&self) -> crate::metadata::TransportSecurityPolicy {
+        use crate::metadata::TransportSecurityPolicy as Policy;
+        use crate::security::{ProtectionLevel, SecurityMode, TcpClientCredentialType};
+        if self.security.mode == SecurityMode::None {
+            return Policy::None;
+        }
+        match self.security.client_credential_type {
+            TcpClientCredentialType::Windows => Policy::TcpWindows {
+                protection_level: match self.security.protection_level {
+                    ProtectionLevel::None => "None",
+                    ProtectionLevel::Sign => "Sign",
+                    ProtectionLevel::EncryptAndSign => "EncryptAndSign",
+                },
+            },
+            TcpClientCredentialType::Certificate => Policy::TcpTls {
+                client_certificate: true,
+            },
+            TcpClientCredentialType::None => Policy::TcpTls {
+                client_certificate: false,
+            },
+        }
+    }
+
     fn connect(
         &self,
         address: &str,
@@ -570,6 +598,23 @@ impl TransportBindingElement for HttpTransport {
             "https"
         } else {
             "http"
+        }
+    }
+
+    fn security_policy(&self) -> crate::metadata::TransportSecurityPolicy {
+        use crate::metadata::TransportSecurityPolicy as Policy;
+        use crate::security::HttpClientCredentialType;
+        if !self.secured() {
+            return Policy::None;
+        }
+        match self.security.client_credential_type {
+            HttpClientCredentialType::Basic => Policy::HttpBasic,
+            HttpClientCredentialType::Certificate => Policy::Https {
+                client_certificate: true,
+            },
+            HttpClientCredentialType::None => Policy::Https {
+                client_certificate: false,
+            },
         }
     }
 

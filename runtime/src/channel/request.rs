@@ -115,6 +115,16 @@ pub trait RequestChannelListener: Send + 'static {
         handler: Arc<dyn RequestMessageHandler>,
         shutdown: BoxFuture<'static, ()>,
     ) -> BoxFuture<'static, ()>;
+
+    /// Answers HTTP GET for metadata from `source` (see
+    /// [`RequestListener::publish_metadata`](crate::transport::RequestListener::publish_metadata)).
+    fn publish_metadata(
+        &mut self,
+        source: Arc<dyn crate::transport::MetadataSource>,
+        base: String,
+    ) {
+        let _ = (source, base);
+    }
 }
 
 /// `encoder` over a request/reply transport listener: requests are decoded before the handler
@@ -137,6 +147,14 @@ impl EncodedRequestListener {
 impl RequestChannelListener for EncodedRequestListener {
     fn local_address(&self) -> String {
         self.listener.local_address()
+    }
+
+    fn publish_metadata(
+        &mut self,
+        source: Arc<dyn crate::transport::MetadataSource>,
+        base: String,
+    ) {
+        self.listener.publish_metadata(source, base);
     }
 
     fn serve(

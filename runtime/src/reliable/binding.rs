@@ -188,6 +188,13 @@ impl<B: Binding> Binding for Reliable<B> {
         true
     }
 
+    fn describe(&self) -> crate::metadata::BindingDescription {
+        crate::metadata::BindingDescription {
+            reliable: Some(self.settings.clone()),
+            ..self.inner.describe()
+        }
+    }
+
     /// A reliable session is a channel layer with no transport of its own: what it offers is
     /// [`open_channel`](Binding::open_channel), over its inner binding's channels.
     fn connect(&self, address: &str) -> BoxFuture<'static, Result<ClientTransport, Error>> {

@@ -32,6 +32,7 @@ use std::fmt;
 
 use crate::xml::{self, FragmentReader, Node};
 pub(crate) use ser::Writer;
+pub(crate) use sniff::namespaces_digest;
 
 /// The enum name under which a `#[fault_contracts]` choice serializes (as a newtype variant
 /// whose variant name is the detail's type name) and deserializes (the variant is picked by

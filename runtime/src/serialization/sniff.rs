@@ -162,7 +162,7 @@ fn is_builtin(namespace: &str) -> bool {
 /// DataContractSerializer's hash of a generic type's argument namespaces (one level of
 /// nesting): MD5 of `" {count} {ns1} {ns2}..."`, its first 6 bytes in base64 without `=`,
 /// with `/` as `_S` and `+` as `_P`.
-fn namespaces_digest(namespaces: &[&str]) -> String {
+pub(crate) fn namespaces_digest(namespaces: &[&str]) -> String {
     use base64::Engine as _;
     use md5::Digest as _;
     let mut input = format!(" {}", namespaces.len());

@@ -159,6 +159,8 @@ struct EndpointConfig {
     /// This endpoint's address filter, if not the host's.
     filter: Option<AddressFilterMode>,
     binding: &'static str,
+    /// What the binding's WSDL says of it, for published metadata.
+    description: crate::metadata::BindingDescription,
     listen: ListenFuture,
     shared_parts: (Arc<dyn crate::encoding::MessageEncoder>, Timeouts, bool),
 }
@@ -173,6 +175,7 @@ pub struct ServiceHostBuilder<C: Dispatch<S>, S: Send + 'static> {
     understood_headers: Vec<crate::message::QualifiedName>,
     callback_queue_limit: usize,
     when_callback_queue_full: crate::callback::WhenCallbackQueueFull,
+    metadata: Option<crate::metadata::ServiceMetadata>,
 }
 
 /// Decides whether a call may run, from its [`OperationContext`] (the operation, the caller's
@@ -213,6 +216,7 @@ impl<C: Dispatch<S>, S: Send + 'static> ServiceHostBuilder<C, S> {
             public_address: None,
             filter: None,
             binding: binding.name(),
+            description: binding.describe(),
             listen,
             shared_parts: (
                 binding.encoder(),
@@ -356,6 +360,16 @@ impl<C: Dispatch<S>, S: Send + 'static> ServiceHostBuilder<C, S> {
         self
     }
 
+    /// Publishes the service's WSDL and schemas (off by default, as WCF's
+    /// `ServiceMetadataBehavior`): the HTTP endpoints answer `GET ?wsdl`, `?wsdl=wsdl0`,
+    /// `?xsd=xsdN` and `?singleWsdl`, and so does the address of
+    /// [`ServiceMetadata::with_http_get_url`](crate::metadata::ServiceMetadata::with_http_get_url)
+    /// when one is set. See [`metadata`](crate::metadata).
+    pub fn metadata(mut self, metadata: crate::metadata::ServiceMetadata) -> Self {
+        self.metadata = Some(metadata);
+        self
+    }
+
     /// Starts listening on every endpoint. If one fails, none stays open.
     pub async fn open(self) -> Result<ServiceHost, Error> {
         if self.endpoints.is_empty() {
@@ -369,6 +383,7 @@ impl<C: Dispatch<S>, S: Send + 'static> ServiceHostBuilder<C, S> {
         let understood_headers: Arc<[crate::message::QualifiedName]> =
             self.understood_headers.into();
         let mut listeners = Vec::with_capacity(self.endpoints.len());
+        let mut published = Vec::with_capacity(self.endpoints.len());
         // The host's close waits as long as its slowest endpoint's close timeout.
         let mut close_timeout = std::time::Duration::ZERO;
         for config in self.endpoints {
@@ -382,6 +397,10 @@ impl<C: Dispatch<S>, S: Send + 'static> ServiceHostBuilder<C, S> {
             let filter_address = config
                 .public_address
                 .unwrap_or_else(|| listener.local_address());
+            published.push(crate::metadata::EndpointMetadata {
+                binding: config.description,
+                address: filter_address.clone(),
+            });
             let shared = Arc::new(EndpointShared::<C, S> {
                 instances: self.service.instances.clone(),
                 encoder,
@@ -399,7 +418,43 @@ impl<C: Dispatch<S>, S: Send + 'static> ServiceHostBuilder<C, S> {
             });
             listeners.push((listener, shared, config.binding));
         }
-        let mut endpoints = Vec::with_capacity(listeners.len());
+        let metadata = self.metadata.map(|settings| {
+            let name = settings
+                .service_name
+                .clone()
+                .unwrap_or_else(|| crate::metadata::short_type_name(std::any::type_name::<S>()));
+            let model = crate::metadata::ServiceModel::new(
+                &name,
+                &settings.service_namespace,
+                C::DESCRIPTION,
+                C::message_types,
+                published,
+            );
+            for rust_type in model.undescribed() {
+                warn!(
+                    contract = C::DESCRIPTION.name,
+                    rust_type, "the metadata describes a type without a schema as xs:anyType"
+                );
+            }
+            (settings, Arc::new(model))
+        });
+        let mut endpoints = Vec::with_capacity(listeners.len() + 1);
+        if let Some((settings, model)) = &metadata {
+            if let Some(url) = &settings.http_get_url {
+                let mut shutdown = shutdown_rx.clone();
+                let stop = Box::pin(async move {
+                    let _ = shutdown.changed().await;
+                });
+                let (address, run) =
+                    crate::metadata::serve_http_get(url, model.clone(), stop).await?;
+                info!(%address, contract = C::DESCRIPTION.name, "metadata published");
+                endpoints.push(RunningEndpoint {
+                    address,
+                    task: tokio::spawn(run),
+                    metadata: true,
+                });
+            }
+        }
         for (transport, shared, binding) in listeners {
             let (address, run) = match transport {
                 // A session listener over a transport accepts at once and reads once a session
@@ -418,7 +473,16 @@ impl<C: Dispatch<S>, S: Send + 'static> ServiceHostBuilder<C, S> {
                         accept_loop(listener, shared, shutdown_rx.clone(), order),
                     )
                 }
-                ServerChannelShape::Requests(listener) => {
+                ServerChannelShape::Requests(mut listener) => {
+                    if let Some((settings, model)) = &metadata {
+                        if settings.http_get_enabled {
+                            let base = shared
+                                .address_filter
+                                .as_ref()
+                                .map_or_else(|| listener.local_address(), |f| f.address.clone());
+                            listener.publish_metadata(model.clone(), base);
+                        }
+                    }
                     let mut shutdown = shutdown_rx.clone();
                     let stop = Box::pin(async move {
                         let _ = shutdown.changed().await;
@@ -434,7 +498,11 @@ impl<C: Dispatch<S>, S: Send + 'static> ServiceHostBuilder<C, S> {
             };
             info!(%address, binding, contract = C::DESCRIPTION.name, "listening");
             let task = tokio::spawn(run.instrument(tracing::info_span!("endpoint", %address)));
-            endpoints.push(RunningEndpoint { address, task });
+            endpoints.push(RunningEndpoint {
+                address,
+                task,
+                metadata: false,
+            });
         }
         Ok(ServiceHost {
             state: StateCell::new(CommunicationState::Opened),
@@ -515,9 +583,11 @@ async fn accept_connections<C, S>(
     while sessions.join_next().await.is_some() {}
 }
 
-struct RunningEndpoint {
-    address: String,
-    task: JoinHandle<()>,
+pub(crate) struct RunningEndpoint {
+    pub(crate) address: String,
+    pub(crate) task: JoinHandle<()>,
+    /// The metadata's own HTTP GET address, not an endpoint of the contract.
+    pub(crate) metadata: bool,
 }
 
 /// A running service host. Dropping it aborts it.
@@ -590,13 +660,28 @@ impl ServiceHost {
             understood_headers: Vec::new(),
             callback_queue_limit: crate::callback::DEFAULT_CALLBACK_QUEUE_LIMIT,
             when_callback_queue_full: crate::callback::WhenCallbackQueueFull::default(),
+            metadata: None,
         }
     }
 
     /// The addresses the endpoints listen at, in the order they were added (with real ports
     /// where port 0 was asked for).
     pub fn addresses(&self) -> Vec<String> {
-        self.endpoints.iter().map(|e| e.address.clone()).collect()
+        self.endpoints
+            .iter()
+            .filter(|e| !e.metadata)
+            .map(|e| e.address.clone())
+            .collect()
+    }
+
+    /// The address metadata is served at on its own
+    /// ([`ServiceMetadata::with_http_get_url`](crate::metadata::ServiceMetadata::with_http_get_url),
+    /// with the real port where port 0 was asked for).
+    pub fn metadata_address(&self) -> Option<String> {
+        self.endpoints
+            .iter()
+            .find(|e| e.metadata)
+            .map(|e| e.address.clone())
     }
 
     /// The host's lifecycle state.

@@ -233,6 +233,15 @@ pub trait RequestHandler: Send + Sync + 'static {
     }
 }
 
+/// The documents a service publishes about itself (WSDL and XML Schema), answered to HTTP
+/// GET: the transport only asks; the host's metadata decides.
+#[doc(hidden)]
+pub trait MetadataSource: std::fmt::Debug + Send + Sync + 'static {
+    /// The document a GET with `query` (after the `?`) asks for, with the documents it refers
+    /// to located under `base`; `None` when there is no such document.
+    fn document(&self, base: &str, query: &str) -> Option<String>;
+}
+
 /// A request-reply listener (HTTP): serves requests with a handler until shut down.
 #[doc(hidden)]
 pub trait RequestListener: Send + 'static {
@@ -249,6 +258,12 @@ pub trait RequestListener: Send + 'static {
     /// are checked (`TransportWithMessageCredential`), which the channel above does.
     fn message_credential_validator(&self) -> Option<crate::security::UserNameValidator> {
         None
+    }
+
+    /// Answers HTTP GET at this listener's address from `source`, its documents located
+    /// under `base` (WCF's `HttpGetEnabled`). Transports without GET ignore it.
+    fn publish_metadata(&mut self, source: std::sync::Arc<dyn MetadataSource>, base: String) {
+        let _ = (source, base);
     }
 }
 

@@ -4,7 +4,7 @@ use super::{split_address, HttpOptions, HttpSecured};
 use crate::message::EnvelopeVersion;
 use crate::security::{CallerIdentity, CertificateInfo};
 use crate::transport::{
-    ReplyFrame, RequestHandler, RequestListener, RequestOrigin, TransportError,
+    MetadataSource, ReplyFrame, RequestHandler, RequestListener, RequestOrigin, TransportError,
 };
 use bytes::Bytes;
 use futures::future::BoxFuture;
@@ -30,6 +30,8 @@ pub struct HttpListener {
     path: Arc<str>,
     options: HttpOptions,
     security: HttpSecured,
+    /// The documents GET answers with, and the address they are located under.
+    metadata: Option<(Arc<dyn MetadataSource>, Arc<str>)>,
 }
 
 impl HttpListener {
@@ -60,6 +62,7 @@ impl HttpListener {
             path: path.into(),
             options,
             security,
+            metadata: None,
         })
     }
 }
@@ -71,6 +74,10 @@ impl RequestListener for HttpListener {
 
     fn message_credential_validator(&self) -> Option<crate::security::UserNameValidator> {
         self.security.message_validator.clone()
+    }
+
+    fn publish_metadata(&mut self, source: Arc<dyn MetadataSource>, base: String) {
+        self.metadata = Some((source, base.into()));
     }
 
     fn serve(
@@ -114,6 +121,7 @@ impl RequestListener for HttpListener {
                     peer,
                     identity: CallerIdentity::Anonymous,
                     basic_validator: self.security.basic_validator.clone(),
+                    metadata: self.metadata.clone(),
                 };
                 let watcher = graceful.watcher();
                 match &self.security.server_tls {
@@ -211,6 +219,8 @@ struct RequestContext {
     identity: CallerIdentity,
     /// How HTTP Basic credentials are checked, when the endpoint requires them.
     basic_validator: Option<crate::security::UserNameValidator>,
+    /// The metadata GET answers with (and the base address of its documents), when published.
+    metadata: Option<(Arc<dyn MetadataSource>, Arc<str>)>,
 }
 
 /// The 401 answer to a request without valid HTTP Basic credentials.
@@ -253,6 +263,39 @@ fn plain(status: StatusCode, text: &str) -> Response<Full<Bytes>> {
     response
 }
 
+/// The answer to a GET at a listener that publishes metadata: the document the query names,
+/// a short guide without a query, 404 for a document that does not exist.
+fn metadata_response(
+    source: &dyn MetadataSource,
+    base: &str,
+    query: Option<&str>,
+) -> Response<Full<Bytes>> {
+    let query = query.unwrap_or("");
+    if query.is_empty() {
+        return plain(
+            StatusCode::OK,
+            &format!(
+                "This is an Indigo service. Its metadata: {base}?wsdl (or {base}?singleWsdl, \
+                 everything in one document)."
+            ),
+        );
+    }
+    match source.document(base, query) {
+        Some(document) => {
+            let mut response = Response::new(Full::new(Bytes::from(document)));
+            response.headers_mut().insert(
+                header::CONTENT_TYPE,
+                header::HeaderValue::from_static("text/xml; charset=UTF-8"),
+            );
+            response
+        }
+        None => plain(
+            StatusCode::NOT_FOUND,
+            &format!("no metadata document answers ?{query}"),
+        ),
+    }
+}
+
 /// The 413 answer to a request over `max` bytes.
 fn too_large(max: usize) -> Response<Full<Bytes>> {
     plain(
@@ -286,11 +329,16 @@ fn action_parameter(content_type: &str) -> Option<String> {
 
 impl RequestContext {
     async fn respond(&self, request: Request<Incoming>) -> Response<Full<Bytes>> {
-        if request.method() != Method::POST {
-            return plain(StatusCode::METHOD_NOT_ALLOWED, "SOAP messages are POSTed");
-        }
         if request.uri().path() != &*self.path {
             return plain(StatusCode::NOT_FOUND, "no endpoint at this path");
+        }
+        if request.method() == Method::GET {
+            if let Some((source, base)) = &self.metadata {
+                return metadata_response(&**source, base, request.uri().query());
+            }
+        }
+        if request.method() != Method::POST {
+            return plain(StatusCode::METHOD_NOT_ALLOWED, "SOAP messages are POSTed");
         }
         let mut identity = self.identity.clone();
         if let Some(validator) = &self.basic_validator {

@@ -1,0 +1,206 @@
+//! What a binding says of itself in metadata: the SOAP binding of its WSDL (envelope version,
+//! transport URI) and the WS-Policy assertions WCF's exporters attach to it (binary encoding,
+//! WS-Addressing, a reliable session and its timings, transport security).
+
+use super::document::Element;
+use crate::message::{AddressingVersion, EnvelopeVersion, MessageVersion};
+use crate::reliable::{ReliableMessagingVersion, ReliableSessionSettings};
+use std::time::Duration;
+
+pub(crate) const WSP: &str = "http://schemas.xmlsoap.org/ws/2004/09/policy";
+pub(crate) const WSU: &str =
+    "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-utility-1.0.xsd";
+pub(crate) const WSAW: &str = "http://www.w3.org/2006/05/addressing/wsdl";
+const MSB: &str = "http://schemas.microsoft.com/ws/06/2004/mspolicy/netbinary1";
+const WSRM10_POLICY: &str = "http://schemas.xmlsoap.org/ws/2005/02/rm/policy";
+const WSRM11_POLICY: &str = "http://docs.oasis-open.org/ws-rx/wsrmp/200702";
+const NETRM11_POLICY: &str = "http://schemas.microsoft.com/ws-rx/wsrmp/200702";
+const SP: &str = "http://schemas.xmlsoap.org/ws/2005/07/securitypolicy";
+const MSF: &str = "http://schemas.microsoft.com/ws/2006/05/framing/policy";
+const HTTP_POLICY: &str = "http://schemas.microsoft.com/ws/06/2004/policy/http";
+
+/// The transport URI of a SOAP binding over net.tcp, as WCF writes it.
+pub(crate) const TCP_TRANSPORT_URI: &str = "http://schemas.microsoft.com/soap/tcp";
+/// The transport URI of SOAP over HTTP.
+pub(crate) const HTTP_TRANSPORT_URI: &str = "http://schemas.xmlsoap.org/soap/http";
+
+/// A binding as metadata describes it. Bindings fill it in (`Binding::describe`); nothing
+/// here is read at run time.
+#[doc(hidden)]
+#[derive(Debug, Clone)]
+pub struct BindingDescription {
+    /// WCF's binding name (`NetTcpBinding`, `WSHttpBinding`...): the WSDL binding is named
+    /// `{name}_{Contract}`.
+    pub name: &'static str,
+    /// The message version.
+    pub version: MessageVersion,
+    /// Binary encoding (`msbin1`).
+    pub binary: bool,
+    /// The transport's URI scheme (`net.tcp`, `http`, `https`, `memory`).
+    pub scheme: &'static str,
+    /// Transport security.
+    pub security: TransportSecurityPolicy,
+    /// A reliable session's settings.
+    pub reliable: Option<ReliableSessionSettings>,
+}
+
+/// Transport security as a policy says it.
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TransportSecurityPolicy {
+    /// None.
+    None,
+    /// HTTPS; `client_certificate` when the client must show one.
+    Https {
+        /// Whether a client certificate is required.
+        client_certificate: bool,
+    },
+    /// HTTP Basic authentication (over HTTPS).
+    HttpBasic,
+    /// TLS on net.tcp (`application/ssl-tls`).
+    TcpTls {
+        /// Whether a client certificate is required.
+        client_certificate: bool,
+    },
+    /// Windows (`application/negotiate`) on net.tcp, with its protection level's name.
+    TcpWindows {
+        /// `None`, `Sign` or `EncryptAndSign`.
+        protection_level: &'static str,
+    },
+}
+
+impl BindingDescription {
+    /// The SOAP binding's namespace prefix in WSDL: `soap` (1.1) or `soap12`.
+    pub(crate) fn soap_prefix(&self) -> &'static str {
+        match self.version.envelope {
+            EnvelopeVersion::Soap11 => "soap",
+            EnvelopeVersion::Soap12 => "soap12",
+        }
+    }
+
+    /// The transport URI of the SOAP binding.
+    pub(crate) fn transport_uri(&self) -> &'static str {
+        match self.scheme {
+            "net.tcp" => TCP_TRANSPORT_URI,
+            _ => HTTP_TRANSPORT_URI,
+        }
+    }
+
+    /// Whether the binding has anything for a policy to say.
+    pub(crate) fn has_policy(&self) -> bool {
+        !self.assertions().is_empty()
+    }
+
+    /// The policy assertions, in the order WCF's exporters write them.
+    pub(crate) fn assertions(&self) -> Vec<Element> {
+        let mut assertions = Vec::new();
+        if let Some(settings) = &self.reliable {
+            assertions.extend(reliable_assertions(settings));
+        }
+        if let Some(security) = security_assertion(self.security) {
+            assertions.push(security);
+        }
+        if self.binary {
+            assertions.push(Element::new("msb:BinaryEncoding").attr("xmlns:msb", MSB));
+        }
+        if self.version.addressing != AddressingVersion::None {
+            assertions.push(Element::new("wsaw:UsingAddressing"));
+        }
+        assertions
+    }
+
+    /// `<wsp:Policy wsu:Id="{id}">` with the assertions, as one alternative.
+    pub(crate) fn policy(&self, id: &str) -> Element {
+        Element::new("wsp:Policy").attr("wsu:Id", id).child(
+            Element::new("wsp:ExactlyOne")
+                .child(Element::new("wsp:All").children(self.assertions())),
+        )
+    }
+}
+
+fn milliseconds(duration: Duration) -> String {
+    duration.as_millis().to_string()
+}
+
+fn reliable_assertions(settings: &ReliableSessionSettings) -> Vec<Element> {
+    let inactivity = milliseconds(settings.inactivity_timeout());
+    let acknowledgement = milliseconds(settings.acknowledgement_interval());
+    match settings.reliable_messaging_version() {
+        ReliableMessagingVersion::WsReliableMessagingFebruary2005 => {
+            vec![Element::new("wsrm:RMAssertion")
+                .attr("xmlns:wsrm", WSRM10_POLICY)
+                .child(Element::new("wsrm:InactivityTimeout").attr("Milliseconds", inactivity))
+                .child(
+                    Element::new("wsrm:AcknowledgementInterval")
+                        .attr("Milliseconds", acknowledgement),
+                )]
+        }
+        ReliableMessagingVersion::WsReliableMessaging11 => {
+            let mut assurance = vec![Element::new("wsrmp:ExactlyOnce")];
+            if settings.ordered() {
+                assurance.push(Element::new("wsrmp:InOrder"));
+            }
+            vec![
+                Element::new("wsrmp:RMAssertion")
+                    .attr("xmlns:wsrmp", WSRM11_POLICY)
+                    .child(
+                        Element::new("wsp:Policy").child(
+                            Element::new("wsrmp:DeliveryAssurance")
+                                .child(Element::new("wsp:Policy").children(assurance)),
+                        ),
+                    ),
+                Element::new("netrmp:RMAssertion")
+                    .attr("xmlns:netrmp", NETRM11_POLICY)
+                    .child(
+                        Element::new("netrmp:InactivityTimeout").attr("Milliseconds", inactivity),
+                    )
+                    .child(
+                        Element::new("netrmp:AcknowledgementInterval")
+                            .attr("Milliseconds", acknowledgement),
+                    ),
+            ]
+        }
+    }
+}
+
+/// `sp:TransportBinding` with the transport's token, as WCF writes it for transport security.
+fn security_assertion(security: TransportSecurityPolicy) -> Option<Element> {
+    let token = match security {
+        TransportSecurityPolicy::None => return None,
+        TransportSecurityPolicy::HttpBasic => {
+            return Some(Element::new("http:BasicAuthentication").attr("xmlns:http", HTTP_POLICY));
+        }
+        TransportSecurityPolicy::Https { client_certificate } => Element::new("sp:HttpsToken")
+            .attr(
+                "RequireClientCertificate",
+                if client_certificate { "true" } else { "false" },
+            ),
+        TransportSecurityPolicy::TcpTls { client_certificate } => {
+            let ssl = Element::new("msf:SslTransportSecurity").attr("xmlns:msf", MSF);
+            if client_certificate {
+                ssl.child(Element::new("msf:RequireClientCertificate"))
+            } else {
+                ssl
+            }
+        }
+        TransportSecurityPolicy::TcpWindows { protection_level } => {
+            Element::new("msf:WindowsTransportSecurity")
+                .attr("xmlns:msf", MSF)
+                .child(Element::new("msf:ProtectionLevel").text(protection_level))
+        }
+    };
+    let policy = |child: Element| Element::new("wsp:Policy").child(child);
+    Some(
+        Element::new("sp:TransportBinding")
+            .attr("xmlns:sp", SP)
+            .child(
+                Element::new("wsp:Policy")
+                    .child(Element::new("sp:TransportToken").child(policy(token)))
+                    .child(
+                        Element::new("sp:AlgorithmSuite")
+                            .child(policy(Element::new("sp:Basic256"))),
+                    )
+                    .child(Element::new("sp:Layout").child(policy(Element::new("sp:Strict")))),
+            ),
+    )
+}
