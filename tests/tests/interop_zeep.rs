@@ -1,14 +1,19 @@
 //! zeep (PyPI), a SOAP client from outside this project, calls an Indigo BasicHttpBinding
 //! service over HTTPS with a WS-Security UsernameToken (`zeep.wsse.username`), WCF's
 //! `TransportWithMessageCredential`: the right password is served as that user, a wrong one
-//! gets WCF's fault. The WSDL zeep reads is written by hand (`tests/interop/zeep/`) until
-//! Indigo publishes its own.
+//! gets WCF's fault. zeep reads the WSDL the Indigo host publishes (`?wsdl`, over HTTPS too).
+//!
+//! zeep also loads the Orders service's published WSDL and calls it over SOAP 1.1
+//! (BasicHttpBinding) and SOAP 1.2 with WS-Addressing (WSHttpBinding), its data contracts and
+//! typed faults included (issue 13).
 //!
 //! Needs a Python with zeep: `INDIGO_PYTHON` (CI installs it in its venv beside `wcf`). Without
 //! one the test is skipped, unless `INDIGO_REQUIRE_ZEEP` is set.
 
+use indigo::metadata::ServiceMetadata;
 use indigo::security::{CallerIdentity, HttpSecurity};
-use indigo::{BasicHttpBinding, OperationContext, ServiceHost};
+use indigo::{BasicHttpBinding, OperationContext, ServiceHost, WsHttpBinding};
+use indigo_tests::orders::{OrderService, OrdersContract};
 use indigo_tests::pki::Pki;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -60,7 +65,7 @@ async fn zeep_call(python: &str, address: &str, ca: &Path, user: &str, password:
     let dir = interop_dir();
     let args = [
         dir.join("call_whoami.py").to_string_lossy().into_owned(),
-        dir.join("whoami.wsdl").to_string_lossy().into_owned(),
+        format!("{address}?wsdl"),
         address.to_owned(),
         ca.to_string_lossy().into_owned(),
         user.to_owned(),
@@ -97,6 +102,7 @@ async fn zeep_calls_an_indigo_https_service_with_a_username_token() {
             BasicHttpBinding::new().with_security(security),
             "https://127.0.0.1:0/whoami",
         )
+        .metadata(ServiceMetadata::new())
         .open()
         .await
         .unwrap();
@@ -120,5 +126,59 @@ async fn zeep_calls_an_indigo_https_service_with_a_username_token() {
         ),
         "{wrong}"
     );
+    host.close().await.unwrap();
+}
+
+/// Runs `call_orders.py` against the WSDL at `wsdl_url` through `port`; its output lines.
+async fn zeep_orders(python: &str, wsdl_url: &str, port: &str) -> Vec<String> {
+    let args = [
+        interop_dir()
+            .join("call_orders.py")
+            .to_string_lossy()
+            .into_owned(),
+        wsdl_url.to_owned(),
+        port.to_owned(),
+    ];
+    let python = python.to_owned();
+    let output = tokio::task::spawn_blocking(move || Command::new(python).args(args).output())
+        .await
+        .expect("the zeep run")
+        .expect("python runs");
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(
+        output.status.success(),
+        "zeep failed: {stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    stdout.lines().map(str::to_owned).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn zeep_calls_an_indigo_service_from_its_published_wsdl() {
+    let Some(python) = python_with_zeep() else {
+        return;
+    };
+    let host = ServiceHost::builder(OrdersContract::per_call(|| OrderService))
+        .endpoint(BasicHttpBinding::new(), "http://127.0.0.1:0/orders")
+        .endpoint(WsHttpBinding::new(), "http://127.0.0.1:0/orders/ws")
+        .metadata(ServiceMetadata::new().with_service_name("OrderService"))
+        .open()
+        .await
+        .unwrap();
+    let wsdl = format!("{}?wsdl", host.addresses()[0]);
+    for port in ["BasicHttpBinding_Orders", "WSHttpBinding_Orders"] {
+        let lines = zeep_orders(&python, &wsdl, port).await;
+        // Reprice takes the discount off and adds one to the quantity; the rest comes back.
+        assert_eq!(
+            lines,
+            [
+                "REPRICE 7 3 from zeep GRN a,b",
+                "RESERVE 3",
+                "FAULT Reserve {urn:example:stock}OutOfStockFault ProductId=7",
+                "FAULT Cancel {urn:example:stock}StoreClosed Until=Monday",
+            ],
+            "through {port}"
+        );
+    }
     host.close().await.unwrap();
 }

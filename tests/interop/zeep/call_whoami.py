@@ -1,7 +1,7 @@
 """Calls the Whoami service of tests/tests/interop_zeep.rs with zeep, a WS-Security
 UsernameToken (zeep.wsse.username) in the message, over HTTPS that trusts the test's CA.
 
-usage: call_whoami.py WSDL ADDRESS CA_PEM USER PASSWORD
+usage: call_whoami.py WSDL_URL ADDRESS CA_PEM USER PASSWORD
 
 Prints `RESULT <answer>` or `FAULT <reason>|<subcodes>`.
 """
@@ -21,7 +21,8 @@ session.verify = ca
 client = zeep.Client(
     wsdl, transport=Transport(session=session), wsse=UsernameToken(user, password)
 )
-service = client.create_service("{http://example.org/secure/}BasicHttpBinding_Whoami", address)
+# The binding is in the service's namespace (tempuri.org), as WCF publishes it.
+service = client.create_service("{http://tempuri.org/}BasicHttpBinding_Whoami", address)
 try:
     print("RESULT", service.Whoami(), flush=True)
 except zeep.exceptions.Fault as fault:
