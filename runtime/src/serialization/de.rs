@@ -572,15 +572,25 @@ impl<'de> de::MapAccess<'de> for Fields<'_, '_, 'de> {
             let key: StrDeserializer<'_, Error> = super::BASE_MEMBERS.into_deserializer();
             return seed.deserialize(key).map(Some);
         }
-        let Some(child) = self.items.next_child()? else {
-            return Ok(None);
-        };
-        if let Some(only) = self.only {
-            if !only.contains(&child.local()) {
-                self.items.r.push_back(Node::Start(child));
+        let child = loop {
+            let Some(child) = self.items.next_child()? else {
                 return Ok(None);
+            };
+            if let Some(only) = self.only {
+                if !only.contains(&child.local()) {
+                    self.items.r.push_back(Node::Start(child));
+                    return Ok(None);
+                }
             }
-        }
+            // A member sent as nil (.NET's null: a client's unset string, list or object) is
+            // read as a member left out: `None` for an `Option`, the default for a member that
+            // has one, "missing" for a required member with no way to be null in Rust.
+            if child.nil {
+                self.items.r.skip(&child)?;
+                continue;
+            }
+            break child;
+        };
         let key: StrDeserializer<'_, Error> = child.local().into_deserializer();
         let key = seed.deserialize(key)?;
         self.current = Some(child);

@@ -568,3 +568,36 @@ fn empty_collections_inside_collections_are_kept() {
     .unwrap();
     assert_eq!(nested, vec![vec![1], vec![], vec![], vec![3]]);
 }
+
+/// .NET sends an unset reference member (a string, a list, an object) as `i:nil`: a member
+/// whose Rust type cannot be null reads as if it were left out (its default), an `Option` as
+/// `None`; a required member with no default is still refused.
+#[test]
+fn nil_members_read_as_members_left_out() {
+    #[derive(Debug, Deserialize, PartialEq, Default)]
+    #[serde(default)]
+    struct Line {
+        name: String,
+        tags: Vec<String>,
+        note: Option<String>,
+        count: i32,
+    }
+    let text = format!(
+        r#"<v {XSI_DECL}><name i:nil="true"/><tags i:nil="true"></tags><note i:nil="true"/><count>3</count></v>"#
+    );
+    assert_eq!(
+        read::<Line>(&text).unwrap(),
+        Line {
+            count: 3,
+            ..Line::default()
+        }
+    );
+
+    #[derive(Debug, Deserialize)]
+    struct Required {
+        #[allow(dead_code)]
+        name: String,
+    }
+    let err = read::<Required>(&format!(r#"<v {XSI_DECL}><name i:nil="true"/></v>"#)).unwrap_err();
+    assert!(err.to_string().contains("name"), "{err}");
+}
