@@ -51,7 +51,8 @@ impl FetchedMetadata {
         let mut schemas = Vec::new();
         loop {
             let (status, doc) = http_get(&format!("{base}?xsd=xsd{}", schemas.len())).await;
-            if status == 404 {
+            // Indigo answers 404 past the last schema; Mono answers its HTML help page.
+            if status == 404 || !doc.contains("schema") || doc.contains("<html") {
                 break;
             }
             assert_eq!(status, 200, "?xsd=xsd{}: {doc}", schemas.len());
@@ -84,6 +85,23 @@ impl FetchedMetadata {
 }
 
 impl FetchedMetadata {
+    /// The documents as stored under `fixtures/`: local file names for the links between
+    /// them, and every loopback address `127.0.0.1:{port}` as `localhost`.
+    pub fn normalized_files(&self) -> Vec<(String, String)> {
+        let mut names = vec!["main.wsdl".to_owned()];
+        if self.contract.is_some() {
+            names.push("wsdl0.wsdl".to_owned());
+        }
+        names.extend((0..self.schemas.len()).map(|index| format!("xsd{index}.xsd")));
+        names
+            .into_iter()
+            .map(|name| {
+                let text = std::fs::read_to_string(self.dir.join(&name)).expect("a fetched file");
+                (name, normalize_addresses(&text))
+            })
+            .collect()
+    }
+
     /// A schema that imports every fetched schema by its local file, as the WSDL's types do.
     pub fn driver_schema(&self) -> String {
         let imports: String = self
@@ -241,4 +259,51 @@ pub fn body_content(envelope: &str) -> String {
     let end = envelope.rfind("</").expect("the body's end");
     let end = envelope[..end].rfind("</").expect("the body's end tag");
     envelope[start..end].to_owned()
+}
+
+/// `text` with every `127.0.0.1:{port}` as `localhost`.
+pub fn normalize_addresses(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("127.0.0.1:") {
+        out.push_str(&rest[..at]);
+        out.push_str("localhost");
+        rest = rest[at + "127.0.0.1:".len()..].trim_start_matches(|c: char| c.is_ascii_digit());
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Compares `files` with the fixture folder `dir`, or writes them there with
+/// `INDIGO_BLESS=1`.
+pub fn check_fixtures(dir: &Path, files: &[(String, String)]) {
+    if std::env::var_os("INDIGO_BLESS").is_some() {
+        let _ = std::fs::remove_dir_all(dir);
+        std::fs::create_dir_all(dir).expect("the fixture folder");
+        for (name, text) in files {
+            std::fs::write(dir.join(name), text).expect("write a fixture");
+        }
+        return;
+    }
+    for (name, text) in files {
+        let stored = std::fs::read_to_string(dir.join(name)).unwrap_or_else(|e| {
+            panic!(
+                "{}: {e} (run with INDIGO_BLESS=1 to write the fixtures)",
+                dir.join(name).display()
+            )
+        });
+        assert_eq!(
+            &stored,
+            text,
+            "{} differs from what is published now (run with INDIGO_BLESS=1 to update it)",
+            dir.join(name).display()
+        );
+    }
+    let stored = std::fs::read_dir(dir).map(|d| d.count()).unwrap_or(0);
+    assert_eq!(stored, files.len(), "{} holds other files", dir.display());
+}
+
+/// The folder of the WSDL fixtures the generated contracts of `indigo-tests` come from.
+pub fn fixtures_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("interop/metadata/fixtures")
 }
