@@ -65,6 +65,7 @@ pub(crate) fn port_type(
     types: &mut Types<'_>,
     port_type: &PortType,
     warnings: &mut Vec<String>,
+    notes: &mut Vec<String>,
 ) -> Result<TokenStream, Error> {
     let contract_name = &port_type.name.name;
     let namespace = &port_type.name.namespace;
@@ -83,7 +84,7 @@ pub(crate) fn port_type(
             .iter()
             .any(|op| op.is_initiating.is_some() || op.is_terminating.is_some());
     if !states_flags {
-        warnings.push(format!(
+        notes.push(format!(
             "port type {contract_name} states no session flags (msc:usingSession, \
              msc:isInitiating, msc:isTerminating): generated with session = Allowed and every \
              operation initiating (WCF states them for a contract that requires a session; \

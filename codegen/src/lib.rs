@@ -45,8 +45,12 @@ use quote::quote;
 pub struct Generated {
     /// The Rust source, formatted.
     pub code: String,
-    /// Things the documents left out or got wrong, and the default taken for each.
+    /// Things the documents got wrong or that were left out of the code (a broken import, a
+    /// callback operation), each with what was done instead.
     pub warnings: Vec<String>,
+    /// Defaults taken where the documents are silent (no session flags), also written as
+    /// comments at the top of the code.
+    pub notes: Vec<String>,
 }
 
 /// Generates Rust contracts from WSDL.
@@ -93,12 +97,14 @@ impl Generator {
         let mut types = types::Types::new(&defs);
         contracts::prefer_fault_names(&defs, &mut types);
         let mut contracts = Vec::new();
+        let mut notes = Vec::new();
         for port_type in &defs.port_types {
             contracts.push(contracts::port_type(
                 &defs,
                 &mut types,
                 port_type,
                 &mut warnings,
+                &mut notes,
             )?);
         }
         let endpoints = contracts::endpoints(&defs, &mut warnings);
@@ -126,11 +132,18 @@ impl Generator {
             code.push_str(&format!("// Source: {source}\n"));
         }
         for warning in &warnings {
-            code.push_str(&format!("// Note: {warning}\n"));
+            code.push_str(&format!("// Warning: {warning}\n"));
+        }
+        for note in &notes {
+            code.push_str(&format!("// Note: {note}\n"));
         }
         code.push('\n');
         code.push_str(&prettyplease::unparse(&syntax));
-        Ok(Generated { code, warnings })
+        Ok(Generated {
+            code,
+            warnings,
+            notes,
+        })
     }
 
     /// Generates and writes the source to `path` (for a build script: `OUT_DIR`), printing

@@ -48,6 +48,9 @@ fn main() -> ExitCode {
             for warning in &generated.warnings {
                 eprintln!("warning: {warning}");
             }
+            for note in &generated.notes {
+                eprintln!("note: {note}");
+            }
             if out.is_none() {
                 print!("{}", generated.code);
             }

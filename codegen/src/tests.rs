@@ -106,13 +106,14 @@ fn session_flags_one_way_actions_and_documentation_are_kept() {
 }
 
 #[test]
-fn missing_session_flags_are_a_warning_and_say_the_default() {
+fn missing_session_flags_are_a_note_saying_the_default() {
     let operations = OPERATIONS
         .replace(r#" msc:isInitiating="true" msc:isTerminating="false""#, "")
         .replace(r#" msc:isInitiating="false" msc:isTerminating="true""#, "");
     let generated = generate(wsdl(ADD_SCHEMA, "", &operations, "")).unwrap();
-    assert_eq!(generated.warnings.len(), 1, "{:?}", generated.warnings);
-    assert!(generated.warnings[0].contains("session = Allowed"));
+    assert!(generated.warnings.is_empty(), "{:?}", generated.warnings);
+    assert_eq!(generated.notes.len(), 1, "{:?}", generated.notes);
+    assert!(generated.notes[0].contains("session = Allowed"));
     assert!(generated
         .code
         .contains("// Note: port type ICalc states no session flags"));

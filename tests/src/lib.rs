@@ -3,6 +3,7 @@
 
 pub mod chaos;
 pub mod echo;
+pub mod generated;
 pub mod gsoap;
 pub mod http_proxy;
 pub mod ledger;

@@ -66,7 +66,7 @@ public interface IQuote
     decimal Quote(OrderLine line);
 }
 
-[ServiceBehavior(Name = "service", InstanceContextMode = InstanceContextMode.PerSession)]
+[ServiceBehavior(Name = "service", InstanceContextMode = InstanceContextMode.PerSession, IncludeExceptionDetailInFaults = true)]
 public class ProbeService : IOrderSession, IQuote
 {
     string customer = "";
