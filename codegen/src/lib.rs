@@ -5,8 +5,9 @@
 //! port type (session mode, one-way, initiating and terminating operations and actions as the
 //! documents state them), a `#[data_contract]` type per schema type the operations carry,
 //! fault types (`Fault<D>`, or a `#[fault_contracts]` enum for several), and a module
-//! `endpoints` with each port's address and binding. The output is formatted as rustfmt
-//! would and documented from `wsdl:documentation` and `xs:documentation`.
+//! `endpoints` with each port's address and binding. The output is formatted by rustfmt
+//! (prettyplease's close layout where no rustfmt is installed) and documented from
+//! `wsdl:documentation` and `xs:documentation`.
 //!
 //! What has no Rust form (RPC style, encoded use, bare or multi-part messages, out
 //! parameters, `xs:choice`...) is an [`Error`] naming the construct and its position; what
@@ -138,7 +139,8 @@ impl Generator {
             code.push_str(&format!("// Note: {note}\n"));
         }
         code.push('\n');
-        code.push_str(&prettyplease::unparse(&syntax));
+        let pretty = prettyplease::unparse(&syntax);
+        code.push_str(&rustfmt(&pretty).unwrap_or(pretty));
         Ok(Generated {
             code,
             warnings,
@@ -162,6 +164,30 @@ impl Generator {
         }
         Ok(generated)
     }
+}
+
+/// `code` through `rustfmt`, when it is installed (it is with rustup's default profile):
+/// prettyplease's layout differs from rustfmt's in a few long attributes.
+fn rustfmt(code: &str) -> Option<String> {
+    use std::io::Write as _;
+    use std::process::{Command, Stdio};
+    let rustfmt = std::env::var_os("RUSTFMT").unwrap_or_else(|| "rustfmt".into());
+    let mut child = Command::new(rustfmt)
+        .args(["--edition", "2021", "--emit", "stdout"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .ok()?;
+    let mut stdin = child.stdin.take()?;
+    let input = code.to_owned();
+    // Written from a thread: rustfmt may fill its output pipe before it has read all input.
+    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
+    let output = child.wait_with_output().ok()?;
+    writer.join().ok()?.ok()?;
+    (output.status.success() && !output.stdout.is_empty())
+        .then(|| String::from_utf8(output.stdout).ok())
+        .flatten()
 }
 
 #[cfg(test)]

@@ -571,3 +571,37 @@ fn indigo_codegen_from(url: &str) -> indigo_codegen::Generated {
         .generate()
         .expect("generate from the live WSDL")
 }
+
+/// What the build generated is formatted as rustfmt formats it (and, being compiled into this
+/// crate, builds without warnings under the workspace's lints and clippy in CI).
+#[test]
+fn the_generated_code_is_rustfmt_formatted() {
+    let rustfmt_runs = std::process::Command::new("rustfmt")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !rustfmt_runs {
+        indigo_tests::report_skip("rustfmt is not installed");
+        return;
+    }
+    let dir = scratch("rustfmt");
+    std::fs::create_dir_all(&dir).expect("a directory");
+    for (name, code) in [
+        ("orders.rs", include_str!(concat!(env!("OUT_DIR"), "/orders.rs"))),
+        ("calculator.rs", include_str!(concat!(env!("OUT_DIR"), "/calculator.rs"))),
+        ("mono_probe.rs", include_str!(concat!(env!("OUT_DIR"), "/mono_probe.rs"))),
+    ] {
+        let file = dir.join(name);
+        std::fs::write(&file, code).expect("write");
+        let output = std::process::Command::new("rustfmt")
+            .args(["--edition", "2021", "--check"])
+            .arg(&file)
+            .output()
+            .expect("rustfmt runs");
+        assert!(
+            output.status.success(),
+            "{name} is not rustfmt-formatted:\n{}",
+            String::from_utf8_lossy(&output.stdout)
+        );
+    }
+}
