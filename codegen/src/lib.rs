@@ -59,6 +59,7 @@ pub struct Generated {
 pub struct Generator {
     roots: Vec<String>,
     inline: Vec<(String, String)>,
+    mex: Vec<String>,
 }
 
 impl Generator {
@@ -71,6 +72,14 @@ impl Generator {
     /// service's `?wsdl`). Imports are followed from there.
     pub fn wsdl(mut self, location: impl Into<String>) -> Self {
         self.roots.push(location.into());
+        self
+    }
+
+    /// Asks the WS-MetadataExchange endpoint at `address` (`http(s)://` or `net.tcp://`, WCF's
+    /// `mexHttpBinding` / `mexTcpBinding`) for the service's documents. Blocking: call
+    /// [`generate`](Self::generate) outside an async runtime (or in `spawn_blocking`).
+    pub fn mex(mut self, address: impl Into<String>) -> Self {
+        self.mex.push(address.into());
         self
     }
 
@@ -87,7 +96,11 @@ impl Generator {
     }
 
     fn generate_with(&self, fetch: &dyn read::Fetch) -> Result<Generated, Error> {
-        let (defs, mut warnings) = read::read_all(&self.roots, &self.inline, fetch)?;
+        let mut inline = self.inline.clone();
+        for address in &self.mex {
+            inline.extend(mex_documents(address)?);
+        }
+        let (defs, mut warnings) = read::read_all(&self.roots, &inline, fetch)?;
         // A document read twice (WCF and Mono import a schema from each Imports schema) says
         // the same thing twice.
         let mut seen = std::collections::HashSet::new();
@@ -164,6 +177,29 @@ impl Generator {
         }
         Ok(generated)
     }
+}
+
+/// The documents a MEX endpoint answers with, named `{address}#{n}`.
+fn mex_documents(address: &str) -> Result<Vec<(String, String)>, Error> {
+    let load = |reason: String| Error::Load {
+        location: address.to_owned(),
+        reason,
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| load(e.to_string()))?;
+    let sections = runtime
+        .block_on(indigo::metadata::get_metadata(address))
+        .map_err(|e| load(e.to_string()))?;
+    if sections.is_empty() {
+        return Err(load("the MEX endpoint answered with no documents".into()));
+    }
+    Ok(sections
+        .into_iter()
+        .enumerate()
+        .map(|(index, section)| (format!("{address}#{index}"), section.document))
+        .collect())
 }
 
 /// `code` through `rustfmt`, when it is installed (it is with rustup's default profile):

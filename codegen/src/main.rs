@@ -1,7 +1,7 @@
 //! `indigo-codegen`: Rust contracts from WSDL.
 //!
 //! ```text
-//! indigo-codegen <WSDL-FILE-OR-URL>... [-o OUT.rs]
+//! indigo-codegen <WSDL-FILE-OR-URL>... [--mex <MEX-ADDRESS>]... [-o OUT.rs]
 //! ```
 //!
 //! Without `-o` the code goes to standard output. Warnings go to standard error; an error
@@ -9,7 +9,8 @@
 
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: indigo-codegen <WSDL-FILE-OR-URL>... [-o OUT.rs]";
+const USAGE: &str =
+    "usage: indigo-codegen <WSDL-FILE-OR-URL>... [--mex <MEX-ADDRESS>]... [-o OUT.rs]";
 
 fn main() -> ExitCode {
     let mut generator = indigo_codegen::Generator::new();
@@ -20,6 +21,16 @@ fn main() -> ExitCode {
         match arg.as_str() {
             "-o" | "--out" => match args.next() {
                 Some(path) => out = Some(path),
+                None => {
+                    eprintln!("{USAGE}");
+                    return ExitCode::from(2);
+                }
+            },
+            "--mex" => match args.next() {
+                Some(address) => {
+                    generator = generator.mex(address);
+                    any = true;
+                }
                 None => {
                     eprintln!("{USAGE}");
                     return ExitCode::from(2);

@@ -264,7 +264,8 @@ impl Reader {
             let pos = position(location, document, child);
             match (child.tag_name().namespace(), child.tag_name().name()) {
                 (Some(WSDL), "import") => {
-                    if let Some(at) = child.attribute("location") {
+                    // An empty location: the document came inline (WS-MetadataExchange).
+                    if let Some(at) = child.attribute("location").filter(|at| !at.is_empty()) {
                         queue.push_back((
                             resolve(location, at),
                             child.attribute("namespace").map(str::to_owned),
@@ -501,7 +502,10 @@ impl Reader {
             }
             match child.tag_name().name() {
                 "import" | "include" => {
-                    if let Some(at) = child.attribute("schemaLocation") {
+                    if let Some(at) = child
+                        .attribute("schemaLocation")
+                        .filter(|at| !at.is_empty())
+                    {
                         let namespace = child
                             .attribute("namespace")
                             .map(str::to_owned)

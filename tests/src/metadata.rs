@@ -307,3 +307,29 @@ pub fn check_fixtures(dir: &Path, files: &[(String, String)]) {
 pub fn fixtures_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("interop/metadata/fixtures")
 }
+
+/// POSTs a SOAP 1.2 envelope with WS-Addressing `action` and `body` to `url`: the status and
+/// the response body.
+pub async fn raw_soap12_post(url: &str, action: &str, body: &str) -> (u16, String) {
+    let rest = url.strip_prefix("http://").expect("an http:// URL");
+    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    let envelope = format!(
+        r#"<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope" xmlns:a="http://www.w3.org/2005/08/addressing"><s:Header><a:Action s:mustUnderstand="1">{action}</a:Action><a:MessageID>urn:uuid:5e4f3f9c-0000-4000-8000-000000000001</a:MessageID><a:To s:mustUnderstand="1">{url}</a:To></s:Header><s:Body>{body}</s:Body></s:Envelope>"#
+    );
+    let request = format!(
+        "POST {path} HTTP/1.1\r\nHost: {authority}\r\nContent-Type: application/soap+xml; charset=utf-8; action=\"{action}\"\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{envelope}",
+        envelope.len()
+    );
+    let mut stream = TcpStream::connect(authority).await.expect("connect");
+    stream.write_all(request.as_bytes()).await.expect("send");
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).await.expect("read");
+    let text = String::from_utf8_lossy(&response).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let status = head
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    (status, body.to_owned())
+}

@@ -587,9 +587,18 @@ fn the_generated_code_is_rustfmt_formatted() {
     let dir = scratch("rustfmt");
     std::fs::create_dir_all(&dir).expect("a directory");
     for (name, code) in [
-        ("orders.rs", include_str!(concat!(env!("OUT_DIR"), "/orders.rs"))),
-        ("calculator.rs", include_str!(concat!(env!("OUT_DIR"), "/calculator.rs"))),
-        ("mono_probe.rs", include_str!(concat!(env!("OUT_DIR"), "/mono_probe.rs"))),
+        (
+            "orders.rs",
+            include_str!(concat!(env!("OUT_DIR"), "/orders.rs")),
+        ),
+        (
+            "calculator.rs",
+            include_str!(concat!(env!("OUT_DIR"), "/calculator.rs")),
+        ),
+        (
+            "mono_probe.rs",
+            include_str!(concat!(env!("OUT_DIR"), "/mono_probe.rs")),
+        ),
     ] {
         let file = dir.join(name);
         std::fs::write(&file, code).expect("write");
@@ -604,4 +613,34 @@ fn the_generated_code_is_rustfmt_formatted() {
             String::from_utf8_lossy(&output.stdout)
         );
     }
+}
+
+/// The generator asks a MEX endpoint (net.tcp and HTTP) for the documents and generates the
+/// same code as from the `?wsdl` documents.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_generator_reads_a_mex_endpoint() {
+    use indigo::metadata::MexBinding;
+    let host = ServiceHost::builder(OrdersContract::per_call(|| OrderService))
+        .endpoint(BasicHttpBinding::new(), "http://127.0.0.1:0/orders")
+        .endpoint(NetTcpBinding::new(), "net.tcp://127.0.0.1:0/orders")
+        .metadata(
+            ServiceMetadata::new()
+                .with_service_name("OrderService")
+                .with_mex_endpoint(MexBinding::Tcp, "net.tcp://127.0.0.1:0/orders/mex")
+                .with_mex_endpoint(MexBinding::Http, "http://127.0.0.1:0/orders/mex"),
+        )
+        .open()
+        .await
+        .expect("open");
+    let built = include_str!(concat!(env!("OUT_DIR"), "/orders.rs"));
+    for address in host.mex_addresses() {
+        let generated = tokio::task::spawn_blocking(move || {
+            indigo_codegen::Generator::new().mex(address).generate()
+        })
+        .await
+        .expect("the generator's thread")
+        .expect("generate from MEX");
+        assert_eq!(comparable(&generated.code), comparable(built));
+    }
+    host.close().await.expect("close");
 }

@@ -133,20 +133,28 @@ async fn import_proxy_exe() -> PathBuf {
 /// Generates the proxy from `fetched`, compiles it with `caller`, and returns what the
 /// importer reported and the caller's exe.
 async fn proxy_with(fetched: &FetchedMetadata, caller: &str) -> (String, PathBuf) {
-    let importer = import_proxy_exe().await;
-    let proxy = fetched.dir.join("proxy.cs");
-    let mut command = Command::new("mono");
-    command.arg(&importer).arg(&proxy).current_dir(&fetched.dir);
-    command.arg("main.wsdl");
+    let mut sources = vec!["main.wsdl".to_owned()];
     if fetched.contract.is_some() {
-        command.arg("wsdl0.wsdl");
+        sources.push("wsdl0.wsdl".to_owned());
     }
-    for index in 0..fetched.schemas.len() {
-        command.arg(format!("xsd{index}.xsd"));
-    }
+    sources.extend((0..fetched.schemas.len()).map(|index| format!("xsd{index}.xsd")));
+    proxy_from(&fetched.dir, &sources, caller).await
+}
+
+/// As [`proxy_with`], from `sources` (files in `dir`, or `--mex ADDRESS`).
+async fn proxy_from(dir: &Path, sources: &[String], caller: &str) -> (String, PathBuf) {
+    let importer = import_proxy_exe().await;
+    std::fs::create_dir_all(dir).expect("a directory");
+    let proxy = dir.join("proxy.cs");
+    let mut command = Command::new("mono");
+    command
+        .arg(&importer)
+        .arg(&proxy)
+        .current_dir(dir)
+        .args(sources);
     let report = check("the WSDL import", &run(command).await);
     assert!(!report.contains("IMPORT-ERROR"), "{report}");
-    let exe = fetched.dir.join(caller.replace(".cs", ".exe"));
+    let exe = dir.join(caller.replace(".cs", ".exe"));
     let output = run(mcs(
         &[proxy, interop_dir().join(caller)],
         &exe,
@@ -241,5 +249,48 @@ async fn a_proxy_generated_by_wcfs_importer_calls_an_indigo_service_over_http() 
         ],
         "{output}"
     );
+    host.close().await.expect("close");
+}
+
+/// WCF's `MetadataExchangeClient` (over `mexHttpBinding`) reads an Indigo MEX endpoint, and the
+/// proxy generated from what it got drives the session. (Mono's client cannot use
+/// `mexTcpBinding`: its channel refuses the net.tcp scheme for `IMetadataExchange`; MEX over
+/// net.tcp is covered by Indigo's own client and generator in codegen.rs.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wcfs_metadata_exchange_client_reads_an_indigo_mex_endpoint() {
+    use indigo::metadata::MexBinding;
+    if !mono_installed() {
+        return;
+    }
+    let host = ServiceHost::builder(CalculatorSessionContract::per_session(Calculator::default))
+        .endpoint(NetTcpBinding::new(), "net.tcp://127.0.0.1:0/calculator")
+        .metadata(
+            ServiceMetadata::new()
+                .with_mex_endpoint(MexBinding::Http, "http://127.0.0.1:0/calculator/mex"),
+        )
+        .open()
+        .await
+        .expect("open");
+    let mex = host.mex_addresses().remove(0);
+    let (report, exe) = proxy_from(
+        &scratch("calculator-mex"),
+        &["--mex".to_owned(), mex],
+        "CalculatorCaller.cs",
+    )
+    .await;
+    assert!(
+        report.contains("MEX-SECTION http://schemas.xmlsoap.org/wsdl/ http://tempuri.org/"),
+        "{report}"
+    );
+    assert!(
+        report
+            .lines()
+            .any(|l| l == "CONTRACT ICalculatorSession session=Required"),
+        "{report}"
+    );
+    let mut command = Command::new("mono");
+    command.arg(&exe).arg(&host.addresses()[0]);
+    let output = check("the generated proxy's calls", &run(command).await);
+    assert!(output.lines().any(|l| l == "EQUALS 18"), "{output}");
     host.close().await.expect("close");
 }

@@ -309,3 +309,77 @@ async fn captured_messages_validate_against_the_published_schemas() {
     );
     host.close().await.expect("close");
 }
+
+/// WS-MetadataExchange over `mexTcpBinding` and `mexHttpBinding`: a WS-Transfer Get is
+/// answered with every document inline, each a valid WSDL or schema; other actions get
+/// WS-Addressing's ActionNotSupported fault.
+#[tokio::test]
+async fn mex_endpoints_answer_with_every_document() {
+    use indigo::metadata::{get_metadata, MexBinding};
+    let host = ServiceHost::builder(OrdersContract::per_call(|| OrderService))
+        .endpoint(BasicHttpBinding::new(), "http://127.0.0.1:0/orders")
+        .endpoint(NetTcpBinding::new(), "net.tcp://127.0.0.1:0/orders")
+        .metadata(
+            ServiceMetadata::new()
+                .with_mex_endpoint(MexBinding::Tcp, "net.tcp://127.0.0.1:0/orders/mex")
+                .with_mex_endpoint(MexBinding::Http, "http://127.0.0.1:0/orders/mex"),
+        )
+        .open()
+        .await
+        .expect("open");
+    let mex = host.mex_addresses();
+    assert_eq!(mex.len(), 2);
+    assert!(mex[0].starts_with("net.tcp://127.0.0.1:") && mex[1].starts_with("http://127.0.0.1:"));
+    let over_tcp = get_metadata(&mex[0]).await.expect("MEX over net.tcp");
+    let over_http = get_metadata(&mex[1]).await.expect("MEX over HTTP");
+    assert_eq!(over_tcp, over_http, "the same documents over both bindings");
+    let dialects: Vec<(&str, &str)> = over_tcp
+        .iter()
+        .map(|s| (s.dialect.as_str(), s.identifier.as_str()))
+        .collect();
+    assert_eq!(
+        dialects[0],
+        ("http://schemas.xmlsoap.org/wsdl/", "http://tempuri.org/")
+    );
+    assert_eq!(
+        dialects[1],
+        (
+            "http://schemas.xmlsoap.org/wsdl/",
+            "http://example.org/orders/"
+        )
+    );
+    assert_eq!(
+        dialects.len(),
+        2 + 9,
+        "the two WSDL documents and nine schemas"
+    );
+    assert!(dialects[2..]
+        .iter()
+        .all(|(dialect, _)| *dialect == "http://www.w3.org/2001/XMLSchema"));
+    // Inline documents refer to each other by namespace, not location.
+    assert!(
+        over_tcp.iter().all(|s| !s.document.contains("?xsd=")),
+        "no locations"
+    );
+    if xmllint_available() {
+        let dir = scratch("mex");
+        std::fs::create_dir_all(&dir).expect("a directory");
+        for (index, section) in over_tcp.iter().take(2).enumerate() {
+            let file = dir.join(format!("section{index}.wsdl"));
+            std::fs::write(&file, &section.document).expect("write");
+            validate_wsdl(&file);
+        }
+    }
+
+    // A request for anything else is refused with WS-Addressing's fault.
+    let mut peer = indigo_tests::metadata::raw_soap12_post(
+        &mex[1],
+        "urn:not-a-metadata-request",
+        "<x xmlns=\"urn:x\"/>",
+    )
+    .await;
+    assert_eq!(peer.0, 500, "{}", peer.1);
+    peer.1.make_ascii_lowercase();
+    assert!(peer.1.contains("actionnotsupported"), "{}", peer.1);
+    host.close().await.expect("close");
+}

@@ -76,7 +76,6 @@ impl Element {
     }
 
     /// This element alone, without a declaration, unindented (inside a SOAP body).
-    #[cfg(test)]
     pub(crate) fn to_fragment(&self) -> String {
         let mut writer = Writer::new(Vec::new());
         self.write(&mut writer);

@@ -7,6 +7,10 @@
 //! [`ServiceMetadata::with_http_get_url`] adds an address of its own for them (WCF's
 //! `HttpGetUrl`: the way to publish the metadata of a service with only net.tcp endpoints).
 //!
+//! [`ServiceMetadata::with_mex_endpoint`] adds WS-MetadataExchange endpoints (WCF's
+//! `mexHttpBinding` and `mexTcpBinding`), and [`get_metadata`] asks one for a service's
+//! documents.
+//!
 //! What the documents say: one `wsdl:portType` for the contract (with `msc:usingSession`,
 //! `msc:isInitiating`, `msc:isTerminating`), document/literal wrapped messages with
 //! `wsaw:Action`, a `wsdl:fault` per declared fault detail, a SOAP 1.1 or 1.2 binding per
@@ -45,11 +49,14 @@
 //! ```
 
 mod document;
+mod mex;
 mod policy;
 mod schema;
 mod wsdl;
 mod xsd;
 
+pub(crate) use mex::serve as serve_mex;
+pub use mex::{get_metadata, MetadataSection, MexBinding};
 pub use policy::{BindingDescription, TransportSecurityPolicy};
 pub use schema::{
     member, probe, CollectionShape, ElementDecl, FaultDetail, SchemaSet, SchemaType, TypeUse,
@@ -71,6 +78,7 @@ pub struct ServiceMetadata {
     pub(crate) http_get_url: Option<String>,
     pub(crate) service_name: Option<String>,
     pub(crate) service_namespace: String,
+    pub(crate) mex_endpoints: Vec<(MexBinding, String)>,
 }
 
 impl Default for ServiceMetadata {
@@ -80,6 +88,7 @@ impl Default for ServiceMetadata {
             http_get_url: None,
             service_name: None,
             service_namespace: DEFAULT_SERVICE_NAMESPACE.to_owned(),
+            mex_endpoints: Vec::new(),
         }
     }
 }
@@ -101,6 +110,16 @@ impl ServiceMetadata {
     /// an address of its own (WCF's `HttpGetUrl`).
     pub fn with_http_get_url(mut self, url: impl Into<String>) -> Self {
         self.http_get_url = Some(url.into());
+        self
+    }
+
+    /// Adds a WS-MetadataExchange endpoint at `address` (WCF's `IMetadataExchange` endpoint
+    /// over `mexHttpBinding` or `mexTcpBinding`; port 0 picks one,
+    /// [`ServiceHost::mex_addresses`](crate::ServiceHost::mex_addresses) says which). It
+    /// answers WS-Transfer `Get` with every document inline;
+    /// [`get_metadata`] is its client.
+    pub fn with_mex_endpoint(mut self, binding: MexBinding, address: impl Into<String>) -> Self {
+        self.mex_endpoints.push((binding, address.into()));
         self
     }
 
@@ -147,12 +166,12 @@ impl MetadataSource for ServiceModel {
             None => (query.to_ascii_lowercase(), None),
         };
         let element = match (key.as_str(), value) {
-            ("wsdl", None | Some("")) => self.main_document(base),
-            ("wsdl", Some("wsdl0")) => self.contract_document(base)?,
+            ("wsdl", None | Some("")) => self.main_document(Some(base)),
+            ("wsdl", Some("wsdl0")) => self.contract_document(Some(base))?,
             ("singlewsdl", None | Some("")) => self.single_document(),
             ("xsd", Some(name)) => {
                 let index = name.strip_prefix("xsd")?.parse().ok()?;
-                self.schema_document(index, base)?
+                self.schema_document(index, Some(base))?
             }
             _ => return None,
         };

@@ -109,20 +109,22 @@ impl ServiceModel {
     }
 
     /// `?xsd=xsdN`'s schema.
-    pub(crate) fn schema_document(&self, index: usize, base: &str) -> Option<Element> {
+    /// `base` is the address the documents are served at; `None` for documents sent inline
+    /// (WS-MetadataExchange), which refer to each other by namespace alone.
+    pub(crate) fn schema_document(&self, index: usize, base: Option<&str>) -> Option<Element> {
         let namespace = self.schemas.order.get(index)?;
         Some(xsd::schema_element(&self.schemas, namespace, &|import| {
             self.schema_location(base, import)
         }))
     }
 
-    fn schema_location(&self, base: &str, namespace: &str) -> Option<String> {
+    fn schema_location(&self, base: Option<&str>, namespace: &str) -> Option<String> {
         let index = self.schemas.order.iter().position(|n| n == namespace)?;
-        Some(format!("{base}?xsd=xsd{index}"))
+        Some(format!("{}?xsd=xsd{index}", base?))
     }
 
     /// `?wsdl`: the service's namespace. `base` is the address the documents are served at.
-    pub(crate) fn main_document(&self, base: &str) -> Element {
+    pub(crate) fn main_document(&self, base: Option<&str>) -> Element {
         let target = self.service_namespace.clone();
         let mut definitions = definitions(&self.service_name, &target);
         if self.has_contract_document() {
@@ -137,7 +139,11 @@ impl ServiceModel {
             definitions.push(
                 Element::new("wsdl:import")
                     .attr("namespace", self.contract.namespace)
-                    .attr("location", format!("{base}?wsdl=wsdl0")),
+                    .attr(
+                        "location",
+                        base.map(|base| format!("{base}?wsdl=wsdl0"))
+                            .unwrap_or_default(),
+                    ),
             );
             definitions.push(Element::new("wsdl:types"));
         } else {
@@ -148,7 +154,7 @@ impl ServiceModel {
     }
 
     /// `?wsdl=wsdl0`: the contract's namespace, when it is not the service's.
-    pub(crate) fn contract_document(&self, base: &str) -> Option<Element> {
+    pub(crate) fn contract_document(&self, base: Option<&str>) -> Option<Element> {
         if !self.has_contract_document() {
             return None;
         }
@@ -190,7 +196,7 @@ impl ServiceModel {
     }
 
     /// `wsdl:types` importing every schema document (WCF's `{ns}/Imports` schema).
-    fn types_by_import(&self, base: &str) -> Element {
+    fn types_by_import(&self, base: Option<&str>) -> Element {
         let imports = Element::new("xsd:schema")
             .attr(
                 "targetNamespace",
@@ -203,7 +209,10 @@ impl ServiceModel {
                     .enumerate()
                     .map(|(index, namespace)| {
                         Element::new("xsd:import")
-                            .attr("schemaLocation", format!("{base}?xsd=xsd{index}"))
+                            .attr_opt(
+                                "schemaLocation",
+                                base.map(|base| format!("{base}?xsd=xsd{index}")),
+                            )
                             .attr("namespace", namespace.clone())
                     }),
             );

@@ -451,7 +451,21 @@ impl<C: Dispatch<S>, S: Send + 'static> ServiceHostBuilder<C, S> {
                 endpoints.push(RunningEndpoint {
                     address,
                     task: tokio::spawn(run),
-                    metadata: true,
+                    kind: EndpointKind::MetadataGet,
+                });
+            }
+            for (binding, address) in &settings.mex_endpoints {
+                let mut shutdown = shutdown_rx.clone();
+                let stop = Box::pin(async move {
+                    let _ = shutdown.changed().await;
+                });
+                let (address, run) =
+                    crate::metadata::serve_mex(*binding, address, model.clone(), stop).await?;
+                info!(%address, contract = C::DESCRIPTION.name, "metadata exchange endpoint");
+                endpoints.push(RunningEndpoint {
+                    address,
+                    task: tokio::spawn(run),
+                    kind: EndpointKind::Mex,
                 });
             }
         }
@@ -501,7 +515,7 @@ impl<C: Dispatch<S>, S: Send + 'static> ServiceHostBuilder<C, S> {
             endpoints.push(RunningEndpoint {
                 address,
                 task,
-                metadata: false,
+                kind: EndpointKind::Contract,
             });
         }
         Ok(ServiceHost {
@@ -583,11 +597,21 @@ async fn accept_connections<C, S>(
     while sessions.join_next().await.is_some() {}
 }
 
-pub(crate) struct RunningEndpoint {
-    pub(crate) address: String,
-    pub(crate) task: JoinHandle<()>,
-    /// The metadata's own HTTP GET address, not an endpoint of the contract.
-    pub(crate) metadata: bool,
+struct RunningEndpoint {
+    address: String,
+    task: JoinHandle<()>,
+    kind: EndpointKind,
+}
+
+/// What a running endpoint serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum EndpointKind {
+    /// The contract.
+    Contract,
+    /// The metadata's own HTTP GET address.
+    MetadataGet,
+    /// A WS-MetadataExchange endpoint.
+    Mex,
 }
 
 /// A running service host. Dropping it aborts it.
@@ -669,7 +693,18 @@ impl ServiceHost {
     pub fn addresses(&self) -> Vec<String> {
         self.endpoints
             .iter()
-            .filter(|e| !e.metadata)
+            .filter(|e| e.kind == EndpointKind::Contract)
+            .map(|e| e.address.clone())
+            .collect()
+    }
+
+    /// The addresses of the WS-MetadataExchange endpoints
+    /// ([`ServiceMetadata::with_mex_endpoint`](crate::metadata::ServiceMetadata::with_mex_endpoint)),
+    /// in the order they were added, with real ports.
+    pub fn mex_addresses(&self) -> Vec<String> {
+        self.endpoints
+            .iter()
+            .filter(|e| e.kind == EndpointKind::Mex)
             .map(|e| e.address.clone())
             .collect()
     }
@@ -680,7 +715,7 @@ impl ServiceHost {
     pub fn metadata_address(&self) -> Option<String> {
         self.endpoints
             .iter()
-            .find(|e| e.metadata)
+            .find(|e| e.kind == EndpointKind::MetadataGet)
             .map(|e| e.address.clone())
     }
 

@@ -3,6 +3,7 @@
 // writes an empty file; the importer it calls works.)
 //
 //   mono ImportProxy.exe OUT.cs FILE...     (FILE: *.wsdl or *.xsd)
+//   mono ImportProxy.exe OUT.cs --mex ADDRESS   (WS-MetadataExchange: net.tcp:// or http://)
 //
 // Mono's WsdlImporter leaves out what .NET's reads from the same documents: the session
 // flags WCF writes (msc:usingSession, msc:isInitiating, msc:isTerminating), one-way operations
@@ -34,7 +35,30 @@ public static class ImportProxy
         var sections = new List<MetadataSection>();
         // The schemas once each, imports not followed: for the fault details' importer.
         var schemas = new XmlSchemaSet { XmlResolver = null };
-        foreach (var file in args.Skip(1))
+        if (args.Length == 3 && args[1] == "--mex")
+        {
+            // WCF's MetadataExchangeClient over mexTcpBinding or mexHttpBinding.
+            var address = args[2];
+            // mexTcpBinding spelled out: Mono's CreateMexTcpBinding gives no net.tcp binding.
+            var binding = address.StartsWith("net.tcp:", StringComparison.Ordinal)
+                ? (System.ServiceModel.Channels.Binding)new System.ServiceModel.Channels.CustomBinding(
+                    new System.ServiceModel.Channels.TextMessageEncodingBindingElement(
+                        System.ServiceModel.Channels.MessageVersion.Soap12WSAddressing10,
+                        System.Text.Encoding.UTF8),
+                    new System.ServiceModel.Channels.TcpTransportBindingElement())
+                : MetadataExchangeBindings.CreateMexHttpBinding();
+            var exchange = new MetadataExchangeClient(binding);
+            var fetched = exchange.GetMetadata(new System.ServiceModel.EndpointAddress(address));
+            foreach (var section in fetched.MetadataSections)
+            {
+                Console.WriteLine("MEX-SECTION {0} {1}", section.Dialect, section.Identifier);
+                sections.Add(section);
+                var schema = section.Metadata as XmlSchema;
+                if (schema != null)
+                    schemas.Add(schema);
+            }
+        }
+        foreach (var file in args.Skip(1).Where(a => !(args.Length == 3 && args[1] == "--mex")))
         {
             if (file.EndsWith(".wsdl", StringComparison.Ordinal))
             {
