@@ -204,3 +204,89 @@ fn security_assertion(security: TransportSecurityPolicy) -> Option<Element> {
             ),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::binding::Binding;
+    use crate::security::{
+        HttpClientCredentialType, HttpSecurity, TcpClientCredentialType, TcpSecurity,
+    };
+
+    fn assertions(description: &BindingDescription) -> String {
+        description
+            .assertions()
+            .iter()
+            .map(Element::to_fragment)
+            .collect()
+    }
+
+    #[test]
+    fn each_binding_states_what_it_carries() {
+        let tcp = crate::NetTcpBinding::new().describe();
+        assert_eq!(
+            (tcp.name, tcp.scheme, tcp.soap_prefix()),
+            ("NetTcpBinding", "net.tcp", "soap12")
+        );
+        assert_eq!(tcp.transport_uri(), TCP_TRANSPORT_URI);
+        assert_eq!(
+            assertions(&tcp),
+            format!(r#"<msb:BinaryEncoding xmlns:msb="{MSB}"/><wsaw:UsingAddressing/>"#)
+        );
+
+        let basic = crate::BasicHttpBinding::new().describe();
+        assert_eq!(
+            (basic.soap_prefix(), basic.transport_uri()),
+            ("soap", HTTP_TRANSPORT_URI)
+        );
+        assert!(!basic.has_policy(), "plain BasicHttpBinding states nothing");
+
+        let https = crate::BasicHttpBinding::new()
+            .with_security(HttpSecurity::transport(
+                HttpClientCredentialType::Certificate,
+            ))
+            .describe();
+        assert_eq!(https.scheme, "https");
+        assert!(assertions(&https).contains(r#"<sp:HttpsToken RequireClientCertificate="true"/>"#));
+
+        let windows = crate::NetTcpBinding::new()
+            .with_security(TcpSecurity::transport(TcpClientCredentialType::Windows))
+            .describe();
+        assert!(assertions(&windows).contains(
+            "<msf:WindowsTransportSecurity xmlns:msf=\"http://schemas.microsoft.com/ws/2006/05/framing/policy\"><msf:ProtectionLevel>EncryptAndSign</msf:ProtectionLevel>"
+        ));
+
+        let ws = crate::WsHttpBinding::new().describe();
+        assert_eq!(ws.name, "WSHttpBinding", "WCF's spelling");
+    }
+
+    #[test]
+    fn reliable_sessions_state_their_version_and_timings() {
+        let rm10 = crate::NetTcpBinding::new()
+            .with_reliable_session()
+            .describe();
+        let text = assertions(&rm10);
+        assert!(
+            text.starts_with(&format!(
+                r#"<wsrm:RMAssertion xmlns:wsrm="{WSRM10_POLICY}">"#
+            )),
+            "{text}"
+        );
+        assert!(text.contains(r#"<wsrm:InactivityTimeout Milliseconds="600000"/>"#));
+        assert!(text.contains(r#"<wsrm:AcknowledgementInterval Milliseconds="200"/>"#));
+
+        let rm11 = crate::NetTcpBinding::new()
+            .with_reliable_session()
+            .with_version(ReliableMessagingVersion::WsReliableMessaging11)
+            .describe();
+        let text = assertions(&rm11);
+        assert!(
+            text.contains("<wsrmp:ExactlyOnce/><wsrmp:InOrder/>"),
+            "{text}"
+        );
+        assert!(
+            text.contains(r#"<netrmp:InactivityTimeout Milliseconds="600000"/>"#),
+            "{text}"
+        );
+    }
+}
