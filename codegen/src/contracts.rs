@@ -359,6 +359,7 @@ fn operation(
     }
     // Faults.
     let mut details = Vec::new();
+    let mut variant_names = Unique::default();
     for fault in &operation.faults {
         let element = detail_element(defs, fault).ok_or_else(|| Error::Missing {
             what: format!(
@@ -368,12 +369,20 @@ fn operation(
             position: at.clone(),
         })?;
         let ty = types.decl_type(element)?;
-        details.push(ty.tokens);
+        // The variant is named after the fault (`XFault` -> `X`), as its detail type is.
+        let stem = fault
+            .name
+            .as_deref()
+            .and_then(|name| name.strip_suffix("Fault"))
+            .filter(|stem| !stem.is_empty())
+            .unwrap_or(&element.name.name);
+        let variant = ident(&variant_names.take(&pascal_case(stem)));
+        details.push((variant, ty.tokens));
     }
     let mut fault_enum = None;
     let fault_ty = match details.as_slice() {
         [] => None,
-        [detail] => Some(detail.clone()),
+        [(_, detail)] => Some(detail.clone()),
         _ => {
             let enum_name = types.names.take(&format!(
                 "{}{}Fault",
@@ -381,16 +390,9 @@ fn operation(
                 pascal_case(&operation.name)
             ));
             let enum_ident = ident(&enum_name);
-            let variants = details.iter().map(|detail| {
-                let last = detail
-                    .to_string()
-                    .rsplit(' ')
-                    .next()
-                    .unwrap_or_default()
-                    .to_owned();
-                let variant = format_ident!("{}", last);
-                quote!(#variant(#detail))
-            });
+            let variants = details
+                .iter()
+                .map(|(variant, detail)| quote!(#variant(#detail)));
             let doc = format!(
                 " The faults operation `{}` of `{contract_name}` declares.",
                 operation.name

@@ -199,3 +199,63 @@ fn a_document_that_is_no_wsdl_is_an_error() {
         other => panic!("{other:?}"),
     }
 }
+
+/// Damaged documents (cut short, a character changed, an attribute dropped) give an error or
+/// code, never a panic: the generator reads documents from servers it does not control.
+#[test]
+fn damaged_documents_never_panic() {
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/interop/metadata/fixtures/orders");
+    let mut documents = Vec::new();
+    for entry in std::fs::read_dir(&fixtures).expect("the Orders fixtures") {
+        let path = entry.expect("an entry").path();
+        let name = path
+            .file_name()
+            .expect("a name")
+            .to_string_lossy()
+            .into_owned();
+        documents.push((name, std::fs::read_to_string(&path).expect("a fixture")));
+    }
+    documents.sort();
+    // A small deterministic generator (xorshift): the same damage on every run.
+    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut next = move |bound: usize| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        usize::try_from(state % u64::try_from(bound.max(1)).unwrap_or(1)).unwrap_or(0)
+    };
+    let mut outcomes = (0, 0);
+    for round in 0..300 {
+        let victim = next(documents.len());
+        let mut damaged = documents.clone();
+        let text = &mut damaged[victim].1;
+        let at = text.floor_char_boundary(next(text.len()));
+        match round % 3 {
+            0 => text.truncate(at),
+            1 => {
+                let end = text.ceil_char_boundary(at + 1).min(text.len());
+                text.replace_range(at..end, ["<", "\"", "x", ":", ">"][next(5)]);
+            }
+            _ => {
+                if let Some(offset) = text[at..].find("=\"") {
+                    let start = text[..at + offset].rfind(' ').unwrap_or(at);
+                    let end = text[at + offset + 2..]
+                        .find('"')
+                        .map_or(text.len(), |e| at + offset + 3 + e);
+                    text.replace_range(start..end, "");
+                }
+            }
+        }
+        let mut generator = Generator::new();
+        for (name, text) in damaged {
+            let path = format!("{}/{name}", fixtures.display());
+            generator = generator.document(path, text);
+        }
+        match generator.generate() {
+            Ok(_) => outcomes.0 += 1,
+            Err(_) => outcomes.1 += 1,
+        }
+    }
+    assert!(outcomes.1 > 0, "some damage must be noticed: {outcomes:?}");
+}
