@@ -10,6 +10,7 @@ fn main() {
         ("orders", "orders/main.wsdl"),
         ("calculator", "calculator/main.wsdl"),
         ("mono_probe", "mono/main.wsdl"),
+        ("ticker", "ticker/main.wsdl"),
     ] {
         let root = fixtures.join(root);
         indigo_codegen::Generator::new()

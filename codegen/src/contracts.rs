@@ -64,9 +64,19 @@ pub(crate) fn port_type(
     defs: &Definitions,
     types: &mut Types<'_>,
     port_type: &PortType,
-    warnings: &mut Vec<String>,
     notes: &mut Vec<String>,
 ) -> Result<TokenStream, Error> {
+    contract_trait(defs, types, port_type, notes, false).map(|(tokens, _)| tokens)
+}
+
+/// A contract's trait (and what it needs beside it), and the trait's Rust name.
+fn contract_trait(
+    defs: &Definitions,
+    types: &mut Types<'_>,
+    port_type: &PortType,
+    notes: &mut Vec<String>,
+    is_callback: bool,
+) -> Result<(TokenStream, String), Error> {
     let contract_name = &port_type.name.name;
     let namespace = &port_type.name.namespace;
     let trait_name = types.names.take(&pascal_case(contract_name));
@@ -83,7 +93,7 @@ pub(crate) fn port_type(
             .operations
             .iter()
             .any(|op| op.is_initiating.is_some() || op.is_terminating.is_some());
-    if !states_flags {
+    if !states_flags && !is_callback {
         notes.push(format!(
             "port type {contract_name} states no session flags (msc:usingSession, \
              msc:isInitiating, msc:isTerminating): generated with session = Allowed and every \
@@ -94,13 +104,40 @@ pub(crate) fn port_type(
     let mut methods = Vec::new();
     let mut extra = Vec::new();
     let mut method_names = Unique::default();
+    // Operations the service starts (an output first) are a duplex contract's callbacks:
+    // WCF writes them into the port type; they become a callback contract of their own.
+    let callbacks: Vec<Operation> = port_type
+        .operations
+        .iter()
+        .filter(|op| op.output_first || op.input.is_none())
+        .map(|op| Operation {
+            input: op.output.clone(),
+            output: op.input.clone(),
+            output_first: false,
+            is_initiating: None,
+            is_terminating: None,
+            ..op.clone()
+        })
+        .collect();
+    let callback_key = if callbacks.is_empty() {
+        TokenStream::new()
+    } else {
+        let callback_contract = PortType {
+            name: QName::new(namespace.clone(), format!("{contract_name}Callback")),
+            documentation: Some(format!(
+                "The callbacks of `{contract_name}`: what its service calls on a duplex client."
+            )),
+            using_session: None,
+            operations: callbacks,
+        };
+        let (callback_trait, callback_name) =
+            contract_trait(defs, types, &callback_contract, notes, true)?;
+        extra.push(callback_trait);
+        let callback_ident = ident(&callback_name);
+        quote!(, callback = #callback_ident)
+    };
     for operation in &port_type.operations {
         if operation.output_first || operation.input.is_none() {
-            warnings.push(format!(
-                "{}: operation {} of {contract_name} is sent by the service (a callback of a \
-                 duplex contract): not generated",
-                operation.position, operation.name
-            ));
             continue;
         }
         let (method, fault_enum) = self::operation(
@@ -120,18 +157,22 @@ pub(crate) fn port_type(
         TokenStream::new()
     };
     let name_key = (trait_name != *contract_name).then(|| quote!(name = #contract_name,));
+    let session = quote!(#session #callback_key);
     let doc = doc_attr(Some(port_type.documentation.as_deref().unwrap_or(
         &format!("The service contract `{contract_name}` in `{namespace}`."),
     )));
-    Ok(quote! {
-        #(#extra)*
+    Ok((
+        quote! {
+            #(#extra)*
 
-        #doc
-        #[::indigo::service_contract(#name_key namespace = #namespace #session)]
-        pub trait #trait_ident {
-            #(#methods)*
-        }
-    })
+            #doc
+            #[::indigo::service_contract(#name_key namespace = #namespace #session)]
+            pub trait #trait_ident {
+                #(#methods)*
+            }
+        },
+        trait_name,
+    ))
 }
 
 /// Refuses the bindings that are no document/literal SOAP binding.

@@ -114,11 +114,7 @@ impl Generator {
         let mut notes = Vec::new();
         for port_type in &defs.port_types {
             contracts.push(contracts::port_type(
-                &defs,
-                &mut types,
-                port_type,
-                &mut warnings,
-                &mut notes,
+                &defs, &mut types, port_type, &mut notes,
             )?);
         }
         let endpoints = contracts::endpoints(&defs, &mut warnings);

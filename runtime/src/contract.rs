@@ -84,4 +84,16 @@ pub trait Contract: Send + Sync + 'static {
         let _ = schemas;
         Vec::new()
     }
+
+    /// For a duplex contract: the callback contract and the types its operations carry.
+    #[doc(hidden)]
+    fn callback_types(
+        schemas: &mut crate::metadata::SchemaSet,
+    ) -> Option<(
+        &'static ContractDescription,
+        Vec<crate::metadata::OperationTypes>,
+    )> {
+        let _ = schemas;
+        None
+    }
 }

@@ -15,3 +15,8 @@ pub mod calculator {
 pub mod mono_probe {
     include!(concat!(env!("OUT_DIR"), "/mono_probe.rs"));
 }
+
+/// From the WSDL Indigo publishes for a duplex contract (its callbacks in the port type).
+pub mod ticker {
+    include!(concat!(env!("OUT_DIR"), "/ticker.rs"));
+}

@@ -333,3 +333,26 @@ pub async fn raw_soap12_post(url: &str, action: &str, body: &str) -> (u16, Strin
         .unwrap_or(0);
     (status, body.to_owned())
 }
+
+/// Checks `file` against the WSDL 1.1 schema. The schema allows no foreign attributes on a
+/// port type's `wsdl:operation`, where WCF (and so Indigo) writes `msc:isInitiating` and
+/// `msc:isTerminating`; those two are taken out of a copy first (the caller asserts them).
+pub fn validate_wsdl(file: &Path) {
+    let text = std::fs::read_to_string(file).expect("read");
+    let mut stripped = String::with_capacity(text.len());
+    for line in text.lines() {
+        let mut line = line.to_owned();
+        for flag in ["msc:isInitiating", "msc:isTerminating"] {
+            for value in ["true", "false"] {
+                line = line.replace(&format!(" {flag}=\"{value}\""), "");
+            }
+        }
+        stripped.push_str(&line);
+        stripped.push('\n');
+    }
+    let copy = file.with_extension("checked.wsdl");
+    std::fs::write(&copy, stripped).expect("write");
+    if let Err(why) = xmllint_validate(&schemas_dir().join("wsdl-1.1.xsd"), &copy) {
+        panic!("{} is not valid WSDL 1.1:\n{why}", file.display());
+    }
+}

@@ -644,3 +644,155 @@ async fn the_generator_reads_a_mex_endpoint() {
     }
     host.close().await.expect("close");
 }
+
+/// What the ticker service calls on its subscribers.
+#[indigo::service_contract(namespace = "http://example.org/stocks/")]
+pub trait TickerCallback {
+    #[operation(one_way)]
+    async fn price(&mut self, symbol: String, price: f64);
+
+    #[operation]
+    async fn sell(&self, symbol: String, price: f64) -> bool;
+}
+
+/// A duplex contract: its callbacks travel in its WSDL's port type.
+#[indigo::service_contract(
+    namespace = "http://example.org/stocks/",
+    session = Required,
+    callback = TickerCallback
+)]
+pub trait Ticker {
+    #[operation]
+    async fn subscribe(&mut self, symbol: String, limit: f64) -> String;
+
+    #[operation(terminating)]
+    async fn leave(&mut self);
+}
+
+struct TickerService;
+
+impl Ticker for TickerService {
+    async fn subscribe(&mut self, symbol: String, limit: f64) -> String {
+        let Ok(callback) = TickerContract::callback() else {
+            return "no callback".into();
+        };
+        let _ = callback.price(symbol.clone(), limit - 1.0).await;
+        let sold = callback.sell(symbol.clone(), limit + 1.0).await;
+        format!("{symbol} sold={}", sold.unwrap_or(false))
+    }
+
+    async fn leave(&mut self) {}
+}
+
+async fn ticker_host() -> ServiceHost {
+    ServiceHost::builder(TickerContract::per_session(|| TickerService))
+        .endpoint(NetTcpBinding::new(), "net.tcp://127.0.0.1:0/ticker")
+        .metadata(
+            ServiceMetadata::new()
+                .with_service_name("TickerService")
+                .with_http_get_url("http://127.0.0.1:0/ticker"),
+        )
+        .open()
+        .await
+        .expect("open")
+}
+
+#[tokio::test]
+async fn the_ticker_fixture_is_what_indigo_publishes() {
+    let host = ticker_host().await;
+    let base = host.metadata_address().expect("the metadata address");
+    let fetched = FetchedMetadata::fetch(&base, &scratch("ticker")).await;
+    // The callbacks are operations the service starts: an output, then for a request-reply
+    // callback its input.
+    let contract = fetched
+        .contract
+        .as_deref()
+        .expect("the contract's document");
+    assert!(
+        contract.contains(r#"<wsdl:output wsaw:Action="http://example.org/stocks/TickerCallback/Price" message="tns:Ticker_Price_OutputCallbackMessage"/>"#),
+        "{contract}"
+    );
+    assert!(contract.contains(
+        r#"<wsdl:input wsaw:Action="http://example.org/stocks/TickerCallback/SellResponse" message="tns:Ticker_Sell_InputCallbackMessage"/>"#
+    ));
+    if indigo_tests::metadata::xmllint_available() {
+        indigo_tests::metadata::validate_wsdl(&fetched.dir.join("wsdl0.wsdl"));
+        indigo_tests::metadata::validate_wsdl(&fetched.dir.join("main.wsdl"));
+    }
+    check_fixtures(&fixtures_dir().join("ticker"), &fetched.normalized_files());
+    host.close().await.expect("close");
+}
+
+/// The generated callback contract's implementation, counting what the service called.
+#[derive(Default)]
+struct Watcher {
+    prices: std::sync::atomic::AtomicU32,
+}
+
+impl generated::ticker::TickerCallback for Watcher {
+    async fn price(&self, _symbol: String, _price: f64) {
+        self.prices
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    async fn sell(&self, symbol: String, price: f64) -> bool {
+        symbol == "ACME" && price > 100.0
+    }
+}
+
+/// A duplex contract through its WSDL: the generated client, with the generated callback
+/// contract implemented, subscribes to the hand-written ticker and answers its callbacks.
+#[tokio::test]
+async fn a_generated_duplex_client_answers_the_services_callbacks() {
+    use generated::ticker::{endpoints, TickerClient};
+    let host = ticker_host().await;
+    let client = TickerClient::connect_with_callback(
+        &endpoints::net_tcp_binding_ticker(),
+        &host.addresses()[0],
+        Watcher::default(),
+    )
+    .await
+    .expect("connect");
+    let (session, answer) = client
+        .subscribe("ACME".into(), 100.0)
+        .await
+        .expect("subscribe");
+    assert_eq!(
+        answer, "ACME sold=true",
+        "the callback's answer reached the service"
+    );
+    session.leave().await.expect("leave");
+    host.close().await.expect("close");
+}
+
+struct GeneratedTicker;
+
+impl generated::ticker::Ticker for GeneratedTicker {
+    async fn subscribe(&self, symbol: String, _limit: f64) -> String {
+        symbol
+    }
+
+    async fn leave(&self) {}
+}
+
+/// The generated duplex contract, hosted, publishes the documents it came from, callbacks
+/// included.
+#[tokio::test]
+async fn the_generated_duplex_contract_publishes_the_wsdl_it_came_from() {
+    let host = ServiceHost::builder(generated::ticker::TickerContract::per_session(|| {
+        GeneratedTicker
+    }))
+    .endpoint(NetTcpBinding::new(), "net.tcp://127.0.0.1:0/ticker")
+    .metadata(
+        ServiceMetadata::new()
+            .with_service_name("TickerService")
+            .with_http_get_url("http://127.0.0.1:0/ticker"),
+    )
+    .open()
+    .await
+    .expect("open");
+    let base = host.metadata_address().expect("the metadata address");
+    let fetched = FetchedMetadata::fetch(&base, &scratch("ticker-again")).await;
+    assert_same_documents(&fixtures_dir().join("ticker"), &fetched.normalized_files());
+    host.close().await.expect("close");
+}

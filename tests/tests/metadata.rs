@@ -8,7 +8,7 @@ use indigo::metadata::ServiceMetadata;
 use indigo::{BasicHttpBinding, NetTcpBinding, ServiceHost, WsHttpBinding};
 use indigo_examples::calculator::{Calculator, CalculatorSessionContract};
 use indigo_tests::metadata::{
-    body_content, http_get, schemas_dir, xmllint_available, xmllint_validate, FetchedMetadata,
+    body_content, http_get, validate_wsdl, xmllint_available, xmllint_validate, FetchedMetadata,
     Recorder,
 };
 use indigo_tests::orders::{sample_line, OrderService, OrdersClient, OrdersContract};
@@ -31,29 +31,6 @@ async fn orders_host() -> ServiceHost {
         .open()
         .await
         .expect("open")
-}
-
-/// Checks `file` against the WSDL 1.1 schema. The schema allows no foreign attributes on a
-/// port type's `wsdl:operation`, where WCF (and so Indigo) writes `msc:isInitiating` and
-/// `msc:isTerminating`; those two are taken out of a copy first (the caller asserts them).
-fn validate_wsdl(file: &Path) {
-    let text = std::fs::read_to_string(file).expect("read");
-    let mut stripped = String::with_capacity(text.len());
-    for line in text.lines() {
-        let mut line = line.to_owned();
-        for flag in ["msc:isInitiating", "msc:isTerminating"] {
-            for value in ["true", "false"] {
-                line = line.replace(&format!(" {flag}=\"{value}\""), "");
-            }
-        }
-        stripped.push_str(&line);
-        stripped.push('\n');
-    }
-    let copy = file.with_extension("checked.wsdl");
-    std::fs::write(&copy, stripped).expect("write");
-    if let Err(why) = xmllint_validate(&schemas_dir().join("wsdl-1.1.xsd"), &copy) {
-        panic!("{} is not valid WSDL 1.1:\n{why}", file.display());
-    }
 }
 
 #[tokio::test]

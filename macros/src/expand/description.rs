@@ -72,6 +72,22 @@ pub fn expand(contract: &Contract, names: &Names) -> TokenStream {
             }
         }
     });
+    let callback_types = contract.callback.as_ref().map(|callback| {
+        let (callback_marker, _) = super::client::callback_names(callback);
+        quote! {
+            fn callback_types(
+                __schemas: &mut ::indigo::__private::SchemaSet,
+            ) -> ::core::option::Option<(
+                &'static ::indigo::__private::ContractDescription,
+                ::indigo::__private::Vec<::indigo::__private::OperationTypes>,
+            )> {
+                ::core::option::Option::Some((
+                    <#callback_marker as ::indigo::__private::Contract>::DESCRIPTION,
+                    <#callback_marker as ::indigo::__private::Contract>::message_types(__schemas),
+                ))
+            }
+        }
+    });
     let binding_bound = match contract.session.value {
         // Callbacks travel on the session's channel, so a duplex contract needs a binding
         // that can send them.
@@ -128,6 +144,8 @@ pub fn expand(contract: &Contract, names: &Names) -> TokenStream {
                 use ::indigo::__private::{Described as _, Undescribed as _};
                 ::indigo::__private::vec![#(#message_types),*]
             }
+
+            #callback_types
         }
 
         impl<B: #binding_bound> ::indigo::__private::CarriedBy<B> for #marker {}

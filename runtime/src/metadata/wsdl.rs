@@ -48,8 +48,15 @@ pub(crate) struct ServiceModel {
     pub(crate) contract: &'static ContractDescription,
     pub(crate) schemas: SchemaSet,
     pub(crate) operations: Vec<OperationTypes>,
+    /// A duplex contract's callback contract and its operations' types: WCF writes callbacks
+    /// into the port type as operations the service starts (an output, then an input).
+    pub(crate) callback: Option<(&'static ContractDescription, Vec<OperationTypes>)>,
     pub(crate) endpoints: Vec<EndpointMetadata>,
 }
+
+/// What a contract's generated code tells of its callbacks.
+pub(crate) type CallbackTypes =
+    fn(&mut SchemaSet) -> Option<(&'static ContractDescription, Vec<OperationTypes>)>;
 
 impl ServiceModel {
     pub(crate) fn new(
@@ -57,6 +64,7 @@ impl ServiceModel {
         service_namespace: &str,
         contract: &'static ContractDescription,
         message_types: fn(&mut SchemaSet) -> Vec<OperationTypes>,
+        callback_types: CallbackTypes,
         endpoints: Vec<EndpointMetadata>,
     ) -> Self {
         let mut schemas = SchemaSet::new(contract.data_namespace);
@@ -64,21 +72,34 @@ impl ServiceModel {
         schemas.touch(contract.namespace);
         schemas.touch(ns::DC_SERIALIZATION);
         let operations = message_types(&mut schemas);
-        for (op, types) in contract.operations.iter().zip(&operations) {
+        let callback = callback_types(&mut schemas);
+        let callback_operations = callback.iter().flat_map(|(description, types)| {
+            description
+                .operations
+                .iter()
+                .zip(types)
+                .map(move |(op, t)| (description.namespace, op, t))
+        });
+        let service_operations = contract
+            .operations
+            .iter()
+            .zip(&operations)
+            .map(|(op, t)| (contract.namespace, op, t));
+        for (namespace, op, types) in service_operations.chain(callback_operations) {
             let parameters = op
                 .parameters
                 .iter()
                 .zip(&types.parameters)
                 .map(|(name, type_use)| member(name, type_use.clone(), false))
                 .collect();
-            schemas.wrapper(contract.namespace, op.name, parameters);
+            schemas.wrapper(namespace, op.name, parameters);
             if !op.is_one_way {
                 let result = types
                     .result
                     .iter()
                     .map(|type_use| member(&format!("{}Result", op.name), type_use.clone(), false))
                     .collect();
-                schemas.wrapper(contract.namespace, &format!("{}Response", op.name), result);
+                schemas.wrapper(namespace, &format!("{}Response", op.name), result);
             }
         }
         let endpoints = endpoints
@@ -94,6 +115,7 @@ impl ServiceModel {
             contract,
             schemas,
             operations,
+            callback,
             endpoints,
         }
     }
@@ -274,6 +296,35 @@ impl ServiceModel {
             }
             operations.push(operation);
         }
+        if let Some((callback, _)) = &self.callback {
+            for op in callback.operations {
+                let output = format!("{}_{}_OutputCallbackMessage", contract.name, op.name);
+                let request = XmlName::new(callback.namespace, op.name);
+                messages.push(message(&output, "parameters", &prefixes.qualify(&request)));
+                let mut operation = Element::new("wsdl:operation");
+                if contract.session_mode == SessionMode::Required {
+                    operation = operation
+                        .attr("msc:isInitiating", "true")
+                        .attr("msc:isTerminating", "false");
+                }
+                operation = operation.attr("name", op.name).child(
+                    Element::new("wsdl:output")
+                        .attr("wsaw:Action", op.action)
+                        .attr("message", format!("tns:{output}")),
+                );
+                if !op.is_one_way {
+                    let input = format!("{}_{}_InputCallbackMessage", contract.name, op.name);
+                    let reply = XmlName::new(callback.namespace, format!("{}Response", op.name));
+                    messages.push(message(&input, "parameters", &prefixes.qualify(&reply)));
+                    operation.push(
+                        Element::new("wsdl:input")
+                            .attr("wsaw:Action", op.reply_action)
+                            .attr("message", format!("tns:{input}")),
+                    );
+                }
+                operations.push(operation);
+            }
+        }
         let port_type = Element::new("wsdl:portType")
             .attr_opt(
                 "msc:usingSession",
@@ -362,6 +413,22 @@ impl ServiceModel {
                 }
             }
             binding.push(operation);
+        }
+        if let Some((callback, _)) = &self.callback {
+            for op in callback.operations {
+                let mut operation = Element::new("wsdl:operation").attr("name", op.name).child(
+                    Element::new(format!("{soap}:operation"))
+                        .attr("soapAction", op.action)
+                        .attr("style", "document"),
+                );
+                // A binding operation lists its input first (the WSDL 1.1 schema's order), even
+                // where the port type starts with the output.
+                if !op.is_one_way {
+                    operation.push(Element::new("wsdl:input").child(body()));
+                }
+                operation.push(Element::new("wsdl:output").child(body()));
+                binding.push(operation);
+            }
         }
         binding
     }

@@ -428,6 +428,7 @@ impl<C: Dispatch<S>, S: Send + 'static> ServiceHostBuilder<C, S> {
                 &settings.service_namespace,
                 C::DESCRIPTION,
                 C::message_types,
+                C::callback_types,
                 published,
             );
             for rust_type in model.undescribed() {
