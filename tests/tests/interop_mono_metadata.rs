@@ -206,6 +206,18 @@ async fn a_proxy_generated_by_wcfs_importer_drives_an_indigo_session_over_net_tc
     let output = check("the generated proxy's calls", &run(command).await);
     // Clear, then one-way AddTo 5, MultiplyBy 4, SubtractFrom 2, then the terminating Equals.
     assert!(output.lines().any(|l| l == "EQUALS 18"), "{output}");
+    // The proxy keeps the rules as .NET's svcutil writes them. (Mono's client does not enforce
+    // IsTerminating itself: its call after Equals is sent, where .NET's would throw.)
+    let proxy = std::fs::read_to_string(fetched.dir.join("proxy.cs")).expect("the proxy");
+    assert!(
+        proxy.contains("SessionMode=System.ServiceModel.SessionMode.Required"),
+        "{proxy}"
+    );
+    assert!(proxy.contains(r#"Action="http://tempuri.org/ICalculatorSession/AddTo", IsOneWay=true, IsInitiating=false)"#), "{proxy}");
+    assert!(
+        proxy.contains("IsInitiating=false, IsTerminating=true)"),
+        "{proxy}"
+    );
     host.close().await.expect("close");
 }
 
