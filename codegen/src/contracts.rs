@@ -345,7 +345,6 @@ fn operation(
             });
         }
         let ty = types.element_type(decl)?;
-        reject_bytes(&ty, &decl.name.name, &decl.position)?;
         let param_name = param_names.take(&snake_case(&decl.name.name));
         let param = ident(&param_name);
         let wire = &decl.name.name;
@@ -367,9 +366,7 @@ fn operation(
         match results.as_slice() {
             [] => {}
             [result] if result.name.name == format!("{}Result", operation.name) => {
-                let ty = types.element_type(result)?;
-                reject_bytes(&ty, &result.name.name, &result.position)?;
-                result_ty = Some(ty);
+                result_ty = Some(types.element_type(result)?);
             }
             _ => {
                 return Err(Error::Unsupported {
@@ -471,20 +468,6 @@ fn operation(
         },
         fault_enum,
     ))
-}
-
-/// A `byte[]` parameter or result: Indigo's operations carry no base64 parameter yet.
-fn reject_bytes(ty: &TokenStream, name: &str, at: &Position) -> Result<(), Error> {
-    if ty.to_string().replace(' ', "").contains("Vec<u8>") {
-        return Err(Error::Unsupported {
-            construct: format!("the base64Binary parameter or result {name}"),
-            why: "a byte[] parameter has no Rust form in Indigo's operations yet (wrap it in a \
-                  data contract member, which is base64)"
-                .into(),
-            position: at.clone(),
-        });
-    }
-    Ok(())
 }
 
 /// The `soapAction` a binding gives an operation of `port_type`.

@@ -259,3 +259,21 @@ fn damaged_documents_never_panic() {
     }
     assert!(outcomes.1 > 0, "some damage must be noticed: {outcomes:?}");
 }
+
+/// `byte[]` parameters (`xs:base64Binary`) are `Vec<u8>`, which Indigo's operations send as
+/// base64, as WCF does.
+#[test]
+fn base64_parameters_are_byte_vectors() {
+    let schema = ADD_SCHEMA.replace(
+        r#"name="a" type="xs:double""#,
+        r#"name="a" nillable="true" type="xs:base64Binary""#,
+    );
+    let generated = generate(wsdl(&schema, "", OPERATIONS, "")).unwrap();
+    assert!(
+        generated
+            .code
+            .contains("async fn add(&self, a: ::std::vec::Vec<u8>, b: f64) -> f64;"),
+        "{}",
+        generated.code
+    );
+}

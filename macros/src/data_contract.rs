@@ -305,6 +305,11 @@ enum Bytes {
     OptionVec,
 }
 
+/// Whether `ty` is written `Vec<u8>`: WCF's `byte[]`, base64 on the wire.
+pub(crate) fn is_byte_vec(ty: &syn::Type) -> bool {
+    bytes_of(ty) == Bytes::Vec
+}
+
 /// How `ty` maps to WCF's `byte[]`, read from the written type (`Vec<u8>`, `Option<Vec<u8>>`).
 fn bytes_of(ty: &syn::Type) -> Bytes {
     fn single_arg<'a>(ty: &'a syn::Type, name: &str) -> Option<&'a syn::Type> {

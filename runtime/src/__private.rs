@@ -102,6 +102,30 @@ pub mod base64_member {
         deserializer.deserialize_option(OptionBytes)
     }
 }
+/// A `byte[]` parameter or result of an operation: base64 text on the wire, as WCF writes it
+/// (a `Vec<u8>` elsewhere is a list of `unsignedByte`).
+#[derive(Debug)]
+pub struct Base64Value(pub Vec<u8>);
+
+impl<'de> Deserialize<'de> for Base64Value {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        base64_member::vec(deserializer).map(Base64Value)
+    }
+}
+
+/// Writes a `byte[]` parameter or result as base64.
+pub fn base64(value: &[u8]) -> base64_member::Base64<'_> {
+    base64_member::Base64(value)
+}
+
+/// `byte[]` in metadata.
+pub fn base64_type() -> crate::metadata::TypeUse {
+    crate::metadata::TypeUse::reference(crate::metadata::XmlName::new(
+        crate::message::ns::XSD,
+        "base64Binary",
+    ))
+}
+
 pub use serde::de::{EnumAccess, Error as DeError, VariantAccess, Visitor};
 pub use serde::ser::{Error as SerError, SerializeStruct, Serializer};
 pub use serde::Deserializer;

@@ -182,3 +182,58 @@ async fn zeep_calls_an_indigo_service_from_its_published_wsdl() {
     }
     host.close().await.unwrap();
 }
+
+#[indigo::service_contract(namespace = "http://example.org/blobs/")]
+pub trait Blobs {
+    /// `byte[] Reverse(byte[] data)`: base64 both ways.
+    #[operation]
+    async fn reverse(&self, data: Vec<u8>) -> Vec<u8>;
+}
+
+struct BlobService;
+
+impl Blobs for BlobService {
+    async fn reverse(&self, mut data: Vec<u8>) -> Vec<u8> {
+        data.reverse();
+        data
+    }
+}
+
+/// A `byte[]` parameter and result travel as base64, as WCF sends them: zeep, reading the
+/// published `xs:base64Binary`, sends base64 and reads the answer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn zeep_sends_and_reads_byte_arrays_as_base64() {
+    let Some(python) = python_with_zeep() else {
+        return;
+    };
+    let host = ServiceHost::builder(BlobsContract::single(BlobService))
+        .endpoint(BasicHttpBinding::new(), "http://127.0.0.1:0/blobs")
+        .metadata(ServiceMetadata::new())
+        .open()
+        .await
+        .unwrap();
+    let args = [
+        interop_dir()
+            .join("call_blobs.py")
+            .to_string_lossy()
+            .into_owned(),
+        format!("{}?wsdl", host.addresses()[0]),
+    ];
+    let output = tokio::task::spawn_blocking(move || Command::new(python).args(args).output())
+        .await
+        .expect("the zeep run")
+        .expect("python runs");
+    let stdout = String::from_utf8_lossy(&output.stdout).trim().to_owned();
+    assert!(
+        output.status.success(),
+        "zeep failed: {stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(stdout, "REVERSED fa030201");
+    // And Indigo's own client, the same way.
+    let client = BlobsClient::connect(&BasicHttpBinding::new(), &host.addresses()[0])
+        .await
+        .unwrap();
+    assert_eq!(client.reverse(vec![1, 2, 3]).await.unwrap(), vec![3, 2, 1]);
+    host.close().await.unwrap();
+}

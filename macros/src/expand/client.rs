@@ -46,10 +46,26 @@ fn call_body(names: &Names, index: usize, op: &Operation) -> TokenStream {
     let op_ref = op_description(names, index);
     let writes = op.params.iter().map(|p| {
         let (ident, wire) = (&p.ident, &p.wire_name.value);
+        if crate::data_contract::is_byte_vec(&p.ty) {
+            return quote! {
+                ::indigo::__private::write_part(&mut #l_body, #wire, &::indigo::__private::base64(&#ident))?;
+            };
+        }
         quote! {
             ::indigo::__private::write_part(&mut #l_body, #wire, &#ident)?;
         }
     });
+    // A `byte[]` result is read as base64.
+    let bytes_result = match &op.output {
+        Output::Value(ty) => crate::data_contract::is_byte_vec(ty),
+        Output::Fallible { ok: Some(ty), .. } => crate::data_contract::is_byte_vec(ty),
+        _ => false,
+    };
+    let (result_ty, unwrap) = if bytes_result {
+        (quote!(::indigo::__private::Base64Value), quote!(.0))
+    } else {
+        (quote!(_), TokenStream::new())
+    };
     let send = if op.one_way.value {
         quote! {
             self.runtime.send(#l_op, #l_body.finish()).await?;
@@ -60,7 +76,7 @@ fn call_body(names: &Names, index: usize, op: &Operation) -> TokenStream {
             Output::Unit => quote!(self.runtime.read_unit(#l_op, #l_reply)?),
             Output::Value(_) => {
                 let result = result_name(op);
-                quote!(self.runtime.read_result(#l_op, #l_reply, #result)?)
+                quote!(self.runtime.read_result::<#result_ty>(#l_op, #l_reply, #result)?#unwrap)
             }
             Output::Fallible {
                 ok: None,
@@ -73,7 +89,7 @@ fn call_body(names: &Names, index: usize, op: &Operation) -> TokenStream {
                 ..
             } => {
                 let result = result_name(op);
-                quote!(self.runtime.read_untyped_fallible_result(#l_op, #l_reply, #result)?)
+                quote!(self.runtime.read_untyped_fallible_result::<#result_ty>(#l_op, #l_reply, #result)?#unwrap)
             }
             Output::Fallible {
                 ok: None, detail, ..
@@ -86,7 +102,7 @@ fn call_body(names: &Names, index: usize, op: &Operation) -> TokenStream {
                 ..
             } => {
                 let result = result_name(op);
-                quote!(self.runtime.read_fallible_result::<_, #detail>(#l_op, #l_reply, #result)?)
+                quote!(self.runtime.read_fallible_result::<#result_ty, #detail>(#l_op, #l_reply, #result)?#unwrap)
             }
         };
         quote! {

@@ -45,7 +45,14 @@ pub fn expand(contract: &Contract, names: &Names) -> TokenStream {
         }
     });
     let message_types = contract.operations.iter().map(|op| {
-        let probe = |ty: &syn::Type| quote!((&::indigo::__private::Probe::<#ty>::new()).schema(__schemas));
+        let probe = |ty: &syn::Type| {
+            if crate::data_contract::is_byte_vec(ty) {
+                // `byte[]`: base64.
+                quote!(::indigo::__private::base64_type())
+            } else {
+                quote!((&::indigo::__private::Probe::<#ty>::new()).schema(__schemas))
+            }
+        };
         let params = op.params.iter().map(|p| probe(&p.ty));
         let result = match &op.output {
             _ if op.one_way.value => None,

@@ -185,6 +185,11 @@ fn decode_arm(names: &Names, index: usize, op: &Operation) -> TokenStream {
     }
     let reads = op.params.iter().map(|p| {
         let (ident, wire) = (&p.ident, &p.wire_name.value);
+        if crate::data_contract::is_byte_vec(&p.ty) {
+            return quote! {
+                let #ident = ::indigo::__private::read_param::<::indigo::__private::Base64Value>(#l_op, &mut #l_reader, #wire)?.0;
+            };
+        }
         quote! {
             let #ident = ::indigo::__private::read_param(#l_op, &mut #l_reader, #wire)?;
         }
@@ -237,6 +242,13 @@ fn invoke_arm(contract: &Contract, names: &Names, index: usize, op: &Operation) 
                 ::indigo::__private::reply_stream(#l_contract, #l_op, #result, #l_value)
             }
         }
+        Output::Value(ty) if crate::data_contract::is_byte_vec(ty) => {
+            let result = result_name(op);
+            quote! {
+                let #l_value = #invocation;
+                ::indigo::__private::reply_value(#l_contract, #l_op, #result, &::indigo::__private::base64(&#l_value))
+            }
+        }
         Output::Value(_) => {
             let result = result_name(op);
             quote! {
@@ -265,6 +277,10 @@ fn invoke_arm(contract: &Contract, names: &Names, index: usize, op: &Operation) 
                 Some(_) if op.returns_stream() => {
                     let result = result_name(op);
                     quote!(::indigo::__private::reply_stream(#l_contract, #l_op, #result, #l_value))
+                }
+                Some(ty) if crate::data_contract::is_byte_vec(ty) => {
+                    let result = result_name(op);
+                    quote!(::indigo::__private::reply_value(#l_contract, #l_op, #result, &::indigo::__private::base64(&#l_value)))
                 }
                 Some(_) => {
                     let result = result_name(op);
