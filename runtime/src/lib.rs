@@ -484,7 +484,7 @@ pub mod __fuzz;
 
 pub use binding::{
     BasicHttpBinding, Binding, CustomBinding, MemoryBinding, MemoryDatagramBinding, NetTcpBinding,
-    Timeouts, WsHttpBinding,
+    Timeouts, WsDualHttpBinding, WsHttpBinding,
 };
 pub use channel::CommunicationState;
 pub use contract::{Contract, ContractDescription, OperationDescription, SessionMode};

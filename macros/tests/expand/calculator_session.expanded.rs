@@ -423,7 +423,7 @@ Operation `Equals` (action `http://tempuri.org/ICalculatorSession/Equals`), non-
             #[allow(unused_mut)]
             let mut body = self.runtime.body(op);
             let reply = self.runtime.request(op, body.finish()).await?;
-            let value = self.runtime.read_result(op, reply, "EqualsResult")?;
+            let value = self.runtime.read_result::<_>(op, reply, "EqualsResult")?;
             ::core::result::Result::Ok(value)
         }
             .await;

@@ -394,7 +394,7 @@ Operation `Size` (action `http://example.org/files/Files/Size`).*/
         let mut body = self.runtime.body(op);
         ::indigo::__private::write_part(&mut body, "name", &name)?;
         let reply = self.runtime.request(op, body.finish()).await?;
-        let value = self.runtime.read_result(op, reply, "SizeResult")?;
+        let value = self.runtime.read_result::<_>(op, reply, "SizeResult")?;
         ::core::result::Result::Ok(value)
     }
 }

@@ -1,10 +1,12 @@
 //! Bindings: how a contract's messages travel (transport, encoder, session capability), and the
 //! compile-time rules that match a contract's session mode to a binding.
 
+mod dual_http;
 mod encoding;
 mod standard;
 mod transport;
 
+pub use dual_http::{CompositeDuplexHttp, WsDualHttpBinding, DEFAULT_MAX_DUAL_CLIENTS};
 pub use encoding::MessageEncoding;
 
 pub use standard::{
@@ -182,7 +184,7 @@ pub trait SessionfulBinding: Binding {}
 #[diagnostic::on_unimplemented(
     message = "binding `{Self}` cannot carry callbacks, so it cannot carry a duplex contract (`callback = ...`)",
     label = "this binding has no channel back to the client",
-    note = "use `NetTcpBinding` (WCF's usual duplex binding), `MemoryBinding` in process, or either with `.with_reliable_session()`"
+    note = "use `NetTcpBinding` (WCF's usual duplex binding), `WsDualHttpBinding` over HTTP, or `MemoryBinding` in process; net.tcp and memory also with `.with_reliable_session()`"
 )]
 pub trait DuplexBinding: SessionfulBinding {}
 

@@ -1,6 +1,7 @@
 //! Communication objects: WCF's `CommunicationState` and the shared state holder every
 //! host, listener and client channel uses, and the message-level channels bindings stack.
 
+pub(crate) mod composite_duplex;
 mod message;
 mod request;
 
