@@ -466,3 +466,98 @@ async fn a_stuck_subscriber_fills_only_its_own_queue_and_a_thousand_others_carry
     stuck.abort();
     host.abort();
 }
+
+mod reentrancy {
+    use indigo::{NetTcpBinding, ServiceHost};
+    use std::sync::{Arc, OnceLock};
+    use std::time::{Duration, Instant};
+
+    /// The callback: a question the client answers.
+    #[indigo::service_contract(namespace = "urn:reentry")]
+    pub trait Ask {
+        #[operation]
+        async fn ask(&self, question: String) -> String;
+    }
+
+    #[indigo::service_contract(namespace = "urn:reentry", callback = Ask)]
+    pub trait Quiz {
+        /// Holds the instance and asks the client a question.
+        #[operation]
+        async fn start(&mut self) -> String;
+
+        #[operation]
+        async fn hint(&self) -> String;
+    }
+
+    struct QuizService;
+
+    impl Quiz for QuizService {
+        async fn start(&mut self) -> String {
+            match QuizContract::callback() {
+                Ok(callback) => callback
+                    .ask("?".into())
+                    .await
+                    .unwrap_or_else(|e| format!("no answer: {e}")),
+                Err(e) => format!("no callback: {e}"),
+            }
+        }
+
+        async fn hint(&self) -> String {
+            "a hint".into()
+        }
+    }
+
+    /// Answers the question by calling the service back on the same session: the call that
+    /// WCF's ConcurrencyMode.Single would deadlock on.
+    struct Asker {
+        client: Arc<OnceLock<Arc<QuizClient>>>,
+    }
+
+    impl Ask for Asker {
+        async fn ask(&self, _question: String) -> String {
+            let Some(client) = self.client.get() else {
+                return "no client".into();
+            };
+            match client.hint().await {
+                Ok(hint) => format!("got {hint}"),
+                Err(e) => format!("refused: {e}"),
+            }
+        }
+    }
+
+    /// Indigo's re-entrancy rule: while a `&mut self` operation waits for a request-reply
+    /// callback, a call back into the session is refused at once with a fault saying why, so
+    /// the callback can answer and the operation ends: no deadlock until a timeout.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_call_back_into_a_busy_session_is_refused_not_deadlocked() {
+        let host = ServiceHost::builder(QuizContract::per_session(|| QuizService))
+            .endpoint(NetTcpBinding::new(), "net.tcp://127.0.0.1:0/quiz")
+            .open()
+            .await
+            .expect("open");
+        let cell = Arc::new(OnceLock::new());
+        let client = QuizClient::connect_with_callback(
+            &NetTcpBinding::new(),
+            &host.addresses()[0],
+            Asker {
+                client: cell.clone(),
+            },
+        )
+        .await
+        .expect("connect");
+        let client = Arc::new(client);
+        let _ = cell.set(client.clone());
+        let started = Instant::now();
+        let answer = client.start().await.expect("start");
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "{:?}",
+            started.elapsed()
+        );
+        assert!(answer.starts_with("refused: "), "{answer}");
+        assert!(answer.contains("would deadlock"), "{answer}");
+        // Outside a callback the same call runs.
+        assert_eq!(client.hint().await.expect("hint"), "a hint");
+        host.close().await.expect("close");
+    }
+}

@@ -214,6 +214,12 @@ impl CallbackLink {
         self.transmit(message, "send a callback", wait).await
     }
 
+    /// Sends a reply of the session's own (a refusal) in the callbacks' order, without waiting
+    /// for room in a full queue.
+    pub(crate) async fn send_reply(&self, message: Message) -> Result<(), Error> {
+        self.transmit(message, "refuse a request", false).await
+    }
+
     /// Sends a request-reply callback and waits for its reply, within the send timeout.
     pub(crate) async fn request(&self, mut message: Message) -> Result<Message, Error> {
         let id = crate::message::new_message_id();

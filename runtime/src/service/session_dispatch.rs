@@ -151,6 +151,8 @@ struct Inbox {
     /// The next message (or the end) to dispatch, read while an operation ran.
     ahead: Option<Received>,
     link: Arc<CallbackLink>,
+    /// The session's contract: which messages are requests a caller waits on.
+    contract: &'static crate::contract::ContractDescription,
 }
 
 impl Inbox {
@@ -189,7 +191,16 @@ impl Inbox {
     /// Runs `work` (an operation that holds the session's turn) to its end while delivering
     /// replies to callbacks, so a callback the operation makes and waits for is answered.
     /// Reads ahead at most one other message, which waits for `work`.
-    async fn while_running<T>(&mut self, work: impl std::future::Future<Output = T>) -> T {
+    ///
+    /// Indigo's re-entrancy rule: while `work` waits for a request-reply callback's answer, a
+    /// request its caller waits on cannot run before `work` ends, and `work` may be waiting on
+    /// that very caller (a callback handler calling the service back): such a request is
+    /// refused at once with a fault saying why, never left to deadlock until a timeout.
+    async fn while_running<T>(
+        &mut self,
+        running: &'static str,
+        work: impl std::future::Future<Output = T>,
+    ) -> T {
         tokio::pin!(work);
         loop {
             if self.ahead.is_some() {
@@ -222,6 +233,15 @@ impl Inbox {
                 received = self.finish_receive() => match received {
                     Ok(Some(message)) => {
                         if let Some(message) = self.link.deliver(message) {
+                            if self.link.awaits_replies() && self.awaits_reply(&message) {
+                                let link = self.link.clone();
+                                if let Some(refusal) = reentrant_refusal(running, &message) {
+                                    if let Err(e) = link.send_reply(refusal).await {
+                                        debug!(error = %e, "a re-entrant request's refusal was not sent");
+                                    }
+                                }
+                                continue;
+                            }
                             self.ahead = Some(Ok(Some(message)));
                         }
                     }
@@ -230,6 +250,40 @@ impl Inbox {
             }
         }
     }
+}
+
+impl Inbox {
+    /// Whether `message` is a request whose sender waits for the reply (not one-way).
+    fn awaits_reply(&self, message: &Message) -> bool {
+        let action = message.headers.action.as_deref().unwrap_or_default();
+        self.contract
+            .operation_by_action(action)
+            .is_some_and(|(_, op)| !op.is_one_way)
+    }
+}
+
+/// The fault of Indigo's re-entrancy rule, answering `request` while `running` waits for a
+/// callback's reply.
+fn reentrant_refusal(running: &'static str, request: &Message) -> Option<Message> {
+    use crate::message::{ns, FaultCode, QualifiedName};
+    warn!(
+        operation = running,
+        "a request arrived while the operation waits for a callback's reply; refused"
+    );
+    let fault = MessageFault::new(
+        FaultCode::receiver(QualifiedName::new(ns::WCF_DISPATCHER, "ReentrantCall")),
+        format!(
+            "The session's operation '{running}' holds its instance (`&mut self`) and waits for \
+             a callback's reply, so this request could only run after it: it would deadlock \
+             and is refused. Make the operation `&self`, the callback one-way, or call the \
+             service after the callback returns."
+        ),
+    );
+    reply_message(
+        request.version,
+        request.headers.message_id.as_deref(),
+        fault_reply(fault),
+    )
 }
 
 /// Serves one session channel until the peer closes it, it idles past the receive timeout, a
@@ -279,6 +333,7 @@ pub(crate) async fn run_connection<C, S>(
         reading: Reading::Idle(source),
         ahead: None,
         link: link.clone(),
+        contract: C::DESCRIPTION,
     };
     async move {
         let mut state = SessionState {
@@ -432,7 +487,7 @@ where
         );
     } else {
         // The session's turn is this call's; replies to its callbacks still come in.
-        let reply = inbox.while_running(invocation).await;
+        let reply = inbox.while_running(op.name, invocation).await;
         replier.send(request_context.message_id(), reply).await;
     }
     if op.is_terminating && endpoint.has_session {
