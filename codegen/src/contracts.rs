@@ -17,13 +17,7 @@ const TCP_TRANSPORT: &str = "http://schemas.microsoft.com/soap/tcp";
 
 /// WCF's default action of `operation` in `contract` (as the macros compute it).
 fn default_action(namespace: &str, contract: &str, operation: &str) -> String {
-    if namespace.is_empty() {
-        format!("urn:{contract}/{operation}")
-    } else if namespace.ends_with('/') {
-        format!("{namespace}{contract}/{operation}")
-    } else {
-        format!("{namespace}/{contract}/{operation}")
-    }
+    indigo::contract::default_action(namespace, contract, operation)
 }
 
 /// Gives each fault detail type the name WCF's fault action expects: the fault `XFault` has

@@ -467,13 +467,11 @@ fn data_struct(mut item: syn::ItemStruct, keys: TypeKeys, errors: &mut Errors) -
         };
         quote!(::indigo::__private::member(#wire, #type_use, #required))
     });
+    let named = schema_name();
     full.extend(schema_impl(
         ident,
         quote! {
-            let __name = __schemas.contract_name(
-                <Self as ::indigo::DataContract>::NAMESPACE,
-                <Self as ::indigo::DataContract>::NAME,
-            );
+            #named
             if __schemas.reserve(&__name, true) {
                 let __base = #base_type;
                 let __members = ::indigo::__private::vec![#(#schema_members),*];
@@ -483,6 +481,16 @@ fn data_struct(mut item: syn::ItemStruct, keys: TypeKeys, errors: &mut Errors) -
         },
     ));
     Expansion { clean, full }
+}
+
+/// `let __name`: the type's contract name in the set (its namespace, or the data namespace).
+fn schema_name() -> TokenStream {
+    quote! {
+        let __name = __schemas.contract_name(
+            <Self as ::indigo::DataContract>::NAMESPACE,
+            <Self as ::indigo::DataContract>::NAME,
+        );
+    }
 }
 
 /// `impl SchemaType for #ident` whose `describe` is `body`, with the set as `__schemas`.
@@ -542,13 +550,11 @@ fn collection_struct(item: syn::ItemStruct, keys: TypeKeys, errors: &mut Errors)
         .value_name
         .as_ref()
         .map_or_else(|| "Value".to_owned(), LitStr::value);
+    let named = schema_name();
     full.extend(schema_impl(
         ident,
         quote! {
-            let __name = __schemas.contract_name(
-                <Self as ::indigo::DataContract>::NAMESPACE,
-                <Self as ::indigo::DataContract>::NAME,
-            );
+            #named
             if !__schemas.is_defined(&__name) {
                 match (&::indigo::__private::Probe::<#inner>::new()).shape(__schemas) {
                     ::core::option::Option::Some(::indigo::__private::CollectionShape::Map(__key, __value)) => {
@@ -802,13 +808,11 @@ fn data_enum(mut item: syn::ItemEnum, keys: TypeKeys, errors: &mut Errors) -> Ex
         .iter()
         .map(|(variant, (wire, _))| quote!((#wire, #ident::#variant as i64)));
     let flags = keys.flags.is_some();
+    let named = schema_name();
     full.extend(schema_impl(
         ident,
         quote! {
-            let __name = __schemas.contract_name(
-                <Self as ::indigo::DataContract>::NAMESPACE,
-                <Self as ::indigo::DataContract>::NAME,
-            );
+            #named
             __schemas.enumeration(&__name, &[#(#schema_members),*], #flags);
             ::indigo::__private::TypeUse::value(__name)
         },
@@ -943,16 +947,14 @@ fn known_types_enum(item: syn::ItemEnum, keys: TypeKeys, errors: &mut Errors) ->
         |(_, ty)| quote!(let _ = (&::indigo::__private::Probe::<#ty>::new()).schema(__schemas);),
     );
     let mut full = full;
+    let named = schema_name();
     full.extend(schema_impl(
         ident,
         quote! {
             // The declared type and every known type, each its own complex type; a declared
             // type that is no variant's (an abstract base) is an empty one.
             #(#described)*
-            let __name = __schemas.contract_name(
-                <Self as ::indigo::DataContract>::NAMESPACE,
-                <Self as ::indigo::DataContract>::NAME,
-            );
+            #named
             if __schemas.reserve(&__name, true) {
                 __schemas.complete(&__name, ::core::option::Option::None, ::indigo::__private::vec![]);
             }

@@ -59,6 +59,20 @@ pub struct ContractDescription {
     pub operations: &'static [OperationDescription],
 }
 
+/// WCF's default action of `name` (an operation, or `{Op}{Detail}Fault`) in contract
+/// `contract` of `namespace`: `{ns}{Contract}/{name}` when the namespace ends with `/`,
+/// `{ns}/{Contract}/{name}` otherwise, `urn:{Contract}/{name}` for an empty namespace. The
+/// macros compute the same at compile time.
+pub fn default_action(namespace: &str, contract: &str, name: &str) -> String {
+    if namespace.is_empty() {
+        format!("urn:{contract}/{name}")
+    } else if namespace.ends_with('/') {
+        format!("{namespace}{contract}/{name}")
+    } else {
+        format!("{namespace}/{contract}/{name}")
+    }
+}
+
 impl ContractDescription {
     /// The operation whose request action is `action`, with its index.
     pub fn operation_by_action(&self, action: &str) -> Option<(usize, &OperationDescription)> {

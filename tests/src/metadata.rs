@@ -356,3 +356,43 @@ pub fn validate_wsdl(file: &Path) {
         panic!("{} is not valid WSDL 1.1:\n{why}", file.display());
     }
 }
+
+/// Every file of `dir` as (name, text), sorted by name.
+pub fn read_folder(dir: &Path) -> Vec<(String, String)> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).expect("the folder") {
+        let path = entry.expect("an entry").path();
+        let name = path
+            .file_name()
+            .expect("a name")
+            .to_string_lossy()
+            .into_owned();
+        files.push((name, std::fs::read_to_string(&path).expect("a file")));
+    }
+    files.sort();
+    files
+}
+
+/// Whether `mono` and `mcs` run here; without them the caller skips (saying what did not
+/// run), unless `INDIGO_REQUIRE_MONO` is set.
+pub fn mono_available(what: &str) -> bool {
+    let runs = |tool: &str| {
+        std::process::Command::new(tool)
+            .arg("--version")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    let installed = runs("mono") && runs("mcs");
+    let required =
+        std::env::var_os("INDIGO_REQUIRE_MONO").is_some_and(|v| !v.is_empty() && v != "0");
+    assert!(
+        installed || !required,
+        "INDIGO_REQUIRE_MONO is set but mono/mcs are missing"
+    );
+    if !installed {
+        crate::report_skip(&format!("mono/mcs are not installed: {what} did not run"));
+    }
+    installed
+}

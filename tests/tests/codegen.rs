@@ -90,27 +90,7 @@ mod mono {
 
     /// Whether Mono runs here; without it the caller skips, unless `INDIGO_REQUIRE_MONO`.
     pub fn installed() -> bool {
-        let runs = |tool: &str| {
-            Command::new(tool)
-                .arg("--version")
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .status()
-                .is_ok_and(|s| s.success())
-        };
-        let installed = runs("mono") && runs("mcs");
-        let required =
-            std::env::var_os("INDIGO_REQUIRE_MONO").is_some_and(|v| !v.is_empty() && v != "0");
-        assert!(
-            installed || !required,
-            "INDIGO_REQUIRE_MONO is set but mono/mcs are missing"
-        );
-        if !installed {
-            indigo_tests::report_skip(
-                "mono/mcs are not installed: the Mono codegen test did not run",
-            );
-        }
-        installed
+        indigo_tests::metadata::mono_available("the Mono codegen test")
     }
 
     fn exe() -> PathBuf {
@@ -349,16 +329,7 @@ fn equivalent(files: &[(String, String)]) -> std::collections::BTreeMap<String, 
 
 /// Fails when `files` are not equivalent to the fixture folder `dir` (never rewrites it).
 fn assert_same_documents(dir: &Path, files: &[(String, String)]) {
-    let mut originals = Vec::new();
-    for entry in std::fs::read_dir(dir).expect("the fixtures") {
-        let path = entry.expect("an entry").path();
-        let name = path
-            .file_name()
-            .expect("a name")
-            .to_string_lossy()
-            .into_owned();
-        originals.push((name, std::fs::read_to_string(&path).expect("a fixture")));
-    }
+    let originals = indigo_tests::metadata::read_folder(dir);
     let (original, again) = (equivalent(&originals), equivalent(files));
     assert_eq!(
         original.keys().collect::<Vec<_>>(),

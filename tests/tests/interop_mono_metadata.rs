@@ -15,7 +15,6 @@ use indigo_tests::metadata::FetchedMetadata;
 use indigo_tests::orders::{OrderService, OrdersContract};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 const RUN_LIMIT: Duration = Duration::from_secs(120);
@@ -32,27 +31,7 @@ fn scratch(name: &str) -> PathBuf {
 }
 
 fn mono_installed() -> bool {
-    let runs = |tool: &str| {
-        Command::new(tool)
-            .arg("--version")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success())
-    };
-    let installed = runs("mono") && runs("mcs");
-    let required =
-        std::env::var_os("INDIGO_REQUIRE_MONO").is_some_and(|v| !v.is_empty() && v != "0");
-    assert!(
-        installed || !required,
-        "INDIGO_REQUIRE_MONO is set but mono/mcs are not installed"
-    );
-    if !installed {
-        indigo_tests::report_skip(
-            "mono/mcs are not installed: the Mono metadata interop did not run",
-        );
-    }
-    installed
+    indigo_tests::metadata::mono_available("the Mono metadata interop")
 }
 
 /// Runs `command` to its end, within [`RUN_LIMIT`], off the async runtime.
@@ -106,28 +85,31 @@ fn mcs(sources: &[PathBuf], out: &Path, references: &[&str]) -> Command {
     command
 }
 
-/// The importer, built once per test run.
+/// The importer, built once per test run (the tests wait for the one build: two writing the
+/// same file at once would leave a half-written exe).
 async fn import_proxy_exe() -> PathBuf {
-    static BUILT: OnceLock<PathBuf> = OnceLock::new();
-    if let Some(exe) = BUILT.get() {
-        return exe.clone();
-    }
-    let dir = scratch("importer");
-    std::fs::create_dir_all(&dir).expect("a directory");
-    let exe = dir.join("ImportProxy.exe");
-    let output = run(mcs(
-        &[interop_dir().join("ImportProxy.cs")],
-        &exe,
-        &[
-            "System.ServiceModel.dll",
-            "System.Runtime.Serialization.dll",
-            "System.Web.Services.dll",
-            "System.Xml.dll",
-        ],
-    ))
-    .await;
-    check("compiling ImportProxy.cs", &output);
-    BUILT.get_or_init(|| exe).clone()
+    static BUILT: tokio::sync::OnceCell<PathBuf> = tokio::sync::OnceCell::const_new();
+    BUILT
+        .get_or_init(|| async {
+            let dir = scratch("importer");
+            std::fs::create_dir_all(&dir).expect("a directory");
+            let exe = dir.join("ImportProxy.exe");
+            let output = run(mcs(
+                &[interop_dir().join("ImportProxy.cs")],
+                &exe,
+                &[
+                    "System.ServiceModel.dll",
+                    "System.Runtime.Serialization.dll",
+                    "System.Web.Services.dll",
+                    "System.Xml.dll",
+                ],
+            ))
+            .await;
+            check("compiling ImportProxy.cs", &output);
+            exe
+        })
+        .await
+        .clone()
 }
 
 /// Generates the proxy from `fetched`, compiles it with `caller`, and returns what the

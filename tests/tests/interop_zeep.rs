@@ -60,17 +60,9 @@ fn interop_dir() -> PathBuf {
         .join("zeep")
 }
 
-/// Runs the zeep client; its one output line.
-async fn zeep_call(python: &str, address: &str, ca: &Path, user: &str, password: &str) -> String {
-    let dir = interop_dir();
-    let args = [
-        dir.join("call_whoami.py").to_string_lossy().into_owned(),
-        format!("{address}?wsdl"),
-        address.to_owned(),
-        ca.to_string_lossy().into_owned(),
-        user.to_owned(),
-        password.to_owned(),
-    ];
+/// Runs a zeep script with `args`; its standard output, trimmed. Panics with zeep's output when
+/// the script fails.
+async fn run_zeep(python: &str, args: Vec<String>) -> String {
     let python = python.to_owned();
     let output = tokio::task::spawn_blocking(move || Command::new(python).args(args).output())
         .await
@@ -83,6 +75,20 @@ async fn zeep_call(python: &str, address: &str, ca: &Path, user: &str, password:
         String::from_utf8_lossy(&output.stderr)
     );
     stdout
+}
+
+/// Runs the zeep client; its one output line.
+async fn zeep_call(python: &str, address: &str, ca: &Path, user: &str, password: &str) -> String {
+    let dir = interop_dir();
+    let args = vec![
+        dir.join("call_whoami.py").to_string_lossy().into_owned(),
+        format!("{address}?wsdl"),
+        address.to_owned(),
+        ca.to_string_lossy().into_owned(),
+        user.to_owned(),
+        password.to_owned(),
+    ];
+    run_zeep(python, args).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -131,7 +137,7 @@ async fn zeep_calls_an_indigo_https_service_with_a_username_token() {
 
 /// Runs `call_orders.py` against the WSDL at `wsdl_url` through `port`; its output lines.
 async fn zeep_orders(python: &str, wsdl_url: &str, port: &str) -> Vec<String> {
-    let args = [
+    let args = vec![
         interop_dir()
             .join("call_orders.py")
             .to_string_lossy()
@@ -139,17 +145,7 @@ async fn zeep_orders(python: &str, wsdl_url: &str, port: &str) -> Vec<String> {
         wsdl_url.to_owned(),
         port.to_owned(),
     ];
-    let python = python.to_owned();
-    let output = tokio::task::spawn_blocking(move || Command::new(python).args(args).output())
-        .await
-        .expect("the zeep run")
-        .expect("python runs");
-    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-    assert!(
-        output.status.success(),
-        "zeep failed: {stdout}\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let stdout = run_zeep(python, args).await;
     stdout.lines().map(str::to_owned).collect()
 }
 
@@ -212,23 +208,14 @@ async fn zeep_sends_and_reads_byte_arrays_as_base64() {
         .open()
         .await
         .unwrap();
-    let args = [
+    let args = vec![
         interop_dir()
             .join("call_blobs.py")
             .to_string_lossy()
             .into_owned(),
         format!("{}?wsdl", host.addresses()[0]),
     ];
-    let output = tokio::task::spawn_blocking(move || Command::new(python).args(args).output())
-        .await
-        .expect("the zeep run")
-        .expect("python runs");
-    let stdout = String::from_utf8_lossy(&output.stdout).trim().to_owned();
-    assert!(
-        output.status.success(),
-        "zeep failed: {stdout}\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let stdout = run_zeep(&python, args).await;
     assert_eq!(stdout, "REVERSED fa030201");
     // And Indigo's own client, the same way.
     let client = BlobsClient::connect(&BasicHttpBinding::new(), &host.addresses()[0])

@@ -501,14 +501,11 @@ fn fault_name(fault: &FaultDetail) -> String {
 /// The action a declared fault travels under (`{ns}{Contract}/{Op}{Type}Fault`), as the
 /// dispatcher sends it.
 fn fault_action(contract: &ContractDescription, operation: &str, fault: &FaultDetail) -> String {
-    let name = format!("{operation}{}Fault", fault.type_name);
-    if contract.namespace.is_empty() {
-        format!("urn:{}/{name}", contract.name)
-    } else if contract.namespace.ends_with('/') {
-        format!("{}{}/{name}", contract.namespace, contract.name)
-    } else {
-        format!("{}/{}/{name}", contract.namespace, contract.name)
-    }
+    crate::contract::default_action(
+        contract.namespace,
+        contract.name,
+        &format!("{operation}{}Fault", fault.type_name),
+    )
 }
 
 /// `root` with `xmlns:{prefix}` for each of `prefixes`.

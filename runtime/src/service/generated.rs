@@ -140,17 +140,8 @@ pub fn reply_fault<D: Serialize>(
     }
 }
 
-/// WCF's default action for `name` in `contract`: `{ns}/{Contract}/{name}` (no second `/`
-/// when the namespace ends with one; `urn:` when it is empty), as the macros compute it.
 fn default_action(contract: &ContractDescription, name: &str) -> String {
-    let (namespace, contract_name) = (contract.namespace, contract.name);
-    if namespace.is_empty() {
-        format!("urn:{contract_name}/{name}")
-    } else if namespace.ends_with('/') {
-        format!("{namespace}{contract_name}/{name}")
-    } else {
-        format!("{namespace}/{contract_name}/{name}")
-    }
+    crate::contract::default_action(contract.namespace, contract.name, name)
 }
 
 /// The reply for an untyped fault (WCF's `FaultException`): code and reason, no detail, and
