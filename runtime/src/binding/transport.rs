@@ -603,9 +603,12 @@ impl TransportBindingElement for HttpTransport {
 
     fn security_policy(&self) -> crate::metadata::TransportSecurityPolicy {
         use crate::metadata::TransportSecurityPolicy as Policy;
-        use crate::security::HttpClientCredentialType;
+        use crate::security::{HttpClientCredentialType, SecurityMode};
         if !self.secured() {
             return Policy::None;
+        }
+        if self.security.mode == SecurityMode::TransportWithMessageCredential {
+            return Policy::HttpsWithUserName;
         }
         match self.security.client_credential_type {
             HttpClientCredentialType::Basic => Policy::HttpBasic,

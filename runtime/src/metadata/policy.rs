@@ -57,6 +57,9 @@ pub enum TransportSecurityPolicy {
     },
     /// HTTP Basic authentication (over HTTPS).
     HttpBasic,
+    /// HTTPS with a WS-Security UsernameToken in every message
+    /// (`TransportWithMessageCredential`, user name).
+    HttpsWithUserName,
     /// TLS on net.tcp (`application/ssl-tls`).
     TcpTls {
         /// Whether a client certificate is required.
@@ -97,9 +100,7 @@ impl BindingDescription {
         if let Some(settings) = &self.reliable {
             assertions.extend(reliable_assertions(settings));
         }
-        if let Some(security) = security_assertion(self.security) {
-            assertions.push(security);
-        }
+        assertions.extend(security_assertions(self.security));
         if self.binary {
             assertions.push(Element::new("msb:BinaryEncoding").attr("xmlns:msb", MSB));
         }
@@ -163,12 +164,17 @@ fn reliable_assertions(settings: &ReliableSessionSettings) -> Vec<Element> {
     }
 }
 
-/// `sp:TransportBinding` with the transport's token, as WCF writes it for transport security.
-fn security_assertion(security: TransportSecurityPolicy) -> Option<Element> {
+/// `sp:TransportBinding` with the transport's token, as WCF writes it for transport security
+/// (and the UsernameToken every message carries, for `TransportWithMessageCredential`).
+fn security_assertions(security: TransportSecurityPolicy) -> Vec<Element> {
     let token = match security {
-        TransportSecurityPolicy::None => return None,
+        TransportSecurityPolicy::None => return Vec::new(),
         TransportSecurityPolicy::HttpBasic => {
-            return Some(Element::new("http:BasicAuthentication").attr("xmlns:http", HTTP_POLICY));
+            return vec![Element::new("http:BasicAuthentication").attr("xmlns:http", HTTP_POLICY)];
+        }
+        TransportSecurityPolicy::HttpsWithUserName => {
+            let https = Element::new("sp:HttpsToken").attr("RequireClientCertificate", "false");
+            return vec![transport_binding(https), username_token()];
         }
         TransportSecurityPolicy::Https { client_certificate } => Element::new("sp:HttpsToken")
             .attr(
@@ -189,20 +195,34 @@ fn security_assertion(security: TransportSecurityPolicy) -> Option<Element> {
                 .child(Element::new("msf:ProtectionLevel").text(protection_level))
         }
     };
+    vec![transport_binding(token)]
+}
+
+/// `sp:TransportBinding` with `token` as its transport token.
+fn transport_binding(token: Element) -> Element {
     let policy = |child: Element| Element::new("wsp:Policy").child(child);
-    Some(
-        Element::new("sp:TransportBinding")
-            .attr("xmlns:sp", SP)
-            .child(
-                Element::new("wsp:Policy")
-                    .child(Element::new("sp:TransportToken").child(policy(token)))
-                    .child(
-                        Element::new("sp:AlgorithmSuite")
-                            .child(policy(Element::new("sp:Basic256"))),
-                    )
-                    .child(Element::new("sp:Layout").child(policy(Element::new("sp:Strict")))),
-            ),
-    )
+    Element::new("sp:TransportBinding")
+        .attr("xmlns:sp", SP)
+        .child(
+            Element::new("wsp:Policy")
+                .child(Element::new("sp:TransportToken").child(policy(token)))
+                .child(Element::new("sp:AlgorithmSuite").child(policy(Element::new("sp:Basic256"))))
+                .child(Element::new("sp:Layout").child(policy(Element::new("sp:Strict")))),
+        )
+}
+
+/// The UsernameToken every message carries (`sp:SignedSupportingTokens`), as WCF states it for
+/// `TransportWithMessageCredential` with a user name.
+fn username_token() -> Element {
+    let token = Element::new("sp:UsernameToken")
+        .attr(
+            "sp:IncludeToken",
+            "http://schemas.xmlsoap.org/ws/2005/07/securitypolicy/IncludeToken/AlwaysToRecipient",
+        )
+        .child(Element::new("wsp:Policy").child(Element::new("sp:WssUsernameToken10")));
+    Element::new("sp:SignedSupportingTokens")
+        .attr("xmlns:sp", SP)
+        .child(Element::new("wsp:Policy").child(token))
 }
 
 #[cfg(test)]
@@ -248,6 +268,16 @@ mod tests {
             .describe();
         assert_eq!(https.scheme, "https");
         assert!(assertions(&https).contains(r#"<sp:HttpsToken RequireClientCertificate="true"/>"#));
+
+        let username = crate::BasicHttpBinding::new()
+            .with_security(HttpSecurity::transport_with_message_credential())
+            .describe();
+        let text = assertions(&username);
+        assert!(
+            text.contains(r#"<sp:HttpsToken RequireClientCertificate="false"/>"#),
+            "{text}"
+        );
+        assert!(text.contains("<sp:WssUsernameToken10/>"), "{text}");
 
         let windows = crate::NetTcpBinding::new()
             .with_security(TcpSecurity::transport(TcpClientCredentialType::Windows))
