@@ -18,10 +18,15 @@ fn scratch(name: &str) -> PathBuf {
 }
 
 async fn orders_host() -> ServiceHost {
+    orders_host_with(ServiceMetadata::new().with_service_name("OrderService")).await
+}
+
+/// The Orders service over BasicHttp and net.tcp, publishing `metadata`.
+async fn orders_host_with(metadata: ServiceMetadata) -> ServiceHost {
     ServiceHost::builder(OrdersContract::per_call(|| OrderService))
         .endpoint(BasicHttpBinding::new(), "http://127.0.0.1:0/orders")
         .endpoint(NetTcpBinding::new(), "net.tcp://127.0.0.1:0/orders")
-        .metadata(ServiceMetadata::new().with_service_name("OrderService"))
+        .metadata(metadata)
         .open()
         .await
         .expect("open")
@@ -591,18 +596,13 @@ fn the_generated_code_is_rustfmt_formatted() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_generator_reads_a_mex_endpoint() {
     use indigo::metadata::MexBinding;
-    let host = ServiceHost::builder(OrdersContract::per_call(|| OrderService))
-        .endpoint(BasicHttpBinding::new(), "http://127.0.0.1:0/orders")
-        .endpoint(NetTcpBinding::new(), "net.tcp://127.0.0.1:0/orders")
-        .metadata(
-            ServiceMetadata::new()
-                .with_service_name("OrderService")
-                .with_mex_endpoint(MexBinding::Tcp, "net.tcp://127.0.0.1:0/orders/mex")
-                .with_mex_endpoint(MexBinding::Http, "http://127.0.0.1:0/orders/mex"),
-        )
-        .open()
-        .await
-        .expect("open");
+    let host = orders_host_with(
+        ServiceMetadata::new()
+            .with_service_name("OrderService")
+            .with_mex_endpoint(MexBinding::Tcp, "net.tcp://127.0.0.1:0/orders/mex")
+            .with_mex_endpoint(MexBinding::Http, "http://127.0.0.1:0/orders/mex"),
+    )
+    .await;
     let built = include_str!(concat!(env!("OUT_DIR"), "/orders.rs"));
     for address in host.mex_addresses() {
         let generated = tokio::task::spawn_blocking(move || {
