@@ -32,14 +32,20 @@ async fn orders_host_with(metadata: ServiceMetadata) -> ServiceHost {
         .expect("open")
 }
 
+/// Metadata as `service`, served at an address of its own (`url`).
+fn published_at(service: &str, url: &str) -> ServiceMetadata {
+    ServiceMetadata::new()
+        .with_service_name(service)
+        .with_http_get_url(url)
+}
+
 async fn calculator_host() -> ServiceHost {
     ServiceHost::builder(CalculatorSessionContract::per_session(Calculator::default))
         .endpoint(NetTcpBinding::new(), "net.tcp://127.0.0.1:0/calculator")
-        .metadata(
-            ServiceMetadata::new()
-                .with_service_name("CalculatorService")
-                .with_http_get_url("http://127.0.0.1:0/calculator"),
-        )
+        .metadata(published_at(
+            "CalculatorService",
+            "http://127.0.0.1:0/calculator",
+        ))
         .open()
         .await
         .expect("open")
@@ -429,11 +435,10 @@ async fn a_generated_session_contract_keeps_its_session_rules() {
         GeneratedCalculator::default,
     ))
     .endpoint(NetTcpBinding::new(), "net.tcp://127.0.0.1:0/calculator")
-    .metadata(
-        ServiceMetadata::new()
-            .with_service_name("CalculatorService")
-            .with_http_get_url("http://127.0.0.1:0/calculator"),
-    )
+    .metadata(published_at(
+        "CalculatorService",
+        "http://127.0.0.1:0/calculator",
+    ))
     .open()
     .await
     .expect("open");
@@ -658,11 +663,7 @@ impl Ticker for TickerService {
 async fn ticker_host() -> ServiceHost {
     ServiceHost::builder(TickerContract::per_session(|| TickerService))
         .endpoint(NetTcpBinding::new(), "net.tcp://127.0.0.1:0/ticker")
-        .metadata(
-            ServiceMetadata::new()
-                .with_service_name("TickerService")
-                .with_http_get_url("http://127.0.0.1:0/ticker"),
-        )
+        .metadata(published_at("TickerService", "http://127.0.0.1:0/ticker"))
         .open()
         .await
         .expect("open")
@@ -754,11 +755,7 @@ async fn the_generated_duplex_contract_publishes_the_wsdl_it_came_from() {
         GeneratedTicker
     }))
     .endpoint(NetTcpBinding::new(), "net.tcp://127.0.0.1:0/ticker")
-    .metadata(
-        ServiceMetadata::new()
-            .with_service_name("TickerService")
-            .with_http_get_url("http://127.0.0.1:0/ticker"),
-    )
+    .metadata(published_at("TickerService", "http://127.0.0.1:0/ticker"))
     .open()
     .await
     .expect("open");

@@ -91,15 +91,7 @@ pub trait Binding: Clone + Send + Sync + 'static {
     /// What the binding's WSDL says of it (its SOAP binding and policy).
     #[doc(hidden)]
     fn describe(&self) -> crate::metadata::BindingDescription {
-        let encoder = self.encoder();
-        crate::metadata::BindingDescription {
-            name: self.name(),
-            version: encoder.message_version(),
-            binary: encoder.media_type().contains("msbin"),
-            scheme: "",
-            security: crate::metadata::TransportSecurityPolicy::None,
-            reliable: None,
-        }
+        crate::metadata::BindingDescription::from_encoder(self.name(), &*self.encoder())
     }
 
     /// Whether the binding has a reliable session among its layers (a second one cannot go on

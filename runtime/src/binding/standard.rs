@@ -167,14 +167,10 @@ impl<T: TransportBindingElement> Binding for CustomBinding<T> {
     }
 
     fn describe(&self) -> crate::metadata::BindingDescription {
-        let encoder = self.encoder();
         crate::metadata::BindingDescription {
-            name: self.name(),
-            version: encoder.message_version(),
-            binary: encoder.media_type().contains("msbin"),
             scheme: self.transport.scheme(),
             security: self.transport.security_policy(),
-            reliable: None,
+            ..crate::metadata::BindingDescription::from_encoder(self.name(), &*self.encoder())
         }
     }
 

@@ -73,6 +73,21 @@ pub enum TransportSecurityPolicy {
 }
 
 impl BindingDescription {
+    /// What an encoder alone says of a binding named `name` (no transport facts).
+    pub(crate) fn from_encoder(
+        name: &'static str,
+        encoder: &dyn crate::encoding::MessageEncoder,
+    ) -> Self {
+        BindingDescription {
+            name,
+            version: encoder.message_version(),
+            binary: encoder.media_type().contains("msbin"),
+            scheme: "",
+            security: TransportSecurityPolicy::None,
+            reliable: None,
+        }
+    }
+
     /// The SOAP binding's namespace prefix in WSDL: `soap` (1.1) or `soap12`.
     pub(crate) fn soap_prefix(&self) -> &'static str {
         match self.version.envelope {

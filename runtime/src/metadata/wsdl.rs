@@ -263,20 +263,12 @@ impl ServiceModel {
                     .attr("msc:isTerminating", op.is_terminating.to_string());
             }
             operation = operation.attr("name", op.name);
-            operation.push(
-                Element::new("wsdl:input")
-                    .attr("wsaw:Action", op.action)
-                    .attr("message", format!("tns:{input}")),
-            );
+            operation.push(message_ref("wsdl:input", op.action, &input));
             if !op.is_one_way {
                 let output = format!("{}_{}_OutputMessage", contract.name, op.name);
                 let response = XmlName::new(contract.namespace, format!("{}Response", op.name));
                 messages.push(message(&output, "parameters", &prefixes.qualify(&response)));
-                operation.push(
-                    Element::new("wsdl:output")
-                        .attr("wsaw:Action", op.reply_action)
-                        .attr("message", format!("tns:{output}")),
-                );
+                operation.push(message_ref("wsdl:output", op.reply_action, &output));
                 for fault in &types.faults {
                     let name = fault_name(fault);
                     let message_name =
@@ -307,20 +299,16 @@ impl ServiceModel {
                         .attr("msc:isInitiating", "true")
                         .attr("msc:isTerminating", "false");
                 }
-                operation = operation.attr("name", op.name).child(
-                    Element::new("wsdl:output")
-                        .attr("wsaw:Action", op.action)
-                        .attr("message", format!("tns:{output}")),
-                );
+                operation = operation.attr("name", op.name).child(message_ref(
+                    "wsdl:output",
+                    op.action,
+                    &output,
+                ));
                 if !op.is_one_way {
                     let input = format!("{}_{}_InputCallbackMessage", contract.name, op.name);
                     let reply = XmlName::new(callback.namespace, format!("{}Response", op.name));
                     messages.push(message(&input, "parameters", &prefixes.qualify(&reply)));
-                    operation.push(
-                        Element::new("wsdl:input")
-                            .attr("wsaw:Action", op.reply_action)
-                            .attr("message", format!("tns:{input}")),
-                    );
+                    operation.push(message_ref("wsdl:input", op.reply_action, &input));
                 }
                 operations.push(operation);
             }
@@ -483,6 +471,13 @@ fn definitions_root(target: &str) -> Element {
 
 fn definitions(name: &str, target: &str) -> Element {
     definitions_root(target).attr("name", name)
+}
+
+/// A port type operation's `wsdl:input` or `wsdl:output`: its action and message.
+fn message_ref(kind: &str, action: &str, message: &str) -> Element {
+    Element::new(kind)
+        .attr("wsaw:Action", action)
+        .attr("message", format!("tns:{message}"))
 }
 
 fn message(name: &str, part: &str, element: &str) -> Element {
