@@ -95,6 +95,9 @@ pub struct Headers {
     pub relates_to: Option<String>,
     /// Headers not listed above, in the order received.
     pub other: Vec<RawHeader>,
+    /// An outgoing reliable-session message's WS-RM headers as values, written after `other`
+    /// by the encoder (`reliable::wire::typed`); never set on a received message.
+    pub(crate) wsrm: Option<Box<crate::reliable::wire::TypedHeaders>>,
 }
 
 /// What the SOAP Body holds.

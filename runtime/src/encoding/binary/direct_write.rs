@@ -61,7 +61,8 @@ pub(crate) fn size_hint(message: &Message) -> usize {
     .iter()
     .map(|v| v.as_deref().map_or(0, |v| v.len() + 8))
     .sum();
-    let other: usize = headers.other.iter().map(|h| h.xml.xml.len()).sum();
+    let other: usize = headers.other.iter().map(|h| h.xml.xml.len()).sum::<usize>()
+        + headers.wsrm.as_ref().map_or(0, |wsrm| wsrm.size_hint());
     let body = match &message.body {
         Body::Payload(payload) => payload.xml.len(),
         Body::Empty | Body::Fault(_) => 0,
@@ -147,7 +148,7 @@ fn write_header(
             || headers.reply_to.is_some()
             || headers.relates_to.is_some()
             || headers.to.is_some());
-    if !addressing && headers.other.is_empty() {
+    if !addressing && headers.other.is_empty() && headers.wsrm.is_none() {
         return Ok(());
     }
     writer.start_static(S, ids::HEADER)?;
@@ -157,6 +158,10 @@ fn write_header(
     for header in &headers.other {
         let (_, inject) = split_inherited(&header.xml, scope, None);
         fragment(&header.xml, &inject, writer)?;
+    }
+    // Typed WS-RM headers rely on the envelope's `s` prefix alone, as their text form does.
+    if let Some(wsrm) = &headers.wsrm {
+        wsrm.events(|event| writer.event(event))?;
     }
     writer.event(XmlEvent::EndElement)
 }

@@ -35,7 +35,7 @@ mod direct_read;
 mod direct_write;
 mod encoder;
 mod error;
-mod events;
+pub(crate) mod events;
 mod fragment_scan;
 pub mod reader;
 mod records;

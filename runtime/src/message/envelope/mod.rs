@@ -83,7 +83,12 @@ fn size_hint(message: &Message) -> usize {
                 .map(|(prefix, uri)| prefix.len() + uri.len() + 10)
                 .sum::<usize>()
     };
-    let other: usize = headers.other.iter().map(|h| fragment(&h.xml)).sum();
+    let other: usize = headers
+        .other
+        .iter()
+        .map(|h| fragment(&h.xml))
+        .sum::<usize>()
+        + headers.wsrm.as_ref().map_or(0, |wsrm| wsrm.size_hint());
     let body = match &message.body {
         Body::Empty => 0,
         Body::Payload(payload) => fragment(payload),

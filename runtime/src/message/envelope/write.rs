@@ -67,7 +67,7 @@ impl<'m, 'o> EnvelopeWriter<'m, 'o> {
                 || headers.relates_to.is_some()
                 || headers.to.is_some());
         // WCF omits an empty header (basicHttp has no addressing headers at all).
-        if !addressing && headers.other.is_empty() {
+        if !addressing && headers.other.is_empty() && headers.wsrm.is_none() {
             return Ok(());
         }
         self.raw("<s:Header>");
@@ -76,6 +76,14 @@ impl<'m, 'o> EnvelopeWriter<'m, 'o> {
         }
         for header in &headers.other {
             self.fragment(&header.xml, None)?;
+        }
+        if let Some(wsrm) = &headers.wsrm {
+            let raw = wsrm
+                .to_raw(self.message.version.envelope)
+                .map_err(|e| XmlError::Serialize(e.to_string()))?;
+            for header in &raw {
+                self.fragment(&header.xml, None)?;
+            }
         }
         self.raw("</s:Header>");
         Ok(())

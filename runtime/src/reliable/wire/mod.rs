@@ -16,12 +16,14 @@
 
 mod read;
 mod scan;
+mod typed;
 mod write;
 
 #[cfg(test)]
 mod tests;
 
 pub use read::read_message;
+pub(crate) use typed::TypedHeaders;
 pub use write::{into_message, sequence_fault_header, write_message};
 // The per-element readers and writers, one per WS-RM element, for the unit tests.
 #[cfg(test)]

@@ -1,6 +1,6 @@
 //! Writers: core values to header and body fragments in WCF's layout.
 
-use super::{WireError, WsrmAction, NETRM_NAMESPACE};
+use super::{TypedHeaders, WireError, WsrmAction, NETRM_NAMESPACE};
 use crate::message::{
     ns, Body as SoapBody, EnvelopeVersion, FaultCode, FaultCodeValue, Message, MessageFault,
     MessageVersion, QualifiedName, RawHeader, XmlFragment,
@@ -422,7 +422,26 @@ pub fn write_message(
     message_version: MessageVersion,
     message: &ProtocolMessage<Message>,
 ) -> Result<Message, WireError> {
+    write_protocol_message(version, message_version, message, Headers::Raw)
+}
+
+/// How the WS-RM headers of a written message are kept.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Headers {
+    /// As [`RawHeader`]s in `headers.other`: every reader of a message sees them.
+    Raw,
+    /// As [`TypedHeaders`], for the encoder alone to write (what the driver sends).
+    Typed,
+}
+
+fn write_protocol_message(
+    version: ReliableMessagingVersion,
+    message_version: MessageVersion,
+    message: &ProtocolMessage<Message>,
+    form: Headers,
+) -> Result<Message, WireError> {
     let envelope = message_version.envelope;
+    let mut sequence = None;
     let uri = |action: WsrmAction, what: &'static str| {
         action
             .uri(version)
@@ -463,7 +482,7 @@ pub fn write_message(
             create_sequence_response_body(version, r),
         )?,
         ProtocolBody::Sequence { header, payload } => {
-            let mut out = match payload {
+            let out = match payload {
                 Some(app) => app.clone(),
                 None => Message::new(
                     message_version,
@@ -471,9 +490,7 @@ pub fn write_message(
                     SoapBody::Empty,
                 ),
             };
-            out.headers
-                .other
-                .push(sequence_header(version, out.version.envelope, header)?);
+            sequence = Some(header);
             out
         }
         ProtocolBody::CloseSequence(c) => payload(
@@ -510,7 +527,7 @@ pub fn write_message(
             out
         }
     };
-    add_ack_headers(version, message, &mut out)?;
+    add_wsrm_headers(version, sequence, message, &mut out, form)?;
     Ok(out)
 }
 
@@ -520,32 +537,68 @@ pub fn write_message(
 pub fn into_message(
     version: ReliableMessagingVersion,
     message_version: MessageVersion,
-    mut message: ProtocolMessage<Message>,
+    message: ProtocolMessage<Message>,
 ) -> Result<Message, WireError> {
-    let ProtocolBody::Sequence {
-        header,
-        payload: payload @ Some(_),
-    } = &mut message.body
-    else {
-        return write_message(version, message_version, &message);
-    };
-    let Some(mut out) = payload.take() else {
-        return Err(WireError::invalid("Sequence", "the payload vanished"));
-    };
-    out.headers
-        .other
-        .push(sequence_header(version, out.version.envelope, header)?);
-    add_ack_headers(version, &message, &mut out)?;
-    Ok(out)
+    let ProtocolMessage {
+        body,
+        acknowledgement,
+        ack_requested,
+    } = message;
+    match body {
+        ProtocolBody::Sequence {
+            header,
+            payload: Some(mut out),
+        } => {
+            out.headers.wsrm = Some(Box::new(TypedHeaders::new(
+                version,
+                Some(header),
+                acknowledgement,
+                ack_requested,
+            )?));
+            Ok(out)
+        }
+        body => write_protocol_message(
+            version,
+            message_version,
+            &ProtocolMessage {
+                body,
+                acknowledgement,
+                ack_requested,
+            },
+            Headers::Typed,
+        ),
+    }
 }
 
-/// Appends the piggy-backed `SequenceAcknowledgement` and `AckRequested` headers.
-fn add_ack_headers<T>(
+/// Appends the `Sequence` header (if any) and the piggy-backed `SequenceAcknowledgement` and
+/// `AckRequested` headers, in that order, in the form asked for.
+fn add_wsrm_headers<T>(
     version: ReliableMessagingVersion,
+    sequence: Option<&SequenceHeader>,
     message: &ProtocolMessage<T>,
     out: &mut Message,
+    form: Headers,
 ) -> Result<(), WireError> {
+    if form == Headers::Typed {
+        if sequence.is_some()
+            || message.acknowledgement.is_some()
+            || message.ack_requested.is_some()
+        {
+            out.headers.wsrm = Some(Box::new(TypedHeaders::new(
+                version,
+                sequence.cloned(),
+                message.acknowledgement.clone(),
+                message.ack_requested.clone(),
+            )?));
+        }
+        return Ok(());
+    }
     let envelope = out.version.envelope;
+    if let Some(sequence) = sequence {
+        out.headers
+            .other
+            .push(sequence_header(version, envelope, sequence)?);
+    }
     if let Some(ack) = &message.acknowledgement {
         out.headers
             .other

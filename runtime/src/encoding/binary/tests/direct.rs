@@ -427,3 +427,110 @@ fn documents_with_many_records_take_the_streaming_route() {
     };
     assert!(got.xml == sent.xml, "the body changed");
 }
+
+/// Typed WS-RM headers (what a reliable session sends) against the fragments the WS-RM
+/// writers make of the same values: the same text from the text encoder, the same bytes and
+/// session tables from the direct binary writer, for every shape a header can take.
+#[test]
+fn typed_wsrm_headers_are_written_as_their_fragments_are() {
+    use crate::message::write_envelope;
+    use crate::reliable::proto::{
+        AckRange, AckRequested, ReliableMessagingVersion, SequenceAcknowledgement, SequenceHeader,
+    };
+    use crate::reliable::wire::TypedHeaders;
+
+    let mut rng = Rng::new(16);
+    let mut typed_session = WriterSession::with_quota(DEFAULT_MAX_SESSION_SIZE);
+    let mut raw_session = WriterSession::with_quota(DEFAULT_MAX_SESSION_SIZE);
+    let mut direct_count = 0;
+    for seed in 0..600 {
+        let version = if rng.chance(50) {
+            ReliableMessagingVersion::WsReliableMessaging11
+        } else {
+            ReliableMessagingVersion::WsReliableMessagingFebruary2005
+        };
+        let identifier = |rng: &mut Rng| rng.pick(HEADER_VALUES).to_string();
+        let number = |rng: &mut Rng| match rng.below(3) {
+            0 => 1 + rng.below(9) as u64,
+            1 => 1 + rng.next_u64() % 100_000,
+            _ => i64::MAX as u64,
+        };
+        let sequence = rng.chance(70).then(|| SequenceHeader {
+            identifier: identifier(&mut rng),
+            message_number: number(&mut rng),
+            last_message: !version.is_11() && rng.chance(20),
+        });
+        let acknowledgement = rng.chance(70).then(|| {
+            let mut ack = SequenceAcknowledgement {
+                identifier: identifier(&mut rng),
+                ..SequenceAcknowledgement::default()
+            };
+            match rng.below(4) {
+                0 => {}
+                1 => ack.nacks = (0..1 + rng.below(3)).map(|_| number(&mut rng)).collect(),
+                _ => {
+                    for _ in 0..1 + rng.below(4) {
+                        let lower = number(&mut rng);
+                        ack.ranges.push(AckRange {
+                            lower,
+                            upper: lower + rng.below(50) as u64,
+                        });
+                    }
+                }
+            }
+            ack.is_final = version.is_11() && rng.chance(20);
+            ack.buffer_remaining = rng.chance(60).then(|| rng.below(9000) as u32);
+            ack
+        });
+        let ack_requested = rng.chance(40).then(|| AckRequested {
+            identifier: identifier(&mut rng),
+            message_number: None,
+        });
+        if sequence.is_none() && acknowledgement.is_none() && ack_requested.is_none() {
+            continue; // the writer never makes an empty set
+        }
+        let typed = TypedHeaders::new(version, sequence, acknowledgement, ack_requested)
+            .expect("values the version can say");
+        let mut with_typed = message(&mut rng);
+        if matches!(with_typed.body, Body::Fault(_)) {
+            with_typed.body = Body::Empty;
+        }
+        let mut with_raw = with_typed.clone();
+        with_raw.headers.other.extend(
+            typed
+                .to_raw(with_typed.version.envelope)
+                .expect("text form"),
+        );
+        with_typed.headers.wsrm = Some(Box::new(typed));
+
+        let (mut typed_text, mut raw_text) = (Vec::new(), Vec::new());
+        write_envelope(&with_typed, &mut typed_text).expect("typed, as text");
+        write_envelope(&with_raw, &mut raw_text).expect("raw, as text");
+        assert_eq!(typed_text, raw_text, "seed {seed}: text differs");
+
+        assert_eq!(
+            direct_write::eligible(&with_typed),
+            direct_write::eligible(&with_raw),
+            "seed {seed}: {with_typed:?}"
+        );
+        if direct_write::eligible(&with_typed) {
+            let typed_bytes = write_message(Some(&mut typed_session), |w| {
+                direct_write::write(&with_typed, w)
+            });
+            let raw_bytes = write_message(Some(&mut raw_session), |w| {
+                direct_write::write(&with_raw, w)
+            });
+            if let (Ok(typed_bytes), Ok(raw_bytes)) = (&typed_bytes, &raw_bytes) {
+                direct_count += 1;
+                assert_eq!(typed_bytes, raw_bytes, "seed {seed}: bytes differ");
+            } else {
+                assert_eq!(typed_bytes.is_ok(), raw_bytes.is_ok(), "seed {seed}");
+            }
+            assert_eq!(typed_session.len(), raw_session.len(), "seed {seed}");
+        }
+    }
+    assert!(
+        direct_count > 200,
+        "only {direct_count} went the direct way"
+    );
+}
