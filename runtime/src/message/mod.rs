@@ -95,9 +95,28 @@ pub struct Headers {
     pub relates_to: Option<String>,
     /// Headers not listed above, in the order received.
     pub other: Vec<RawHeader>,
-    /// An outgoing reliable-session message's WS-RM headers as values, written after `other`
-    /// by the encoder (`reliable::wire::typed`); never set on a received message.
+    /// WS-RM's per-message headers as values (`reliable::wire::typed`): on an outgoing
+    /// message, written after `other` by the encoder; on a received one, what the binary
+    /// reader read directly, for the reliable session (or [`untype_wsrm`](Self::untype_wsrm)).
     pub(crate) wsrm: Option<Box<crate::reliable::wire::TypedHeaders>>,
+}
+
+impl Headers {
+    /// Moves WS-RM headers the binary reader read as values into [`other`](Self::other), in
+    /// the form their writers give them, for code that knows only raw headers (the
+    /// dispatcher's mustUnderstand check, `OperationContext`, a reliable session of the other
+    /// version). Only their text can differ from what was received: names, `mustUnderstand`
+    /// and values are the same.
+    pub(crate) fn untype_wsrm(&mut self, envelope: EnvelopeVersion) {
+        let Some(typed) = self.wsrm.take() else {
+            return;
+        };
+        match typed.to_raw(envelope) {
+            Ok(raw) => self.other.extend(raw),
+            // The reader makes only headers their version can say.
+            Err(e) => tracing::error!(error = %e, "dropping WS-RM headers that cannot be written"),
+        }
+    }
 }
 
 /// What the SOAP Body holds.

@@ -35,7 +35,7 @@ impl<C: Dispatch<S>, S: Send + 'static> RequestMessageHandler for RequestDispatc
 /// none).
 async fn serve_one<C, S>(
     endpoint: Arc<EndpointShared<C, S>>,
-    request: Message,
+    mut request: Message,
     origin: crate::transport::RequestOrigin,
 ) -> Option<Message>
 where
@@ -43,7 +43,7 @@ where
     S: Send + 'static,
 {
     let version = endpoint.encoder.message_version();
-    let (op, call) = match admit::<C, S>(&endpoint, true, &request) {
+    let (op, call) = match admit::<C, S>(&endpoint, true, &mut request) {
         Ok(admitted) => admitted,
         Err(Refusal { fault, reply: true }) => {
             let request_id = request.headers.message_id.as_deref();

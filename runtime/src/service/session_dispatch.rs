@@ -428,7 +428,7 @@ async fn handle<C, S>(
     endpoint: &EndpointShared<C, S>,
     channel: &Arc<ChannelInfo>,
     state: &mut SessionState<C, S>,
-    request: Message,
+    mut request: Message,
     replier: &Arc<Replier>,
     in_flight: &mut JoinSet<()>,
     inbox: &mut Inbox,
@@ -447,7 +447,7 @@ where
             .await;
         return Flow::End;
     }
-    let (op, call) = match admit::<C, S>(endpoint, state.started, &request) {
+    let (op, call) = match admit::<C, S>(endpoint, state.started, &mut request) {
         Ok(admitted) => admitted,
         Err(Refusal { fault, reply }) => {
             if reply {
@@ -513,12 +513,15 @@ pub(crate) struct Refusal {
 pub(crate) fn admit<C, S>(
     endpoint: &EndpointShared<C, S>,
     started: bool,
-    request: &Message,
+    request: &mut Message,
 ) -> Result<(&'static OperationDescription, C::Call), Refusal>
 where
     C: Dispatch<S>,
     S: Send + 'static,
 {
+    // WS-RM headers the binary reader typed, on a message no reliable session took: the
+    // checks below and `OperationContext` see headers as they were received.
+    request.headers.untype_wsrm(request.version.envelope);
     let contract = C::DESCRIPTION;
     // WCF's dispatcher matches the address filter first, then the contract filter.
     if let Some(filter) = &endpoint.address_filter {

@@ -84,13 +84,13 @@ async fn serve_one<C: Dispatch<S>, S: Send + 'static>(
     request: StreamedMessage,
 ) -> Option<StreamedMessage> {
     let StreamedMessage {
-        message: request,
+        message: mut request,
         stream,
     } = request;
     let version = endpoint.encoder.message_version();
     let request_id = request.headers.message_id.clone();
     let admitted = match stream {
-        None => admit::<C, S>(&endpoint, true, &request),
+        None => admit::<C, S>(&endpoint, true, &mut request),
         Some(stream) => {
             // `request_has_stream` found the operation by this action.
             let (index, op) = C::DESCRIPTION.operation_by_action(request.action())?;

@@ -29,6 +29,8 @@ use crate::message::{
     ns, Body, EnvelopeVersion, Headers, Message, MessageVersion, QualifiedName, RawHeader,
     ReaderQuotas, XmlFragment,
 };
+use crate::reliable::proto::ReliableMessagingVersion;
+use crate::reliable::wire::{scan, TypedHeaders};
 use crate::xml::{plain_namespace, trim, NameTable};
 use bytes::Bytes;
 use std::borrow::Cow;
@@ -43,6 +45,9 @@ const MAX_BINDINGS: usize = 128;
 /// Start tags with more attributes than this go the text route, which checks duplicates
 /// without a quadratic scan.
 const MAX_ATTRIBUTES: usize = 16;
+/// Below this depth quota the WS-RM headers are kept raw, for the general reader to judge
+/// (as the text scanner does: `reliable::wire::scan`).
+const TYPED_WSRM_MIN_DEPTH: usize = 8;
 
 /// Reads one NBFX document (after any session table; `base` is its offset in the frame,
 /// `strings` the session's strings) as a message, or `None` if this route declines.
@@ -67,6 +72,8 @@ pub(crate) fn read(
             EnvelopeVersion::Soap12 => ns::SOAP12,
         },
         max_text: quotas.max_string_content_length,
+        // The depth the typed WS-RM headers need, with the margin the text scanner keeps.
+        typed_wsrm: quotas.max_depth >= TYPED_WSRM_MIN_DEPTH,
         // The body's text is about twice its binary form.
         out: TextWriter::with_capacity(limits.max_text_bytes, document.len() * 2),
     };
@@ -143,6 +150,8 @@ struct Walker<'a> {
     max_text: usize,
     /// The rendered fragments, back to back.
     out: TextWriter,
+    /// Whether WS-RM's per-message headers are read as values (see [`Walker::wsrm_header`]).
+    typed_wsrm: bool,
 }
 
 impl<'a> Walker<'a> {
@@ -314,6 +323,16 @@ impl<'a> Walker<'a> {
                 (ns::WSA10, "To") => &mut headers.to,
                 (ns::WSA10, "RelatesTo") => &mut headers.relates_to,
                 (ns::WSA10, "ReplyTo") => &mut headers.reply_to,
+                (namespace, local) if self.typed_wsrm => {
+                    match (wsrm_version(namespace), local) {
+                        (
+                            Some(version),
+                            "Sequence" | "SequenceAcknowledgement" | "AckRequested",
+                        ) => self.wsrm_header(version, header, &mut headers.wsrm)?,
+                        _ => raw.push(self.raw_header(header)?),
+                    }
+                    continue;
+                }
                 _ => {
                     raw.push(self.raw_header(header)?);
                     continue;
@@ -360,6 +379,101 @@ impl<'a> Walker<'a> {
             if text.len() > self.max_text {
                 return Err(Declined);
             }
+        }
+    }
+
+    /// A WS-RM `Sequence`, `SequenceAcknowledgement` or `AckRequested` header read into its
+    /// value, by the rules of the WS-RM text scanner (`reliable::wire::scan`), which answers
+    /// only for valid input in the plain layout. Anything else (an extension, `LastMessage`,
+    /// `Final`, `None`, a bad number, a second header of a kind, two versions, a
+    /// `mustUnderstand` other than the one the writer puts) sends the whole message the text
+    /// route, whose raw headers the general WS-RM reader then judges and words.
+    fn wsrm_header(
+        &mut self,
+        version: ReliableMessagingVersion,
+        header: Start<'a>,
+        typed: &mut Option<Box<TypedHeaders>>,
+    ) -> Step<()> {
+        let mut must_understand = false;
+        for attribute in &header.attributes {
+            if attribute.declared_prefix().is_some() {
+                continue;
+            }
+            let enveloped =
+                !attribute.prefix.is_empty() && self.resolve(&attribute.prefix)? == self.env_ns;
+            if attribute.local != "mustUnderstand" || !enveloped {
+                return Err(Declined);
+            }
+            must_understand = match trim(&attribute.value) {
+                "1" | "true" => true,
+                "0" | "false" => false,
+                _ => return Err(Declined),
+            };
+        }
+        // What the writer puts, so the header means the same if it has to be made raw again.
+        if must_understand != (header.local == "Sequence") {
+            return Err(Declined);
+        }
+        let mut root = scan::Element {
+            namespace: header.ns,
+            local: header.local,
+            attributes: Vec::new(),
+            text: Cow::Borrowed(""),
+            children: Vec::new(),
+        };
+        while let Some(child) = self.child()? {
+            let mut attributes = Vec::new();
+            for attribute in child.attributes {
+                if attribute.declared_prefix().is_some() {
+                    continue;
+                }
+                // The scanner's subset: no prefixed attribute here, nothing that attribute
+                // normalisation or escaping would touch.
+                if !attribute.prefix.is_empty()
+                    || attribute.value.contains(['<', '&', '\t', '\n', '\r'])
+                {
+                    return Err(Declined);
+                }
+                attributes.push((attribute.local, attribute.value));
+            }
+            let text = self.text()?;
+            root.children.push(scan::Element {
+                namespace: child.ns,
+                local: child.local,
+                attributes,
+                text,
+                children: Vec::new(),
+            });
+        }
+        let set = typed.get_or_insert_with(|| {
+            Box::new(TypedHeaders {
+                version,
+                sequence: None,
+                acknowledgement: None,
+                ack_requested: None,
+            })
+        });
+        if set.version != version {
+            return Err(Declined);
+        }
+        let placed = match &*root.local {
+            "Sequence" => set
+                .sequence
+                .replace(scan::sequence_header_of(version, &root).ok_or(Declined)?)
+                .is_none(),
+            "SequenceAcknowledgement" => set
+                .acknowledgement
+                .replace(scan::acknowledgement_of(version, &root).ok_or(Declined)?)
+                .is_none(),
+            _ => set
+                .ack_requested
+                .replace(scan::ack_requested_of(version, &root).ok_or(Declined)?)
+                .is_none(),
+        };
+        if placed {
+            Ok(())
+        } else {
+            Err(Declined)
         }
     }
 
@@ -500,6 +614,16 @@ impl<'a> Walker<'a> {
             awaits_reply: false,
         })
     }
+}
+
+/// The WS-RM version whose namespace `namespace` is.
+fn wsrm_version(namespace: &str) -> Option<ReliableMessagingVersion> {
+    [
+        ReliableMessagingVersion::WsReliableMessagingFebruary2005,
+        ReliableMessagingVersion::WsReliableMessaging11,
+    ]
+    .into_iter()
+    .find(|v| v.namespace() == namespace)
 }
 
 /// `text` without XML whitespace around it, reusing its allocation when it has one.

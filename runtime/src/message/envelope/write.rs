@@ -78,12 +78,7 @@ impl<'m, 'o> EnvelopeWriter<'m, 'o> {
             self.fragment(&header.xml, None)?;
         }
         if let Some(wsrm) = &headers.wsrm {
-            let raw = wsrm
-                .to_raw(self.message.version.envelope)
-                .map_err(|e| XmlError::Serialize(e.to_string()))?;
-            for header in &raw {
-                self.fragment(&header.xml, None)?;
-            }
+            wsrm.write_text(self.out);
         }
         self.raw("</s:Header>");
         Ok(())

@@ -15,7 +15,7 @@
 //! caller's business: the driver correlates requests and replies.
 
 mod read;
-mod scan;
+pub(crate) mod scan;
 mod typed;
 mod write;
 
@@ -258,5 +258,55 @@ pub(crate) fn fast_path_agrees(
             Ok(fast),
             read::general_ack_requested(version, fragment, quotas)
         );
+    }
+}
+
+/// The check behind the binary reader's typed WS-RM headers (`encoding::binary::direct_read`),
+/// for its tests and the fuzz target: a reliable session of either version reads `typed` (a
+/// message whose headers that reader typed) as it reads `raw` (the same message read by the
+/// text route): the same kind of message, the same WS-RM values and the same other headers
+/// by name, or the same error.
+#[cfg(any(test, feature = "fuzzing"))]
+pub(crate) fn assert_typed_reads_as_raw(
+    typed: &crate::message::Message,
+    raw: &crate::message::Message,
+    quotas: &crate::message::ReaderQuotas,
+) {
+    use crate::message::Message;
+    use crate::reliable::proto::{ProtocolBody, ProtocolMessage};
+    // Untyped again, the headers' text is the writer's, so other headers compare by name.
+    let parts = |m: &ProtocolMessage<Message>| {
+        let sequence = match &m.body {
+            ProtocolBody::Sequence { header, payload } => Some((
+                header.clone(),
+                payload.as_ref().map(|p| {
+                    p.headers
+                        .other
+                        .iter()
+                        .map(|h| (h.name.clone(), h.must_understand))
+                        .collect::<Vec<_>>()
+                }),
+            )),
+            _ => None,
+        };
+        (
+            m.kind(),
+            m.acknowledgement.clone(),
+            m.ack_requested.clone(),
+            sequence,
+        )
+    };
+    for version in [
+        ReliableMessagingVersion::WsReliableMessagingFebruary2005,
+        ReliableMessagingVersion::WsReliableMessaging11,
+    ] {
+        match (
+            read_message(version, typed.clone(), quotas),
+            read_message(version, raw.clone(), quotas),
+        ) {
+            (Ok(t), Ok(r)) => assert_eq!(parts(&t), parts(&r), "{version:?}"),
+            (Err(t), Err(r)) => assert_eq!(t, r, "{version:?}"),
+            (t, r) => panic!("{version:?}: typed {t:?} against raw {r:?}"),
+        }
     }
 }

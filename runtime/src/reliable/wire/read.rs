@@ -778,6 +778,16 @@ pub fn read_message(
     quotas: &ReaderQuotas,
 ) -> Result<ProtocolMessage<Message>, WireError> {
     let (mut sequence, mut acknowledgement, mut ack_requested) = (None, None, None);
+    // The binary reader hands over the usual headers as values already.
+    if let Some(typed) = message.headers.wsrm.take() {
+        if typed.version == version {
+            (sequence, acknowledgement, ack_requested) =
+                (typed.sequence, typed.acknowledgement, typed.ack_requested);
+        } else {
+            message.headers.wsrm = Some(typed);
+            message.headers.untype_wsrm(message.version.envelope);
+        }
+    }
     let mut rest = Vec::with_capacity(message.headers.other.len());
     for header in std::mem::take(&mut message.headers.other) {
         if header.name.namespace != version.namespace() {

@@ -11,7 +11,10 @@
 //!
 //! Only outgoing messages carry these: what arrives is read from [`RawHeader`]s as before.
 
-use super::write::{ack_requested_header, acknowledgement_header, sequence_header};
+use super::write::{
+    ack_requested_header, acknowledgement_header, sequence_header, write_ack_requested,
+    write_acknowledgement, write_sequence,
+};
 use super::{WireError, NETRM_NAMESPACE};
 use crate::encoding::binary::events::{Attribute, XmlEvent};
 use crate::message::{EnvelopeVersion, RawHeader};
@@ -75,6 +78,21 @@ impl TypedHeaders {
             raw.push(ack_requested_header(self.version, envelope, request));
         }
         Ok(raw)
+    }
+
+    /// Appends the text of [`to_raw`](Self::to_raw)'s headers to `out`, where the envelope
+    /// has declared `s` (the one prefix they inherit), as the envelope writer would write
+    /// those fragments.
+    pub(crate) fn write_text(&self, out: &mut Vec<u8>) {
+        if let Some(sequence) = &self.sequence {
+            write_sequence(out, self.version, sequence);
+        }
+        if let Some(ack) = &self.acknowledgement {
+            write_acknowledgement(out, self.version, ack);
+        }
+        if let Some(request) = &self.ack_requested {
+            write_ack_requested(out, self.version, request);
+        }
     }
 
     /// About how many bytes of text the headers take.

@@ -23,7 +23,10 @@ struct Xml {
 
 impl Xml {
     fn new() -> Self {
-        Xml { out: Vec::new() }
+        // Enough for the usual header or body in one allocation.
+        Xml {
+            out: Vec::with_capacity(256),
+        }
     }
 
     fn raw(&mut self, s: &str) {
@@ -119,15 +122,31 @@ pub fn sequence_header(
         });
     }
     let mut x = Xml::new();
+    write_sequence(&mut x.out, version, sequence);
+    Ok(header(version, "Sequence", true, x, envelope))
+}
+
+/// The text of [`sequence_header`], appended to `out` (the caller checked `LastMessage`).
+pub(super) fn write_sequence(
+    out: &mut Vec<u8>,
+    version: ReliableMessagingVersion,
+    sequence: &SequenceHeader,
+) {
+    let mut x = Xml {
+        out: std::mem::take(out),
+    };
     x.open_root(version, "Sequence");
     x.raw(" s:mustUnderstand=\"1\">");
     x.text_element("Identifier", &sequence.identifier);
-    x.text_element("MessageNumber", &sequence.message_number.to_string());
+    x.text_element(
+        "MessageNumber",
+        itoa::Buffer::new().format(sequence.message_number),
+    );
     if sequence.last_message {
         x.raw("<r:LastMessage/>");
     }
     x.close("Sequence");
-    Ok(header(version, "Sequence", true, x, envelope))
+    *out = x.out;
 }
 
 /// The `wsrm:SequenceAcknowledgement` header. No ranges is written as WCF does: `0-0` in 1.0
@@ -145,13 +164,34 @@ pub fn acknowledgement_header(
         });
     }
     let mut x = Xml::new();
+    write_acknowledgement(&mut x.out, version, ack);
+    Ok(header(
+        version,
+        "SequenceAcknowledgement",
+        false,
+        x,
+        envelope,
+    ))
+}
+
+/// The text of [`acknowledgement_header`], appended to `out` (the caller checked `Final`).
+pub(super) fn write_acknowledgement(
+    out: &mut Vec<u8>,
+    version: ReliableMessagingVersion,
+    ack: &SequenceAcknowledgement,
+) {
+    let mut x = Xml {
+        out: std::mem::take(out),
+    };
     x.open_root(version, "SequenceAcknowledgement");
     x.raw(">");
     x.text_element("Identifier", &ack.identifier);
     let range = |x: &mut Xml, lower: u64, upper: u64| {
-        x.raw(&format!(
-            "<r:AcknowledgementRange Upper=\"{upper}\" Lower=\"{lower}\"/>"
-        ));
+        x.raw("<r:AcknowledgementRange Upper=\"");
+        x.raw(itoa::Buffer::new().format(upper));
+        x.raw("\" Lower=\"");
+        x.raw(itoa::Buffer::new().format(lower));
+        x.raw("\"/>");
     };
     if !ack.ranges.is_empty() {
         for r in &ack.ranges {
@@ -159,7 +199,7 @@ pub fn acknowledgement_header(
         }
     } else if !ack.nacks.is_empty() {
         for n in &ack.nacks {
-            x.text_element("Nack", &n.to_string());
+            x.text_element("Nack", itoa::Buffer::new().format(*n));
         }
     } else if version.is_11() {
         x.raw("<r:None/>");
@@ -174,16 +214,12 @@ pub fn acknowledgement_header(
     if let Some(remaining) = ack.buffer_remaining {
         x.raw("<netrm:BufferRemaining");
         write_ns_decl(&mut x.out, "netrm", NETRM_NAMESPACE);
-        x.raw(&format!(">{remaining}</netrm:BufferRemaining>"));
+        x.raw(">");
+        x.raw(itoa::Buffer::new().format(remaining));
+        x.raw("</netrm:BufferRemaining>");
     }
     x.close("SequenceAcknowledgement");
-    Ok(header(
-        version,
-        "SequenceAcknowledgement",
-        false,
-        x,
-        envelope,
-    ))
+    *out = x.out;
 }
 
 /// The `wsrm:AckRequested` header. The 1.0 message number is never written (WCF does not).
@@ -193,11 +229,24 @@ pub fn ack_requested_header(
     request: &AckRequested,
 ) -> RawHeader {
     let mut x = Xml::new();
+    write_ack_requested(&mut x.out, version, request);
+    header(version, "AckRequested", false, x, envelope)
+}
+
+/// The text of [`ack_requested_header`], appended to `out`.
+pub(super) fn write_ack_requested(
+    out: &mut Vec<u8>,
+    version: ReliableMessagingVersion,
+    request: &AckRequested,
+) {
+    let mut x = Xml {
+        out: std::mem::take(out),
+    };
     x.open_root(version, "AckRequested");
     x.raw(">");
     x.text_element("Identifier", &request.identifier);
     x.close("AckRequested");
-    header(version, "AckRequested", false, x, envelope)
+    *out = x.out;
 }
 
 fn body(x: Xml) -> XmlFragment {

@@ -534,3 +534,143 @@ fn typed_wsrm_headers_are_written_as_their_fragments_are() {
         "only {direct_count} went the direct way"
     );
 }
+
+/// WS-RM headers as peers may send them, the plain ones and the odd: whatever the direct
+/// reader types, the reliable session must read exactly as it reads the text route's raw
+/// headers (the same values, the same error), and what it does not type stays as the text
+/// route reads it.
+#[test]
+fn typed_wsrm_headers_read_as_the_raw_ones_do() {
+    const R10: &str = "http://schemas.xmlsoap.org/ws/2005/02/rm";
+    const R11: &str = "http://docs.oasis-open.org/ws-rx/wsrm/200702";
+    const ID: &str = "urn:uuid:0b5b4b0e-6b9a-4c3e-9d4e-2f1f4c5e6a7b";
+    let sequence = |ns: &str, body: &str, attrs: &str| {
+        format!(r#"<r:Sequence xmlns:r="{ns}"{attrs}>{body}</r:Sequence>"#)
+    };
+    let plain_sequence = |ns: &str| {
+        sequence(
+            ns,
+            &format!("<r:Identifier>{ID}</r:Identifier><r:MessageNumber>7</r:MessageNumber>"),
+            r#" s:mustUnderstand="1""#,
+        )
+    };
+    let ack = |ns: &str, body: &str| {
+        format!(
+            r#"<r:SequenceAcknowledgement xmlns:r="{ns}"><r:Identifier>{ID}</r:Identifier>{body}</r:SequenceAcknowledgement>"#
+        )
+    };
+    let netrm = r#"<netrm:BufferRemaining xmlns:netrm="http://schemas.microsoft.com/ws/2006/05/rm">8</netrm:BufferRemaining>"#;
+    let mut variants: Vec<Vec<String>> = Vec::new();
+    for ns in [R10, R11] {
+        variants.extend([
+            vec![plain_sequence(ns)],
+            vec![
+                plain_sequence(ns),
+                ack(ns, &format!(r#"<r:AcknowledgementRange Upper="9" Lower="1"/>{netrm}"#)),
+            ],
+            vec![
+                plain_sequence(ns),
+                format!(
+                    r#"<r:AckRequested xmlns:r="{ns}"><r:Identifier>{ID}</r:Identifier></r:AckRequested>"#
+                ),
+            ],
+            // Odd but valid, or invalid: each must come out as the raw route says.
+            vec![sequence(
+                ns,
+                &format!("<r:Identifier>{ID}</r:Identifier><r:MessageNumber>7</r:MessageNumber><r:LastMessage/>"),
+                r#" s:mustUnderstand="1""#,
+            )],
+            vec![sequence(
+                ns,
+                &format!("<r:Identifier>{ID}</r:Identifier><r:MessageNumber>7</r:MessageNumber>"),
+                "",
+            )],
+            vec![sequence(
+                ns,
+                &format!("<r:Identifier> {ID} </r:Identifier><r:MessageNumber> +7 </r:MessageNumber>"),
+                r#" s:mustUnderstand="true""#,
+            )],
+            vec![sequence(
+                ns,
+                &format!("<r:Identifier>{ID}</r:Identifier><r:MessageNumber>0</r:MessageNumber>"),
+                r#" s:mustUnderstand="1""#,
+            )],
+            vec![sequence(
+                ns,
+                &format!("<r:Identifier>{ID}</r:Identifier><r:MessageNumber>9223372036854775808</r:MessageNumber>"),
+                r#" s:mustUnderstand="1""#,
+            )],
+            vec![sequence(
+                ns,
+                &format!("<r:Identifier>{ID}</r:Identifier><r:MessageNumber>7</r:MessageNumber><x:Ext xmlns:x=\"urn:x\">1</x:Ext>"),
+                r#" s:mustUnderstand="1""#,
+            )],
+            vec![plain_sequence(ns), plain_sequence(ns)],
+            vec![plain_sequence(R10), plain_sequence(R11)],
+            vec![
+                plain_sequence(ns),
+                ack(ns, r#"<r:AcknowledgementRange Upper="1" Lower="9"/>"#),
+            ],
+            vec![plain_sequence(ns), ack(ns, "<r:None/>")],
+            vec![plain_sequence(ns), ack(ns, "<r:Final/><r:AcknowledgementRange Upper=\"3\" Lower=\"1\"/>")],
+            vec![plain_sequence(ns), ack(ns, "<r:Nack>4</r:Nack>")],
+            vec![plain_sequence(ns), ack(ns, r#"<r:AcknowledgementRange Upper="0" Lower="0"/>"#)],
+            vec![
+                plain_sequence(ns),
+                ack(ns, r#"<r:AcknowledgementRange Upper="3" Lower="1" Extra="x"/>"#),
+            ],
+            vec![ack(ns, "")],
+        ]);
+    }
+    let envelope_ns = ns::SOAP12;
+    let mut typed_seen = 0;
+    for (i, headers) in variants.iter().enumerate() {
+        let mut message = Message::new(MessageVersion::SOAP12_WSA10, "urn:test/Echo", Body::Empty);
+        for xml in headers {
+            let fragment = XmlFragment {
+                xml: xml.clone().into_bytes().into(),
+                inherited_namespaces: vec![("s".to_owned(), envelope_ns.to_owned())],
+                typed: Vec::new(),
+            };
+            let name = QualifiedName::new("urn:placeholder", "Header");
+            message.headers.other.push(RawHeader {
+                name,
+                must_understand: false,
+                xml: fragment,
+            });
+        }
+        let mut writer = WriterSession::with_quota(DEFAULT_MAX_SESSION_SIZE);
+        let mut reader = ReaderSession::with_quota(DEFAULT_MAX_SESSION_SIZE);
+        let bytes = encode_via_text(&message, Some(&mut writer)).expect("encodes");
+        let table = reader.read_table(&bytes).expect("our own table");
+        let quotas = ReaderQuotas::default();
+        let limits = BinaryLimits::from_quotas(&quotas);
+        let document = &bytes[table..];
+        let text = decode_via_text(
+            document,
+            table,
+            reader.strings(),
+            &limits,
+            message.version,
+            &quotas,
+        )
+        .expect("the text route reads it");
+        let Some(direct) = direct_read::read(
+            document,
+            table,
+            reader.strings(),
+            &limits,
+            message.version,
+            &quotas,
+        ) else {
+            continue;
+        };
+        if direct.headers.wsrm.is_none() {
+            assert_eq!(direct, text, "variant {i}: untyped, so as the text route");
+            continue;
+        }
+        typed_seen += 1;
+        crate::reliable::wire::assert_typed_reads_as_raw(&direct, &text, &quotas);
+    }
+    assert!(typed_seen >= 6, "only {typed_seen} variants were typed");
+}
