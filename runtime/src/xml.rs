@@ -6,8 +6,8 @@
 
 use bytes::Bytes;
 use quick_xml::events::{BytesRef, BytesStart, Event};
-use quick_xml::name::{Namespace, PrefixDeclaration, QName, ResolveResult};
-use quick_xml::NsReader;
+use quick_xml::name::{Namespace, NamespaceResolver, PrefixDeclaration, QName, ResolveResult};
+use quick_xml::Reader;
 use std::borrow::Cow;
 
 /// A piece of XML kept as bytes, together with the namespace declarations that were in scope
@@ -335,8 +335,8 @@ pub(crate) fn map_error(err: quick_xml::Error, position: u64) -> XmlError {
 /// Checks every attribute of `start` parses (quick-xml parses them lazily) and that every
 /// prefix used by the element or its attributes is declared; then tells, as [`has_nil`] does,
 /// whether the element is nil. One pass over the attributes does both.
-pub(crate) fn check_start_nil<R>(
-    reader: &NsReader<R>,
+pub(crate) fn check_start_nil(
+    reader: &NamespaceResolver,
     start: &BytesStart<'_>,
     position: u64,
 ) -> Result<bool, XmlError> {
@@ -347,8 +347,8 @@ pub(crate) fn check_start_nil<R>(
 
 /// [`check_start_nil`]'s checks, then [`NameTable::record`], in one pass over the attributes. Errors come
 /// out as if the two ran one after the other: a check error wins over a quota error.
-pub(crate) fn check_start_and_record<R>(
-    reader: &NsReader<R>,
+pub(crate) fn check_start_and_record(
+    reader: &NamespaceResolver,
     start: &BytesStart<'_>,
     position: u64,
     names: &mut NameTable,
@@ -358,15 +358,15 @@ pub(crate) fn check_start_and_record<R>(
 
 /// With `nil`, also finds what [`has_nil`] would: the first `nil` attribute in the XML Schema
 /// instance namespace decides.
-fn check_and_record<R>(
-    reader: &NsReader<R>,
+fn check_and_record(
+    reader: &NamespaceResolver,
     start: &BytesStart<'_>,
     position: u64,
     mut names: Option<&mut NameTable>,
     mut nil: Option<&mut Option<bool>>,
 ) -> Result<(), XmlError> {
     let name = start.name();
-    if let (ResolveResult::Unknown(p), _) = reader.resolver().resolve_element(name) {
+    if let (ResolveResult::Unknown(p), _) = reader.resolve_element(name) {
         return Err(undeclared(&p, position));
     }
     // A quota error waits for the checks to pass; the names recorded so far stay recorded,
@@ -396,7 +396,7 @@ fn check_and_record<R>(
             check_namespace(&attr.value, position)?;
             continue;
         }
-        let (ns, local) = reader.resolver().resolve_attribute(attr.key);
+        let (ns, local) = reader.resolve_attribute(attr.key);
         if let ResolveResult::Unknown(p) = ns {
             return Err(undeclared(&p, position));
         }
@@ -441,8 +441,8 @@ fn check_namespace(uri: &str, position: u64) -> Result<(), XmlError> {
 /// The attribute checks with quick-xml's own duplicate check, then the recording of all names
 /// again (recording is idempotent) and [`has_nil`].
 #[cold]
-fn check_attributes_checked<R>(
-    reader: &NsReader<R>,
+fn check_attributes_checked(
+    reader: &NamespaceResolver,
     start: &BytesStart<'_>,
     position: u64,
     names: Option<&mut NameTable>,
@@ -454,7 +454,7 @@ fn check_attributes_checked<R>(
             check_namespace(&attr.value, position)?;
             continue;
         }
-        if let (ResolveResult::Unknown(p), _) = reader.resolver().resolve_attribute(attr.key) {
+        if let (ResolveResult::Unknown(p), _) = reader.resolve_attribute(attr.key) {
             return Err(undeclared(&p, position));
         }
     }
@@ -700,13 +700,16 @@ fn undeclared(prefix: &str, position: u64) -> XmlError {
 /// Whether `start` carries `nil="true"` (or `"1"`) in the XML Schema instance namespace,
 /// under whatever prefix.
 /// Callers check the attributes first, so quick-xml's allocating duplicate check is skipped.
-pub(crate) fn has_nil<R>(reader: &NsReader<R>, start: &BytesStart<'_>) -> Result<bool, XmlError> {
+pub(crate) fn has_nil(
+    reader: &NamespaceResolver,
+    start: &BytesStart<'_>,
+) -> Result<bool, XmlError> {
     for attr in start.attributes().with_checks(false) {
         let attr = attr.map_err(|e| XmlError::Malformed(e.to_string()))?;
         if attr.key.local_name().into_inner() != "nil" || attr.key.prefix().is_none() {
             continue;
         }
-        let (ns, _) = reader.resolver().resolve_attribute(attr.key);
+        let (ns, _) = reader.resolve_attribute(attr.key);
         if ns == ResolveResult::Bound(Namespace(XSI)) {
             return Ok(matches!(trim(&attr.value), "true" | "1"));
         }
@@ -715,12 +718,12 @@ pub(crate) fn has_nil<R>(reader: &NsReader<R>, start: &BytesStart<'_>) -> Result
 }
 
 /// The namespace URI an element name resolves to ("" when it has none).
-pub(crate) fn element_ns<'r, R>(
-    reader: &'r NsReader<R>,
+pub(crate) fn element_ns<'r>(
+    reader: &'r NamespaceResolver,
     name: QName<'_>,
     position: u64,
 ) -> Result<&'r str, XmlError> {
-    match reader.resolver().resolve_element(name) {
+    match reader.resolve_element(name) {
         (ResolveResult::Bound(Namespace(ns)), _) => Ok(ns),
         (ResolveResult::Unbound, _) => Ok(""),
         (ResolveResult::Unknown(p), _) => Err(undeclared(&p, position)),
@@ -728,9 +731,8 @@ pub(crate) fn element_ns<'r, R>(
 }
 
 /// The in-scope namespace declarations, as `XmlFragment::inherited_namespaces` wants them.
-pub(crate) fn in_scope_namespaces<R>(reader: &NsReader<R>) -> Vec<(String, String)> {
+pub(crate) fn in_scope_namespaces(reader: &NamespaceResolver) -> Vec<(String, String)> {
     reader
-        .resolver()
         .bindings()
         .map(|(prefix, ns)| {
             let prefix = match prefix {
@@ -811,35 +813,143 @@ impl<'de> Element<'de> {
 }
 
 /// A forward-only reader over one fragment that tracks depth against the reader quotas.
+///
+/// quick-xml's `NsReader` is its `Reader` plus a `NamespaceResolver`, and a fresh resolver
+/// costs about seven allocations, every message body. This reader drives the two itself, as
+/// `NsReader` does, with a resolver taken from a small per-thread pool and handed back
+/// emptied when the reader is dropped.
 #[derive(Debug)]
 pub(crate) struct FragmentReader<'de> {
-    reader: NsReader<&'de [u8]>,
+    reader: Reader<&'de [u8]>,
+    ns: PooledResolver,
+    /// The scope of the last empty or end tag, left in place until the next event, as
+    /// `NsReader` does, so that its namespace can still be asked for.
+    pending_pop: bool,
     pub(crate) quotas: ReaderQuotas,
     depth: usize,
     peeked: Option<Node<'de>>,
 }
 
+/// A namespace resolver borrowed from this thread's pool; returned, back at its initial
+/// state, on drop, unless it served a fragment large enough to have grown it much (its
+/// buffer keeps the room of every declaration it held).
+#[derive(Debug)]
+struct PooledResolver {
+    resolver: Option<NamespaceResolver>,
+    keep: bool,
+}
+
+thread_local! {
+    static RESOLVERS: std::cell::RefCell<Vec<NamespaceResolver>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Resolvers kept per thread: enough for readers nested a few deep.
+const POOLED_RESOLVERS: usize = 4;
+/// Fragments (with their inherited declarations) up to this size give their resolver back.
+const POOLED_FRAGMENT_BYTES: usize = 16 * 1024;
+
+impl PooledResolver {
+    /// A resolver with only `xml` and `xmlns` bound, at level 1, so that the fragment's
+    /// inherited declarations (added at that level) are dropped with everything else when
+    /// the level goes back to 0.
+    fn take(fragment: &XmlFragment) -> Self {
+        let mut resolver = RESOLVERS
+            .try_with(|pool| pool.borrow_mut().pop())
+            .ok()
+            .flatten()
+            .unwrap_or_default();
+        resolver.set_level(1);
+        let inherited: usize = fragment
+            .inherited_namespaces
+            .iter()
+            .map(|(p, u)| p.len() + u.len())
+            .sum();
+        PooledResolver {
+            resolver: Some(resolver),
+            keep: fragment.xml.len() + inherited <= POOLED_FRAGMENT_BYTES,
+        }
+    }
+}
+
+impl std::ops::Deref for PooledResolver {
+    type Target = NamespaceResolver;
+    fn deref(&self) -> &NamespaceResolver {
+        // Some from `take` until `drop`.
+        self.resolver
+            .as_ref()
+            .expect("a pooled resolver is present until dropped")
+    }
+}
+
+impl std::ops::DerefMut for PooledResolver {
+    fn deref_mut(&mut self) -> &mut NamespaceResolver {
+        self.resolver
+            .as_mut()
+            .expect("a pooled resolver is present until dropped")
+    }
+}
+
+impl Drop for PooledResolver {
+    fn drop(&mut self) {
+        let Some(mut resolver) = self.resolver.take() else {
+            return;
+        };
+        resolver.set_level(0);
+        if self.keep && resolver.bindings().next().is_none() {
+            {
+                let _ = RESOLVERS.try_with(|pool| {
+                    let mut pool = pool.borrow_mut();
+                    if pool.len() < POOLED_RESOLVERS {
+                        pool.push(resolver);
+                    }
+                });
+            }
+        }
+    }
+}
+
 impl<'de> FragmentReader<'de> {
     /// A reader over `fragment` with its inherited namespaces in scope.
     pub(crate) fn new(fragment: &'de XmlFragment, quotas: &ReaderQuotas) -> Result<Self, XmlError> {
-        let mut reader = NsReader::from_reader(&fragment.xml[..]);
-        for (prefix, ns) in &fragment.inherited_namespaces {
+        let reader = Reader::from_reader(&fragment.xml[..]);
+        let mut ns = PooledResolver::take(fragment);
+        for (prefix, uri) in &fragment.inherited_namespaces {
             let decl = if prefix.is_empty() {
                 PrefixDeclaration::Default
             } else {
                 PrefixDeclaration::Named(prefix)
             };
-            reader
-                .resolver_mut()
-                .add(decl, Namespace(ns))
+            ns.add(decl, Namespace(uri))
                 .map_err(|e| map_error(e.into(), 0))?;
         }
         Ok(FragmentReader {
             reader,
+            ns,
+            pending_pop: false,
             quotas: *quotas,
             depth: 0,
             peeked: None,
         })
+    }
+
+    /// quick-xml's next event with the namespace scope kept as `NsReader` keeps it.
+    fn read_event(&mut self) -> quick_xml::Result<Event<'de>> {
+        if self.pending_pop {
+            self.ns.pop();
+            self.pending_pop = false;
+        }
+        let event = self.reader.read_event()?;
+        match &event {
+            Event::Start(start) => self.ns.push(start)?,
+            Event::Empty(start) => {
+                self.ns.push(start)?;
+                self.pending_pop = true;
+            }
+            Event::End(_) => self.pending_pop = true,
+            _ => {}
+        }
+        Ok(event)
     }
 
     /// The next node, skipping comments, processing instructions and declarations.
@@ -849,10 +959,7 @@ impl<'de> FragmentReader<'de> {
         }
         loop {
             let position = self.reader.buffer_position();
-            let event = self
-                .reader
-                .read_event()
-                .map_err(|e| map_error(e, position))?;
+            let event = self.read_event().map_err(|e| map_error(e, position))?;
             return Ok(match event {
                 Event::Start(start) => Node::Start(self.element(start, false, position)?),
                 Event::Empty(start) => Node::Start(self.element(start, true, position)?),
@@ -892,7 +999,7 @@ impl<'de> FragmentReader<'de> {
         if !empty {
             self.depth = depth;
         }
-        let nil = check_start_nil(&self.reader, &start, position)?;
+        let nil = check_start_nil(&self.ns, &start, position)?;
         Ok(Element::new(start, empty, nil))
     }
 
@@ -900,7 +1007,7 @@ impl<'de> FragmentReader<'de> {
     /// call, while its declarations are still in scope).
     pub(crate) fn namespace_of(&self, element: &Element<'_>) -> Result<&str, XmlError> {
         element_ns(
-            &self.reader,
+            &self.ns,
             element.start.name(),
             self.reader.buffer_position(),
         )
@@ -918,12 +1025,12 @@ impl<'de> FragmentReader<'de> {
             if attr.key.local_name().into_inner() != "type" || attr.key.prefix().is_none() {
                 continue;
             }
-            let (ns, _) = self.reader.resolver().resolve_attribute(attr.key);
+            let (ns, _) = self.ns.resolve_attribute(attr.key);
             if ns != ResolveResult::Bound(Namespace(XSI)) {
                 continue;
             }
             let value = trim(&attr.value);
-            let (ns, local) = self.reader.resolver().resolve_element(QName(value));
+            let (ns, local) = self.ns.resolve_element(QName(value));
             let ns = match ns {
                 ResolveResult::Bound(Namespace(ns)) => ns.to_owned(),
                 ResolveResult::Unbound => String::new(),
@@ -938,7 +1045,7 @@ impl<'de> FragmentReader<'de> {
     /// The namespace declarations in scope at the element just returned by
     /// [`next`](Self::next), as `(prefix, namespace)` pairs (the empty prefix is the default).
     pub(crate) fn namespaces_in_scope(&self) -> Vec<(String, String)> {
-        in_scope_namespaces(&self.reader)
+        in_scope_namespaces(&self.ns)
     }
 
     /// Reads the character content of `element` up to its end tag, within
@@ -1203,12 +1310,14 @@ mod tests {
     /// Reads the first start tag of `xml` and runs `check` on it while its scope is current.
     fn with_first_start<T>(
         xml: &str,
-        check: impl FnOnce(&NsReader<&[u8]>, &BytesStart<'_>) -> T,
+        check: impl FnOnce(&NamespaceResolver, &BytesStart<'_>) -> T,
     ) -> T {
-        let mut reader = NsReader::from_reader(xml.as_bytes());
+        let mut reader = quick_xml::NsReader::from_reader(xml.as_bytes());
         loop {
             match reader.read_event().unwrap() {
-                Event::Start(start) | Event::Empty(start) => return check(&reader, &start),
+                Event::Start(start) | Event::Empty(start) => {
+                    return check(reader.resolver(), &start)
+                }
                 Event::Eof => panic!("no start tag in {xml}"),
                 _ => {}
             }
@@ -1232,7 +1341,7 @@ mod tests {
         ];
         for tag in tags {
             let (fast, checked) = with_first_start(tag, |reader, start| {
-                let checked = match reader.resolver().resolve_element(start.name()) {
+                let checked = match reader.resolve_element(start.name()) {
                     (ResolveResult::Unknown(p), _) => Err(undeclared(&p, 7)),
                     _ => check_attributes_checked(reader, start, 7, None, None),
                 };
@@ -1347,5 +1456,73 @@ mod tests {
             assert_eq!(table.chars, expected, "round {round}");
         }
         assert_eq!(table.small_count, SMALL_NAMES);
+    }
+}
+
+/// The pooled namespace resolvers behind [`FragmentReader`]: a reader sees only its own
+/// fragment's declarations, whatever readers on the same thread saw before it, including
+/// ones dropped halfway through their fragment.
+#[cfg(test)]
+mod pooled_resolver_tests {
+    use super::*;
+
+    fn fragment(xml: &str, inherited: &[(&str, &str)]) -> XmlFragment {
+        XmlFragment {
+            xml: Bytes::copy_from_slice(xml.as_bytes()),
+            inherited_namespaces: inherited
+                .iter()
+                .map(|(p, u)| ((*p).to_owned(), (*u).to_owned()))
+                .collect(),
+            typed: Vec::new(),
+        }
+    }
+
+    /// Reads to the first start tag and returns its namespace.
+    fn first_namespace(fragment: &XmlFragment) -> Result<String, XmlError> {
+        let mut reader = FragmentReader::new(fragment, &ReaderQuotas::default())?;
+        loop {
+            match reader.next()? {
+                Node::Start(element) => return Ok(reader.namespace_of(&element)?.to_owned()),
+                Node::Eof => panic!("no element"),
+                _ => {}
+            }
+        }
+    }
+
+    #[test]
+    fn nothing_leaks_from_one_reader_to_the_next() {
+        // Declarations on an element, inherited ones, and a reader dropped while deep inside.
+        let declared = fragment(r#"<p:a xmlns:p="urn:declared"><p:b/></p:a>"#, &[]);
+        assert_eq!(first_namespace(&declared).unwrap(), "urn:declared");
+        let inherited = fragment("<q:a/>", &[("q", "urn:inherited"), ("", "urn:default")]);
+        assert_eq!(first_namespace(&inherited).unwrap(), "urn:inherited");
+        let nested = fragment(
+            r#"<x:a xmlns:x="urn:x"><y:b xmlns:y="urn:y"><y:c/></y:b></x:a>"#,
+            &[],
+        );
+        {
+            let mut reader = FragmentReader::new(&nested, &ReaderQuotas::default()).unwrap();
+            for _ in 0..2 {
+                reader.next().unwrap();
+            }
+        }
+        for prefix in ["p", "q", "x", "y"] {
+            let xml = format!("<{prefix}:a/>");
+            let err = first_namespace(&fragment(&xml, &[])).unwrap_err();
+            assert!(
+                err.to_string().contains(prefix),
+                "{prefix}: a binding leaked ({err})"
+            );
+        }
+        // No default namespace either: an unprefixed element is in none.
+        assert_eq!(first_namespace(&fragment("<a/>", &[])).unwrap(), "");
+        // Readers nested on one thread each get a resolver of their own.
+        let outer_fragment = fragment(r#"<o:a xmlns:o="urn:outer"><o:b/></o:a>"#, &[]);
+        let mut outer = FragmentReader::new(&outer_fragment, &ReaderQuotas::default()).unwrap();
+        let Node::Start(a) = outer.next().unwrap() else {
+            panic!("start")
+        };
+        assert_eq!(first_namespace(&inherited).unwrap(), "urn:inherited");
+        assert_eq!(outer.namespace_of(&a).unwrap(), "urn:outer");
     }
 }

@@ -146,7 +146,7 @@ impl<'i> EnvelopeReader<'i> {
             )));
         }
         check_start_and_record(
-            &self.reader,
+            self.reader.resolver(),
             start,
             self.reader.buffer_position(),
             &mut self.names,
@@ -158,7 +158,11 @@ impl<'i> EnvelopeReader<'i> {
     }
 
     pub(super) fn namespace(&self, start: &BytesStart<'_>) -> Result<&str, XmlError> {
-        element_ns(&self.reader, start.name(), self.reader.buffer_position())
+        element_ns(
+            self.reader.resolver(),
+            start.name(),
+            self.reader.buffer_position(),
+        )
     }
 
     pub(super) fn qualified(&self, start: &BytesStart<'_>) -> Result<QualifiedName, XmlError> {
@@ -367,7 +371,7 @@ impl<'i> EnvelopeReader<'i> {
             .bindings_of(resolver.level())
             .map(|(p, _)| p)
             .collect();
-        let mut all = in_scope_namespaces(&self.reader);
+        let mut all = in_scope_namespaces(self.reader.resolver());
         all.retain(|(prefix, _)| {
             let decl = if prefix.is_empty() {
                 PrefixDeclaration::Default
@@ -425,7 +429,7 @@ impl<'i> EnvelopeReader<'i> {
     }
 
     pub(super) fn read_body(&mut self) -> Result<Body, XmlError> {
-        let inherited = in_scope_namespaces(&self.reader);
+        let inherited = in_scope_namespaces(self.reader.resolver());
         let mut range: Option<(usize, usize)> = None;
         loop {
             let at = self.position();
@@ -618,7 +622,7 @@ impl<'i> EnvelopeReader<'i> {
         if open.empty {
             return Ok(None);
         }
-        let inherited = in_scope_namespaces(&self.reader);
+        let inherited = in_scope_namespaces(self.reader.resolver());
         let mut range: Option<(usize, usize)> = None;
         loop {
             let at = self.position();
