@@ -815,16 +815,12 @@ impl<'de> Element<'de> {
 /// A forward-only reader over one fragment that tracks depth against the reader quotas.
 ///
 /// quick-xml's `NsReader` is its `Reader` plus a `NamespaceResolver`, and a fresh resolver
-/// costs about seven allocations, every message body. This reader drives the two itself, as
-/// `NsReader` does, with a resolver taken from a small per-thread pool and handed back
-/// emptied when the reader is dropped.
+/// costs about seven allocations, every message body. This reader reads through
+/// [`NsEvents`] instead, which drives the two itself, as `NsReader` does, with a resolver
+/// taken from a small per-thread pool and handed back emptied when the reader is dropped.
 #[derive(Debug)]
 pub(crate) struct FragmentReader<'de> {
-    reader: Reader<&'de [u8]>,
-    ns: PooledResolver,
-    /// The scope of the last empty or end tag, left in place until the next event, as
-    /// `NsReader` does, so that its namespace can still be asked for.
-    pending_pop: bool,
+    reader: NsEvents<'de>,
     pub(crate) quotas: ReaderQuotas,
     depth: usize,
     peeked: Option<Node<'de>>,
@@ -853,21 +849,18 @@ impl PooledResolver {
     /// A resolver with only `xml` and `xmlns` bound, at level 1, so that the fragment's
     /// inherited declarations (added at that level) are dropped with everything else when
     /// the level goes back to 0.
-    fn take(fragment: &XmlFragment) -> Self {
+    /// `input_len` is the size of what will be read, declarations included: it decides
+    /// whether the resolver goes back to the pool.
+    fn take(input_len: usize) -> Self {
         let mut resolver = RESOLVERS
             .try_with(|pool| pool.borrow_mut().pop())
             .ok()
             .flatten()
             .unwrap_or_default();
         resolver.set_level(1);
-        let inherited: usize = fragment
-            .inherited_namespaces
-            .iter()
-            .map(|(p, u)| p.len() + u.len())
-            .sum();
         PooledResolver {
             resolver: Some(resolver),
-            keep: fragment.xml.len() + inherited <= POOLED_FRAGMENT_BYTES,
+            keep: input_len <= POOLED_FRAGMENT_BYTES,
         }
     }
 }
@@ -909,32 +902,30 @@ impl Drop for PooledResolver {
     }
 }
 
-impl<'de> FragmentReader<'de> {
-    /// A reader over `fragment` with its inherited namespaces in scope.
-    pub(crate) fn new(fragment: &'de XmlFragment, quotas: &ReaderQuotas) -> Result<Self, XmlError> {
-        let reader = Reader::from_reader(&fragment.xml[..]);
-        let mut ns = PooledResolver::take(fragment);
-        for (prefix, uri) in &fragment.inherited_namespaces {
-            let decl = if prefix.is_empty() {
-                PrefixDeclaration::Default
-            } else {
-                PrefixDeclaration::Named(prefix)
-            };
-            ns.add(decl, Namespace(uri))
-                .map_err(|e| map_error(e.into(), 0))?;
-        }
-        Ok(FragmentReader {
-            reader,
-            ns,
+/// quick-xml's `Reader` with the namespace scope kept as its `NsReader` keeps it, over a
+/// pooled resolver (see [`FragmentReader`]): the envelope reader and the fragment reader
+/// both read through it.
+#[derive(Debug)]
+pub(crate) struct NsEvents<'i> {
+    reader: Reader<&'i [u8]>,
+    ns: PooledResolver,
+    /// The scope of the last empty or end tag, left in place until the next event, as
+    /// `NsReader` does, so that its namespace can still be asked for.
+    pending_pop: bool,
+}
+
+impl<'i> NsEvents<'i> {
+    /// Events of `input`; `declarations_len` is the size of declarations the caller will add.
+    pub(crate) fn new(input: &'i [u8], declarations_len: usize) -> Self {
+        NsEvents {
+            reader: Reader::from_reader(input),
+            ns: PooledResolver::take(input.len() + declarations_len),
             pending_pop: false,
-            quotas: *quotas,
-            depth: 0,
-            peeked: None,
-        })
+        }
     }
 
-    /// quick-xml's next event with the namespace scope kept as `NsReader` keeps it.
-    fn read_event(&mut self) -> quick_xml::Result<Event<'de>> {
+    /// The next event, its declarations in scope.
+    pub(crate) fn read_event(&mut self) -> quick_xml::Result<Event<'i>> {
         if self.pending_pop {
             self.ns.pop();
             self.pending_pop = false;
@@ -952,6 +943,47 @@ impl<'de> FragmentReader<'de> {
         Ok(event)
     }
 
+    pub(crate) fn resolver(&self) -> &NamespaceResolver {
+        &self.ns
+    }
+
+    pub(crate) fn resolver_mut(&mut self) -> &mut NamespaceResolver {
+        &mut self.ns
+    }
+
+    pub(crate) fn buffer_position(&self) -> u64 {
+        self.reader.buffer_position()
+    }
+}
+
+impl<'de> FragmentReader<'de> {
+    /// A reader over `fragment` with its inherited namespaces in scope.
+    pub(crate) fn new(fragment: &'de XmlFragment, quotas: &ReaderQuotas) -> Result<Self, XmlError> {
+        let declarations: usize = fragment
+            .inherited_namespaces
+            .iter()
+            .map(|(p, u)| p.len() + u.len())
+            .sum();
+        let mut reader = NsEvents::new(&fragment.xml[..], declarations);
+        for (prefix, uri) in &fragment.inherited_namespaces {
+            let decl = if prefix.is_empty() {
+                PrefixDeclaration::Default
+            } else {
+                PrefixDeclaration::Named(prefix)
+            };
+            reader
+                .resolver_mut()
+                .add(decl, Namespace(uri))
+                .map_err(|e| map_error(e.into(), 0))?;
+        }
+        Ok(FragmentReader {
+            reader,
+            quotas: *quotas,
+            depth: 0,
+            peeked: None,
+        })
+    }
+
     /// The next node, skipping comments, processing instructions and declarations.
     pub(crate) fn next(&mut self) -> Result<Node<'de>, XmlError> {
         if let Some(node) = self.peeked.take() {
@@ -959,7 +991,10 @@ impl<'de> FragmentReader<'de> {
         }
         loop {
             let position = self.reader.buffer_position();
-            let event = self.read_event().map_err(|e| map_error(e, position))?;
+            let event = self
+                .reader
+                .read_event()
+                .map_err(|e| map_error(e, position))?;
             return Ok(match event {
                 Event::Start(start) => Node::Start(self.element(start, false, position)?),
                 Event::Empty(start) => Node::Start(self.element(start, true, position)?),
@@ -999,7 +1034,7 @@ impl<'de> FragmentReader<'de> {
         if !empty {
             self.depth = depth;
         }
-        let nil = check_start_nil(&self.ns, &start, position)?;
+        let nil = check_start_nil(self.reader.resolver(), &start, position)?;
         Ok(Element::new(start, empty, nil))
     }
 
@@ -1007,7 +1042,7 @@ impl<'de> FragmentReader<'de> {
     /// call, while its declarations are still in scope).
     pub(crate) fn namespace_of(&self, element: &Element<'_>) -> Result<&str, XmlError> {
         element_ns(
-            &self.ns,
+            self.reader.resolver(),
             element.start.name(),
             self.reader.buffer_position(),
         )
@@ -1025,12 +1060,12 @@ impl<'de> FragmentReader<'de> {
             if attr.key.local_name().into_inner() != "type" || attr.key.prefix().is_none() {
                 continue;
             }
-            let (ns, _) = self.ns.resolve_attribute(attr.key);
+            let (ns, _) = self.reader.resolver().resolve_attribute(attr.key);
             if ns != ResolveResult::Bound(Namespace(XSI)) {
                 continue;
             }
             let value = trim(&attr.value);
-            let (ns, local) = self.ns.resolve_element(QName(value));
+            let (ns, local) = self.reader.resolver().resolve_element(QName(value));
             let ns = match ns {
                 ResolveResult::Bound(Namespace(ns)) => ns.to_owned(),
                 ResolveResult::Unbound => String::new(),
@@ -1045,7 +1080,7 @@ impl<'de> FragmentReader<'de> {
     /// The namespace declarations in scope at the element just returned by
     /// [`next`](Self::next), as `(prefix, namespace)` pairs (the empty prefix is the default).
     pub(crate) fn namespaces_in_scope(&self) -> Vec<(String, String)> {
-        in_scope_namespaces(&self.ns)
+        in_scope_namespaces(self.reader.resolver())
     }
 
     /// Reads the character content of `element` up to its end tag, within

@@ -33,6 +33,7 @@ use crate::reliable::proto::ReliableMessagingVersion;
 use crate::reliable::wire::{scan, TypedHeaders};
 use crate::xml::{plain_namespace, trim, NameTable};
 use bytes::Bytes;
+use smallvec::SmallVec;
 use std::borrow::Cow;
 
 /// `xml:` is bound without a declaration.
@@ -64,8 +65,8 @@ pub(crate) fn read(
     read_document_at(document, base, strings, limits, &mut events).ok()?;
     let mut walker = Walker {
         events: events.0.into_iter(),
-        scope: Vec::new(),
-        marks: Vec::new(),
+        scope: SmallVec::new(),
+        marks: SmallVec::new(),
         names: NameTable::new(quotas.max_name_table_char_count),
         env_ns: match version.envelope {
             EnvelopeVersion::Soap11 => ns::SOAP11,
@@ -141,9 +142,9 @@ struct PendingBody {
 struct Walker<'a> {
     events: std::vec::IntoIter<XmlEvent<'a>>,
     /// Namespace declarations in scope, outermost first, as quick-xml keeps them.
-    scope: Vec<(Cow<'a, str>, Cow<'a, str>)>,
+    scope: SmallVec<[(Cow<'a, str>, Cow<'a, str>); 8]>,
     /// For each open element, the length of `scope` before its declarations.
-    marks: Vec<usize>,
+    marks: SmallVec<[usize; 16]>,
     names: NameTable,
     env_ns: &'static str,
     /// `max_string_content_length`, applied (in bytes, so conservatively) to header values.

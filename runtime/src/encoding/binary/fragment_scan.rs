@@ -52,10 +52,12 @@ impl<'x> Scanner<'x, '_> {
     fn text(&mut self) -> Option<()> {
         let start = self.at;
         let rest = &self.bytes[start..];
-        let len = rest.iter().position(|&b| b == b'<').unwrap_or(rest.len());
-        if rest[..len].iter().any(|&b| b == b'&' || b == b'\r') {
-            return None;
-        }
+        // One vectorised pass: the text is most of a body's bytes.
+        let len = match memchr::memchr3(b'<', b'&', b'\r', rest) {
+            Some(at) if rest[at] != b'<' => return None,
+            Some(at) => at,
+            None => rest.len(),
+        };
         self.at += len;
         let text = self.xml.get(start..self.at)?;
         self.events.push(XmlEvent::Text(Cow::Borrowed(text)));
@@ -128,7 +130,7 @@ impl<'x> Scanner<'x, '_> {
     fn attribute_value(&mut self) -> Option<&'x str> {
         let start = self.at;
         let rest = &self.bytes[start..];
-        let len = rest.iter().position(|&b| b == b'"')?;
+        let len = memchr::memchr(b'"', rest)?;
         if rest[..len]
             .iter()
             .any(|&b| matches!(b, b'&' | b'<' | b'\t' | b'\n' | b'\r'))

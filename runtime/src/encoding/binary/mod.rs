@@ -101,6 +101,9 @@ pub fn text_to_binary(
     write_message(session, |writer| parse_text(xml, writer))
 }
 
+/// A session string table that defines no string: its size, 0, as one MB31 byte.
+const EMPTY_TABLE: u8 = 0;
+
 /// Runs `produce` against a fresh [`BinaryWriter`] and frames the result as a message: with a
 /// session, table then document, rolling the session back on error.
 pub fn write_message<F>(
@@ -128,16 +131,23 @@ where
     let start = out.len();
     let mark = session.as_deref().map(WriterSession::mark);
     // The document is written in place; the session's table, known only once the document
-    // is, then goes in front of it.
-    let mut writer = BinaryWriter::appending(session.as_deref_mut(), std::mem::take(out));
+    // is, then goes in front of it. Most messages add no string, and their table is the one
+    // byte of an empty one: written ahead, it needs no moving of the document after.
+    let mut buffer = std::mem::take(out);
+    if session.is_some() {
+        buffer.push(EMPTY_TABLE);
+    }
+    let mut writer = BinaryWriter::appending(session.as_deref_mut(), buffer);
     let produced = produce(&mut writer);
     let (finished, mut buffer) = writer.finish_into();
     let mut result = produced.and(finished);
     if let (Ok(()), Some(session)) = (&result, session.as_deref_mut()) {
-        let mut table = Vec::new();
-        result = session.write_table(&mut table);
-        if result.is_ok() {
-            buffer.splice(start..start, table);
+        if session.has_pending() {
+            let mut table = Vec::new();
+            result = session.write_table(&mut table);
+            if result.is_ok() {
+                buffer.splice(start..start + 1, table);
+            }
         }
     }
     if result.is_err() {

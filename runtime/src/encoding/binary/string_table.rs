@@ -118,6 +118,9 @@ pub struct WriterSession {
     remaining: usize,
     /// Strings added while writing the current message, for its table (or for rollback).
     pending: Vec<String>,
+    /// The binary writer's buffer for pending text, kept between the messages of a
+    /// connection so that writing one costs no allocation for it.
+    pub(crate) text_buffer: String,
 }
 
 /// A writer session's state before a message, to return to if the message fails.
@@ -146,6 +149,7 @@ impl WriterSession {
             count: 0,
             remaining: quota,
             pending: Vec::new(),
+            text_buffer: String::new(),
         }
     }
 
@@ -203,6 +207,11 @@ impl WriterSession {
     }
 
     /// Appends the table of the strings added since the last call (`00` if none).
+    /// Whether the message being written added strings (its table is not empty).
+    pub(crate) fn has_pending(&self) -> bool {
+        !self.pending.is_empty()
+    }
+
     pub(crate) fn write_table(&mut self, out: &mut Vec<u8>) -> Result<(), BinaryXmlError> {
         let size: usize = self
             .pending

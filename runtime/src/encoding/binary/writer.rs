@@ -17,6 +17,9 @@ use super::text::comment_is_xml;
 use super::values::{canonical_guid, canonical_integer, typed_record, TypedRecord};
 use crate::xml::TextType;
 
+/// The largest pending-text buffer a session keeps between messages.
+const KEPT_TEXT_BUFFER: usize = 4096;
+
 /// Writes one NBFX document from events. With a session, new names are added to it; the
 /// caller writes the session's table in front of the document (see
 /// [`text_to_binary`](super::text_to_binary)).
@@ -49,9 +52,15 @@ impl<'s> BinaryWriter<'s> {
 
     /// A writer that appends to `buffer` (handed back by [`finish_into`](Self::finish_into)),
     /// so a message can be written where it will be sent from.
-    pub(crate) fn appending(session: Option<&'s mut WriterSession>, buffer: Vec<u8>) -> Self {
+    pub(crate) fn appending(mut session: Option<&'s mut WriterSession>, buffer: Vec<u8>) -> Self {
+        // The session lends its text buffer for the message (given back by `finish_into`).
+        let text = session
+            .as_deref_mut()
+            .map(|s| std::mem::take(&mut s.text_buffer))
+            .unwrap_or_default();
         BinaryWriter {
             out: buffer,
+            text,
             ..BinaryWriter::new(session)
         }
     }
@@ -64,6 +73,14 @@ impl<'s> BinaryWriter<'s> {
             open => Err(BinaryXmlError::Unclosed { open }),
         };
         let result = self.flush_text().and(closed);
+        if let Some(session) = self.session.as_deref_mut() {
+            let mut text = std::mem::take(&mut self.text);
+            text.clear();
+            // A huge text is not kept for the rest of the connection.
+            if text.capacity() <= KEPT_TEXT_BUFFER {
+                session.text_buffer = text;
+            }
+        }
         (result, self.out)
     }
 

@@ -44,7 +44,7 @@ pub(super) struct Open<'i> {
 }
 
 pub(super) struct EnvelopeReader<'i> {
-    pub(super) reader: NsReader<&'i [u8]>,
+    pub(super) reader: NsEvents<'i>,
     pub(super) bytes: &'i Bytes,
     /// Length of a skipped byte order mark: reader positions are relative to what follows it.
     pub(super) base: usize,
@@ -62,7 +62,7 @@ impl<'i> EnvelopeReader<'i> {
             0
         };
         EnvelopeReader {
-            reader: NsReader::from_reader(bytes.get(base..).unwrap_or_default()),
+            reader: NsEvents::new(bytes.get(base..).unwrap_or_default(), 0),
             bytes,
             base,
             quotas: *quotas,
