@@ -17,6 +17,7 @@ use super::events::{Attribute, EventSink, XmlEvent};
 use super::fragment_scan;
 use super::{parse_text, BinaryWriter, BinaryXmlError};
 use crate::message::{ns, AddressingVersion, Body, EnvelopeVersion, Headers, Message, XmlFragment};
+use crate::reliable::wire::TypedHeaders;
 use crate::xml::UTF8_BOM;
 use std::borrow::Cow;
 
@@ -94,6 +95,21 @@ pub(crate) mod ids {
     pub(crate) const ADDRESS: u32 = 0x2A;
     pub(crate) const REPLY_TO: u32 = 0x2C;
     pub(crate) const SOAP11_NS: u32 = 0x3C2;
+    // WS-ReliableMessaging (1.0's namespace and the names both versions share) and WCF's
+    // flow-control extension.
+    pub(crate) const IDENTIFIER: u32 = 0x1E;
+    pub(crate) const RM10_NS: u32 = 0x20;
+    pub(crate) const SEQUENCE_ACKNOWLEDGEMENT: u32 = 0x2E;
+    pub(crate) const ACKNOWLEDGEMENT_RANGE: u32 = 0x30;
+    pub(crate) const UPPER: u32 = 0x32;
+    pub(crate) const LOWER: u32 = 0x34;
+    pub(crate) const BUFFER_REMAINING: u32 = 0x36;
+    pub(crate) const NETRM_NS: u32 = 0x38;
+    pub(crate) const SEQUENCE: u32 = 0x3E;
+    pub(crate) const MESSAGE_NUMBER: u32 = 0x40;
+    pub(crate) const ACK_REQUESTED: u32 = 0x290;
+    pub(crate) const LAST_MESSAGE: u32 = 0x2A6;
+    pub(crate) const NACK: u32 = 0x2AE;
 }
 
 /// The prefix-family offsets of the envelope's two prefixes.
@@ -161,7 +177,7 @@ fn write_header(
     }
     // Typed WS-RM headers rely on the envelope's `s` prefix alone, as their text form does.
     if let Some(wsrm) = &headers.wsrm {
-        wsrm.events(|event| writer.event(event))?;
+        write_wsrm(wsrm, writer)?;
     }
     writer.event(XmlEvent::EndElement)
 }
@@ -189,6 +205,93 @@ fn write_addressing(
         headers.relates_to.as_deref(),
     )?;
     text_header(writer, ids::TO, true, headers.to.as_deref())
+}
+
+/// The prefix-family offset of WCF's WS-RM prefix.
+const R: u8 = b'r' - b'a';
+
+/// Typed WS-RM headers (`reliable::wire::typed`) as the records their text form would
+/// become, event for event (the tests compare the bytes): WS-RM's names are in the static
+/// dictionary, so they need no lookup and no check; 1.1's namespace and its `None` and
+/// `Final` are not, and go the general way.
+fn write_wsrm(wsrm: &TypedHeaders, writer: &mut BinaryWriter<'_>) -> Result<(), BinaryXmlError> {
+    let v11 = wsrm.version.is_11();
+    let declare = |writer: &mut BinaryWriter<'_>| {
+        if v11 {
+            writer.declare("r", wsrm.version.namespace())
+        } else {
+            writer.declare_static("r", ids::RM10_NS)
+        }
+    };
+    let leaf = |writer: &mut BinaryWriter<'_>, id: u32, text: &str| {
+        writer.start_static(R, id)?;
+        writer.text_and_end(text)
+    };
+    let general_leaf = |writer: &mut BinaryWriter<'_>, local: &'static str| {
+        writer.event(XmlEvent::StartElement {
+            prefix: Cow::Borrowed("r"),
+            local: Cow::Borrowed(local),
+            attributes: Vec::new(),
+        })?;
+        writer.event(XmlEvent::EndElement)
+    };
+    let mut number = itoa::Buffer::new();
+    if let Some(sequence) = &wsrm.sequence {
+        writer.start_static(R, ids::SEQUENCE)?;
+        declare(writer)?;
+        writer.attribute_static(S, ids::MUST_UNDERSTAND, "1")?;
+        leaf(writer, ids::IDENTIFIER, &sequence.identifier)?;
+        leaf(
+            writer,
+            ids::MESSAGE_NUMBER,
+            number.format(sequence.message_number),
+        )?;
+        if sequence.last_message {
+            writer.start_static(R, ids::LAST_MESSAGE)?;
+            writer.event(XmlEvent::EndElement)?;
+        }
+        writer.event(XmlEvent::EndElement)?;
+    }
+    if let Some(ack) = &wsrm.acknowledgement {
+        writer.start_static(R, ids::SEQUENCE_ACKNOWLEDGEMENT)?;
+        declare(writer)?;
+        leaf(writer, ids::IDENTIFIER, &ack.identifier)?;
+        let range = |writer: &mut BinaryWriter<'_>, upper: u64, lower: u64| {
+            writer.start_static(R, ids::ACKNOWLEDGEMENT_RANGE)?;
+            writer.attribute_static_unprefixed(ids::UPPER, itoa::Buffer::new().format(upper))?;
+            writer.attribute_static_unprefixed(ids::LOWER, itoa::Buffer::new().format(lower))?;
+            writer.event(XmlEvent::EndElement)
+        };
+        if !ack.ranges.is_empty() {
+            for r in &ack.ranges {
+                range(writer, r.upper, r.lower)?;
+            }
+        } else if !ack.nacks.is_empty() {
+            for n in &ack.nacks {
+                leaf(writer, ids::NACK, number.format(*n))?;
+            }
+        } else if v11 {
+            general_leaf(writer, "None")?;
+        } else {
+            range(writer, 0, 0)?;
+        }
+        if ack.is_final {
+            general_leaf(writer, "Final")?;
+        }
+        if let Some(remaining) = ack.buffer_remaining {
+            writer.start_static_prefixed("netrm", ids::BUFFER_REMAINING)?;
+            writer.declare_static("netrm", ids::NETRM_NS)?;
+            writer.text_and_end(number.format(remaining))?;
+        }
+        writer.event(XmlEvent::EndElement)?;
+    }
+    if let Some(request) = &wsrm.ack_requested {
+        writer.start_static(R, ids::ACK_REQUESTED)?;
+        declare(writer)?;
+        leaf(writer, ids::IDENTIFIER, &request.identifier)?;
+        writer.event(XmlEvent::EndElement)?;
+    }
+    Ok(())
 }
 
 /// `<a:{name}>value</a:{name}>`, with `s:mustUnderstand="1"` if `must_understand`. Text XML
@@ -358,6 +461,19 @@ mod tests {
             ("Address", ids::ADDRESS),
             ("ReplyTo", ids::REPLY_TO),
             (ns::SOAP11, ids::SOAP11_NS),
+            ("Identifier", ids::IDENTIFIER),
+            ("http://schemas.xmlsoap.org/ws/2005/02/rm", ids::RM10_NS),
+            ("SequenceAcknowledgement", ids::SEQUENCE_ACKNOWLEDGEMENT),
+            ("AcknowledgementRange", ids::ACKNOWLEDGEMENT_RANGE),
+            ("Upper", ids::UPPER),
+            ("Lower", ids::LOWER),
+            ("BufferRemaining", ids::BUFFER_REMAINING),
+            ("http://schemas.microsoft.com/ws/2006/05/rm", ids::NETRM_NS),
+            ("Sequence", ids::SEQUENCE),
+            ("MessageNumber", ids::MESSAGE_NUMBER),
+            ("AckRequested", ids::ACK_REQUESTED),
+            ("LastMessage", ids::LAST_MESSAGE),
+            ("Nack", ids::NACK),
         ] {
             assert_eq!(static_id(s), Some(id), "{s}");
         }

@@ -106,6 +106,52 @@ impl<'s> BinaryWriter<'s> {
         self.text_record(value, false)
     }
 
+    /// What [`start`](Self::start) writes for an element named by the static dictionary's
+    /// string `id` with a prefix longer than a letter (a valid name, checked by the caller's
+    /// tests), no attributes.
+    pub(crate) fn start_static_prefixed(
+        &mut self,
+        prefix: &str,
+        id: u32,
+    ) -> Result<(), BinaryXmlError> {
+        self.flush_text()?;
+        self.depth += 1;
+        self.out.push(DICTIONARY_ELEMENT);
+        self.string(prefix)?;
+        write_mb31(&mut self.out, id);
+        Ok(())
+    }
+
+    /// What [`start`](Self::start) writes for the unprefixed attribute named by the static
+    /// dictionary's string `id`, with `value`.
+    pub(crate) fn attribute_static_unprefixed(
+        &mut self,
+        id: u32,
+        value: &str,
+    ) -> Result<(), BinaryXmlError> {
+        self.dictionary_record(SHORT_DICTIONARY_ATTRIBUTE, id);
+        self.text_record(value, false)
+    }
+
+    /// What the events `Text(text)` then `EndElement` write, right after a start tag: the
+    /// text's record with the end folded in (no text event for empty text, as text XML
+    /// has no empty text node).
+    pub(crate) fn text_and_end(&mut self, text: &str) -> Result<(), BinaryXmlError> {
+        if text.is_empty() || self.pending {
+            if !text.is_empty() {
+                self.event(XmlEvent::Text(std::borrow::Cow::Borrowed(text)))?;
+            }
+            return self.end();
+        }
+        if self.depth == 0 {
+            return Err(BinaryXmlError::Text("end element without a start".into()));
+        }
+        self.pending_type = None;
+        self.text_record(text, true)?;
+        self.depth -= 1;
+        Ok(())
+    }
+
     /// What [`start`](Self::start) writes for a declaration of `prefix` (a valid, non-empty
     /// one) as the static dictionary's string `id`.
     pub(crate) fn declare_static(&mut self, prefix: &str, id: u32) -> Result<(), BinaryXmlError> {
