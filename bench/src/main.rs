@@ -39,8 +39,9 @@ USAGE: indigo-bench [OPTIONS]
   --conns N           connections/sessions in scenario 2      [default 64]
   --payload BYTES     payload size (a String of that length)  [default 64]
   --runtime KIND      tokio flavour of both runtimes: current | multi [default current]
-  --systems LIST      scenarios 1-2: comma list of raw,tarpc,nettcp,nettcp-rm,wshttp,wshttp-rm
-                      [default all of these], and the opt-in nettcp-text (SOAP text over net.tcp)
+  --systems LIST      scenarios 1-2 and 6: comma list of raw,tarpc,tonic,nettcp,nettcp-rm,
+                      wshttp,wshttp-rm [default all of these], and the opt-in nettcp-text (SOAP
+                      text over net.tcp)
                       and nettcp-tls (NetTcpBinding with TLS transport security)
   --scenarios LIST    comma list of 1,2,3,4,5,6               [default 1,2,3,4,5,6]
   --oneway-payload N  scenarios 3-4: one-way message size     [default 256]
