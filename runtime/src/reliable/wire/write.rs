@@ -29,6 +29,15 @@ impl Xml {
         }
     }
 
+    /// Runs `write` on an `Xml` that appends to `out`.
+    fn append_to(out: &mut Vec<u8>, write: impl FnOnce(&mut Xml)) {
+        let mut x = Xml {
+            out: std::mem::take(out),
+        };
+        write(&mut x);
+        *out = x.out;
+    }
+
     fn raw(&mut self, s: &str) {
         self.out.extend_from_slice(s.as_bytes());
     }
@@ -132,9 +141,10 @@ pub(super) fn write_sequence(
     version: ReliableMessagingVersion,
     sequence: &SequenceHeader,
 ) {
-    let mut x = Xml {
-        out: std::mem::take(out),
-    };
+    Xml::append_to(out, |x| write_sequence_xml(x, version, sequence));
+}
+
+fn write_sequence_xml(x: &mut Xml, version: ReliableMessagingVersion, sequence: &SequenceHeader) {
     x.open_root(version, "Sequence");
     x.raw(" s:mustUnderstand=\"1\">");
     x.text_element("Identifier", &sequence.identifier);
@@ -146,7 +156,6 @@ pub(super) fn write_sequence(
         x.raw("<r:LastMessage/>");
     }
     x.close("Sequence");
-    *out = x.out;
 }
 
 /// The `wsrm:SequenceAcknowledgement` header. No ranges is written as WCF does: `0-0` in 1.0
@@ -180,9 +189,14 @@ pub(super) fn write_acknowledgement(
     version: ReliableMessagingVersion,
     ack: &SequenceAcknowledgement,
 ) {
-    let mut x = Xml {
-        out: std::mem::take(out),
-    };
+    Xml::append_to(out, |x| write_acknowledgement_xml(x, version, ack));
+}
+
+fn write_acknowledgement_xml(
+    x: &mut Xml,
+    version: ReliableMessagingVersion,
+    ack: &SequenceAcknowledgement,
+) {
     x.open_root(version, "SequenceAcknowledgement");
     x.raw(">");
     x.text_element("Identifier", &ack.identifier);
@@ -195,7 +209,7 @@ pub(super) fn write_acknowledgement(
     };
     if !ack.ranges.is_empty() {
         for r in &ack.ranges {
-            range(&mut x, r.lower, r.upper);
+            range(x, r.lower, r.upper);
         }
     } else if !ack.nacks.is_empty() {
         for n in &ack.nacks {
@@ -204,7 +218,7 @@ pub(super) fn write_acknowledgement(
     } else if version.is_11() {
         x.raw("<r:None/>");
     } else {
-        range(&mut x, 0, 0);
+        range(x, 0, 0);
     }
     // The schema puts Final after the ranges (gSOAP gets this wrong), and WCF puts
     // BufferRemaining last, in the extension slot.
@@ -219,7 +233,6 @@ pub(super) fn write_acknowledgement(
         x.raw("</netrm:BufferRemaining>");
     }
     x.close("SequenceAcknowledgement");
-    *out = x.out;
 }
 
 /// The `wsrm:AckRequested` header. The 1.0 message number is never written (WCF does not).
@@ -239,14 +252,12 @@ pub(super) fn write_ack_requested(
     version: ReliableMessagingVersion,
     request: &AckRequested,
 ) {
-    let mut x = Xml {
-        out: std::mem::take(out),
-    };
-    x.open_root(version, "AckRequested");
-    x.raw(">");
-    x.text_element("Identifier", &request.identifier);
-    x.close("AckRequested");
-    *out = x.out;
+    Xml::append_to(out, |x| {
+        x.open_root(version, "AckRequested");
+        x.raw(">");
+        x.text_element("Identifier", &request.identifier);
+        x.close("AckRequested");
+    });
 }
 
 fn body(x: Xml) -> XmlFragment {

@@ -167,11 +167,7 @@ fn compare_reads(
     strings: &[String],
     version: MessageVersion,
 ) -> bool {
-    let quotas = ReaderQuotas::default();
-    let limits = BinaryLimits::from_quotas(&quotas);
-    let direct = direct_read::read(document, base, strings, &limits, version, &quotas);
-    let text = decode_via_text(document, base, strings, &limits, version, &quotas);
-    match (direct, text) {
+    match read_both_ways(document, base, strings, version) {
         (None, _) => false,
         (Some(direct), Ok(text)) => {
             assert_eq!(direct, text, "document {document:02X?}");
@@ -181,6 +177,24 @@ fn compare_reads(
             panic!("direct read {direct:?} where the text route fails: {failure:?}")
         }
     }
+}
+
+/// `document` read by the direct route and by the text route, at the default quotas.
+fn read_both_ways(
+    document: &[u8],
+    base: usize,
+    strings: &[String],
+    version: MessageVersion,
+) -> (
+    Option<Message>,
+    Result<Message, super::super::encoder::Failure>,
+) {
+    let quotas = ReaderQuotas::default();
+    let limits = BinaryLimits::from_quotas(&quotas);
+    (
+        direct_read::read(document, base, strings, &limits, version, &quotas),
+        decode_via_text(document, base, strings, &limits, version, &quotas),
+    )
 }
 
 #[test]
@@ -643,26 +657,10 @@ fn typed_wsrm_headers_read_as_the_raw_ones_do() {
         let mut reader = ReaderSession::with_quota(DEFAULT_MAX_SESSION_SIZE);
         let bytes = encode_via_text(&message, Some(&mut writer)).expect("encodes");
         let table = reader.read_table(&bytes).expect("our own table");
-        let quotas = ReaderQuotas::default();
-        let limits = BinaryLimits::from_quotas(&quotas);
-        let document = &bytes[table..];
-        let text = decode_via_text(
-            document,
-            table,
-            reader.strings(),
-            &limits,
-            message.version,
-            &quotas,
-        )
-        .expect("the text route reads it");
-        let Some(direct) = direct_read::read(
-            document,
-            table,
-            reader.strings(),
-            &limits,
-            message.version,
-            &quotas,
-        ) else {
+        let (direct, text) =
+            read_both_ways(&bytes[table..], table, reader.strings(), message.version);
+        let text = text.expect("the text route reads it");
+        let Some(direct) = direct else {
             continue;
         };
         if direct.headers.wsrm.is_none() {
@@ -670,7 +668,7 @@ fn typed_wsrm_headers_read_as_the_raw_ones_do() {
             continue;
         }
         typed_seen += 1;
-        crate::reliable::wire::assert_typed_reads_as_raw(&direct, &text, &quotas);
+        crate::reliable::wire::assert_typed_reads_as_raw(&direct, &text, &ReaderQuotas::default());
     }
     assert!(typed_seen >= 6, "only {typed_seen} variants were typed");
 }
