@@ -37,8 +37,16 @@ pub(super) struct Slot {
 }
 
 impl Hub {
+    /// Notes that an HTTP session's responder should be asked again (sessions over a
+    /// connection have none: their sends go out as they are made).
+    fn mark_http_dirty(&mut self, key: SessionKey) {
+        if self.http_sessions.contains(&key) {
+            self.http_dirty.insert(key);
+        }
+    }
+
     pub(super) fn on_command(&mut self, key: SessionKey, command: AppCommand) {
-        self.http_dirty.insert(key);
+        self.mark_http_dirty(key);
         let now = self.clock.now();
         let Some(slot) = self.sessions.get_mut(&key) else {
             // The session is gone: answer what waits for an answer.
@@ -89,10 +97,14 @@ impl Hub {
     }
 
     pub(super) fn admit_waiting(&mut self) {
+        // Called after every action: the usual case, nothing blocked, reads no clock.
+        if self.blocked.is_empty() {
+            return;
+        }
         let now = self.clock.now();
         let blocked = std::mem::take(&mut self.blocked);
         for key in blocked {
-            self.http_dirty.insert(key);
+            self.mark_http_dirty(key);
             let (Some(slot), Some(session)) =
                 (self.sessions.get_mut(&key), self.listener.session_mut(key))
             else {
@@ -119,7 +131,7 @@ impl Hub {
     }
 
     pub(super) fn on_action(&mut self, key: SessionKey, action: Action<Payload>) {
-        self.http_dirty.insert(key);
+        self.mark_http_dirty(key);
         let Some(slot) = self.sessions.get_mut(&key) else {
             return;
         };
