@@ -819,6 +819,49 @@ async fn a_must_understand_header_nothing_processes_is_refused_as_wcf_refuses_it
     host.close().await.expect("close");
 }
 
+/// A WS-RM `Sequence` header reaching an endpoint without a reliable session: over
+/// NetTcpBinding the binary reader reads it as a value (for the reliable layer), and the
+/// dispatcher must still see it, marked mustUnderstand, and refuse it as WCF does.
+#[tokio::test]
+async fn a_reliable_messaging_header_without_a_reliable_session_is_not_understood() {
+    const RM10: &str = "http://schemas.xmlsoap.org/ws/2005/02/rm";
+    let host = ServiceHost::builder(ProbeContract::per_session(ProbeService::new))
+        .endpoint(
+            NetTcpBinding::new(),
+            "net.tcp://127.0.0.1:0/must-understand-rm",
+        )
+        .open()
+        .await
+        .expect("open the host");
+    let address = host.addresses()[0].clone();
+    let mut session = RawSession::open(&NetTcpBinding::new(), &address, "000000000003").await;
+    let sequence = RawHeader {
+        name: QualifiedName::new(RM10, "Sequence"),
+        must_understand: true,
+        xml: XmlFragment::new(format!(
+            r#"<r:Sequence xmlns:r="{RM10}" xmlns:s="http://www.w3.org/2003/05/soap-envelope" s:mustUnderstand="1"><r:Identifier>urn:uuid:5b0a6a4e-3c8e-4c55-9a55-1c0f1f3a6b01</r:Identifier><r:MessageNumber>1</r:MessageNumber></r:Sequence>"#
+        )),
+    };
+    session.send_with(1, &["5"], vec![sequence]).await;
+    let reply = session.receive().await;
+    let Body::Fault(fault) = &reply.body else {
+        panic!("expected a fault, got {:?}", reply.body);
+    };
+    assert_eq!(
+        fault.code.value,
+        indigo::message::FaultCodeValue::MustUnderstand
+    );
+    assert!(
+        fault.reason.contains("'Sequence'") && fault.reason.contains(RM10),
+        "{}",
+        fault.reason
+    );
+    // The operation did not run, and the session goes on.
+    assert_eq!(session.add(1, None).await, 1);
+    session.close().await;
+    host.close().await.expect("close");
+}
+
 #[tokio::test]
 async fn a_declared_header_may_be_marked_must_understand() {
     let host = ServiceHost::builder(ProbeContract::per_session(ProbeService::new))
