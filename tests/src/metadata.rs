@@ -396,3 +396,21 @@ pub fn mono_available(what: &str) -> bool {
     }
     installed
 }
+
+/// The example calculator session hosted over NetTcpBinding at
+/// `net.tcp://127.0.0.1:0/calculator`, publishing `metadata`: the service the metadata tests
+/// and the WCF importer tests read their documents from.
+pub async fn calculator_over_net_tcp(
+    metadata: indigo::metadata::ServiceMetadata,
+) -> indigo::ServiceHost {
+    use indigo_examples::calculator::{Calculator, CalculatorSessionContract};
+    indigo::ServiceHost::builder(CalculatorSessionContract::per_session(Calculator::default))
+        .endpoint(
+            indigo::NetTcpBinding::new(),
+            "net.tcp://127.0.0.1:0/calculator",
+        )
+        .metadata(metadata)
+        .open()
+        .await
+        .expect("open the calculator host")
+}

@@ -8,8 +8,9 @@
 
 use indigo::metadata::ServiceMetadata;
 use indigo::{BasicHttpBinding, NetTcpBinding, ServiceHost};
-use indigo_examples::calculator::{Calculator, CalculatorSessionContract};
-use indigo_tests::metadata::{check_fixtures, fixtures_dir, FetchedMetadata};
+use indigo_tests::metadata::{
+    calculator_over_net_tcp, check_fixtures, fixtures_dir, FetchedMetadata,
+};
 use indigo_tests::orders::{OrderService, OrdersContract};
 use std::path::{Path, PathBuf};
 
@@ -40,15 +41,11 @@ fn published_at(service: &str, url: &str) -> ServiceMetadata {
 }
 
 async fn calculator_host() -> ServiceHost {
-    ServiceHost::builder(CalculatorSessionContract::per_session(Calculator::default))
-        .endpoint(NetTcpBinding::new(), "net.tcp://127.0.0.1:0/calculator")
-        .metadata(published_at(
-            "CalculatorService",
-            "http://127.0.0.1:0/calculator",
-        ))
-        .open()
-        .await
-        .expect("open")
+    calculator_over_net_tcp(published_at(
+        "CalculatorService",
+        "http://127.0.0.1:0/calculator",
+    ))
+    .await
 }
 
 #[tokio::test]

@@ -9,9 +9,8 @@
 //! says so. Needs `mono` and `mcs`; skipped without them unless `INDIGO_REQUIRE_MONO` is set.
 
 use indigo::metadata::ServiceMetadata;
-use indigo::{BasicHttpBinding, NetTcpBinding, ServiceHost};
-use indigo_examples::calculator::{Calculator, CalculatorSessionContract};
-use indigo_tests::metadata::FetchedMetadata;
+use indigo::{BasicHttpBinding, ServiceHost};
+use indigo_tests::metadata::{calculator_over_net_tcp, FetchedMetadata};
 use indigo_tests::orders::{OrderService, OrdersContract};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -155,12 +154,10 @@ async fn a_proxy_generated_by_wcfs_importer_drives_an_indigo_session_over_net_tc
     if !mono_installed() {
         return;
     }
-    let host = ServiceHost::builder(CalculatorSessionContract::per_session(Calculator::default))
-        .endpoint(NetTcpBinding::new(), "net.tcp://127.0.0.1:0/calculator")
-        .metadata(ServiceMetadata::new().with_http_get_url("http://127.0.0.1:0/calculator/meta"))
-        .open()
-        .await
-        .expect("open");
+    let host = calculator_over_net_tcp(
+        ServiceMetadata::new().with_http_get_url("http://127.0.0.1:0/calculator/meta"),
+    )
+    .await;
     let base = host.metadata_address().expect("the metadata address");
     let fetched = FetchedMetadata::fetch(&base, &scratch("calculator")).await;
     let (report, exe) = proxy_with(&fetched, "CalculatorCaller.cs").await;
@@ -256,15 +253,11 @@ async fn wcfs_metadata_exchange_client_reads_an_indigo_mex_endpoint() {
     if !mono_installed() {
         return;
     }
-    let host = ServiceHost::builder(CalculatorSessionContract::per_session(Calculator::default))
-        .endpoint(NetTcpBinding::new(), "net.tcp://127.0.0.1:0/calculator")
-        .metadata(
-            ServiceMetadata::new()
-                .with_mex_endpoint(MexBinding::Http, "http://127.0.0.1:0/calculator/mex"),
-        )
-        .open()
-        .await
-        .expect("open");
+    let host = calculator_over_net_tcp(
+        ServiceMetadata::new()
+            .with_mex_endpoint(MexBinding::Http, "http://127.0.0.1:0/calculator/mex"),
+    )
+    .await;
     let mex = host.mex_addresses().remove(0);
     let (report, exe) = proxy_from(
         &scratch("calculator-mex"),

@@ -6,10 +6,9 @@
 
 use indigo::metadata::ServiceMetadata;
 use indigo::{BasicHttpBinding, NetTcpBinding, ServiceHost, WsHttpBinding};
-use indigo_examples::calculator::{Calculator, CalculatorSessionContract};
 use indigo_tests::metadata::{
-    body_content, http_get, validate_wsdl, xmllint_available, xmllint_validate, FetchedMetadata,
-    Recorder,
+    body_content, calculator_over_net_tcp, http_get, validate_wsdl, xmllint_available,
+    xmllint_validate, FetchedMetadata, Recorder,
 };
 use indigo_tests::orders::{sample_line, OrderService, OrdersClient, OrdersContract};
 use std::path::{Path, PathBuf};
@@ -133,12 +132,10 @@ async fn the_wsdl_says_what_wcf_says_and_is_valid_wsdl() {
 
 #[tokio::test]
 async fn session_flags_and_one_way_operations_are_described() {
-    let host = ServiceHost::builder(CalculatorSessionContract::per_session(Calculator::default))
-        .endpoint(NetTcpBinding::new(), "net.tcp://127.0.0.1:0/calculator")
-        .metadata(ServiceMetadata::new().with_http_get_url("http://127.0.0.1:0/calculator/meta"))
-        .open()
-        .await
-        .expect("open");
+    let host = calculator_over_net_tcp(
+        ServiceMetadata::new().with_http_get_url("http://127.0.0.1:0/calculator/meta"),
+    )
+    .await;
     let base = host.metadata_address().expect("the metadata's own address");
     assert_eq!(
         host.addresses().len(),
