@@ -732,16 +732,55 @@ pub(crate) fn element_ns<'r>(
 
 /// The in-scope namespace declarations, as `XmlFragment::inherited_namespaces` wants them.
 pub(crate) fn in_scope_namespaces(reader: &NamespaceResolver) -> Vec<(String, String)> {
-    reader
-        .bindings()
-        .map(|(prefix, ns)| {
-            let prefix = match prefix {
-                PrefixDeclaration::Default => "",
-                PrefixDeclaration::Named(p) => p,
-            };
-            (prefix.to_owned(), ns.into_inner().to_owned())
-        })
+    bindings(reader)
+        .map(|(prefix, ns)| (prefix.to_owned(), ns.to_owned()))
         .collect()
+}
+
+/// The in-scope namespace declarations as `(prefix, namespace)`, the default's prefix empty.
+pub(crate) fn bindings(reader: &NamespaceResolver) -> impl Iterator<Item = (&str, &str)> {
+    reader.bindings().map(|(prefix, ns)| {
+        let prefix = match prefix {
+            PrefixDeclaration::Default => "",
+            PrefixDeclaration::Named(p) => p,
+        };
+        (prefix, ns.into_inner())
+    })
+}
+
+/// The declarations, of those in scope where `xml` was cut out, that the fragment keeps as
+/// its inherited namespaces: the default namespace, and each named prefix whose `prefix:`
+/// occurs in the fragment's text. That covers element and attribute names and QName values
+/// (`xsi:type="b:Derived"`); a fragment with a character reference, which could spell a
+/// QName's colon, keeps them all. Keeping only what may be used matters on every message:
+/// a body or header otherwise carries the envelope's `s` and `a` bindings as four strings.
+pub(crate) fn inherited_used_by<'s>(
+    xml: &[u8],
+    in_scope: impl IntoIterator<Item = (&'s str, &'s str)>,
+) -> Vec<(String, String)> {
+    let keep_all = memchr::memmem::find(xml, b"&#").is_some();
+    let mut kept = Vec::new();
+    for (prefix, namespace) in in_scope {
+        if keep_all || prefix.is_empty() || refers_to_prefix(xml, prefix) {
+            kept.push((prefix.to_owned(), namespace.to_owned()));
+        }
+    }
+    kept
+}
+
+/// Whether `prefix:` occurs in `xml` as a whole prefix (not the end of a longer name, such
+/// as `s:` in `xmlns:`).
+fn refers_to_prefix(xml: &[u8], prefix: &str) -> bool {
+    let prefix = prefix.as_bytes();
+    let is_name_byte =
+        |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.') || b >= 0x80;
+    memchr::memchr_iter(b':', xml).any(|colon| {
+        let before = &xml[..colon];
+        before.ends_with(prefix)
+            && before[..before.len() - prefix.len()]
+                .last()
+                .is_none_or(|&b| !is_name_byte(b))
+    })
 }
 
 /// Counts characters only when the byte length could exceed the quota, so ASCII stays cheap.
@@ -1466,6 +1505,39 @@ mod tests {
                 break;
             }
         }
+    }
+
+    #[test]
+    fn a_fragment_inherits_only_the_declarations_it_may_use() {
+        let scope = [
+            ("", "urn:default"),
+            ("s", "urn:s"),
+            ("a", "urn:a"),
+            ("b", "urn:b"),
+        ];
+        let kept = |xml: &str| -> Vec<String> {
+            inherited_used_by(xml.as_bytes(), scope)
+                .into_iter()
+                .map(|(prefix, _)| prefix)
+                .collect()
+        };
+        // The default namespace always; a prefix that names nothing, never.
+        assert_eq!(kept(r#"<Echo xmlns="urn:t"><text>x</text></Echo>"#), [""]);
+        // Element and attribute names.
+        assert_eq!(
+            kept(r#"<a:To s:mustUnderstand="1">x</a:To>"#),
+            ["", "s", "a"]
+        );
+        // A QName value; a prefix that only ends a longer name (`xmlns:`, `sb:`) is not one.
+        assert_eq!(kept(r#"<v i:type="b:T" xmlns:i="urn:i"/>"#), ["", "b"]);
+        assert_eq!(kept(r#"<v xmlns:i="urn:i">sb:x</v>"#), [""]);
+        assert_eq!(kept("b:T"), ["", "b"]);
+        // A character reference could spell a QName's colon: everything stays.
+        assert_eq!(kept(r#"<v>b&#58;T</v>"#), ["", "s", "a", "b"]);
+        assert_eq!(
+            inherited_used_by(b"<v>b:T</v>", scope)[1],
+            ("b".to_owned(), "urn:b".to_owned())
+        );
     }
 
     #[test]

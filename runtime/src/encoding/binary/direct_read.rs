@@ -31,7 +31,7 @@ use crate::message::{
 };
 use crate::reliable::proto::ReliableMessagingVersion;
 use crate::reliable::wire::{scan, TypedHeaders};
-use crate::xml::{plain_namespace, trim, NameTable};
+use crate::xml::{inherited_used_by, plain_namespace, trim, NameTable};
 use bytes::Bytes;
 use smallvec::SmallVec;
 use std::borrow::Cow;
@@ -297,23 +297,24 @@ impl<'a> Walker<'a> {
         }
     }
 
-    /// The declarations in scope, each prefix once at the place of its innermost
-    /// declaration, as quick-xml lists them; without those the open element makes itself
-    /// when `own` is false.
-    fn in_scope(&self, own: bool) -> Vec<(String, String)> {
-        let own_from = match (own, self.marks.last()) {
-            (false, Some(&mark)) => mark,
-            _ => self.scope.len(),
-        };
-        let mut out = Vec::with_capacity(self.scope.len());
-        for (i, (prefix, uri)) in self.scope.iter().enumerate() {
-            let overridden = self.scope[i + 1..].iter().any(|(p, _)| same(p, prefix));
-            let declared_here = self.scope[own_from..].iter().any(|(p, _)| same(p, prefix));
-            if !overridden && !declared_here {
-                out.push((prefix.to_string(), uri.to_string()));
-            }
-        }
-        out
+    /// The declarations in scope that the fragment rendered at `range` may use
+    /// ([`inherited_used_by`]), each prefix once at the place of its innermost declaration,
+    /// as quick-xml lists them, without the prefixes in `own`. Called once the fragment's
+    /// element has ended, so its own declarations are out of scope; the text route does not
+    /// list a prefix the element declares itself, so neither does this one.
+    fn inherited_by(
+        &self,
+        range: (usize, usize),
+        own: &[Cow<'a, str>],
+    ) -> Step<Vec<(String, String)>> {
+        let xml = self.out.written().get(range.0..range.1).ok_or(Declined)?;
+        let scope = &self.scope;
+        let in_scope = scope.iter().enumerate().filter_map(|(i, (prefix, uri))| {
+            let overridden = scope[i + 1..].iter().any(|(p, _)| same(p, prefix));
+            let declared_by_fragment = own.iter().any(|p| same(p, prefix));
+            (!overridden && !declared_by_fragment).then_some((&**prefix, &**uri))
+        });
+        Ok(inherited_used_by(xml, in_scope))
     }
 
     fn headers(&mut self, headers: &mut Headers, raw: &mut Vec<PendingHeader>) -> Step<()> {
@@ -495,8 +496,12 @@ impl<'a> Walker<'a> {
                 break;
             }
         }
-        let inherited = self.in_scope(false);
+        let own: SmallVec<[Cow<'a, str>; 2]> = match self.marks.last() {
+            Some(&mark) => self.scope[mark..].iter().map(|(p, _)| p.clone()).collect(),
+            None => SmallVec::new(),
+        };
         let range = self.subtree(header, true)?;
+        let inherited = self.inherited_by(range, &own)?;
         Ok(PendingHeader {
             name,
             must_understand,
@@ -542,7 +547,6 @@ impl<'a> Walker<'a> {
     /// The Body's content: elements (and the whitespace between them); a fault, or text of
     /// its own, is the text route's.
     fn body(&mut self) -> Step<PendingBody> {
-        let inherited = self.in_scope(true);
         let mut range: Option<(usize, usize)> = None;
         loop {
             match self.events.next().ok_or(Declined)? {
@@ -559,6 +563,11 @@ impl<'a> Walker<'a> {
                     range = Some((range.map_or(from, |r| r.0), to));
                 }
                 XmlEvent::EndElement => {
+                    // The Body's declarations are still in scope, its content's are not.
+                    let inherited = match range {
+                        Some(range) => self.inherited_by(range, &[])?,
+                        None => Vec::new(),
+                    };
                     self.end();
                     return Ok(PendingBody { range, inherited });
                 }

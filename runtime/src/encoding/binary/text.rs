@@ -41,6 +41,11 @@ impl TextWriter {
         self.out.len()
     }
 
+    /// What was written so far.
+    pub(crate) fn written(&self) -> &[u8] {
+        &self.out
+    }
+
     pub(crate) fn finish(mut self) -> Result<Vec<u8>, BinaryXmlError> {
         if !self.open.is_empty() {
             return Err(BinaryXmlError::Unclosed {

@@ -15,14 +15,15 @@ use super::{
     MessageFault, MessageVersion, QualifiedName, RawHeader, ReaderQuotas, XmlError, XmlFragment,
 };
 use crate::xml::{
-    check_start_and_record, check_string_quota, element_ns, in_scope_namespaces, is_whitespace,
-    map_error, resolve_ref, trim, write_attr, write_ns_decl, write_text, NameTable, NsEvents,
-    UTF8_BOM,
+    bindings, check_start_and_record, check_string_quota, element_ns, inherited_used_by,
+    is_whitespace, map_error, resolve_ref, trim, write_attr, write_ns_decl, write_text, NameTable,
+    NsEvents, UTF8_BOM,
 };
 use bytes::Bytes;
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::name::{Namespace, PrefixDeclaration, QName, ResolveResult};
 use quick_xml::{Reader, XmlVersion};
+use smallvec::SmallVec;
 use std::borrow::Cow;
 
 /// Appends `message` to `out` as a complete SOAP envelope (no XML declaration).

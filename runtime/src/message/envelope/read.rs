@@ -188,6 +188,17 @@ impl<'i> EnvelopeReader<'i> {
         Ok(())
     }
 
+    /// The content from `start` to `end` of the element just ended, with the declarations
+    /// in scope inside it that the content may use.
+    fn fragment(&self, start: usize, end: usize) -> Result<XmlFragment, XmlError> {
+        let xml = self.slice(start, end)?;
+        Ok(XmlFragment {
+            inherited_namespaces: inherited_used_by(&xml, bindings(self.reader.resolver())),
+            xml,
+            typed: Vec::new(),
+        })
+    }
+
     pub(super) fn slice(&self, start: usize, end: usize) -> Result<Bytes, XmlError> {
         let (start, end) = (start + self.base, end + self.base);
         if start <= end && end <= self.bytes.len() {
@@ -351,28 +362,28 @@ impl<'i> EnvelopeReader<'i> {
     pub(super) fn read_raw_header(&mut self, header: &Open<'_>) -> Result<RawHeader, XmlError> {
         let name = self.qualified(&header.start)?;
         let must_understand = self.must_understand(&header.start)?;
-        let inherited = self.inherited_by_current_element();
         self.skip(header)?;
+        let xml = self.slice(header.at, self.position())?;
         Ok(RawHeader {
             name,
             must_understand,
             xml: XmlFragment {
-                xml: self.slice(header.at, self.position())?,
-                inherited_namespaces: inherited,
+                inherited_namespaces: self.inherited_by_current_element(&xml),
+                xml,
                 typed: Vec::new(),
             },
         })
     }
 
-    /// The declarations in scope at the element just read that it does not make itself.
-    pub(super) fn inherited_by_current_element(&self) -> Vec<(String, String)> {
+    /// The declarations in scope at the element just read (or just skipped: its scope stays
+    /// until the next event) that it does not make itself and that `xml` may use.
+    pub(super) fn inherited_by_current_element(&self, xml: &[u8]) -> Vec<(String, String)> {
         let resolver = self.reader.resolver();
-        let own: Vec<PrefixDeclaration<'_>> = resolver
+        let own: SmallVec<[PrefixDeclaration<'_>; 4]> = resolver
             .bindings_of(resolver.level())
             .map(|(p, _)| p)
             .collect();
-        let mut all = in_scope_namespaces(self.reader.resolver());
-        all.retain(|(prefix, _)| {
+        let inherited = bindings(resolver).filter(|&(prefix, _)| {
             let decl = if prefix.is_empty() {
                 PrefixDeclaration::Default
             } else {
@@ -380,7 +391,7 @@ impl<'i> EnvelopeReader<'i> {
             };
             !own.contains(&decl)
         });
-        all
+        inherited_used_by(xml, inherited)
     }
 
     pub(super) fn must_understand(&self, start: &BytesStart<'_>) -> Result<bool, XmlError> {
@@ -429,7 +440,6 @@ impl<'i> EnvelopeReader<'i> {
     }
 
     pub(super) fn read_body(&mut self) -> Result<Body, XmlError> {
-        let inherited = in_scope_namespaces(self.reader.resolver());
         let mut range: Option<(usize, usize)> = None;
         loop {
             let at = self.position();
@@ -462,13 +472,11 @@ impl<'i> EnvelopeReader<'i> {
             self.skip(&open)?;
             range = Some((range.map_or(at, |r| r.0), self.position()));
         }
+        // The Body's scope stays until the next event, so what is in scope now is what was
+        // in scope inside it.
         Ok(match range {
             None => Body::Empty,
-            Some((start, end)) => Body::Payload(XmlFragment {
-                xml: self.slice(start, end)?,
-                inherited_namespaces: inherited,
-                typed: Vec::new(),
-            }),
+            Some((start, end)) => Body::Payload(self.fragment(start, end)?),
         })
     }
 
@@ -622,7 +630,6 @@ impl<'i> EnvelopeReader<'i> {
         if open.empty {
             return Ok(None);
         }
-        let inherited = in_scope_namespaces(self.reader.resolver());
         let mut range: Option<(usize, usize)> = None;
         loop {
             let at = self.position();
@@ -641,11 +648,7 @@ impl<'i> EnvelopeReader<'i> {
         }
         match range {
             None => Ok(None),
-            Some((start, end)) => Ok(Some(XmlFragment {
-                xml: self.slice(start, end)?,
-                inherited_namespaces: inherited,
-                typed: Vec::new(),
-            })),
+            Some((start, end)) => Ok(Some(self.fragment(start, end)?)),
         }
     }
 }

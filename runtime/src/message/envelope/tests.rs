@@ -24,8 +24,8 @@ fn round_trip(message: &Message) -> String {
     text
 }
 
-/// Read-back fragments inherit the envelope's own declarations, which the originals did
-/// not need; checks that is all they inherited and drops them.
+/// Read-back fragments may inherit the envelope's own declarations that they use, which the
+/// originals did not list; checks that is all they inherited and drops them.
 fn forget_envelope_namespaces(message: &mut Message) {
     let mut envelope = vec![(
         "s".to_owned(),
@@ -49,7 +49,12 @@ fn forget_envelope_namespaces(message: &mut Message) {
         _ => {}
     }
     for fragment in fragments {
-        assert_eq!(fragment.inherited_namespaces, envelope);
+        for inherited in &fragment.inherited_namespaces {
+            assert!(
+                envelope.contains(inherited),
+                "{inherited:?} is not the envelope's"
+            );
+        }
         fragment.inherited_namespaces.clear();
     }
 }
@@ -334,10 +339,8 @@ fn reads_soap11_faults_from_other_stacks() {
     assert_eq!(fault.reason_lang, "");
     let detail = fault.detail.unwrap();
     assert_eq!(&detail.xml[..], br#"<e:Info xmlns:e="urn:e">1</e:Info>"#);
-    assert_eq!(
-        detail.inherited_namespaces,
-        vec![("soap".to_owned(), ns::SOAP11.to_owned())]
-    );
+    // The detail declares what it uses; the envelope's `soap` binding stays behind.
+    assert!(detail.inherited_namespaces.is_empty());
 }
 
 #[test]
@@ -365,20 +368,20 @@ fn reads_envelopes_with_other_prefixes() {
         panic!()
     };
     assert_eq!(&payload.xml[..], b"<t:AddTo><t:n> 5 </t:n></t:AddTo>");
+    // Of the envelope's declarations, the body keeps the one it uses.
     assert_eq!(
         payload.inherited_namespaces,
-        vec![
-            ("env".to_owned(), ns::SOAP12.to_owned()),
-            ("wsa".to_owned(), ns::WSA10.to_owned()),
-            ("t".to_owned(), TEMPURI.to_owned()),
-        ]
+        vec![("t".to_owned(), TEMPURI.to_owned())]
     );
     let mut body = BodyReader::open(payload, "AddTo", TEMPURI, &ReaderQuotas::default()).unwrap();
     assert_eq!(body.part::<f64>("n").unwrap(), 5.0);
 
     // Written with Indigo's prefixes, the body still finds `t`.
     let rewritten = write(&message);
-    assert!(rewritten.contains(r#"<s:Body xmlns:env="http://www.w3.org/2003/05/soap-envelope" xmlns:wsa="http://www.w3.org/2005/08/addressing" xmlns:t="http://tempuri.org/"><t:AddTo>"#), "{rewritten}");
+    assert!(
+        rewritten.contains(r#"<s:Body xmlns:t="http://tempuri.org/"><t:AddTo>"#),
+        "{rewritten}"
+    );
     let again = read(rewritten, MessageVersion::SOAP12_WSA10).unwrap();
     let Body::Payload(payload) = &again.body else {
         panic!()
@@ -443,7 +446,12 @@ fn reads_a_gsoap_capture_and_forwards_its_headers() {
     assert!(sequence.xml.xml.ends_with(b"</wsrm:Sequence>"));
     // Rewritten with Indigo's prefixes, each header declares what it borrowed.
     let text = write(&message);
-    assert!(text.contains(r#"<wsrm:Sequence xmlns:SOAP-ENV="http://www.w3.org/2003/05/soap-envelope" xmlns:wsa5="http://www.w3.org/2005/08/addressing" xmlns:wsrm="http://docs.oasis-open.org/ws-rx/wsrm/200702" xmlns:ns="http://example.org/echo">"#), "{text}");
+    assert!(
+        text.contains(
+            r#"<wsrm:Sequence xmlns:wsrm="http://docs.oasis-open.org/ws-rx/wsrm/200702">"#
+        ),
+        "{text}"
+    );
     let again = read(text, MessageVersion::SOAP12_WSA10).unwrap();
     assert_eq!(again.headers.other.len(), 2);
     assert_eq!(
