@@ -294,8 +294,9 @@ impl ClientRuntime {
 
     /// Starts a request body for `op`.
     pub fn body(&self, op: &OperationDescription) -> BodyWriter {
-        BodyWriter::new(
+        BodyWriter::for_operation(
             op.name,
+            "",
             self.contract.namespace,
             self.contract.data_namespace,
         )
@@ -419,10 +420,10 @@ impl ClientRuntime {
                 )));
             }
         }
-        let wrapper = format!("{}Response", op.name);
-        Ok(BodyReader::open(
+        Ok(BodyReader::open_named(
             payload,
-            &wrapper,
+            op.name,
+            "Response",
             self.contract.namespace,
             quotas,
         )?)

@@ -12,33 +12,82 @@ pub struct BodyWriter {
     out: Vec<u8>,
     /// Where the wrapper's name sits in `out`, copied for its end tag.
     wrapper_len: usize,
-    /// The wrapper's namespace followed by the data namespace: one allocation for both.
-    namespaces: String,
-    /// Where the data namespace starts in `namespaces`.
-    data_at: usize,
+    namespaces: Namespaces,
     /// The wrapper's start tag still lacks its `>`, so an empty body can become `<W/>`.
     open: bool,
     /// Where the parts' typed values are (see [`XmlFragment`]).
     typed: Vec<crate::xml::TypedText>,
 }
 
+/// The wrapper's namespace and the data namespace: borrowed for a contract's (they are
+/// static), otherwise one allocation for both.
+#[derive(Debug)]
+enum Namespaces {
+    Static {
+        namespace: &'static str,
+        data_namespace: &'static str,
+    },
+    Owned {
+        /// The wrapper's namespace followed by the data namespace.
+        both: String,
+        /// Where the data namespace starts in `both`.
+        data_at: usize,
+    },
+}
+
+impl Namespaces {
+    fn split(&self) -> (&str, &str) {
+        match self {
+            Namespaces::Static {
+                namespace,
+                data_namespace,
+            } => (namespace, data_namespace),
+            Namespaces::Owned { both, data_at } => both.split_at(*data_at),
+        }
+    }
+}
+
 impl BodyWriter {
     /// Starts the wrapper element. `data_namespace` is the namespace of user struct members.
     pub fn new(wrapper: &str, namespace: &str, data_namespace: &str) -> Self {
-        let mut out = Vec::with_capacity(128 + wrapper.len() + namespace.len());
+        let mut both = String::with_capacity(namespace.len() + data_namespace.len());
+        both.push_str(namespace);
+        both.push_str(data_namespace);
+        let namespaces = Namespaces::Owned {
+            both,
+            data_at: namespace.len(),
+        };
+        BodyWriter::start(wrapper, "", namespace, namespaces)
+    }
+
+    /// Starts the wrapper `{operation}{suffix}` (the request's, or the `Response` one) of an
+    /// operation of a contract, whose namespaces are static.
+    pub(crate) fn for_operation(
+        operation: &str,
+        suffix: &str,
+        namespace: &'static str,
+        data_namespace: &'static str,
+    ) -> Self {
+        let namespaces = Namespaces::Static {
+            namespace,
+            data_namespace,
+        };
+        BodyWriter::start(operation, suffix, namespace, namespaces)
+    }
+
+    fn start(name: &str, suffix: &str, namespace: &str, namespaces: Namespaces) -> Self {
+        let wrapper_len = name.len() + suffix.len();
+        let mut out = Vec::with_capacity(128 + wrapper_len + namespace.len());
         out.push(b'<');
-        out.extend_from_slice(wrapper.as_bytes());
+        out.extend_from_slice(name.as_bytes());
+        out.extend_from_slice(suffix.as_bytes());
         if !namespace.is_empty() {
             xml::write_ns_decl(&mut out, "", namespace);
         }
-        let mut namespaces = String::with_capacity(namespace.len() + data_namespace.len());
-        namespaces.push_str(namespace);
-        namespaces.push_str(data_namespace);
         BodyWriter {
             out,
-            wrapper_len: wrapper.len(),
+            wrapper_len,
             namespaces,
-            data_at: namespace.len(),
             open: true,
             typed: Vec::new(),
         }
@@ -53,7 +102,7 @@ impl BodyWriter {
             self.open = false;
         }
         let out = std::mem::take(&mut self.out);
-        let (namespace, data_namespace) = self.namespaces.split_at(self.data_at);
+        let (namespace, data_namespace) = self.namespaces.split();
         let mut writer = Writer::new(out, namespace, data_namespace);
         writer.typed = std::mem::take(&mut self.typed);
         let result = writer.element(name, namespace, false, value);
@@ -102,12 +151,27 @@ impl<'a> BodyReader<'a> {
         namespace: &str,
         quotas: &ReaderQuotas,
     ) -> Result<Self, XmlError> {
+        BodyReader::open_named(fragment, wrapper, "", namespace, quotas)
+    }
+
+    /// Opens the wrapper, which must be `{name}{suffix}` in `namespace`.
+    pub(crate) fn open_named(
+        fragment: &'a XmlFragment,
+        name: &str,
+        suffix: &str,
+        namespace: &str,
+        quotas: &ReaderQuotas,
+    ) -> Result<Self, XmlError> {
         let mut reader = FragmentReader::new(fragment, quotas)?;
         let root = first_element(&mut reader)?;
         let found_ns = reader.namespace_of(&root)?;
-        if root.local() != wrapper || found_ns != namespace {
+        let named = root
+            .local()
+            .strip_suffix(suffix)
+            .is_some_and(|found| found == name);
+        if !named || found_ns != namespace {
             return Err(XmlError::Deserialize(format!(
-                "expected element {{{namespace}}}{wrapper}, found {}",
+                "expected element {{{namespace}}}{name}{suffix}, found {}",
                 super::QualifiedName::new(found_ns, root.local())
             )));
         }

@@ -10,6 +10,7 @@ use crate::message::{ns, XmlError};
 use crate::xml::{write_ns_decl, write_text, TextType, TypedText};
 use base64::Engine as _;
 use serde::ser::{self, Serialize};
+use smallvec::SmallVec;
 use std::borrow::Cow;
 use std::ops::Range;
 
@@ -24,7 +25,9 @@ struct Binding<'a> {
 #[derive(Debug)]
 pub(crate) struct Writer<'a> {
     pub(crate) out: Vec<u8>,
-    scope: Vec<Binding<'a>>,
+    /// Four fit inline (the default namespace, a struct's data namespace, `i` and one more),
+    /// so most bodies write without allocating a scope.
+    scope: SmallVec<[Binding<'a>; 4]>,
     data_ns: &'a str,
     /// Where typed values (decimals, dates, floats, bytes...) were written, for the binary
     /// encoder's typed records.
@@ -48,8 +51,7 @@ const LETTERS: [&str; 26] = [
 impl<'a> Writer<'a> {
     /// A writer appending to `out`, where `default_ns` is the default namespace in scope.
     pub(crate) fn new(out: Vec<u8>, default_ns: &'a str, data_ns: &'a str) -> Self {
-        // Room for the default, a struct's data namespace, `i` and one more without regrowing.
-        let mut scope = Vec::with_capacity(4);
+        let mut scope = SmallVec::new();
         scope.push(Binding {
             prefix: Cow::Borrowed(""),
             ns: default_ns,

@@ -71,8 +71,9 @@ pub fn reply_unit(contract: &ContractDescription, op: &'static OperationDescript
     if op.is_one_way {
         return Reply::None;
     }
-    let body = BodyWriter::new(
-        &format!("{}Response", op.name),
+    let body = BodyWriter::for_operation(
+        op.name,
+        "Response",
         contract.namespace,
         contract.data_namespace,
     )
@@ -90,8 +91,9 @@ pub fn reply_value<T: Serialize>(
     result_name: &str,
     value: &T,
 ) -> Reply {
-    let mut body = BodyWriter::new(
-        &format!("{}Response", op.name),
+    let mut body = BodyWriter::for_operation(
+        op.name,
+        "Response",
         contract.namespace,
         contract.data_namespace,
     );
@@ -172,8 +174,9 @@ pub fn reply_stream(
     result_name: &str,
     stream: crate::ByteStream,
 ) -> Reply {
-    let mut body = BodyWriter::new(
-        &format!("{}Response", op.name),
+    let mut body = BodyWriter::for_operation(
+        op.name,
+        "Response",
         contract.namespace,
         contract.data_namespace,
     );
