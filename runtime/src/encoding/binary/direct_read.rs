@@ -21,7 +21,7 @@
 //! They are part of that text, so the bound on memory still holds; the binary reader's own
 //! limit on what a document may expand to applies on both routes.
 
-use super::events::{Attributes, EventSink, XmlEvent};
+use super::events::{Attribute, EventSink, XmlEvent};
 use super::reader::read_document_at;
 use super::text::TextWriter;
 use super::{BinaryLimits, BinaryXmlError};
@@ -111,7 +111,7 @@ type Step<T> = Result<T, Declined>;
 struct Start<'a> {
     prefix: Cow<'a, str>,
     local: Cow<'a, str>,
-    attributes: Attributes<'a>,
+    attributes: Vec<Attribute<'a>>,
     ns: Cow<'a, str>,
 }
 
@@ -219,7 +219,7 @@ impl<'a> Walker<'a> {
         &mut self,
         prefix: Cow<'a, str>,
         local: Cow<'a, str>,
-        attributes: Attributes<'a>,
+        attributes: Vec<Attribute<'a>>,
     ) -> Step<Start<'a>> {
         if attributes.len() > MAX_ATTRIBUTES {
             return Err(Declined);

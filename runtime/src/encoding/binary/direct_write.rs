@@ -13,7 +13,7 @@
 //! not cover, faults and values whose text form would not read back verbatim, are left to
 //! the text route ([`eligible`] says which).
 
-use super::events::{Attribute, Attributes, EventSink, XmlEvent};
+use super::events::{Attribute, EventSink, XmlEvent};
 use super::fragment_scan;
 use super::{parse_text, BinaryWriter, BinaryXmlError};
 use crate::message::{ns, AddressingVersion, Body, EnvelopeVersion, Headers, Message, XmlFragment};
@@ -231,7 +231,7 @@ fn write_wsrm(wsrm: &TypedHeaders, writer: &mut BinaryWriter<'_>) -> Result<(), 
         writer.event(XmlEvent::StartElement {
             prefix: Cow::Borrowed("r"),
             local: Cow::Borrowed(local),
-            attributes: Attributes::new(),
+            attributes: Vec::new(),
         })?;
         writer.event(XmlEvent::EndElement)
     };

@@ -4,7 +4,6 @@
 //! so prefixes and declarations survive any round trip.
 
 use super::error::BinaryXmlError;
-use smallvec::SmallVec;
 use std::borrow::Cow;
 
 /// One attribute, or a namespace declaration (`xmlns="..."`, `xmlns:p="..."`).
@@ -62,11 +61,6 @@ impl<'a> Attribute<'a> {
     }
 }
 
-/// An element's attributes and namespace declarations. Two fit inline: most elements have
-/// none, a header its `mustUnderstand`, a body wrapper its `xmlns`, an envelope its `s` and
-/// `a` declarations, so reading a message allocates for none of them.
-pub type Attributes<'a> = SmallVec<[Attribute<'a>; 2]>;
-
 /// One step of an XML document.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum XmlEvent<'a> {
@@ -77,7 +71,7 @@ pub enum XmlEvent<'a> {
         /// The local name.
         local: Cow<'a, str>,
         /// Attributes and namespace declarations, in document order.
-        attributes: Attributes<'a>,
+        attributes: Vec<Attribute<'a>>,
     },
     /// Character data (typed binary records already rendered as their text form).
     Text(Cow<'a, str>),

@@ -9,7 +9,7 @@
 //! attribute value, duplicate attribute or mismatched end tag, and the caller then parses the
 //! fragment with quick-xml as before. The tests check both produce the same events.
 
-use super::events::{Attribute, Attributes, XmlEvent};
+use super::events::{Attribute, XmlEvent};
 use std::borrow::Cow;
 
 /// Appends the events of `xml` to `events`, or returns `false` (with `events` in any state)
@@ -85,7 +85,7 @@ impl<'x> Scanner<'x, '_> {
         self.at += 1;
         let name = self.name()?;
         let (prefix, local) = split(name)?;
-        let mut attributes: Attributes<'x> = Attributes::new();
+        let mut attributes: Vec<Attribute<'x>> = Vec::new();
         loop {
             let spaced = self.skip_whitespace();
             match *self.bytes.get(self.at)? {
@@ -175,7 +175,7 @@ impl<'x> Scanner<'x, '_> {
     }
 }
 
-fn start<'x>(prefix: &'x str, local: &'x str, attributes: Attributes<'x>) -> XmlEvent<'x> {
+fn start<'x>(prefix: &'x str, local: &'x str, attributes: Vec<Attribute<'x>>) -> XmlEvent<'x> {
     XmlEvent::StartElement {
         prefix: Cow::Borrowed(prefix),
         local: Cow::Borrowed(local),

@@ -9,7 +9,7 @@
 use super::cursor::Cursor;
 use super::dictionary::static_name;
 use super::error::BinaryXmlError;
-use super::events::{Attribute, Attributes, EventSink, XmlEvent};
+use super::events::{Attribute, EventSink, XmlEvent};
 use super::records::*;
 use super::values;
 use std::borrow::Cow;
@@ -310,8 +310,8 @@ impl<'a, S: EventSink<'a> + ?Sized> Reader<'a, '_, S> {
     }
 
     /// The attribute records that follow an element record.
-    fn attributes(&mut self) -> Result<Attributes<'a>, BinaryXmlError> {
-        let mut attributes = Attributes::new();
+    fn attributes(&mut self) -> Result<Vec<Attribute<'a>>, BinaryXmlError> {
+        let mut attributes = Vec::new();
         while let Some(record @ SHORT_ATTRIBUTE..=0x3F) = self.cur.peek() {
             self.cur.u8("attribute record")?;
             attributes.push(self.attribute(record)?);

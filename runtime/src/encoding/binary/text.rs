@@ -3,7 +3,7 @@
 //! XML parsed with quick-xml into events.
 
 use super::error::BinaryXmlError;
-use super::events::{Attribute, Attributes, EventSink, XmlEvent};
+use super::events::{Attribute, EventSink, XmlEvent};
 use crate::xml::{resolve_ref, write_attr, write_text, UTF8_BOM};
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::{Reader, XmlVersion};
@@ -189,7 +189,7 @@ where
     S: for<'e> EventSink<'e> + ?Sized,
 {
     let (prefix, local) = split_qname(start.name().0)?;
-    let mut attributes = Attributes::new();
+    let mut attributes = Vec::new();
     for attribute in start.attributes() {
         let attribute = attribute.map_err(|e| BinaryXmlError::Text(e.to_string()))?;
         let (a_prefix, a_local) = split_qname(attribute.key.0)?;

@@ -291,12 +291,10 @@ fn the_direct_reader_agrees_on_hand_written_envelopes() {
 #[test]
 fn the_direct_reader_defers_duplicate_attributes() {
     // Text XML cannot even carry these; binary can.
-    let start = |prefix: &'static str, local: &'static str, attributes: Vec<Attribute<'static>>| {
-        XmlEvent::StartElement {
-            prefix: prefix.into(),
-            local: local.into(),
-            attributes: attributes.into(),
-        }
+    let start = |prefix: &'static str, local: &'static str, attributes| XmlEvent::StartElement {
+        prefix: prefix.into(),
+        local: local.into(),
+        attributes,
     };
     let events = [
         start("s", "Envelope", vec![Attribute::xmlns("s", ns::SOAP12)]),

@@ -131,7 +131,7 @@ fn element(
     events.push(XmlEvent::StartElement {
         prefix: Cow::Borrowed(prefix),
         local: Cow::Owned(name(rng)),
-        attributes: attributes.into(),
+        attributes,
     });
     let children = if depth >= 5 { 0 } else { rng.below(5) };
     for _ in 0..children {
