@@ -13,7 +13,6 @@ pub mod pki;
 
 use std::io::Write;
 
-use bytes::Bytes;
 use indigo::encoding::{MessageEncoder, TextMessageEncoder};
 use indigo::message::{Message, MessageVersion};
 use indigo::transport::{ClientTransport, Connection};
@@ -80,7 +79,7 @@ impl RawPeer {
     pub async fn send_bytes(&mut self, bytes: Vec<u8>) {
         self.connection
             .sink
-            .send(Bytes::from(bytes))
+            .send(bytes)
             .await
             .expect("send frame");
     }

@@ -340,7 +340,7 @@ async fn pipelined_ack_requested(version: ReliableMessagingVersion) {
         let end = create.find("</r:Endpoint>").unwrap() + "</r:Endpoint>".len();
         format!("{}{}", &create[..start], &create[end..])
     };
-    sink.send(create.into_bytes().into()).await.unwrap();
+    sink.send(create.into_bytes()).await.unwrap();
     let response = tokio::time::timeout(Duration::from_secs(5), stream.receive())
         .await
         .expect("CreateSequenceResponse in time")
@@ -361,7 +361,7 @@ async fn pipelined_ack_requested(version: ReliableMessagingVersion) {
                 String::from_utf8(envelope(&format!("{rm}/AckRequested"), i + 2, &request, ""))
                     .unwrap()
                     .replace(RM11, rm);
-            sink.send(frame.into_bytes().into())
+            sink.send(frame.into_bytes())
                 .await
                 .expect("the connection stays open");
         }

@@ -193,7 +193,7 @@ impl MessageSink for EncodingSink {
                 Codec::Session(writer) => writer.encode(&message, &mut frame)?,
             }
             self.buffer_hint = frame.len().next_power_of_two().clamp(256, 64 * 1024);
-            self.frames.send(frame.into()).await?;
+            self.frames.send(frame).await?;
             Ok(())
         })
     }

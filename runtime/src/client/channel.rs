@@ -11,7 +11,7 @@ use crate::channel::{
     ReceiveError, RequestChannel, StateCell,
 };
 use crate::error::Error;
-use crate::message::{ns, Message};
+use crate::message::{ns, Message, MessageKey};
 use crate::transport::TransportError;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -20,7 +20,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use tracing::{debug, warn};
 
-type Pending = Arc<Mutex<HashMap<String, oneshot::Sender<Message>>>>;
+type Pending = Arc<Mutex<HashMap<MessageKey, oneshot::Sender<Message>>>>;
 /// Why the channel faulted, once it has: kept for the errors of later calls.
 type Cause = Arc<Mutex<Option<Arc<Error>>>>;
 
@@ -58,7 +58,7 @@ struct Duplex {
 /// call dropped while it waits must not leave an entry that nothing will ever take.
 struct PendingReply<'a> {
     pending: &'a Pending,
-    id: String,
+    id: MessageKey,
 }
 
 impl Drop for PendingReply<'_> {
@@ -67,7 +67,9 @@ impl Drop for PendingReply<'_> {
     }
 }
 
-fn lock(pending: &Pending) -> std::sync::MutexGuard<'_, HashMap<String, oneshot::Sender<Message>>> {
+fn lock(
+    pending: &Pending,
+) -> std::sync::MutexGuard<'_, HashMap<MessageKey, oneshot::Sender<Message>>> {
     // A panic while holding this lock cannot leave the map inconsistent (single inserts and
     // removes), so a poisoned lock is still usable.
     pending.lock().unwrap_or_else(|p| p.into_inner())
@@ -216,8 +218,8 @@ impl ClientChannel {
     /// Sends a request and waits for the reply that relates to it, within the send timeout.
     pub(crate) async fn request(&self, mut message: Message) -> Result<Message, Error> {
         self.ensure_open("send a request")?;
-        let id = crate::message::new_message_id();
-        message.headers.message_id = Some(id.clone());
+        let (id, text) = crate::message::new_keyed_message_id();
+        message.headers.message_id = Some(text);
         message.headers.reply_to = Some(ns::WSA10_ANONYMOUS.to_owned());
         message.headers.to = Some(self.address.clone());
         message.awaits_reply = true;
@@ -237,11 +239,11 @@ impl ClientChannel {
     async fn duplex_request(
         &self,
         duplex: &Duplex,
-        id: String,
+        id: MessageKey,
         message: Message,
     ) -> Result<Message, Error> {
         let (tx, rx) = oneshot::channel();
-        lock(&duplex.pending).insert(id.clone(), tx);
+        lock(&duplex.pending).insert(id, tx);
         let _entry = PendingReply {
             pending: &duplex.pending,
             id,
@@ -525,8 +527,9 @@ async fn read_replies(
             let answers_a_call = reply
                 .headers
                 .relates_to
-                .as_ref()
-                .is_some_and(|id| lock(&pending).contains_key(id));
+                .as_deref()
+                .and_then(MessageKey::of)
+                .is_some_and(|id| lock(&pending).contains_key(&id));
             if !answers_a_call && callbacks.handler.handles(reply.action()) {
                 // Waits when the queue is full: the instance is not keeping up.
                 if callbacks.queue.send(reply).await.is_err() {
@@ -537,8 +540,8 @@ async fn read_replies(
         }
         let waiter = {
             let mut pending = lock(&pending);
-            match reply.headers.relates_to.as_ref() {
-                Some(id) => pending.remove(id),
+            match reply.headers.relates_to.as_deref() {
+                Some(id) => MessageKey::of(id).and_then(|id| pending.remove(&id)),
                 None => sole_request(&mut pending, &reply),
             }
         };
@@ -570,13 +573,13 @@ async fn read_replies(
 /// exactly one request outstanding there is no doubt which one it answers. With several it
 /// cannot be told, and the reply is dropped (the calls time out) with a warning.
 fn sole_request(
-    pending: &mut HashMap<String, oneshot::Sender<Message>>,
+    pending: &mut HashMap<MessageKey, oneshot::Sender<Message>>,
     reply: &Message,
 ) -> Option<oneshot::Sender<Message>> {
     match pending.len() {
         0 => None,
         1 => {
-            let id = pending.keys().next()?.clone();
+            let id = *pending.keys().next()?;
             debug!(
                 action = reply.action(),
                 request = %id,
@@ -634,7 +637,7 @@ mod tests {
         reply.headers.relates_to = to.headers.message_id.clone();
         let mut frame = Vec::new();
         encoder.encode(&reply, &mut frame).expect("encode");
-        service.sink.send(frame.into()).await.expect("send");
+        service.sink.send(frame).await.expect("send");
     }
 
     fn pending_len(channel: &ClientChannel) -> usize {

@@ -24,6 +24,36 @@ thread_local! {
 /// A fresh `urn:uuid:…` message id (lower-case, hyphenated RFC 4122 version 4 UUID), as
 /// `format!("urn:uuid:{}", Uuid::new_v4())` writes it, without a system call per id.
 pub fn new_message_id() -> String {
+    new_keyed_message_id().1
+}
+
+/// A `urn:uuid:` message id by value, for maps of requests awaiting replies: looking a reply
+/// up by its RelatesTo then needs no copy of the id's text. Two ids have the same key when
+/// they name the same UUID, as WCF's `UniqueId` compares them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) struct MessageKey(u128);
+
+impl MessageKey {
+    /// The key of `id`, if it is a `urn:uuid:` id (other ids never answer Indigo's requests).
+    pub(crate) fn of(id: &str) -> Option<MessageKey> {
+        let uuid = id.strip_prefix("urn:uuid:")?;
+        if uuid.len() != uuid::fmt::Hyphenated::LENGTH {
+            return None;
+        }
+        uuid::Uuid::try_parse(uuid)
+            .ok()
+            .map(|uuid| MessageKey(uuid.as_u128()))
+    }
+}
+
+impl std::fmt::Display for MessageKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        uuid::Uuid::from_u128(self.0).urn().fmt(f)
+    }
+}
+
+/// [`new_message_id`] and its key.
+pub(crate) fn new_keyed_message_id() -> (MessageKey, String) {
     let bytes = STATE.with(|cell| {
         let mut state = cell.get();
         if state == [0; 4] {
@@ -40,7 +70,8 @@ pub fn new_message_id() -> String {
     // The builder sets the version (4) and variant (RFC 4122) bits over the random ones.
     let uuid = uuid::Builder::from_random_bytes(bytes).into_uuid();
     let mut buf = [0u8; uuid::fmt::Urn::LENGTH];
-    String::from(&*uuid.urn().encode_lower(&mut buf))
+    let text = String::from(&*uuid.urn().encode_lower(&mut buf));
+    (MessageKey(uuid.as_u128()), text)
 }
 
 /// 256 bits from the OS; should the OS refuse, std's per-thread random hash keys mixed with
@@ -108,6 +139,27 @@ mod tests {
             assert_eq!(uuid.get_variant(), uuid::Variant::RFC4122, "{id}");
             // The same text `Uuid`'s Display writes: lower case, hyphenated.
             assert_eq!(text, uuid.hyphenated().to_string());
+        }
+    }
+
+    #[test]
+    fn keys_name_the_uuid_of_an_id() {
+        let (key, id) = new_keyed_message_id();
+        assert_eq!(MessageKey::of(&id), Some(key));
+        assert_eq!(key.to_string(), id);
+        // The UUID's value, as WCF's UniqueId compares: upper case is the same id.
+        let upper = format!("urn:uuid:{}", id["urn:uuid:".len()..].to_uppercase());
+        assert_eq!(MessageKey::of(&upper), Some(key));
+        // Other forms and other ids have no key.
+        for other in [
+            &id["urn:uuid:".len()..],
+            "urn:uuid:{00000000-0000-0000-0000-000000000000}",
+            "urn:uuid:00000000000000000000000000000000",
+            "uuid:00000000-0000-0000-0000-000000000000",
+            "urn:uuid:",
+            "http://example.org/1",
+        ] {
+            assert_eq!(MessageKey::of(other), None, "{other}");
         }
     }
 

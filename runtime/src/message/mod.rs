@@ -16,6 +16,7 @@ pub use body::{BodyReader, BodyWriter};
 pub(crate) use envelope::{read_envelope, write_envelope};
 pub use fault::{FaultCode, FaultCodeValue, MessageFault};
 pub use ids::new_message_id;
+pub(crate) use ids::{new_keyed_message_id, MessageKey};
 pub use names::{ns, QualifiedName};
 
 /// Which SOAP envelope a message uses.

@@ -119,10 +119,13 @@ impl Drop for MemoryListener {
 struct MemorySink(Option<mpsc::Sender<Bytes>>);
 
 impl FrameSink for MemorySink {
-    fn send(&mut self, frame: Bytes) -> BoxFuture<'_, Result<(), TransportError>> {
+    fn send(&mut self, frame: Vec<u8>) -> BoxFuture<'_, Result<(), TransportError>> {
         Box::pin(async move {
             match &self.0 {
-                Some(tx) => tx.send(frame).await.map_err(|_| TransportError::Closed),
+                Some(tx) => tx
+                    .send(Bytes::from(frame))
+                    .await
+                    .map_err(|_| TransportError::Closed),
                 None => Err(TransportError::Closed),
             }
         })

@@ -104,8 +104,9 @@ impl From<std::io::Error> for TransportError {
 /// The sending half of a connection.
 #[doc(hidden)]
 pub trait FrameSink: Send + 'static {
-    /// Sends one frame.
-    fn send(&mut self, frame: Bytes) -> BoxFuture<'_, Result<(), TransportError>>;
+    /// Sends one frame. A `Vec`, as encoders write it: turning it into `Bytes` would cost an
+    /// allocation per message that a socket write does not need.
+    fn send(&mut self, frame: Vec<u8>) -> BoxFuture<'_, Result<(), TransportError>>;
     /// Ends the sending direction gracefully (the peer's stream then ends).
     fn close(&mut self) -> BoxFuture<'_, Result<(), TransportError>>;
 }

@@ -10,6 +10,7 @@
 //! fragment with quick-xml as before. The tests check both produce the same events.
 
 use super::events::{Attribute, XmlEvent};
+use smallvec::SmallVec;
 use std::borrow::Cow;
 
 /// Appends the events of `xml` to `events`, or returns `false` (with `events` in any state)
@@ -19,7 +20,7 @@ pub(crate) fn scan<'x>(xml: &'x str, events: &mut Vec<XmlEvent<'x>>) -> bool {
         xml,
         bytes: xml.as_bytes(),
         at: 0,
-        open: Vec::new(),
+        open: SmallVec::new(),
         events,
     }
     .run()
@@ -30,8 +31,8 @@ struct Scanner<'x, 'e> {
     xml: &'x str,
     bytes: &'x [u8],
     at: usize,
-    /// Names of the open elements, for their end tags.
-    open: Vec<&'x str>,
+    /// Names of the open elements, for their end tags; sixteen levels inline.
+    open: SmallVec<[&'x str; 16]>,
     events: &'e mut Vec<XmlEvent<'x>>,
 }
 

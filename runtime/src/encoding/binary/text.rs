@@ -7,6 +7,7 @@ use super::events::{Attribute, EventSink, XmlEvent};
 use crate::xml::{resolve_ref, write_attr, write_text, UTF8_BOM};
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::{Reader, XmlVersion};
+use smallvec::SmallVec;
 use std::borrow::Cow;
 
 /// Writes events as text XML (no declaration), at most `max_bytes` of it.
@@ -15,7 +16,9 @@ pub(crate) struct TextWriter {
     out: Vec<u8>,
     /// Where the qualified names of the open elements are in `out` (as written in their
     /// start tags), for their end tags.
-    open: Vec<(usize, usize)>,
+    /// Sixteen levels fit inline, deeper than most messages go, so rendering one allocates
+    /// nothing but its output.
+    open: SmallVec<[(usize, usize); 16]>,
     /// A start tag is written up to its attributes; `>` or `/>` comes with the next event.
     tag_open: bool,
     max_bytes: usize,
@@ -30,7 +33,7 @@ impl TextWriter {
     pub(crate) fn with_capacity(max_bytes: usize, capacity: usize) -> Self {
         TextWriter {
             out: Vec::with_capacity(capacity.min(max_bytes)),
-            open: Vec::new(),
+            open: SmallVec::new(),
             tag_open: false,
             max_bytes,
         }

@@ -5,7 +5,7 @@
 use super::fault::FramingFault;
 use super::framing::{self, EnvelopeHeader, FramingError, Limits, Record};
 use crate::transport::TransportError;
-use bytes::{Buf, Bytes, BytesMut};
+use bytes::{Buf, BytesMut};
 use std::mem::MaybeUninit;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -188,7 +188,7 @@ impl Writer {
 
     /// Writes one SizedEnvelope. Header and payload go out in one vectored write, so a small
     /// message is one segment without copying the payload.
-    pub(crate) async fn write_envelope(&mut self, frame: Bytes) -> Result<(), TransportError> {
+    pub(crate) async fn write_envelope(&mut self, frame: Vec<u8>) -> Result<(), TransportError> {
         if self.finished {
             return Err(TransportError::Closed);
         }
@@ -197,7 +197,7 @@ impl Writer {
                 size: frame.len(),
                 max: usize::try_from(super::mb31::MAX_VALUE).unwrap_or(usize::MAX),
             })?;
-        let mut bytes = Buf::chain(header.as_slice(), frame);
+        let mut bytes = Buf::chain(header.as_slice(), frame.as_slice());
         self.half
             .write_all_buf(&mut bytes)
             .await

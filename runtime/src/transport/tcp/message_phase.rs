@@ -96,7 +96,7 @@ impl TcpSink {
 }
 
 impl FrameSink for TcpSink {
-    fn send(&mut self, frame: Bytes) -> BoxFuture<'_, Result<(), TransportError>> {
+    fn send(&mut self, frame: Vec<u8>) -> BoxFuture<'_, Result<(), TransportError>> {
         Box::pin(async move {
             let sent = {
                 let mut writer = self.writer.lock().await;

@@ -40,9 +40,7 @@ async fn pair(listener: &mut TcpListener, options: &TcpOptions) -> (Connection, 
 }
 
 async fn send(connection: &mut Connection, frame: &[u8]) {
-    within(connection.sink.send(Bytes::copy_from_slice(frame)))
-        .await
-        .unwrap();
+    within(connection.sink.send(frame.to_vec())).await.unwrap();
 }
 
 async fn receive(connection: &mut Connection) -> Option<Bytes> {
@@ -161,7 +159,7 @@ async fn client_closes_first() {
     );
     assert_eq!(receive(&mut client).await, None);
     assert_eq!(
-        within(client.sink.send(Bytes::from_static(b"x"))).await,
+        within(client.sink.send(b"x".to_vec())).await,
         Err(TransportError::Closed)
     );
 }
@@ -214,7 +212,7 @@ async fn many_frames_of_many_sizes_both_ways() {
         let mut sink = client.sink;
         tokio::spawn(async move {
             for frame in frames {
-                sink.send(Bytes::from(frame)).await.unwrap();
+                sink.send(frame).await.unwrap();
             }
             sink.close().await.unwrap();
         })
@@ -263,7 +261,7 @@ async fn frames_up_to_the_limit_pass_and_a_larger_one_is_faulted() {
         Err(TransportError::Closed)
     );
     assert_eq!(
-        within(server.sink.send(Bytes::from_static(b"x"))).await,
+        within(server.sink.send(b"x".to_vec())).await,
         Err(TransportError::Closed)
     );
     assert_eq!(
