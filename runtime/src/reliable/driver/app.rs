@@ -4,10 +4,8 @@
 use crate::channel::{DuplexChannel, MessageSink, MessageSource, ReceiveError};
 use crate::error::Error;
 use crate::message::Message;
-use futures::channel::mpsc;
 use futures::future::BoxFuture;
-use futures::StreamExt;
-use tokio::sync::oneshot;
+use tokio::sync::{mpsc, oneshot};
 
 /// What the application asks of the driver.
 #[derive(Debug)]
@@ -42,7 +40,7 @@ pub(crate) fn channel<K: Copy + Send + Sync + 'static>(
     session_id: Option<String>,
     identity: crate::security::CallerIdentity,
 ) -> (DuplexChannel, mpsc::UnboundedSender<Delivery>) {
-    let (deliver, deliveries) = mpsc::unbounded();
+    let (deliver, deliveries) = mpsc::unbounded_channel();
     let channel = DuplexChannel {
         sink: Box::new(SessionSink {
             key,
@@ -73,7 +71,7 @@ impl<K: Copy + Send + Sync + 'static> SessionSink<K> {
     ) -> Result<(), Error> {
         let (tx, rx) = oneshot::channel();
         self.commands
-            .unbounded_send((self.key, command(tx)))
+            .send((self.key, command(tx)))
             .map_err(|_| gone())?;
         rx.await.map_err(|_| gone())?
     }
@@ -96,7 +94,7 @@ impl<K: Copy + Send + Sync + 'static> MessageSink for SessionSink<K> {
     fn no_reply(&mut self, request_id: Option<&str>) {
         let _ = self
             .commands
-            .unbounded_send((self.key, AppCommand::NoReply(request_id.map(str::to_owned))));
+            .send((self.key, AppCommand::NoReply(request_id.map(str::to_owned))));
     }
 
     fn close(&mut self) -> BoxFuture<'_, Result<(), Error>> {
@@ -108,7 +106,7 @@ impl<K: Copy + Send + Sync + 'static> Drop for SessionSink<K> {
     fn drop(&mut self) {
         let _ = self
             .commands
-            .unbounded_send((self.key, AppCommand::Dropped));
+            .send((self.key, AppCommand::Dropped));
     }
 }
 
@@ -121,11 +119,11 @@ struct SessionSource<K: Copy + Send + Sync + 'static> {
 impl<K: Copy + Send + Sync + 'static> MessageSource for SessionSource<K> {
     fn receive(&mut self) -> BoxFuture<'_, Result<Option<Message>, ReceiveError>> {
         Box::pin(async move {
-            match self.deliveries.next().await {
+            match self.deliveries.recv().await {
                 Some(Ok(message)) => {
                     let _ = self
                         .commands
-                        .unbounded_send((self.key, AppCommand::Dequeued));
+                        .send((self.key, AppCommand::Dequeued));
                     Ok(Some(*message))
                 }
                 Some(Err(e)) => Err(ReceiveError::Failed(*e)),

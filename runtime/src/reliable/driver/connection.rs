@@ -11,8 +11,7 @@
 use crate::channel::{MessageSink, MessageSource, ReceiveError};
 use crate::error::Error;
 use crate::message::{Message, XmlError};
-use futures::channel::mpsc;
-use futures::StreamExt;
+use tokio::sync::mpsc;
 use tracing::{debug, error};
 
 /// Writes queued messages until the queue ends (then closes the channel gracefully, its End)
@@ -21,7 +20,7 @@ pub(crate) async fn write_messages(
     mut sink: Box<dyn MessageSink>,
     mut queue: mpsc::Receiver<Box<Message>>,
 ) -> Result<(), Error> {
-    while let Some(message) = queue.next().await {
+    while let Some(message) = queue.recv().await {
         match sink.send(*message).await {
             Ok(()) => {}
             // The message is our own, so this is a local bug, and a session encoder rolls its

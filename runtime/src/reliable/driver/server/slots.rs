@@ -14,16 +14,15 @@ use crate::channel::DuplexChannel;
 use crate::error::Error;
 use crate::reliable::proto::request_reply::Responder;
 use crate::reliable::proto::{Action, SendBlocked, SessionKey};
-use futures::channel::mpsc as queue;
 use std::collections::VecDeque;
-use tokio::sync::oneshot;
+use tokio::sync::{mpsc, oneshot};
 use tracing::debug;
 
 type Waiter = oneshot::Sender<Result<(), Error>>;
 
 pub(super) struct Slot {
     pub(super) route: Option<Route>,
-    pub(super) deliver: Option<queue::UnboundedSender<Delivery>>,
+    pub(super) deliver: Option<mpsc::UnboundedSender<Delivery>>,
     /// The application's channel, until the host accepts the session.
     pub(super) channel: Option<DuplexChannel>,
     pub(super) waiting: VecDeque<(Payload, Waiter)>,
@@ -155,7 +154,7 @@ impl Hub {
             }
             Action::Deliver(message) => {
                 if let Some(deliver) = &slot.deliver {
-                    let _ = deliver.unbounded_send(Ok(message));
+                    let _ = deliver.send(Ok(message));
                 }
             }
             Action::Opened => {}
@@ -180,7 +179,7 @@ impl Hub {
                 };
                 if let Some(deliver) = slot.deliver.take() {
                     let _ = deliver
-                        .unbounded_send(Err(Box::new(Error::ReliableSession(error.clone()))));
+                        .send(Err(Box::new(Error::ReliableSession(error.clone()))));
                 }
                 for waiter in slot.closing.drain(..) {
                     let _ = waiter.send(Err(Error::ReliableSession(error.clone())));
