@@ -30,8 +30,11 @@ pub fn new_message_id() -> String {
 /// A `urn:uuid:` message id by value, for maps of requests awaiting replies: looking a reply
 /// up by its RelatesTo then needs no copy of the id's text. Two ids have the same key when
 /// they name the same UUID, as WCF's `UniqueId` compares them.
+///
+/// Bytes rather than a `u128`: a `u128` would give every future that holds a key 16-byte
+/// alignment, and the client's call future then took two 6 KB copies per call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub(crate) struct MessageKey(u128);
+pub(crate) struct MessageKey(uuid::Bytes);
 
 impl MessageKey {
     /// The key of `id`, if it is a `urn:uuid:` id (other ids never answer Indigo's requests).
@@ -42,13 +45,13 @@ impl MessageKey {
         }
         uuid::Uuid::try_parse(uuid)
             .ok()
-            .map(|uuid| MessageKey(uuid.as_u128()))
+            .map(|uuid| MessageKey(uuid.into_bytes()))
     }
 }
 
 impl std::fmt::Display for MessageKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        uuid::Uuid::from_u128(self.0).urn().fmt(f)
+        uuid::Uuid::from_bytes(self.0).urn().fmt(f)
     }
 }
 
@@ -71,7 +74,7 @@ pub(crate) fn new_keyed_message_id() -> (MessageKey, String) {
     let uuid = uuid::Builder::from_random_bytes(bytes).into_uuid();
     let mut buf = [0u8; uuid::fmt::Urn::LENGTH];
     let text = String::from(&*uuid.urn().encode_lower(&mut buf));
-    (MessageKey(uuid.as_u128()), text)
+    (MessageKey(uuid.into_bytes()), text)
 }
 
 /// 256 bits from the OS; should the OS refuse, std's per-thread random hash keys mixed with
