@@ -77,11 +77,7 @@ impl RawPeer {
 
     /// Sends arbitrary bytes as one frame.
     pub async fn send_bytes(&mut self, bytes: Vec<u8>) {
-        self.connection
-            .sink
-            .send(bytes)
-            .await
-            .expect("send frame");
+        self.connection.sink.send(bytes).await.expect("send frame");
     }
 
     /// The next message from the service, or `None` when it closed the session. Panics when

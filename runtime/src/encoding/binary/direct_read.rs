@@ -21,7 +21,7 @@
 //! They are part of that text, so the bound on memory still holds; the binary reader's own
 //! limit on what a document may expand to applies on both routes.
 
-use super::events::{Attribute, EventSink, XmlEvent};
+use super::events::{Attribute, AttributeBuffer, EventSink, XmlEvent};
 use super::reader::read_document_at;
 use super::text::TextWriter;
 use super::{BinaryLimits, BinaryXmlError};
@@ -35,6 +35,7 @@ use crate::xml::{inherited_used_by, plain_namespace, trim, NameTable};
 use bytes::Bytes;
 use smallvec::SmallVec;
 use std::borrow::Cow;
+use std::ops::Range;
 
 /// `xml:` is bound without a declaration.
 const XML_NS: &str = "http://www.w3.org/XML/1998/namespace";
@@ -61,10 +62,15 @@ pub(crate) fn read(
     quotas: &ReaderQuotas,
 ) -> Option<Message> {
     // A start tag, its text and its end are three events; 32 fit an addressed request.
-    let mut events = Collector(Vec::with_capacity(32));
-    read_document_at(document, base, strings, limits, &mut events).ok()?;
+    let mut collected = Collector {
+        events: Vec::with_capacity(32),
+        attributes: SmallVec::new(),
+    };
+    read_document_at(document, base, strings, limits, &mut collected).ok()?;
+    let Collector { events, attributes } = collected;
     let mut walker = Walker {
-        events: events.0.into_iter(),
+        events: events.into_iter(),
+        attributes: &attributes,
         scope: SmallVec::new(),
         marks: SmallVec::new(),
         names: NameTable::new(quotas.max_name_table_char_count),
@@ -86,19 +92,78 @@ pub(crate) fn read(
 /// so a document with more than this many goes the text route, which streams.
 const MAX_EVENTS: usize = 8192;
 
-/// Collects at most [`MAX_EVENTS`] events.
-struct Collector<'a>(Vec<XmlEvent<'a>>);
+/// An event as the walker reads it: a start tag's attributes are a range of the collected
+/// attributes, so that reading a message allocates for none of its start tags.
+enum Walk<'a> {
+    Start {
+        prefix: Cow<'a, str>,
+        local: Cow<'a, str>,
+        attributes: Range<usize>,
+    },
+    Text(Cow<'a, str>),
+    End,
+    Comment,
+}
 
-impl<'a> EventSink<'a> for Collector<'a> {
-    #[inline]
-    fn event(&mut self, event: XmlEvent<'a>) -> Result<(), BinaryXmlError> {
-        if self.0.len() >= MAX_EVENTS {
+/// Collects at most [`MAX_EVENTS`] events, and every start tag's attributes in one list (a
+/// message's usually fit inline: the envelope's declarations, the headers' mustUnderstand,
+/// the body wrapper's namespace).
+struct Collector<'a> {
+    events: Vec<Walk<'a>>,
+    attributes: SmallVec<[Attribute<'a>; 8]>,
+}
+
+impl<'a> Collector<'a> {
+    fn push(&mut self, event: Walk<'a>) -> Result<(), BinaryXmlError> {
+        if self.events.len() >= MAX_EVENTS {
             return Err(BinaryXmlError::QuotaExceeded(
                 "too many records for the direct route".into(),
             ));
         }
-        self.0.push(event);
+        self.events.push(event);
         Ok(())
+    }
+
+    fn start(
+        &mut self,
+        prefix: Cow<'a, str>,
+        local: Cow<'a, str>,
+        attributes: impl Iterator<Item = Attribute<'a>>,
+    ) -> Result<(), BinaryXmlError> {
+        let from = self.attributes.len();
+        self.attributes.extend(attributes);
+        let attributes = from..self.attributes.len();
+        self.push(Walk::Start {
+            prefix,
+            local,
+            attributes,
+        })
+    }
+}
+
+impl<'a> EventSink<'a> for Collector<'a> {
+    #[inline]
+    fn event(&mut self, event: XmlEvent<'a>) -> Result<(), BinaryXmlError> {
+        match event {
+            XmlEvent::StartElement {
+                prefix,
+                local,
+                attributes,
+            } => self.start(prefix, local, attributes.into_iter()),
+            XmlEvent::Text(text) => self.push(Walk::Text(text)),
+            XmlEvent::EndElement => self.push(Walk::End),
+            XmlEvent::Comment(_) => self.push(Walk::Comment),
+        }
+    }
+
+    #[inline]
+    fn start_element(
+        &mut self,
+        prefix: Cow<'a, str>,
+        local: Cow<'a, str>,
+        attributes: &mut AttributeBuffer<'a>,
+    ) -> Result<(), BinaryXmlError> {
+        self.start(prefix, local, attributes.drain(..))
     }
 }
 
@@ -108,21 +173,11 @@ struct Declined;
 type Step<T> = Result<T, Declined>;
 
 /// A start tag whose checks passed and whose declarations are in scope.
-struct Start<'a> {
+struct Start<'a, 'w> {
     prefix: Cow<'a, str>,
     local: Cow<'a, str>,
-    attributes: Vec<Attribute<'a>>,
+    attributes: &'w [Attribute<'a>],
     ns: Cow<'a, str>,
-}
-
-impl<'a> Start<'a> {
-    fn into_event(self) -> XmlEvent<'a> {
-        XmlEvent::StartElement {
-            prefix: self.prefix,
-            local: self.local,
-            attributes: self.attributes,
-        }
-    }
 }
 
 /// A header kept verbatim, its XML a range of the rendered fragments.
@@ -139,8 +194,10 @@ struct PendingBody {
     inherited: Vec<(String, String)>,
 }
 
-struct Walker<'a> {
-    events: std::vec::IntoIter<XmlEvent<'a>>,
+struct Walker<'a, 'w> {
+    events: std::vec::IntoIter<Walk<'a>>,
+    /// The start tags' attributes, which [`Walk::Start`] ranges index.
+    attributes: &'w [Attribute<'a>],
     /// Namespace declarations in scope, outermost first, as quick-xml keeps them.
     scope: SmallVec<[(Cow<'a, str>, Cow<'a, str>); 8]>,
     /// For each open element, the length of `scope` before its declarations.
@@ -155,10 +212,10 @@ struct Walker<'a> {
     typed_wsrm: bool,
 }
 
-impl<'a> Walker<'a> {
+impl<'a, 'w> Walker<'a, 'w> {
     fn envelope(&mut self) -> Step<(Headers, Vec<PendingHeader>, PendingBody)> {
         let root = match self.events.next() {
-            Some(XmlEvent::StartElement {
+            Some(Walk::Start {
                 prefix,
                 local,
                 attributes,
@@ -195,19 +252,19 @@ impl<'a> Walker<'a> {
 
     /// The next child element of the open element (its declarations then in scope), or
     /// `None` once the element ends. Whitespace between elements is skipped.
-    fn child(&mut self) -> Step<Option<Start<'a>>> {
+    fn child(&mut self) -> Step<Option<Start<'a, 'w>>> {
         loop {
             match self.events.next().ok_or(Declined)? {
-                XmlEvent::StartElement {
+                Walk::Start {
                     prefix,
                     local,
                     attributes,
                 } => return self.start(prefix, local, attributes).map(Some),
-                XmlEvent::EndElement => {
+                Walk::End => {
                     self.end();
                     return Ok(None);
                 }
-                XmlEvent::Text(text) if is_plain_whitespace(&text) => {}
+                Walk::Text(text) if is_plain_whitespace(&text) => {}
                 _ => return Err(Declined),
             }
         }
@@ -219,13 +276,14 @@ impl<'a> Walker<'a> {
         &mut self,
         prefix: Cow<'a, str>,
         local: Cow<'a, str>,
-        attributes: Vec<Attribute<'a>>,
-    ) -> Step<Start<'a>> {
+        attributes: Range<usize>,
+    ) -> Step<Start<'a, 'w>> {
+        let attributes = self.attributes.get(attributes).ok_or(Declined)?;
         if attributes.len() > MAX_ATTRIBUTES {
             return Err(Declined);
         }
         self.marks.push(self.scope.len());
-        for attribute in &attributes {
+        for attribute in attributes {
             let Some(declared) = attribute.declared_prefix() else {
                 continue;
             };
@@ -370,9 +428,9 @@ impl<'a> Walker<'a> {
         let mut text: Cow<'a, str> = Cow::Borrowed("");
         loop {
             match self.events.next().ok_or(Declined)? {
-                XmlEvent::Text(piece) if text.is_empty() => text = piece,
-                XmlEvent::Text(piece) => text.to_mut().push_str(&piece),
-                XmlEvent::EndElement => {
+                Walk::Text(piece) if text.is_empty() => text = piece,
+                Walk::Text(piece) => text.to_mut().push_str(&piece),
+                Walk::End => {
                     self.end();
                     return Ok(text);
                 }
@@ -393,11 +451,11 @@ impl<'a> Walker<'a> {
     fn wsrm_header(
         &mut self,
         version: ReliableMessagingVersion,
-        header: Start<'a>,
+        header: Start<'a, 'w>,
         typed: &mut Option<Box<TypedHeaders>>,
     ) -> Step<()> {
         let mut must_understand = false;
-        for attribute in &header.attributes {
+        for attribute in header.attributes {
             if attribute.declared_prefix().is_some() {
                 continue;
             }
@@ -436,7 +494,10 @@ impl<'a> Walker<'a> {
                 {
                     return Err(Declined);
                 }
-                attributes.push((attribute.local, attribute.value));
+                attributes.push((
+                    Cow::Borrowed(&*attribute.local),
+                    Cow::Borrowed(&*attribute.value),
+                ));
             }
             let text = self.text()?;
             root.children.push(scan::Element {
@@ -479,10 +540,10 @@ impl<'a> Walker<'a> {
         }
     }
 
-    fn raw_header(&mut self, header: Start<'a>) -> Step<PendingHeader> {
+    fn raw_header(&mut self, header: Start<'a, 'w>) -> Step<PendingHeader> {
         let name = QualifiedName::new(&*header.ns, &*header.local);
         let mut must_understand = false;
-        for attribute in &header.attributes {
+        for attribute in header.attributes {
             if attribute.local != "mustUnderstand" || attribute.declared_prefix().is_some() {
                 continue;
             }
@@ -512,29 +573,38 @@ impl<'a> Walker<'a> {
 
     /// The rest of the element `start` opened, rendered into the fragments when `render`;
     /// returns where it landed there.
-    fn subtree(&mut self, start: Start<'a>, render: bool) -> Step<(usize, usize)> {
+    fn subtree(&mut self, start: Start<'a, 'w>, render: bool) -> Step<(usize, usize)> {
         let from = self.out.len();
         let level = self.marks.len();
-        self.emit(start.into_event(), render)?;
+        self.emit_start(&start, render)?;
         while self.marks.len() >= level {
             match self.events.next().ok_or(Declined)? {
-                XmlEvent::StartElement {
+                Walk::Start {
                     prefix,
                     local,
                     attributes,
                 } => {
                     let start = self.start(prefix, local, attributes)?;
-                    self.emit(start.into_event(), render)?;
+                    self.emit_start(&start, render)?;
                 }
-                XmlEvent::EndElement => {
+                Walk::End => {
                     self.end();
                     self.emit(XmlEvent::EndElement, render)?;
                 }
-                text @ XmlEvent::Text(_) => self.emit(text, render)?,
-                XmlEvent::Comment(_) => return Err(Declined),
+                Walk::Text(text) => self.emit(XmlEvent::Text(text), render)?,
+                Walk::Comment => return Err(Declined),
             }
         }
         Ok((from, self.out.len()))
+    }
+
+    fn emit_start(&mut self, start: &Start<'a, 'w>, render: bool) -> Step<()> {
+        if !render {
+            return Ok(());
+        }
+        self.out
+            .start_tag(&start.prefix, &start.local, start.attributes)
+            .map_err(|_| Declined)
     }
 
     fn emit(&mut self, event: XmlEvent<'a>, render: bool) -> Step<()> {
@@ -550,7 +620,7 @@ impl<'a> Walker<'a> {
         let mut range: Option<(usize, usize)> = None;
         loop {
             match self.events.next().ok_or(Declined)? {
-                XmlEvent::StartElement {
+                Walk::Start {
                     prefix,
                     local,
                     attributes,
@@ -562,7 +632,7 @@ impl<'a> Walker<'a> {
                     let (from, to) = self.subtree(start, true)?;
                     range = Some((range.map_or(from, |r| r.0), to));
                 }
-                XmlEvent::EndElement => {
+                Walk::End => {
                     // The Body's declarations are still in scope, its content's are not.
                     let inherited = match range {
                         Some(range) => self.inherited_by(range, &[])?,
@@ -573,7 +643,7 @@ impl<'a> Walker<'a> {
                 }
                 // Whitespace before the first element and after the last is not part of the
                 // payload; between elements it is, so it is rendered once an element was.
-                XmlEvent::Text(text) if is_plain_whitespace(&text) => {
+                Walk::Text(text) if is_plain_whitespace(&text) => {
                     if range.is_some() {
                         self.emit(XmlEvent::Text(text), true)?;
                     }

@@ -4,6 +4,7 @@
 //! so prefixes and declarations survive any round trip.
 
 use super::error::BinaryXmlError;
+use smallvec::SmallVec;
 use std::borrow::Cow;
 
 /// One attribute, or a namespace declaration (`xmlns="..."`, `xmlns:p="..."`).
@@ -102,10 +103,29 @@ impl XmlEvent<'_> {
     }
 }
 
+/// A producer's attributes of one start tag, reused from tag to tag: four fit inline.
+pub type AttributeBuffer<'a> = SmallVec<[Attribute<'a>; 4]>;
+
 /// Receives events one by one; an error stops the producer.
 pub trait EventSink<'a> {
     /// Takes the next event.
     fn event(&mut self, event: XmlEvent<'a>) -> Result<(), BinaryXmlError>;
+
+    /// Takes a start tag whose attributes are in `attributes`, which the producer empties and
+    /// reuses for the next tag. A sink that keeps attributes elsewhere, or only reads them,
+    /// overrides this and spares the producer an allocation per start tag.
+    fn start_element(
+        &mut self,
+        prefix: Cow<'a, str>,
+        local: Cow<'a, str>,
+        attributes: &mut AttributeBuffer<'a>,
+    ) -> Result<(), BinaryXmlError> {
+        self.event(XmlEvent::StartElement {
+            prefix,
+            local,
+            attributes: attributes.drain(..).collect(),
+        })
+    }
 
     /// Whether the sink has seen all it wants; a reader that supports stopping early (a
     /// streamed message's head) stops after the event that made this true.

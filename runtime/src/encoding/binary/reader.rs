@@ -9,7 +9,7 @@
 use super::cursor::Cursor;
 use super::dictionary::static_name;
 use super::error::BinaryXmlError;
-use super::events::{Attribute, EventSink, XmlEvent};
+use super::events::{Attribute, AttributeBuffer, EventSink, XmlEvent};
 use super::records::*;
 use super::values;
 use std::borrow::Cow;
@@ -92,6 +92,7 @@ pub(crate) fn read_document_at<'a, S: EventSink<'a> + ?Sized>(
         limits,
         depth: 0,
         produced: 0,
+        attributes: AttributeBuffer::new(),
         sink,
     }
     .run()
@@ -113,6 +114,7 @@ pub(crate) fn read_until_done<'a, S: EventSink<'a> + ?Sized>(
         limits,
         depth: 0,
         produced: 0,
+        attributes: AttributeBuffer::new(),
         sink,
     }
     .run()
@@ -144,6 +146,8 @@ struct Reader<'a, 'r, S: ?Sized> {
     /// Approximate size of the text the events stand for, bounded by `max_text_bytes`: a few
     /// bytes of Array or dictionary records can expand to far more.
     produced: usize,
+    /// The current start tag's attributes, handed to the sink and reused.
+    attributes: AttributeBuffer<'a>,
     sink: &'r mut S,
 }
 
@@ -164,13 +168,9 @@ impl<'a, S: EventSink<'a> + ?Sized> Reader<'a, '_, S> {
                 ARRAY => self.array()?,
                 SHORT_ELEMENT..=LAST_ELEMENT => {
                     let (prefix, local) = self.element_name(record)?;
-                    let attributes = self.attributes()?;
+                    self.attributes()?;
                     self.push()?;
-                    self.emit(XmlEvent::StartElement {
-                        prefix,
-                        local,
-                        attributes,
-                    })?;
+                    self.emit_start(prefix, local)?;
                 }
                 ZERO_TEXT..=LAST_TEXT => {
                     if self.depth == 0 {
@@ -194,6 +194,21 @@ impl<'a, S: EventSink<'a> + ?Sized> Reader<'a, '_, S> {
         Ok(None)
     }
 
+    /// Emits the start tag whose attributes [`attributes`](Self::attributes) read.
+    fn emit_start(
+        &mut self,
+        prefix: Cow<'a, str>,
+        local: Cow<'a, str>,
+    ) -> Result<(), BinaryXmlError> {
+        let attrs: usize = self
+            .attributes
+            .iter()
+            .map(|a| a.prefix.len() + a.local.len() + a.value.len() + 4)
+            .sum();
+        self.charge(2 * (prefix.len() + local.len()) + attrs + 5)?;
+        self.sink.start_element(prefix, local, &mut self.attributes)
+    }
+
     fn emit(&mut self, event: XmlEvent<'a>) -> Result<(), BinaryXmlError> {
         let size = match &event {
             XmlEvent::StartElement {
@@ -210,6 +225,12 @@ impl<'a, S: EventSink<'a> + ?Sized> Reader<'a, '_, S> {
             XmlEvent::Text(text) | XmlEvent::Comment(text) => text.len(),
             XmlEvent::EndElement => 0,
         };
+        self.charge(size)?;
+        self.sink.event(event)
+    }
+
+    /// Counts `size` bytes of text XML against `max_text_bytes`.
+    fn charge(&mut self, size: usize) -> Result<(), BinaryXmlError> {
         self.produced = self.produced.saturating_add(size);
         if self.produced > self.limits.max_text_bytes {
             return Err(BinaryXmlError::QuotaExceeded(format!(
@@ -217,7 +238,7 @@ impl<'a, S: EventSink<'a> + ?Sized> Reader<'a, '_, S> {
                 self.limits.max_text_bytes
             )));
         }
-        self.sink.event(event)
+        Ok(())
     }
 
     fn push(&mut self) -> Result<(), BinaryXmlError> {
@@ -309,14 +330,16 @@ impl<'a, S: EventSink<'a> + ?Sized> Reader<'a, '_, S> {
         Ok((prefix, local))
     }
 
-    /// The attribute records that follow an element record.
-    fn attributes(&mut self) -> Result<Vec<Attribute<'a>>, BinaryXmlError> {
-        let mut attributes = Vec::new();
+    /// Reads the attribute records that follow an element record into
+    /// [`attributes`](Self::attributes).
+    fn attributes(&mut self) -> Result<(), BinaryXmlError> {
+        self.attributes.clear();
         while let Some(record @ SHORT_ATTRIBUTE..=0x3F) = self.cur.peek() {
             self.cur.u8("attribute record")?;
-            attributes.push(self.attribute(record)?);
+            let attribute = self.attribute(record)?;
+            self.attributes.push(attribute);
         }
-        Ok(attributes)
+        Ok(())
     }
 
     fn attribute(&mut self, record: u8) -> Result<Attribute<'a>, BinaryXmlError> {
@@ -511,7 +534,8 @@ impl<'a, S: EventSink<'a> + ?Sized> Reader<'a, '_, S> {
             return Err(unexpected(record, offset, "as an array's element record"));
         }
         let (prefix, local) = self.element_name(record)?;
-        let attributes = self.attributes()?;
+        self.attributes()?;
+        let attributes = std::mem::take(&mut self.attributes);
         let end_offset = self.cur.offset();
         let end = self.cur.u8("array element end")?;
         if end != END_ELEMENT {
@@ -546,11 +570,8 @@ impl<'a, S: EventSink<'a> + ?Sized> Reader<'a, '_, S> {
         for _ in 0..count {
             let item_offset = items.offset();
             let value = fixed_value(value_type & !1, &mut items, item_offset)?;
-            self.emit(XmlEvent::StartElement {
-                prefix: prefix.clone(),
-                local: local.clone(),
-                attributes: attributes.clone(),
-            })?;
+            self.attributes.clone_from(&attributes);
+            self.emit_start(prefix.clone(), local.clone())?;
             self.emit(XmlEvent::Text(value.into()))?;
             self.emit(XmlEvent::EndElement)?;
         }

@@ -3,7 +3,7 @@
 //! XML parsed with quick-xml into events.
 
 use super::error::BinaryXmlError;
-use super::events::{Attribute, EventSink, XmlEvent};
+use super::events::{Attribute, AttributeBuffer, EventSink, XmlEvent};
 use crate::xml::{resolve_ref, write_attr, write_text, UTF8_BOM};
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::{Reader, XmlVersion};
@@ -66,6 +66,39 @@ impl TextWriter {
         }
     }
 
+    /// Writes a start tag, leaving it open for its content or `/>`.
+    pub(crate) fn start_tag(
+        &mut self,
+        prefix: &str,
+        local: &str,
+        attributes: &[Attribute<'_>],
+    ) -> Result<(), BinaryXmlError> {
+        self.close_tag();
+        self.out.push(b'<');
+        let name_start = self.out.len();
+        self.qname(prefix, local);
+        self.open.push((name_start, self.out.len()));
+        for attribute in attributes {
+            self.out.push(b' ');
+            self.qname(&attribute.prefix, &attribute.local);
+            self.out.extend_from_slice(b"=\"");
+            write_attr(&mut self.out, &attribute.value);
+            self.out.push(b'"');
+        }
+        self.tag_open = true;
+        self.check_size()
+    }
+
+    fn check_size(&self) -> Result<(), BinaryXmlError> {
+        if self.out.len() > self.max_bytes {
+            return Err(BinaryXmlError::QuotaExceeded(format!(
+                "text XML longer than {} bytes",
+                self.max_bytes
+            )));
+        }
+        Ok(())
+    }
+
     fn qname(&mut self, prefix: &str, local: &str) {
         if !prefix.is_empty() {
             self.out.extend_from_slice(prefix.as_bytes());
@@ -82,21 +115,7 @@ impl<'a> EventSink<'a> for TextWriter {
                 prefix,
                 local,
                 attributes,
-            } => {
-                self.close_tag();
-                self.out.push(b'<');
-                let name_start = self.out.len();
-                self.qname(&prefix, &local);
-                self.open.push((name_start, self.out.len()));
-                for attribute in &attributes {
-                    self.out.push(b' ');
-                    self.qname(&attribute.prefix, &attribute.local);
-                    self.out.extend_from_slice(b"=\"");
-                    write_attr(&mut self.out, &attribute.value);
-                    self.out.push(b'"');
-                }
-                self.tag_open = true;
-            }
+            } => return self.start_tag(&prefix, &local, &attributes),
             XmlEvent::Text(text) => {
                 if !text.is_empty() {
                     self.close_tag();
@@ -130,13 +149,16 @@ impl<'a> EventSink<'a> for TextWriter {
                 self.out.extend_from_slice(b"-->");
             }
         }
-        if self.out.len() > self.max_bytes {
-            return Err(BinaryXmlError::QuotaExceeded(format!(
-                "text XML longer than {} bytes",
-                self.max_bytes
-            )));
-        }
-        Ok(())
+        self.check_size()
+    }
+
+    fn start_element(
+        &mut self,
+        prefix: Cow<'a, str>,
+        local: Cow<'a, str>,
+        attributes: &mut AttributeBuffer<'a>,
+    ) -> Result<(), BinaryXmlError> {
+        self.start_tag(&prefix, &local, attributes)
     }
 }
 

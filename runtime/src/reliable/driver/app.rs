@@ -104,9 +104,7 @@ impl<K: Copy + Send + Sync + 'static> MessageSink for SessionSink<K> {
 
 impl<K: Copy + Send + Sync + 'static> Drop for SessionSink<K> {
     fn drop(&mut self) {
-        let _ = self
-            .commands
-            .send((self.key, AppCommand::Dropped));
+        let _ = self.commands.send((self.key, AppCommand::Dropped));
     }
 }
 
@@ -121,9 +119,7 @@ impl<K: Copy + Send + Sync + 'static> MessageSource for SessionSource<K> {
         Box::pin(async move {
             match self.deliveries.recv().await {
                 Some(Ok(message)) => {
-                    let _ = self
-                        .commands
-                        .send((self.key, AppCommand::Dequeued));
+                    let _ = self.commands.send((self.key, AppCommand::Dequeued));
                     Ok(Some(*message))
                 }
                 Some(Err(e)) => Err(ReceiveError::Failed(*e)),

@@ -190,8 +190,7 @@ impl Link {
         }
         *connecting = true;
         *reconnect_at = None;
-        let (opener, events, generation) =
-            (opener.clone(), self.events.clone(), self.generation);
+        let (opener, events, generation) = (opener.clone(), self.events.clone(), self.generation);
         self.tasks.spawn(async move {
             let event = match opener().await {
                 Ok(ClientChannelShape::DuplexSession(channel)) => {

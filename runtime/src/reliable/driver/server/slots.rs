@@ -178,8 +178,7 @@ impl Hub {
                     return;
                 };
                 if let Some(deliver) = slot.deliver.take() {
-                    let _ = deliver
-                        .send(Err(Box::new(Error::ReliableSession(error.clone()))));
+                    let _ = deliver.send(Err(Box::new(Error::ReliableSession(error.clone()))));
                 }
                 for waiter in slot.closing.drain(..) {
                     let _ = waiter.send(Err(Error::ReliableSession(error.clone())));
