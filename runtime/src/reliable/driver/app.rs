@@ -4,8 +4,10 @@
 use crate::channel::{DuplexChannel, MessageSink, MessageSource, ReceiveError};
 use crate::error::Error;
 use crate::message::Message;
+use futures::channel::mpsc;
 use futures::future::BoxFuture;
-use tokio::sync::{mpsc, oneshot};
+use futures::StreamExt;
+use tokio::sync::oneshot;
 
 /// What the application asks of the driver.
 #[derive(Debug)]
@@ -40,7 +42,7 @@ pub(crate) fn channel<K: Copy + Send + Sync + 'static>(
     session_id: Option<String>,
     identity: crate::security::CallerIdentity,
 ) -> (DuplexChannel, mpsc::UnboundedSender<Delivery>) {
-    let (deliver, deliveries) = mpsc::unbounded_channel();
+    let (deliver, deliveries) = mpsc::unbounded();
     let channel = DuplexChannel {
         sink: Box::new(SessionSink {
             key,
@@ -71,7 +73,7 @@ impl<K: Copy + Send + Sync + 'static> SessionSink<K> {
     ) -> Result<(), Error> {
         let (tx, rx) = oneshot::channel();
         self.commands
-            .send((self.key, command(tx)))
+            .unbounded_send((self.key, command(tx)))
             .map_err(|_| gone())?;
         rx.await.map_err(|_| gone())?
     }
@@ -94,7 +96,7 @@ impl<K: Copy + Send + Sync + 'static> MessageSink for SessionSink<K> {
     fn no_reply(&mut self, request_id: Option<&str>) {
         let _ = self
             .commands
-            .send((self.key, AppCommand::NoReply(request_id.map(str::to_owned))));
+            .unbounded_send((self.key, AppCommand::NoReply(request_id.map(str::to_owned))));
     }
 
     fn close(&mut self) -> BoxFuture<'_, Result<(), Error>> {
@@ -104,7 +106,9 @@ impl<K: Copy + Send + Sync + 'static> MessageSink for SessionSink<K> {
 
 impl<K: Copy + Send + Sync + 'static> Drop for SessionSink<K> {
     fn drop(&mut self) {
-        let _ = self.commands.send((self.key, AppCommand::Dropped));
+        let _ = self
+            .commands
+            .unbounded_send((self.key, AppCommand::Dropped));
     }
 }
 
@@ -117,9 +121,11 @@ struct SessionSource<K: Copy + Send + Sync + 'static> {
 impl<K: Copy + Send + Sync + 'static> MessageSource for SessionSource<K> {
     fn receive(&mut self) -> BoxFuture<'_, Result<Option<Message>, ReceiveError>> {
         Box::pin(async move {
-            match self.deliveries.recv().await {
+            match self.deliveries.next().await {
                 Some(Ok(message)) => {
-                    let _ = self.commands.send((self.key, AppCommand::Dequeued));
+                    let _ = self
+                        .commands
+                        .unbounded_send((self.key, AppCommand::Dequeued));
                     Ok(Some(*message))
                 }
                 Some(Err(e)) => Err(ReceiveError::Failed(*e)),

@@ -19,9 +19,11 @@ use crate::reliable::proto::request_reply::{Requester, RequesterConfig};
 use crate::reliable::proto::{
     Action, ProtocolMessage, ReliableSession, SendBlocked, SessionConfig, SessionError,
 };
+use futures::channel::mpsc;
+use futures::StreamExt;
 use std::collections::VecDeque;
 use std::time::Duration;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::oneshot;
 use tracing::{debug, warn, Instrument};
 
 /// Exchanges run at once over HTTP: the transfer window, up to this many connections.
@@ -50,7 +52,7 @@ pub(crate) async fn open(
     });
     let (events_tx, events) = mpsc::channel(MESSAGE_QUEUE * 2);
     let link = Link::new(inner, opener, events_tx)?;
-    let (commands_tx, commands) = mpsc::unbounded_channel();
+    let (commands_tx, commands) = mpsc::unbounded();
     let (channel, deliver) = app::channel(
         (),
         commands_tx,
@@ -139,7 +141,7 @@ impl ClientDriver {
             .min();
             timer.arm(deadline);
             tokio::select! {
-                command = self.commands.recv(), if commands_open => match command {
+                command = self.commands.next(), if commands_open => match command {
                     Some(((), command)) => self.on_command(command),
                     None => {
                         // Every handle is gone: nobody can use or close the session.
@@ -147,7 +149,7 @@ impl ClientDriver {
                         self.session.abort();
                     }
                 },
-                Some(event) = self.events.recv() => self.on_link_event(event),
+                Some(event) = self.events.next() => self.on_link_event(event),
                 () = timer.fired() => self.on_timer(),
             }
         }
@@ -275,7 +277,7 @@ impl ClientDriver {
                         requester.reply_received(id);
                     }
                     if let Some(deliver) = &self.deliver {
-                        let _ = deliver.send(Ok(message));
+                        let _ = deliver.unbounded_send(Ok(message));
                     }
                 }
                 Action::Opened => {
@@ -360,7 +362,7 @@ impl ClientDriver {
         if let Some(opened) = self.opened.take() {
             let _ = opened.send(Err(Error::ReliableSession(error.clone())));
         } else if let Some(deliver) = self.deliver.take() {
-            let _ = deliver.send(Err(Box::new(Error::ReliableSession(error.clone()))));
+            let _ = deliver.unbounded_send(Err(Box::new(Error::ReliableSession(error.clone()))));
         }
         self.finish(Err(error));
     }

@@ -11,7 +11,8 @@
 use crate::channel::{MessageSink, MessageSource, ReceiveError};
 use crate::error::Error;
 use crate::message::{Message, XmlError};
-use tokio::sync::mpsc;
+use futures::channel::mpsc;
+use futures::StreamExt;
 use tracing::{debug, error};
 
 /// Writes queued messages until the queue ends (then closes the channel gracefully, its End)
@@ -20,7 +21,7 @@ pub(crate) async fn write_messages(
     mut sink: Box<dyn MessageSink>,
     mut queue: mpsc::Receiver<Box<Message>>,
 ) -> Result<(), Error> {
-    while let Some(message) = queue.recv().await {
+    while let Some(message) = queue.next().await {
         match sink.send(*message).await {
             Ok(()) => {}
             // The message is our own, so this is a local bug, and a session encoder rolls its

@@ -13,10 +13,11 @@ use crate::error::Error;
 use crate::message::{Message, XmlError};
 use crate::reliable::proto::request_reply::ExchangeId;
 use crate::transport::TransportError;
+use futures::channel::mpsc;
 use futures::future::BoxFuture;
+use futures::SinkExt;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 use tracing::debug;
@@ -141,7 +142,7 @@ impl Link {
             return;
         };
         let channel = channel.clone();
-        let events = self.events.clone();
+        let mut events = self.events.clone();
         self.tasks.spawn(async move {
             let event = match channel.request(&message).await {
                 Ok(Some(response)) => LinkEvent::Answered(id, Some(Ok(Box::new(response)))),
@@ -190,7 +191,8 @@ impl Link {
         }
         *connecting = true;
         *reconnect_at = None;
-        let (opener, events, generation) = (opener.clone(), self.events.clone(), self.generation);
+        let (opener, mut events, generation) =
+            (opener.clone(), self.events.clone(), self.generation);
         self.tasks.spawn(async move {
             let event = match opener().await {
                 Ok(ClientChannelShape::DuplexSession(channel)) => {
@@ -278,7 +280,7 @@ impl Link {
         let (tx, rx) = mpsc::channel(MESSAGE_QUEUE);
         *out = Some(tx);
         let generation = self.generation;
-        let events = self.events.clone();
+        let mut events = self.events.clone();
         self.tasks.spawn(async move {
             if let Err(e) = write_messages(channel.sink, rx).await {
                 debug!(error = %e, "reliable session's connection failed while writing");
@@ -321,14 +323,14 @@ impl Drop for Link {
 /// Reads messages into the driver's queue, dropping them when it is full.
 async fn read_messages(
     mut source: Box<dyn MessageSource>,
-    events: mpsc::Sender<LinkEvent>,
+    mut events: mpsc::Sender<LinkEvent>,
     generation: u64,
 ) {
     loop {
         match read_message(&mut source).await {
             Received::Message(message) => match events.try_send(LinkEvent::Message(message)) {
                 Ok(()) => {}
-                Err(mpsc::error::TrySendError::Closed(_)) => return,
+                Err(e) if e.is_disconnected() => return,
                 Err(_) => debug!("reliable session's input queue is full; dropping a message"),
             },
             Received::Ended => {

@@ -7,6 +7,7 @@ use super::super::connection::{read_message, write_messages, Received};
 use super::super::MESSAGE_QUEUE;
 use super::HubEvent;
 use crate::channel::{ChannelListener, DuplexChannel, MessageSource};
+use futures::channel::mpsc as queue;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tracing::{debug, warn};
@@ -39,7 +40,7 @@ pub(super) async fn accept_connections(
             ..
         } = channel;
         debug!(%peer, id = next_id, "connection for reliable sessions");
-        let (out_tx, out) = mpsc::channel(MESSAGE_QUEUE);
+        let (out_tx, out) = queue::channel(MESSAGE_QUEUE);
         if events
             .send(HubEvent::Connected(next_id, out_tx, identity))
             .await

@@ -13,6 +13,8 @@ use crate::channel::DuplexChannel;
 use crate::message::Message;
 use crate::reliable::proto::request_reply::ExchangeId;
 use crate::reliable::proto::{ReliableListener, SessionKey};
+use futures::channel::mpsc as queue;
+use futures::StreamExt;
 use std::collections::{BTreeSet, HashMap, VecDeque};
 use tokio::sync::{mpsc, oneshot};
 use tracing::debug;
@@ -22,7 +24,7 @@ pub(super) struct Hub {
     pub(super) listener: ReliableListener<Payload>,
     pub(super) codec: Codec,
     /// Boxed messages, as everything queued per session or connection.
-    pub(super) connections: HashMap<u64, mpsc::Sender<Box<Message>>>,
+    pub(super) connections: HashMap<u64, queue::Sender<Box<Message>>>,
     /// Who each connection's peer proved to be (transport security), where it is not
     /// anonymous.
     pub(super) identities: HashMap<u64, crate::security::CallerIdentity>,
@@ -39,7 +41,7 @@ pub(super) struct Hub {
     pub(super) exchanges: HashMap<ExchangeId, oneshot::Sender<Answer>>,
     pub(super) next_exchange: ExchangeId,
     pub(super) commands_tx: app::Commands<SessionKey>,
-    pub(super) commands: mpsc::UnboundedReceiver<(SessionKey, AppCommand)>,
+    pub(super) commands: queue::UnboundedReceiver<(SessionKey, AppCommand)>,
     pub(super) events: mpsc::Receiver<HubEvent>,
     pub(super) accept_requests: mpsc::Receiver<oneshot::Sender<DuplexChannel>>,
     /// `accept` calls waiting for a session.
@@ -75,7 +77,7 @@ impl Hub {
             .min();
             timer.arm(deadline);
             let wake = tokio::select! {
-                Some((key, command)) = self.commands.recv() => Wake::Command(key, command),
+                Some((key, command)) = self.commands.next() => Wake::Command(key, command),
                 event = self.events.recv() => match event {
                     Some(event) => Wake::Event(event),
                     None => break,

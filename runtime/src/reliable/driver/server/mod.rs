@@ -35,6 +35,7 @@ use crate::channel::ChannelListener;
 use crate::message::{Message, XmlError};
 use crate::reliable::proto::{ListenerConfig, ReliableListener};
 use connections::{abort_when_closed, accept_connections};
+use futures::channel::mpsc as queue;
 use hub::Hub;
 use std::collections::{BTreeSet, HashMap, VecDeque};
 use tokio::sync::mpsc;
@@ -47,7 +48,7 @@ pub(crate) enum HubEvent {
     /// identity is who the transport authenticated the peer as.
     Connected(
         u64,
-        mpsc::Sender<Box<Message>>,
+        queue::Sender<Box<Message>>,
         crate::security::CallerIdentity,
     ),
     /// A message from connection `id`, or why it was unreadable.
@@ -67,7 +68,7 @@ pub(crate) fn start_hub(
 ) -> (ReliableChannelListener, mpsc::Sender<HubEvent>) {
     let (events_tx, events) = mpsc::channel(MESSAGE_QUEUE * 4);
     let (requests, accept_requests) = mpsc::channel(1);
-    let (commands_tx, commands) = mpsc::unbounded_channel();
+    let (commands_tx, commands) = queue::unbounded();
     let hub = Hub {
         clock: Clock::new(),
         listener: ReliableListener::new(config, Box::new(super::new_id)),

@@ -14,15 +14,16 @@ use crate::channel::DuplexChannel;
 use crate::error::Error;
 use crate::reliable::proto::request_reply::Responder;
 use crate::reliable::proto::{Action, SendBlocked, SessionKey};
+use futures::channel::mpsc as queue;
 use std::collections::VecDeque;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::oneshot;
 use tracing::debug;
 
 type Waiter = oneshot::Sender<Result<(), Error>>;
 
 pub(super) struct Slot {
     pub(super) route: Option<Route>,
-    pub(super) deliver: Option<mpsc::UnboundedSender<Delivery>>,
+    pub(super) deliver: Option<queue::UnboundedSender<Delivery>>,
     /// The application's channel, until the host accepts the session.
     pub(super) channel: Option<DuplexChannel>,
     pub(super) waiting: VecDeque<(Payload, Waiter)>,
@@ -154,7 +155,7 @@ impl Hub {
             }
             Action::Deliver(message) => {
                 if let Some(deliver) = &slot.deliver {
-                    let _ = deliver.send(Ok(message));
+                    let _ = deliver.unbounded_send(Ok(message));
                 }
             }
             Action::Opened => {}
@@ -178,7 +179,8 @@ impl Hub {
                     return;
                 };
                 if let Some(deliver) = slot.deliver.take() {
-                    let _ = deliver.send(Err(Box::new(Error::ReliableSession(error.clone()))));
+                    let _ = deliver
+                        .unbounded_send(Err(Box::new(Error::ReliableSession(error.clone()))));
                 }
                 for waiter in slot.closing.drain(..) {
                     let _ = waiter.send(Err(Error::ReliableSession(error.clone())));
