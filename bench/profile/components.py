@@ -5,10 +5,11 @@ Usage: components.py OUT_SMALL OUT_LARGE CALLS
 
 OUT_SMALL and OUT_LARGE are callgrind outputs of the same binary run as
     valgrind --tool=callgrind --callgrind-out-file=OUT indigo-bench --scenarios 6 \
-        --systems SYSTEM --cost-calls N
+        --systems SYSTEM --cost-oneway off --cost-calls N
 for two values of N (BENCHMARKS.md uses 1000 and 3000); CALLS is their difference. The
 difference removes start-up and warm-up, so what is left is CALLS request-reply calls of
-SYSTEM plus as many one-way NetTcp messages, client and service together.
+SYSTEM, client and service together (without `--cost-oneway off`, plus as many one-way
+NetTcp messages).
 
 Self cost (exclusive instructions) is grouped by the function's path, not by the file a
 line came from: inlined library code is reported under rustc's file names but the

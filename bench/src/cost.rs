@@ -26,12 +26,12 @@ pub struct CostRow {
     pub result: Result<(f64, f64), String>,
 }
 
-/// Request-reply calls on one connection of each system, then one-way calls on one NetTcp
-/// session.
+/// Request-reply calls on one connection of each system, then (with a payload length for
+/// them) one-way calls on one NetTcp session.
 pub async fn scenario6(
     selected: &[System],
     payload_len: usize,
-    oneway_payload_len: usize,
+    oneway_payload_len: Option<usize>,
     calls: u64,
     server_rt: &tokio::runtime::Handle,
 ) -> Vec<CostRow> {
@@ -46,6 +46,9 @@ pub async fn scenario6(
             result,
         });
     }
+    let Some(oneway_payload_len) = oneway_payload_len else {
+        return rows;
+    };
     eprintln!("counting one-way NetTcpBinding ...");
     rows.push(CostRow {
         label: "one-way: Indigo NetTcpBinding (no reliable session)".to_owned(),

@@ -52,6 +52,8 @@ USAGE: indigo-bench [OPTIONS]
   --s5-sessions N     scenario 5: idle sessions               [default 10000]
   --s5-concurrency N  scenario 5: sessions opened at once     [default 64]
   --cost-calls N      scenario 6: calls counted per system    [default 10000]
+  --cost-oneway on|off  scenario 6: the one-way NetTcp row; off for a callgrind profile of
+                      request-reply calls alone                 [default on]
   --out PATH          markdown output                         [default bench/results.md]
 ";
 
@@ -68,6 +70,7 @@ struct Options {
     s5_sessions: usize,
     s5_concurrency: usize,
     cost_calls: u64,
+    cost_oneway: bool,
     rm_tweaks: oneway::RmTweaks,
     out: String,
 }
@@ -89,6 +92,7 @@ fn parse_args() -> Result<Options, String> {
         s5_sessions: 10_000,
         s5_concurrency: 64,
         cost_calls: 10_000,
+        cost_oneway: true,
         rm_tweaks: oneway::RmTweaks::default(),
         out: concat!(env!("CARGO_MANIFEST_DIR"), "/results.md").to_owned(),
     };
@@ -131,6 +135,7 @@ fn parse_args() -> Result<Options, String> {
             "--s5-sessions" => opts.s5_sessions = count(&value)?,
             "--s5-concurrency" => opts.s5_concurrency = count(&value)?,
             "--cost-calls" => opts.cost_calls = count(&value)? as u64,
+            "--cost-oneway" => opts.cost_oneway = on_off(&value)?,
             "--rm-flow-control" => opts.rm_tweaks.flow_control = on_off(&value)?,
             "--rm-selective" => opts.rm_tweaks.selective = on_off(&value)?,
             "--rm-karn" => opts.rm_tweaks.karn = on_off(&value)?,
@@ -479,7 +484,7 @@ fn main() {
         client_rt.block_on(cost::scenario6(
             &opts.systems,
             opts.payload,
-            opts.oneway_payload,
+            opts.cost_oneway.then_some(opts.oneway_payload),
             opts.cost_calls,
             &server_handle,
         ))
