@@ -32,7 +32,8 @@ pub fn new_message_id() -> String {
 /// they name the same UUID, as WCF's `UniqueId` compares them.
 ///
 /// Bytes rather than a `u128`: a `u128` would give every future that holds a key 16-byte
-/// alignment, and the client's call future then took two 6 KB copies per call.
+/// alignment, and the client's call future was then copied twice per call (12k instructions
+/// of memcpy per call under callgrind).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) struct MessageKey(uuid::Bytes);
 
