@@ -200,12 +200,7 @@ impl<'a, S: EventSink<'a> + ?Sized> Reader<'a, '_, S> {
         prefix: Cow<'a, str>,
         local: Cow<'a, str>,
     ) -> Result<(), BinaryXmlError> {
-        let attrs: usize = self
-            .attributes
-            .iter()
-            .map(|a| a.prefix.len() + a.local.len() + a.value.len() + 4)
-            .sum();
-        self.charge(2 * (prefix.len() + local.len()) + attrs + 5)?;
+        self.charge(start_tag_size(&prefix, &local, &self.attributes))?;
         self.sink.start_element(prefix, local, &mut self.attributes)
     }
 
@@ -215,13 +210,7 @@ impl<'a, S: EventSink<'a> + ?Sized> Reader<'a, '_, S> {
                 prefix,
                 local,
                 attributes,
-            } => {
-                let attrs: usize = attributes
-                    .iter()
-                    .map(|a| a.prefix.len() + a.local.len() + a.value.len() + 4)
-                    .sum();
-                2 * (prefix.len() + local.len()) + attrs + 5
-            }
+            } => start_tag_size(prefix, local, attributes),
             XmlEvent::Text(text) | XmlEvent::Comment(text) => text.len(),
             XmlEvent::EndElement => 0,
         };
@@ -638,6 +627,15 @@ fn utf16(bytes: &[u8], offset: usize) -> Result<String, BinaryXmlError> {
     char::decode_utf16(units)
         .collect::<Result<String, _>>()
         .map_err(|_| bad())
+}
+
+/// About the bytes a start tag takes as text XML, its end tag included.
+fn start_tag_size(prefix: &str, local: &str, attributes: &[Attribute<'_>]) -> usize {
+    let attributes: usize = attributes
+        .iter()
+        .map(|a| a.prefix.len() + a.local.len() + a.value.len() + 4)
+        .sum();
+    2 * (prefix.len() + local.len()) + attributes + 5
 }
 
 fn check_qname(
